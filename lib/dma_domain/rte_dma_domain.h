@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef RTE_DMA_DOMAIN_H
+#define RTE_DMA_DOMAIN_H
+
+/**
+ * @file
+ * RTE DMA domain: IOVA address spaces for devices, swapped under live I/O.
+ *
+ * A *context* is one per process per backend (the kernel's /dev/iommu, or
+ * the in-process soft IOMMU model). A *domain* is an IOVA space in a
+ * context. A *binding* is one device bound to a context; it is attached to
+ * at most one domain at a time and can be moved to another domain with
+ * rte_dma_domain_replace() while its queues keep running.
+ *
+ * The replace protocol (coverage check, quiesce, switch, confirm, roll back)
+ * needs the device's driver to take part: the driver registers its queues
+ * with the binding (rte_dma_domain_binding_params) and checks
+ * rte_dma_domain_queue_pause_pending() at the top of every burst call.
+ *
+ * @warning
+ * @b EXPERIMENTAL: this API may change without prior notice.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_compat.h>
+#include <rte_branch_prediction.h>
+
+#include "rte_dma_domain_compat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest domain or binding name, including the terminating NUL. */
+#define RTE_DMA_DOMAIN_NAMESIZE 32
+
+/** Backends. */
+enum rte_dma_domain_backend {
+	RTE_DMA_DOMAIN_BACKEND_SOFT = 0,    /**< in-process soft IOMMU model */
+	RTE_DMA_DOMAIN_BACKEND_IOMMUFD = 1, /**< Linux /dev/iommu + VFIO cdev */
+};
+
+/** Domain kinds (soft backend: all; iommufd backend: paging only). */
+enum rte_dma_domain_kind {
+	RTE_DMA_DOMAIN_PAGING = 0,   /**< IOVA -> memory page table */
+	RTE_DMA_DOMAIN_IDENTITY = 1, /**< IOVA == virtual address, everything */
+	RTE_DMA_DOMAIN_BLOCKING = 2, /**< every access faults */
+};
+
+/** Access rights of a mapping (iommufd IOMMU_IOAS_MAP_READABLE/WRITEABLE). */
+#define RTE_DMA_DOMAIN_ACCESS_READ  RTE_BIT32(0) /**< device may read */
+#define RTE_DMA_DOMAIN_ACCESS_WRITE RTE_BIT32(1) /**< device may write */
+#define RTE_DMA_DOMAIN_ACCESS_RW \
+	(RTE_DMA_DOMAIN_ACCESS_READ | RTE_DMA_DOMAIN_ACCESS_WRITE)
+
+/** Domain creation flag: mirror all DPDK memory (IOVA from memsegs), now and
+ * when memory is hotplugged, before a device can be handed that memory. */
+#define RTE_DMA_DOMAIN_F_MIRROR RTE_BIT32(0)
+
+/** Replace strategies (see doc/guides/prog_guide/dma_domain.rst). */
+enum rte_dma_domain_strategy {
+	/** Backend's safe default: QUIESCE unless replace is atomic. */
+	RTE_DMA_DOMAIN_STRATEGY_DEFAULT = 0,
+	/** Park the queues, stop device DMA, switch, confirm, resume. */
+	RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+	/** Switch under live DMA, then grace period + fault check. */
+	RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+	/** Baseline: quiesce, then unmap + map every range of the domain the
+	 * device is on so that it matches the target (legacy VFIO container).
+	 * The binding stays attached to its current domain object. */
+	RTE_DMA_DOMAIN_STRATEGY_REMAP,
+	/** Baseline: port stop, detach, attach, port start. */
+	RTE_DMA_DOMAIN_STRATEGY_RESTART,
+};
+
+/** Failure-injection points of the replace protocol (tests only). */
+enum rte_dma_domain_inject {
+	RTE_DMA_DOMAIN_INJECT_NONE = 0,
+	RTE_DMA_DOMAIN_INJECT_COVERAGE,  /**< coverage check says uncovered */
+	RTE_DMA_DOMAIN_INJECT_ACK,       /**< a queue never acknowledges */
+	RTE_DMA_DOMAIN_INJECT_QUIESCE,   /**< driver quiesce callback fails */
+	RTE_DMA_DOMAIN_INJECT_SWITCH,    /**< the switch call fails */
+	RTE_DMA_DOMAIN_INJECT_FAULT,     /**< a fault is seen at confirm */
+	RTE_DMA_DOMAIN_INJECT_RESUME,    /**< driver resume callback fails once */
+	RTE_DMA_DOMAIN_INJECT_MAX,
+};
+
+/** Options of rte_dma_domain_replace(). Zero-initialised = defaults. */
+struct rte_dma_domain_replace_opts {
+	enum rte_dma_domain_strategy strategy; /**< DEFAULT if 0 */
+	uint32_t timeout_us;  /**< quiesce timeout; 0 = 100 ms */
+	bool drain;           /**< wait for uncovered buffers instead of refusing */
+	bool force;           /**< allow HITLESS where replace is not atomic */
+};
+
+/** Result of the last replace of a binding (also one record in stats). */
+struct rte_dma_domain_swap_record {
+	uint64_t seq;             /**< swap number on this binding, from 1 */
+	enum rte_dma_domain_strategy strategy; /**< strategy actually used */
+	int result;               /**< 0 or negative errno */
+	bool rolled_back;         /**< device returned to the old domain */
+	uint64_t pause_ns;        /**< first pause request to last resume */
+	uint64_t max_parked_ns;   /**< longest single-queue parked time */
+	uint64_t switch_ns;       /**< the switch call alone */
+	uint64_t faults;          /**< faults seen across the swap */
+	char from[RTE_DMA_DOMAIN_NAMESIZE]; /**< old domain */
+	char to[RTE_DMA_DOMAIN_NAMESIZE];   /**< requested domain */
+	char reason[128];         /**< failure reason, empty on success */
+};
+
+/** Cumulative statistics of a binding. */
+struct rte_dma_domain_stats {
+	uint64_t swaps;      /**< successful replaces */
+	uint64_t failures;   /**< refused or failed replaces */
+	uint64_t rollbacks;  /**< failures after the device was touched */
+	uint64_t faults;     /**< faults seen during swaps */
+	uint64_t timeouts;   /**< quiesce timeouts (each one reported) */
+	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns; /**< pause time */
+	uint64_t switch_p50_ns, switch_p99_ns, switch_max_ns; /**< switch call */
+};
+
+struct rte_dma_domain_ctx;
+struct rte_dma_domain;
+struct rte_dma_domain_binding;
+
+/**
+ * Per-queue participation handle, owned by the library, polled by the PMD.
+ * Only pause_req is read on the hot path; it stays in the poller's cache.
+ */
+struct __rte_cache_aligned rte_dma_domain_queue {
+	RTE_DMA_DOMAIN_ATOMIC(uint32_t) pause_req; /**< 0: run; else see lib */
+	uint16_t qid;                         /**< index in the binding */
+	struct rte_dma_domain_binding *binding; /**< owner */
+};
+
+/** Driver callbacks of a binding. Every callback gets params.drv_arg. */
+struct rte_dma_domain_dev_ops {
+	/** Make the device stop DMA on queue qid (virtio: queue reset, or
+	 * wait for completions). Called after the queue's poller acknowledged
+	 * a pause. Return 0 when quiet, negative errno on failure. */
+	int (*queue_quiesce)(void *drv_arg, uint16_t qid);
+	/** Restart DMA on queue qid (re-post what quiesce reclaimed). */
+	int (*queue_resume)(void *drv_arg, uint16_t qid);
+	/** Report faults the device saw since the last call (virtio:
+	 * DEVICE_NEEDS_RESET). Optional. */
+	int (*fault_check)(void *drv_arg, uint64_t *nb_faults);
+	/** Call cb for every IOVA range the device may touch now: rings,
+	 * posted buffers, in-flight buffers, mempools. Optional (then the
+	 * coverage check is skipped and said so in the log). */
+	int (*iova_walk)(void *drv_arg,
+		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
+		void *arg);
+	/** RESTART strategy: stop (start == false) or start the port. */
+	int (*port_restart)(void *drv_arg, bool start);
+};
+
+/** Parameters of rte_dma_domain_bind(). */
+struct rte_dma_domain_binding_params {
+	const char *name;       /**< device name, e.g. "0000:00:03.0", "emu0" */
+	int dev_fd;             /**< IOMMUFD backend: VFIO cdev fd; soft: -1 */
+	uint16_t nb_queues;     /**< queue handles to allocate */
+	const struct rte_dma_domain_dev_ops *ops; /**< driver callbacks */
+	void *drv_arg;          /**< passed to every callback */
+};
+
+/* ---- contexts -------------------------------------------------------- */
+
+/**
+ * Get (and create on first use) the process's context of a backend.
+ *
+ * @return
+ *   The context, or NULL with rte_errno set (ENODEV: backend unavailable,
+ *   e.g. no /dev/iommu; a log line says why and how to fix it).
+ */
+__rte_experimental
+struct rte_dma_domain_ctx *rte_dma_domain_ctx_get(enum rte_dma_domain_backend b);
+
+/** Backend of a context. */
+__rte_experimental
+enum rte_dma_domain_backend rte_dma_domain_ctx_backend(const struct rte_dma_domain_ctx *ctx);
+
+/**
+ * Whether the backend's replace is atomic for DMA in flight (soft: the
+ * model chosen; iommufd: from IOMMU_GET_HW_INFO, SMMUv3 yes, VT-d no).
+ */
+__rte_experimental
+bool rte_dma_domain_ctx_atomic_replace(const struct rte_dma_domain_ctx *ctx);
+
+/* ---- domains --------------------------------------------------------- */
+
+/**
+ * Create a domain.
+ *
+ * @param ctx   Context.
+ * @param name  Unique name (process-wide), at most RTE_DMA_DOMAIN_NAMESIZE-1.
+ * @param kind  PAGING, IDENTITY or BLOCKING.
+ * @param flags RTE_DMA_DOMAIN_F_*.
+ * @return
+ *   The domain, or NULL with rte_errno: EINVAL (bad name/kind/flags),
+ *   EEXIST (name taken), ENOTSUP (kind not offered by the backend), ENOMEM.
+ */
+__rte_experimental
+struct rte_dma_domain *rte_dma_domain_create(struct rte_dma_domain_ctx *ctx,
+		const char *name, enum rte_dma_domain_kind kind, uint32_t flags);
+
+/**
+ * Destroy a domain. @return 0, or -EBUSY (a binding is attached to it).
+ */
+__rte_experimental
+int rte_dma_domain_destroy(struct rte_dma_domain *dom);
+
+/** Find a domain by name; NULL (rte_errno ENOENT) if none. */
+__rte_experimental
+struct rte_dma_domain *rte_dma_domain_lookup(const char *name);
+
+/** Name of a domain. */
+__rte_experimental
+const char *rte_dma_domain_name(const struct rte_dma_domain *dom);
+
+/** Call cb for every domain (stops at the first non-zero return). */
+__rte_experimental
+int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg);
+
+/**
+ * Map [iova, iova + len) to [va, va + len) with the given access.
+ * Same errno choices as iommufd's IOMMU_IOAS_MAP with a fixed IOVA:
+ * -EINVAL unaligned (4 KiB) or zero length or no access bits,
+ * -EEXIST overlaps an existing mapping, -EOVERFLOW iova + len wraps,
+ * -ENOTSUP on a non-paging domain.
+ */
+__rte_experimental
+int rte_dma_domain_map(struct rte_dma_domain *dom, uint64_t iova, void *va,
+		uint64_t len, uint32_t access);
+
+/**
+ * Unmap [iova, iova + len). Like IOMMU_IOAS_UNMAP: the range must cover
+ * whole mappings (-EINVAL if it would split one; -ENOENT if nothing is
+ * mapped there). iova == 0 && len == UINT64_MAX unmaps everything.
+ * @param unmapped  if not NULL, bytes unmapped.
+ */
+__rte_experimental
+int rte_dma_domain_unmap(struct rte_dma_domain *dom, uint64_t iova,
+		uint64_t len, uint64_t *unmapped);
+
+/**
+ * Copy the mappings of [src_iova, src_iova + len) in src to dst_iova in dst
+ * (IOMMU_IOAS_COPY semantics: the same memory, no re-pinning; the source
+ * range must be fully mapped, by whole mappings, else -ENOENT/-EINVAL).
+ */
+__rte_experimental
+int rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
+		struct rte_dma_domain *src, uint64_t src_iova, uint64_t len,
+		uint32_t access);
+
+/** One mapping, as reported by rte_dma_domain_walk()/query(). */
+struct rte_dma_domain_mapping {
+	uint64_t iova;   /**< start */
+	uint64_t len;    /**< length */
+	void *va;        /**< what it points at */
+	uint32_t access; /**< RTE_DMA_DOMAIN_ACCESS_* */
+};
+
+/**
+ * Coverage query: is [iova, iova + len) mapped with at least @p access?
+ * @return 1 covered, 0 not covered (*gap = first uncovered IOVA if not
+ *   NULL), negative errno on bad arguments.
+ */
+__rte_experimental
+int rte_dma_domain_covers(const struct rte_dma_domain *dom, uint64_t iova,
+		uint64_t len, uint32_t access, uint64_t *gap);
+
+/** Translate one IOVA. @return 0 and *m = the mapping holding it, or -ENOENT. */
+__rte_experimental
+int rte_dma_domain_query(const struct rte_dma_domain *dom, uint64_t iova,
+		struct rte_dma_domain_mapping *m);
+
+/** Call cb for every mapping in IOVA order (stops at first non-zero). */
+__rte_experimental
+int rte_dma_domain_walk(const struct rte_dma_domain *dom,
+		int (*cb)(const struct rte_dma_domain_mapping *m, void *arg), void *arg);
+
+/** Number of bytes mapped. */
+__rte_experimental
+uint64_t rte_dma_domain_mapped_bytes(const struct rte_dma_domain *dom);
+
+/* ---- bindings -------------------------------------------------------- */
+
+/**
+ * Bind a device to a context (iommufd: VFIO_DEVICE_BIND_IOMMUFD on
+ * params->dev_fd; soft: a new emulated DMA engine). Not attached yet.
+ * @return binding or NULL with rte_errno.
+ */
+__rte_experimental
+struct rte_dma_domain_binding *rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
+		const struct rte_dma_domain_binding_params *params);
+
+/** Unbind (detaches first). Queues must be offline. */
+__rte_experimental
+int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
+
+/** Find a binding by device name. */
+__rte_experimental
+struct rte_dma_domain_binding *rte_dma_domain_binding_lookup(const char *name);
+
+/** Call cb for every binding. */
+__rte_experimental
+int rte_dma_domain_binding_foreach(
+		int (*cb)(struct rte_dma_domain_binding *b, void *arg), void *arg);
+
+/** Name of the device of a binding. */
+__rte_experimental
+const char *rte_dma_domain_binding_name(const struct rte_dma_domain_binding *b);
+
+/** Domain the binding is attached to, or NULL. */
+__rte_experimental
+struct rte_dma_domain *rte_dma_domain_binding_domain(const struct rte_dma_domain_binding *b);
+
+/** Context of a binding. */
+__rte_experimental
+struct rte_dma_domain_ctx *rte_dma_domain_binding_ctx(const struct rte_dma_domain_binding *b);
+
+/** Attach an unattached binding to a domain. -EBUSY if attached. */
+__rte_experimental
+int rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom);
+
+/** Detach. Device DMA must be stopped (queues offline or quiesced). */
+__rte_experimental
+int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
+
+/**
+ * Move a live device to another domain (DESIGN.md section 3).
+ *
+ * @return 0 on success. On failure a negative errno, rte_errno set, the
+ *   binding is on its old domain, queues run again, and
+ *   rte_dma_domain_last_swap() says what happened:
+ *   -EINVAL bad argument, -EXDEV domain of another context,
+ *   -ERANGE coverage check failed (nothing changed),
+ *   -ETIMEDOUT a queue did not acknowledge in time,
+ *   -EIO a fault was seen across the switch (rolled back),
+ *   -ENOTSUP strategy not allowed (HITLESS on non-atomic without force),
+ *   or the backend's error from the switch call.
+ */
+__rte_experimental
+int rte_dma_domain_replace(struct rte_dma_domain_binding *b,
+		struct rte_dma_domain *dom, const struct rte_dma_domain_replace_opts *opts);
+
+/** The last swap record of a binding. */
+__rte_experimental
+int rte_dma_domain_last_swap(const struct rte_dma_domain_binding *b,
+		struct rte_dma_domain_swap_record *rec);
+
+/** Cumulative stats of a binding (percentiles over the last 4096 swaps). */
+__rte_experimental
+int rte_dma_domain_stats_get(const struct rte_dma_domain_binding *b,
+		struct rte_dma_domain_stats *st);
+
+/** Reset stats. */
+__rte_experimental
+int rte_dma_domain_stats_reset(struct rte_dma_domain_binding *b);
+
+/** Arm a failure-injection point for the next replace of b (tests). */
+__rte_experimental
+int rte_dma_domain_inject(struct rte_dma_domain_binding *b, enum rte_dma_domain_inject at);
+
+/** Human-readable strategy name ("quiesce", "hitless", "remap", "restart"). */
+__rte_experimental
+const char *rte_dma_domain_strategy_name(enum rte_dma_domain_strategy s);
+
+/** Parse a strategy name. @return 0 or -EINVAL. */
+__rte_experimental
+int rte_dma_domain_strategy_parse(const char *s, enum rte_dma_domain_strategy *out);
+
+/* ---- queue participation (PMD side) ----------------------------------- */
+
+/** Queue handle qid of a binding (NULL if out of range). */
+__rte_experimental
+struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_binding *b,
+		uint16_t qid);
+
+/**
+ * Hot path: is a pause (or a grace-period report) requested for this queue?
+ * One relaxed load. When true, call rte_dma_domain_queue_ack() and, if it
+ * returns true, return from the burst without touching the ring.
+ */
+static __rte_always_inline bool
+rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
+{
+	return unlikely(RTE_DMA_DOMAIN_LOAD_RELAXED(&q->pause_req) != 0);
+}
+
+/**
+ * Slow path of a burst call that saw rte_dma_domain_queue_pause_pending().
+ * Acknowledges the request (QSBR quiescent report).
+ * @return true if the queue must stay parked (do no work this call),
+ *   false if the burst may go on (a hitless grace-period report).
+ */
+__rte_experimental
+bool rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q);
+
+/**
+ * The queue is (not) polled from now on. Offline queues count as
+ * acknowledged. PMDs call these at queue start/stop; applications call
+ * them when they stop/start polling a started queue.
+ */
+__rte_experimental
+void rte_dma_domain_queue_online(struct rte_dma_domain_queue *q);
+/** See rte_dma_domain_queue_online(). */
+__rte_experimental
+void rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q);
+
+/* ---- output ----------------------------------------------------------- */
+
+/** Dump a domain (mappings) to f. */
+__rte_experimental
+void rte_dma_domain_dump(FILE *f, const struct rte_dma_domain *dom);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_DMA_DOMAIN_H */
