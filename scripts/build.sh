@@ -7,6 +7,7 @@
 # Usage: scripts/build.sh [plain|asan|tsan]
 # Prints the build directory on stdout. Environment:
 #   BUILD_WERROR=1  warnings are errors (CI sets it through the test script)
+#   BUILD_TAG=x     separate build directory build/x-dpdk-<ver>-<flavor>
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ envf="$CACHE/current.env"
 # shellcheck disable=SC1090
 . "$envf"
 
-bdir="$top/build/dpdk-$DPDK_VERSION-$flavor"
+bdir="$top/build/${BUILD_TAG:+$BUILD_TAG-}dpdk-$DPDK_VERSION-$flavor"
 opts=(-Dpkg_config_path="$DPDK_PREFIX/lib/pkgconfig" --prefix="$top/build/install-$DPDK_VERSION-$flavor")
 case "$flavor" in
 plain) ;;

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef DMA_DOMAIN_BACKEND_H
+#define DMA_DOMAIN_BACKEND_H
+
+/*
+ * Internal interface between the backend-independent core (dma_domain.c,
+ * the replace protocol) and a backend (backend_soft.c, backend_iommufd.c).
+ * Not installed.
+ *
+ * The core owns names, lists, mapping bookkeeping (an IOVA-ordered table of
+ * mappings per domain, used for coverage queries, walks, copies and the
+ * errno rules), stats and the protocol. A backend owns the translation
+ * objects: soft page tables, or iommufd IOAS + pre-allocated HWPT.
+ * The core validates arguments before calling a backend op.
+ */
+
+#include <stdint.h>
+#include "rte_dma_domain.h"
+
+struct dma_domain_backend_ops {
+	const char *name;
+	/* Open the backend (iommufd: open /dev/iommu, IOMMU_GET_HW_INFO is
+	 * done per device at bind). Return 0 or negative errno with a log
+	 * line saying what is wrong and how to fix it. *priv = backend state. */
+	int (*ctx_open)(void **priv);
+	void (*ctx_close)(void *priv);
+	/* Whether replace is atomic for DMA in flight. */
+	bool (*atomic_replace)(void *ctx_priv);
+
+	/* Domain objects. *dom_priv = backend handle (iommufd: ioas/hwpt ids). */
+	int (*domain_alloc)(void *ctx_priv, enum rte_dma_domain_kind kind,
+			const char *name, void **dom_priv);
+	void (*domain_free)(void *ctx_priv, void *dom_priv);
+	int (*map)(void *ctx_priv, void *dom_priv, uint64_t iova, void *va,
+			uint64_t len, uint32_t access);
+	int (*unmap)(void *ctx_priv, void *dom_priv, uint64_t iova, uint64_t len);
+	/* Optional: backend-native copy (IOMMU_IOAS_COPY). NULL = the core
+	 * maps the source's VAs again. */
+	int (*copy)(void *ctx_priv, void *dst_priv, uint64_t dst_iova,
+			void *src_priv, uint64_t src_iova, uint64_t len, uint32_t access);
+
+	/* Devices. *dev_priv = backend device state (iommufd: dev_id, fd). */
+	int (*bind)(void *ctx_priv, const struct rte_dma_domain_binding_params *p,
+			void **dev_priv);
+	void (*unbind)(void *ctx_priv, void *dev_priv);
+	int (*attach)(void *ctx_priv, void *dev_priv, void *dom_priv);
+	/* Replace the attached domain by dom_priv in one call (the switch). */
+	int (*replace)(void *ctx_priv, void *dev_priv, void *dom_priv);
+	int (*detach)(void *ctx_priv, void *dev_priv);
+	/* Faults the backend saw for this device since the last call
+	 * (soft: exact log; iommufd: fault queue / kmsg where readable). */
+	uint64_t (*faults)(void *ctx_priv, void *dev_priv);
+};
+
+extern const struct dma_domain_backend_ops dma_domain_backend_soft;
+extern const struct dma_domain_backend_ops dma_domain_backend_iommufd;
+
+#endif /* DMA_DOMAIN_BACKEND_H */
