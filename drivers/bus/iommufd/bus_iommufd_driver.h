@@ -152,14 +152,18 @@ void rte_iommufd_register(struct rte_iommufd_driver *driver);
 __rte_internal
 void rte_iommufd_unregister(struct rte_iommufd_driver *driver);
 
-/** Register a driver of the iommufd bus. */
+/**
+ * Register a driver of the iommufd bus. The exported name follows the
+ * "this_pmd_name" convention of RTE_PMD_EXPORT_NAME, whose arguments
+ * differ between DPDK 22.11 (name, index) and 25.11 (name).
+ */
 #define RTE_PMD_REGISTER_IOMMUFD(nm, drv) \
 RTE_INIT(iommufdinitfn_ ##nm) \
 { \
 	(drv).driver.name = RTE_STR(nm); \
 	rte_iommufd_register(&(drv)); \
 } \
-RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+static const char this_pmd_name_iommufd_ ## nm[] __rte_used = RTE_STR(nm)
 
 /** Register an emulated device model. */
 __rte_internal

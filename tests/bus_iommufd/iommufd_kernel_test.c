@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * VM-tier test of the kernel (iommufd) backend, through the public
+ * rte_dma_domain API, on real VFIO cdevs. Exercises every ioctl path:
+ * IOMMU_IOAS_ALLOC/MAP/UNMAP/COPY, IOMMU_HWPT_ALLOC (at first attach and
+ * first replace of a device to a domain), IOMMU_GET_HW_INFO (bind),
+ * IOMMU_DESTROY, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT
+ * (attach and replace), VFIO_DEVICE_DETACH_IOMMUFD_PT, with their error
+ * paths.
+ *
+ * Usage: iommufd_kernel_test [CDEV[=NAME] ...]
+ *   CDEVs default to env IOMMUFD_TEST_CDEVS (comma separated), else every
+ *   /dev/vfio/devices/vfio*. NAME (a BDF) names the device in log lines.
+ *   With env IOMMUFD_TEST_IOAS_ONLY set and no cdev, only the IOAS paths
+ *   run (hosts with /dev/iommu but no device to spare).
+ * Exits 77 with a reason when there is no /dev/iommu or no cdev.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include <rte_dma_domain.h>
+
+#define SKIP 77
+#define MAX_DEVS 4
+#define BUF_LEN (4u << 20)
+#define IOVA_A 0x10000000ull
+#define IOVA_B 0x20000000ull
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		printf("FAIL %d: ", __LINE__); \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+		failures++; \
+	} else { \
+		printf("ok   "); \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+	} \
+} while (0)
+
+struct kdev {
+	char path[256];
+	char name[RTE_DMA_DOMAIN_NAMESIZE];
+	int fd;
+};
+
+static unsigned int
+cdevs_collect(int argc, char **argv, struct kdev *devs)
+{
+	const char *env = getenv("IOMMUFD_TEST_CDEVS");
+	unsigned int n = 0;
+	char list[1024] = "";
+	char *tok, *save = NULL;
+	int i;
+
+	if (argc > 1) {
+		for (i = 1; i < argc; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				"%s%s", i > 1 ? "," : "", argv[i]);
+	} else if (env != NULL) {
+		snprintf(list, sizeof(list), "%s", env);
+	} else {
+		DIR *d = opendir("/dev/vfio/devices");
+		struct dirent *e;
+
+		while (d != NULL && (e = readdir(d)) != NULL)
+			if (strncmp(e->d_name, "vfio", 4) == 0)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					"%s/dev/vfio/devices/%s", list[0] ? "," : "", e->d_name);
+		if (d != NULL)
+			closedir(d);
+	}
+	for (tok = strtok_r(list, ",", &save); tok != NULL && n < MAX_DEVS;
+			tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq != NULL)
+			*eq = '\0';
+		snprintf(devs[n].path, sizeof(devs[n].path), "%s", tok);
+		snprintf(devs[n].name, sizeof(devs[n].name), "%s",
+			eq != NULL ? eq + 1 : strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok);
+		devs[n].fd = -1;
+		n++;
+	}
+	return n;
+}
+
+static int
+t_noop(void *arg, uint16_t qid)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(qid);
+	return 0;
+}
+
+static const struct rte_dma_domain_dev_ops ops = {
+	.queue_quiesce = t_noop,
+	.queue_resume = t_noop,
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *eal_argv[] = {
+		"iommufd_kernel_test", "-l", "0", "--no-huge", "-m", "128",
+		"--no-shconf", "--no-pci", "--no-telemetry",
+		"--file-prefix=iommufd_kernel_test",
+	};
+	struct kdev devs[MAX_DEVS];
+	struct rte_dma_domain_binding *b[MAX_DEVS] = { NULL };
+	struct rte_dma_domain *da, *db, *dc;
+	struct rte_dma_domain_ctx *ctx;
+	struct rte_dma_domain_swap_record rec;
+	struct rte_dma_domain_replace_opts opts = { 0 };
+	uint64_t unmapped = 0;
+	unsigned int nb, i;
+	uint8_t *buf, *hole;
+	int ret;
+
+	if (access("/dev/iommu", F_OK) != 0) {
+		printf("SKIP: no /dev/iommu (kernel without CONFIG_IOMMUFD, or iommufd not loaded): run inside the VM tier\n");
+		return SKIP;
+	}
+	nb = cdevs_collect(argc, argv, devs);
+	if (nb == 0 && getenv("IOMMUFD_TEST_IOAS_ONLY") != NULL) {
+		printf("note: no VFIO cdev: IOAS paths only (IOMMUFD_TEST_IOAS_ONLY)\n");
+	} else if (nb == 0) {
+		printf("SKIP: no VFIO cdev (bind a device to vfio-pci on a kernel with CONFIG_VFIO_DEVICE_CDEV)\n");
+		return SKIP;
+	}
+	if (rte_eal_init(RTE_DIM(eal_argv), (char **)(uintptr_t)eal_argv) < 0) {
+		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+
+	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_IOMMUFD);
+	CHECK(ctx != NULL, "context on /dev/iommu");
+	if (ctx == NULL)
+		goto out;
+	CHECK(rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_IOMMUFD) == ctx,
+		"one context per process");
+
+	/* IOMMU_IOAS_ALLOC; the backend offers paging domains only. */
+	da = rte_dma_domain_create(ctx, "kt_a", RTE_DMA_DOMAIN_PAGING, 0);
+	db = rte_dma_domain_create(ctx, "kt_b", RTE_DMA_DOMAIN_PAGING, 0);
+	CHECK(da != NULL && db != NULL, "IOAS alloc: two domains");
+	dc = rte_dma_domain_create(ctx, "kt_c", RTE_DMA_DOMAIN_IDENTITY, 0);
+	CHECK(dc == NULL && rte_errno == ENOTSUP, "identity domain refused (ENOTSUP)");
+	if (da == NULL || db == NULL)
+		goto out;
+
+	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	hole = mmap(NULL, 2 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(buf != MAP_FAILED && hole != MAP_FAILED, "buffers");
+	if (buf == MAP_FAILED || hole == MAP_FAILED)
+		goto out;
+	munmap(hole, 2 * 4096); /* a VA range with nothing behind it */
+
+	/* IOMMU_IOAS_MAP with a fixed IOVA, and its errors. */
+	ret = rte_dma_domain_map(da, IOVA_A, buf, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == 0, "IOAS map 4 MiB at fixed IOVA (%d)", ret);
+	ret = rte_dma_domain_map(da, IOVA_A, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -EEXIST, "overlapping map refused with -EEXIST (%d)", ret);
+	ret = rte_dma_domain_map(da, IOVA_A + BUF_LEN + 1, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -EINVAL, "unaligned map refused with -EINVAL (%d)", ret);
+	ret = rte_dma_domain_map(db, IOVA_B + BUF_LEN, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret < 0, "map of an unbacked VA refused by the kernel (%d)", ret);
+
+	/* IOMMU_IOAS_COPY: same memory into the second domain, no re-pin. */
+	ret = rte_dma_domain_copy(db, IOVA_A, da, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == 0, "IOAS copy a -> b (%d)", ret);
+	ret = rte_dma_domain_copy(db, IOVA_B, da, IOVA_B, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret < 0, "copy of an unmapped source refused (%d)", ret);
+	CHECK(rte_dma_domain_covers(db, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
+		"copy covers the range");
+
+	/* IOMMU_IOAS_UNMAP and its errors. */
+	ret = rte_dma_domain_map(db, IOVA_B, buf, 65536, RTE_DMA_DOMAIN_ACCESS_READ);
+	CHECK(ret == 0, "read-only map (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B, 4096, NULL);
+	CHECK(ret == -EINVAL, "unmap splitting a mapping refused with -EINVAL (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B + (1ull << 30), 4096, NULL);
+	CHECK(ret == -ENOENT, "unmap of nothing refused with -ENOENT (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B, 65536, &unmapped);
+	CHECK(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret, unmapped);
+
+	/* VFIO_DEVICE_BIND_IOMMUFD (+ IOMMU_GET_HW_INFO) and its errors. */
+	{
+		struct rte_dma_domain_binding_params p = {
+			.name = "not_a_cdev", .dev_fd = open("/dev/null", O_RDWR),
+			.ops = &ops,
+		};
+		struct rte_dma_domain_binding *bad = rte_dma_domain_bind(ctx, &p);
+
+		CHECK(bad == NULL, "bind of a non-VFIO fd refused (rte_errno %d)", rte_errno);
+		if (p.dev_fd >= 0)
+			close(p.dev_fd);
+	}
+	for (i = 0; i < nb; i++) {
+		struct rte_dma_domain_binding_params p = {
+			.name = devs[i].name, .nb_queues = 0, .ops = &ops,
+		};
+
+		devs[i].fd = open(devs[i].path, O_RDWR | O_CLOEXEC);
+		CHECK(devs[i].fd >= 0, "open %s (%s)", devs[i].path,
+			devs[i].fd < 0 ? strerror(errno) : "ok");
+		if (devs[i].fd < 0)
+			continue;
+		p.dev_fd = devs[i].fd;
+		b[i] = rte_dma_domain_bind(ctx, &p);
+		CHECK(b[i] != NULL, "bind %s (dev_id + hw info)", devs[i].name);
+	}
+	printf("info IOMMU replace is %s (IOMMU_GET_HW_INFO)\n",
+		rte_dma_domain_ctx_atomic_replace(ctx) ? "atomic" : "not atomic");
+
+	for (i = 0; i < nb; i++) {
+		if (b[i] == NULL)
+			continue;
+		/* HWPT alloc on a, then VFIO attach. */
+		ret = rte_dma_domain_attach(b[i], da);
+		CHECK(ret == 0, "%s: HWPT alloc + attach to a (%d)", devs[i].name, ret);
+		ret = rte_dma_domain_attach(b[i], db);
+		CHECK(ret == -EBUSY, "%s: second attach refused with -EBUSY (%d)",
+			devs[i].name, ret);
+		/* HWPT alloc on b, then replace; then back to a (kept HWPT). */
+		ret = rte_dma_domain_replace(b[i], db, &opts);
+		CHECK(ret == 0, "%s: replace a -> b (%d)", devs[i].name, ret);
+		if (rte_dma_domain_last_swap(b[i], &rec) == 0)
+			printf("info %s: switch %" PRIu64 " ns, faults %" PRIu64 " %s\n",
+				devs[i].name, rec.switch_ns, rec.faults, rec.reason);
+		ret = rte_dma_domain_replace(b[i], da, &opts);
+		CHECK(ret == 0, "%s: replace b -> a with the kept HWPT (%d)", devs[i].name, ret);
+		if (rte_dma_domain_last_swap(b[i], &rec) == 0)
+			printf("info %s: switch %" PRIu64 " ns (pre-allocated HWPT)\n",
+				devs[i].name, rec.switch_ns);
+		CHECK(rte_dma_domain_binding_domain(b[i]) == da, "%s: on a", devs[i].name);
+		ret = rte_dma_domain_destroy(da);
+		CHECK(ret == -EBUSY, "%s: destroying the attached domain refused (%d)",
+			devs[i].name, ret);
+		ret = rte_dma_domain_detach(b[i]);
+		CHECK(ret == 0, "%s: detach (%d)", devs[i].name, ret);
+		ret = rte_dma_domain_detach(b[i]);
+		CHECK(ret != 0, "%s: second detach refused (%d)", devs[i].name, ret);
+	}
+
+	/* A second bind on a bound cdev fd is refused by VFIO. */
+	if (nb > 0 && b[0] != NULL) {
+		struct rte_dma_domain_binding_params p = {
+			.name = "rebind", .dev_fd = devs[0].fd, .ops = &ops,
+		};
+
+		CHECK(rte_dma_domain_bind(ctx, &p) == NULL,
+			"second VFIO_DEVICE_BIND_IOMMUFD on one fd refused");
+	}
+	for (i = 0; i < nb; i++) {
+		if (b[i] != NULL)
+			CHECK(rte_dma_domain_unbind(b[i]) == 0, "%s: unbind", devs[i].name);
+		if (devs[i].fd >= 0)
+			close(devs[i].fd);
+	}
+	/* IOMMU_DESTROY of the HWPTs and IOASes. */
+	CHECK(rte_dma_domain_destroy(db) == 0, "destroy b");
+	CHECK(rte_dma_domain_destroy(da) == 0, "destroy a");
+	munmap(buf, BUF_LEN);
+out:
+	rte_eal_cleanup();
+	printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
+	return failures ? 1 : 0;
+}
