@@ -1,10 +1,424 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder: replaced by the lib/dma_domain implementation. */
-#include "rte_dma_domain.h"
+
+/*
+ * Contexts, domain objects, the process-wide lists and the control-path
+ * lock of librte_dma_domain.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal_memconfig.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_string_fns.h>
+
+#include "dma_domain_private.h"
+
+RTE_LOG_REGISTER_DEFAULT(dma_domain_logtype, INFO);
+
+static pthread_mutex_t dd_mutex;
+static struct rte_dma_domain_ctx *dd_ctx[2];
+static TAILQ_HEAD(, rte_dma_domain) dd_domains = TAILQ_HEAD_INITIALIZER(dd_domains);
+static TAILQ_HEAD(, rte_dma_domain_binding) dd_bindings =
+	TAILQ_HEAD_INITIALIZER(dd_bindings);
+
+RTE_INIT(dd_lock_init)
+{
+	pthread_mutexattr_t a;
+
+	/* Recursive: driver callbacks run under a replace may call us. */
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&dd_mutex, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+void
+dd_lock(void)
+{
+	pthread_mutex_lock(&dd_mutex);
+}
+
+void
+dd_unlock(void)
+{
+	pthread_mutex_unlock(&dd_mutex);
+}
+
+uint64_t
+dd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct rte_dma_domain *
+dd_domain_first(void)
+{
+	return TAILQ_FIRST(&dd_domains);
+}
+
+struct rte_dma_domain *
+dd_domain_next(struct rte_dma_domain *d)
+{
+	return TAILQ_NEXT(d, next);
+}
+
+struct rte_dma_domain_binding *
+dd_binding_first(void)
+{
+	return TAILQ_FIRST(&dd_bindings);
+}
+
+struct rte_dma_domain_binding *
+dd_binding_next(struct rte_dma_domain_binding *b)
+{
+	return TAILQ_NEXT(b, next);
+}
+
+void
+dd_binding_list_add(struct rte_dma_domain_binding *b)
+{
+	TAILQ_INSERT_TAIL(&dd_bindings, b, next);
+}
+
+void
+dd_binding_list_del(struct rte_dma_domain_binding *b)
+{
+	TAILQ_REMOVE(&dd_bindings, b, next);
+}
+
+const char *
+dd_kind_name(enum rte_dma_domain_kind k)
+{
+	switch (k) {
+	case RTE_DMA_DOMAIN_PAGING: return "paging";
+	case RTE_DMA_DOMAIN_IDENTITY: return "identity";
+	case RTE_DMA_DOMAIN_BLOCKING: return "blocking";
+	}
+	return "?";
+}
+
+/* ---- contexts ---------------------------------------------------------- */
+
+struct rte_dma_domain_ctx *
+rte_dma_domain_ctx_get(enum rte_dma_domain_backend b)
+{
+	const struct dma_domain_backend_ops *ops;
+	struct rte_dma_domain_ctx *ctx;
+	int rc;
+
+	switch (b) {
+	case RTE_DMA_DOMAIN_BACKEND_SOFT:
+		ops = &dma_domain_backend_soft;
+		break;
+	case RTE_DMA_DOMAIN_BACKEND_IOMMUFD:
+		ops = &dma_domain_backend_iommufd;
+		break;
+	default:
+		DD_LOG(ERR, "unknown backend %d (expected SOFT=0 or IOMMUFD=1)\n", (int)b);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	dd_lock();
+	ctx = dd_ctx[b];
+	if (ctx != NULL)
+		goto out;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		rte_errno = ENOMEM;
+		goto out;
+	}
+	ctx->backend = b;
+	ctx->ops = ops;
+	rc = ops->ctx_open(&ctx->priv);
+	if (rc < 0) {
+		/* the backend logged why and how to fix it */
+		free(ctx);
+		ctx = NULL;
+		rte_errno = -rc;
+		goto out;
+	}
+	dd_ctx[b] = ctx;
+	DD_LOG(INFO, "%s context opened (replace %s)\n", ops->name,
+		ops->atomic_replace(ctx->priv) ? "atomic" : "not atomic");
+out:
+	dd_unlock();
+	return ctx;
+}
+
+enum rte_dma_domain_backend
+rte_dma_domain_ctx_backend(const struct rte_dma_domain_ctx *ctx)
+{
+	return ctx->backend;
+}
+
+bool
+rte_dma_domain_ctx_atomic_replace(const struct rte_dma_domain_ctx *ctx)
+{
+	bool a;
+
+	if (ctx == NULL)
+		return false;
+	dd_lock();
+	a = ctx->ops->atomic_replace(ctx->priv);
+	dd_unlock();
+	return a;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static struct rte_dma_domain *
+domain_find(const char *name)
+{
+	struct rte_dma_domain *d;
+
+	TAILQ_FOREACH(d, &dd_domains, next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+int
+dd_name_check(const char *what, const char *name)
+{
+	size_t n;
+
+	if (name == NULL) {
+		DD_LOG(ERR, "%s name is NULL (expected a string of 1..%d chars)\n",
+			what, RTE_DMA_DOMAIN_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	n = strnlen(name, RTE_DMA_DOMAIN_NAMESIZE);
+	if (n == 0 || n >= RTE_DMA_DOMAIN_NAMESIZE) {
+		DD_LOG(ERR, "%s name '%.*s' has a bad length (expected 1..%d chars)\n",
+			what, RTE_DMA_DOMAIN_NAMESIZE - 1, name,
+			RTE_DMA_DOMAIN_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct rte_dma_domain *
+rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
+		enum rte_dma_domain_kind kind, uint32_t flags)
+{
+	struct rte_dma_domain *dom = NULL;
+	bool mirror = (flags & RTE_DMA_DOMAIN_F_MIRROR) != 0;
+	int rc;
+
+	if (ctx == NULL) {
+		DD_LOG(ERR, "create: ctx is NULL (use rte_dma_domain_ctx_get())\n");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	rc = dd_name_check("domain", name);
+	if (rc < 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	if ((unsigned int)kind > RTE_DMA_DOMAIN_BLOCKING) {
+		DD_LOG(ERR, "create '%s': bad kind %d (expected paging, identity or blocking)\n",
+			name, (int)kind);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (flags & ~RTE_DMA_DOMAIN_F_MIRROR) {
+		DD_LOG(ERR, "create '%s': unknown flags 0x%x (expected RTE_DMA_DOMAIN_F_*)\n",
+			name, flags & ~RTE_DMA_DOMAIN_F_MIRROR);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (mirror && kind != RTE_DMA_DOMAIN_PAGING) {
+		DD_LOG(ERR, "create '%s': F_MIRROR needs a paging domain, not %s\n",
+			name, dd_kind_name(kind));
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* Mirror: hold the EAL memory lock across the memseg walk and the
+	 * list insertion, so that no memory event is missed in between. */
+	if (mirror)
+		rte_mcfg_mem_read_lock();
+	dd_lock();
+	if (domain_find(name) != NULL) {
+		DD_LOG(ERR, "create: domain name '%s' is taken\n", name);
+		rc = -EEXIST;
+		goto fail;
+	}
+	dom = calloc(1, sizeof(*dom));
+	if (dom == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rte_strlcpy(dom->name, name, sizeof(dom->name));
+	dom->ctx = ctx;
+	dom->kind = kind;
+	dom->flags = flags;
+	rc = ctx->ops->domain_alloc(ctx->priv, kind, name, &dom->priv);
+	if (rc < 0) {
+		DD_LOG(ERR, "create '%s': %s backend cannot allocate a %s domain: %s\n",
+			name, ctx->ops->name, dd_kind_name(kind), strerror(-rc));
+		goto fail;
+	}
+	if (mirror) {
+		rc = dd_mirror_populate(dom);
+		if (rc < 0) {
+			dd_unmap_locked(dom, 0, UINT64_MAX, NULL);
+			ctx->ops->domain_free(ctx->priv, dom->priv);
+			goto fail;
+		}
+	}
+	TAILQ_INSERT_TAIL(&dd_domains, dom, next);
+	dd_unlock();
+	if (mirror)
+		rte_mcfg_mem_read_unlock();
+	DD_LOG(DEBUG, "domain '%s' (%s%s) created\n", name, dd_kind_name(kind),
+		mirror ? ", mirror" : "");
+	return dom;
+fail:
+	dd_unlock();
+	if (mirror)
+		rte_mcfg_mem_read_unlock();
+	if (dom != NULL)
+		dd_map_table_free(&dom->tbl);
+	free(dom);
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+rte_dma_domain_destroy(struct rte_dma_domain *dom)
+{
+	if (dom == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	dd_lock();
+	if (dom->nb_attached > 0) {
+		DD_LOG(ERR, "destroy '%s': %u binding(s) attached (detach or replace first)\n",
+			dom->name, dom->nb_attached);
+		dd_unlock();
+		rte_errno = EBUSY;
+		return -EBUSY;
+	}
+	TAILQ_REMOVE(&dd_domains, dom, next);
+	if (dom->flags & RTE_DMA_DOMAIN_F_MIRROR)
+		dd_mirror_domain_gone(dom);
+	if (dom->kind == RTE_DMA_DOMAIN_PAGING)
+		dd_unmap_locked(dom, 0, UINT64_MAX, NULL);
+	/* The backend waits until no device can still walk the domain. */
+	dom->ctx->ops->domain_free(dom->ctx->priv, dom->priv);
+	dd_unlock();
+	dd_map_table_free(&dom->tbl);
+	free(dom);
+	return 0;
+}
+
+struct rte_dma_domain *
+rte_dma_domain_lookup(const char *name)
+{
+	struct rte_dma_domain *d;
+
+	if (name == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	dd_lock();
+	d = domain_find(name);
+	dd_unlock();
+	if (d == NULL)
+		rte_errno = ENOENT;
+	return d;
+}
+
+const char *
+rte_dma_domain_name(const struct rte_dma_domain *dom)
+{
+	return dom != NULL ? dom->name : "";
+}
+
+int
+rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg)
+{
+	struct rte_dma_domain *d, *n;
+	int rc = 0;
+
+	if (cb == NULL)
+		return -EINVAL;
+	dd_lock();
+	for (d = TAILQ_FIRST(&dd_domains); d != NULL && rc == 0; d = n) {
+		n = TAILQ_NEXT(d, next);
+		rc = cb(d, arg);
+	}
+	dd_unlock();
+	return rc;
+}
+
+static int
+dump_one(const struct rte_dma_domain_mapping *m, void *arg)
+{
+	FILE *f = arg;
+
+	fprintf(f, "  iova 0x%016" PRIx64 " len 0x%" PRIx64 " va %p %c%c\n",
+		m->iova, m->len, m->va,
+		(m->access & RTE_DMA_DOMAIN_ACCESS_READ) ? 'r' : '-',
+		(m->access & RTE_DMA_DOMAIN_ACCESS_WRITE) ? 'w' : '-');
+	return 0;
+}
+
+void
+rte_dma_domain_dump(FILE *f, const struct rte_dma_domain *dom)
+{
+	if (f == NULL || dom == NULL)
+		return;
+	dd_lock();
+	fprintf(f, "domain '%s': %s backend, %s%s, %u mapping(s), %" PRIu64
+		" bytes, %u binding(s)\n", dom->name, dom->ctx->ops->name,
+		dd_kind_name(dom->kind),
+		(dom->flags & RTE_DMA_DOMAIN_F_MIRROR) ? ", mirror" : "",
+		dom->tbl.n, dom->tbl.bytes, dom->nb_attached);
+	rte_dma_domain_walk(dom, dump_one, f);
+	dd_unlock();
+}
+
+/* ---- strategies ----------------------------------------------------------- */
+
+static const char *const strategy_names[] = {
+	[RTE_DMA_DOMAIN_STRATEGY_DEFAULT] = "default",
+	[RTE_DMA_DOMAIN_STRATEGY_QUIESCE] = "quiesce",
+	[RTE_DMA_DOMAIN_STRATEGY_HITLESS] = "hitless",
+	[RTE_DMA_DOMAIN_STRATEGY_REMAP] = "remap",
+	[RTE_DMA_DOMAIN_STRATEGY_RESTART] = "restart",
+};
 
 const char *
 rte_dma_domain_strategy_name(enum rte_dma_domain_strategy s)
 {
-	RTE_SET_USED(s);
-	return "quiesce";
+	if ((unsigned int)s >= RTE_DIM(strategy_names))
+		return "unknown";
+	return strategy_names[s];
+}
+
+int
+rte_dma_domain_strategy_parse(const char *s, enum rte_dma_domain_strategy *out)
+{
+	unsigned int i;
+
+	if (s == NULL || out == NULL)
+		return -EINVAL;
+	for (i = 0; i < RTE_DIM(strategy_names); i++) {
+		if (strcmp(s, strategy_names[i]) == 0) {
+			*out = (enum rte_dma_domain_strategy)i;
+			return 0;
+		}
+	}
+	DD_LOG(ERR, "unknown strategy '%s' (expected default, quiesce, hitless, remap or restart)\n",
+		s);
+	return -EINVAL;
 }

@@ -36,6 +36,14 @@
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED)
 #endif
 
+/* DPDK 23.03 renamed the unsigned telemetry helpers (the u64 ones went
+ * away later). */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+#define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_uint(d, n, v)
+#else
+#define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_u64(d, n, v)
+#endif
+
 /* DPDK 25.11 removed the per-queue fields of struct rte_eth_stats and gave
  * the PMD stats callback a struct eth_queue_stats argument instead. */
 #if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)

@@ -38,6 +38,10 @@ struct rte_dma_soft_config {
 	enum rte_dma_soft_replace_model model; /**< replace semantics */
 	uint64_t vtd_window_ns; /**< blocked window of the VTD model */
 	uint32_t iotlb_entries; /**< per-binding IOTLB size (power of 2) */
+	/** Check every IOTLB hit against the page table and count
+	 * mismatches (stale translations: a missing invalidation). Costs a
+	 * page-table walk per access; meant for tests. */
+	bool iotlb_verify;
 };
 
 /** One DMA fault, exactly as the model saw it. */
@@ -95,6 +99,21 @@ unsigned int rte_dma_soft_fault_log(const struct rte_dma_domain_binding *b,
 __rte_experimental
 void rte_dma_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
 		uint64_t *hits, uint64_t *misses, uint64_t *invalidations);
+
+/**
+ * Stale translations found by the iotlb_verify mode on binding b: IOTLB
+ * hits that no longer match the page table.
+ */
+__rte_experimental
+uint64_t rte_dma_soft_iotlb_stale(const struct rte_dma_domain_binding *b);
+
+/**
+ * Tests only: make the model forget every IOTLB invalidation (unmap,
+ * attach, replace) while skip is true, to show that the stale-translation
+ * check of iotlb_verify catches such a bug. Logs a warning. @return 0.
+ */
+__rte_experimental
+int rte_dma_soft_test_skip_invalidation(bool skip);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef TR_APP_H
+#define TR_APP_H
+
+/**
+ * @file
+ * State of dpdk-test-replace shared by its modules (main thread only
+ * unless a field says otherwise).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "tr_fwd.h"
+
+/** Application options (after "--"). */
+struct tr_opts {
+	const char *script;    /**< --script FILE */
+	const char *json;      /**< --json FILE */
+	const char *png;       /**< --png FILE (default: json with .png) */
+	const char *plot_script; /**< --plot-script FILE */
+	bool interactive;      /**< -i: prompt after the script */
+	bool keep_going;       /**< --keep-going: script goes on after errors */
+	int progress;          /**< --progress / --no-progress; -1 = if tty */
+	bool echo;             /**< echo script commands (default on) */
+	uint32_t sample_ms;    /**< throughput sample period */
+	uint32_t nb_mbufs;     /**< --nb-mbufs */
+	uint16_t nb_rxd, nb_txd; /**< descriptors per queue */
+};
+
+/** Application state. */
+struct tr_app {
+	struct tr_opts opts;
+	struct rte_mempool *mp;      /**< packet pool */
+	struct tr_fwd_cfg fwd;       /**< traffic settings */
+	unsigned int fwd_lcore;      /**< worker lcore that forwards */
+	bool started[RTE_MAX_ETHPORTS]; /**< ports started by the app */
+	int eal_argc;                /**< EAL arguments actually used */
+	char **eal_argv;
+	int full_argc;               /**< EAL + "--" + app arguments */
+	char **full_argv;
+	bool defaults_used;          /**< embedded default devices added */
+	unsigned int errors;         /**< failed commands and expectations */
+	bool quit;                   /**< 'quit' was given */
+	const char *exe_dir;         /**< directory of the executable */
+};
+
+extern struct tr_app tr_app;
+
+/* ---- commands (tr_cmds.c) ---- */
+
+/** Run one command line. @return 0, or negative on error (printed). */
+int tr_cmd_exec(const char *line);
+
+/** Run a script file. @return number of failed commands, or -errno. */
+int tr_cmd_script(const char *path);
+
+/** A command of the table. */
+struct tr_cmd {
+	const char *words;  /**< keywords, e.g. "show port stats" */
+	const char *args;   /**< argument synopsis */
+	const char *help;   /**< one line */
+	int (*fn)(int argc, char **argv, char *err); /**< argv after the words */
+};
+
+/** The command table (NULL-terminated by words == NULL). */
+extern const struct tr_cmd tr_cmds[];
+
+/* ---- interactive prompt (tr_cli.c) ---- */
+
+/** Prompt on stdin until 'quit' or end of input. */
+int tr_cli_run(void);
+
+/* ---- reports (tr_report.c) ---- */
+
+/** Start throughput sampling and the progress line. */
+void tr_report_init(void);
+
+/** Write the JSON report to path. @return 0 or -errno. */
+int tr_report_write_json(const char *path);
+
+/** Run the plot script: PNG from the JSON report. @return 0 or -errno. */
+int tr_report_plot(const char *json, const char *png);
+
+/** Print the end-of-run summary table. */
+void tr_report_summary(FILE *f);
+
+/** Progress line on/off (scripts turn it on). */
+void tr_report_progress(bool on);
+
+/* ---- options (tr_opts.c) ---- */
+
+/**
+ * Build the EAL argument vector: argv's EAL part plus the default plugins
+ * and devices when none were given. Sets tr_app.eal_argc/eal_argv.
+ */
+int tr_opts_eal(int argc, char **argv, char *err);
+
+/** Parse app options (after EAL). @return 0, 1 for --help, <0 on error. */
+int tr_opts_parse(int argc, char **argv, char *err);
+
+/** Print usage. */
+void tr_opts_usage(const char *prog);
+
+#endif /* TR_APP_H */

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/* Commands on domains, bindings and swaps. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_dma_domain_soft.h>
+
+#include "tr_app.h"
+#include "tr_cmds_int.h"
+#include "tr_domain.h"
+#include "tr_swap.h"
+
+static const char *const inject_names[RTE_DMA_DOMAIN_INJECT_MAX] = {
+	[RTE_DMA_DOMAIN_INJECT_NONE] = "none",
+	[RTE_DMA_DOMAIN_INJECT_COVERAGE] = "coverage",
+	[RTE_DMA_DOMAIN_INJECT_ACK] = "ack",
+	[RTE_DMA_DOMAIN_INJECT_QUIESCE] = "quiesce",
+	[RTE_DMA_DOMAIN_INJECT_SWITCH] = "switch",
+	[RTE_DMA_DOMAIN_INJECT_FAULT] = "fault",
+	[RTE_DMA_DOMAIN_INJECT_RESUME] = "resume",
+};
+
+TR_HANDLER(cmd_domain_create)
+{
+	int max = argc > 1 && strcmp(argv[1], "copy") == 0 ? 3 : 2, rc;
+
+	if (tr_args_done(argc, argv, max, err) < 0)
+		return -EINVAL;
+	tr_dom_lock();
+	rc = tr_domain_create(argc > 0 ? argv[0] : NULL, argc > 1 ? argv[1] : NULL,
+		argc > 2 ? argv[2] : NULL, err);
+	tr_dom_unlock();
+	if (rc == 0)
+		printf("domain %s created\n", argv[0]);
+	return rc;
+}
+
+TR_HANDLER(cmd_domain_destroy)
+{
+	int rc;
+
+	if (argc == 0)
+		return tr_err(err, "missing domain name: expected an existing domain");
+	if (tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	tr_dom_lock();
+	rc = tr_domain_destroy(argv[0], err);
+	tr_dom_unlock();
+	return rc;
+}
+
+static int
+parse_access(const char *s, uint32_t *a)
+{
+	if (strcmp(s, "r") == 0)
+		*a = RTE_DMA_DOMAIN_ACCESS_READ;
+	else if (strcmp(s, "w") == 0)
+		*a = RTE_DMA_DOMAIN_ACCESS_WRITE;
+	else if (strcmp(s, "rw") == 0)
+		*a = RTE_DMA_DOMAIN_ACCESS_RW;
+	else
+		return -1;
+	return 0;
+}
+
+TR_HANDLER(cmd_domain_map)
+{
+	uint32_t access = RTE_DMA_DOMAIN_ACCESS_RW;
+	struct rte_dma_domain *d;
+	uint64_t iova, len;
+	bool alloc = false;
+	int i, rc;
+
+	if (tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err) < 0 ||
+			tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX, &iova, err) < 0 ||
+			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 4096, UINT64_MAX, &len, err) < 0)
+		return -EINVAL;
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "alloc") == 0)
+			alloc = true;
+		else if (parse_access(argv[i], &access) < 0)
+			return tr_err(err, "bad argument '%s': expected r, w, rw or alloc", argv[i]);
+	}
+	tr_dom_lock();
+	rc = tr_domain_map(d, iova, len, access, alloc, err);
+	tr_dom_unlock();
+	return rc;
+}
+
+TR_HANDLER(cmd_domain_unmap)
+{
+	struct rte_dma_domain *d;
+	uint64_t iova = 0, len = 0;
+	bool all;
+	int rc;
+
+	if (tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err) < 0)
+		return -EINVAL;
+	all = argc > 1 && strcmp(argv[1], "all") == 0;
+	if (!all && (tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX, &iova, err) < 0 ||
+			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 1, UINT64_MAX, &len, err) < 0))
+		return -EINVAL;
+	if (tr_args_done(argc, argv, all ? 2 : 3, err) < 0)
+		return -EINVAL;
+	tr_dom_lock();
+	rc = tr_domain_unmap(d, iova, len, all, err);
+	tr_dom_unlock();
+	return rc;
+}
+
+TR_HANDLER(cmd_show_domains)
+{
+	if (tr_args_done(argc, argv, 0, err) < 0)
+		return -EINVAL;
+	tr_domain_show_all(stdout);
+	return 0;
+}
+
+TR_HANDLER(cmd_show_domain)
+{
+	struct rte_dma_domain *d;
+
+	if (tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err) < 0 ||
+			tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	tr_domain_show(stdout, d);
+	return 0;
+}
+
+struct cov_all {
+	int n;
+};
+
+static int
+cov_each(struct rte_dma_domain *d, void *arg)
+{
+	tr_domain_coverage(stdout, d, tr_app.mp);
+	((struct cov_all *)arg)->n++;
+	return 0;
+}
+
+TR_HANDLER(cmd_show_coverage)
+{
+	struct rte_dma_domain *d = NULL;
+	struct rte_dma_domain_binding *b;
+	struct cov_all c = { 0 };
+	uint16_t port;
+
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			(argc > 1 && tr_parse_domain(argv[1], &d, err) < 0) ||
+			tr_args_done(argc, argv, 2, err) < 0)
+		return -EINVAL;
+	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
+	printf("port %u (%s) is on domain %s; its packet memory:\n", port,
+		tr_port_devname(port),
+		b && rte_dma_domain_binding_domain(b) ?
+		rte_dma_domain_name(rte_dma_domain_binding_domain(b)) : "-");
+	if (d != NULL)
+		tr_domain_coverage(stdout, d, tr_app.mp);
+	else
+		rte_dma_domain_foreach(cov_each, &c);
+	return 0;
+}
+
+TR_HANDLER(cmd_port_attach)
+{
+	struct rte_dma_domain *d;
+	uint16_t port;
+	int rc;
+
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			tr_parse_domain(argc > 1 ? argv[1] : NULL, &d, err) < 0 ||
+			tr_args_done(argc, argv, 2, err) < 0)
+		return -EINVAL;
+	tr_dom_lock();
+	rc = tr_port_attach(port, d, err);
+	tr_dom_unlock();
+	return rc;
+}
+
+TR_HANDLER(cmd_port_detach)
+{
+	uint16_t port;
+	int rc;
+
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	if (tr_app.started[port])
+		return tr_err(err, "cannot detach port %u: it is started, its device may be doing DMA ('port stop %u' first)",
+			port, port);
+	tr_dom_lock();
+	rc = tr_port_detach(port, err);
+	tr_dom_unlock();
+	return rc;
+}
+
+/* Options shared by 'port replace' and 'swap', from argv[i] on. */
+static int
+parse_replace_opts(int argc, char **argv, int i, bool bare_strategy,
+		struct rte_dma_domain_replace_opts *o, char *err)
+{
+	uint64_t v;
+
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "force") == 0) {
+			o->force = true;
+		} else if (strcmp(argv[i], "drain") == 0) {
+			o->drain = true;
+		} else if (strcmp(argv[i], "timeout") == 0) {
+			if (tr_parse_u64("timeout (us)", i + 1 < argc ? argv[i + 1] : NULL,
+					1, 60000000, &v, err) < 0)
+				return -EINVAL;
+			o->timeout_us = (uint32_t)v;
+			i++;
+		} else if (strcmp(argv[i], "strategy") == 0) {
+			if (i + 1 >= argc)
+				return tr_err(err, "missing strategy after 'strategy': expected quiesce, hitless, remap, restart or default");
+			if (tr_parse_strategy(argv[++i], &o->strategy, err) < 0)
+				return -EINVAL;
+		} else if (bare_strategy && rte_dma_domain_strategy_parse(argv[i], &o->strategy) == 0) {
+			;
+		} else {
+			return tr_err(err, "bad option '%s': expected %sforce, drain, timeout <us>%s",
+				argv[i], bare_strategy ? "a strategy (quiesce|hitless|remap|restart), " :
+				"strategy <s>, ", "");
+		}
+	}
+	return 0;
+}
+
+TR_HANDLER(cmd_port_replace)
+{
+	struct rte_dma_domain_replace_opts o;
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *d;
+	uint16_t port;
+
+	memset(&o, 0, sizeof(o));
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			tr_port_binding(port, &b, err) < 0 ||
+			tr_parse_domain(argc > 1 ? argv[1] : NULL, &d, err) < 0 ||
+			parse_replace_opts(argc, argv, 2, true, &o, err) < 0)
+		return -EINVAL;
+	if (tr_swap_now(port, d, &o, err) < 0)
+		return -EIO;
+	if (rte_dma_domain_last_swap(b, &r) == 0)
+		printf("port %u: %s -> %s (%s) pause %.1f us, switch %.1f us, faults %" PRIu64 "\n",
+			port, r.from, r.to, rte_dma_domain_strategy_name(r.strategy),
+			r.pause_ns / 1e3, r.switch_ns / 1e3, r.faults);
+	return 0;
+}
+
+TR_HANDLER(cmd_port_inject)
+{
+	struct rte_dma_domain_binding *b;
+	uint16_t port;
+	int i, rc;
+
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			tr_port_binding(port, &b, err) < 0)
+		return -EINVAL;
+	if (argc < 2)
+		return tr_err(err, "missing injection point: expected coverage, ack, quiesce, switch, fault, resume or none");
+	for (i = 0; i < RTE_DMA_DOMAIN_INJECT_MAX; i++)
+		if (strcmp(argv[1], inject_names[i]) == 0)
+			break;
+	if (i == RTE_DMA_DOMAIN_INJECT_MAX)
+		return tr_err(err, "bad injection point '%s': expected coverage, ack, quiesce, switch, fault, resume or none",
+			argv[1]);
+	if (tr_args_done(argc, argv, 2, err) < 0)
+		return -EINVAL;
+	rc = rte_dma_domain_inject(b, (enum rte_dma_domain_inject)i);
+	if (rc < 0)
+		return tr_err(err, "cannot arm injection '%s' on port %u: %s", argv[1], port,
+			strerror(-rc));
+	return 0;
+}
+
+TR_HANDLER(cmd_swap)
+{
+	struct rte_dma_domain_replace_opts o;
+	struct rte_dma_domain *a, *b;
+	uint64_t every, count = 0;
+	uint16_t port;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
+			tr_parse_domain(argc > 1 ? argv[1] : NULL, &a, err) < 0 ||
+			tr_parse_domain(argc > 2 ? argv[2] : NULL, &b, err) < 0)
+		return -EINVAL;
+	if (argc < 4 || strcmp(argv[3], "every") != 0)
+		return tr_err(err, "%s '%s': expected 'every <ms>' after the two domains",
+			argc < 4 ? "missing period" : "bad keyword", argc < 4 ? "" : argv[3]);
+	if (tr_parse_u64("period (ms)", argc > 4 ? argv[4] : NULL, 0, 3600000, &every, err) < 0)
+		return -EINVAL;
+	/* 'count N' first, then the replace options */
+	i = 5;
+	if (i < argc && strcmp(argv[i], "count") == 0) {
+		if (tr_parse_u64("count", i + 1 < argc ? argv[i + 1] : NULL, 1, UINT32_MAX,
+				&count, err) < 0)
+			return -EINVAL;
+		i += 2;
+	}
+	if (parse_replace_opts(argc, argv, i, false, &o, err) < 0)
+		return -EINVAL;
+	if (tr_sched_start(port, argv[1], argv[2], every * 1000000ULL, count, &o, err) < 0)
+		return -EINVAL;
+	printf("swapping port %u between %s and %s every %" PRIu64 " ms (%s, %s)\n", port,
+		argv[1], argv[2], every, rte_dma_domain_strategy_name(o.strategy),
+		count ? "counted" : "until 'swap stop'");
+	return 0;
+}
+
+TR_HANDLER(cmd_swap_stop)
+{
+	uint16_t port;
+	int port_arg = -1;
+
+	if (argc > 0 && strcmp(argv[0], "all") != 0) {
+		if (tr_parse_port(argv[0], &port, err) < 0)
+			return -EINVAL;
+		port_arg = port;
+	}
+	if (tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	printf("%d schedule(s) stopped\n", tr_sched_stop(port_arg));
+	return 0;
+}
+
+TR_HANDLER(cmd_show_swap_stats)
+{
+	uint16_t port;
+	int port_arg = -1;
+
+	if (argc > 0 && strcmp(argv[0], "all") != 0) {
+		if (tr_parse_port(argv[0], &port, err) < 0)
+			return -EINVAL;
+		port_arg = port;
+	}
+	if (tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	tr_swap_show_stats(stdout, port_arg);
+	return 0;
+}
+
+struct log_arg {
+	uint64_t skip, i;
+};
+
+static void
+log_one(const struct tr_swap_entry *e, void *arg)
+{
+	struct log_arg *l = arg;
+
+	if (l->i++ < l->skip)
+		return;
+	printf("  %9.3f ms port %u %-8s %s -> %s: %s pause %.1f us switch %.1f us faults %" PRIu64 "%s%s\n",
+		e->t_ns / 1e6, e->port, rte_dma_domain_strategy_name(e->rec.strategy),
+		e->rec.from, e->rec.to, e->rc == 0 ? "ok" : strerror(-e->rc),
+		e->rec.pause_ns / 1e3, e->rec.switch_ns / 1e3, e->rec.faults,
+		e->rec.rolled_back ? " rolled-back" : "", e->rec.reason[0] ? " " : "");
+	if (e->rec.reason[0])
+		printf("      reason: %s\n", e->rec.reason);
+}
+
+TR_HANDLER(cmd_show_swap_log)
+{
+	uint64_t n = 10, total, ok, failed, rb, faults;
+	struct log_arg l = { 0, 0 };
+
+	if ((argc > 0 && tr_parse_u64("count", argv[0], 1, UINT32_MAX, &n, err) < 0) ||
+			tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	tr_swap_counts(&total, &ok, &failed, &rb, &faults);
+	l.skip = total > n ? total - n : 0;
+	tr_swap_foreach(log_one, &l);
+	return 0;
+}
+
+TR_HANDLER(cmd_set_iommu)
+{
+	struct rte_dma_soft_config c;
+	uint64_t win;
+	int rc;
+
+	rte_dma_soft_config_get(&c);
+	if (argc == 0 || (strcmp(argv[0], "atomic") != 0 && strcmp(argv[0], "vtd") != 0))
+		return tr_err(err, "bad model '%s': expected atomic or vtd", argc ? argv[0] : "");
+	c.model = strcmp(argv[0], "vtd") == 0 ? RTE_DMA_SOFT_REPLACE_VTD : RTE_DMA_SOFT_REPLACE_ATOMIC;
+	if (argc > 1) {
+		if (strcmp(argv[1], "window") != 0)
+			return tr_err(err, "bad keyword '%s': expected 'window <us>'", argv[1]);
+		if (tr_parse_u64("window (us)", argc > 2 ? argv[2] : NULL, 0, 1000000, &win, err) < 0)
+			return -EINVAL;
+		c.vtd_window_ns = win * 1000;
+	}
+	if (tr_args_done(argc, argv, argc > 1 ? 3 : 1, err) < 0)
+		return -EINVAL;
+	tr_dom_lock();
+	rc = rte_dma_soft_configure(&c);
+	tr_dom_unlock();
+	if (rc < 0)
+		return tr_err(err, "cannot set the soft IOMMU model: %s", strerror(-rc));
+	return 0;
+}
+
+TR_HANDLER(cmd_show_faults)
+{
+	struct rte_dma_soft_fault f[64];
+	uint64_t n = 10;
+	unsigned int i, got;
+
+	if ((argc > 0 && tr_parse_u64("count", argv[0], 1, RTE_DIM(f), &n, err) < 0) ||
+			tr_args_done(argc, argv, 1, err) < 0)
+		return -EINVAL;
+	got = rte_dma_soft_fault_log(NULL, f, (unsigned int)n);
+	printf("DMA faults: %" PRIu64 " in total, last %u:\n", rte_dma_soft_fault_count(NULL), got);
+	for (i = 0; i < got; i++)
+		printf("  %-8s iova 0x%" PRIx64 " %s domain '%s': %s\n", f[i].device, f[i].iova,
+			f[i].access & RTE_DMA_DOMAIN_ACCESS_WRITE ? "write" : "read",
+			f[i].domain, strerror(-f[i].reason));
+	return 0;
+}
+
+TR_HANDLER(cmd_wait_swaps)
+{
+	uint64_t ms = 600000;
+
+	if (argc > 0) {
+		if (strcmp(argv[0], "timeout") != 0)
+			return tr_err(err, "bad keyword '%s': expected 'timeout <ms>'", argv[0]);
+		if (tr_parse_u64("timeout (ms)", argc > 1 ? argv[1] : NULL, 1, 3600000, &ms, err) < 0)
+			return -EINVAL;
+	}
+	if (tr_args_done(argc, argv, argc ? 2 : 0, err) < 0)
+		return -EINVAL;
+	if (tr_sched_wait(ms * 1000000ULL) < 0)
+		return tr_err(err, "periodic swaps still running after %" PRIu64 " ms", ms);
+	return 0;
+}
+
+TR_HANDLER(cmd_clear_swaps)
+{
+	if (tr_args_done(argc, argv, 0, err) < 0)
+		return -EINVAL;
+	if (tr_swap_clear() < 0)
+		return tr_err(err, "cannot clear swap records while periodic swaps run ('swap stop' first)");
+	return 0;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "tr_domain.h"
+#include "tr_fwd.h"
+#include "tr_util.h"
+#include "tr_verify.h"
+
+#define MAX_BURST 256
+#define MAX_FRAME 9216
+
+static struct tr_fwd_cfg cfg;
+static struct rte_mempool *pool;
+static unsigned int fwd_lcore;
+static bool running;              /* main thread only */
+static bool polled[RTE_MAX_ETHPORTS]; /* main thread only */
+static int quit, tx_stop;         /* set by main, read by the lcore */
+static bool verifier_ran;
+
+static struct tr_port_cnt cnt[RTE_MAX_ETHPORTS];
+static struct tr_verify_stream streams[RTE_MAX_ETHPORTS];
+static uint64_t sent[RTE_MAX_ETHPORTS];
+static uint64_t received, corrupted, foreign;
+static struct rte_ether_addr macs[RTE_MAX_ETHPORTS];
+
+const char *
+tr_fwd_mode_name(enum tr_fwd_mode m)
+{
+	switch (m) {
+	case TR_FWD_TXONLY: return "txonly";
+	case TR_FWD_IO: return "io";
+	case TR_FWD_RXONLY: return "rxonly";
+	}
+	return "?";
+}
+
+static void
+check_one(struct rte_mbuf *m, bool seq_check)
+{
+	static uint8_t buf[MAX_FRAME];
+	const struct rte_ether_hdr *eth;
+	struct rte_ether_hdr eth_copy;
+	const void *pl;
+	uint32_t len;
+	uint16_t stream;
+	uint64_t seq;
+
+	eth = rte_pktmbuf_read(m, 0, sizeof(*eth), &eth_copy);
+	if (eth == NULL || eth->ether_type != rte_cpu_to_be_16(TR_ETHERTYPE)) {
+		tr_cnt_add(&foreign, 1);
+		return;
+	}
+	tr_cnt_add(&received, 1);
+	len = m->pkt_len - sizeof(*eth);
+	pl = len <= sizeof(buf) ? rte_pktmbuf_read(m, sizeof(*eth), len, buf) : NULL;
+	if (pl == NULL || !tr_payload_check(pl, len, &stream, &seq) ||
+			stream >= RTE_MAX_ETHPORTS) {
+		tr_cnt_add(&corrupted, 1);
+		return;
+	}
+	if (seq_check)
+		tr_verify_seq(&streams[stream], seq);
+}
+
+static void
+gen_burst(uint16_t port)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint16_t i, n = cfg.burst, nb_tx;
+	uint64_t seq = sent[port];
+
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *eth;
+
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, cfg.pktlen);
+		memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+		rte_ether_addr_copy(&macs[port], &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(TR_ETHERTYPE);
+		/* unsent packets are freed and their numbers reused next burst */
+		tr_payload_fill(eth + 1, cfg.pktlen - sizeof(*eth), port, seq + i, cfg.pattern);
+	}
+	nb_tx = rte_eth_tx_burst(port, 0, pkts, n);
+	if (nb_tx < n) {
+		rte_pktmbuf_free_bulk(&pkts[nb_tx], n - nb_tx);
+		tr_cnt_add(&cnt[port].tx_unsent, n - nb_tx);
+	}
+	tr_cnt_add(&sent[port], nb_tx);
+	tr_cnt_add(&cnt[port].tx_pkts, nb_tx);
+	tr_cnt_add(&cnt[port].tx_bytes, (uint64_t)nb_tx * cfg.pktlen);
+}
+
+static uint16_t
+pair_of(uint16_t idx)
+{
+	/* io: ports[0] <-> ports[1], ports[2] <-> ports[3], odd one to itself */
+	uint16_t j = idx ^ 1;
+
+	return cfg.ports[j < cfg.nb_ports ? j : idx];
+}
+
+static void
+rx_burst(uint16_t idx)
+{
+	uint16_t port = cfg.ports[idx];
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint64_t bytes = 0;
+	uint16_t i, nb, nb_tx;
+
+	nb = rte_eth_rx_burst(port, 0, pkts, cfg.burst);
+	tr_cnt_add(&cnt[port].polls, 1);
+	if (nb == 0) {
+		tr_cnt_add(&cnt[port].idle_polls, 1);
+		return;
+	}
+	for (i = 0; i < nb; i++) {
+		bytes += pkts[i]->pkt_len;
+		check_one(pkts[i], cfg.mode != TR_FWD_IO);
+	}
+	tr_cnt_add(&cnt[port].rx_pkts, nb);
+	tr_cnt_add(&cnt[port].rx_bytes, bytes);
+	if (cfg.mode != TR_FWD_IO || __atomic_load_n(&tx_stop, __ATOMIC_RELAXED)) {
+		rte_pktmbuf_free_bulk(pkts, nb);
+		return;
+	}
+	port = pair_of(idx);
+	nb_tx = rte_eth_tx_burst(port, 0, pkts, nb);
+	tr_cnt_add(&cnt[port].tx_pkts, nb_tx);
+	tr_cnt_add(&cnt[port].tx_bytes, bytes);
+	if (nb_tx < nb) {
+		rte_pktmbuf_free_bulk(&pkts[nb_tx], nb - nb_tx);
+		tr_cnt_add(&cnt[port].tx_unsent, nb - nb_tx);
+	}
+}
+
+static int
+fwd_main(void *arg)
+{
+	uint16_t i;
+	uint32_t k;
+
+	RTE_SET_USED(arg);
+	/* This lcore polls these queues from now on (QSBR-style online). */
+	for (i = 0; i < cfg.nb_ports; i++)
+		tr_port_queues_online(cfg.ports[i], true);
+	if (cfg.mode == TR_FWD_IO)
+		for (k = 0; k < cfg.tx_first; k++)
+			for (i = 0; i < cfg.nb_ports; i++)
+				gen_burst(cfg.ports[i]);
+	while (!__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) {
+		bool gen = cfg.mode == TR_FWD_TXONLY &&
+			!__atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+
+		for (i = 0; i < cfg.nb_ports; i++) {
+			if (gen)
+				gen_burst(cfg.ports[i]);
+			rx_burst(i);
+		}
+	}
+	for (i = 0; i < cfg.nb_ports; i++)
+		tr_port_queues_online(cfg.ports[i], false);
+	return 0;
+}
+
+int
+tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
+		unsigned int lcore, char *err)
+{
+	uint16_t i;
+
+	if (running)
+		return tr_err(err, "traffic is already running ('stop' first)");
+	if (c->nb_ports == 0)
+		return tr_err(err, "no ports to forward on ('set ports <list>')");
+	if (lcore == RTE_MAX_LCORE || rte_eal_get_lcore_state(lcore) != WAIT)
+		return tr_err(err, "no free worker lcore for forwarding: give EAL at least 2 lcores (-l 0-1)");
+	cfg = *c;
+	pool = mp;
+	fwd_lcore = lcore;
+	tr_fwd_clear();
+	for (i = 0; i < cfg.nb_ports; i++) {
+		rte_eth_macaddr_get(cfg.ports[i], &macs[cfg.ports[i]]);
+		polled[cfg.ports[i]] = true;
+	}
+	verifier_ran = cfg.mode != TR_FWD_IO;
+	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&tx_stop, 0, __ATOMIC_RELAXED);
+	if (rte_eal_remote_launch(fwd_main, NULL, lcore) != 0) {
+		memset(polled, 0, sizeof(polled));
+		return tr_err(err, "cannot launch forwarding on lcore %u", lcore);
+	}
+	running = true;
+	return 0;
+}
+
+static uint64_t
+total_rx(void)
+{
+	uint64_t s = 0;
+	uint16_t i;
+
+	for (i = 0; i < cfg.nb_ports; i++)
+		s += tr_cnt_get(&cnt[cfg.ports[i]].rx_pkts);
+	return s;
+}
+
+int
+tr_fwd_stop(unsigned int drain_ms)
+{
+	uint64_t deadline, last, quiet_since;
+
+	if (!running)
+		return -EALREADY;
+	/* Stop sending, keep receiving until nothing arrives for 20 ms so
+	 * that packets in flight are not counted as lost. */
+	__atomic_store_n(&tx_stop, 1, __ATOMIC_RELAXED);
+	deadline = tr_now_ns() + (uint64_t)drain_ms * 1000000ULL;
+	last = total_rx();
+	quiet_since = tr_now_ns();
+	while (tr_now_ns() < deadline) {
+		uint64_t now;
+
+		tr_sleep_ns(2000000);
+		now = tr_now_ns();
+		if (total_rx() != last) {
+			last = total_rx();
+			quiet_since = now;
+		} else if (now - quiet_since >= 20000000ULL) {
+			break;
+		}
+	}
+	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(fwd_lcore);
+	memset(polled, 0, sizeof(polled));
+	running = false;
+	return 0;
+}
+
+bool
+tr_fwd_running(void)
+{
+	return running;
+}
+
+bool
+tr_fwd_polls(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS && polled[port];
+}
+
+void
+tr_fwd_port_cnt(uint16_t port, struct tr_port_cnt *c)
+{
+	const struct tr_port_cnt *s = &cnt[port];
+
+	c->tx_pkts = tr_cnt_get(&s->tx_pkts);
+	c->tx_bytes = tr_cnt_get(&s->tx_bytes);
+	c->rx_pkts = tr_cnt_get(&s->rx_pkts);
+	c->rx_bytes = tr_cnt_get(&s->rx_bytes);
+	c->tx_unsent = tr_cnt_get(&s->tx_unsent);
+	c->polls = tr_cnt_get(&s->polls);
+	c->idle_polls = tr_cnt_get(&s->idle_polls);
+}
+
+void
+tr_fwd_verify(struct tr_verify_totals *t)
+{
+	uint16_t p;
+
+	memset(t, 0, sizeof(*t));
+	for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		const struct tr_verify_stream *s = &streams[p];
+		uint64_t snt = tr_cnt_get(&sent[p]), uniq = tr_cnt_get(&s->unique);
+
+		if (cfg.mode == TR_FWD_IO)
+			snt = 0; /* packets circulate: nothing to count against */
+		t->sent += snt;
+		t->unique += uniq;
+		t->lost += snt > uniq ? snt - uniq : 0;
+		t->duplicated += tr_cnt_get(&s->duplicated);
+		t->reordered += tr_cnt_get(&s->reordered);
+		t->gaps += tr_cnt_get(&s->gaps);
+	}
+	t->received = tr_cnt_get(&received);
+	t->corrupted = tr_cnt_get(&corrupted);
+	t->foreign = tr_cnt_get(&foreign);
+}
+
+bool
+tr_fwd_gaps(uint64_t *gaps)
+{
+	struct tr_verify_totals t;
+
+	if (!verifier_ran)
+		return false;
+	tr_fwd_verify(&t);
+	*gaps = t.gaps;
+	return true;
+}
+
+int
+tr_fwd_clear(void)
+{
+	if (running)
+		return -EBUSY;
+	memset(cnt, 0, sizeof(cnt));
+	memset(streams, 0, sizeof(streams));
+	memset(sent, 0, sizeof(sent));
+	received = corrupted = foreign = 0;
+	return 0;
+}

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/* Throughput samples, the live progress line, the JSON report, the plot
+ * and the end-of-run summary. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_dma_domain_soft.h>
+#include <rte_version.h>
+
+#include "tr_app.h"
+#include "tr_domain.h"
+#include "tr_swap.h"
+#include "tr_util.h"
+
+#define SAMPLE_PORTS 8
+#define PROGRESS_NS 1000000000ULL
+
+struct sample {
+	uint64_t t_ns;
+	uint16_t nb;
+	float tx_pps[SAMPLE_PORTS], rx_pps[SAMPLE_PORTS];
+};
+
+static pthread_mutex_t smtx = PTHREAD_MUTEX_INITIALIZER;
+static struct sample *samples;
+static size_t nb_samples, cap_samples;
+static uint64_t last_ns, last_tx[SAMPLE_PORTS], last_rx[SAMPLE_PORTS];
+static uint64_t last_progress_ns;
+static int progress_on;
+static float cur_rx_pps;
+
+void
+tr_report_progress(bool on)
+{
+	__atomic_store_n(&progress_on, on, __ATOMIC_RELAXED);
+	if (!on)
+		fprintf(stderr, "\n");
+}
+
+static void
+progress(uint64_t now)
+{
+	struct tr_verify_totals t;
+	uint64_t done, total, tot, ok, failed, rb, faults;
+	unsigned int active;
+
+	if (!__atomic_load_n(&progress_on, __ATOMIC_RELAXED) || now - last_progress_ns < PROGRESS_NS)
+		return;
+	last_progress_ns = now;
+	tr_fwd_verify(&t);
+	active = tr_sched_progress(&done, &total);
+	tr_swap_counts(&tot, &ok, &failed, &rb, &faults);
+	fprintf(stderr, "\r[%6.1fs] rx %7.3f Mpps | swaps %" PRIu64 " ok %" PRIu64 " failed",
+		(now - tr_t0_ns()) / 1e9, cur_rx_pps / 1e6, ok, failed);
+	if (active && total)
+		fprintf(stderr, " (schedule %" PRIu64 "/%" PRIu64 ")", done, total);
+	fprintf(stderr, " | faults %" PRIu64 " | gaps %" PRIu64 " corrupted %" PRIu64 "   ",
+		faults, t.gaps, t.corrupted);
+	fflush(stderr);
+}
+
+static void
+tick(uint64_t now)
+{
+	struct sample s;
+	double dt;
+	uint16_t port;
+	float rx = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.t_ns = now - tr_t0_ns();
+	dt = last_ns ? (now - last_ns) / 1e9 : 0;
+	RTE_ETH_FOREACH_DEV(port) {
+		struct tr_port_cnt c;
+
+		if (port >= SAMPLE_PORTS)
+			break;
+		tr_fwd_port_cnt(port, &c);
+		/* counters restart at 'start': a drop means a new run */
+		if (dt > 0 && c.tx_pkts >= last_tx[port] && c.rx_pkts >= last_rx[port]) {
+			s.tx_pps[port] = (float)((c.tx_pkts - last_tx[port]) / dt);
+			s.rx_pps[port] = (float)((c.rx_pkts - last_rx[port]) / dt);
+		}
+		rx += s.rx_pps[port];
+		last_tx[port] = c.tx_pkts;
+		last_rx[port] = c.rx_pkts;
+		s.nb = port + 1;
+	}
+	last_ns = now;
+	cur_rx_pps = rx;
+	if (dt > 0 && tr_fwd_running()) {
+		pthread_mutex_lock(&smtx);
+		if (nb_samples == cap_samples) {
+			size_t ncap = cap_samples ? cap_samples * 2 : 1024;
+			void *p = realloc(samples, ncap * sizeof(*samples));
+
+			if (p != NULL) {
+				samples = p;
+				cap_samples = ncap;
+			}
+		}
+		if (nb_samples < cap_samples)
+			samples[nb_samples++] = s;
+		pthread_mutex_unlock(&smtx);
+	}
+	progress(now);
+}
+
+void
+tr_report_init(void)
+{
+	struct tr_swap_hooks h = {
+		.gaps = tr_fwd_gaps,
+		.tick = tick,
+		.tick_ns = (uint64_t)tr_app.opts.sample_ms * 1000000ULL,
+	};
+
+	tr_swap_init(&h);
+}
+
+/* ---- JSON ---- */
+
+static void
+json_u64(FILE *f, const char *k, uint64_t v, bool comma)
+{
+	fprintf(f, "\"%s\": %" PRIu64 "%s", k, v, comma ? ", " : "");
+}
+
+struct json_ctx {
+	FILE *f;
+	bool first;
+};
+
+static void
+json_swap(const struct tr_swap_entry *e, void *arg)
+{
+	struct json_ctx *j = arg;
+	FILE *f = j->f;
+
+	fprintf(f, "%s\n    {\"t_ms\": %.3f, ", j->first ? "" : ",", e->t_ns / 1e6);
+	j->first = false;
+	json_u64(f, "port", e->port, true);
+	fprintf(f, "\"schedule\": %d, \"strategy\": ", e->sched);
+	tr_json_str(f, rte_dma_domain_strategy_name(e->rec.strategy));
+	fprintf(f, ", \"requested\": ");
+	tr_json_str(f, rte_dma_domain_strategy_name(e->requested));
+	fprintf(f, ", \"from\": ");
+	tr_json_str(f, e->rec.from);
+	fprintf(f, ", \"to\": ");
+	tr_json_str(f, e->rec.to);
+	fprintf(f, ", \"result\": %d, \"ok\": %s, \"rolled_back\": %s, ", e->rc,
+		e->rc == 0 ? "true" : "false", e->rec.rolled_back ? "true" : "false");
+	json_u64(f, "seq", e->rec.seq, true);
+	json_u64(f, "pause_ns", e->rec.pause_ns, true);
+	json_u64(f, "max_parked_ns", e->rec.max_parked_ns, true);
+	json_u64(f, "switch_ns", e->rec.switch_ns, true);
+	json_u64(f, "call_ns", e->call_ns, true);
+	json_u64(f, "faults", e->rec.faults, true);
+	fprintf(f, "\"reason\": ");
+	tr_json_str(f, e->rec.reason);
+	fprintf(f, "}");
+}
+
+static void
+json_sched(const struct tr_sched_info *s, void *arg)
+{
+	struct json_ctx *j = arg;
+	FILE *f = j->f;
+
+	fprintf(f, "%s\n    {", j->first ? "" : ",");
+	j->first = false;
+	json_u64(f, "id", s->id, true);
+	json_u64(f, "port", s->port, true);
+	fprintf(f, "\"a\": ");
+	tr_json_str(f, s->a);
+	fprintf(f, ", \"b\": ");
+	tr_json_str(f, s->b);
+	fprintf(f, ", \"strategy\": ");
+	tr_json_str(f, rte_dma_domain_strategy_name(s->opts.strategy));
+	fprintf(f, ", \"every_ms\": %.3f, ", s->every_ns / 1e6);
+	json_u64(f, "count", s->count, true);
+	json_u64(f, "done", s->done, true);
+	json_u64(f, "failed", s->failed, true);
+	fprintf(f, "\"start_ms\": %.3f, \"end_ms\": %.3f, \"lost\": ", s->t_start_ns / 1e6,
+		s->t_end_ns / 1e6);
+	if (s->lost_valid)
+		fprintf(f, "%" PRIu64, s->lost);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"stop_reason\": ");
+	tr_json_str(f, s->stop_reason);
+	fprintf(f, "}");
+}
+
+static void
+json_config(FILE *f)
+{
+	struct rte_dma_soft_config sc;
+	uint16_t port, i;
+	int a;
+
+	fprintf(f, "  \"config\": {\n    \"eal_args\": [");
+	for (a = 0; a < tr_app.eal_argc; a++) {
+		fprintf(f, "%s", a ? ", " : "");
+		tr_json_str(f, tr_app.eal_argv[a]);
+	}
+	fprintf(f, "],\n    \"default_devices\": %s,\n    \"script\": ",
+		tr_app.defaults_used ? "true" : "false");
+	tr_json_str(f, tr_app.opts.script);
+	fprintf(f, ",\n    \"fwd\": {\"mode\": ");
+	tr_json_str(f, tr_fwd_mode_name(tr_app.fwd.mode));
+	fprintf(f, ", \"burst\": %u, \"pktlen\": %u, \"pattern\": %d, \"ports\": [",
+		tr_app.fwd.burst, tr_app.fwd.pktlen, tr_app.fwd.pattern);
+	for (i = 0; i < tr_app.fwd.nb_ports; i++)
+		fprintf(f, "%s%u", i ? ", " : "", tr_app.fwd.ports[i]);
+	rte_dma_soft_config_get(&sc);
+	fprintf(f, "], \"lcore\": %u},\n    \"soft_iommu\": {\"model\": \"%s\", \"vtd_window_ns\": %" PRIu64 "},\n",
+		tr_app.fwd_lcore, sc.model == RTE_DMA_SOFT_REPLACE_VTD ? "vtd" : "atomic",
+		sc.vtd_window_ns);
+	fprintf(f, "    \"sample_ms\": %u,\n    \"ports\": [", tr_app.opts.sample_ms);
+	i = 0;
+	RTE_ETH_FOREACH_DEV(port) {
+		struct rte_eth_dev_info info;
+		struct rte_dma_domain_binding *b;
+		struct rte_dma_domain *d = NULL;
+
+		if (rte_eth_dev_info_get(port, &info) != 0)
+			continue;
+		b = rte_dma_domain_binding_lookup(tr_port_devname(port));
+		if (b != NULL)
+			d = rte_dma_domain_binding_domain(b);
+		fprintf(f, "%s\n      {\"id\": %u, \"device\": ", i++ ? "," : "", port);
+		tr_json_str(f, tr_port_devname(port));
+		fprintf(f, ", \"driver\": ");
+		tr_json_str(f, info.driver_name);
+		fprintf(f, ", \"domain\": ");
+		if (d != NULL)
+			tr_json_str(f, rte_dma_domain_name(d));
+		else
+			fprintf(f, "null");
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n    ]\n  },\n");
+}
+
+static void
+json_summary(FILE *f)
+{
+	struct tr_strat_summary s[TR_NB_STRATEGIES];
+	unsigned int k;
+	bool first = true;
+
+	tr_swap_summary(s);
+	fprintf(f, "  \"summary\": {");
+	for (k = RTE_DMA_DOMAIN_STRATEGY_QUIESCE; k < TR_NB_STRATEGIES; k++) {
+		if (s[k].swaps + s[k].failures == 0)
+			continue;
+		fprintf(f, "%s\n    \"%s\": {", first ? "" : ",", rte_dma_domain_strategy_name(k));
+		first = false;
+		json_u64(f, "swaps", s[k].swaps, true);
+		json_u64(f, "failures", s[k].failures, true);
+		json_u64(f, "rollbacks", s[k].rollbacks, true);
+		json_u64(f, "faults", s[k].faults, true);
+		fprintf(f, "\"lost\": ");
+		if (s[k].lost_known)
+			fprintf(f, "%" PRIu64 ", ", s[k].lost);
+		else
+			fprintf(f, "null, ");
+		json_u64(f, "pause_p50_ns", s[k].pause_p50, true);
+		json_u64(f, "pause_p99_ns", s[k].pause_p99, true);
+		json_u64(f, "pause_max_ns", s[k].pause_max, true);
+		json_u64(f, "switch_p50_ns", s[k].switch_p50, true);
+		json_u64(f, "switch_p99_ns", s[k].switch_p99, true);
+		json_u64(f, "switch_max_ns", s[k].switch_max, true);
+		json_u64(f, "call_p50_ns", s[k].call_p50, true);
+		json_u64(f, "call_p99_ns", s[k].call_p99, false);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  },\n");
+}
+
+static void
+json_ports(FILE *f)
+{
+	uint16_t port;
+	int i = 0;
+
+	fprintf(f, "  \"port_stats\": [");
+	RTE_ETH_FOREACH_DEV(port) {
+		struct rte_dma_domain_binding *b;
+		struct rte_dma_domain_stats bs;
+		struct rte_eth_stats st;
+		struct tr_port_cnt c;
+
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(port, &st);
+		tr_fwd_port_cnt(port, &c);
+		fprintf(f, "%s\n    {\"port\": %u, ", i++ ? "," : "", port);
+		json_u64(f, "ipackets", st.ipackets, true);
+		json_u64(f, "opackets", st.opackets, true);
+		json_u64(f, "imissed", st.imissed, true);
+		json_u64(f, "ierrors", st.ierrors, true);
+		json_u64(f, "oerrors", st.oerrors, true);
+		json_u64(f, "rx_nombuf", st.rx_nombuf, true);
+		json_u64(f, "app_rx", c.rx_pkts, true);
+		json_u64(f, "app_tx", c.tx_pkts, true);
+		json_u64(f, "app_tx_unsent", c.tx_unsent, true);
+		fprintf(f, "\"binding\": ");
+		b = rte_dma_domain_binding_lookup(tr_port_devname(port));
+		if (b != NULL && rte_dma_domain_stats_get(b, &bs) == 0) {
+			fprintf(f, "{");
+			json_u64(f, "swaps", bs.swaps, true);
+			json_u64(f, "failures", bs.failures, true);
+			json_u64(f, "rollbacks", bs.rollbacks, true);
+			json_u64(f, "faults", bs.faults, true);
+			json_u64(f, "timeouts", bs.timeouts, true);
+			json_u64(f, "pause_p50_ns", bs.pause_p50_ns, true);
+			json_u64(f, "pause_p99_ns", bs.pause_p99_ns, true);
+			json_u64(f, "pause_max_ns", bs.pause_max_ns, true);
+			json_u64(f, "switch_p50_ns", bs.switch_p50_ns, true);
+			json_u64(f, "switch_p99_ns", bs.switch_p99_ns, true);
+			json_u64(f, "switch_max_ns", bs.switch_max_ns, false);
+			fprintf(f, "}}");
+		} else {
+			fprintf(f, "null}");
+		}
+	}
+	fprintf(f, "\n  ],\n");
+}
+
+static void
+json_samples(FILE *f)
+{
+	size_t i;
+	uint16_t p;
+
+	fprintf(f, "  \"throughput\": [");
+	pthread_mutex_lock(&smtx);
+	for (i = 0; i < nb_samples; i++) {
+		const struct sample *s = &samples[i];
+		double tx = 0, rx = 0;
+
+		for (p = 0; p < s->nb; p++) {
+			tx += s->tx_pps[p];
+			rx += s->rx_pps[p];
+		}
+		fprintf(f, "%s\n    {\"t_ms\": %.1f, \"tx_pps\": %.0f, \"rx_pps\": %.0f, \"rx_pps_port\": [",
+			i ? "," : "", s->t_ns / 1e6, tx, rx);
+		for (p = 0; p < s->nb; p++)
+			fprintf(f, "%s%.0f", p ? ", " : "", s->rx_pps[p]);
+		fprintf(f, "]}");
+	}
+	pthread_mutex_unlock(&smtx);
+	fprintf(f, "\n  ],\n");
+}
+
+int
+tr_report_write_json(const char *path)
+{
+	struct tr_verify_totals t;
+	struct json_ctx j;
+	char tmp[4096];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "{\n  \"tool\": \"dpdk-test-replace\",\n  \"dpdk\": ");
+	tr_json_str(f, rte_version());
+	fprintf(f, ",\n  \"duration_s\": %.3f,\n", (tr_now_ns() - tr_t0_ns()) / 1e9);
+	json_config(f);
+	json_summary(f);
+	tr_fwd_verify(&t);
+	fprintf(f, "  \"verify\": {");
+	json_u64(f, "sent", t.sent, true);
+	json_u64(f, "received", t.received, true);
+	json_u64(f, "unique", t.unique, true);
+	json_u64(f, "lost", t.lost, true);
+	json_u64(f, "duplicated", t.duplicated, true);
+	json_u64(f, "reordered", t.reordered, true);
+	json_u64(f, "corrupted", t.corrupted, true);
+	json_u64(f, "gaps", t.gaps, true);
+	json_u64(f, "foreign", t.foreign, false);
+	fprintf(f, "},\n  \"dma_faults\": %" PRIu64 ",\n  \"command_errors\": %u,\n",
+		rte_dma_soft_fault_count(NULL), tr_app.errors);
+	json_ports(f);
+	json_samples(f);
+	j.f = f;
+	j.first = true;
+	fprintf(f, "  \"schedules\": [");
+	tr_sched_foreach(json_sched, &j);
+	fprintf(f, "\n  ],\n  \"swaps\": [");
+	j.first = true;
+	tr_swap_foreach(json_swap, &j);
+	fprintf(f, "\n  ]\n}\n");
+	if (ferror(f))
+		rc = -EIO;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+static const char *
+plot_script(char *buf, size_t len)
+{
+	static const char *const rel[] = {
+		"plot.py",                                 /* build tree */
+		"../share/dpdk-test-replace/plot.py",      /* installed */
+	};
+	unsigned int i;
+
+	if (tr_app.opts.plot_script != NULL)
+		return tr_app.opts.plot_script;
+	for (i = 0; i < RTE_DIM(rel); i++) {
+		snprintf(buf, len, "%s/%s", tr_app.exe_dir, rel[i]);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+int
+tr_report_plot(const char *json, const char *png)
+{
+	char buf[4096];
+	const char *script = plot_script(buf, sizeof(buf));
+	int status;
+	pid_t pid;
+
+	if (script == NULL) {
+		printf("no plot: plot.py not found next to the executable or in ../share/dpdk-test-replace (use --plot-script)\n");
+		return -ENOENT;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execl("/usr/bin/python3", "python3", script, json, png, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		printf("plot failed: /usr/bin/python3 %s %s %s (status %d)\n", script, json, png,
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+tr_report_summary(FILE *f)
+{
+	struct tr_verify_totals t;
+
+	tr_fwd_verify(&t);
+	fprintf(f, "\n=== summary ===\n");
+	tr_swap_show_summary(f);
+	fprintf(f, "traffic: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64
+		" duplicated %" PRIu64 " reordered %" PRIu64 " corrupted %" PRIu64 "\n",
+		t.sent, t.received, t.lost, t.duplicated, t.reordered, t.corrupted);
+	fprintf(f, "DMA faults (soft IOMMU log): %" PRIu64 "; command errors: %u\n",
+		rte_dma_soft_fault_count(NULL), tr_app.errors);
+}

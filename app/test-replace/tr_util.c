@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "tr_util.h"
+
+int
+tr_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, TR_ERRLEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int
+parse_num(const char *s, uint64_t *v, const char **end)
+{
+	char *e;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &e, 0);
+	if (errno != 0 || e == s)
+		return -1;
+	*end = e;
+	return 0;
+}
+
+int
+tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
+		uint64_t *out, char *err)
+{
+	const char *end;
+	uint64_t v;
+
+	if (s == NULL)
+		return tr_err(err, "missing %s: expected an integer in [%" PRIu64 ", %" PRIu64 "]",
+			what, min, max);
+	if (parse_num(s, &v, &end) < 0 || *end != '\0')
+		return tr_err(err, "bad %s '%s': expected an integer in [%" PRIu64 ", %" PRIu64 "]",
+			what, s, min, max);
+	if (v < min || v > max)
+		return tr_err(err, "bad %s '%s': out of range, expected [%" PRIu64 ", %" PRIu64 "]",
+			what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int
+tr_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		uint64_t *out, char *err)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+
+	if (s == NULL)
+		return tr_err(err, "missing %s: expected a size such as 4096, 64K or 2M", what);
+	if (parse_num(s, &v, &end) < 0)
+		goto bad;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	default: goto bad;
+	}
+	if (*end != '\0' || (v != 0 && mul > UINT64_MAX / v))
+		goto bad;
+	v *= mul;
+	if (v < min || v > max)
+		return tr_err(err, "bad %s '%s': out of range, expected [%" PRIu64 ", %" PRIu64 "] bytes",
+			what, s, min, max);
+	*out = v;
+	return 0;
+bad:
+	return tr_err(err, "bad %s '%s': expected a size such as 4096, 64K or 2M", what, s);
+}
+
+int
+tr_parse_port(const char *s, uint16_t *port, char *err)
+{
+	uint64_t v;
+	uint16_t n = rte_eth_dev_count_avail();
+	const char *end;
+
+	if (s == NULL)
+		return tr_err(err, "missing port: expected a port id (%u ports: 0..%u)",
+			n, n ? n - 1 : 0);
+	if (parse_num(s, &v, &end) < 0 || *end != '\0' || v >= RTE_MAX_ETHPORTS ||
+			!rte_eth_dev_is_valid_port((uint16_t)v))
+		return tr_err(err, "bad port '%s': expected a port id (%u ports: 0..%u)",
+			s, n, n ? n - 1 : 0);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+tr_parse_strategy(const char *s, enum rte_dma_domain_strategy *out, char *err)
+{
+	if (s == NULL || rte_dma_domain_strategy_parse(s, out) < 0)
+		return tr_err(err, "bad strategy '%s': expected quiesce, hitless, remap, restart or default",
+			s ? s : "");
+	return 0;
+}
+
+int
+tr_parse_domain(const char *s, struct rte_dma_domain **dom, char *err)
+{
+	struct rte_dma_domain *d;
+
+	if (s == NULL)
+		return tr_err(err, "missing domain name: expected the name of an existing domain (see 'show domains')");
+	d = rte_dma_domain_lookup(s);
+	if (d == NULL)
+		return tr_err(err, "bad domain '%s': no such domain", s);
+	*dom = d;
+	return 0;
+}
+
+void
+tr_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ns / 1000000000ULL),
+		.tv_nsec = (long)(ns % 1000000000ULL),
+	};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void
+tr_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+tr_sort_u64(uint64_t *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+uint64_t
+tr_percentile(const uint64_t *sorted, size_t n, unsigned int p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	/* nearest rank: ceil(p/100 * n), 1-based */
+	rank = (p * n + 99) / 100;
+	if (rank == 0)
+		rank = 1;
+	return sorted[rank - 1];
+}

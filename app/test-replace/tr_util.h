@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef TR_UTIL_H
+#define TR_UTIL_H
+
+/**
+ * @file
+ * Argument parsing with errors that name the bad argument and what was
+ * expected, time helpers and single-writer counters. Shared by
+ * dpdk-test-replace and the testpmd plugin.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <rte_dma_domain.h>
+
+/** Size of every error buffer passed to the parsers and commands. */
+#define TR_ERRLEN 256
+
+/** printf into an error buffer; returns -EINVAL so callers can 'return tr_err(...)'. */
+int tr_err(char *err, const char *fmt, ...) __rte_format_printf(2, 3);
+
+/** Unsigned integer (decimal or 0x hex) in [min, max]. */
+int tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
+		uint64_t *out, char *err);
+
+/** Size with optional K/M/G suffix (binary units), in [min, max]. */
+int tr_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
+		uint64_t *out, char *err);
+
+/** Port id of an existing ethdev port. */
+int tr_parse_port(const char *s, uint16_t *port, char *err);
+
+/** Replace strategy name. */
+int tr_parse_strategy(const char *s, enum rte_dma_domain_strategy *out, char *err);
+
+/** Existing domain name. */
+int tr_parse_domain(const char *s, struct rte_dma_domain **dom, char *err);
+
+/** Monotonic time in nanoseconds. */
+static inline uint64_t
+tr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/** Sleep for ns nanoseconds (never busy). */
+void tr_sleep_ns(uint64_t ns);
+
+/* Counters with one writer (the forwarding lcore) and readers on other
+ * threads: relaxed load + store, no read-modify-write on the hot path. */
+static inline uint64_t
+tr_cnt_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static inline void
+tr_cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline void
+tr_cnt_set(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, v, __ATOMIC_RELAXED);
+}
+
+/** Write s as a JSON string literal (quotes included). */
+void tr_json_str(FILE *f, const char *s);
+
+/** Percentile p (0..100) of n sorted values (nearest rank); 0 if n == 0. */
+uint64_t tr_percentile(const uint64_t *sorted, size_t n, unsigned int p);
+
+/** Sort n values in place (ascending). */
+void tr_sort_u64(uint64_t *v, size_t n);
+
+#endif /* TR_UTIL_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef EMU_VIRTIO_NET_H
+#define EMU_VIRTIO_NET_H
+
+/*
+ * Emulated virtio-net 1.x PCI function of the soft backend (internal).
+ *
+ * The model has three parts:
+ *  - emu_virtio_net.c: devargs, PCI config space with the virtio vendor
+ *    capabilities, and the registers of BAR 4 (common cfg, ISR, device
+ *    cfg, notify) reached through the bus's region read/write;
+ *  - emu_virtio_dma.c: the DMA engine, which moves packets between
+ *    virtqueues and touches host memory only through rte_dma_soft_read/
+ *    write/translate on the device's binding;
+ *  - emu_virtio_thread.c: the optional engine thread (mode=thread).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <rte_spinlock.h>
+#include <rte_ether.h>
+
+/* The spec header is shared with the PMD (drivers/common/virtio). */
+#include "../../../common/virtio/virtio_spec.h"
+#include "bus_iommufd_driver.h"
+
+extern int emu_vnet_logtype;
+#define EMU_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, emu_vnet_logtype, "emu_virtio_net: " fmt "\n", \
+		##__VA_ARGS__)
+
+/* BAR 4 layout, one page per structure (like QEMU's modern BAR). */
+#define EMU_BAR			4
+#define EMU_BAR_SIZE		0x4000
+#define EMU_COMMON_OFF		0x0000
+#define EMU_ISR_OFF		0x1000
+#define EMU_DEVCFG_OFF		0x2000
+#define EMU_NOTIFY_OFF		0x3000
+#define EMU_NOTIFY_MULT		4
+#define EMU_CFG_SPACE_SIZE	256
+
+#define EMU_MAX_PAIRS		16
+#define EMU_MAX_VQS		(2 * EMU_MAX_PAIRS + 1)
+#define EMU_DEFAULT_QSIZE	1024
+/* Packets one engine pass moves per queue: bounds the time a caller's
+ * burst spends doing device work. */
+#define EMU_BURST		64
+
+/* Where a port's transmitted packets go. */
+enum emu_wire {
+	EMU_WIRE_SINK = 0, /* counted and completed */
+	EMU_WIRE_PEER,     /* into the rx queues of another emulated port */
+	EMU_WIRE_LOOP,     /* into this port's own rx queues */
+	EMU_WIRE_GEN,      /* rx side fed by a generator; tx is a sink */
+};
+
+struct emu_vq {
+	rte_spinlock_t lock;  /* engine pass, queue reset, device reset */
+	uint16_t size;
+	uint16_t enable;      /* read by engines under lock */
+	uint64_t desc, avail, used; /* IOVAs */
+	uint16_t last_avail;  /* next avail entry the device consumes */
+	uint16_t used_idx;    /* device's used index */
+	bool flags_done;      /* used->flags (NO_NOTIFY) written since enable */
+	uint64_t packets, bytes, backpressure; /* device counters */
+};
+
+struct emu_vnet {
+	struct rte_iommufd_device *dev;
+	uint8_t cfg[EMU_CFG_SPACE_SIZE];  /* PCI config space image */
+	/* common cfg */
+	uint64_t host_features;   /* offered */
+	uint64_t guest_features;  /* written by the driver */
+	uint32_t dfselect, gfselect;
+	uint8_t status;           /* guarded by reset_lock for writes */
+	uint8_t cfg_gen;
+	uint8_t isr;
+	uint16_t queue_select;
+	uint16_t num_queues;      /* 2 * max_pairs + 1 (control queue) */
+	uint16_t qsize_max;
+	/* device cfg */
+	struct rte_ether_addr mac;
+	uint16_t link_status;
+	uint16_t max_pairs;
+	uint16_t curr_pairs;      /* set by VIRTIO_NET_CTRL_MQ, 1 after reset */
+	/* wire */
+	enum emu_wire wire;
+	char peer_name[RTE_IOMMUFD_NAME_MAX];
+	struct emu_vnet *peer;    /* resolved on first use */
+	uint16_t gen_len;         /* generator frame length */
+	uint64_t gen_seq;
+	/* engine */
+	bool thread_mode;
+	int cpu;                  /* engine thread CPU, -1 = see emu_thread */
+	pthread_t thread;
+	volatile bool thread_stop;
+	bool thread_running;
+	volatile bool broken;     /* DEVICE_NEEDS_RESET raised: no more DMA */
+	uint64_t faults;
+	struct emu_vq vq[EMU_MAX_VQS];
+};
+
+/* emu_virtio_net.c */
+void emu_vnet_raise_needs_reset(struct emu_vnet *n, const char *why);
+void emu_vnet_vq_clear(struct emu_vnet *n, struct emu_vq *vq);
+bool emu_vnet_is_ours(const struct rte_iommufd_device *dev);
+
+/* emu_virtio_dma.c: one engine pass over virtqueue qid of n (device work
+ * for that queue: tx -> wire, rx <- wire, control commands).
+ * Returns the number of packets (or commands) moved. */
+unsigned int emu_vnet_engine(struct emu_vnet *n, uint16_t qid);
+/* Resolve the peer device (devargs peer=NAME) if not done yet. */
+struct emu_vnet *emu_vnet_peer(struct emu_vnet *n);
+
+/* emu_virtio_thread.c */
+int emu_vnet_thread_start(struct emu_vnet *n);
+void emu_vnet_thread_stop(struct emu_vnet *n);
+
+static inline bool
+emu_vnet_running(const struct emu_vnet *n)
+{
+	return (__atomic_load_n(&n->status, __ATOMIC_ACQUIRE) &
+		VIRTIO_STATUS_DRIVER_OK) != 0 && !n->broken;
+}
+
+#endif /* EMU_VIRTIO_NET_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Engine thread of an emulated virtio-net device (devargs mode=thread).
+ *
+ * CPU placement: with cpu=N the thread is pinned to CPU N. Otherwise it
+ * may run on every online CPU that no EAL lcore is pinned to (the place
+ * DPDK gives its control threads); when the lcores cover all CPUs it may
+ * run on any of them and relies on the scheduler. The thread yields
+ * whenever a pass over the queues found no work, so it never holds a core
+ * that a poller needs (DESIGN.md section 7: on a 2-core machine use the
+ * default inline mode instead).
+ */
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+
+#include "emu_virtio_net.h"
+
+static void
+thread_affinity(struct emu_vnet *n)
+{
+	rte_cpuset_t set;
+	unsigned int lcore;
+	long cpu, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	if (n->cpu >= 0) {
+		CPU_SET(n->cpu, &set);
+	} else {
+		for (cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
+			CPU_SET(cpu, &set);
+		RTE_LCORE_FOREACH(lcore) {
+			rte_cpuset_t lset = rte_lcore_cpuset(lcore);
+
+			for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+				if (CPU_ISSET(cpu, &lset))
+					CPU_CLR(cpu, &set);
+		}
+		if (CPU_COUNT(&set) == 0)
+			for (cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
+				CPU_SET(cpu, &set);
+	}
+	if (pthread_setaffinity_np(n->thread, sizeof(set), &set) != 0)
+		EMU_LOG(WARNING, "%s: cannot set the engine thread's CPU affinity", n->dev->name);
+}
+
+static void *
+engine_thread(void *arg)
+{
+	struct emu_vnet *n = arg;
+	uint16_t q;
+
+	while (!__atomic_load_n(&n->thread_stop, __ATOMIC_ACQUIRE)) {
+		unsigned int work = 0;
+
+		if (!emu_vnet_running(n)) {
+			usleep(1000);
+			continue;
+		}
+		for (q = 0; q < n->num_queues; q++)
+			work += emu_vnet_engine(n, q);
+		if (work == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+int
+emu_vnet_thread_start(struct emu_vnet *n)
+{
+	char name[16];
+	int ret;
+
+	if (n->thread_running)
+		return 0;
+	__atomic_store_n(&n->thread_stop, false, __ATOMIC_RELEASE);
+	ret = pthread_create(&n->thread, NULL, engine_thread, n);
+	if (ret != 0) {
+		EMU_LOG(ERR, "%s: cannot create the engine thread: %s", n->dev->name, strerror(ret));
+		return -ret;
+	}
+	snprintf(name, sizeof(name), "emu-%.11s", n->dev->name);
+	pthread_setname_np(n->thread, name);
+	thread_affinity(n);
+	n->thread_running = true;
+	return 0;
+}
+
+void
+emu_vnet_thread_stop(struct emu_vnet *n)
+{
+	if (!n->thread_running)
+		return;
+	__atomic_store_n(&n->thread_stop, true, __ATOMIC_RELEASE);
+	pthread_join(n->thread, NULL);
+	n->thread_running = false;
+}

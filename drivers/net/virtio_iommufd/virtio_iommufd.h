@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef VIRTIO_IOMMUFD_H
+#define VIRTIO_IOMMUFD_H
+
+/*
+ * net_virtio_iommufd: virtio-net 1.x PMD for devices on the iommufd bus
+ * (internal header). Files:
+ *   virtio_iommufd_ethdev.c   probe/remove and eth_dev_ops
+ *   virtio_iommufd_pci.c      modern PCI transport over the region interface
+ *   virtio_iommufd_vq.c       split virtqueues: memory, post, reclaim, reset
+ *   virtio_iommufd_ctrl.c     control queue (multiqueue command)
+ *   virtio_iommufd_rxtx.c     rx/tx burst
+ *   virtio_iommufd_stats.c    basic and extended stats
+ *   virtio_iommufd_replace.c  replace-protocol callbacks (lib/dma_domain)
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_spinlock.h>
+#include <ethdev_driver.h>
+
+#include <bus_iommufd_driver.h>
+#include <rte_dma_domain.h>
+#include <virtio_spec.h>
+
+extern int vio_logtype;
+#define VIO_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vio_logtype, "net_virtio_iommufd: " fmt "\n", \
+		##__VA_ARGS__)
+
+#define VIO_HDR_LEN		((uint16_t)sizeof(struct virtio_net_hdr))
+#define VIO_MAX_PAIRS		16
+#define VIO_CTRL_QSIZE		16
+#define VIO_DEFAULT_QSIZE	256
+
+/* Features the driver wants; VERSION_1 and ACCESS_PLATFORM are required. */
+#define VIO_REQUIRED_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | \
+	VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM))
+#define VIO_WANTED_FEATURES (VIO_REQUIRED_FEATURES | \
+	VIRTIO_BIT(VIRTIO_F_RING_RESET) | VIRTIO_BIT(VIRTIO_NET_F_MQ) | \
+	VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | \
+	VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MAC))
+
+/* One virtio structure found through a vendor capability. */
+struct vtpci_struct {
+	uint8_t bar;
+	uint32_t off;
+	uint32_t len;
+	uint8_t *addr; /* mapped BAR + off, or NULL: use region read/write */
+};
+
+/* Modern PCI transport state. */
+struct vtpci_hw {
+	struct rte_iommufd_device *dev;
+	/* queue_select sequences from control threads (start, replace
+	 * callbacks) must not interleave. */
+	rte_spinlock_t sel_lock;
+	struct vtpci_struct common, notify, isr, devcfg;
+	uint32_t notify_mult;
+	uint64_t features; /* negotiated */
+	uint16_t num_queues;
+};
+
+/* A split virtqueue: ring memory and the driver's indexes. */
+struct vio_ring {
+	const struct rte_memzone *mz;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint64_t iova;          /* of mz; desc at 0 */
+	uint64_t avail_off, used_off, len;
+	uint16_t size, mask;
+	uint16_t vq_index;      /* virtqueue number */
+	uint16_t avail_idx;     /* next avail->idx to publish */
+	uint16_t last_used;     /* next used entry to consume */
+	uint32_t notify_off;    /* in the notify structure */
+};
+
+struct vio_dev;
+
+struct vio_rx_stats {
+	uint64_t packets, bytes, errors, nombuf, quiesced, stashed;
+};
+
+struct __rte_cache_aligned vio_rxq {
+	struct vio_ring r;
+	struct rte_dma_domain_queue *dq; /* replace-protocol handle */
+	struct vio_dev *vd;
+	struct rte_mempool *mp;
+	struct rte_mbuf **sw_ring;  /* posted buffer of each descriptor */
+	uint16_t *free_ids;         /* descriptors with nothing posted */
+	uint16_t nb_free;
+	/* Packets the device completed before a queue reset: delivered
+	 * first after resume, so nothing received is lost. */
+	struct rte_mbuf **stash;
+	uint16_t stash_n, stash_pos;
+	bool quiesced;
+	uint16_t queue_id;
+	uint16_t port_id;
+	struct vio_rx_stats st;
+};
+
+struct vio_tx_stats {
+	uint64_t packets, bytes, errors, ring_full, quiesced, requeued;
+};
+
+struct __rte_cache_aligned vio_txq {
+	struct vio_ring r;
+	struct rte_dma_domain_queue *dq;
+	struct vio_dev *vd;
+	struct rte_mbuf **sw_ring;  /* packet of each chain head */
+	uint16_t *ndesc;            /* descriptors of each chain head */
+	uint8_t *pushed;            /* header was prepended in the mbuf */
+	struct virtio_net_hdr *hdrs; /* header slot of each descriptor */
+	uint64_t hdrs_iova;
+	uint16_t free_head, nb_free;
+	/* In-flight packets reclaimed by a queue reset, re-posted in their
+	 * original order on resume. */
+	struct rte_mbuf **requeue;
+	uint8_t *mark;              /* scratch of the harvest */
+	uint16_t requeue_n;
+	bool quiesced;
+	uint16_t queue_id;
+	struct vio_tx_stats st;
+};
+
+/* Port private data. */
+struct vio_dev {
+	struct vtpci_hw hw;
+	struct rte_iommufd_device *idev;
+	struct rte_eth_dev *eth_dev;
+	uint16_t port_id;
+	uint16_t max_pairs;     /* device's max_virtqueue_pairs (and devargs) */
+	uint16_t nb_pairs;      /* configured */
+	uint16_t max_qsize;     /* of the device's first queue */
+	struct rte_ether_addr mac;
+	bool started;
+	bool features_ok;       /* negotiated since the last device reset */
+	bool fault_reported;    /* DEVICE_NEEDS_RESET seen by fault_check */
+	bool reset_event_sent;
+	uint64_t needs_reset_seen;
+	struct vio_ring ctrl;   /* control queue (MQ) */
+	uint8_t *ctrl_buf;
+	uint64_t ctrl_buf_iova;
+};
+
+/* virtio_iommufd_pci.c */
+int vtpci_init(struct vtpci_hw *hw, struct rte_iommufd_device *dev);
+uint8_t vtpci_get_status(struct vtpci_hw *hw);
+void vtpci_set_status(struct vtpci_hw *hw, uint8_t st);
+int vtpci_reset(struct vtpci_hw *hw);
+uint64_t vtpci_device_features(struct vtpci_hw *hw);
+int vtpci_negotiate(struct vtpci_hw *hw, uint64_t wanted, const char *name);
+void vtpci_read_devcfg(struct vtpci_hw *hw, uint32_t off, void *buf, uint32_t len);
+uint16_t vtpci_queue_max(struct vtpci_hw *hw, uint16_t vq);
+int vtpci_queue_setup(struct vtpci_hw *hw, struct vio_ring *r);
+int vtpci_queue_reset(struct vtpci_hw *hw, uint16_t vq);
+void vtpci_notify(struct vtpci_hw *hw, const struct vio_ring *r);
+static inline bool
+vtpci_has(const struct vtpci_hw *hw, unsigned int bit)
+{
+	return (hw->features & VIRTIO_BIT(bit)) != 0;
+}
+
+/* virtio_iommufd_vq.c */
+int vio_ring_alloc(struct vio_ring *r, const char *name, uint16_t size,
+		uint16_t vq_index, int socket, uint64_t extra, uint64_t *extra_off);
+void vio_ring_free(struct vio_ring *r);
+void vio_ring_init(struct vio_ring *r);
+int vio_rxq_fill(struct vio_rxq *q);
+void vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m);
+void vio_rxq_release_mbufs(struct vio_rxq *q);
+void vio_rxq_quiesce_harvest(struct vio_rxq *q);
+int vio_rxq_resume(struct vio_rxq *q);
+void vio_txq_init(struct vio_txq *q);
+uint16_t vio_txq_reclaim(struct vio_txq *q);
+void vio_txq_release_mbufs(struct vio_txq *q);
+void vio_txq_quiesce_harvest(struct vio_txq *q);
+int vio_txq_resume(struct vio_txq *q);
+uint16_t vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);
+uint16_t vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+
+/* virtio_iommufd_ctrl.c */
+int vio_ctrl_setup(struct vio_dev *vd);
+int vio_ctrl_set_pairs(struct vio_dev *vd, uint16_t pairs);
+
+/* virtio_iommufd_rxtx.c */
+uint16_t vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
+
+/* virtio_iommufd_stats.c */
+#if RTE_DMA_DOMAIN_ETH_STATS_HAS_QSTATS
+int vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+		struct eth_queue_stats *qst);
+#else
+int vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+#endif
+int vio_stats_reset(struct rte_eth_dev *dev);
+int vio_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n);
+int vio_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		unsigned int n);
+
+/* virtio_iommufd_replace.c */
+extern const struct rte_dma_domain_dev_ops vio_dma_ops;
+bool vio_check_needs_reset(struct vio_dev *vd);
+
+/* virtio_iommufd_ethdev.c */
+int vio_dev_start_queues(struct vio_dev *vd);
+
+#endif /* VIRTIO_IOMMUFD_H */

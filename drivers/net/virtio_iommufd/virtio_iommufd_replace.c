@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The PMD's part of the replace protocol (lib/dma_domain): per-queue
+ * quiesce through VIRTIO_F_RING_RESET, resume, fault report from the
+ * device status, and the walk of every IOVA the device may touch.
+ *
+ * Queue handles of the binding: rx queue i is handle 2i, tx queue i is
+ * handle 2i+1, the virtqueue numbers of virtio-net.
+ */
+
+#include <errno.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "virtio_iommufd.h"
+
+static struct vio_rxq *
+rxq_of(struct vio_dev *vd, uint16_t qid)
+{
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+
+	if (qid & 1 || qid / 2 >= d->nb_rx_queues)
+		return NULL;
+	return d->rx_queues[qid / 2];
+}
+
+static struct vio_txq *
+txq_of(struct vio_dev *vd, uint16_t qid)
+{
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+
+	if (!(qid & 1) || qid / 2 >= d->nb_tx_queues)
+		return NULL;
+	return d->tx_queues[qid / 2];
+}
+
+static int
+vio_queue_quiesce(void *arg, uint16_t qid)
+{
+	struct vio_dev *vd = arg;
+	struct vio_rxq *rq = rxq_of(vd, qid);
+	struct vio_txq *tq = txq_of(vd, qid);
+	struct vio_ring *r = rq != NULL ? &rq->r : tq != NULL ? &tq->r : NULL;
+	bool *quiesced = rq != NULL ? &rq->quiesced : tq != NULL ? &tq->quiesced : NULL;
+	int ret;
+
+	/* A queue that is not set up or not started does no DMA. */
+	if (!vd->started || r == NULL || *quiesced)
+		return 0;
+	ret = vtpci_queue_reset(&vd->hw, r->vq_index);
+	if (ret == -ENOTSUP) {
+		VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated (use strategy restart)",
+			vd->idev->name, qid);
+		return ret;
+	}
+	if (ret != 0)
+		return ret;
+	/* The device forgot the queue: reclaim everything it had. */
+	if (rq != NULL)
+		vio_rxq_quiesce_harvest(rq);
+	else
+		vio_txq_quiesce_harvest(tq);
+	*quiesced = true;
+	return 0;
+}
+
+static int
+vio_queue_resume(void *arg, uint16_t qid)
+{
+	struct vio_dev *vd = arg;
+	struct vio_rxq *rq = rxq_of(vd, qid);
+	struct vio_txq *tq = txq_of(vd, qid);
+	struct vio_ring *r;
+	int ret;
+
+	if (rq != NULL && rq->quiesced) {
+		vio_rxq_resume(rq);
+		r = &rq->r;
+	} else if (tq != NULL && tq->quiesced) {
+		vio_txq_resume(tq);
+		r = &tq->r;
+	} else {
+		return 0;
+	}
+	/* The ring is complete before the device sees it enabled. */
+	ret = vtpci_queue_setup(&vd->hw, r);
+	if (ret != 0) {
+		VIO_LOG(ERR, "%s: queue %u could not be re-enabled after reset", vd->idev->name, qid);
+		return ret;
+	}
+	if (rq != NULL)
+		rq->quiesced = false;
+	else
+		tq->quiesced = false;
+	vtpci_notify(&vd->hw, r);
+	return 0;
+}
+
+bool
+vio_check_needs_reset(struct vio_dev *vd)
+{
+	if (!(vtpci_get_status(&vd->hw) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+		return false;
+	if (!vd->reset_event_sent) {
+		vd->reset_event_sent = true;
+		VIO_LOG(ERR, "%s (port %u): device set DEVICE_NEEDS_RESET (e.g. a DMA fault): link down, port needs rte_eth_dev_reset()",
+			vd->idev->name, vd->port_id);
+		rte_eth_dev_callback_process(vd->eth_dev, RTE_ETH_EVENT_INTR_RESET, NULL);
+	}
+	return true;
+}
+
+static int
+vio_fault_check(void *arg, uint64_t *nb_faults)
+{
+	struct vio_dev *vd = arg;
+
+	*nb_faults = 0;
+	if (vio_check_needs_reset(vd) && !vd->fault_reported) {
+		vd->fault_reported = true;
+		*nb_faults = 1;
+	}
+	return 0;
+}
+
+typedef int (walk_cb_t)(uint64_t iova, uint64_t len, uint32_t access, void *arg);
+
+struct pool_walk {
+	walk_cb_t *cb;
+	void *arg;
+	int ret;
+};
+
+static void
+pool_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *mh,
+		unsigned int idx)
+{
+	struct pool_walk *w = opaque;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(idx);
+	if (w->ret == 0 && mh->iova != RTE_BAD_IOVA)
+		w->ret = w->cb(mh->iova, mh->len, RTE_DMA_DOMAIN_ACCESS_RW, w->arg);
+}
+
+static int
+walk_mbuf(struct rte_mbuf *m, uint32_t access, walk_cb_t *cb, void *arg)
+{
+	int ret = 0;
+
+	for (; m != NULL && ret == 0; m = m->next)
+		ret = cb(rte_mbuf_iova_get(m), m->buf_len, access, arg);
+	return ret;
+}
+
+static int
+vio_iova_walk(void *arg, walk_cb_t *cb, void *cbarg)
+{
+	struct vio_dev *vd = arg;
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+	struct rte_mempool *seen[VIO_MAX_PAIRS];
+	unsigned int nseen = 0, i, k;
+	uint16_t j;
+	int ret = 0;
+
+	if (vd->ctrl.mz != NULL)
+		ret = cb(vd->ctrl.iova, vd->ctrl.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+	for (i = 0; ret == 0 && i < d->nb_rx_queues; i++) {
+		struct vio_rxq *q = d->rx_queues[i];
+		struct pool_walk w = { cb, cbarg, 0 };
+
+		if (q == NULL)
+			continue;
+		ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+		for (j = 0; ret == 0 && j < q->r.size; j++)
+			if (q->sw_ring[j] != NULL)
+				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_WRITE, cb, cbarg);
+		for (k = 0; k < nseen && seen[k] != q->mp; k++)
+			;
+		if (ret == 0 && k == nseen && nseen < RTE_DIM(seen)) {
+			seen[nseen++] = q->mp;
+			rte_mempool_mem_iter(q->mp, pool_chunk, &w);
+			ret = w.ret;
+		}
+	}
+	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
+		struct vio_txq *q = d->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+		for (j = 0; ret == 0 && j < q->r.size; j++)
+			if (q->sw_ring[j] != NULL)
+				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
+		for (j = 0; ret == 0 && j < q->requeue_n; j++)
+			ret = walk_mbuf(q->requeue[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
+	}
+	return ret;
+}
+
+static int
+vio_port_restart(void *arg, bool start)
+{
+	struct vio_dev *vd = arg;
+
+	return start ? rte_eth_dev_start(vd->port_id) : rte_eth_dev_stop(vd->port_id);
+}
+
+const struct rte_dma_domain_dev_ops vio_dma_ops = {
+	.queue_quiesce = vio_queue_quiesce,
+	.queue_resume = vio_queue_resume,
+	.fault_check = vio_fault_check,
+	.iova_walk = vio_iova_walk,
+	.port_restart = vio_port_restart,
+};

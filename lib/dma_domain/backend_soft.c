@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Soft IOMMU backend: domains are soft page tables (or identity/blocking),
+ * devices are emulated DMA engines translating every access through their
+ * current domain (IOTLB first). Replace follows the configured model:
+ * ATOMIC publishes the new domain pointer once (release); VTD publishes a
+ * blocking domain, holds the window, then publishes the new one, so DMA
+ * inside the window faults as on Intel VT-d.
+ *
+ * Lifetime: DMA engines read a device's domain pointer (acquire) inside a
+ * read-side section counted per device (two counters flipped by an epoch,
+ * as in sleepable RCU). A domain is freed only after every device has
+ * drained the readers that might hold it, and its tables are never freed
+ * earlier (see soft_pgtable.c).
+ */
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_pause.h>
+#include <rte_string_fns.h>
+
+#include "dma_domain_private.h"
+#include "soft_private.h"
+
+/* Windows longer than this sleep instead of spinning. */
+#define SOFT_SPIN_WINDOW_NS 50000
+
+struct rte_dma_soft_config soft_cfg = {
+	.model = RTE_DMA_SOFT_REPLACE_ATOMIC,
+	.vtd_window_ns = 2000,
+	.iotlb_entries = 64,
+};
+bool soft_skip_invalidation;
+/* soft_cfg.iotlb_verify, readable by DMA engines without the lock */
+static bool soft_verify;
+
+static TAILQ_HEAD(, soft_dev) soft_devs = TAILQ_HEAD_INITIALIZER(soft_devs);
+/* What a device sees inside a VT-d replace window, or when detached. */
+static struct soft_dom soft_blocked = { .kind = RTE_DMA_DOMAIN_BLOCKING };
+
+/* ---- read-side sections of DMA engines ------------------------------------ */
+
+static inline unsigned int
+dev_read_lock(struct soft_dev *d)
+{
+	unsigned int idx = __atomic_load_n(&d->epoch, __ATOMIC_SEQ_CST) & 1;
+
+	__atomic_fetch_add(&d->readers[idx], 1, __ATOMIC_SEQ_CST);
+	return idx;
+}
+
+static inline void
+dev_read_unlock(struct soft_dev *d, unsigned int idx)
+{
+	__atomic_fetch_sub(&d->readers[idx], 1, __ATOMIC_RELEASE);
+}
+
+/* Wait until no DMA engine of d can still hold a domain pointer loaded
+ * before this call. */
+static void
+dev_synchronize(struct soft_dev *d)
+{
+	int flip;
+
+	for (flip = 0; flip < 2; flip++) {
+		unsigned int old = __atomic_fetch_add(&d->epoch, 1, __ATOMIC_SEQ_CST) & 1;
+
+		while (__atomic_load_n(&d->readers[old], __ATOMIC_ACQUIRE) != 0)
+			sched_yield();
+	}
+}
+
+/* ---- context ------------------------------------------------------------ */
+
+static int
+soft_ctx_open(void **priv)
+{
+	*priv = &soft_devs;
+	return 0;
+}
+
+static void
+soft_ctx_close(void *priv)
+{
+	RTE_SET_USED(priv);
+}
+
+static bool
+soft_atomic_replace(void *priv)
+{
+	RTE_SET_USED(priv);
+	return soft_cfg.model == RTE_DMA_SOFT_REPLACE_ATOMIC;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static int
+soft_domain_alloc(void *ctx, enum rte_dma_domain_kind kind, const char *name,
+		void **dom_priv)
+{
+	struct soft_dom *d = calloc(1, sizeof(*d));
+	int rc;
+
+	RTE_SET_USED(ctx);
+	if (d == NULL)
+		return -ENOMEM;
+	d->kind = kind;
+	rte_strlcpy(d->name, name, sizeof(d->name));
+	if (kind == RTE_DMA_DOMAIN_PAGING) {
+		rc = soft_pt_init(&d->pt);
+		if (rc < 0) {
+			free(d);
+			return rc;
+		}
+	}
+	*dom_priv = d;
+	return 0;
+}
+
+static void
+soft_domain_free(void *ctx, void *dom_priv)
+{
+	struct soft_dom *d = dom_priv;
+	struct soft_dev *dev;
+
+	RTE_SET_USED(ctx);
+	/* No device points at d (the core checked), but one may still be
+	 * walking it with a pointer it loaded before its last replace. */
+	TAILQ_FOREACH(dev, &soft_devs, next)
+		dev_synchronize(dev);
+	soft_pt_fini(&d->pt);
+	free(d);
+}
+
+/* Invalidate the IOTLB of every device currently on d. */
+static void
+soft_flush_domain(struct soft_dom *d)
+{
+	struct soft_dev *dev;
+
+	TAILQ_FOREACH(dev, &soft_devs, next)
+		if (__atomic_load_n(&dev->cur, __ATOMIC_RELAXED) == d)
+			soft_iotlb_invalidate(&dev->tlb);
+}
+
+static int
+soft_map(void *ctx, void *dom_priv, uint64_t iova, void *va, uint64_t len,
+		uint32_t access)
+{
+	struct soft_dom *d = dom_priv;
+	int rc;
+
+	RTE_SET_USED(ctx);
+	rc = soft_pt_map(&d->pt, iova, va, len, access);
+	if (rc == -ERANGE)
+		DD_LOG(ERR, "soft domain '%s': IOVA range beyond the model's %d-bit space\n",
+			d->name, SOFT_IOVA_BITS);
+	return rc;
+}
+
+static int
+soft_unmap(void *ctx, void *dom_priv, uint64_t iova, uint64_t len)
+{
+	struct soft_dom *d = dom_priv;
+
+	RTE_SET_USED(ctx);
+	soft_pt_unmap(&d->pt, iova, len);
+	/* entries first, then the flush: see soft_iotlb.c */
+	soft_flush_domain(d);
+	return 0;
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+static int
+soft_bind(void *ctx, const struct rte_dma_domain_binding_params *p, void **dev_priv)
+{
+	struct soft_dev *dev = calloc(1, sizeof(*dev));
+	int rc;
+
+	RTE_SET_USED(ctx);
+	if (dev == NULL)
+		return -ENOMEM;
+	rte_strlcpy(dev->name, p->name, sizeof(dev->name));
+	rc = soft_iotlb_init(&dev->tlb, soft_cfg.iotlb_entries);
+	if (rc < 0) {
+		free(dev);
+		return rc;
+	}
+	TAILQ_INSERT_TAIL(&soft_devs, dev, next);
+	*dev_priv = dev;
+	return 0;
+}
+
+static void
+soft_unbind(void *ctx, void *dev_priv)
+{
+	struct soft_dev *dev = dev_priv;
+
+	RTE_SET_USED(ctx);
+	TAILQ_REMOVE(&soft_devs, dev, next);
+	__atomic_store_n(&dev->cur, NULL, __ATOMIC_RELEASE);
+	dev_synchronize(dev);
+	soft_iotlb_fini(&dev->tlb);
+	free(dev);
+}
+
+static void
+soft_publish(struct soft_dev *dev, struct soft_dom *d)
+{
+	__atomic_store_n(&dev->cur, d, __ATOMIC_RELEASE);
+	soft_iotlb_invalidate(&dev->tlb);
+}
+
+static int
+soft_attach(void *ctx, void *dev_priv, void *dom_priv)
+{
+	RTE_SET_USED(ctx);
+	soft_publish(dev_priv, dom_priv);
+	return 0;
+}
+
+static void
+soft_hold_window(uint64_t ns)
+{
+	if (ns >= SOFT_SPIN_WINDOW_NS) {
+		struct timespec ts = {
+			.tv_sec = ns / 1000000000ull,
+			.tv_nsec = ns % 1000000000ull,
+		};
+
+		nanosleep(&ts, NULL);
+	} else {
+		/* clock_gettime, not the TSC: works before rte_eal_init() */
+		uint64_t end = dd_now_ns() + ns;
+
+		while (dd_now_ns() < end)
+			rte_pause();
+	}
+}
+
+static int
+soft_replace(void *ctx, void *dev_priv, void *dom_priv)
+{
+	struct soft_dev *dev = dev_priv;
+
+	RTE_SET_USED(ctx);
+	if (soft_cfg.model == RTE_DMA_SOFT_REPLACE_VTD) {
+		/* VT-d: block translation, then attach the new domain */
+		soft_publish(dev, &soft_blocked);
+		soft_hold_window(soft_cfg.vtd_window_ns);
+	}
+	soft_publish(dev, dom_priv);
+	return 0;
+}
+
+static int
+soft_detach(void *ctx, void *dev_priv)
+{
+	RTE_SET_USED(ctx);
+	soft_publish(dev_priv, NULL);
+	return 0;
+}
+
+static uint64_t
+soft_faults(void *ctx, void *dev_priv)
+{
+	struct soft_dev *dev = dev_priv;
+	uint64_t now = __atomic_load_n(&dev->faults, __ATOMIC_ACQUIRE);
+	uint64_t n = now - dev->faults_reported;
+
+	RTE_SET_USED(ctx);
+	dev->faults_reported = now;
+	return n;
+}
+
+const struct dma_domain_backend_ops dma_domain_backend_soft = {
+	.name = "soft",
+	.ctx_open = soft_ctx_open,
+	.ctx_close = soft_ctx_close,
+	.atomic_replace = soft_atomic_replace,
+	.domain_alloc = soft_domain_alloc,
+	.domain_free = soft_domain_free,
+	.map = soft_map,
+	.unmap = soft_unmap,
+	.copy = NULL,
+	.bind = soft_bind,
+	.unbind = soft_unbind,
+	.attach = soft_attach,
+	.replace = soft_replace,
+	.detach = soft_detach,
+	.faults = soft_faults,
+};
+
+struct soft_dev *
+soft_dev_of(const struct rte_dma_domain_binding *b)
+{
+	if (b == NULL || b->ctx->backend != RTE_DMA_DOMAIN_BACKEND_SOFT)
+		return NULL;
+	return b->dev_priv;
+}
+
+/* ---- model settings ------------------------------------------------------- */
+
+int
+rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
+{
+	struct rte_dma_domain_binding *b;
+	int rc = 0;
+
+	if (cfg == NULL || (unsigned int)cfg->model > RTE_DMA_SOFT_REPLACE_VTD ||
+			cfg->iotlb_entries > (1u << 20)) {
+		DD_LOG(ERR, "soft configure: bad settings (model ATOMIC or VTD, iotlb_entries <= 2^20)\n");
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	dd_lock();
+	for (b = dd_binding_first(); b != NULL; b = dd_binding_next(b))
+		if (b->swapping)
+			rc = -EBUSY;
+	if (rc == 0) {
+		soft_cfg = *cfg;
+		__atomic_store_n(&soft_verify, cfg->iotlb_verify, __ATOMIC_RELAXED);
+	}
+	dd_unlock();
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
+void
+rte_dma_soft_config_get(struct rte_dma_soft_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	dd_lock();
+	*cfg = soft_cfg;
+	dd_unlock();
+}
+
+int
+rte_dma_soft_test_skip_invalidation(bool skip)
+{
+	dd_lock();
+	soft_skip_invalidation = skip;
+	dd_unlock();
+	if (skip)
+		DD_LOG(WARNING, "soft IOTLB invalidation DISABLED (test hook): stale translations ahead\n");
+	return 0;
+}
+
+void
+rte_dma_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
+		uint64_t *hits, uint64_t *misses, uint64_t *invalidations)
+{
+	struct soft_dev *dev = soft_dev_of(b);
+
+	if (hits != NULL)
+		*hits = dev ? __atomic_load_n(&dev->tlb.hits, __ATOMIC_RELAXED) : 0;
+	if (misses != NULL)
+		*misses = dev ? __atomic_load_n(&dev->tlb.misses, __ATOMIC_RELAXED) : 0;
+	if (invalidations != NULL)
+		*invalidations = dev ?
+			__atomic_load_n(&dev->tlb.invalidations, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t
+rte_dma_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
+{
+	struct soft_dev *dev = soft_dev_of(b);
+
+	return dev ? __atomic_load_n(&dev->tlb.stale, __ATOMIC_RELAXED) : 0;
+}
+
+/* ---- the DMA engine --------------------------------------------------------- */
+
+/* Leaf of iova in d: IOTLB, else page-table walk + fill. In verify mode
+ * a hit is checked against the page table; a mismatch is a stale
+ * translation (a missing invalidation) and is counted. */
+static int
+soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint64_t gen, uint64_t iova,
+		uint64_t *base, uint64_t *size, uintptr_t *va, uint32_t *acc)
+{
+	if (soft_iotlb_lookup(&dev->tlb, gen, iova, base, size, va, acc)) {
+		if (__atomic_load_n(&soft_verify, __ATOMIC_RELAXED)) {
+			uint64_t b2, s2;
+			uintptr_t v2;
+			uint32_t a2;
+
+			if (soft_pt_lookup(&d->pt, iova, &b2, &s2, &v2, &a2) < 0 ||
+					v2 + (iova - b2) != *va + (iova - *base) ||
+					a2 != *acc) {
+				__atomic_fetch_add(&dev->tlb.stale, 1, __ATOMIC_RELAXED);
+				DD_LOG(ERR, "soft IOTLB of %s: stale translation of IOVA 0x%" PRIx64 " in '%s' (missing invalidation)\n",
+					dev->name, iova, d->name);
+			}
+		}
+		return 0;
+	}
+	if (soft_pt_lookup(&d->pt, iova, base, size, va, acc) < 0)
+		return -ENOENT;
+	soft_iotlb_fill(&dev->tlb, gen, iova, *base, *size, *va, *acc);
+	return 0;
+}
+
+static void *
+soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
+		uint32_t access, int *err)
+{
+	uint64_t gen, base, size, off, last;
+	uintptr_t va, host = 0;
+	uint32_t acc;
+	struct soft_dom *d;
+	unsigned int idx;
+	int reason = 0;
+
+	if (len == 0 || iova + (len - 1) < iova) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	last = iova + (len - 1);
+	idx = dev_read_lock(dev);
+	gen = __atomic_load_n(&dev->tlb.gen, __ATOMIC_ACQUIRE);
+	d = __atomic_load_n(&dev->cur, __ATOMIC_ACQUIRE);
+	if (d == NULL || d->kind == RTE_DMA_DOMAIN_BLOCKING) {
+		reason = -EPERM;
+		off = iova;
+	} else if (d->kind == RTE_DMA_DOMAIN_IDENTITY) {
+		host = (uintptr_t)iova;
+	} else {
+		/* every page of the range: mapped, allowed, VA-contiguous */
+		for (off = iova;; off = base + size) {
+			if (soft_leaf(dev, d, gen, off, &base, &size, &va, &acc) < 0) {
+				reason = -ENOENT;
+				break;
+			}
+			if ((acc & access) != access) {
+				reason = -EACCES;
+				break;
+			}
+			if (off == iova)
+				host = va + (iova - base);
+			else if (va + (off - base) != host + (off - iova)) {
+				/* VA not contiguous: the range spans mappings */
+				reason = -ENOENT;
+				break;
+			}
+			if (last - base < size)
+				break;
+		}
+	}
+	if (reason != 0)
+		soft_fault_record(dev, off, access, reason,
+				(d == NULL || d == &soft_blocked) ? "" : d->name);
+	dev_read_unlock(dev, idx);
+	if (reason != 0) {
+		*err = reason;
+		return NULL;
+	}
+	*err = 0;
+	return (void *)host;
+}
+
+void *
+rte_dma_soft_translate(struct rte_dma_domain_binding *b, uint64_t iova,
+		uint32_t len, uint32_t access, int *err)
+{
+	struct soft_dev *dev = soft_dev_of(b);
+	int e;
+
+	if (err == NULL)
+		err = &e;
+	if (dev == NULL || access == 0 || (access & ~RTE_DMA_DOMAIN_ACCESS_RW)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return soft_translate(dev, iova, len, access, err);
+}
+
+/* Device access split at 4 KiB page boundaries, as a DMA engine does. */
+static int
+soft_rw(struct rte_dma_domain_binding *b, uint64_t iova, void *buf,
+		uint32_t len, uint32_t access)
+{
+	struct soft_dev *dev = soft_dev_of(b);
+	uint32_t done = 0;
+	int err;
+
+	if (dev == NULL || buf == NULL)
+		return -EINVAL;
+	while (done < len) {
+		uint64_t cur = iova + done;
+		uint32_t n = RTE_MIN(len - done,
+				(uint32_t)(SOFT_PAGE - (cur & (SOFT_PAGE - 1))));
+		void *p = soft_translate(dev, cur, n, access, &err);
+
+		if (p == NULL)
+			return err == -EINVAL ? -EINVAL : -EFAULT;
+		if (access == RTE_DMA_DOMAIN_ACCESS_READ)
+			memcpy((char *)buf + done, p, n);
+		else
+			memcpy(p, (char *)buf + done, n);
+		done += n;
+	}
+	return 0;
+}
+
+int
+rte_dma_soft_read(struct rte_dma_domain_binding *b, uint64_t iova, void *buf,
+		uint32_t len)
+{
+	return soft_rw(b, iova, buf, len, RTE_DMA_DOMAIN_ACCESS_READ);
+}
+
+int
+rte_dma_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
+		const void *buf, uint32_t len)
+{
+	return soft_rw(b, iova, (void *)(uintptr_t)buf, len,
+			RTE_DMA_DOMAIN_ACCESS_WRITE);
+}

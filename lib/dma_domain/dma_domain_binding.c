@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Bindings (device <-> context), attach/detach, and the queues' side of the
+ * replace protocol: pause requests, acknowledgments through rte_rcu_qsbr
+ * (one QSBR thread id per queue; offline queues count as quiescent).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_string_fns.h>
+
+#include "dma_domain_private.h"
+
+#define DD_MAX_QUEUES 1024
+
+static void
+binding_free(struct rte_dma_domain_binding *b)
+{
+	free(b->queues);
+	free(b->qstate);
+	free(b->qsbr);
+	free(b->stats);
+	free(b);
+}
+
+static struct rte_dma_domain_binding *
+binding_find(const char *name)
+{
+	struct rte_dma_domain_binding *b;
+
+	for (b = dd_binding_first(); b != NULL; b = dd_binding_next(b))
+		if (strcmp(b->name, name) == 0)
+			return b;
+	return NULL;
+}
+
+struct rte_dma_domain_binding *
+rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
+		const struct rte_dma_domain_binding_params *p)
+{
+	struct rte_dma_domain_binding *b;
+	size_t sz;
+	uint16_t i;
+	int rc;
+
+	if (ctx == NULL || p == NULL) {
+		DD_LOG(ERR, "bind: ctx and params are required\n");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	rc = dd_name_check("binding", p->name);
+	if (rc < 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	if (p->nb_queues > DD_MAX_QUEUES) {
+		DD_LOG(ERR, "bind '%s': %u queues (expected at most %u)\n",
+			p->name, p->nb_queues, DD_MAX_QUEUES);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rte_strlcpy(b->name, p->name, sizeof(b->name));
+	b->ctx = ctx;
+	if (p->ops != NULL)
+		b->ops = *p->ops;
+	b->drv_arg = p->drv_arg;
+	b->nb_queues = p->nb_queues;
+	b->mute_qid = UINT32_MAX;
+	b->stats = dd_stats_alloc();
+	b->qstate = calloc(RTE_MAX(p->nb_queues, 1), sizeof(*b->qstate));
+	sz = RTE_ALIGN_CEIL(RTE_MAX(p->nb_queues, 1) * sizeof(*b->queues),
+			RTE_CACHE_LINE_SIZE);
+	b->queues = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
+	if (b->stats == NULL || b->qstate == NULL || b->queues == NULL)
+		goto nomem;
+	memset(b->queues, 0, sz);
+	if (p->nb_queues > 0) {
+		sz = RTE_ALIGN_CEIL(rte_rcu_qsbr_get_memsize(p->nb_queues),
+				RTE_CACHE_LINE_SIZE);
+		b->qsbr = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
+		if (b->qsbr == NULL)
+			goto nomem;
+		memset(b->qsbr, 0, sz);
+		if (rte_rcu_qsbr_init(b->qsbr, p->nb_queues) != 0)
+			goto nomem;
+	}
+	for (i = 0; i < p->nb_queues; i++) {
+		b->queues[i].qid = i;
+		b->queues[i].binding = b;
+		/* registered threads start offline: unpolled = acknowledged */
+		rte_rcu_qsbr_thread_register(b->qsbr, i);
+	}
+	dd_lock();
+	if (binding_find(p->name) != NULL) {
+		dd_unlock();
+		DD_LOG(ERR, "bind: device '%s' is already bound\n", p->name);
+		binding_free(b);
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	rc = ctx->ops->bind(ctx->priv, p, &b->dev_priv);
+	if (rc < 0) {
+		dd_unlock();
+		DD_LOG(ERR, "bind '%s': %s backend refused: %s\n", p->name,
+			ctx->ops->name, strerror(-rc));
+		binding_free(b);
+		rte_errno = -rc;
+		return NULL;
+	}
+	dd_binding_list_add(b);
+	dd_unlock();
+	return b;
+nomem:
+	binding_free(b);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+int
+rte_dma_domain_unbind(struct rte_dma_domain_binding *b)
+{
+	uint16_t i;
+
+	if (b == NULL)
+		return -EINVAL;
+	dd_lock();
+	for (i = 0; i < b->nb_queues; i++) {
+		if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE)) {
+			dd_unlock();
+			DD_LOG(ERR, "unbind '%s': queue %u is online (stop polling it first)\n",
+				b->name, i);
+			rte_errno = EBUSY;
+			return -EBUSY;
+		}
+	}
+	if (b->dom != NULL)
+		rte_dma_domain_detach(b);
+	dd_binding_list_del(b);
+	b->ctx->ops->unbind(b->ctx->priv, b->dev_priv);
+	dd_unlock();
+	binding_free(b);
+	return 0;
+}
+
+struct rte_dma_domain_binding *
+rte_dma_domain_binding_lookup(const char *name)
+{
+	struct rte_dma_domain_binding *b;
+
+	if (name == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	dd_lock();
+	b = binding_find(name);
+	dd_unlock();
+	if (b == NULL)
+		rte_errno = ENOENT;
+	return b;
+}
+
+int
+rte_dma_domain_binding_foreach(int (*cb)(struct rte_dma_domain_binding *b, void *arg),
+		void *arg)
+{
+	struct rte_dma_domain_binding *b, *n;
+	int rc = 0;
+
+	if (cb == NULL)
+		return -EINVAL;
+	dd_lock();
+	for (b = dd_binding_first(); b != NULL && rc == 0; b = n) {
+		n = dd_binding_next(b);
+		rc = cb(b, arg);
+	}
+	dd_unlock();
+	return rc;
+}
+
+const char *
+rte_dma_domain_binding_name(const struct rte_dma_domain_binding *b)
+{
+	return b != NULL ? b->name : "";
+}
+
+struct rte_dma_domain *
+rte_dma_domain_binding_domain(const struct rte_dma_domain_binding *b)
+{
+	if (b == NULL)
+		return NULL;
+	return __atomic_load_n(&b->dom, __ATOMIC_ACQUIRE);
+}
+
+struct rte_dma_domain_ctx *
+rte_dma_domain_binding_ctx(const struct rte_dma_domain_binding *b)
+{
+	return b != NULL ? b->ctx : NULL;
+}
+
+int
+rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom)
+{
+	int rc;
+
+	if (b == NULL || dom == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (dom->ctx != b->ctx) {
+		DD_LOG(ERR, "attach '%s' to '%s': domain of another context\n",
+			b->name, dom->name);
+		rte_errno = EXDEV;
+		return -EXDEV;
+	}
+	dd_lock();
+	if (b->dom != NULL) {
+		DD_LOG(ERR, "attach '%s' to '%s': already attached to '%s' (use replace)\n",
+			b->name, dom->name, b->dom->name);
+		rc = -EBUSY;
+		goto out;
+	}
+	rc = b->ctx->ops->attach(b->ctx->priv, b->dev_priv, dom->priv);
+	if (rc < 0) {
+		DD_LOG(ERR, "attach '%s' to '%s': %s backend: %s\n", b->name,
+			dom->name, b->ctx->ops->name, strerror(-rc));
+		goto out;
+	}
+	dom->nb_attached++;
+	__atomic_store_n(&b->dom, dom, __ATOMIC_RELEASE);
+out:
+	dd_unlock();
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
+int
+rte_dma_domain_detach(struct rte_dma_domain_binding *b)
+{
+	int rc;
+
+	if (b == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	dd_lock();
+	if (b->dom == NULL) {
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = b->ctx->ops->detach(b->ctx->priv, b->dev_priv);
+	if (rc < 0) {
+		DD_LOG(ERR, "detach '%s' from '%s': %s backend: %s\n", b->name,
+			b->dom->name, b->ctx->ops->name, strerror(-rc));
+		goto out;
+	}
+	b->dom->nb_attached--;
+	__atomic_store_n(&b->dom, NULL, __ATOMIC_RELEASE);
+out:
+	dd_unlock();
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
+int
+rte_dma_domain_inject(struct rte_dma_domain_binding *b, enum rte_dma_domain_inject at)
+{
+	if (b == NULL || (unsigned int)at >= RTE_DMA_DOMAIN_INJECT_MAX) {
+		DD_LOG(ERR, "inject: bad binding or point %d (expected < %d)\n",
+			(int)at, RTE_DMA_DOMAIN_INJECT_MAX);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	dd_lock();
+	b->inject = at;
+	dd_unlock();
+	return 0;
+}
+
+/* ---- queues ----------------------------------------------------------------- */
+
+struct rte_dma_domain_queue *
+rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
+{
+	if (b == NULL || qid >= b->nb_queues)
+		return NULL;
+	return &b->queues[qid];
+}
+
+bool
+rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
+{
+	struct rte_dma_domain_binding *b = q->binding;
+	struct dd_queue_state *qs = &b->qstate[q->qid];
+	uint32_t req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+
+	if (req == DD_PAUSE_NONE)
+		return false;
+	/* A queue that is not online is not a QSBR reader: reporting would
+	 * make it one. Tests may mute one queue (INJECT_ACK). */
+	if (__atomic_load_n(&qs->online, __ATOMIC_RELAXED) &&
+			__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) != q->qid) {
+		if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
+			__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
+		rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
+	}
+	return req == DD_PAUSE_PARK;
+}
+
+void
+rte_dma_domain_queue_online(struct rte_dma_domain_queue *q)
+{
+	struct rte_dma_domain_binding *b = q->binding;
+
+	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
+	__atomic_store_n(&b->qstate[q->qid].online, 1, __ATOMIC_RELEASE);
+}
+
+void
+rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
+{
+	struct rte_dma_domain_binding *b = q->binding;
+
+	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
+}
+
+struct rte_dma_domain_binding *
+dd_binding_of_queue(struct rte_dma_domain_queue *q)
+{
+	return q->binding;
+}
+
+/*
+ * Set every queue's pause_req to req and wait until every online queue
+ * has acknowledged (QSBR grace period), yielding the CPU in the loop: the
+ * pollers may share our core. -ETIMEDOUT with *first_missing = the first
+ * queue that did not acknowledge.
+ */
+int
+dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
+		uint32_t timeout_us, uint32_t *first_missing)
+{
+	uint64_t deadline;
+	uint64_t token;
+	uint16_t i;
+
+	for (i = 0; i < b->nb_queues; i++) {
+		__atomic_store_n(&b->qstate[i].ack_tsc, 0, __ATOMIC_RELAXED);
+		RTE_DMA_DOMAIN_STORE_RELEASE(&b->queues[i].pause_req, req);
+	}
+	if (b->nb_queues == 0)
+		return 0;
+	token = rte_rcu_qsbr_start(b->qsbr);
+	deadline = dd_now_ns() + (uint64_t)timeout_us * 1000;
+	while (rte_rcu_qsbr_check(b->qsbr, token, false) == 0) {
+		if (dd_now_ns() > deadline) {
+			*first_missing = UINT32_MAX;
+			for (i = 0; i < b->nb_queues; i++) {
+				if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) &&
+						__atomic_load_n(&b->qstate[i].ack_tsc,
+							__ATOMIC_RELAXED) == 0) {
+					*first_missing = i;
+					break;
+				}
+			}
+			return -ETIMEDOUT;
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
+void
+dd_queues_release(struct rte_dma_domain_binding *b)
+{
+	uint16_t i;
+
+	for (i = 0; i < b->nb_queues; i++)
+		RTE_DMA_DOMAIN_STORE_RELEASE(&b->queues[i].pause_req, DD_PAUSE_NONE);
+}
+
+uint64_t
+dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_ns)
+{
+	uint64_t mx = 0;
+	uint16_t i;
+
+	for (i = 0; i < b->nb_queues; i++) {
+		uint64_t t = __atomic_load_n(&b->qstate[i].ack_tsc, __ATOMIC_RELAXED);
+
+		if (t != 0 && end_ns > t && end_ns - t > mx)
+			mx = end_ns - t;
+	}
+	return mx;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef DMA_DOMAIN_PRIVATE_H
+#define DMA_DOMAIN_PRIVATE_H
+
+/*
+ * Internal state of the backend-independent core of librte_dma_domain.
+ * Not installed.
+ *
+ * Locking: one process-wide recursive mutex (dd_lock) serialises the
+ * control path (contexts, domains, mapping tables, bindings, replaces).
+ * It is recursive so that driver callbacks run during a replace may call
+ * the library again. Lock order: the EAL memory hotplug lock (taken by the
+ * EAL around memory events, and by mirror creation explicitly) before
+ * dd_lock; nothing under dd_lock takes an EAL lock or calls rte_malloc,
+ * which is why this library allocates its own objects with libc.
+ * The data path (queue pause flags, soft DMA translation) takes no lock.
+ */
+
+#include <pthread.h>
+#include <sys/queue.h>
+
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rte_dma_domain.h"
+#include "dma_domain_backend.h"
+
+extern int dma_domain_logtype;
+#define DD_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, dma_domain_logtype, "dma_domain: " __VA_ARGS__)
+
+/* Values of rte_dma_domain_queue::pause_req. */
+#define DD_PAUSE_NONE   0u /* run */
+#define DD_PAUSE_PARK   1u /* acknowledge and stay parked */
+#define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
+
+/* Number of swap samples the percentiles are computed over. */
+#define DD_STATS_RING 4096
+
+struct rte_dma_domain_ctx {
+	enum rte_dma_domain_backend backend;
+	const struct dma_domain_backend_ops *ops;
+	void *priv;
+};
+
+/* One mapping of the IOVA-ordered table (same layout as the public one). */
+typedef struct rte_dma_domain_mapping dd_mapping;
+
+struct dd_map_table {
+	dd_mapping *m;   /* sorted by iova, never overlapping */
+	uint32_t n;
+	uint32_t cap;
+	uint64_t bytes;
+};
+
+struct rte_dma_domain {
+	TAILQ_ENTRY(rte_dma_domain) next;
+	char name[RTE_DMA_DOMAIN_NAMESIZE];
+	struct rte_dma_domain_ctx *ctx;
+	enum rte_dma_domain_kind kind;
+	uint32_t flags;
+	void *priv;              /* backend handle */
+	struct dd_map_table tbl; /* paging domains only */
+	uint32_t nb_attached;    /* bindings attached (dd_lock) */
+};
+
+/* Stats of one binding (dd_lock). */
+struct dd_stats {
+	struct rte_dma_domain_stats cum; /* counters; percentiles computed */
+	uint64_t seq;
+	uint32_t nb_samples;             /* successful swaps in the ring */
+	uint32_t head;
+	uint64_t pause_ns[DD_STATS_RING];
+	uint64_t switch_ns[DD_STATS_RING];
+	struct rte_dma_domain_swap_record last;
+};
+
+/* Library-side state of one queue, next to the public handle. */
+struct dd_queue_state {
+	uint64_t ack_tsc; /* first ack of the current request (__atomic) */
+	uint32_t online;  /* __atomic */
+};
+
+struct rte_dma_domain_binding {
+	TAILQ_ENTRY(rte_dma_domain_binding) next;
+	char name[RTE_DMA_DOMAIN_NAMESIZE];
+	struct rte_dma_domain_ctx *ctx;
+	void *dev_priv;                 /* backend device */
+	struct rte_dma_domain_dev_ops ops;
+	void *drv_arg;
+	struct rte_dma_domain *dom;     /* attached (__atomic, dd_lock to write) */
+	uint16_t nb_queues;
+	struct rte_dma_domain_queue *queues;  /* nb_queues, cache aligned */
+	struct dd_queue_state *qstate;
+	struct rte_rcu_qsbr *qsbr;      /* one thread id per queue */
+	/* Tests: queue whose acknowledgments are dropped (UINT32_MAX: none). */
+	uint32_t mute_qid; /* __atomic */
+	enum rte_dma_domain_inject inject; /* armed for the next replace */
+	bool swapping;
+	struct dd_stats *stats;
+};
+
+/* dma_domain.c */
+void dd_lock(void);
+void dd_unlock(void);
+uint64_t dd_now_ns(void);
+struct rte_dma_domain *dd_domain_first(void);
+struct rte_dma_domain *dd_domain_next(struct rte_dma_domain *d);
+struct rte_dma_domain_binding *dd_binding_first(void);
+struct rte_dma_domain_binding *dd_binding_next(struct rte_dma_domain_binding *b);
+void dd_binding_list_add(struct rte_dma_domain_binding *b);
+void dd_binding_list_del(struct rte_dma_domain_binding *b);
+const char *dd_kind_name(enum rte_dma_domain_kind k);
+int dd_name_check(const char *what, const char *name);
+
+/* dma_domain_map.c (dd_lock held) */
+int dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
+		uint64_t len, uint32_t access);
+int dd_unmap_locked(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
+		uint64_t *unmapped);
+void dd_map_table_free(struct dd_map_table *t);
+int dd_map_table_dup(const struct dd_map_table *src, struct dd_map_table *dst);
+/* Where does dom send iova? 0 and *va, or -ENOENT / -EACCES. */
+int dd_domain_translate(const struct rte_dma_domain *dom, uint64_t iova,
+		uint32_t access, void **va, uint64_t *contig_len);
+
+/* dma_domain_mirror.c */
+int dd_mirror_populate(struct rte_dma_domain *dom);
+void dd_mirror_domain_gone(struct rte_dma_domain *dom);
+
+/* dma_domain_binding.c */
+struct rte_dma_domain_binding *dd_binding_of_queue(struct rte_dma_domain_queue *q);
+int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
+		uint32_t timeout_us, uint32_t *first_missing);
+void dd_queues_release(struct rte_dma_domain_binding *b);
+uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
+
+/* dma_domain_stats.c (dd_lock held) */
+struct dd_stats *dd_stats_alloc(void);
+void dd_stats_commit(struct rte_dma_domain_binding *b,
+		const struct rte_dma_domain_swap_record *rec);
+void dd_stats_compute(const struct rte_dma_domain_binding *b,
+		struct rte_dma_domain_stats *st);
+
+#endif /* DMA_DOMAIN_PRIVATE_H */

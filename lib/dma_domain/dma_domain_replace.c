@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The replace protocol (DESIGN.md section 3): coverage check, quiesce with
+ * acknowledgment, one switch call, confirm, resume - and roll back at every
+ * failure point so that the device stays on, or returns to, its old domain
+ * with its queues running. Strategies: QUIESCE, HITLESS (switch under live
+ * DMA, then a QSBR grace period), and the baselines REMAP and RESTART.
+ *
+ * Runs under dd_lock (recursive: driver callbacks may call the library).
+ * Wait loops yield the CPU: the pollers may share our core.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_string_fns.h>
+
+#include "dma_domain_private.h"
+
+#define DD_DEFAULT_TIMEOUT_US 100000
+#define DD_RESUME_TRIES 3
+
+struct swap {
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *old, *new;
+	const struct dma_domain_backend_ops *bops;
+	void *cpriv;
+	struct rte_dma_domain_replace_opts o;
+	enum rte_dma_domain_inject inj;
+	struct rte_dma_domain_swap_record *rec;
+	uint64_t t0;
+	bool resume_injected;
+	struct dd_map_table saved; /* REMAP: the current domain's table */
+};
+
+static int __rte_format_printf(3, 4)
+swap_fail(struct swap *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->rec->reason, sizeof(s->rec->reason), fmt, ap);
+	va_end(ap);
+	s->rec->result = rc;
+	DD_LOG(WARNING, "replace '%s' %s -> %s (%s): %s\n", s->b->name,
+		s->old->name, s->new->name,
+		rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
+	return rc;
+}
+
+/* ---- coverage ------------------------------------------------------------- */
+
+struct cov {
+	struct swap *s;
+	bool uncovered;
+	bool differs;     /* mapped, but to other memory */
+	uint64_t gap;     /* first uncovered IOVA */
+	uint64_t first;   /* first IOVA the driver reported */
+	bool any;
+};
+
+static int
+cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
+{
+	struct cov *c = arg;
+	uint64_t off, last;
+
+	if (!c->any) {
+		c->first = iova;
+		c->any = true;
+	}
+	if (len == 0)
+		return 0;
+	last = iova + (len - 1);
+	for (off = iova;;) {
+		void *vn, *vo;
+		uint64_t cn, co, step;
+
+		if (dd_domain_translate(c->s->new, off, access, &vn, &cn) < 0) {
+			c->uncovered = true;
+			c->gap = off;
+			return 1;
+		}
+		step = cn;
+		/* the same memory as now, where the old domain maps it */
+		if (dd_domain_translate(c->s->old, off, access, &vo, &co) == 0) {
+			if (vo != vn) {
+				c->uncovered = c->differs = true;
+				c->gap = off;
+				return 1;
+			}
+			step = RTE_MIN(step, co);
+		}
+		if (step == 0 || last - off < step)
+			return 0;
+		off += step;
+	}
+}
+
+static int
+coverage_check(struct swap *s)
+{
+	struct rte_dma_domain_binding *b = s->b;
+	uint64_t deadline = dd_now_ns() + (uint64_t)s->o.timeout_us * 1000;
+	struct cov c;
+	int rc;
+
+	if (b->ops.iova_walk == NULL && s->inj != RTE_DMA_DOMAIN_INJECT_COVERAGE) {
+		DD_LOG(INFO, "replace '%s': driver reports no IOVAs (no iova_walk): coverage check skipped\n",
+			b->name);
+		return 0;
+	}
+	for (;;) {
+		memset(&c, 0, sizeof(c));
+		c.s = s;
+		rc = 0;
+		if (b->ops.iova_walk != NULL)
+			rc = b->ops.iova_walk(b->drv_arg, cov_cb, &c);
+		if (rc < 0 && !c.uncovered)
+			return swap_fail(s, rc, "driver iova_walk failed: %s", strerror(-rc));
+		if (s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE) {
+			c.uncovered = true;
+			c.gap = c.first;
+		}
+		if (!c.uncovered)
+			return 0;
+		if (!s->o.drain || s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ||
+				dd_now_ns() > deadline)
+			break;
+		sched_yield(); /* drain: wait for the driver to retire buffers */
+	}
+	return swap_fail(s, -ERANGE,
+		"IOVA 0x%" PRIx64 " in use by the device is %s in '%s'%s%s; nothing changed",
+		c.gap, c.differs ? "mapped to other memory" : "not mapped",
+		s->new->name,
+		s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ? " (injected)" : "",
+		s->o.drain ? " after draining" : "");
+}
+
+/* ---- queues ------------------------------------------------------------------ */
+
+/* Request req from every queue and wait for the acknowledgments. */
+static int
+queues_wait(struct swap *s, uint32_t req)
+{
+	struct rte_dma_domain_binding *b = s->b;
+	uint32_t missing = UINT32_MAX;
+	uint16_t i;
+	int rc;
+
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
+		/* mute the first online queue: it "never acknowledges" */
+		for (i = 0; i < b->nb_queues; i++)
+			if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE))
+				break;
+		__atomic_store_n(&b->mute_qid, i, __ATOMIC_RELAXED);
+		if (i == b->nb_queues) {
+			/* nobody polls: model the silence of queue 0 */
+			dd_queues_request(b, req, s->o.timeout_us, &missing);
+			missing = 0;
+			rc = -ETIMEDOUT;
+			goto timeout;
+		}
+	}
+	rc = dd_queues_request(b, req, s->o.timeout_us, &missing);
+	__atomic_store_n(&b->mute_qid, UINT32_MAX, __ATOMIC_RELAXED);
+	if (rc == 0)
+		return 0;
+timeout:
+	DD_LOG(ERR, "replace '%s': quiesce timeout: queue %u did not acknowledge within %u us%s\n",
+		b->name, missing, s->o.timeout_us,
+		s->inj == RTE_DMA_DOMAIN_INJECT_ACK ? " (injected)" : "");
+	return swap_fail(s, -ETIMEDOUT,
+		"queue %u did not acknowledge the %s within %u us%s",
+		missing, req == DD_PAUSE_PARK ? "pause" : "grace period",
+		s->o.timeout_us,
+		s->inj == RTE_DMA_DOMAIN_INJECT_ACK ? " (injected)" : "");
+}
+
+static int
+queue_quiesce(struct swap *s, uint16_t q)
+{
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_QUIESCE && q == 0)
+		return -EIO;
+	if (s->b->ops.queue_quiesce == NULL)
+		return 0;
+	return s->b->ops.queue_quiesce(s->b->drv_arg, q);
+}
+
+static int
+queue_resume(struct swap *s, uint16_t q)
+{
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_RESUME && q == 0 && !s->resume_injected) {
+		s->resume_injected = true;
+		return -EIO;
+	}
+	if (s->b->ops.queue_resume == NULL)
+		return 0;
+	return s->b->ops.queue_resume(s->b->drv_arg, q);
+}
+
+/* Resume queues [from, n) during a rollback: retried, never given up
+ * silently. */
+static void
+queues_resume_hard(struct swap *s, uint16_t from, uint16_t n)
+{
+	uint16_t q;
+	int t, rc;
+
+	for (q = from; q < n; q++) {
+		for (t = 0, rc = -1; t < DD_RESUME_TRIES && rc != 0; t++)
+			rc = queue_resume(s, q);
+		if (rc != 0)
+			DD_LOG(CRIT, "replace '%s': queue %u does not resume: %s\n",
+				s->b->name, q, strerror(-rc));
+	}
+}
+
+/* Stop device DMA on every queue (after the pollers parked). */
+static int
+queues_quiesce(struct swap *s)
+{
+	uint16_t q;
+	int rc;
+
+	for (q = 0; q < s->b->nb_queues; q++) {
+		rc = queue_quiesce(s, q);
+		if (rc < 0) {
+			queues_resume_hard(s, 0, q);
+			s->rec->rolled_back = true;
+			return swap_fail(s, rc, "driver could not quiesce queue %u: %s%s; queues resumed on '%s'",
+				q, strerror(-rc),
+				s->inj == RTE_DMA_DOMAIN_INJECT_QUIESCE ? " (injected)" : "",
+				s->old->name);
+		}
+	}
+	return 0;
+}
+
+/* ---- switch -------------------------------------------------------------- */
+
+static void
+set_domain(struct swap *s, struct rte_dma_domain *d)
+{
+	struct rte_dma_domain *cur = s->b->dom;
+
+	if (cur == d)
+		return;
+	cur->nb_attached--;
+	d->nb_attached++;
+	__atomic_store_n(&s->b->dom, d, __ATOMIC_RELEASE);
+}
+
+/* Put the device back on the old domain; check that it worked. */
+static int
+restore_old(struct swap *s)
+{
+	int rc = s->bops->replace(s->cpriv, s->b->dev_priv, s->old->priv);
+
+	if (rc < 0) {
+		/* VT-d may leave the device blocked: detach + attach old */
+		DD_LOG(ERR, "replace '%s': switching back to '%s' failed (%s); re-attaching\n",
+			s->b->name, s->old->name, strerror(-rc));
+		s->bops->detach(s->cpriv, s->b->dev_priv);
+		rc = s->bops->attach(s->cpriv, s->b->dev_priv, s->old->priv);
+		if (rc < 0)
+			DD_LOG(CRIT, "replace '%s': device is on NO domain: re-attach of '%s' failed: %s\n",
+				s->b->name, s->old->name, strerror(-rc));
+	}
+	set_domain(s, s->old);
+	s->rec->rolled_back = true;
+	return rc;
+}
+
+static int
+do_switch(struct swap *s)
+{
+	uint64_t t = dd_now_ns();
+	int rc;
+
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH)
+		rc = -EIO;
+	else
+		rc = s->bops->replace(s->cpriv, s->b->dev_priv, s->new->priv);
+	s->rec->switch_ns = dd_now_ns() - t;
+	if (rc == 0) {
+		set_domain(s, s->new);
+		return 0;
+	}
+	restore_old(s);
+	return swap_fail(s, rc, "%s backend switch call failed: %s%s; device on '%s'",
+		s->bops->name, strerror(-rc),
+		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? " (injected)" : "",
+		s->old->name);
+}
+
+/* Faults seen by the backend and the driver since the last call. */
+static uint64_t
+faults_since(struct swap *s)
+{
+	uint64_t f = s->bops->faults(s->cpriv, s->b->dev_priv);
+	uint64_t df = 0;
+
+	if (s->b->ops.fault_check != NULL &&
+			s->b->ops.fault_check(s->b->drv_arg, &df) == 0)
+		f += df;
+	return f;
+}
+
+static int
+confirm(struct swap *s, int (*undo)(struct swap *s))
+{
+	uint64_t f = faults_since(s);
+
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_FAULT)
+		f++;
+	s->rec->faults += f;
+	if (f == 0)
+		return 0;
+	undo(s);
+	return swap_fail(s, -EIO, "%" PRIu64 " fault(s) across the switch to '%s'%s; rolled back to '%s'",
+		f, s->new->name,
+		s->inj == RTE_DMA_DOMAIN_INJECT_FAULT ? " (injected)" : "",
+		s->old->name);
+}
+
+/* Resume every queue; if one fails, quiesce the resumed ones again, undo
+ * the switch and resume all. */
+static int
+resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
+{
+	uint16_t q, r;
+	int rc;
+
+	for (q = 0; q < s->b->nb_queues; q++) {
+		rc = queue_resume(s, q);
+		if (rc == 0)
+			continue;
+		for (r = 0; r < q; r++)
+			if (queue_quiesce(s, r) < 0)
+				DD_LOG(ERR, "replace '%s': rollback: queue %u does not quiesce again\n",
+					s->b->name, r);
+		undo(s);
+		queues_resume_hard(s, 0, s->b->nb_queues);
+		return swap_fail(s, rc, "driver could not resume queue %u: %s%s; rolled back to '%s'",
+			q, strerror(-rc),
+			s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ? " (injected)" : "",
+			s->old->name);
+	}
+	return 0;
+}
+
+static void
+finish_pause(struct swap *s)
+{
+	uint64_t now = dd_now_ns();
+
+	s->rec->max_parked_ns = dd_queues_max_parked(s->b, now);
+	dd_queues_release(s->b);
+	s->rec->pause_ns = dd_now_ns() - s->t0;
+}
+
+/* ---- strategies ----------------------------------------------------------- */
+
+static int
+run_quiesce(struct swap *s)
+{
+	int rc;
+
+	s->t0 = dd_now_ns();
+	rc = queues_wait(s, DD_PAUSE_PARK);
+	if (rc == 0)
+		rc = queues_quiesce(s);
+	if (rc == 0) {
+		faults_since(s); /* baseline */
+		rc = do_switch(s);
+		if (rc < 0)
+			queues_resume_hard(s, 0, s->b->nb_queues);
+	}
+	if (rc == 0) {
+		rc = confirm(s, restore_old);
+		if (rc < 0)
+			queues_resume_hard(s, 0, s->b->nb_queues);
+	}
+	if (rc == 0)
+		rc = resume_or_undo(s, restore_old);
+	finish_pause(s);
+	return rc;
+}
+
+static int
+run_hitless(struct swap *s)
+{
+	int rc;
+
+	faults_since(s);
+	rc = do_switch(s);
+	if (rc < 0)
+		return rc;
+	/* grace period: every poller passes a burst boundary */
+	s->t0 = dd_now_ns();
+	rc = queues_wait(s, DD_PAUSE_REPORT);
+	dd_queues_release(s->b);
+	if (rc < 0) {
+		restore_old(s);
+		return rc;
+	}
+	return confirm(s, restore_old);
+}
+
+/* REMAP: make the current domain's table equal to the target's. */
+
+static int
+load_table(struct rte_dma_domain *d, const struct dd_map_table *t)
+{
+	uint32_t i;
+	int rc;
+
+	dd_unmap_locked(d, 0, UINT64_MAX, NULL);
+	for (i = 0; i < t->n; i++) {
+		rc = dd_map_locked(d, t->m[i].iova, t->m[i].va, t->m[i].len,
+				t->m[i].access);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+remap_undo(struct swap *s)
+{
+	int rc = load_table(s->old, &s->saved);
+
+	if (rc < 0)
+		DD_LOG(CRIT, "replace '%s': remap rollback could not restore '%s': %s\n",
+			s->b->name, s->old->name, strerror(-rc));
+	s->rec->rolled_back = true;
+	return rc;
+}
+
+static int
+remap_switch(struct swap *s)
+{
+	struct dd_map_table target;
+	uint64_t t = dd_now_ns();
+	int rc;
+
+	rc = dd_map_table_dup(&s->old->tbl, &s->saved);
+	if (rc == 0)
+		rc = dd_map_table_dup(&s->new->tbl, &target);
+	if (rc < 0)
+		return swap_fail(s, rc, "remap: out of memory");
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH) {
+		dd_unmap_locked(s->old, 0, UINT64_MAX, NULL);
+		rc = -EIO; /* fail half way: everything unmapped */
+	} else {
+		rc = load_table(s->old, &target);
+	}
+	s->rec->switch_ns = dd_now_ns() - t;
+	dd_map_table_free(&target);
+	if (rc == 0)
+		return 0;
+	remap_undo(s);
+	return swap_fail(s, rc, "remap of '%s' failed: %s%s; mappings restored",
+		s->old->name, strerror(-rc),
+		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? " (injected)" : "");
+}
+
+static int
+run_remap(struct swap *s)
+{
+	int rc;
+
+	if (s->old->kind != RTE_DMA_DOMAIN_PAGING || s->new->kind != RTE_DMA_DOMAIN_PAGING)
+		return swap_fail(s, -ENOTSUP, "remap needs paging domains ('%s' is %s, '%s' is %s)",
+			s->old->name, dd_kind_name(s->old->kind), s->new->name,
+			dd_kind_name(s->new->kind));
+	s->t0 = dd_now_ns();
+	rc = queues_wait(s, DD_PAUSE_PARK);
+	if (rc == 0)
+		rc = queues_quiesce(s);
+	if (rc == 0) {
+		faults_since(s);
+		rc = remap_switch(s);
+		if (rc < 0)
+			queues_resume_hard(s, 0, s->b->nb_queues);
+	}
+	if (rc == 0) {
+		rc = confirm(s, remap_undo);
+		if (rc < 0)
+			queues_resume_hard(s, 0, s->b->nb_queues);
+	}
+	if (rc == 0)
+		rc = resume_or_undo(s, remap_undo);
+	dd_map_table_free(&s->saved);
+	finish_pause(s);
+	return rc;
+}
+
+static int
+restart_reattach(struct swap *s, struct rte_dma_domain *d)
+{
+	int rc;
+
+	s->bops->detach(s->cpriv, s->b->dev_priv);
+	rc = s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
+	if (rc == 0)
+		set_domain(s, d);
+	return rc;
+}
+
+static int
+restart_undo(struct swap *s)
+{
+	int rc = restart_reattach(s, s->old);
+
+	if (rc < 0)
+		DD_LOG(CRIT, "replace '%s': restart rollback: re-attach of '%s' failed: %s\n",
+			s->b->name, s->old->name, strerror(-rc));
+	s->rec->rolled_back = true;
+	return rc;
+}
+
+static int
+run_restart(struct swap *s)
+{
+	int (*port)(void *, bool) = s->b->ops.port_restart;
+	void *arg = s->b->drv_arg;
+	uint64_t t;
+	int rc;
+
+	if (port == NULL)
+		return swap_fail(s, -ENOTSUP, "driver has no port_restart callback");
+	s->t0 = dd_now_ns();
+	rc = queues_wait(s, DD_PAUSE_PARK);
+	if (rc < 0)
+		goto out;
+	rc = s->inj == RTE_DMA_DOMAIN_INJECT_QUIESCE ? -EIO : port(arg, false);
+	if (rc < 0) {
+		port(arg, true);
+		s->rec->rolled_back = true;
+		swap_fail(s, rc, "port stop failed: %s%s; port restarted on '%s'",
+			strerror(-rc), s->inj == RTE_DMA_DOMAIN_INJECT_QUIESCE ?
+			" (injected)" : "", s->old->name);
+		goto out;
+	}
+	faults_since(s);
+	t = dd_now_ns();
+	rc = s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? -EIO : restart_reattach(s, s->new);
+	s->rec->switch_ns = dd_now_ns() - t;
+	if (rc < 0) {
+		restart_undo(s);
+		port(arg, true);
+		swap_fail(s, rc, "attach of '%s' failed: %s%s; port restarted on '%s'",
+			s->new->name, strerror(-rc), s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ?
+			" (injected)" : "", s->old->name);
+		goto out;
+	}
+	rc = s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ? -EIO : port(arg, true);
+	if (rc == 0) {
+		rc = confirm(s, restart_undo);
+		if (rc < 0) {
+			port(arg, false);
+			restart_undo(s);
+			port(arg, true);
+		}
+		goto out;
+	}
+	port(arg, false);
+	restart_undo(s);
+	port(arg, true);
+	swap_fail(s, rc, "port start on '%s' failed: %s%s; port restarted on '%s'",
+		s->new->name, strerror(-rc), s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ?
+		" (injected)" : "", s->old->name);
+out:
+	finish_pause(s);
+	return rc;
+}
+
+/* ---- entry ----------------------------------------------------------------- */
+
+int
+rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom,
+		const struct rte_dma_domain_replace_opts *opts)
+{
+	struct rte_dma_domain_swap_record rec;
+	struct swap s;
+	bool atomic;
+	int rc;
+
+	if (b == NULL || dom == NULL) {
+		DD_LOG(ERR, "replace: binding and domain are required\n");
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (dom->ctx != b->ctx) {
+		DD_LOG(ERR, "replace '%s': domain '%s' belongs to another context\n",
+			b->name, dom->name);
+		rte_errno = EXDEV;
+		return -EXDEV;
+	}
+	memset(&s, 0, sizeof(s));
+	if (opts != NULL)
+		s.o = *opts;
+	if ((unsigned int)s.o.strategy > RTE_DMA_DOMAIN_STRATEGY_RESTART) {
+		DD_LOG(ERR, "replace '%s': unknown strategy %d\n", b->name, (int)s.o.strategy);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (s.o.timeout_us == 0)
+		s.o.timeout_us = DD_DEFAULT_TIMEOUT_US;
+
+	dd_lock();
+	if (b->dom == NULL) {
+		dd_unlock();
+		DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n", b->name);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (b->swapping) {
+		dd_unlock();
+		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
+		rte_errno = EBUSY;
+		return -EBUSY;
+	}
+	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
+	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s.o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
+			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = ++b->stats->seq;
+	rec.strategy = s.o.strategy;
+	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
+	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
+	s.b = b;
+	s.old = b->dom;
+	s.new = dom;
+	s.bops = b->ctx->ops;
+	s.cpriv = b->ctx->priv;
+	s.rec = &rec;
+	s.inj = b->inject;
+	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
+	b->swapping = true;
+
+	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
+		rc = swap_fail(&s, -ENOTSUP,
+			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
+			s.bops->name);
+	else
+		rc = coverage_check(&s);
+	if (rc == 0) {
+		switch (s.o.strategy) {
+		case RTE_DMA_DOMAIN_STRATEGY_HITLESS:
+			rc = run_hitless(&s);
+			break;
+		case RTE_DMA_DOMAIN_STRATEGY_REMAP:
+			rc = run_remap(&s);
+			break;
+		case RTE_DMA_DOMAIN_STRATEGY_RESTART:
+			rc = run_restart(&s);
+			break;
+		default:
+			rc = run_quiesce(&s);
+			break;
+		}
+	}
+	rec.result = rc;
+	if (rc == 0)
+		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
+			b->name, rec.from, rec.to,
+			rte_dma_domain_strategy_name(rec.strategy),
+			rec.pause_ns, rec.switch_ns);
+	dd_stats_commit(b, &rec);
+	b->swapping = false;
+	dd_unlock();
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}

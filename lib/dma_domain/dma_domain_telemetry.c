@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Telemetry endpoints of librte_dma_domain:
+ *   /dma_domain/list            domain names
+ *   /dma_domain/info,<name>     one domain
+ *   /dma_domain/bindings        binding (device) names
+ *   /dma_domain/binding,<dev>   one binding with its swap statistics
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "dma_domain_private.h"
+
+static int
+tel_list(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_dma_domain *dom;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	dd_lock();
+	for (dom = dd_domain_first(); dom != NULL; dom = dd_domain_next(dom))
+		rte_tel_data_add_array_string(d, dom->name);
+	dd_unlock();
+	return 0;
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_dma_domain *dom;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	dd_lock();
+	for (dom = dd_domain_first(); dom != NULL; dom = dd_domain_next(dom))
+		if (strcmp(dom->name, params) == 0)
+			break;
+	if (dom == NULL) {
+		dd_unlock();
+		return -ENOENT;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", dom->name);
+	rte_tel_data_add_dict_string(d, "backend", dom->ctx->ops->name);
+	rte_tel_data_add_dict_string(d, "kind", dd_kind_name(dom->kind));
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "mirror", !!(dom->flags & RTE_DMA_DOMAIN_F_MIRROR));
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "mappings", dom->tbl.n);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "mapped_bytes", dom->tbl.bytes);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "bindings", dom->nb_attached);
+	dd_unlock();
+	return 0;
+}
+
+static int
+tel_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_dma_domain_binding *b;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	dd_lock();
+	for (b = dd_binding_first(); b != NULL; b = dd_binding_next(b))
+		rte_tel_data_add_array_string(d, b->name);
+	dd_unlock();
+	return 0;
+}
+
+static int
+tel_binding(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain_stats st;
+	const struct rte_dma_domain_swap_record *r;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	dd_lock();
+	for (b = dd_binding_first(); b != NULL; b = dd_binding_next(b))
+		if (strcmp(b->name, params) == 0)
+			break;
+	if (b == NULL) {
+		dd_unlock();
+		return -ENOENT;
+	}
+	dd_stats_compute(b, &st);
+	r = &b->stats->last;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", b->name);
+	rte_tel_data_add_dict_string(d, "backend", b->ctx->ops->name);
+	rte_tel_data_add_dict_string(d, "domain", b->dom != NULL ? b->dom->name : "");
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "queues", b->nb_queues);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "swaps", st.swaps);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failures", st.failures);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollbacks", st.rollbacks);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "faults", st.faults);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "timeouts", st.timeouts);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "pause_p50_ns", st.pause_p50_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "pause_p99_ns", st.pause_p99_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "pause_max_ns", st.pause_max_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_p50_ns", st.switch_p50_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_p99_ns", st.switch_p99_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_max_ns", st.switch_max_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_seq", r->seq);
+	rte_tel_data_add_dict_string(d, "last_strategy",
+			rte_dma_domain_strategy_name(r->strategy));
+	rte_tel_data_add_dict_int(d, "last_result", r->result);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_rolled_back", r->rolled_back);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_pause_ns", r->pause_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_max_parked_ns", r->max_parked_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_switch_ns", r->switch_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_faults", r->faults);
+	rte_tel_data_add_dict_string(d, "last_from", r->from);
+	rte_tel_data_add_dict_string(d, "last_to", r->to);
+	rte_tel_data_add_dict_string(d, "last_reason", r->reason);
+	dd_unlock();
+	return 0;
+}
+
+RTE_INIT(dd_telemetry_init)
+{
+	rte_telemetry_register_cmd("/dma_domain/list", tel_list,
+		"Names of the DMA domains. No parameters");
+	rte_telemetry_register_cmd("/dma_domain/info", tel_info,
+		"One DMA domain. Parameters: domain name");
+	rte_telemetry_register_cmd("/dma_domain/bindings", tel_bindings,
+		"Devices bound to DMA domain contexts. No parameters");
+	rte_telemetry_register_cmd("/dma_domain/binding", tel_binding,
+		"One binding with its domain-swap statistics. Parameters: device name");
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Per-device IOTLB of the soft IOMMU: a direct-mapped cache of leaf
+ * translations, shared by every thread that does DMA for the device.
+ *
+ * Invalidation is explicit and global: it bumps the IOTLB generation, and
+ * an entry hits only if it was filled under the generation the lookup
+ * started with. A translation that began before an invalidation may still
+ * use what it found (a DMA in flight, as on hardware); one that begins
+ * after it walks the page table again. The control path clears entries
+ * first and invalidates afterwards, so forgetting an invalidation leaves a
+ * stale translation that soft_iotlb_lookup() keeps returning - which the
+ * model's iotlb_verify mode detects and counts.
+ *
+ * Entries are written by several DMA threads: each entry has a sequence
+ * lock (odd while written; writers that lose the race skip the fill).
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_common.h>
+
+#include "soft_private.h"
+
+int
+soft_iotlb_init(struct soft_iotlb *t, uint32_t entries)
+{
+	if (entries == 0)
+		entries = 64;
+	entries = rte_align32pow2(entries);
+	t->e = calloc(entries, sizeof(*t->e));
+	if (t->e == NULL)
+		return -ENOMEM;
+	t->mask = entries - 1;
+	t->gen = 1;
+	t->hits = t->misses = t->invalidations = t->stale = 0;
+	return 0;
+}
+
+void
+soft_iotlb_fini(struct soft_iotlb *t)
+{
+	free(t->e);
+	t->e = NULL;
+}
+
+static inline struct soft_tlb_ent *
+tlb_ent(struct soft_iotlb *t, uint64_t iova)
+{
+	return &t->e[(iova >> SOFT_PAGE_SHIFT) & t->mask];
+}
+
+bool
+soft_iotlb_lookup(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
+		uint64_t *base, uint64_t *size, uintptr_t *va, uint32_t *access)
+{
+	struct soft_tlb_ent *e = tlb_ent(t, iova);
+	uint32_t s1, s2;
+	uint64_t egen, b, sz;
+	uintptr_t v;
+	uint32_t acc;
+
+	s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if (s1 & 1)
+		goto miss;
+	egen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+	b = __atomic_load_n(&e->base, __ATOMIC_RELAXED);
+	sz = __atomic_load_n(&e->size, __ATOMIC_RELAXED);
+	v = __atomic_load_n(&e->va, __ATOMIC_RELAXED);
+	acc = __atomic_load_n(&e->access, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	if (s1 != s2 || egen != gen || sz == 0 || iova < b || iova - b >= sz)
+		goto miss;
+	*base = b;
+	*size = sz;
+	*va = v;
+	*access = acc;
+	__atomic_fetch_add(&t->hits, 1, __ATOMIC_RELAXED);
+	return true;
+miss:
+	__atomic_fetch_add(&t->misses, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+void
+soft_iotlb_fill(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
+		uint64_t base, uint64_t size, uintptr_t va, uint32_t access)
+{
+	struct soft_tlb_ent *e = tlb_ent(t, iova);
+	uint32_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+
+	if ((s & 1) || !__atomic_compare_exchange_n(&e->seq, &s, s + 1, false,
+			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* another thread is filling this entry */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->base, base, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->size, size, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->va, va, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->access, access, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+void
+soft_iotlb_invalidate(struct soft_iotlb *t)
+{
+	if (soft_skip_invalidation)
+		return; /* test hook: model a driver that forgets to flush */
+	/* seq_cst: ordered after the page-table stores that preceded it */
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&t->invalidations, 1, __ATOMIC_RELAXED);
+}

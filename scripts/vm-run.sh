@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The VM tier: runs every meson test of suite 'vm' from BUILDDIR inside a QEMU
+# guest (TCG, q35, emulated Intel IOMMU with interrupt remapping) whose two
+# virtio-net NICs (iommu_platform=on, both on one QEMU hub: nothing leaves the
+# VM) are bound to vfio-pci. The guest runs our own kernel (scripts/vm-kernel.sh)
+# with the host's file system as its read-only root over 9p, so test command
+# lines, libraries and DPDK plugins are at the same paths as on the host.
+# QEMU's 'edu' DMA test device (VM_EDU_DEVICE in the tests' env) is on
+# vfio-pci too, for tests that need a device that really does DMA.
+# Tests with VM_BOOT=mock in their env run in a second boot with
+# intel_iommu=off (the kernel's IOMMUFD_TEST mock domains need that).
+#
+# Usage: scripts/vm-run.sh BUILDDIR [RESULTS]
+# RESULTS (default $VM_RESULTS, else build/vm-results.txt) gets one line per
+# test: 'PASS vm/<name>', 'FAIL vm/<name>: why', 'SKIP vm/<name>: why'.
+# DMA faults are counted per test from QEMU's own VT-d model, the ground
+# truth: its trace events vtd_dmar_fault/vtd_fault_disabled, one per faulting
+# translation (QEMU's 'vtd_iommu_translate: detected translation failure'
+# message is printed only once per QEMU process, and the guest's fault
+# registers drop faults while one is pending). More than the test's
+# VM_MAX_DMA_FAULTS (default 0; -1: any) or fewer than VM_MIN_DMA_FAULTS
+# (default 0) is a FAIL.
+#
+# Exit status: 0 when the tier ran (failures are in RESULTS) or was skipped
+# (no QEMU, no kernel: 'SKIP vm-tier: why'; with CI=true that is a FAIL and
+# the exit status is 1); 1 when a guest did not boot.
+#
+# Environment: VM_BOOT_TIMEOUT (s, default 300 per boot), VM_HUGEPAGES
+# (2 MiB pages reserved at boot, default 256), VM_TIMEOUT_FACTOR (guest
+# timeout = meson timeout x this, default 3), VM_KERNEL_JOBS.
+set -eu -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+dr_info() { echo "[vm-run] $*" >&2; }
+dr_die() { echo "[vm-run] ERROR: $*" >&2; exit 2; }
+dr_step() { _dr_t0=$(date +%s); echo "[vm-run] $* ..." >&2; }
+dr_done() { echo "[vm-run]   done in $(( $(date +%s) - _dr_t0 ))s" >&2; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || dr_die "usage: $0 BUILDDIR [RESULTS]"
+builddir=$(cd "$1" 2>/dev/null && pwd) || dr_die "build directory '$1' does not exist"
+results=${2:-${VM_RESULTS:-$top/build/vm-results.txt}}
+mkdir -p "$(dirname "$results")"
+results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
+boot_timeout=${VM_BOOT_TIMEOUT:-300}
+hugepages=${VM_HUGEPAGES:-256}
+nics="0000:00:03.0,0000:00:04.0"
+edu="0000:00:06.0"   # QEMU's DMA test device, for tests that need real DMA
+t_start=$(date +%s)
+
+# skip_tier WHY: the tier cannot run here; CI must not pass silently.
+skip_tier() {
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL vm-tier: $1 (CI=true: the VM tier must run)" >"$results"
+		dr_info "FAIL vm-tier: $1"
+		exit 1
+	fi
+	echo "SKIP vm-tier: $1" >"$results"
+	dr_info "SKIP vm-tier: $1"
+	exit 0
+}
+
+[ -f "$builddir/meson-info/intro-tests.json" ] ||
+	dr_die "$builddir is not a configured meson build directory (run scripts/build.sh)"
+case "$builddir" in
+/tmp/* | /run/* | /var/tmp/* | /dev/* | /proc/* | /sys/*)
+	dr_die "$builddir is hidden in the guest (tmpfs there): use a build directory elsewhere" ;;
+esac
+command -v qemu-system-x86_64 >/dev/null ||
+	skip_tier "qemu-system-x86_64 not installed (scripts/setup.sh installs qemu-system-x86)"
+command -v python3 >/dev/null || skip_tier "python3 not installed"
+
+# ---- 1. guest kernel (cached) ---------------------------------------------
+kdir=$("$here/vm-kernel.sh") || skip_tier "guest kernel could not be built (see the messages above)"
+
+# The mock-domain test needs the kernel's headers at configure time: pick it
+# up now that they exist.
+if ! grep -q '"vm-iommufd-mock-replace"' "$builddir/meson-info/intro-tests.json"; then
+	dr_step "reconfigure $builddir (guest kernel headers now cached)"
+	PATH=/usr/bin:$PATH meson setup --reconfigure "$builddir" >"$builddir/vm-reconfigure.log" 2>&1 ||
+		dr_die "meson reconfigure failed; see $builddir/vm-reconfigure.log"
+	dr_done
+fi
+# A broken target elsewhere must not hide the tests that did build: those
+# that did not fail in the guest (exit 127).
+PATH=/usr/bin:$PATH ninja -C "$builddir" >"$builddir/vm-ninja.log" 2>&1 ||
+	dr_info "WARNING: build of $builddir failed (see $builddir/vm-ninja.log); running what was built"
+
+# ---- 2. plan: one guest script per boot kind -------------------------------
+rundir="$builddir/vm-tier"
+rm -rf "$rundir"
+mkdir -p "$rundir"
+boots=$(python3 "$top/tests/vm/vm_harness.py" plan "$builddir" "$rundir" "${nics//,/ }" "$edu") ||
+	dr_die "cannot read the vm suite from $builddir"
+[ -n "$boots" ] || skip_tier "no meson tests of suite 'vm' in $builddir"
+
+# ---- 3. boot once per kind ---------------------------------------------------
+# boot KIND: runs guest-KIND.sh; QEMU's serial output and stderr (where the
+# trace events go) share one file, in order, so each fault lands between the
+# markers of the test that caused it.
+boot() {
+	local kind=$1 iommu=on log="$rundir/console-$1.log" rc=0
+	[ "$kind" = mock ] && iommu=off
+	local append="console=ttyS0 loglevel=4 panic=-1 ro root=hostroot rootfstype=9p"
+	append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+	append+=" init=$top/tests/vm/guest-init.sh intel_iommu=$iommu hugepages=$hugepages"
+	append+=" VM_SCRIPT=$rundir/guest-$kind.sh"
+	[ "$kind" = iommu ] && append+=" VM_VFIO_DEVICES=$nics,$edu"
+	dr_step "boot $kind (intel_iommu=$iommu; timeout ${boot_timeout}s; console: $log)"
+	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
+		-accel tcg -cpu max -machine q35 -m 2G -smp 2 \
+		-display none -no-reboot -nodefaults -serial stdio \
+		-device intel-iommu,intremap=on -trace vtd_dmar_fault -trace vtd_fault_disabled \
+		-netdev hubport,id=p0,hubid=0 -netdev hubport,id=p1,hubid=0 \
+		-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=p0,romfile=,addr=03.0 \
+		-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=p1,romfile=,addr=04.0 \
+		-device edu,addr=06.0 \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=05.0 \
+		-kernel "$kdir/bzImage" -append "$append" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	[ "$rc" = 124 ] || [ "$rc" = 137 ] &&
+		dr_info "boot $kind: TIMEOUT after ${boot_timeout}s (QEMU killed); see $log"
+	dr_done
+	python3 "$top/tests/vm/vm_harness.py" parse "$rundir" "$kind" "$log" "$rc"
+}
+
+status=0
+for kind in $boots; do
+	boot "$kind" || status=1
+done
+
+# ---- 4. results --------------------------------------------------------------
+cat "$rundir"/results-*.txt >"$results.tmp"
+[ "$status" = 0 ] || echo "FAIL vm-tier: a guest did not boot; see $rundir/console-*.log" >>"$results.tmp"
+mv "$results.tmp" "$results"
+dr_info "$(grep -c '^PASS' "$results" || true) passed, $(grep -c '^FAIL' "$results" || true) failed," \
+	"$(grep -c '^SKIP' "$results" || true) skipped in $(( $(date +%s) - t_start ))s; results: $results; logs: $rundir"
+grep -v '^PASS' "$results" | sed 's/^/[vm-run]   /' >&2 || true
+exit "$status"

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+
+#include "tdd.h"
+
+int tdd_failures;
+
+int
+tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n)
+{
+	size_t i;
+	int rc, ran = 0, skipped = 0;
+
+	for (i = 0; i < n; i++) {
+		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+			continue;
+		ran++;
+		printf("== %s\n", cases[i].name);
+		fflush(stdout);
+		rc = cases[i].fn();
+		if (rc == TDD_SKIP) {
+			skipped++;
+			continue;
+		}
+		if (rc != 0)
+			tdd_failures++;
+		printf("== %s: %s\n", cases[i].name,
+			rc == 0 && tdd_failures == 0 ? "ok" : "FAILED");
+	}
+	if (ran == 0) {
+		fprintf(stderr, "unknown case '%s'; cases:", argc > 1 ? argv[1] : "");
+		for (i = 0; i < n; i++)
+			fprintf(stderr, " %s", cases[i].name);
+		fputc('\n', stderr);
+		return 2;
+	}
+	if (tdd_failures > 0)
+		return 1;
+	return skipped == ran ? TDD_SKIP : 0;
+}
+
+/* ---- fake driver ----------------------------------------------------- */
+
+static int
+fake_quiesce(void *arg, uint16_t qid)
+{
+	struct fake_drv *f = arg;
+	struct fake_queue *q = &f->q[qid];
+	struct rte_dma_domain_queue *h = rte_dma_domain_queue_get(f->b, qid);
+
+	q->quiesce_calls++;
+	/* the protocol calls us only once the poller stopped posting */
+	if (!rte_dma_domain_queue_pause_pending(h))
+		f->bad_quiesce++;
+	/* reclaim what is posted: the device may not DMA into it now */
+	__atomic_store_n(&q->reclaimed, q->reclaimed + q->posted, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->posted, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int
+fake_resume(void *arg, uint16_t qid)
+{
+	struct fake_drv *f = arg;
+	struct fake_queue *q = &f->q[qid];
+
+	q->resume_calls++;
+	__atomic_store_n(&q->posted, q->posted + q->reclaimed, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->reclaimed, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int
+fake_walk(void *arg, int (*cb)(uint64_t, uint64_t, uint32_t, void *), void *cb_arg)
+{
+	struct fake_drv *f = arg;
+	uint16_t q;
+	uint32_t i;
+	int rc;
+
+	for (q = 0; q < f->nb_queues; q++)
+		for (i = 0; i < FAKE_BUFS; i++) {
+			rc = cb(f->q[q].iova[i], FAKE_BUF_SIZE, RTE_DMA_DOMAIN_ACCESS_RW, cb_arg);
+			if (rc != 0)
+				return rc;
+		}
+	if (f->extra_len != 0)
+		return cb(f->extra_iova, f->extra_len, RTE_DMA_DOMAIN_ACCESS_READ, cb_arg);
+	return 0;
+}
+
+static int
+fake_restart(void *arg, bool start)
+{
+	struct fake_drv *f = arg;
+	uint16_t q;
+
+	f->port_started = start;
+	f->restarts++;
+	for (q = 0; q < f->nb_queues; q++)
+		(start ? fake_resume : fake_quiesce)(f, q);
+	return 0;
+}
+
+const struct rte_dma_domain_dev_ops fake_ops = {
+	.queue_quiesce = fake_quiesce,
+	.queue_resume = fake_resume,
+	.iova_walk = fake_walk,
+	.port_restart = fake_restart,
+};
+
+int
+fake_bind(struct fake_drv *f, const char *name, uint16_t nb_queues, uint64_t base_iova)
+{
+	struct rte_dma_domain_binding_params p = {
+		.name = name,
+		.dev_fd = -1,
+		.nb_queues = nb_queues,
+		.ops = &fake_ops,
+		.drv_arg = f,
+	};
+	uint16_t q;
+	uint32_t i;
+
+	memset(f, 0, sizeof(*f));
+	if (nb_queues > RTE_DIM(f->q))
+		return -EINVAL;
+	f->nb_queues = nb_queues;
+	for (q = 0; q < nb_queues; q++) {
+		for (i = 0; i < FAKE_BUFS; i++)
+			f->q[q].iova[i] = base_iova + (q * FAKE_BUFS + i) * FAKE_BUF_SIZE;
+		f->q[q].posted = FAKE_BUFS;
+	}
+	f->port_started = true;
+	f->b = rte_dma_domain_bind(rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT), &p);
+	return f->b != NULL ? 0 : -1;
+}
+
+uint32_t
+fake_buffers(const struct fake_drv *f)
+{
+	uint32_t n = 0;
+	uint16_t q;
+
+	for (q = 0; q < f->nb_queues; q++)
+		n += __atomic_load_n(&f->q[q].posted, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&f->q[q].reclaimed, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+void
+tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns, bool verify)
+{
+	struct rte_dma_soft_config c;
+
+	rte_dma_soft_config_get(&c);
+	c.model = m;
+	c.vtd_window_ns = window_ns;
+	c.iotlb_verify = verify;
+	if (rte_dma_soft_configure(&c) != 0)
+		fprintf(stderr, "rte_dma_soft_configure failed\n");
+}

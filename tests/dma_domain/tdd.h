@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef TDD_H
+#define TDD_H
+
+/* Helpers of the lib/dma_domain tests: checks, case tables, fake driver. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_dma_domain.h>
+#include <rte_dma_domain_soft.h>
+
+#define TDD_SKIP 77
+
+extern int tdd_failures;
+
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		tdd_failures++; \
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+#define CHECK_RC(expr, want) do { \
+	int _rc = (expr); \
+	CHECK(_rc == (want), "%s returned %d (%s), expected %d (%s)", #expr, \
+		_rc, strerror(-_rc), (want), strerror(-(want))); \
+} while (0)
+
+struct tdd_case {
+	const char *name;
+	int (*fn)(void);
+};
+
+/* Run the case named argv[1] (or all); returns the process exit code. */
+int tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n);
+
+/* ---- fake driver: queues with posted-buffer accounting ---- */
+
+#define FAKE_BUFS 8
+#define FAKE_BUF_SIZE 2048
+
+struct fake_queue {
+	uint64_t iova[FAKE_BUFS];   /* buffers this queue owns */
+	uint32_t posted;            /* posted to the device (DMA allowed) */
+	uint32_t reclaimed;         /* taken back by quiesce */
+	uint64_t quiesce_calls, resume_calls;
+	bool parked_seen;           /* quiesce saw the poller parked */
+};
+
+struct fake_drv {
+	struct rte_dma_domain_binding *b;
+	uint16_t nb_queues;
+	struct fake_queue q[4];
+	uint64_t extra_iova, extra_len;  /* one more range reported by iova_walk */
+	bool port_started;
+	uint64_t restarts;
+	uint64_t bad_quiesce;       /* quiesce while DMA was still allowed */
+};
+
+extern const struct rte_dma_domain_dev_ops fake_ops;
+
+/* Bind a fake device with nb_queues queues whose buffers sit at
+ * base_iova + (q * FAKE_BUFS + i) * FAKE_BUF_SIZE. */
+int fake_bind(struct fake_drv *f, const char *name, uint16_t nb_queues,
+		uint64_t base_iova);
+/* Buffers accounted for (posted + reclaimed) over all queues. */
+uint32_t fake_buffers(const struct fake_drv *f);
+
+/* Soft model setting in one call. */
+void tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns,
+		bool verify);
+
+#endif /* TDD_H */

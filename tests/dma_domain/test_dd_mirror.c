@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * F_MIRROR cases (each needs its own EAL, so one case per process):
+ *   mirror_static   --no-huge: a mirror domain maps rte_malloc memory at
+ *                   its IOVA; mapped bytes == all memseg bytes
+ *   mirror_extmem   (hugepages: the EAL sends no memory events in legacy
+ *                   memory mode, which --no-huge implies) memory added to an external heap arrives as
+ *                   a memory event and is mapped into the existing mirror
+ *                   domain before rte_malloc can hand it out; removing it
+ *                   unmaps it
+ *   mirror_huge     dynamic hugepage memory: rte_malloc beyond the first
+ *                   pages triggers hotplug; reserves 2 MiB hugepages if
+ *                   the system has too few (skip 77 if it cannot)
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+
+#include "tdd.h"
+
+#define HP_SYS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+#define HP_WANT 48
+
+static struct rte_dma_domain_ctx *ctx;
+
+static int
+seg_bytes_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
+{
+	RTE_SET_USED(msl);
+	*(uint64_t *)arg += ms->len;
+	return 0;
+}
+
+static uint64_t
+memseg_bytes(void)
+{
+	uint64_t n = 0;
+
+	rte_memseg_walk(seg_bytes_cb, &n);
+	return n;
+}
+
+/* Every page of buf is mapped at its IOVA (or VA when it has none) to
+ * itself. Page by page: with IOVA as PA, pages are not IOVA-contiguous. */
+static bool
+mirrored(struct rte_dma_domain *d, void *buf, size_t len)
+{
+	struct rte_dma_domain_mapping m;
+	size_t off;
+
+	for (off = 0; off < len; off += 4096) {
+		char *p = (char *)buf + off;
+		const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
+		uint64_t iova;
+
+		if (ms == NULL)
+			return false;
+		/* the memseg's IOVA; external memory without one: VA */
+		iova = ms->iova == RTE_BAD_IOVA ? (uintptr_t)p :
+			ms->iova + (uint64_t)(p - (char *)ms->addr);
+		if (rte_dma_domain_covers(d, iova, 4096, RTE_DMA_DOMAIN_ACCESS_RW, NULL) != 1 ||
+				rte_dma_domain_query(d, iova, &m) != 0 ||
+				(char *)m.va + (iova - m.iova) != p) {
+			printf("  page %p (IOVA 0x%" PRIx64 ") not mirrored\n", p, (uint64_t)iova);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int
+case_static(void)
+{
+	struct rte_dma_domain *d = rte_dma_domain_create(ctx, "mir", RTE_DMA_DOMAIN_PAGING,
+			RTE_DMA_DOMAIN_F_MIRROR);
+	void *buf = rte_malloc(NULL, 1 << 20, 4096);
+
+	CHECK(d != NULL && buf != NULL, "setup: %s", rte_strerror(rte_errno));
+	if (d == NULL || buf == NULL)
+		return 1;
+	CHECK(mirrored(d, buf, 1 << 20), "rte_malloc buffer not mirrored");
+	CHECK(rte_dma_domain_mapped_bytes(d) == memseg_bytes(),
+		"mapped %" PRIu64 " != memsegs %" PRIu64,
+		rte_dma_domain_mapped_bytes(d), memseg_bytes());
+	CHECK(rte_dma_domain_create(ctx, "mir-id", RTE_DMA_DOMAIN_IDENTITY,
+		RTE_DMA_DOMAIN_F_MIRROR) == NULL && rte_errno == EINVAL, "mirror identity");
+	rte_free(buf);
+	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	return 0;
+}
+
+static int
+case_extmem(void)
+{
+	const size_t len = 4 << 20;
+	struct rte_dma_domain *d = rte_dma_domain_create(ctx, "mir", RTE_DMA_DOMAIN_PAGING,
+			RTE_DMA_DOMAIN_F_MIRROR);
+	uint64_t before;
+	void *area, *buf;
+	int sock;
+
+	CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
+	if (d == NULL)
+		return 1;
+	before = rte_dma_domain_mapped_bytes(d);
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(area != MAP_FAILED, "mmap");
+	CHECK_RC(rte_malloc_heap_create("dd_ext"), 0);
+	/* the ALLOC event fires inside this call */
+	CHECK_RC(rte_malloc_heap_memory_add("dd_ext", area, len, NULL, 0, 4096), 0);
+	CHECK(rte_dma_domain_mapped_bytes(d) == before + len,
+		"external memory not mirrored: %" PRIu64 " -> %" PRIu64, before,
+		rte_dma_domain_mapped_bytes(d));
+	sock = rte_malloc_heap_get_socket("dd_ext");
+	buf = rte_malloc_socket(NULL, 64 << 10, 4096, sock);
+	CHECK(buf != NULL && mirrored(d, buf, 64 << 10), "buffer from the new heap");
+	rte_free(buf);
+	CHECK_RC(rte_malloc_heap_memory_remove("dd_ext", area, len), 0);
+	CHECK(rte_dma_domain_mapped_bytes(d) == before, "not unmapped on removal: %" PRIu64,
+		rte_dma_domain_mapped_bytes(d));
+	rte_malloc_heap_destroy("dd_ext");
+	munmap(area, len);
+	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	return 0;
+}
+
+static long
+sysfs_get(const char *f)
+{
+	char p[256];
+	long v = -1;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), HP_SYS "%s", f);
+	fp = fopen(p, "r");
+	if (fp == NULL)
+		return -1;
+	if (fscanf(fp, "%ld", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
+static int
+sysfs_set(const char *f, long v)
+{
+	char p[256];
+	FILE *fp;
+	int rc;
+
+	snprintf(p, sizeof(p), HP_SYS "%s", f);
+	fp = fopen(p, "w");
+	if (fp == NULL)
+		return -1;
+	rc = fprintf(fp, "%ld\n", v) > 0 ? 0 : -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	return rc;
+}
+
+static long hp_restore = -1;
+
+/* Make sure HP_WANT free 2 MiB hugepages exist; returns false (and says
+ * why) if not possible. */
+static bool
+hugepages_ready(void)
+{
+	long nr = sysfs_get("nr_hugepages"), fr = sysfs_get("free_hugepages");
+
+	if (nr < 0) {
+		printf("SKIP: no 2 MiB hugepage support (%s missing)\n", HP_SYS);
+		return false;
+	}
+	if (fr >= HP_WANT)
+		return true;
+	if (sysfs_set("nr_hugepages", nr + HP_WANT - fr) < 0 ||
+			sysfs_get("free_hugepages") < HP_WANT) {
+		printf("SKIP: cannot reserve %d free 2 MiB hugepages (have %ld)\n",
+			HP_WANT, sysfs_get("free_hugepages"));
+		if (sysfs_get("nr_hugepages") != nr)
+			sysfs_set("nr_hugepages", nr);
+		return false;
+	}
+	hp_restore = nr;
+	return true;
+}
+
+static int
+case_huge(void)
+{
+	struct rte_dma_domain *d = rte_dma_domain_create(ctx, "mir", RTE_DMA_DOMAIN_PAGING,
+			RTE_DMA_DOMAIN_F_MIRROR);
+	uint64_t before, grown;
+	void *buf;
+
+	CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
+	if (d == NULL)
+		return 1;
+	before = rte_dma_domain_mapped_bytes(d);
+	CHECK(before == memseg_bytes(), "initial %" PRIu64 " vs %" PRIu64, before,
+		memseg_bytes());
+	/* more than what the EAL holds now: new hugepages are allocated */
+	buf = rte_malloc(NULL, 32 << 20, 4096);
+	CHECK(buf != NULL, "rte_malloc 32 MiB");
+	if (buf == NULL)
+		return 1;
+	grown = rte_dma_domain_mapped_bytes(d);
+	printf("  mirror: %" PRIu64 " MiB before, %" PRIu64 " MiB after rte_malloc\n",
+		before >> 20, grown >> 20);
+	CHECK(grown > before, "hotplugged memory not mirrored");
+	CHECK(grown == memseg_bytes(), "mapped %" PRIu64 " != memsegs %" PRIu64, grown,
+		memseg_bytes());
+	CHECK(mirrored(d, buf, 32 << 20), "buffer not mirrored at its IOVA");
+	rte_free(buf);
+	CHECK(rte_dma_domain_mapped_bytes(d) == memseg_bytes(),
+		"after free: mapped %" PRIu64 " != memsegs %" PRIu64,
+		rte_dma_domain_mapped_bytes(d), memseg_bytes());
+	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *nohuge[] = { argv[0], "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
+		"--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
+	char *huge[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
+		"--file-prefix", prefix, "--huge-unlink", NULL };
+	static const struct tdd_case cases[] = {
+		{ "mirror_static", case_static },
+		{ "mirror_extmem", case_extmem },
+		{ "mirror_huge", case_huge },
+	};
+	char **eal = nohuge;
+	int n = RTE_DIM(nohuge) - 1, rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s mirror_static|mirror_extmem|mirror_huge\n", argv[0]);
+		return 2;
+	}
+	snprintf(prefix, sizeof(prefix), "ddmir%d", (int)getpid());
+	if (strcmp(argv[1], "mirror_huge") == 0 ||
+			strcmp(argv[1], "mirror_extmem") == 0) {
+		if (!hugepages_ready())
+			return TDD_SKIP;
+		eal = huge;
+		n = RTE_DIM(huge) - 1;
+	}
+	if (rte_eal_init(n, eal) < 0) {
+		printf("SKIP: EAL init failed: %s\n", rte_strerror(rte_errno));
+		rc = TDD_SKIP;
+		goto out;
+	}
+	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
+	rc = tdd_main(argc, argv, cases, RTE_DIM(cases));
+	rte_eal_cleanup();
+out:
+	if (hp_restore >= 0)
+		sysfs_set("nr_hugepages", hp_restore);
+	return rc;
+}

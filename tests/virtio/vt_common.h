@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef VT_COMMON_H
+#define VT_COMMON_H
+
+/*
+ * Helpers of the virtio PMD tests and benchmark: EAL start with the PMD
+ * loaded by -d and emulated devices from devargs, port setup, and traffic
+ * that carries sequence numbers and a checkable payload.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#define VT_SKIP 77
+#define VT_MAX_PORTS 4
+#define VT_MAX_Q 4
+
+#define VT_FAIL(...) do { \
+	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+	fprintf(stderr, __VA_ARGS__); \
+	fprintf(stderr, "\n"); \
+	return -1; \
+} while (0)
+#define VT_CHECK(c, ...) do { if (!(c)) VT_FAIL(__VA_ARGS__); } while (0)
+
+/* Start EAL with the given devargs (NULL-terminated list of "-a" values)
+ * and extra EAL options. Returns 0, or VT_SKIP when it cannot run here. */
+int vt_eal_init(const char *prog, const char *const *devargs, const char *const *extra);
+void vt_eal_fini(void);
+
+/* Mempool shared by all ports. */
+struct rte_mempool *vt_pool(void);
+
+/* Configure and (optionally) start a port with nq queue pairs. */
+int vt_port_setup(uint16_t port, uint16_t nq, uint16_t ring, bool start);
+
+/* Traffic verifier: per (source port, queue) sequence numbers. */
+struct vt_verify {
+	uint64_t next_tx[VT_MAX_PORTS][VT_MAX_Q]; /* next seq to send */
+	uint64_t next_rx[VT_MAX_PORTS][VT_MAX_Q]; /* next seq expected */
+	uint64_t sent, received, lost, dup, reordered, corrupted, foreign;
+};
+
+/* Build and send up to n frames of len bytes on (port, q) to the peer's
+ * MAC; returns the number the PMD accepted (the rest are freed and not
+ * counted as sent). */
+uint16_t vt_send(struct vt_verify *v, uint16_t port, uint16_t q, uint16_t n,
+		uint16_t len);
+/* Receive and verify on (port, q); returns the number received. */
+uint16_t vt_recv(struct vt_verify *v, uint16_t port, uint16_t q);
+/* Poll every port/queue until nothing arrives for a while. */
+void vt_drain(struct vt_verify *v, uint16_t nb_ports, uint16_t nq);
+/* lost = sent - received (after draining) plus gaps already seen. */
+void vt_print(const struct vt_verify *v, const char *what);
+
+/* An xstat of a port by name (UINT64_MAX if absent). */
+uint64_t vt_xstat(uint16_t port, const char *name);
+
+#endif /* VT_COMMON_H */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VM tier self-check on real devices (the guest's virtio-net NICs bound to
+ * vfio-pci behind the emulated VT-d): VFIO cdev bind, attach, replace
+ * IOAS<->IOAS and HWPT<->HWPT, detach, and the latency of a replace compared
+ * with unmap+map of the same memory.
+ *
+ * Usage: vm-iommufd-replace lifecycle|latency
+ * Devices: IOMMUFD_TEST_DEVICES="0000:00:03.0 0000:00:04.0" (PCI BDFs bound
+ * to vfio-pci); without it the test skips (it only runs in the VM tier).
+ */
+#include "iommufd_vm_common.h"
+
+#define MAX_DEVS 4
+#define IOVA_A (1ull << 30)
+#define IOVA_B (2ull << 30)
+
+static unsigned int
+vdevs_bind(int iommufd, struct vm_vdev *devs)
+{
+	const char *env = getenv("IOMMUFD_TEST_DEVICES");
+	char list[256], *tok, *save = NULL;
+	unsigned int n = 0;
+
+	if (env == NULL || *env == '\0') {
+		printf("IOMMUFD_TEST_DEVICES not set: needs vfio-pci devices (VM tier)\n");
+		exit(VM_TEST_SKIP);
+	}
+	snprintf(list, sizeof(list), "%s", env);
+	for (tok = strtok_r(list, " ,", &save); tok != NULL && n < MAX_DEVS;
+			tok = strtok_r(NULL, " ,", &save)) {
+		vm_vdev_bind(iommufd, tok, &devs[n++]);
+	}
+	if (n == 0)
+		VM_FAIL("IOMMUFD_TEST_DEVICES='%s' names no device", env);
+	return n;
+}
+
+static int
+test_lifecycle(void)
+{
+	const size_t len = 4u << 20;
+	struct vm_vdev devs[MAX_DEVS];
+	uint32_t ioas_a, ioas_b, hwpt[MAX_DEVS][2], got;
+	unsigned int n, i;
+	int fd, rc;
+	void *buf;
+
+	fd = vm_iommufd_open();
+	n = vdevs_bind(fd, devs);
+	buf = vm_buffer(len);
+	ioas_a = vm_ioas_alloc(fd);
+	ioas_b = vm_ioas_alloc(fd);
+	vm_ioas_map(fd, ioas_a, buf, len, IOVA_A);
+	vm_ioas_map(fd, ioas_b, buf, len, IOVA_B);
+
+	for (i = 0; i < n; i++) {
+		struct vm_vdev *v = &devs[i];
+
+		/* Onto an IOAS the kernel creates (or shares) a HWPT. */
+		got = vm_attach(v, ioas_a);
+		if (got == ioas_a || got == 0)
+			VM_FAIL("device %s: attach to IOAS %u returned pt %u, expected an automatic HWPT",
+				v->bdf, ioas_a, got);
+		vm_attach(v, ioas_b);
+		vm_attach(v, ioas_a);
+		hwpt[i][0] = vm_hwpt_alloc(fd, v->dev_id, ioas_a);
+		hwpt[i][1] = vm_hwpt_alloc(fd, v->dev_id, ioas_b);
+		/* HWPT <-> HWPT in both directions, then back onto an IOAS. */
+		if ((got = vm_attach(v, hwpt[i][0])) != hwpt[i][0] ||
+				(got = vm_attach(v, hwpt[i][1])) != hwpt[i][1] ||
+				(got = vm_attach(v, hwpt[i][0])) != hwpt[i][0])
+			VM_FAIL("device %s: replace onto a HWPT returned pt %u", v->bdf, got);
+		vm_attach(v, ioas_b);
+		vm_attach(v, hwpt[i][1]);
+		/* A bad target fails cleanly and leaves the attachment usable. */
+		rc = vm_attach_try(v, 0xdead00u, NULL);
+		if (rc != -ENOENT)
+			VM_FAIL("device %s: replace onto unknown pt 0xdead00 gave %s, expected ENOENT",
+				v->bdf, rc == 0 ? "success" : strerror(-rc));
+		if (vm_attach(v, hwpt[i][0]) != hwpt[i][0])
+			VM_FAIL("device %s: replace after a failed replace broke", v->bdf);
+		/* A HWPT in use cannot be destroyed. */
+		rc = vm_destroy_try(fd, hwpt[i][0]);
+		if (rc != -EBUSY)
+			VM_FAIL("device %s: destroying the attached HWPT %u gave %s, expected EBUSY",
+				v->bdf, hwpt[i][0], rc == 0 ? "success" : strerror(-rc));
+		printf("device %s: dev_id %u bound, attach/replace IOAS<->IOAS, HWPT<->HWPT ok\n",
+			v->bdf, v->dev_id);
+	}
+	for (i = 0; i < n; i++) {
+		vm_detach(&devs[i]);
+		if (vm_destroy_try(fd, hwpt[i][0]) != 0 || vm_destroy_try(fd, hwpt[i][1]) != 0)
+			VM_FAIL("device %s: HWPTs not destroyable after detach: %s",
+				devs[i].bdf, strerror(errno));
+		/* Detached means attachable again. */
+		vm_attach(&devs[i], ioas_a);
+		vm_detach(&devs[i]);
+	}
+	vm_ioas_unmap(fd, ioas_a, len, IOVA_A);
+	vm_ioas_unmap(fd, ioas_b, len, IOVA_B);
+	printf("lifecycle ok on %u device(s)\n", n);
+	return 0;
+}
+
+static unsigned int
+env_uint(const char *name, unsigned int def)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	v = strtoul(s, &end, 0);
+	if (*end != '\0' || v == 0 || v > 1u << 20)
+		VM_FAIL("%s='%s': expected a positive integer", name, s);
+	return (unsigned int)v;
+}
+
+static int
+test_latency(void)
+{
+	const size_t len = (size_t)env_uint("VM_REPLACE_MAP_MB", 64) << 20;
+	const unsigned int iters = env_uint("VM_REPLACE_ITERS", 200);
+	const unsigned int slow_iters = iters / 10 ? iters / 10 : 1;
+	struct vm_vdev devs[MAX_DEVS];
+	uint32_t ioas[2], hwpt[2];
+	uint64_t *ns, t0;
+	unsigned int i;
+	int fd;
+	void *buf;
+
+	fd = vm_iommufd_open();
+	vdevs_bind(fd, devs);
+	buf = vm_buffer(len);
+	ns = calloc(iters, sizeof(*ns));
+	if (ns == NULL)
+		VM_FAIL("out of memory");
+	ioas[0] = vm_ioas_alloc(fd);
+	ioas[1] = vm_ioas_alloc(fd);
+	vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
+	vm_ioas_map(fd, ioas[1], buf, len, IOVA_B);
+	vm_attach(&devs[0], ioas[0]);
+	hwpt[0] = vm_hwpt_alloc(fd, devs[0].dev_id, ioas[0]);
+	hwpt[1] = vm_hwpt_alloc(fd, devs[0].dev_id, ioas[1]);
+	printf("device %s, %zu MiB mapped in each IOAS\n", devs[0].bdf, len >> 20);
+
+	for (i = 0; i < iters; i++) {
+		t0 = vm_now_ns();
+		vm_attach(&devs[0], hwpt[(i + 1) & 1]);
+		ns[i] = vm_now_ns() - t0;
+	}
+	vm_print_latency("replace HWPT<->HWPT", ns, iters);
+
+	for (i = 0; i < iters; i++) {
+		t0 = vm_now_ns();
+		vm_attach(&devs[0], hwpt[1]);
+		ns[i] = vm_now_ns() - t0;
+	}
+	vm_print_latency("re-attach same HWPT", ns, iters);
+
+	/* The kernel builds (and fills) a fresh domain on every IOAS replace. */
+	for (i = 0; i < slow_iters; i++) {
+		t0 = vm_now_ns();
+		vm_attach(&devs[0], ioas[i & 1]);
+		ns[i] = vm_now_ns() - t0;
+	}
+	vm_print_latency("replace IOAS<->IOAS", ns, slow_iters);
+
+	/* The alternative to a replace: rewrite the attached domain in place. */
+	vm_attach(&devs[0], hwpt[0]);
+	for (i = 0; i < slow_iters; i++) {
+		t0 = vm_now_ns();
+		vm_ioas_unmap(fd, ioas[0], len, IOVA_A);
+		vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
+		ns[i] = vm_now_ns() - t0;
+	}
+	vm_print_latency("unmap+map same memory", ns, slow_iters);
+	vm_detach(&devs[0]);
+	free(ns);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && strcmp(argv[1], "lifecycle") == 0)
+		return test_lifecycle();
+	if (argc == 2 && strcmp(argv[1], "latency") == 0)
+		return test_latency();
+	fprintf(stderr, "usage: %s lifecycle|latency\n", argv[0]);
+	return 2;
+}
