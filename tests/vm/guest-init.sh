@@ -41,6 +41,7 @@ for bdf in $(echo "${VM_VFIO_DEVICES:-}" | tr ',' ' '); do
 done
 
 if [ -r "${VM_SCRIPT:-}" ]; then
+	# shellcheck disable=SC1090 # generated per run
 	. "$VM_SCRIPT"
 else
 	echo "@@VM-ERROR test script '${VM_SCRIPT:-}' not readable in the guest"

@@ -110,7 +110,7 @@ def parse(rundir, boot, log, qemu_rc):
         if m and cur == m.group(1):
             rc = int(m.group(2))
             results[cur] = verdict(cur, rc, out, faults, meta.get(cur, {}))
-            summary.append('%s: rc=%d, QEMU DMA translation faults=%d' % (cur, rc, faults))
+            summary.append('%s: rc=%d, DMA faults (QEMU VT-d trace)=%d' % (cur, rc, faults))
             summary += ['%s: %s' % (cur, l.strip()) for l in out if l.startswith('latency ')]
             with open(os.path.join(rundir, 'tests', cur + '.log'), 'w') as f:
                 f.write('\n'.join(out) + '\n')
@@ -156,10 +156,10 @@ def verdict(name, rc, out, faults, meta):
     min_faults = meta.get('min_faults', 0)
     if rc == 0:
         if max_faults >= 0 and faults > max_faults:
-            return ('FAIL vm/%s: %d DMA translation faults reported by QEMU (allowed %d)'
+            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model (allowed %d)'
                     % (name, faults, max_faults))
         if faults < min_faults:
-            return ('FAIL vm/%s: %d DMA translation faults reported by QEMU, the test causes %d'
+            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model, the test causes %d'
                     % (name, faults, min_faults))
         return 'PASS vm/%s' % name
     if rc == 77:
