@@ -337,6 +337,12 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
 }
 
+bool
+rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q)
+{
+	return __atomic_load_n(&q->binding->qstate[q->qid].online, __ATOMIC_ACQUIRE) != 0;
+}
+
 struct rte_dma_domain_binding *
 dd_binding_of_queue(struct rte_dma_domain_queue *q)
 {

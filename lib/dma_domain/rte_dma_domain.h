@@ -241,8 +241,10 @@ int rte_dma_domain_map(struct rte_dma_domain *dom, uint64_t iova, void *va,
 
 /**
  * Unmap [iova, iova + len). Like IOMMU_IOAS_UNMAP: the range must cover
- * whole mappings (-EINVAL if it would split one; -ENOENT if nothing is
- * mapped there). iova == 0 && len == UINT64_MAX unmaps everything.
+ * whole mappings (-ENOENT if it would split one, as the kernel's
+ * iopt_unmap_iova_range(); -ENOENT if nothing is mapped there; -EINVAL
+ * zero length; -EOVERFLOW wraps). A refused unmap changes nothing.
+ * iova == 0 && len == UINT64_MAX unmaps everything (0 also when empty).
  * @param unmapped  if not NULL, bytes unmapped.
  */
 __rte_experimental
@@ -252,7 +254,9 @@ int rte_dma_domain_unmap(struct rte_dma_domain *dom, uint64_t iova,
 /**
  * Copy the mappings of [src_iova, src_iova + len) in src to dst_iova in dst
  * (IOMMU_IOAS_COPY semantics: the same memory, no re-pinning; the source
- * range must be fully mapped, by whole mappings, else -ENOENT/-EINVAL).
+ * range must be fully mapped, parts of mappings allowed, else -ENOENT;
+ * -EPERM if access asks for more than a source mapping allows;
+ * destination rules as rte_dma_domain_map()).
  */
 __rte_experimental
 int rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
@@ -414,6 +418,14 @@ void rte_dma_domain_queue_online(struct rte_dma_domain_queue *q);
 /** See rte_dma_domain_queue_online(). */
 __rte_experimental
 void rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q);
+
+/**
+ * Is the queue marked polled? Lets an application that stops polling a
+ * port's queues bring back online exactly those the driver had online
+ * (the driver's queue numbering stays its own business).
+ */
+__rte_experimental
+bool rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q);
 
 /* ---- output ----------------------------------------------------------- */
 

@@ -234,7 +234,7 @@ main(int argc, char **argv)
 	char *nohuge[] = { argv[0], "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
 		"--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
 	char *huge[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
-		"--file-prefix", prefix, "--huge-unlink", NULL };
+		"--file-prefix", prefix, NULL };
 	static const struct tdd_case cases[] = {
 		{ "mirror_static", case_static },
 		{ "mirror_extmem", case_extmem },
