@@ -149,12 +149,13 @@ vio_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->stash = rte_zmalloc_socket(NULL, 2 * size * sizeof(q->stash[0]), 0, (int)socket);
 	q->dq = queue_handle(vd, VIRTIO_NET_RXQ(qid));
 	if (q->sw_ring == NULL || q->free_ids == NULL || q->stash == NULL || q->dq == NULL) {
+		ret = q->dq == NULL ? -ENODEV : -ENOMEM;
 		vio_ring_free(&q->r);
 		rte_free(q->sw_ring);
 		rte_free(q->free_ids);
 		rte_free(q->stash);
 		rte_free(q);
-		return q->dq == NULL ? -ENODEV : -ENOMEM;
+		return ret;
 	}
 	for (i = 0; i < size; i++)
 		q->free_ids[i] = i;

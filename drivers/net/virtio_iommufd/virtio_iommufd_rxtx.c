@@ -5,6 +5,8 @@
  * relaxed load of the queue's flag while no swap is pending.
  */
 
+#include <sched.h>
+
 #include "virtio_iommufd.h"
 
 /* Refill once this many descriptors are free: amortises the avail
@@ -23,8 +25,12 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct vio_rxq *q = rxq;
 	uint16_t got = 0;
 
-	if (rte_dma_domain_queue_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq))
+	if (rte_dma_domain_queue_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq)) {
+		/* Parked: the swap controller may share this core (DESIGN.md
+		 * section 7), give it the CPU rather than spin. Slow path only. */
+		sched_yield();
 		return 0;
+	}
 	/* Inline emulated device: its work for this queue, on this lcore. */
 	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	if (unlikely(q->stash_pos != q->stash_n)) {

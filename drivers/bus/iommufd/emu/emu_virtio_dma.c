@@ -357,8 +357,6 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 			goto out_tx;
 	}
 	used_flags_once(sn, tx, sn->thread_mode, &e);
-	if (rx != NULL)
-		used_flags_once(dn, rx, true, &e);
 	if (avail_count(sn, tx, &tx_avail, &e) != 0 || tx_avail == 0)
 		goto out;
 	if (rx != NULL) {
@@ -366,6 +364,7 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 			tx->backpressure++;
 			goto out;
 		}
+		used_flags_once(dn, rx, true, &e);
 		if (avail_count(dn, rx, &rx_avail, &e) != 0)
 			goto out;
 	}

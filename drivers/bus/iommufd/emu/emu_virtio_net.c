@@ -28,7 +28,6 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_log.h>
-#include <rte_malloc.h>
 
 #include "emu_virtio_net.h"
 
@@ -351,7 +350,8 @@ emu_vnet_create(struct rte_iommufd_device *dev, struct rte_kvargs *kv)
 	const char *p;
 	int ret;
 
-	n = rte_zmalloc("emu_vnet", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	/* Bus scan runs before EAL memory exists: plain heap memory. */
+	n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return -ENOMEM;
 	n->dev = dev;
@@ -371,7 +371,7 @@ emu_vnet_create(struct rte_iommufd_device *dev, struct rte_kvargs *kv)
 	ret = parse_args(n, kv);
 	if (ret != 0) {
 		dev->emu_priv = NULL;
-		rte_free(n);
+		free(n);
 		return ret;
 	}
 	if (!(n->host_features & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ)))
@@ -426,7 +426,7 @@ emu_vnet_destroy(struct rte_iommufd_device *dev)
 		}
 	}
 	dev->emu_priv = NULL;
-	rte_free(n);
+	free(n);
 }
 
 /* ---- registers --------------------------------------------------------- */

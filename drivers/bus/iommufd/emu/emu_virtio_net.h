@@ -23,8 +23,7 @@
 #include <rte_spinlock.h>
 #include <rte_ether.h>
 
-/* The spec header is shared with the PMD (drivers/common/virtio). */
-#include "../../../common/virtio/virtio_spec.h"
+#include <virtio_spec.h> /* drivers/common/virtio, shared with the PMD */
 #include "bus_iommufd_driver.h"
 
 extern int emu_vnet_logtype;

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Tests of the virtio-net PMD of the iommufd bus against the emulated
+ * virtio-net device. One executable, one case per run:
+ *   test_virtio <case>
+ * Cases: bringup, no_access_platform, traffic, traffic_mq, traffic_thread
+ * (emu0's engine on its own thread), queue_reset, no_ring_reset, fault,
+ * replace [swaps].
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_memzone.h>
+
+#include <bus_iommufd_driver.h>
+#include <rte_dma_domain.h>
+#include <rte_dma_domain_soft.h>
+
+#include "vt_common.h"
+
+static const char *const pair_args[] = {
+	"iommufd:emu0,peer=emu1", "iommufd:emu1,peer=emu0", NULL,
+};
+
+static struct rte_dma_domain_binding *
+binding_of(const char *name)
+{
+	struct rte_iommufd_device *d = rte_iommufd_device_find(name);
+
+	return d != NULL ? d->binding : NULL;
+}
+
+/* The soft model's replace is atomic, where the library's default
+ * strategy is hitless: these tests exercise the quiesce path. */
+static const struct rte_dma_domain_replace_opts quiesce_opts = {
+	.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+	.timeout_us = 2000000,
+};
+
+static struct rte_dma_domain *
+mirror(struct rte_dma_domain_binding *b, const char *name)
+{
+	return rte_dma_domain_create(rte_dma_domain_binding_ctx(b), name,
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+}
+
+/* Both directions, nq queues, frames of each length, verified. */
+static int
+run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int nlens)
+{
+	struct vt_verify v;
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	uint16_t p, q;
+	unsigned int l;
+
+	memset(&v, 0, sizeof(v));
+	for (l = 0; l < nlens; l++) {
+		uint64_t target = v.sent + 2ULL * nq * per_queue;
+
+		while (v.sent < target && rte_get_timer_cycles() < deadline) {
+			for (p = 0; p < 2; p++)
+				for (q = 0; q < nq; q++) {
+					if (v.next_tx[p][q] < (l + 1) * (uint64_t)per_queue)
+						vt_send(&v, p, q, (uint16_t)RTE_MIN(32u,
+							(l + 1) * per_queue - v.next_tx[p][q]), lens[l]);
+					vt_recv(&v, (uint16_t)(1 - p), q);
+				}
+		}
+	}
+	vt_drain(&v, 2, nq);
+	vt_print(&v, "traffic");
+	VT_CHECK(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
+		" (back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
+	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
+		v.foreign == 0, "traffic not delivered intact");
+	for (p = 0; p < 2; p++)
+		for (q = 0; q < nq; q++)
+			VT_CHECK(v.next_rx[p][q] == (uint64_t)per_queue * nlens,
+				"stream port %u queue %u: %" PRIu64 " in order", p, q, v.next_rx[p][q]);
+	return 0;
+}
+
+static uint16_t
+link_status(uint16_t port)
+{
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(port, &link) != 0)
+		return UINT16_MAX;
+	return link.link_status;
+}
+
+static int
+case_bringup(void)
+{
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t p;
+
+	VT_CHECK(rte_eth_dev_count_avail() == 2, "%u ports, expected 2",
+		rte_eth_dev_count_avail());
+	for (p = 0; p < 2; p++) {
+		VT_CHECK(rte_eth_dev_info_get(p, &info) == 0, "info");
+		VT_CHECK(strcmp(info.driver_name, "net_virtio_iommufd") == 0,
+			"driver %s", info.driver_name);
+		VT_CHECK(info.max_rx_queues == 4, "max_rx_queues %u (device offers 4 pairs)",
+			info.max_rx_queues);
+		rte_eth_macaddr_get(p, &mac);
+		VT_CHECK(mac.addr_bytes[0] == 0x02 && mac.addr_bytes[5] == p,
+			"MAC of port %u not from device cfg", p);
+		VT_CHECK(binding_of(p == 0 ? "emu0" : "emu1") != NULL, "not bound");
+		VT_CHECK(link_status(p) == RTE_ETH_LINK_DOWN, "link up before start");
+		if (vt_port_setup(p, 1, 256, true) != 0)
+			return -1;
+		VT_CHECK(link_status(p) == RTE_ETH_LINK_UP, "link down after start");
+	}
+	/* Unequal queue counts are refused with a clear error. */
+	rte_eth_dev_stop(0);
+	VT_CHECK(rte_eth_dev_configure(0, 2, 1, &(struct rte_eth_conf){0}) != 0,
+		"2 rx + 1 tx queues accepted");
+	VT_CHECK(rte_eth_dev_configure(0, 5, 5, &(struct rte_eth_conf){0}) != 0,
+		"5 pairs accepted on a 4-pair device");
+	printf("bringup: 2 ports, driver net_virtio_iommufd, link up after start\n");
+	return 0;
+}
+
+static char *log_buf;
+static size_t log_len;
+static FILE *log_f;
+
+static int
+case_no_access_platform(void)
+{
+	/* The device was refused at probe: no port, and the log said why. */
+	fflush(log_f);
+	fprintf(stderr, "%.*s", (int)log_len, log_buf);
+	VT_CHECK(log_buf != NULL && strstr(log_buf, "VIRTIO_F_ACCESS_PLATFORM") != NULL &&
+		strstr(log_buf, "emu0") != NULL, "no clear error naming the device and the feature");
+	VT_CHECK(rte_eth_dev_count_avail() == 0,
+		"device without ACCESS_PLATFORM got a port");
+	VT_CHECK(rte_iommufd_device_find("emu0") != NULL, "emu0 not created by the bus");
+	VT_CHECK(rte_iommufd_device_find("emu0")->binding == NULL, "refused device bound");
+	printf("no_access_platform: refused as expected\n");
+	return 0;
+}
+
+static int
+case_traffic(void)
+{
+	static const uint16_t lens[] = { 64, 1500, 60, 1514, 777 };
+
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	return run_traffic(1, 3000, lens, RTE_DIM(lens));
+}
+
+static int
+case_traffic_mq(void)
+{
+	static const uint16_t lens[] = { 64, 1200 };
+
+	if (vt_port_setup(0, 2, 256, true) != 0 || vt_port_setup(1, 2, 256, true) != 0)
+		return -1;
+	return run_traffic(2, 2000, lens, RTE_DIM(lens));
+}
+
+static void
+queues_online(uint16_t port, bool on)
+{
+	struct rte_dma_domain_binding *b = binding_of(port == 0 ? "emu0" : "emu1");
+	uint16_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (on)
+			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
+		else
+			rte_dma_domain_queue_offline(rte_dma_domain_queue_get(b, i));
+	}
+}
+
+static int
+case_queue_reset(void)
+{
+	struct rte_dma_domain_binding *b0 = binding_of("emu0");
+	struct rte_dma_domain *da, *db;
+	struct rte_dma_domain_swap_record rec;
+	struct vt_verify v;
+	uint64_t deadline;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	da = mirror(b0, "vt_qr_a");
+	db = mirror(b0, "vt_qr_b");
+	VT_CHECK(da != NULL && db != NULL, "mirror domains: %s", rte_strerror(rte_errno));
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, false) != 0)
+		return -1;
+
+	/* 1. Port 1 is down: port 0's packets stay in its tx ring
+	 * (back-pressure). A quiesce RING_RESETs the ring with them in
+	 * flight; resume posts them again in order. */
+	while (v.sent < 200)
+		if (vt_send(&v, 0, 0, 50, 128) == 0)
+			break;
+	VT_CHECK(v.sent == 200, "only %" PRIu64 " of 200 queued", v.sent);
+	queues_online(0, false); /* nobody polls while the test swaps */
+	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
+	rte_dma_domain_last_swap(b0, &rec);
+	VT_CHECK(ret == 0, "replace: %s", rec.reason);
+	queues_online(0, true);
+	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") == 1, "tx queue not reset");
+	VT_CHECK(vt_xstat(0, "tx_vq0_requeued") == 200, "requeued %" PRIu64 ", expected 200",
+		vt_xstat(0, "tx_vq0_requeued"));
+	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
+	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	while (v.received < 200 && rte_get_timer_cycles() < deadline) {
+		vt_recv(&v, 1, 0);
+		rte_eth_tx_burst(0, 0, NULL, 0);
+	}
+
+	/* 2. Packets the device wrote into port 0's rx ring and nobody has
+	 * read: a queue reset keeps them (stash) and they come out first. */
+	while (v.sent < 300)
+		if (vt_send(&v, 1, 0, 50, 1000) == 0)
+			break;
+	queues_online(0, false);
+	ret = rte_dma_domain_replace(b0, da, &quiesce_opts);
+	rte_dma_domain_last_swap(b0, &rec);
+	VT_CHECK(ret == 0, "replace back: %s", rec.reason);
+	queues_online(0, true);
+	VT_CHECK(vt_xstat(0, "rx_vq0_stashed") == 100, "stashed %" PRIu64 ", expected 100",
+		vt_xstat(0, "rx_vq0_stashed"));
+	vt_drain(&v, 2, 1);
+	vt_print(&v, "queue_reset");
+	VT_CHECK(v.sent == 300 && v.received == 300 && v.lost == 0 && v.dup == 0 &&
+		v.corrupted == 0, "packets lost or damaged across queue resets");
+	VT_CHECK(rte_dma_soft_fault_count(NULL) == 0, "DMA faults");
+	/* Nothing leaked: every mbuf back in the pool once the ports stop. */
+	rte_eth_dev_stop(0);
+	rte_eth_dev_stop(1);
+	VT_CHECK(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
+		"%u mbufs leaked", vt_pool()->size - rte_mempool_avail_count(vt_pool()));
+	return 0;
+}
+
+static int
+case_no_ring_reset(void)
+{
+	struct rte_dma_domain_binding *b0 = binding_of("emu0");
+	struct rte_dma_domain *db;
+	struct rte_dma_domain_swap_record rec;
+	static const uint16_t lens[] = { 64 };
+	int ret;
+
+	db = mirror(b0, "vt_nr_b");
+	VT_CHECK(db != NULL, "mirror");
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	queues_online(0, false);
+	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
+	queues_online(0, true);
+	rte_dma_domain_last_swap(b0, &rec);
+	printf("no_ring_reset: replace -> %d (%s)\n", ret, rec.reason);
+	VT_CHECK(ret == -ENOTSUP, "replace without RING_RESET: %d, expected -ENOTSUP", ret);
+	VT_CHECK(rte_dma_domain_binding_domain(b0) != db, "binding moved");
+	/* The port still works after the refusal. */
+	return run_traffic(1, 500, lens, 1);
+}
+
+static int reset_events;
+
+static int
+on_reset(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
+{
+	RTE_SET_USED(port);
+	RTE_SET_USED(ev);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ret);
+	reset_events++;
+	return 0;
+}
+
+static int
+case_fault(void)
+{
+	struct rte_dma_domain_binding *b0 = binding_of("emu0"), *b1 = binding_of("emu1");
+	const struct rte_memzone *mz;
+	struct rte_dma_domain *df;
+	struct rte_dma_domain_mapping m;
+	struct rte_eth_link link;
+	struct vt_verify v;
+	uint64_t deadline;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	df = mirror(b0, "vt_fault");
+	VT_CHECK(df != NULL, "mirror");
+	/* Port 0 alone on its own domain (stopped ports swap trivially). */
+	ret = rte_dma_domain_replace(b0, df, &quiesce_opts);
+	VT_CHECK(ret == 0, "replace to vt_fault: %d", ret);
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	rte_eth_dev_callback_register(0, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
+	vt_send(&v, 0, 0, 32, 64);
+	vt_drain(&v, 2, 1);
+	VT_CHECK(v.received == 32, "no traffic before the fault");
+
+	/* Take the tx ring's memory out of port 0's domain. */
+	mz = rte_memzone_lookup("vio_p0_tx0");
+	VT_CHECK(mz != NULL, "tx ring memzone not found");
+	VT_CHECK(rte_dma_domain_query(df, mz->iova, &m) == 0, "ring not mapped");
+	VT_CHECK(rte_dma_domain_unmap(df, m.iova, m.len, NULL) == 0, "unmap");
+	vt_send(&v, 0, 0, 8, 64);
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	do {
+		link.link_status = link_status(0);
+	} while (link.link_status == RTE_ETH_LINK_UP && rte_get_timer_cycles() < deadline);
+	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64 ", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
+		rte_dma_soft_fault_count(b0), rte_dma_soft_fault_count(b1),
+		link.link_status ? "up" : "down", reset_events,
+		vt_xstat(0, "device_needs_reset"));
+	VT_CHECK(rte_dma_soft_fault_count(b0) >= 1, "no fault logged for emu0");
+	VT_CHECK(rte_dma_soft_fault_count(b1) == 0, "fault attributed to emu1");
+	VT_CHECK(link.link_status == RTE_ETH_LINK_DOWN, "link still up after NEEDS_RESET");
+	VT_CHECK(vt_xstat(0, "device_needs_reset") == 1, "xstat device_needs_reset");
+	VT_CHECK(reset_events == 1, "RTE_ETH_EVENT_INTR_RESET events: %d", reset_events);
+	/* The device stopped: nothing more moves, no fault storm. */
+	vt_send(&v, 0, 0, 8, 64);
+	VT_CHECK(rte_dma_soft_fault_count(b0) == 1, "device kept doing DMA after NEEDS_RESET");
+
+	/* Recovery: map the memory back, reset the port, traffic again. */
+	VT_CHECK(rte_dma_domain_map(df, m.iova, m.va, m.len, m.access) == 0, "remap");
+	VT_CHECK(rte_eth_dev_reset(0) == 0, "rte_eth_dev_reset");
+	VT_CHECK(rte_eth_dev_start(0) == 0, "restart after reset");
+	memset(&v, 0, sizeof(v));
+	vt_send(&v, 0, 0, 32, 64);
+	vt_send(&v, 1, 0, 32, 64);
+	vt_drain(&v, 2, 1);
+	vt_print(&v, "after reset");
+	VT_CHECK(v.received == 64 && v.corrupted == 0, "no traffic after reset");
+	VT_CHECK(link_status(0) == RTE_ETH_LINK_UP, "link down after reset");
+	return 0;
+}
+
+/* ---- replace under traffic ------------------------------------------------ */
+
+struct swapper {
+	struct rte_dma_domain_binding *b[2];
+	struct rte_dma_domain *d[2];
+	unsigned int target, done, failed;
+	volatile bool stop;
+	char reason[160];
+};
+
+static void *
+swap_thread(void *arg)
+{
+	struct swapper *s = arg;
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000, /* scheduler hiccups: generous */
+	};
+	unsigned int i;
+
+	for (i = 0; i < s->target && !s->stop; i++) {
+		struct rte_dma_domain_binding *b = s->b[i & 1];
+		/* port i&1 alternates: first swap of each port goes to d[1] */
+		struct rte_dma_domain *to = s->d[((i >> 1) + 1) & 1];
+		int ret = rte_dma_domain_replace(b, to, &o);
+
+		if (ret != 0) {
+			struct rte_dma_domain_swap_record rec;
+
+			rte_dma_domain_last_swap(b, &rec);
+			snprintf(s->reason, sizeof(s->reason), "%s", rec.reason);
+			s->failed++;
+		}
+		__atomic_store_n(&s->done, i + 1, __ATOMIC_RELEASE);
+	}
+	s->stop = true;
+	return NULL;
+}
+
+static int
+case_replace(unsigned int swaps)
+{
+	struct swapper s;
+	struct vt_verify v;
+	struct rte_dma_domain_stats st[2];
+	pthread_t th;
+	uint64_t t0, faults0 = rte_dma_soft_fault_count(NULL);
+	uint16_t p;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	memset(&v, 0, sizeof(v));
+	s.b[0] = binding_of("emu0");
+	s.b[1] = binding_of("emu1");
+	s.d[0] = mirror(s.b[0], "vt_swap_a");
+	s.d[1] = mirror(s.b[0], "vt_swap_b");
+	VT_CHECK(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");
+	s.target = swaps;
+	for (p = 0; p < 2; p++) {
+		VT_CHECK(rte_dma_domain_replace(s.b[p], s.d[0], &quiesce_opts) == 0, "initial move");
+		if (vt_port_setup(p, 1, 256, true) != 0)
+			return -1;
+	}
+	for (i = 0; i < 2; i++)
+		rte_dma_domain_stats_reset(s.b[i]);
+	t0 = rte_get_timer_cycles();
+	VT_CHECK(pthread_create(&th, NULL, swap_thread, &s) == 0, "thread");
+	while (!s.stop) {
+		for (p = 0; p < 2; p++) {
+			/* keep a bounded number in flight so loss is visible */
+			if (v.next_tx[p][0] - v.next_rx[p][0] < 512)
+				vt_send(&v, p, 0, 32, (v.sent & 1) ? 1500 : 64);
+			vt_recv(&v, (uint16_t)(1 - p), 0);
+		}
+	}
+	pthread_join(th, NULL);
+	vt_drain(&v, 2, 1);
+	for (i = 0; i < 2; i++)
+		rte_dma_domain_stats_get(s.b[i], &st[i]);
+	printf("replace: %u swaps in %.2f s (%u failed%s%s), pause p50 %" PRIu64 " ns p99 %" PRIu64
+		" ns max %" PRIu64 " ns, faults %" PRIu64 "\n", s.done,
+		(double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz(), s.failed,
+		s.failed ? ": " : "", s.reason, st[0].pause_p50_ns, st[0].pause_p99_ns,
+		st[0].pause_max_ns, st[0].faults + st[1].faults);
+	printf("replace: tx_vq0_requeued %" PRIu64 "/%" PRIu64 " rx_vq0_stashed %" PRIu64 "/%" PRIu64 "\n",
+		vt_xstat(0, "tx_vq0_requeued"), vt_xstat(1, "tx_vq0_requeued"),
+		vt_xstat(0, "rx_vq0_stashed"), vt_xstat(1, "rx_vq0_stashed"));
+	vt_print(&v, "replace");
+	VT_CHECK(s.done == swaps && s.failed == 0, "swaps failed: %s", s.reason);
+	VT_CHECK(st[0].swaps + st[1].swaps == swaps, "library counted %" PRIu64 " swaps",
+		st[0].swaps + st[1].swaps);
+	VT_CHECK(rte_dma_soft_fault_count(NULL) == faults0 && st[0].faults + st[1].faults == 0,
+		"DMA faults across swaps");
+	VT_CHECK(v.sent > 0 && v.received == v.sent && v.lost == 0 && v.dup == 0 &&
+		v.corrupted == 0 && v.foreign == 0, "traffic lost or damaged");
+	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") + vt_xstat(1, "tx_vq0_quiesced") == swaps,
+		"not every swap reset the queues");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+	static const char *const nap[] = { "iommufd:emu0,features_off=access_platform", NULL };
+	/* One engine thread + the polling lcore: 2 busy threads at most. */
+	static const char *const thr[] = { "iommufd:emu0,peer=emu1,mode=thread",
+		"iommufd:emu1,peer=emu0", NULL };
+	static const char *const nrr[] = { "iommufd:emu0,peer=emu1,features_off=ring_reset",
+		"iommufd:emu1,peer=emu0", NULL };
+	const char *const *devs = pair_args;
+	int ret;
+
+	if (strcmp(c, "no_access_platform") == 0) {
+		devs = nap;
+		log_f = open_memstream(&log_buf, &log_len);
+		rte_openlog_stream(log_f);
+	}
+	else if (strcmp(c, "no_ring_reset") == 0)
+		devs = nrr;
+	else if (strcmp(c, "traffic_thread") == 0)
+		devs = thr;
+	ret = vt_eal_init(argv[0], devs, NULL);
+	if (ret != 0)
+		return ret == VT_SKIP ? VT_SKIP : 1;
+	if (strcmp(c, "bringup") == 0)
+		ret = case_bringup();
+	else if (strcmp(c, "no_access_platform") == 0)
+		ret = case_no_access_platform();
+	else if (strcmp(c, "traffic") == 0)
+		ret = case_traffic();
+	else if (strcmp(c, "traffic_mq") == 0)
+		ret = case_traffic_mq();
+	else if (strcmp(c, "traffic_thread") == 0)
+		ret = case_traffic();
+	else if (strcmp(c, "queue_reset") == 0)
+		ret = case_queue_reset();
+	else if (strcmp(c, "no_ring_reset") == 0)
+		ret = case_no_ring_reset();
+	else if (strcmp(c, "fault") == 0)
+		ret = case_fault();
+	else if (strcmp(c, "replace") == 0)
+		ret = case_replace(argc > 2 ? (unsigned int)atoi(argv[2]) : 5000);
+	else {
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, queue_reset, no_ring_reset, fault or replace\n", c);
+		ret = -1;
+	}
+	vt_eal_fini();
+	printf("%s: %s\n", c, ret == 0 ? "PASS" : "FAIL");
+	return ret == 0 ? 0 : 1;
+}
