@@ -27,6 +27,14 @@ RTE_LOG_REGISTER_DEFAULT(tr_logtype, INFO);
 #define TR_LOG(l, ...) rte_log(RTE_LOG_ ## l, tr_logtype, "test-replace: " __VA_ARGS__)
 
 struct tr_app tr_app;
+volatile sig_atomic_t tr_interrupted;
+
+static void
+on_signal(int sig)
+{
+	RTE_SET_USED(sig);
+	tr_interrupted = 1;
+}
 
 static int
 port_setup(uint16_t port)
@@ -57,7 +65,7 @@ port_setup(uint16_t port)
 	}
 	rte_eth_promiscuous_enable(port);
 	/* Nobody polls the queues until traffic starts. */
-	tr_port_queues_online(port, false);
+	tr_port_queues_park(port);
 	tr_app.started[port] = true;
 	return 0;
 }
@@ -164,6 +172,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (tr_app.opts.script != NULL) {
+		struct sigaction sa;
+
+		/* a long scripted run stopped with ^C still writes its report */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		if (tr_app.opts.progress)
 			tr_report_progress(true);
 		n = tr_cmd_script(tr_app.opts.script);
@@ -172,7 +187,9 @@ main(int argc, char **argv)
 		if (n != 0)
 			status = 1;
 	}
-	if (tr_app.opts.interactive && !tr_app.quit)
+	if (tr_interrupted)
+		printf("interrupted: stopping and writing the report\n");
+	if (tr_app.opts.interactive && !tr_app.quit && !tr_interrupted)
 		tr_cli_run();
 	if (tr_fwd_running())
 		tr_fwd_stop(500);
@@ -193,6 +210,8 @@ main(int argc, char **argv)
 	}
 	if (tr_app.errors != 0 && tr_app.opts.script != NULL)
 		status = 1;
+	if (tr_interrupted)
+		status = 130; /* the run is incomplete: say so, like a shell */
 	fflush(stdout);
 	app_fini();
 	rte_eal_cleanup();

@@ -51,13 +51,18 @@ def main(argv):
     ax1.set_xlabel("time (s)")
     ax1.set_ylabel("Mpps")
     ax1.set_title("Throughput with domain swaps (%s)" % rep.get("dpdk", ""))
-    ax1.legend(loc="upper right", fontsize=8)
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(loc="upper right", fontsize=8)
     ax1.grid(alpha=0.3)
 
     data, labels, colors = [], [], []
     for strat in COLORS:
         p = [s["pause_ns"] / 1000.0 for s in swaps
              if s["strategy"] == strat and s["ok"] and s["pause_ns"] > 0]
+        n_ok = sum(1 for s in swaps if s["strategy"] == strat and s["ok"])
+        if not p and n_ok:
+            # hitless parks nothing: say so instead of dropping it silently
+            ax2.plot([], [], " ", label=f"{strat} (n={n_ok}): no pause")
         if p:
             data.append(p)
             summ = rep.get("summary", {}).get(strat, {})
@@ -73,9 +78,10 @@ def main(argv):
         ax2.hist(data, bins=bins, label=labels, color=colors, alpha=0.7,
                  histtype="stepfilled" if len(data) == 1 else "bar")
         ax2.set_xscale("log")
+    if ax2.get_legend_handles_labels()[0]:
         ax2.legend(fontsize=8)
-    else:
-        ax2.text(0.5, 0.5, "no successful swaps", ha="center", transform=ax2.transAxes)
+    if not data:
+        ax2.text(0.5, 0.5, "no pause times", ha="center", transform=ax2.transAxes)
     ax2.set_xlabel("pause time (us, log)")
     ax2.set_ylabel("swaps")
     ax2.set_title("Pause time per strategy")

@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <rte_ethdev.h>
@@ -51,6 +52,9 @@ struct tr_app {
 
 extern struct tr_app tr_app;
 
+/** Set by SIGINT/SIGTERM: scripts stop, waits end, the report is written. */
+extern volatile sig_atomic_t tr_interrupted;
+
 /* ---- commands (tr_cmds.c) ---- */
 
 /** Run one command line. @return 0, or negative on error (printed). */
@@ -91,6 +95,9 @@ void tr_report_summary(FILE *f);
 
 /** Progress line on/off (scripts turn it on). */
 void tr_report_progress(bool on);
+
+/** End the progress line before other output. */
+void tr_report_progress_break(void);
 
 /* ---- options (tr_opts.c) ---- */
 

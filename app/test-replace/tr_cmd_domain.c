@@ -294,9 +294,11 @@ TR_HANDLER(cmd_swap)
 			tr_parse_domain(argc > 1 ? argv[1] : NULL, &a, err) < 0 ||
 			tr_parse_domain(argc > 2 ? argv[2] : NULL, &b, err) < 0)
 		return -EINVAL;
-	if (argc < 4 || strcmp(argv[3], "every") != 0)
-		return tr_err(err, "%s '%s': expected 'every <ms>' after the two domains",
-			argc < 4 ? "missing period" : "bad keyword", argc < 4 ? "" : argv[3]);
+	if (argc < 4)
+		return tr_err(err, "missing period: expected 'every <ms>' after the two domains");
+	if (strcmp(argv[3], "every") != 0)
+		return tr_err(err, "bad keyword '%s': expected 'every <ms>' after the two domains",
+			argv[3]);
 	if (tr_parse_u64("period (ms)", argc > 4 ? argv[4] : NULL, 0, 3600000, &every, err) < 0)
 		return -EINVAL;
 	/* 'count N' first, then the replace options */
@@ -440,9 +442,12 @@ TR_HANDLER(cmd_wait_swaps)
 	}
 	if (tr_args_done(argc, argv, argc ? 2 : 0, err) < 0)
 		return -EINVAL;
-	if (tr_sched_wait(ms * 1000000ULL) < 0)
-		return tr_err(err, "periodic swaps still running after %" PRIu64 " ms", ms);
-	return 0;
+	for (; ms > 0 && !tr_interrupted; ms -= RTE_MIN(ms, (uint64_t)100))
+		if (tr_sched_wait(RTE_MIN(ms, (uint64_t)100) * 1000000ULL) == 0)
+			return 0;
+	if (tr_interrupted)
+		return tr_err(err, "interrupted while periodic swaps run");
+	return tr_err(err, "periodic swaps still running after the timeout");
 }
 
 TR_HANDLER(cmd_clear_swaps)

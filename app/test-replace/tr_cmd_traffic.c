@@ -46,7 +46,7 @@ port_start_one(uint16_t port, char *err)
 	/* The PMD marks started queues polled; nobody polls them until
 	 * traffic starts, and a swap must not wait for them. */
 	if (!tr_fwd_polls(port))
-		tr_port_queues_online(port, false);
+		tr_port_queues_park(port);
 	tr_app.started[port] = true;
 	return 0;
 }
@@ -89,6 +89,7 @@ TR_HANDLER(cmd_port_stop)
 		if (!mask[port] || !tr_app.started[port])
 			continue;
 		rte_eth_dev_stop(port);
+		tr_port_queues_forget(port);
 		tr_app.started[port] = false;
 	}
 	return 0;
@@ -252,7 +253,8 @@ TR_HANDLER(cmd_set_burst)
 
 TR_HANDLER(cmd_set_pktlen)
 {
-	uint64_t max = RTE_MIN(9000u, rte_pktmbuf_data_room_size(tr_app.mp) - RTE_PKTMBUF_HEADROOM);
+	uint64_t room = (uint64_t)rte_pktmbuf_data_room_size(tr_app.mp) - RTE_PKTMBUF_HEADROOM;
+	uint64_t max = RTE_MIN((uint64_t)9000, room);
 	uint64_t v;
 
 	if (set_u64(argc, argv, "packet length", 60, max, &v, err) < 0)
@@ -280,6 +282,20 @@ TR_HANDLER(cmd_set_pattern)
 	return 0;
 }
 
+TR_HANDLER(cmd_set_rate)
+{
+	uint64_t v = 0;
+
+	if (argc > 0 && strcmp(argv[0], "max") == 0) {
+		if (tr_args_done(argc, argv, 1, err) < 0 || not_running("the rate", err) < 0)
+			return -EINVAL;
+	} else if (set_u64(argc, argv, "rate (packets/s)", 1000, 100000000, &v, err) < 0) {
+		return -EINVAL;
+	}
+	tr_app.fwd.rate_pps = v;
+	return 0;
+}
+
 TR_HANDLER(cmd_set_txfirst)
 {
 	uint64_t v;
@@ -302,9 +318,9 @@ TR_HANDLER(cmd_start)
 				tr_app.fwd.ports[i], tr_app.fwd.ports[i]);
 	if (tr_fwd_start(&tr_app.fwd, tr_app.mp, tr_app.fwd_lcore, err) < 0)
 		return -EINVAL;
-	printf("traffic started: %s on %u port(s), burst %u, %u-byte frames\n",
+	printf("traffic started: %s on %u port(s), burst %u, %u-byte frames, %s\n",
 		tr_fwd_mode_name(tr_app.fwd.mode), tr_app.fwd.nb_ports, tr_app.fwd.burst,
-		tr_app.fwd.pktlen);
+		tr_app.fwd.pktlen, tr_app.fwd.rate_pps ? "paced" : "full speed");
 	return 0;
 }
 

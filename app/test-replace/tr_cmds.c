@@ -51,6 +51,7 @@ const struct tr_cmd tr_cmds[] = {
 	{ "set burst", "<1-256>", "packets per burst", cmd_set_burst },
 	{ "set pktlen", "<60-9000>", "frame length (bytes, no CRC)", cmd_set_pktlen },
 	{ "set pattern", "<0-255>|inc", "payload byte, or incrementing bytes", cmd_set_pattern },
+	{ "set rate", "<packets/s>|max", "txonly: send rate per port (default max)", cmd_set_rate },
 	{ "set txfirst", "<n>", "io mode: bursts sent per port at start", cmd_set_txfirst },
 	{ "set iommu", "atomic|vtd [window <us>]", "replace model of the soft IOMMU", cmd_set_iommu },
 	{ "start", "", "start traffic", cmd_start },
@@ -209,7 +210,7 @@ tr_cmd_script(const char *path)
 		printf("error: cannot open script '%s': %s\n", path, strerror(e));
 		return -e;
 	}
-	while (!tr_app.quit && fgets(line, sizeof(line), f) != NULL) {
+	while (!tr_app.quit && !tr_interrupted && fgets(line, sizeof(line), f) != NULL) {
 		char *p = line;
 
 		lineno++;
@@ -217,6 +218,7 @@ tr_cmd_script(const char *path)
 			p++;
 		if (*p == '\0' || *p == '\n' || *p == '#')
 			continue;
+		tr_report_progress_break();
 		if (tr_app.opts.echo)
 			printf("test-replace> %s%s", p, strchr(p, '\n') ? "" : "\n");
 		if (tr_cmd_exec(p) < 0) {
@@ -264,8 +266,10 @@ static TR_HANDLER(cmd_help)
 
 static TR_HANDLER(cmd_quit)
 {
+	if (tr_args_done(argc, argv, 0, err) < 0)
+		return -EINVAL;
 	tr_app.quit = true;
-	return tr_args_done(argc, argv, 0, err);
+	return 0;
 }
 
 static TR_HANDLER(cmd_wait)
@@ -275,7 +279,9 @@ static TR_HANDLER(cmd_wait)
 	if (tr_parse_u64("time", argc > 0 ? argv[0] : NULL, 0, 3600000, &ms, err) < 0 ||
 			tr_args_done(argc, argv, 1, err) < 0)
 		return -EINVAL;
-	tr_sleep_ns(ms * 1000000ULL);
+	/* in slices, so that ^C ends a long wait */
+	for (; ms > 0 && !tr_interrupted; ms -= RTE_MIN(ms, (uint64_t)10))
+		tr_sleep_ns(RTE_MIN(ms, (uint64_t)10) * 1000000ULL);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ TR_HANDLER(cmd_set_ports);
 TR_HANDLER(cmd_set_burst);
 TR_HANDLER(cmd_set_pktlen);
 TR_HANDLER(cmd_set_pattern);
+TR_HANDLER(cmd_set_rate);
 TR_HANDLER(cmd_set_txfirst);
 TR_HANDLER(cmd_start);
 TR_HANDLER(cmd_stop);

@@ -379,22 +379,51 @@ tr_port_binding(uint16_t port, struct rte_dma_domain_binding **b, char *err)
 	return 0;
 }
 
+/* Queue handles of each port the app took offline (bit = handle id).
+ * Only the thread that starts/stops polling a port touches its entry. */
+static uint64_t parked[RTE_MAX_ETHPORTS];
+
 void
-tr_port_queues_online(uint16_t port, bool on)
+tr_port_queues_park(uint16_t port)
 {
 	struct rte_dma_domain_binding *b;
 	struct rte_dma_domain_queue *q;
 	uint16_t qid;
 
 	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
-	if (b == NULL)
+	if (b == NULL || port >= RTE_MAX_ETHPORTS)
 		return;
-	for (qid = 0; (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++) {
-		if (on)
-			rte_dma_domain_queue_online(q);
-		else
-			rte_dma_domain_queue_offline(q);
+	/* Only the handles the driver has online are in use: unused ones
+	 * (queues not set up) must stay offline when polling resumes. */
+	for (qid = 0; qid < 64 && (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++) {
+		if (!rte_dma_domain_queue_is_online(q))
+			continue;
+		rte_dma_domain_queue_offline(q);
+		parked[port] |= 1ULL << qid;
 	}
+}
+
+void
+tr_port_queues_unpark(uint16_t port)
+{
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain_queue *q;
+	uint16_t qid;
+
+	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
+	if (b == NULL || port >= RTE_MAX_ETHPORTS)
+		return;
+	for (qid = 0; qid < 64 && (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++)
+		if (parked[port] & (1ULL << qid))
+			rte_dma_domain_queue_online(q);
+	parked[port] = 0;
+}
+
+void
+tr_port_queues_forget(uint16_t port)
+{
+	if (port < RTE_MAX_ETHPORTS)
+		parked[port] = 0;
 }
 
 int

@@ -63,8 +63,18 @@ const char *tr_port_devname(uint16_t port);
 /** Binding of a port's device; error names the port if it has none. */
 int tr_port_binding(uint16_t port, struct rte_dma_domain_binding **b, char *err);
 
-/** Mark every queue of the port's binding polled (on) or not (off). */
-void tr_port_queues_online(uint16_t port, bool on);
+/**
+ * The caller stops polling the port: take its online queue handles
+ * offline (an offline queue counts as acknowledged in a swap) and
+ * remember them.
+ */
+void tr_port_queues_park(uint16_t port);
+
+/** The caller polls the port again: bring the parked handles back online. */
+void tr_port_queues_unpark(uint16_t port);
+
+/** The port stopped (its driver took every handle offline): forget them. */
+void tr_port_queues_forget(uint16_t port);
 
 /** Attach a stopped-DMA port to a domain. */
 int tr_port_attach(uint16_t port, struct rte_dma_domain *dom, char *err);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -19,10 +20,19 @@
 static struct tr_fwd_cfg cfg;
 static struct rte_mempool *pool;
 static unsigned int fwd_lcore;
-static bool running;              /* main thread only */
-static bool polled[RTE_MAX_ETHPORTS]; /* main thread only */
+static bool running;              /* written by main, read anywhere (atomic) */
+static bool polled[RTE_MAX_ETHPORTS]; /* written by main (atomic) */
 static int quit, tx_stop;         /* set by main, read by the lcore */
 static bool verifier_ran;
+
+/* Ports the lcore must leave alone for a while (restart swaps stop the
+ * port under it): hold is set by the swapping thread, held is the lcore's
+ * answer, lheld its private copy. */
+static int hold[RTE_MAX_ETHPORTS], held[RTE_MAX_ETHPORTS];
+static bool lheld[RTE_MAX_ETHPORTS];
+
+/* txonly pacing (lcore only): next burst time per port, tsc per burst */
+static uint64_t next_tsc[RTE_MAX_ETHPORTS], tsc_per_burst;
 
 static struct tr_port_cnt cnt[RTE_MAX_ETHPORTS];
 static struct tr_verify_stream streams[RTE_MAX_ETHPORTS];
@@ -76,6 +86,14 @@ gen_burst(uint16_t port)
 	uint16_t i, n = cfg.burst, nb_tx;
 	uint64_t seq = sent[port];
 
+	if (tsc_per_burst != 0) {
+		uint64_t now = rte_rdtsc();
+
+		if (now < next_tsc[port])
+			return;
+		/* after a stall, resume the rate instead of bursting to catch up */
+		next_tsc[port] = RTE_MAX(next_tsc[port] + tsc_per_burst, now - 4 * tsc_per_burst);
+	}
 	if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0)
 		return;
 	for (i = 0; i < n; i++) {
@@ -133,6 +151,10 @@ rx_burst(uint16_t idx)
 		return;
 	}
 	port = pair_of(idx);
+	if (lheld[port]) {
+		rte_pktmbuf_free_bulk(pkts, nb);
+		return;
+	}
 	nb_tx = rte_eth_tx_burst(port, 0, pkts, nb);
 	tr_cnt_add(&cnt[port].tx_pkts, nb_tx);
 	tr_cnt_add(&cnt[port].tx_bytes, bytes);
@@ -141,6 +163,20 @@ rx_burst(uint16_t idx)
 		tr_cnt_add(&cnt[port].tx_unsent, nb - nb_tx);
 	}
 }
+
+static void hold_change(uint16_t p);
+
+/* An empty tx burst: lets a driver that completes transmits only when
+ * called (the inline emulated device) send what is still in its ring, so
+ * that the drain at 'stop' does not count it as lost. */
+static inline void
+tx_flush(uint16_t port)
+{
+	struct rte_mbuf *none[1];
+
+	rte_eth_tx_burst(port, 0, none, 0);
+}
+static void clear_polled(void);
 
 static int
 fwd_main(void *arg)
@@ -151,7 +187,7 @@ fwd_main(void *arg)
 	RTE_SET_USED(arg);
 	/* This lcore polls these queues from now on (QSBR-style online). */
 	for (i = 0; i < cfg.nb_ports; i++)
-		tr_port_queues_online(cfg.ports[i], true);
+		tr_port_queues_unpark(cfg.ports[i]);
 	if (cfg.mode == TR_FWD_IO)
 		for (k = 0; k < cfg.tx_first; k++)
 			for (i = 0; i < cfg.nb_ports; i++)
@@ -161,13 +197,62 @@ fwd_main(void *arg)
 			!__atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
 
 		for (i = 0; i < cfg.nb_ports; i++) {
+			uint16_t p = cfg.ports[i];
+
+			if (unlikely(__atomic_load_n(&hold[p], __ATOMIC_ACQUIRE) != lheld[p]))
+				hold_change(p);
+			if (lheld[p])
+				continue;
 			if (gen)
-				gen_burst(cfg.ports[i]);
+				gen_burst(p);
+			else
+				tx_flush(p);
 			rx_burst(i);
 		}
 	}
 	for (i = 0; i < cfg.nb_ports; i++)
-		tr_port_queues_online(cfg.ports[i], false);
+		tr_port_queues_park(cfg.ports[i]);
+	return 0;
+}
+
+/* Lcore side of tr_fwd_hold(): stop or resume polling port p. */
+static void
+hold_change(uint16_t p)
+{
+	lheld[p] = !lheld[p];
+	if (lheld[p])
+		tr_port_queues_park(p);
+	else
+		tr_port_queues_unpark(p);
+	__atomic_store_n(&held[p], lheld[p], __ATOMIC_RELEASE);
+}
+
+int
+tr_fwd_hold(uint16_t port, bool on)
+{
+	uint64_t deadline = tr_now_ns() + 1000000000ULL;
+
+	if (!tr_fwd_polls(port))
+		return 0;
+	__atomic_store_n(&hold[port], on, __ATOMIC_RELEASE);
+	/* the lcore answers within one loop; sleep, it may share our core */
+	while (__atomic_load_n(&held[port], __ATOMIC_ACQUIRE) != on) {
+		if (tr_now_ns() > deadline)
+			return -ETIMEDOUT;
+		tr_sleep_ns(20000);
+	}
+	return 0;
+}
+
+int
+tr_fwd_around(uint16_t port, const struct rte_dma_domain_replace_opts *o,
+		bool before, char *err)
+{
+	/* restart stops and starts the port: nobody may poll it meanwhile */
+	if (o->strategy != RTE_DMA_DOMAIN_STRATEGY_RESTART)
+		return 0;
+	if (tr_fwd_hold(port, before) < 0 && before)
+		return tr_err(err, "the forwarding lcore did not release port %u within 1 s", port);
 	return 0;
 }
 
@@ -177,7 +262,7 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 {
 	uint16_t i;
 
-	if (running)
+	if (tr_fwd_running())
 		return tr_err(err, "traffic is already running ('stop' first)");
 	if (c->nb_ports == 0)
 		return tr_err(err, "no ports to forward on ('set ports <list>')");
@@ -189,16 +274,21 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	tr_fwd_clear();
 	for (i = 0; i < cfg.nb_ports; i++) {
 		rte_eth_macaddr_get(cfg.ports[i], &macs[cfg.ports[i]]);
-		polled[cfg.ports[i]] = true;
+		__atomic_store_n(&polled[cfg.ports[i]], true, __ATOMIC_RELAXED);
 	}
 	verifier_ran = cfg.mode != TR_FWD_IO;
+	tsc_per_burst = cfg.rate_pps ? rte_get_tsc_hz() * cfg.burst / cfg.rate_pps : 0;
+	memset(next_tsc, 0, sizeof(next_tsc));
+	memset(hold, 0, sizeof(hold));
+	memset(held, 0, sizeof(held));
+	memset(lheld, 0, sizeof(lheld));
 	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&tx_stop, 0, __ATOMIC_RELAXED);
 	if (rte_eal_remote_launch(fwd_main, NULL, lcore) != 0) {
-		memset(polled, 0, sizeof(polled));
+		clear_polled();
 		return tr_err(err, "cannot launch forwarding on lcore %u", lcore);
 	}
-	running = true;
+	__atomic_store_n(&running, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -218,7 +308,7 @@ tr_fwd_stop(unsigned int drain_ms)
 {
 	uint64_t deadline, last, quiet_since;
 
-	if (!running)
+	if (!tr_fwd_running())
 		return -EALREADY;
 	/* Stop sending, keep receiving until nothing arrives for 20 ms so
 	 * that packets in flight are not counted as lost. */
@@ -240,21 +330,22 @@ tr_fwd_stop(unsigned int drain_ms)
 	}
 	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(fwd_lcore);
-	memset(polled, 0, sizeof(polled));
-	running = false;
+	clear_polled();
+	__atomic_store_n(&running, false, __ATOMIC_RELEASE);
 	return 0;
 }
 
 bool
 tr_fwd_running(void)
 {
-	return running;
+	return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
 }
 
 bool
 tr_fwd_polls(uint16_t port)
 {
-	return port < RTE_MAX_ETHPORTS && polled[port];
+	return port < RTE_MAX_ETHPORTS && tr_fwd_running() &&
+		__atomic_load_n(&polled[port], __ATOMIC_RELAXED);
 }
 
 void
@@ -307,14 +398,37 @@ tr_fwd_gaps(uint64_t *gaps)
 	return true;
 }
 
+static void
+clear_polled(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+		__atomic_store_n(&polled[i], false, __ATOMIC_RELAXED);
+}
+
+/* Zero counters made only of uint64_t with relaxed atomic stores. */
+static void
+zero_u64(void *p, size_t bytes)
+{
+	uint64_t *q = p;
+	size_t i;
+
+	for (i = 0; i < bytes / sizeof(*q); i++)
+		tr_cnt_set(&q[i], 0);
+}
+
 int
 tr_fwd_clear(void)
 {
-	if (running)
+	if (tr_fwd_running())
 		return -EBUSY;
-	memset(cnt, 0, sizeof(cnt));
-	memset(streams, 0, sizeof(streams));
-	memset(sent, 0, sizeof(sent));
-	received = corrupted = foreign = 0;
+	/* the control thread samples these meanwhile: atomic stores */
+	zero_u64(cnt, sizeof(cnt));
+	zero_u64(streams, sizeof(streams));
+	zero_u64(sent, sizeof(sent));
+	tr_cnt_set(&received, 0);
+	tr_cnt_set(&corrupted, 0);
+	tr_cnt_set(&foreign, 0);
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_dma_domain.h>
 
 /** Forwarding modes. */
 enum tr_fwd_mode {
@@ -33,6 +34,7 @@ struct tr_fwd_cfg {
 	uint16_t nb_ports;   /**< ports polled */
 	uint16_t ports[RTE_MAX_ETHPORTS]; /**< their ids */
 	uint32_t tx_first;   /**< io mode: bursts sent once at start */
+	uint64_t rate_pps;   /**< txonly: packets/s per port, 0 = as fast as possible */
 };
 
 /** Per-port counters of the app (not the PMD's). */
@@ -77,6 +79,16 @@ void tr_fwd_verify(struct tr_verify_totals *t);
 
 /** Current sequence gaps (swap hook); false if no verifier ran. */
 bool tr_fwd_gaps(uint64_t *gaps);
+
+/**
+ * Make the forwarding lcore stop (on) or resume polling port, and wait
+ * until it did. Its queues go offline meanwhile. @return 0 or -ETIMEDOUT.
+ */
+int tr_fwd_hold(uint16_t port, bool on);
+
+/** Swap hook (tr_swap_hooks.around): holds the port around restart swaps. */
+int tr_fwd_around(uint16_t port, const struct rte_dma_domain_replace_opts *o,
+		bool before, char *err);
 
 /** Reset app counters and verification (only while stopped). */
 int tr_fwd_clear(void);

@@ -41,6 +41,15 @@ tr_report_progress(bool on)
 {
 	__atomic_store_n(&progress_on, on, __ATOMIC_RELAXED);
 	if (!on)
+		tr_report_progress_break();
+}
+
+static int progress_dirty; /* a progress line is on screen */
+
+void
+tr_report_progress_break(void)
+{
+	if (__atomic_exchange_n(&progress_dirty, 0, __ATOMIC_RELAXED))
 		fprintf(stderr, "\n");
 }
 
@@ -57,7 +66,8 @@ progress(uint64_t now)
 	tr_fwd_verify(&t);
 	active = tr_sched_progress(&done, &total);
 	tr_swap_counts(&tot, &ok, &failed, &rb, &faults);
-	fprintf(stderr, "\r[%6.1fs] rx %7.3f Mpps | swaps %" PRIu64 " ok %" PRIu64 " failed",
+	__atomic_store_n(&progress_dirty, 1, __ATOMIC_RELAXED);
+	fprintf(stderr, "\r[%6.1fs] rx %7.3f Mpps | swaps: %" PRIu64 " ok, %" PRIu64 " failed",
 		(now - tr_t0_ns()) / 1e9, cur_rx_pps / 1e6, ok, failed);
 	if (active && total)
 		fprintf(stderr, " (schedule %" PRIu64 "/%" PRIu64 ")", done, total);
@@ -117,6 +127,7 @@ void
 tr_report_init(void)
 {
 	struct tr_swap_hooks h = {
+		.around = tr_fwd_around,
 		.gaps = tr_fwd_gaps,
 		.tick = tick,
 		.tick_ns = (uint64_t)tr_app.opts.sample_ms * 1000000ULL,
@@ -216,8 +227,8 @@ json_config(FILE *f)
 	tr_json_str(f, tr_app.opts.script);
 	fprintf(f, ",\n    \"fwd\": {\"mode\": ");
 	tr_json_str(f, tr_fwd_mode_name(tr_app.fwd.mode));
-	fprintf(f, ", \"burst\": %u, \"pktlen\": %u, \"pattern\": %d, \"ports\": [",
-		tr_app.fwd.burst, tr_app.fwd.pktlen, tr_app.fwd.pattern);
+	fprintf(f, ", \"burst\": %u, \"pktlen\": %u, \"pattern\": %d, \"rate_pps\": %" PRIu64 ", \"ports\": [",
+		tr_app.fwd.burst, tr_app.fwd.pktlen, tr_app.fwd.pattern, tr_app.fwd.rate_pps);
 	for (i = 0; i < tr_app.fwd.nb_ports; i++)
 		fprintf(f, "%s%u", i ? ", " : "", tr_app.fwd.ports[i]);
 	rte_dma_soft_config_get(&sc);
@@ -449,7 +460,8 @@ tr_report_plot(const char *json, const char *png)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		execl("/usr/bin/python3", "python3", script, json, png, (char *)NULL);
+		/* argv[0] must be the full path: python derives its prefix from it */
+		execl("/usr/bin/python3", "/usr/bin/python3", script, json, png, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)

@@ -42,6 +42,17 @@ struct sched {
 static struct sched scheds[MAX_SCHEDS];
 static int nb_scheds;
 
+/* Loss per strategy: schedules of one strategy that overlap in time (one
+ * per port) share one window of the verifier's gap counter, so that the
+ * packets lost meanwhile are counted once. */
+static struct {
+	unsigned int open;    /* schedules of it running or settling */
+	uint64_t gaps_start;
+	enum rte_dma_domain_strategy used; /* strategy their swaps used */
+} win[TR_NB_STRATEGIES];
+static uint64_t strat_lost[TR_NB_STRATEGIES];
+static bool strat_lost_known[TR_NB_STRATEGIES];
+
 uint64_t
 tr_t0_ns(void)
 {
@@ -82,6 +93,26 @@ record(const struct tr_swap_entry *e)
 	pthread_mutex_unlock(&mtx);
 }
 
+/* Another port whose device is attached to dom, or -1. */
+static int
+shared_with(uint16_t port, const struct rte_dma_domain *dom)
+{
+	uint16_t p;
+
+	if (dom == NULL)
+		return -1;
+	RTE_ETH_FOREACH_DEV(p) {
+		struct rte_dma_domain_binding *b;
+
+		if (p == port)
+			continue;
+		b = rte_dma_domain_binding_lookup(tr_port_devname(p));
+		if (b != NULL && rte_dma_domain_binding_domain(b) == dom)
+			return p;
+	}
+	return -1;
+}
+
 static int
 swap_do(uint16_t port, struct rte_dma_domain *dom,
 		const struct rte_dma_domain_replace_opts *o, int32_t sched, char *err)
@@ -90,6 +121,7 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 	struct tr_swap_entry e;
 	struct rte_dma_domain *cur;
 	uint64_t t1;
+	int rc;
 
 	if (tr_port_binding(port, &b, err) < 0)
 		return -EINVAL;
@@ -100,13 +132,21 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 
 	tr_dom_lock();
 	cur = rte_dma_domain_binding_domain(b);
-	if (hooks.around != NULL)
-		hooks.around(port, true);
+	if (o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP && !o->force &&
+			(rc = shared_with(port, cur)) >= 0) {
+		tr_dom_unlock();
+		return tr_err(err, "remap of port %u rewrites domain '%s' in place, and port %d is on it too (its DMA would fault): move one port to another domain first, or add 'force'",
+			port, rte_dma_domain_name(cur), rc);
+	}
+	if (hooks.around != NULL && hooks.around(port, o, true, err) < 0) {
+		tr_dom_unlock();
+		return -EBUSY;
+	}
 	e.t_ns = tr_now_ns();
 	e.rc = rte_dma_domain_replace(b, dom, o);
 	t1 = tr_now_ns();
 	if (hooks.around != NULL)
-		hooks.around(port, false);
+		hooks.around(port, o, false, err);
 	if (rte_dma_domain_last_swap(b, &e.rec) != 0) {
 		e.rec.strategy = o->strategy;
 		e.rec.result = e.rc;
@@ -163,8 +203,16 @@ sched_settle(struct sched *s, uint64_t now)
 		return;
 	s->settling = false;
 	if (s->gaps_valid && hooks.gaps != NULL && hooks.gaps(&g)) {
+		unsigned int k = s->i.opts.strategy;
+
 		s->i.lost = g >= s->gaps_start ? g - s->gaps_start : 0;
 		s->i.lost_valid = true;
+		if (k < TR_NB_STRATEGIES && win[k].open > 0 && --win[k].open == 0) {
+			unsigned int u = win[k].used;
+
+			strat_lost[u] += g >= win[k].gaps_start ? g - win[k].gaps_start : 0;
+			strat_lost_known[u] = true;
+		}
 	}
 	pthread_cond_broadcast(&cond);
 }
@@ -192,6 +240,14 @@ sched_run(struct sched *s, uint64_t now)
 	pthread_mutex_unlock(&mtx);
 	rc = swap_do(port, to, &o, s->i.id, err);
 	pthread_mutex_lock(&mtx);
+	if (rc == 0 && nb_recs > 0 && recs[nb_recs - 1].sched == s->i.id &&
+			o.strategy < TR_NB_STRATEGIES) {
+		unsigned int used = recs[nb_recs - 1].rec.strategy;
+
+		/* DEFAULT resolves to what the backend allows */
+		if (used < TR_NB_STRATEGIES && used != RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+			win[o.strategy].used = used;
+	}
 	s->i.done++;
 	if (rc < 0)
 		s->i.failed++;
@@ -330,6 +386,10 @@ tr_sched_start(uint16_t port, const char *a, const char *b, uint64_t every_ns,
 	s->next_ns = tr_now_ns();
 	s->i.t_start_ns = s->next_ns - t0_ns;
 	s->gaps_valid = hooks.gaps != NULL && hooks.gaps(&s->gaps_start);
+	if (s->gaps_valid && win[o->strategy].open++ == 0) {
+		win[o->strategy].gaps_start = s->gaps_start;
+		win[o->strategy].used = o->strategy;
+	}
 	nb_scheds++;
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&mtx);
@@ -453,7 +513,6 @@ tr_swap_summary(struct tr_strat_summary s[TR_NB_STRATEGIES])
 	uint64_t *pause, *sw, *call;
 	unsigned int k;
 	size_t i, n;
-	int j;
 
 	memset(s, 0, sizeof(*s) * TR_NB_STRATEGIES);
 	pthread_mutex_lock(&mtx);
@@ -484,20 +543,9 @@ tr_swap_summary(struct tr_strat_summary s[TR_NB_STRATEGIES])
 		fill_pcts(sw, n, &t->switch_p50, &t->switch_p99, &t->switch_max);
 		fill_pcts(call, n, &t->call_p50, &t->call_p99, &t->call_max);
 	}
-	for (j = 0; j < nb_scheds; j++) {
-		const struct tr_sched_info *si = &scheds[j].i;
-		unsigned int st = si->opts.strategy;
-
-		/* attribute to the strategy its swaps actually used */
-		for (i = 0; i < nb_recs; i++)
-			if (recs[i].sched == si->id) {
-				st = entry_strategy(&recs[i]);
-				break;
-			}
-		if (st < TR_NB_STRATEGIES && si->lost_valid) {
-			s[st].lost += si->lost;
-			s[st].lost_known = true;
-		}
+	for (k = 0; k < TR_NB_STRATEGIES; k++) {
+		s[k].lost = strat_lost[k];
+		s[k].lost_known = strat_lost_known[k];
 	}
 	pthread_mutex_unlock(&mtx);
 	free(pause);
@@ -613,6 +661,9 @@ tr_swap_clear(void)
 	nb_recs = 0;
 	dropped_recs = 0;
 	nb_scheds = 0;
+	memset(win, 0, sizeof(win));
+	memset(strat_lost, 0, sizeof(strat_lost));
+	memset(strat_lost_known, 0, sizeof(strat_lost_known));
 	pthread_mutex_unlock(&mtx);
 	return 0;
 }

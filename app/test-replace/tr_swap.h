@@ -63,8 +63,12 @@ struct tr_strat_summary {
 
 /** Callbacks of the host (app or plugin). All optional. */
 struct tr_swap_hooks {
-	/** Called around every swap (before == true, then false). */
-	void (*around)(uint16_t port, bool before);
+	/**
+	 * Called before every swap (before == true) and after it. A negative
+	 * return before the swap refuses it (err says why, nothing done).
+	 */
+	int (*around)(uint16_t port, const struct rte_dma_domain_replace_opts *o,
+		bool before, char *err);
 	/** Sequence gaps seen so far by a verifier (for 'lost'). */
 	bool (*gaps)(uint64_t *gaps);
 	/** Called every tick_ns by the control thread. */

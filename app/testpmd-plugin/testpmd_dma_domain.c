@@ -48,9 +48,9 @@ struct tp_driver_commands {
 };
 
 /* Weak: resolved only inside a testpmd linked with --export-dynamic. */
-extern void testpmd_add_driver_commands(struct tp_driver_commands *c) __rte_weak;
+extern void testpmd_add_driver_commands(struct tp_driver_commands *c) __attribute__((weak));
 /* testpmd: 1 while packet forwarding is stopped. */
-extern volatile int test_done __rte_weak;
+extern volatile int test_done __attribute__((weak));
 
 #define MAX_ARGS 16
 
@@ -79,18 +79,25 @@ report(int rc, const char *err)
  * them back to testpmd's forwarding. */
 static bool offlined[RTE_MAX_ETHPORTS];
 
-static void
-around_swap(uint16_t port, bool before)
+static int
+around_swap(uint16_t port, const struct rte_dma_domain_replace_opts *o, bool before,
+		char *err)
 {
-	if (&test_done == NULL || port >= RTE_MAX_ETHPORTS)
-		return;
-	if (before && test_done != 0) {
-		tr_port_queues_online(port, false);
+	bool forwarding = &test_done != NULL && test_done == 0;
+
+	if (port >= RTE_MAX_ETHPORTS)
+		return 0;
+	if (before && forwarding && o->strategy == RTE_DMA_DOMAIN_STRATEGY_RESTART)
+		return tr_err(err, "strategy restart stops port %u, and testpmd forwards on it: 'stop' forwarding first",
+			port);
+	if (before && &test_done != NULL && !forwarding) {
+		tr_port_queues_park(port);
 		offlined[port] = true;
 	} else if (!before && offlined[port]) {
-		tr_port_queues_online(port, true);
+		tr_port_queues_unpark(port);
 		offlined[port] = false;
 	}
+	return 0;
 }
 
 /* ---- dma_domain create|destroy|show ---- */

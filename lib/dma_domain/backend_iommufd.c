@@ -110,7 +110,7 @@ be_errno_meaning(int err)
 	case EPERM: return "EPERM: operation not permitted";
 	case EACCES: return "EACCES: permission denied";
 	case ENODEV: return "ENODEV: device gone or not usable with this IOMMU";
-	case EFAULT: return "EFAULT: bad user address (memory not mapped)";
+	case EFAULT: return "EFAULT: a user address cannot be pinned (not mapped, or no access)";
 	case ENOSPC: return "ENOSPC: IOVA outside the allowed ranges";
 	case EIO: return "EIO: I/O error";
 	default: return strerror(err);
@@ -572,8 +572,9 @@ be_hwpt_alloc(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 	}
 	ret = ioctl(ctx->fd, IOMMU_HWPT_ALLOC, &a);
 #if IOMMUFD_UAPI_HWPT_HAS_FAULT_ID
-	if (ret != 0 && with_fault) {
-		/* Fault queues need IOPF-capable hardware: retry without. */
+	if (ret != 0 && with_fault && errno != EFAULT && errno != ENOMEM) {
+		/* Fault queues need IOPF-capable hardware: retry without.
+		 * (EFAULT/ENOMEM are about the IOAS's memory, not the queue.) */
 		BE_LOG(DEBUG, "IOMMU_HWPT_ALLOC with fault queue for %s: %s; retrying without",
 			dev->name, be_errno_meaning(errno));
 		dev->faultq = BE_FAULTQ_NO;
@@ -628,21 +629,27 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		const char *op)
 {
 	struct be_hwpt *h = NULL;
-	int ret;
+	int ret = 0;
 
 	pthread_mutex_lock(&ctx->lock);
 	h = be_hwpt_find(dom, dev->dev_id);
-	if (h == NULL && be_hwpt_alloc(ctx, dom, dev, &h) != 0)
-		h = NULL;
+	if (h == NULL)
+		ret = be_hwpt_alloc(ctx, dom, dev, &h);
 	pthread_mutex_unlock(&ctx->lock);
 
-	if (h == NULL) {
-		/* Still correct, only slower: the kernel finds or builds a
-		 * domain for the IOAS at each switch. */
+	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
+		/* A kernel that cannot allocate HWPTs for this device: still
+		 * correct, only slower, the kernel finds or builds a domain
+		 * for the IOAS at each switch. Any other error (EFAULT: a
+		 * range of the IOAS cannot be pinned, ENOMEM...) would hit
+		 * the IOAS attach the same way, after building a whole
+		 * domain: report it now, with the device untouched. */
 		BE_LOG(WARNING, "%s: no pre-allocated HWPT for domain %s: attaching its IOAS %u directly (each switch builds a kernel domain)",
 			dev->name, dom->name, dom->ioas_id);
 		return be_attach_pt(dev, dom->ioas_id, op, dom);
 	}
+	if (ret != 0)
+		return ret;
 	ret = be_attach_pt(dev, h->hwpt_id, op, dom);
 	if (ret != 0 && h->with_fault && dev->faultq == BE_FAULTQ_UNKNOWN) {
 		/* The kernel enables IOPF on the device at attach of a HWPT

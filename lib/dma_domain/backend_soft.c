@@ -526,3 +526,51 @@ rte_dma_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
 	return soft_rw(b, iova, (void *)(uintptr_t)buf, len,
 			RTE_DMA_DOMAIN_ACCESS_WRITE);
 }
+
+/* Ring indexes shared with a driver that uses C11 atomics on them: an
+ * aligned 16-bit field never crosses a page, so it is one translation
+ * and one atomic access (a plain mov on x86; seen by TSan). */
+static uint16_t *
+soft_field16(struct rte_dma_domain_binding *b, uint64_t iova, uint32_t access,
+		int *rc)
+{
+	struct soft_dev *dev = soft_dev_of(b);
+	uint16_t *p;
+	int err;
+
+	if (dev == NULL || (iova & 1) != 0) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	p = soft_translate(dev, iova, 2, access, &err);
+	*rc = p == NULL ? (err == -EINVAL ? -EINVAL : -EFAULT) : 0;
+	return p;
+}
+
+int
+rte_dma_soft_load16_acquire(struct rte_dma_domain_binding *b, uint64_t iova,
+		uint16_t *v)
+{
+	uint16_t *p;
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	p = soft_field16(b, iova, RTE_DMA_DOMAIN_ACCESS_READ, &rc);
+	if (p != NULL)
+		*v = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return rc;
+}
+
+int
+rte_dma_soft_store16_release(struct rte_dma_domain_binding *b, uint64_t iova,
+		uint16_t v)
+{
+	uint16_t *p;
+	int rc;
+
+	p = soft_field16(b, iova, RTE_DMA_DOMAIN_ACCESS_WRITE, &rc);
+	if (p != NULL)
+		__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	return rc;
+}

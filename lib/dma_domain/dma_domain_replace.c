@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * The replace protocol (DESIGN.md section 3): coverage check, quiesce with
- * acknowledgment, one switch call, confirm, resume - and roll back at every
+ * The replace protocol (DESIGN.md section 3): coverage check of what is
+ * stable (queues running), pause with acknowledgment, coverage check of
+ * what is in flight (queues parked), quiesce, one switch call, confirm,
+ * resume - and roll back at every
  * failure point so that the device stays on, or returns to, its old domain
  * with its queues running. Strategies: QUIESCE, HITLESS (switch under live
  * DMA, then a QSBR grace period), and the baselines REMAP and RESTART.
@@ -52,95 +54,6 @@ swap_fail(struct swap *s, int rc, const char *fmt, ...)
 		s->old->name, s->new->name,
 		rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
 	return rc;
-}
-
-/* ---- coverage ------------------------------------------------------------- */
-
-struct cov {
-	struct swap *s;
-	bool uncovered;
-	bool differs;     /* mapped, but to other memory */
-	uint64_t gap;     /* first uncovered IOVA */
-	uint64_t first;   /* first IOVA the driver reported */
-	bool any;
-};
-
-static int
-cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
-{
-	struct cov *c = arg;
-	uint64_t off, last;
-
-	if (!c->any) {
-		c->first = iova;
-		c->any = true;
-	}
-	if (len == 0)
-		return 0;
-	last = iova + (len - 1);
-	for (off = iova;;) {
-		void *vn, *vo;
-		uint64_t cn, co, step;
-
-		if (dd_domain_translate(c->s->new, off, access, &vn, &cn) < 0) {
-			c->uncovered = true;
-			c->gap = off;
-			return 1;
-		}
-		step = cn;
-		/* the same memory as now, where the old domain maps it */
-		if (dd_domain_translate(c->s->old, off, access, &vo, &co) == 0) {
-			if (vo != vn) {
-				c->uncovered = c->differs = true;
-				c->gap = off;
-				return 1;
-			}
-			step = RTE_MIN(step, co);
-		}
-		if (step == 0 || last - off < step)
-			return 0;
-		off += step;
-	}
-}
-
-static int
-coverage_check(struct swap *s)
-{
-	struct rte_dma_domain_binding *b = s->b;
-	uint64_t deadline = dd_now_ns() + (uint64_t)s->o.timeout_us * 1000;
-	struct cov c;
-	int rc;
-
-	if (b->ops.iova_walk == NULL && s->inj != RTE_DMA_DOMAIN_INJECT_COVERAGE) {
-		DD_LOG(INFO, "replace '%s': driver reports no IOVAs (no iova_walk): coverage check skipped\n",
-			b->name);
-		return 0;
-	}
-	for (;;) {
-		memset(&c, 0, sizeof(c));
-		c.s = s;
-		rc = 0;
-		if (b->ops.iova_walk != NULL)
-			rc = b->ops.iova_walk(b->drv_arg, cov_cb, &c);
-		if (rc < 0 && !c.uncovered)
-			return swap_fail(s, rc, "driver iova_walk failed: %s", strerror(-rc));
-		if (s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE) {
-			c.uncovered = true;
-			c.gap = c.first;
-		}
-		if (!c.uncovered)
-			return 0;
-		if (!s->o.drain || s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ||
-				dd_now_ns() > deadline)
-			break;
-		sched_yield(); /* drain: wait for the driver to retire buffers */
-	}
-	return swap_fail(s, -ERANGE,
-		"IOVA 0x%" PRIx64 " in use by the device is %s in '%s'%s%s; nothing changed",
-		c.gap, c.differs ? "mapped to other memory" : "not mapped",
-		s->new->name,
-		s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ? " (injected)" : "",
-		s->o.drain ? " after draining" : "");
 }
 
 /* ---- queues ------------------------------------------------------------------ */
@@ -241,6 +154,155 @@ queues_quiesce(struct swap *s)
 		}
 	}
 	return 0;
+}
+
+/* ---- coverage ------------------------------------------------------------- */
+
+struct cov {
+	struct swap *s;
+	bool uncovered;
+	bool differs;     /* mapped, but to other memory */
+	uint64_t gap;     /* first uncovered IOVA */
+	uint64_t first;   /* first IOVA the driver reported */
+	bool any;
+};
+
+static int
+cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
+{
+	struct cov *c = arg;
+	uint64_t off, last;
+
+	if (!c->any) {
+		c->first = iova;
+		c->any = true;
+	}
+	if (len == 0)
+		return 0;
+	last = iova + (len - 1);
+	for (off = iova;;) {
+		void *vn, *vo;
+		uint64_t cn, co, step;
+
+		if (dd_domain_translate(c->s->new, off, access, &vn, &cn) < 0) {
+			c->uncovered = true;
+			c->gap = off;
+			return 1;
+		}
+		step = cn;
+		/* the same memory as now, where the old domain maps it */
+		if (dd_domain_translate(c->s->old, off, access, &vo, &co) == 0) {
+			if (vo != vn) {
+				c->uncovered = c->differs = true;
+				c->gap = off;
+				return 1;
+			}
+			step = RTE_MIN(step, co);
+		}
+		if (step == 0 || last - off < step)
+			return 0;
+		off += step;
+	}
+}
+
+/* One walk of the driver's IOVAs in the given phase. 0 with c filled in,
+ * or the walk's own negative error. */
+static int
+coverage_walk(struct swap *s, bool parked, struct cov *c)
+{
+	struct rte_dma_domain_binding *b = s->b;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	if (b->ops.iova_walk != NULL)
+		rc = b->ops.iova_walk(b->drv_arg, parked, cov_cb, c);
+	if (rc < 0 && !c->uncovered)
+		return rc;
+	/* injected at the first check: "nothing changed" must hold there */
+	if (s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE && !parked) {
+		c->uncovered = true;
+		c->gap = c->first;
+	}
+	return 0;
+}
+
+/*
+ * Drain step of the second (parked) check: the pollers must run for
+ * in-flight buffers to retire (a tx completion is reclaimed in a burst),
+ * so un-park them, wait for two burst boundaries of every poller (the
+ * grace period's acknowledgment is at the top of a burst, the pause's at
+ * the top of a later one: one whole burst ran in between), park again.
+ */
+static int
+queues_repark(struct swap *s)
+{
+	int rc;
+
+	dd_queues_release(s->b);
+	rc = queues_wait(s, DD_PAUSE_REPORT);
+	if (rc == 0)
+		rc = queues_wait(s, DD_PAUSE_PARK);
+	return rc;
+}
+
+/*
+ * Coverage check (DESIGN.md section 3, step 1), in two phases that the
+ * driver's iova_walk tells apart (see rte_dma_domain_dev_ops.iova_walk):
+ *  - parked == false, queues running: what is stable (rings, mempools);
+ *    an obvious refusal costs no pause and changes nothing;
+ *  - parked == true, after every poller acknowledged the pause and before
+ *    any queue_quiesce: what is in flight, now that nobody changes it.
+ *    A refusal returns with the queues still parked; the caller's
+ *    finish_pause() releases them, and nothing else was touched.
+ *
+ * Drain (opts.drain): an uncovered range is waited for instead of
+ * refused, until the quiesce timeout. Running phase: walk again after
+ * yielding (what the driver reports there can only change if the
+ * application changes the port). Parked phase: queues_repark() lets the
+ * pollers retire completed buffers between two walks; the application
+ * must have stopped handing the port buffers from uncovered memory, or
+ * the check refuses at the deadline ("after draining").
+ */
+static int
+coverage_check(struct swap *s, bool parked)
+{
+	struct rte_dma_domain_binding *b = s->b;
+	uint64_t deadline = dd_now_ns() + (uint64_t)s->o.timeout_us * 1000;
+	struct cov c;
+	int rc;
+
+	if (b->ops.iova_walk == NULL && s->inj != RTE_DMA_DOMAIN_INJECT_COVERAGE) {
+		if (!parked)
+			DD_LOG(INFO, "replace '%s': driver reports no IOVAs (no iova_walk): coverage check skipped\n",
+				b->name);
+		return 0;
+	}
+	for (;;) {
+		rc = coverage_walk(s, parked, &c);
+		if (rc < 0)
+			return swap_fail(s, rc, "driver iova_walk (%s) failed: %s",
+				parked ? "queues parked" : "queues running", strerror(-rc));
+		if (!c.uncovered)
+			return 0;
+		if (!s->o.drain || s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ||
+				dd_now_ns() > deadline)
+			break;
+		if (!parked) {
+			sched_yield();
+			continue;
+		}
+		rc = queues_repark(s);
+		if (rc < 0)
+			return rc;
+	}
+	return swap_fail(s, -ERANGE,
+		"IOVA 0x%" PRIx64 " in use by the device%s is %s in '%s'%s%s; nothing changed",
+		c.gap, parked ? " (in flight, found with the queues parked)" : "",
+		c.differs ? "mapped to other memory" : "not mapped",
+		s->new->name,
+		s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ? " (injected)" : "",
+		s->o.drain ? " after draining" : "");
 }
 
 /* ---- switch -------------------------------------------------------------- */
@@ -368,13 +430,25 @@ finish_pause(struct swap *s)
 
 /* ---- strategies ----------------------------------------------------------- */
 
+/* Park every queue, then check what is in flight (second coverage phase).
+ * On failure the queues are still parked: finish_pause() releases them. */
+static int
+park_and_check(struct swap *s)
+{
+	int rc = queues_wait(s, DD_PAUSE_PARK);
+
+	if (rc == 0)
+		rc = coverage_check(s, true);
+	return rc;
+}
+
 static int
 run_quiesce(struct swap *s)
 {
 	int rc;
 
 	s->t0 = dd_now_ns();
-	rc = queues_wait(s, DD_PAUSE_PARK);
+	rc = park_and_check(s);
 	if (rc == 0)
 		rc = queues_quiesce(s);
 	if (rc == 0) {
@@ -394,6 +468,8 @@ run_quiesce(struct swap *s)
 	return rc;
 }
 
+/* No pause, so no parked coverage check (see iova_walk in
+ * rte_dma_domain.h): the confirm step is the safety net. */
 static int
 run_hitless(struct swap *s)
 {
@@ -482,7 +558,7 @@ run_remap(struct swap *s)
 			s->old->name, dd_kind_name(s->old->kind), s->new->name,
 			dd_kind_name(s->new->kind));
 	s->t0 = dd_now_ns();
-	rc = queues_wait(s, DD_PAUSE_PARK);
+	rc = park_and_check(s);
 	if (rc == 0)
 		rc = queues_quiesce(s);
 	if (rc == 0) {
@@ -538,6 +614,8 @@ run_restart(struct swap *s)
 	if (port == NULL)
 		return swap_fail(s, -ENOTSUP, "driver has no port_restart callback");
 	s->t0 = dd_now_ns();
+	/* No parked coverage check: port stop releases what is in flight,
+	 * port start posts from the mempools the first check covered. */
 	rc = queues_wait(s, DD_PAUSE_PARK);
 	if (rc < 0)
 		goto out;
@@ -653,7 +731,7 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
 			s.bops->name);
 	else
-		rc = coverage_check(&s);
+		rc = coverage_check(&s, false);
 	if (rc == 0) {
 		switch (s.o.strategy) {
 		case RTE_DMA_DOMAIN_STRATEGY_HITLESS:

@@ -151,10 +151,39 @@ struct rte_dma_domain_dev_ops {
 	/** Report faults the device saw since the last call (virtio:
 	 * DEVICE_NEEDS_RESET). Optional. */
 	int (*fault_check)(void *drv_arg, uint64_t *nb_faults);
-	/** Call cb for every IOVA range the device may touch now: rings,
-	 * posted buffers, in-flight buffers, mempools. Optional (then the
-	 * coverage check is skipped and said so in the log). */
-	int (*iova_walk)(void *drv_arg,
+	/**
+	 * Call cb for every IOVA range the device may touch: the coverage
+	 * check of rte_dma_domain_replace(). Optional (then the check is
+	 * skipped and said so in the log). Stop and return cb's value when
+	 * it returns non-zero; a negative return of the walk itself fails
+	 * the replace (nothing changed).
+	 *
+	 * The library calls it twice per QUIESCE or REMAP replace, from the
+	 * control thread, and tells the driver which phase it is in:
+	 *
+	 * - parked == false: before any pause, the queues' pollers are
+	 *   running. Report only what the pollers do not change: ring
+	 *   memory, and the memory chunks of every mempool the port takes
+	 *   buffers from (posted rx buffers lie inside them). Do not read
+	 *   per-buffer state (sw rings) here: it races with the pollers.
+	 *   A refusal in this phase changes nothing and costs no pause.
+	 *
+	 * - parked == true: every online queue's poller has acknowledged the
+	 *   pause and is parked (the acknowledgment orders the pollers'
+	 *   last burst before this call), queue_quiesce has not been called
+	 *   yet: the device still owns what is posted. Report everything in
+	 *   flight: posted rx buffers that are not inside a mempool reported
+	 *   in the first phase, every tx buffer in flight whatever its
+	 *   mempool (all segments), buffers held for re-posting after a
+	 *   previous quiesce. Repeating first-phase ranges is allowed.
+	 *   A refusal here releases the queues; nothing else changed.
+	 *
+	 * HITLESS never parks the queues: only the first phase runs, and
+	 * buffers that only the second phase would see are protected by the
+	 * confirm step alone (fault check and roll back). RESTART runs the
+	 * first phase only: port stop releases what is in flight.
+	 */
+	int (*iova_walk)(void *drv_arg, bool parked,
 		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
 		void *arg);
 	/** RESTART strategy: stop (start == false) or start the port. */
@@ -390,13 +419,20 @@ struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_bind
 
 /**
  * Hot path: is a pause (or a grace-period report) requested for this queue?
- * One relaxed load. When true, call rte_dma_domain_queue_ack() and, if it
- * returns true, return from the burst without touching the ring.
+ * One load-acquire of a flag that stays in the poller's cache (a plain
+ * load on x86; no RMW, no fence). When true, call
+ * rte_dma_domain_queue_ack() and, if it returns true, return from the
+ * burst without touching the ring.
+ *
+ * Acquire, not relaxed: the first burst after a pause must see what the
+ * controller changed while the queue was parked (the driver's
+ * queue_resume rewrites its rings and buffer tables before the library
+ * clears the flag with a release store).
  */
 static __rte_always_inline bool
 rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
 {
-	return unlikely(RTE_DMA_DOMAIN_LOAD_RELAXED(&q->pause_req) != 0);
+	return unlikely(RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req) != 0);
 }
 
 /**

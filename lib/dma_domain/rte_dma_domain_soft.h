@@ -83,6 +83,30 @@ __rte_experimental
 int rte_dma_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
 		const void *buf, uint32_t len);
 
+/**
+ * Device loads the 16-bit field at iova with acquire ordering, the way a
+ * virtio device reads avail->idx: the driver's writes before its
+ * release store of that field (descriptors, ring entries) are visible to
+ * the device's later reads of them through rte_dma_soft_read().
+ * @return 0 and *v, -EINVAL if iova is not 2-byte aligned or v is NULL,
+ *   -EFAULT on a fault (logged).
+ */
+__rte_experimental
+int rte_dma_soft_load16_acquire(struct rte_dma_domain_binding *b, uint64_t iova,
+		uint16_t *v);
+
+/**
+ * Device stores v to the 16-bit field at iova with release ordering, the
+ * way a virtio device publishes used->idx: its earlier writes (used ring
+ * entries, packet data) are visible to a driver that load-acquires the
+ * field. Also right for fields the driver reads with a relaxed atomic
+ * load (used->flags).
+ * @return 0, -EINVAL if iova is not 2-byte aligned, -EFAULT on a fault.
+ */
+__rte_experimental
+int rte_dma_soft_store16_release(struct rte_dma_domain_binding *b, uint64_t iova,
+		uint16_t v);
+
 /** Faults of binding b so far (all bindings if b is NULL). */
 __rte_experimental
 uint64_t rte_dma_soft_fault_count(const struct rte_dma_domain_binding *b);

@@ -7,11 +7,18 @@
  * first replace of a device to a domain), IOMMU_GET_HW_INFO (bind),
  * IOMMU_DESTROY, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT
  * (attach and replace), VFIO_DEVICE_DETACH_IOMMUFD_PT, with their error
- * paths.
+ * paths, and compares the library's errnos with the kernel's
+ * (iommufd_errno_table.c).
+ *
+ * Pinning: IOMMU_IOAS_MAP pins nothing while the IOAS has no HWPT (no
+ * iommu_domain to fill), so an unbacked VA is accepted then; it is pinned,
+ * and refused with EFAULT, when a HWPT exists or is allocated later.
  *
  * Usage: iommufd_kernel_test [CDEV[=NAME] ...]
- *   CDEVs default to env IOMMUFD_TEST_CDEVS (comma separated), else every
- *   /dev/vfio/devices/vfio*. NAME (a BDF) names the device in log lines.
+ *   CDEVs default to env IOMMUFD_TEST_CDEVS (comma separated), else the
+ *   cdevs of the PCI functions in env IOMMUFD_TEST_DEVICES (BDFs, space or
+ *   comma separated: the VM tier's NICs), else every /dev/vfio/devices/vfio*.
+ *   NAME (a BDF) names the device in log lines.
  *   With env IOMMUFD_TEST_IOAS_ONLY set and no cdev, only the IOAS paths
  *   run (hosts with /dev/iommu but no device to spare).
  * Exits 77 with a reason when there is no /dev/iommu or no cdev.
@@ -21,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,27 +41,16 @@
 
 #include <rte_dma_domain.h>
 
+#include "iommufd_kernel_check.h"
+
 #define SKIP 77
 #define MAX_DEVS 4
 #define BUF_LEN (4u << 20)
 #define IOVA_A 0x10000000ull
 #define IOVA_B 0x20000000ull
+#define IOVA_BAD 0x30000000ull
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		printf("FAIL %d: ", __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-		failures++; \
-	} else { \
-		printf("ok   "); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
+int kt_failures, kt_checks;
 
 struct kdev {
 	char path[256];
@@ -61,10 +58,45 @@ struct kdev {
 	int fd;
 };
 
+/* "0000:00:03.0 0000:00:04.0" -> "/dev/vfio/devices/vfioN=0000:00:03.0,..."
+ * through /sys/bus/pci/devices/<BDF>/vfio-dev/; a BDF without a cdev is
+ * reported and left out. */
+static void
+bdfs_to_cdevs(const char *bdfs, char *list, size_t size)
+{
+	char copy[512], dir[320];
+	char *tok, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", bdfs);
+	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
+			tok = strtok_r(NULL, ", ", &save)) {
+		struct dirent *e;
+		DIR *d;
+		bool found = false;
+
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", tok);
+		d = opendir(dir);
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, "vfio", 4) != 0)
+				continue;
+			snprintf(list + strlen(list), size - strlen(list),
+				"%s/dev/vfio/devices/%s=%s", list[0] ? "," : "",
+				e->d_name, tok);
+			found = true;
+			break;
+		}
+		if (d != NULL)
+			closedir(d);
+		if (!found)
+			printf("note: %s has no VFIO cdev (%s): not used\n", tok, dir);
+	}
+}
+
 static unsigned int
 cdevs_collect(int argc, char **argv, struct kdev *devs)
 {
 	const char *env = getenv("IOMMUFD_TEST_CDEVS");
+	const char *bdfs = getenv("IOMMUFD_TEST_DEVICES");
 	unsigned int n = 0;
 	char list[1024] = "";
 	char *tok, *save = NULL;
@@ -76,6 +108,8 @@ cdevs_collect(int argc, char **argv, struct kdev *devs)
 				"%s%s", i > 1 ? "," : "", argv[i]);
 	} else if (env != NULL) {
 		snprintf(list, sizeof(list), "%s", env);
+	} else if (bdfs != NULL) {
+		bdfs_to_cdevs(bdfs, list, sizeof(list));
 	} else {
 		DIR *d = opendir("/dev/vfio/devices");
 		struct dirent *e;
@@ -115,6 +149,106 @@ static const struct rte_dma_domain_dev_ops ops = {
 	.queue_resume = t_noop,
 };
 
+/* IOMMU_IOAS_MAP/COPY/UNMAP through the library on HWPT-less IOASes. */
+static void
+ioas_part(struct rte_dma_domain *da, struct rte_dma_domain *db,
+		struct rte_dma_domain *dbad, uint8_t *buf, uint8_t *hole)
+{
+	uint64_t unmapped = 0;
+	int ret;
+
+	ret = rte_dma_domain_map(da, IOVA_A, buf, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == 0, "IOAS map 4 MiB at fixed IOVA (%d)", ret);
+	ret = rte_dma_domain_map(da, IOVA_A, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -EEXIST, "overlapping map refused with -EEXIST (%d)", ret);
+	ret = rte_dma_domain_map(da, IOVA_A + BUF_LEN + 1, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -EINVAL, "unaligned map refused with -EINVAL (%d)", ret);
+	/* No HWPT on the IOAS yet: the kernel records the range and pins
+	 * nothing, so even a PROT_NONE VA is accepted. It fails when a
+	 * page table is built for that IOAS (device part). */
+	ret = rte_dma_domain_map(dbad, IOVA_BAD, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == 0, "map of a PROT_NONE VA into a HWPT-less IOAS accepted: nothing pinned yet (%d)",
+		ret);
+
+	/* IOMMU_IOAS_COPY: same memory into the second domain, no re-pin. */
+	ret = rte_dma_domain_copy(db, IOVA_A, da, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == 0, "IOAS copy a -> b (%d)", ret);
+	ret = rte_dma_domain_copy(db, IOVA_B, da, IOVA_B, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -ENOENT, "copy of an unmapped source refused with -ENOENT (%d)", ret);
+	CHECK(rte_dma_domain_covers(db, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
+		"copy covers the range");
+
+	/* IOMMU_IOAS_UNMAP and its errors (the kernel's: see the table). */
+	ret = rte_dma_domain_map(db, IOVA_B, buf, 65536, RTE_DMA_DOMAIN_ACCESS_READ);
+	CHECK(ret == 0, "read-only map (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B, 4096, NULL);
+	CHECK(ret == -ENOENT, "unmap splitting a mapping refused with -ENOENT (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B + (1ull << 30), 4096, NULL);
+	CHECK(ret == -ENOENT, "unmap of nothing refused with -ENOENT (%d)", ret);
+	ret = rte_dma_domain_unmap(db, IOVA_B, 65536, &unmapped);
+	CHECK(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret, unmapped);
+}
+
+/* One device through attach, pinning, replace (kept HWPTs), a replace the
+ * kernel refuses, destroy refusal, detach. */
+static void
+dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
+		struct rte_dma_domain *da, struct rte_dma_domain *db,
+		struct rte_dma_domain *dbad, uint8_t *hole)
+{
+	struct rte_dma_domain_replace_opts opts = { 0 };
+	struct rte_dma_domain_swap_record rec;
+	int ret;
+
+	/* HWPT alloc on a, then VFIO attach. */
+	ret = rte_dma_domain_attach(b, da);
+	CHECK(ret == 0, "%s: HWPT alloc + attach to a (%d)", dev->name, ret);
+	ret = rte_dma_domain_attach(b, db);
+	CHECK(ret == -EBUSY, "%s: second attach refused with -EBUSY (%d)", dev->name, ret);
+	/* a now has a HWPT: a map is pinned at once, and an unbacked VA
+	 * is refused. */
+	ret = rte_dma_domain_map(da, IOVA_BAD, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
+	CHECK(ret == -EFAULT, "%s: map of a PROT_NONE VA into an IOAS with a HWPT refused with -EFAULT (%d)",
+		dev->name, ret);
+	CHECK(rte_dma_domain_covers(da, IOVA_BAD, 4096, RTE_DMA_DOMAIN_ACCESS_READ, NULL) == 0,
+		"%s: the refused map left nothing behind", dev->name);
+
+	/* HWPT alloc on b, then replace; then back to a (kept HWPT). */
+	ret = rte_dma_domain_replace(b, db, &opts);
+	CHECK(ret == 0, "%s: replace a -> b (%d)", dev->name, ret);
+	if (rte_dma_domain_last_swap(b, &rec) == 0)
+		printf("info %s: switch %" PRIu64 " ns incl. HWPT alloc, faults %" PRIu64 " %s\n",
+			dev->name, rec.switch_ns, rec.faults, rec.reason);
+	ret = rte_dma_domain_replace(b, da, &opts);
+	CHECK(ret == 0, "%s: replace b -> a with the kept HWPT (%d)", dev->name, ret);
+	if (rte_dma_domain_last_swap(b, &rec) == 0)
+		printf("info %s: switch %" PRIu64 " ns (pre-allocated HWPT)\n",
+			dev->name, rec.switch_ns);
+	CHECK(rte_dma_domain_binding_domain(b) == da, "%s: on a", dev->name);
+
+	/* A replace the kernel refuses: the HWPT of dbad cannot be built
+	 * (its PROT_NONE range cannot be pinned). Nothing changes. */
+	ret = rte_dma_domain_replace(b, dbad, &opts);
+	CHECK(ret == -EFAULT, "%s: replace onto an IOAS with an unpinnable range refused with -EFAULT (%d)",
+		dev->name, ret);
+	CHECK(rte_dma_domain_binding_domain(b) == da, "%s: still on a after the refusal",
+		dev->name);
+	if (rte_dma_domain_last_swap(b, &rec) == 0)
+		CHECK(rec.result == ret && rec.reason[0] != '\0',
+			"%s: swap record says so (result %d: %s)", dev->name, rec.result, rec.reason);
+	ret = rte_dma_domain_replace(b, db, &opts);
+	CHECK(ret == 0, "%s: replace a -> b after the refusal (%d)", dev->name, ret);
+	ret = rte_dma_domain_replace(b, da, &opts);
+	CHECK(ret == 0, "%s: and back to a (%d)", dev->name, ret);
+
+	ret = rte_dma_domain_destroy(da);
+	CHECK(ret == -EBUSY, "%s: destroying the attached domain refused (%d)", dev->name, ret);
+	ret = rte_dma_domain_detach(b);
+	CHECK(ret == 0, "%s: detach (%d)", dev->name, ret);
+	ret = rte_dma_domain_detach(b);
+	CHECK(ret != 0, "%s: second detach refused (%d)", dev->name, ret);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,14 +259,10 @@ main(int argc, char **argv)
 	};
 	struct kdev devs[MAX_DEVS];
 	struct rte_dma_domain_binding *b[MAX_DEVS] = { NULL };
-	struct rte_dma_domain *da, *db, *dc;
+	struct rte_dma_domain *da, *db, *dc, *dbad;
 	struct rte_dma_domain_ctx *ctx;
-	struct rte_dma_domain_swap_record rec;
-	struct rte_dma_domain_replace_opts opts = { 0 };
-	uint64_t unmapped = 0;
 	unsigned int nb, i;
 	uint8_t *buf, *hole;
-	int ret;
 
 	if (access("/dev/iommu", F_OK) != 0) {
 		printf("SKIP: no /dev/iommu (kernel without CONFIG_IOMMUFD, or iommufd not loaded): run inside the VM tier\n");
@@ -145,6 +275,8 @@ main(int argc, char **argv)
 		printf("SKIP: no VFIO cdev (bind a device to vfio-pci on a kernel with CONFIG_VFIO_DEVICE_CDEV)\n");
 		return SKIP;
 	}
+	for (i = 0; i < nb; i++)
+		printf("device %s (%s)\n", devs[i].name, devs[i].path);
 	if (rte_eal_init(RTE_DIM(eal_argv), (char **)(uintptr_t)eal_argv) < 0) {
 		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
 		return 1;
@@ -157,50 +289,28 @@ main(int argc, char **argv)
 	CHECK(rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_IOMMUFD) == ctx,
 		"one context per process");
 
+	kt_errno_table(ctx, nb > 0 ? devs[0].path : NULL);
+
 	/* IOMMU_IOAS_ALLOC; the backend offers paging domains only. */
 	da = rte_dma_domain_create(ctx, "kt_a", RTE_DMA_DOMAIN_PAGING, 0);
 	db = rte_dma_domain_create(ctx, "kt_b", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK(da != NULL && db != NULL, "IOAS alloc: two domains");
+	dbad = rte_dma_domain_create(ctx, "kt_bad", RTE_DMA_DOMAIN_PAGING, 0);
+	CHECK(da != NULL && db != NULL && dbad != NULL, "IOAS alloc: three domains");
 	dc = rte_dma_domain_create(ctx, "kt_c", RTE_DMA_DOMAIN_IDENTITY, 0);
 	CHECK(dc == NULL && rte_errno == ENOTSUP, "identity domain refused (ENOTSUP)");
-	if (da == NULL || db == NULL)
+	if (da == NULL || db == NULL || dbad == NULL)
 		goto out;
 
 	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	hole = mmap(NULL, 2 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Stays mapped PROT_NONE: a VA no later mmap can reuse, that no
+	 * pin can ever succeed on. */
+	hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(buf != MAP_FAILED && hole != MAP_FAILED, "buffers");
 	if (buf == MAP_FAILED || hole == MAP_FAILED)
 		goto out;
-	munmap(hole, 2 * 4096); /* a VA range with nothing behind it */
 
-	/* IOMMU_IOAS_MAP with a fixed IOVA, and its errors. */
-	ret = rte_dma_domain_map(da, IOVA_A, buf, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret == 0, "IOAS map 4 MiB at fixed IOVA (%d)", ret);
-	ret = rte_dma_domain_map(da, IOVA_A, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret == -EEXIST, "overlapping map refused with -EEXIST (%d)", ret);
-	ret = rte_dma_domain_map(da, IOVA_A + BUF_LEN + 1, buf, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret == -EINVAL, "unaligned map refused with -EINVAL (%d)", ret);
-	ret = rte_dma_domain_map(db, IOVA_B + BUF_LEN, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret < 0, "map of an unbacked VA refused by the kernel (%d)", ret);
-
-	/* IOMMU_IOAS_COPY: same memory into the second domain, no re-pin. */
-	ret = rte_dma_domain_copy(db, IOVA_A, da, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret == 0, "IOAS copy a -> b (%d)", ret);
-	ret = rte_dma_domain_copy(db, IOVA_B, da, IOVA_B, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
-	CHECK(ret < 0, "copy of an unmapped source refused (%d)", ret);
-	CHECK(rte_dma_domain_covers(db, IOVA_A, BUF_LEN, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
-		"copy covers the range");
-
-	/* IOMMU_IOAS_UNMAP and its errors. */
-	ret = rte_dma_domain_map(db, IOVA_B, buf, 65536, RTE_DMA_DOMAIN_ACCESS_READ);
-	CHECK(ret == 0, "read-only map (%d)", ret);
-	ret = rte_dma_domain_unmap(db, IOVA_B, 4096, NULL);
-	CHECK(ret == -EINVAL, "unmap splitting a mapping refused with -EINVAL (%d)", ret);
-	ret = rte_dma_domain_unmap(db, IOVA_B + (1ull << 30), 4096, NULL);
-	CHECK(ret == -ENOENT, "unmap of nothing refused with -ENOENT (%d)", ret);
-	ret = rte_dma_domain_unmap(db, IOVA_B, 65536, &unmapped);
-	CHECK(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret, unmapped);
+	ioas_part(da, db, dbad, buf, hole);
 
 	/* VFIO_DEVICE_BIND_IOMMUFD (+ IOMMU_GET_HW_INFO) and its errors. */
 	{
@@ -231,35 +341,9 @@ main(int argc, char **argv)
 	printf("info IOMMU replace is %s (IOMMU_GET_HW_INFO)\n",
 		rte_dma_domain_ctx_atomic_replace(ctx) ? "atomic" : "not atomic");
 
-	for (i = 0; i < nb; i++) {
-		if (b[i] == NULL)
-			continue;
-		/* HWPT alloc on a, then VFIO attach. */
-		ret = rte_dma_domain_attach(b[i], da);
-		CHECK(ret == 0, "%s: HWPT alloc + attach to a (%d)", devs[i].name, ret);
-		ret = rte_dma_domain_attach(b[i], db);
-		CHECK(ret == -EBUSY, "%s: second attach refused with -EBUSY (%d)",
-			devs[i].name, ret);
-		/* HWPT alloc on b, then replace; then back to a (kept HWPT). */
-		ret = rte_dma_domain_replace(b[i], db, &opts);
-		CHECK(ret == 0, "%s: replace a -> b (%d)", devs[i].name, ret);
-		if (rte_dma_domain_last_swap(b[i], &rec) == 0)
-			printf("info %s: switch %" PRIu64 " ns, faults %" PRIu64 " %s\n",
-				devs[i].name, rec.switch_ns, rec.faults, rec.reason);
-		ret = rte_dma_domain_replace(b[i], da, &opts);
-		CHECK(ret == 0, "%s: replace b -> a with the kept HWPT (%d)", devs[i].name, ret);
-		if (rte_dma_domain_last_swap(b[i], &rec) == 0)
-			printf("info %s: switch %" PRIu64 " ns (pre-allocated HWPT)\n",
-				devs[i].name, rec.switch_ns);
-		CHECK(rte_dma_domain_binding_domain(b[i]) == da, "%s: on a", devs[i].name);
-		ret = rte_dma_domain_destroy(da);
-		CHECK(ret == -EBUSY, "%s: destroying the attached domain refused (%d)",
-			devs[i].name, ret);
-		ret = rte_dma_domain_detach(b[i]);
-		CHECK(ret == 0, "%s: detach (%d)", devs[i].name, ret);
-		ret = rte_dma_domain_detach(b[i]);
-		CHECK(ret != 0, "%s: second detach refused (%d)", devs[i].name, ret);
-	}
+	for (i = 0; i < nb; i++)
+		if (b[i] != NULL)
+			dev_part(&devs[i], b[i], da, db, dbad, hole);
 
 	/* A second bind on a bound cdev fd is refused by VFIO. */
 	if (nb > 0 && b[0] != NULL) {
@@ -277,11 +361,14 @@ main(int argc, char **argv)
 			close(devs[i].fd);
 	}
 	/* IOMMU_DESTROY of the HWPTs and IOASes. */
+	CHECK(rte_dma_domain_destroy(dbad) == 0, "destroy bad");
 	CHECK(rte_dma_domain_destroy(db) == 0, "destroy b");
 	CHECK(rte_dma_domain_destroy(da) == 0, "destroy a");
 	munmap(buf, BUF_LEN);
+	munmap(hole, 4096);
 out:
 	rte_eal_cleanup();
-	printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
-	return failures ? 1 : 0;
+	printf("%s: %d checks, %d failed\n", kt_failures ? "FAIL" : "PASS", kt_checks,
+		kt_failures);
+	return kt_failures ? 1 : 0;
 }

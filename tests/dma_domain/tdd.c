@@ -72,12 +72,34 @@ fake_resume(void *arg, uint16_t qid)
 }
 
 static int
-fake_walk(void *arg, int (*cb)(uint64_t, uint64_t, uint32_t, void *), void *cb_arg)
+fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *),
+		void *cb_arg)
 {
 	struct fake_drv *f = arg;
 	uint16_t q;
 	uint32_t i;
 	int rc;
+
+	f->walks[parked]++;
+	if (parked) {
+		/* the contract: every online queue is parked (pause pending
+		 * and acknowledged), and nothing was quiesced yet */
+		for (q = 0; q < f->nb_queues; q++) {
+			struct rte_dma_domain_queue *h = rte_dma_domain_queue_get(f->b, q);
+
+			if (!rte_dma_domain_queue_pause_pending(h) ||
+					__atomic_load_n(&f->q[q].posted, __ATOMIC_ACQUIRE) == 0)
+				f->bad_walk++;
+		}
+		/* atomic: a test's poller may retire it (in a burst) */
+		uint64_t len = __atomic_load_n(&f->inflight_len, __ATOMIC_RELAXED);
+
+		if (len != 0) {
+			rc = cb(f->inflight_iova, len, RTE_DMA_DOMAIN_ACCESS_READ, cb_arg);
+			if (rc != 0)
+				return rc;
+		}
+	}
 
 	for (q = 0; q < f->nb_queues; q++)
 		for (i = 0; i < FAKE_BUFS; i++) {

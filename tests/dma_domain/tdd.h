@@ -59,6 +59,11 @@ struct fake_drv {
 	uint16_t nb_queues;
 	struct fake_queue q[4];
 	uint64_t extra_iova, extra_len;  /* one more range reported by iova_walk */
+	/* A range in flight: reported only by the parked walk, as a driver
+	 * reports a tx buffer of a mempool it was not configured with. */
+	uint64_t inflight_iova, inflight_len;
+	uint64_t walks[2];               /* iova_walk calls: [parked] */
+	uint64_t bad_walk;               /* parked walk with a queue running */
 	bool port_started;
 	uint64_t restarts;
 	uint64_t bad_quiesce;       /* quiesce while DMA was still allowed */

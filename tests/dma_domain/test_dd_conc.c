@@ -12,6 +12,9 @@
  *   hitless_atomic  hitless + atomic model: 0 faults
  *   inject_live     every injection point under live DMA: rolled back,
  *                   on the old domain, 0 buffers lost
+ *   drain_inflight  a buffer in flight outside the target domain: the
+ *                   parked check refuses (queues run on), and with drain
+ *                   the swap waits until the poller retires it
  */
 
 #include <errno.h>
@@ -34,6 +37,8 @@ static char *mem;
 static struct fake_drv f;
 static volatile int stop_flag;
 static uint64_t dma_ok, dma_fault, dma_parked, dma_bad;
+/* Running bursts until the poller retires f.inflight (0: never). */
+static uint64_t retire_bursts;
 
 static uint64_t
 now_ns(void)
@@ -86,6 +91,15 @@ dma_thread(void *arg)
 		if (parked) {
 			dma_parked++;
 			sched_yield();
+		} else {
+			/* a tx completion reclaimed in a burst */
+			uint64_t r = __atomic_load_n(&retire_bursts, __ATOMIC_RELAXED);
+
+			if (r != 0 && __atomic_load_n(&f.inflight_len, __ATOMIC_RELAXED) != 0) {
+				if (r == 1)
+					__atomic_store_n(&f.inflight_len, 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&retire_bursts, r - 1, __ATOMIC_RELAXED);
+			}
 		}
 	}
 	for (k = 0; k < NQ; k++)
@@ -271,11 +285,78 @@ case_inject_live(void)
 	return 0;
 }
 
+static int
+case_drain_inflight(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain_swap_record rec;
+	struct rte_dma_domain *a, *b;
+	pthread_t t;
+	uint64_t ok0;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
+	a = rte_dma_domain_create(ctx, "drain-a", RTE_DMA_DOMAIN_PAGING, 0);
+	b = rte_dma_domain_create(ctx, "drain-b", RTE_DMA_DOMAIN_PAGING, 0);
+	CHECK(a != NULL && b != NULL, "domains");
+	CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	CHECK_RC(rte_dma_domain_map(b, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	/* the in-flight buffer: in a only */
+	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem, 0x1000, RTE_DMA_DOMAIN_ACCESS_READ), 0);
+	CHECK_RC(fake_bind(&f, "drain-dev", NQ, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	f.inflight_iova = 0x500000;
+	__atomic_store_n(&f.inflight_len, 0x1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&retire_bursts, 0, __ATOMIC_RELAXED);
+	stop_flag = 0;
+	dma_ok = dma_fault = dma_parked = dma_bad = 0;
+	pthread_create(&t, NULL, dma_thread, NULL);
+	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
+		sched_yield();
+
+	/* no drain: refused after the pause, before any quiesce */
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	rte_dma_domain_last_swap(f.b, &rec);
+	printf("  no drain: %s\n", rec.reason);
+	CHECK(strstr(rec.reason, "in flight") != NULL && !rec.rolled_back, "reason '%s'",
+		rec.reason);
+	CHECK(rte_dma_domain_binding_domain(f.b) == a && f.q[0].quiesce_calls == 0,
+		"state changed");
+	/* the queues run again */
+	ok0 = __atomic_load_n(&dma_ok, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) < ok0 + 100)
+		sched_yield();
+
+	/* drain: the poller retires the buffer after 50 running bursts */
+	f.walks[1] = 0;
+	__atomic_store_n(&retire_bursts, 50, __ATOMIC_RELAXED);
+	o.drain = true;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	rte_dma_domain_last_swap(f.b, &rec);
+	printf("  drain: %" PRIu64 " parked walks, pause %" PRIu64 " ns%s%s\n",
+		f.walks[1], rec.pause_ns, rec.reason[0] ? ": " : "", rec.reason);
+	CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
+	CHECK(f.walks[1] >= 2, "drain did not wait (%" PRIu64 " parked walks)", f.walks[1]);
+
+	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults");
+	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
+		"DMA outside posted buffers, or a walk/quiesce with a queue running");
+	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "quiesce_vtd", case_quiesce_vtd },
 	{ "hitless_vtd", case_hitless_vtd },
 	{ "hitless_atomic", case_hitless_atomic },
 	{ "inject_live", case_inject_live },
+	{ "drain_inflight", case_drain_inflight },
 };
 
 int

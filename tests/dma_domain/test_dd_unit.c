@@ -280,6 +280,79 @@ case_coverage(void)
 	return 0;
 }
 
+/* Two-phase coverage: a range only the parked walk reports (a buffer in
+ * flight) refuses the swap after the pause, before any quiesce; the
+ * queues are released and nothing else changed. HITLESS and RESTART run
+ * the running walk only; drain gives up at the deadline when nothing
+ * retires (no poller here). */
+static int
+case_coverage_parked(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain *a, *b;
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_stats st;
+	struct fake_drv f;
+	uint64_t qc;
+	uint16_t q;
+
+	two_domains(&a, &b, "covp-a", "covp-b");
+	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem + 3 * M2, K4, RD), 0);
+	CHECK_RC(fake_bind(&f, "covp-dev", 2, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	f.inflight_iova = 0x500000;
+	f.inflight_len = K4;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ERANGE &&
+		!r.rolled_back && strstr(r.reason, "0x500000") != NULL &&
+		strstr(r.reason, "in flight") != NULL &&
+		strstr(r.reason, "nothing changed") != NULL, "reason '%s'", r.reason);
+	CHECK(f.walks[0] == 1 && f.walks[1] == 1, "walks running %" PRIu64 " parked %" PRIu64,
+		f.walks[0], f.walks[1]);
+	CHECK(f.bad_walk == 0, "parked walk while a queue was not parked");
+	CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
+	for (q = 0; q < 2; q++) {
+		CHECK(f.q[q].quiesce_calls == 0 && f.q[q].resume_calls == 0,
+			"queue %u touched", q);
+		CHECK(!rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f.b, q)),
+			"queue %u still paused", q);
+	}
+	/* drain: nothing retires without a poller, so it gives up */
+	o.drain = true;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+		strstr(r.reason, "after draining") != NULL, "reason '%s'", r.reason);
+	CHECK(f.walks[1] > 2, "drain walked %" PRIu64 " times", f.walks[1] - 1);
+	o.drain = false;
+	/* RESTART: port stop releases what is in flight, no parked walk */
+	f.walks[1] = 0;
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(f.walks[1] == 0 && rte_dma_domain_binding_domain(f.b) == b, "restart");
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	/* once b maps it, QUIESCE goes through, both walks done */
+	CHECK_RC(rte_dma_domain_map(b, 0x500000, mem + 3 * M2, K4, RD), 0);
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	f.walks[0] = f.walks[1] = 0;
+	qc = f.q[0].quiesce_calls;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(f.walks[0] == 1 && f.walks[1] == 1 && f.bad_walk == 0 &&
+		f.q[0].quiesce_calls == qc + 1, "quiesce: walks %" PRIu64 "/%" PRIu64,
+		f.walks[0], f.walks[1]);
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.failures == 2 && st.rollbacks == 0 && st.swaps == 3,
+		"stats: failures %" PRIu64 " rollbacks %" PRIu64 " swaps %" PRIu64,
+		st.failures, st.rollbacks, st.swaps);
+	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 /* Every injection point, single-threaded: error, reason, old domain,
  * queues resumed, no buffer lost; then a clean swap works. */
 static int
@@ -419,6 +492,7 @@ static const struct tdd_case cases[] = {
 	{ "soft_translate", case_soft_translate },
 	{ "iotlb", case_iotlb },
 	{ "coverage", case_coverage },
+	{ "coverage_parked", case_coverage_parked },
 	{ "inject", case_inject },
 	{ "strategies", case_strategies },
 };

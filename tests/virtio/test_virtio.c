@@ -5,8 +5,8 @@
  * virtio-net device. One executable, one case per run:
  *   test_virtio <case>
  * Cases: bringup, no_access_platform, traffic, traffic_mq, traffic_thread
- * (emu0's engine on its own thread), queue_reset, no_ring_reset, fault,
- * replace [swaps].
+ * (emu0's engine on its own thread), queue_reset, queue_reset_mq (2 queue
+ * pairs), no_ring_reset, fault, replace [swaps].
  */
 
 #include <errno.h>
@@ -174,13 +174,14 @@ case_traffic_mq(void)
 	return run_traffic(2, 2000, lens, RTE_DIM(lens));
 }
 
+/* The port's queue handles (rx i = 2i, tx i = 2i+1) polled or not. */
 static void
-queues_online(uint16_t port, bool on)
+queues_online(uint16_t port, uint16_t nq, bool on)
 {
 	struct rte_dma_domain_binding *b = binding_of(port == 0 ? "emu0" : "emu1");
 	uint16_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 * nq; i++) {
 		if (on)
 			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
 		else
@@ -188,61 +189,83 @@ queues_online(uint16_t port, bool on)
 	}
 }
 
+/* An xstat of queue q: "<dir>_vq<q>_<what>". */
+static uint64_t
+qstat(uint16_t port, const char *dir, uint16_t q, const char *what)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_vq%u_%s", dir, q, what);
+	return vt_xstat(port, name);
+}
+
+/* Queue resets around a replace, with nq queue pairs: what was in flight
+ * on every tx queue is posted again in order, what the device completed
+ * on every rx queue is delivered first; nothing lost, nothing leaked. */
 static int
-case_queue_reset(void)
+case_queue_reset(uint16_t nq)
 {
 	struct rte_dma_domain_binding *b0 = binding_of("emu0");
 	struct rte_dma_domain *da, *db;
 	struct rte_dma_domain_swap_record rec;
 	struct vt_verify v;
-	uint64_t deadline;
+	uint64_t deadline, want;
+	uint16_t q;
 	int ret;
 
 	memset(&v, 0, sizeof(v));
 	da = mirror(b0, "vt_qr_a");
 	db = mirror(b0, "vt_qr_b");
 	VT_CHECK(da != NULL && db != NULL, "mirror domains: %s", rte_strerror(rte_errno));
-	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, false) != 0)
+	if (vt_port_setup(0, nq, 256, true) != 0 || vt_port_setup(1, nq, 256, false) != 0)
 		return -1;
 
-	/* 1. Port 1 is down: port 0's packets stay in its tx ring
-	 * (back-pressure). A quiesce RING_RESETs the ring with them in
+	/* 1. Port 1 is down: port 0's packets stay in its tx rings
+	 * (back-pressure). A quiesce RING_RESETs the rings with them in
 	 * flight; resume posts them again in order. */
-	while (v.sent < 200)
-		if (vt_send(&v, 0, 0, 50, 128) == 0)
-			break;
-	VT_CHECK(v.sent == 200, "only %" PRIu64 " of 200 queued", v.sent);
-	queues_online(0, false); /* nobody polls while the test swaps */
+	for (q = 0; q < nq; q++)
+		while (v.next_tx[0][q] < 200)
+			if (vt_send(&v, 0, q, 50, 128) == 0)
+				break;
+	VT_CHECK(v.sent == 200u * nq, "only %" PRIu64 " of %u queued", v.sent, 200u * nq);
+	queues_online(0, nq, false); /* nobody polls while the test swaps */
 	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
 	VT_CHECK(ret == 0, "replace: %s", rec.reason);
-	queues_online(0, true);
-	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") == 1, "tx queue not reset");
-	VT_CHECK(vt_xstat(0, "tx_vq0_requeued") == 200, "requeued %" PRIu64 ", expected 200",
-		vt_xstat(0, "tx_vq0_requeued"));
+	queues_online(0, nq, true);
+	for (q = 0; q < nq; q++) {
+		VT_CHECK(qstat(0, "tx", q, "quiesced") == 1, "tx queue %u not reset", q);
+		VT_CHECK(qstat(0, "tx", q, "requeued") == 200, "tx queue %u requeued %" PRIu64
+			", expected 200", q, qstat(0, "tx", q, "requeued"));
+	}
 	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
-	while (v.received < 200 && rte_get_timer_cycles() < deadline) {
-		vt_recv(&v, 1, 0);
-		rte_eth_tx_burst(0, 0, NULL, 0);
-	}
+	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
+		for (q = 0; q < nq; q++) {
+			vt_recv(&v, 1, q);
+			rte_eth_tx_burst(0, q, NULL, 0);
+		}
 
-	/* 2. Packets the device wrote into port 0's rx ring and nobody has
+	/* 2. Packets the device wrote into port 0's rx rings and nobody has
 	 * read: a queue reset keeps them (stash) and they come out first. */
-	while (v.sent < 300)
-		if (vt_send(&v, 1, 0, 50, 1000) == 0)
-			break;
-	queues_online(0, false);
+	want = v.sent + 100u * nq;
+	for (q = 0; q < nq; q++)
+		while (v.next_tx[1][q] < 100)
+			if (vt_send(&v, 1, q, 50, 1000) == 0)
+				break;
+	VT_CHECK(v.sent == want, "only %" PRIu64 " of %" PRIu64 " sent", v.sent, want);
+	queues_online(0, nq, false);
 	ret = rte_dma_domain_replace(b0, da, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
 	VT_CHECK(ret == 0, "replace back: %s", rec.reason);
-	queues_online(0, true);
-	VT_CHECK(vt_xstat(0, "rx_vq0_stashed") == 100, "stashed %" PRIu64 ", expected 100",
-		vt_xstat(0, "rx_vq0_stashed"));
-	vt_drain(&v, 2, 1);
+	queues_online(0, nq, true);
+	for (q = 0; q < nq; q++)
+		VT_CHECK(qstat(0, "rx", q, "stashed") == 100, "rx queue %u stashed %" PRIu64
+			", expected 100", q, qstat(0, "rx", q, "stashed"));
+	vt_drain(&v, 2, nq);
 	vt_print(&v, "queue_reset");
-	VT_CHECK(v.sent == 300 && v.received == 300 && v.lost == 0 && v.dup == 0 &&
-		v.corrupted == 0, "packets lost or damaged across queue resets");
+	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
+		"packets lost or damaged across queue resets");
 	VT_CHECK(rte_dma_soft_fault_count(NULL) == 0, "DMA faults");
 	/* Nothing leaked: every mbuf back in the pool once the ports stop. */
 	rte_eth_dev_stop(0);
@@ -265,9 +288,9 @@ case_no_ring_reset(void)
 	VT_CHECK(db != NULL, "mirror");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	queues_online(0, false);
+	queues_online(0, 1, false);
 	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
-	queues_online(0, true);
+	queues_online(0, 1, true);
 	rte_dma_domain_last_swap(b0, &rec);
 	printf("no_ring_reset: replace -> %d (%s)\n", ret, rec.reason);
 	VT_CHECK(ret == -ENOTSUP, "replace without RING_RESET: %d, expected -ENOTSUP", ret);
@@ -357,7 +380,7 @@ struct swapper {
 	struct rte_dma_domain_binding *b[2];
 	struct rte_dma_domain *d[2];
 	unsigned int target, done, failed;
-	volatile bool stop;
+	bool stop; /* __atomic: the swapper's end, seen by the traffic loop */
 	char reason[160];
 };
 
@@ -371,7 +394,7 @@ swap_thread(void *arg)
 	};
 	unsigned int i;
 
-	for (i = 0; i < s->target && !s->stop; i++) {
+	for (i = 0; i < s->target; i++) {
 		struct rte_dma_domain_binding *b = s->b[i & 1];
 		/* port i&1 alternates: first swap of each port goes to d[1] */
 		struct rte_dma_domain *to = s->d[((i >> 1) + 1) & 1];
@@ -386,7 +409,7 @@ swap_thread(void *arg)
 		}
 		__atomic_store_n(&s->done, i + 1, __ATOMIC_RELEASE);
 	}
-	s->stop = true;
+	__atomic_store_n(&s->stop, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -418,7 +441,7 @@ case_replace(unsigned int swaps)
 		rte_dma_domain_stats_reset(s.b[i]);
 	t0 = rte_get_timer_cycles();
 	VT_CHECK(pthread_create(&th, NULL, swap_thread, &s) == 0, "thread");
-	while (!s.stop) {
+	while (!__atomic_load_n(&s.stop, __ATOMIC_ACQUIRE)) {
 		for (p = 0; p < 2; p++) {
 			/* keep a bounded number in flight so loss is visible */
 			if (v.next_tx[p][0] - v.next_rx[p][0] < 512)
@@ -487,7 +510,9 @@ main(int argc, char **argv)
 	else if (strcmp(c, "traffic_thread") == 0)
 		ret = case_traffic();
 	else if (strcmp(c, "queue_reset") == 0)
-		ret = case_queue_reset();
+		ret = case_queue_reset(1);
+	else if (strcmp(c, "queue_reset_mq") == 0)
+		ret = case_queue_reset(2);
 	else if (strcmp(c, "no_ring_reset") == 0)
 		ret = case_no_ring_reset();
 	else if (strcmp(c, "fault") == 0)
@@ -495,7 +520,7 @@ main(int argc, char **argv)
 	else if (strcmp(c, "replace") == 0)
 		ret = case_replace(argc > 2 ? (unsigned int)atoi(argv[2]) : 5000);
 	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, queue_reset, no_ring_reset, fault or replace\n", c);
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, queue_reset, queue_reset_mq, no_ring_reset, fault or replace\n", c);
 		ret = -1;
 	}
 	vt_eal_fini();

@@ -28,6 +28,8 @@ import sys
 FAULT = re.compile(r'\bvtd_(dmar_fault|fault_disabled)\b')
 BEGIN = re.compile(r'@@VMT-BEGIN (\S+)')
 END = re.compile(r'@@VMT-END (\S+) rc=(\d+)')
+# What the framework itself reported (tests with VM_FAULTS_MUST_BE_SEEN).
+SEEN = re.compile(r'^vm-faults-seen (\d+)')
 GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 # TCG runs code several times slower than the host.
 TIMEOUT_FACTOR = float(os.environ.get('VM_TIMEOUT_FACTOR', '3'))
@@ -67,7 +69,8 @@ def plan(builddir, rundir, devices, edu):
         boots.setdefault(boot, []).append(guest_command(t, devices, edu, timeout))
         meta[t['name']] = {'boot': boot, 'timeout': timeout,
                            'max_faults': int(env.get('VM_MAX_DMA_FAULTS', '0')),
-                           'min_faults': int(env.get('VM_MIN_DMA_FAULTS', '0'))}
+                           'min_faults': int(env.get('VM_MIN_DMA_FAULTS', '0')),
+                           'must_see': env.get('VM_FAULTS_MUST_BE_SEEN', '0') == '1'}
     os.makedirs(os.path.join(rundir, 'tests'), exist_ok=True)
     for boot, cmds in boots.items():
         with open(os.path.join(rundir, 'guest-%s.sh' % boot), 'w') as f:
@@ -110,7 +113,10 @@ def parse(rundir, boot, log, qemu_rc):
         if m and cur == m.group(1):
             rc = int(m.group(2))
             results[cur] = verdict(cur, rc, out, faults, meta.get(cur, {}))
-            summary.append('%s: rc=%d, DMA faults (QEMU VT-d trace)=%d' % (cur, rc, faults))
+            seen = framework_seen(out)
+            summary.append('%s: rc=%d, DMA faults (QEMU VT-d trace)=%d%s'
+                           % (cur, rc, faults, '' if seen is None else
+                              ', faults seen by the framework=%d' % seen))
             summary += ['%s: %s' % (cur, l.strip()) for l in out if l.startswith('latency ')]
             with open(os.path.join(rundir, 'tests', cur + '.log'), 'w') as f:
                 f.write('\n'.join(out) + '\n')
@@ -151,9 +157,27 @@ def parse(rundir, boot, log, qemu_rc):
     return 0 if init_seen else 3
 
 
+def framework_seen(out):
+    seen = None
+    for line in out:
+        m = SEEN.match(line.strip())
+        if m:
+            seen = int(m.group(1))
+    return seen
+
+
 def verdict(name, rc, out, faults, meta):
     max_faults = meta.get('max_faults', 0)
     min_faults = meta.get('min_faults', 0)
+    if rc == 0 and meta.get('must_see'):
+        # No silent success: QEMU traced faults, the framework must have
+        # seen some (it may see more: kernel log lines name no queue).
+        seen = framework_seen(out)
+        if seen is None:
+            return 'FAIL vm/%s: no vm-faults-seen line (VM_FAULTS_MUST_BE_SEEN)' % name
+        if faults > 0 and seen == 0:
+            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model, none seen '
+                    'by the framework (silent success)' % (name, faults))
     if rc == 0:
         if max_faults >= 0 and faults > max_faults:
             return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model (allowed %d)'

@@ -29,6 +29,7 @@
 #include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_kvargs.h>
+#include <rte_string_fns.h>
 
 #include "iommufd_private.h"
 
@@ -37,6 +38,8 @@
 #define KEY_QUEUES   "queues"
 #define KEY_MODEL    "model"
 #define QUEUES_MAX   1024
+/* data of the PCI devargs that blocks a function this bus claimed. */
+#define CLAIM_TAG    "iommufd-claimed"
 
 static const char *const common_keys[] = {
 	KEY_DOMAIN, KEY_STRATEGY, KEY_QUEUES, KEY_MODEL, NULL,
@@ -322,6 +325,10 @@ iommufd_kernel_policy(const char *bdf, struct rte_devargs **da)
 	const struct rte_bus *pci_bus = rte_bus_find_by_name("pci");
 
 	*da = NULL;
+	/* Our own claim marker (a rescan, e.g. rte_dev_probe after a
+	 * remove) is not a user's -b. */
+	if (pci != NULL && pci->data != NULL && strcmp(pci->data, CLAIM_TAG) == 0)
+		pci = NULL;
 	if ((own != NULL && own->policy == RTE_DEV_BLOCKED) ||
 			(pci != NULL && pci->policy == RTE_DEV_BLOCKED))
 		return -1;
@@ -364,15 +371,24 @@ iommufd_pci_block(const char *bdf)
 		return; /* no PCI bus loaded: nobody else can claim it */
 	da = iommufd_pci_devargs_find(bdf);
 	if (da == NULL) {
+		/* Built by hand, not with rte_devargs_parsef("pci:BDF"): when
+		 * this bus registered before the PCI bus, EAL's legacy parser
+		 * resolves a bare BDF to this bus (its parse accepts BDFs)
+		 * and then refuses the "pci:" prefix as a mismatch. */
 		da = calloc(1, sizeof(*da));
 		if (da == NULL)
 			return;
-		if (rte_devargs_parsef(da, "pci:%s", bdf) != 0) {
+		da->data = strdup(CLAIM_TAG);
+		if (da->data == NULL ||
+				strlcpy(da->name, bdf, sizeof(da->name)) >= sizeof(da->name)) {
+			free(da->data);
 			free(da);
 			IOMMUFD_LOG(WARNING, "%s: cannot block it for the PCI bus: it may be probed twice",
 				bdf);
 			return;
 		}
+		da->args = da->data + strlen(da->data); /* no driver args */
+		da->bus = pci;
 		da->policy = RTE_DEV_BLOCKED;
 		if (rte_devargs_insert(&da) != 0) {
 			rte_devargs_reset(da);

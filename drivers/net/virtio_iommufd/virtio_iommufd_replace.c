@@ -155,14 +155,14 @@ walk_mbuf(struct rte_mbuf *m, uint32_t access, walk_cb_t *cb, void *arg)
 	return ret;
 }
 
+/* What the pollers never change: ring memory (with the tx header slots)
+ * and the chunks of the rx mempools, where every posted rx buffer lies. */
 static int
-vio_iova_walk(void *arg, walk_cb_t *cb, void *cbarg)
+walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 {
-	struct vio_dev *vd = arg;
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
 	struct rte_mempool *seen[VIO_MAX_PAIRS];
 	unsigned int nseen = 0, i, k;
-	uint16_t j;
 	int ret = 0;
 
 	if (vd->ctrl.mz != NULL)
@@ -174,12 +174,10 @@ vio_iova_walk(void *arg, walk_cb_t *cb, void *cbarg)
 		if (q == NULL)
 			continue;
 		ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
-		for (j = 0; ret == 0 && j < q->r.size; j++)
-			if (q->sw_ring[j] != NULL)
-				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_WRITE, cb, cbarg);
 		for (k = 0; k < nseen && seen[k] != q->mp; k++)
 			;
-		if (ret == 0 && k == nseen && nseen < RTE_DIM(seen)) {
+		if (ret == 0 && k == nseen) {
+			/* one pool per rx queue at most: seen[] cannot overflow */
 			seen[nseen++] = q->mp;
 			rte_mempool_mem_iter(q->mp, pool_chunk, &w);
 			ret = w.ret;
@@ -188,9 +186,38 @@ vio_iova_walk(void *arg, walk_cb_t *cb, void *cbarg)
 	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
 
+		if (q != NULL)
+			ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+	}
+	return ret;
+}
+
+/* What is in flight; only with the pollers parked (they own sw_ring). */
+static int
+walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
+{
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+	unsigned int i;
+	uint16_t j;
+	int ret = 0;
+
+	for (i = 0; ret == 0 && i < d->nb_rx_queues; i++) {
+		struct vio_rxq *q = d->rx_queues[i];
+
 		if (q == NULL)
 			continue;
-		ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+		/* Buffers of q->mp were covered with its chunks. */
+		for (j = 0; ret == 0 && j < q->r.size; j++)
+			if (q->sw_ring[j] != NULL && q->sw_ring[j]->pool != q->mp)
+				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_WRITE,
+					cb, cbarg);
+	}
+	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
+		struct vio_txq *q = d->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		/* Any mempool, indirect or external buffers: every segment. */
 		for (j = 0; ret == 0 && j < q->r.size; j++)
 			if (q->sw_ring[j] != NULL)
 				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
@@ -198,6 +225,17 @@ vio_iova_walk(void *arg, walk_cb_t *cb, void *cbarg)
 			ret = walk_mbuf(q->requeue[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
 	}
 	return ret;
+}
+
+/* Two phases (rte_dma_domain_dev_ops.iova_walk): running, only what is
+ * stable; parked, what is in flight (the stable part was checked and
+ * cannot have changed: the port is not reconfigured while started). */
+static int
+vio_iova_walk(void *arg, bool parked, walk_cb_t *cb, void *cbarg)
+{
+	struct vio_dev *vd = arg;
+
+	return parked ? walk_in_flight(vd, cb, cbarg) : walk_stable(vd, cb, cbarg);
 }
 
 static int

@@ -184,6 +184,20 @@ copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t sr
 	return 0;
 }
 
+/* Ring fields the driver accesses with atomics (virtio_iommufd: used->idx
+ * load-acquire, used->flags relaxed load, avail->idx store-release): the
+ * device side uses atomics too, so that the pairing is the virtio spec's
+ * memory-ordering rule in C11 terms, and visible to TSan. */
+static int
+ring_store16(struct emu_vnet *n, uint64_t iova, uint16_t v, struct emu_err *e)
+{
+	if (rte_dma_soft_store16_release(bnd(n), iova, v) != 0) {
+		err_set(e, n, "DMA fault writing a ring index");
+		return -EFAULT;
+	}
+	return 0;
+}
+
 static void
 used_flags_once(struct emu_vnet *n, struct emu_vq *vq, bool no_notify, struct emu_err *e)
 {
@@ -191,7 +205,7 @@ used_flags_once(struct emu_vnet *n, struct emu_vq *vq, bool no_notify, struct em
 
 	if (vq->flags_done)
 		return;
-	if (ring_write(n, vq->used + VRING_USED_OFF_FLAGS, &f, 2, e) == 0)
+	if (ring_store16(n, vq->used + VRING_USED_OFF_FLAGS, f, e) == 0)
 		vq->flags_done = true;
 }
 
@@ -211,9 +225,9 @@ used_push(struct emu_vnet *n, struct emu_vq *vq, uint16_t id, uint32_t len,
 static int
 used_publish(struct emu_vnet *n, struct emu_vq *vq, struct emu_err *e)
 {
-	/* Used elements before the index: the driver reads idx, then them. */
-	rte_smp_wmb();
-	return ring_write(n, vq->used + VRING_USED_OFF_IDX, &vq->used_idx, 2, e);
+	/* Release: the used elements (and the packet data) before the index;
+	 * pairs with the driver's load-acquire of used->idx. */
+	return ring_store16(n, vq->used + VRING_USED_OFF_IDX, vq->used_idx, e);
 }
 
 /* Buffers the driver made available and the device has not used yet. */
@@ -222,16 +236,17 @@ avail_count(struct emu_vnet *n, struct emu_vq *vq, uint16_t *cnt, struct emu_err
 {
 	uint16_t idx;
 
-	if (ring_read16(n, vq->avail + VRING_AVAIL_OFF_IDX, &idx, e) != 0)
+	/* Acquire: ring entries and descriptors are read after the index;
+	 * pairs with the driver's store-release of avail->idx. */
+	if (rte_dma_soft_load16_acquire(bnd(n), vq->avail + VRING_AVAIL_OFF_IDX, &idx) != 0) {
+		err_set(e, n, "DMA fault reading a ring index");
 		return -EFAULT;
+	}
 	*cnt = (uint16_t)(idx - vq->last_avail);
 	if (*cnt > vq->size) {
 		err_set(e, n, "avail index moved by more than the queue size");
 		return -EINVAL;
 	}
-	/* Ring entries are read after the index (pairs with the driver's
-	 * write barrier before publishing avail->idx). */
-	rte_smp_rmb();
 	return 0;
 }
 

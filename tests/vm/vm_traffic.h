@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Verified traffic between the VM tier's two NICs (ports 0 and 1, one
+ * queue pair each): every frame carries its source port, a sequence
+ * number and a payload derived from both; the receiver counts lost,
+ * duplicated or reordered (late), and corrupted frames.
+ */
+#ifndef VM_TRAFFIC_H
+#define VM_TRAFFIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "rte_dma_domain_compat.h"
+
+#define VM_TRAFFIC_FRAME 128
+
+/* One direction: frames sent by port p, received by the other port. */
+struct vm_flow {
+	uint64_t next_tx;   /* sequence number of the next frame to send */
+	uint64_t next_rx;   /* sequence number expected next */
+	uint64_t sent, received, gaps, late, corrupt;
+};
+
+struct vm_traffic {
+	struct rte_mempool *mp;
+	RTE_DMA_DOMAIN_ATOMIC(uint32_t) stop; /* set by the controller */
+	uint32_t window;        /* most frames in flight per direction */
+	struct vm_flow f[2];
+	uint64_t foreign;       /* frames that are not ours */
+	/* Received frames, both directions, readable by the controller
+	 * while the loop runs (progress under a replace). */
+	RTE_DMA_DOMAIN_ATOMIC(uint64_t) rx_total;
+	uint64_t drain_ms;      /* how long the final drain took */
+};
+
+/* Configure and start ports 0 and 1, one queue pair each. */
+int vm_ports_start(struct vm_traffic *t);
+void vm_ports_stop(void);
+/* lcore function: send and verify until t->stop, then drain. */
+int vm_traffic_loop(void *t);
+/* Send count frames each way and drain, in the calling thread. */
+void vm_traffic_run(struct vm_traffic *t, uint64_t count);
+/* Lost frames of both directions (sent but never received). */
+uint64_t vm_traffic_lost(const struct vm_traffic *t);
+void vm_traffic_print(const struct vm_traffic *t, const char *what);
+
+#endif /* VM_TRAFFIC_H */
