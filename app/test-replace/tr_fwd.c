@@ -79,6 +79,17 @@ check_one(struct rte_mbuf *m, bool seq_check)
 		tr_verify_seq(&streams[stream], seq);
 }
 
+/* An empty tx burst: lets a driver that completes transmits only when
+ * called (the inline emulated device) send what is still in its ring, so
+ * that the drain at 'stop' does not count it as lost. */
+static inline void
+tx_flush(uint16_t port)
+{
+	struct rte_mbuf *none[1];
+
+	rte_eth_tx_burst(port, 0, none, 0);
+}
+
 static void
 gen_burst(uint16_t port)
 {
@@ -86,16 +97,22 @@ gen_burst(uint16_t port)
 	uint16_t i, n = cfg.burst, nb_tx;
 	uint64_t seq = sent[port];
 
+	/* Whenever nothing is sent, an empty burst still polls the queue:
+	 * a swap waits for every polled queue to see its pause request. */
 	if (tsc_per_burst != 0) {
 		uint64_t now = rte_rdtsc();
 
-		if (now < next_tsc[port])
+		if (now < next_tsc[port]) {
+			tx_flush(port);
 			return;
+		}
 		/* after a stall, resume the rate instead of bursting to catch up */
 		next_tsc[port] = RTE_MAX(next_tsc[port] + tsc_per_burst, now - 4 * tsc_per_burst);
 	}
-	if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0)
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0) {
+		tx_flush(port);
 		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eth;
@@ -166,16 +183,6 @@ rx_burst(uint16_t idx)
 
 static void hold_change(uint16_t p);
 
-/* An empty tx burst: lets a driver that completes transmits only when
- * called (the inline emulated device) send what is still in its ring, so
- * that the drain at 'stop' does not count it as lost. */
-static inline void
-tx_flush(uint16_t port)
-{
-	struct rte_mbuf *none[1];
-
-	rte_eth_tx_burst(port, 0, none, 0);
-}
 static void clear_polled(void);
 
 static int

@@ -104,8 +104,9 @@ def case_forwarding():
            # not forwarding: the plugin marks the queues offline for the swap
            "port 0 dma_domain replace blue", "port 1 dma_domain replace blue",
            "set fwd io", "start tx_first", pause=0.3)
-    t.send("port 0 dma_domain swap red blue every 5 count 30",
-           "port 1 dma_domain swap red blue every 5 count 30 strategy hitless", pause=0.8)
+    t.send("port 0 dma_domain swap red blue every 5 count 30 timeout 2000000",
+           "port 1 dma_domain swap red blue every 5 count 30 strategy hitless timeout 2000000",
+           pause=0.8)
     t.send("port 0 dma_domain stats", "port 1 dma_domain stats",
            "port 0 dma_domain replace red restart", pause=0.2)
     t.send("show port stats all", "stop", pause=0.3)
