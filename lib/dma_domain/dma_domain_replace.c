@@ -297,8 +297,8 @@ coverage_check(struct swap *s, bool parked)
 			return rc;
 	}
 	return swap_fail(s, -ERANGE,
-		"IOVA 0x%" PRIx64 " in use by the device%s is %s in '%s'%s%s; nothing changed",
-		c.gap, parked ? " (in flight, found with the queues parked)" : "",
+		"IOVA 0x%" PRIx64 " %s is %s in '%s'%s%s; nothing changed",
+		c.gap, parked ? "in flight (queues parked)" : "in use by the device",
 		c.differs ? "mapped to other memory" : "not mapped",
 		s->new->name,
 		s->inj == RTE_DMA_DOMAIN_INJECT_COVERAGE ? " (injected)" : "",

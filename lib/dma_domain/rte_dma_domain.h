@@ -96,7 +96,11 @@ enum rte_dma_domain_inject {
 struct rte_dma_domain_replace_opts {
 	enum rte_dma_domain_strategy strategy; /**< DEFAULT if 0 */
 	uint32_t timeout_us;  /**< quiesce timeout; 0 = 100 ms */
-	bool drain;           /**< wait for uncovered buffers instead of refusing */
+	/** Wait (up to timeout_us) for uncovered buffers to retire instead
+	 * of refusing: the in-flight check un-parks the queues between walks
+	 * so that their pollers reclaim completions; the application must
+	 * stop handing the port buffers from uncovered memory. */
+	bool drain;
 	bool force;           /**< allow HITLESS where replace is not atomic */
 };
 

@@ -57,6 +57,7 @@ dma_thread(void *arg)
 	struct rte_dma_domain_queue *q[NQ];
 	uint32_t i, n = 0, k;
 	uint64_t v, r;
+	bool retire_armed = false;
 
 	RTE_SET_USED(arg);
 	for (k = 0; k < NQ; k++) {
@@ -90,8 +91,11 @@ dma_thread(void *arg)
 		}
 		if (parked) {
 			dma_parked++;
+			/* count bursts from the first pause after arming on:
+			 * the first parked walk still sees the buffer */
+			retire_armed = __atomic_load_n(&retire_bursts, __ATOMIC_RELAXED) != 0;
 			sched_yield();
-		} else {
+		} else if (retire_armed) {
 			/* a tx completion reclaimed in a burst */
 			uint64_t r = __atomic_load_n(&retire_bursts, __ATOMIC_RELAXED);
 
@@ -109,6 +113,7 @@ dma_thread(void *arg)
 
 struct run_result {
 	uint64_t swaps, failed, faults, dma_ok;
+	char reason[128]; /* of the last failure */
 };
 
 /* Replace between a and b until time or MAX_SWAPS runs out. */
@@ -116,7 +121,12 @@ static void
 run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 		enum rte_dma_domain_strategy s, struct run_result *res)
 {
-	struct rte_dma_domain_replace_opts o = { .strategy = s, .force = true };
+	/* generous timeout: scheduler hiccups (TSan, shared cores) are not
+	 * what these cases test; a timeout would still be a failure */
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = s, .force = true, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain_swap_record rec;
 	struct rte_dma_domain *d[2];
 	pthread_t t;
 	uint64_t end;
@@ -143,10 +153,13 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 
 		if (rte_dma_domain_binding_domain(f.b) == to)
 			to = d[i & 1];
-		if (rte_dma_domain_replace(f.b, to, &o) == 0)
+		if (rte_dma_domain_replace(f.b, to, &o) == 0) {
 			res->swaps++;
-		else
+		} else {
 			res->failed++;
+			rte_dma_domain_last_swap(f.b, &rec);
+			snprintf(res->reason, sizeof(res->reason), "%s", rec.reason);
+		}
 		sched_yield(); /* give the poller its turn between swaps */
 	}
 	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
@@ -154,10 +167,10 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	res->faults = rte_dma_soft_fault_count(f.b);
 	res->dma_ok = dma_ok;
 	printf("  %s/%s: %" PRIu64 " swaps, %" PRIu64 " failed, %" PRIu64 " faults, %"
-		PRIu64 " DMA ok, %" PRIu64 " parked polls\n",
+		PRIu64 " DMA ok, %" PRIu64 " parked polls%s%s\n",
 		model == RTE_DMA_SOFT_REPLACE_VTD ? "vtd" : "atomic",
 		rte_dma_domain_strategy_name(s), res->swaps, res->failed, res->faults,
-		res->dma_ok, dma_parked);
+		res->dma_ok, dma_parked, res->failed ? "; last failure: " : "", res->reason);
 	CHECK(dma_bad == 0, "DMA while nothing posted / corrupted: %" PRIu64, dma_bad);
 	CHECK(f.bad_quiesce == 0, "quiesce before the poller parked");
 	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost: %u of %u",

@@ -49,9 +49,19 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 	/* A queue that is not set up or not started does no DMA. */
 	if (!vd->started || r == NULL || *quiesced)
 		return 0;
+	/*
+	 * Without VIRTIO_F_RING_RESET there is no safe fallback, so refuse
+	 * (the library resumes the queues; nothing changed). Waiting for
+	 * tx completions and for the device to use every posted rx buffer
+	 * would stop buffer DMA only: an enabled queue's ring stays the
+	 * device's to read at any time (a device looks at the rx avail
+	 * index for every packet it receives, buffers or not), and such a
+	 * read inside a non-atomic switch faults. Where the switch is
+	 * atomic, no quiesce is needed at all (strategy hitless).
+	 */
 	ret = vtpci_queue_reset(&vd->hw, r->vq_index);
 	if (ret == -ENOTSUP) {
-		VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated (use strategy restart)",
+		VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",
 			vd->idev->name, qid);
 		return ret;
 	}

@@ -2,7 +2,9 @@
 
 /*
  * Rx/tx burst. Each starts with the replace protocol's pause check: one
- * relaxed load of the queue's flag while no swap is pending.
+ * load-acquire of the queue's flag while no swap is pending (a plain load
+ * on x86; acquire so that the first burst after a pause sees the rings
+ * that queue_resume rebuilt).
  */
 
 #include <sched.h>

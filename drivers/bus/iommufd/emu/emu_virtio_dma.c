@@ -4,7 +4,9 @@
  * DMA engine of the emulated virtio-net device.
  *
  * Every access to host memory (rings, descriptors, packet buffers) goes
- * through rte_dma_soft_read/write/translate on the binding of the device
+ * through rte_dma_soft_read/write/translate (and, for the ring indexes
+ * the driver accesses atomically, rte_dma_soft_load16_acquire/
+ * store16_release) on the binding of the device
  * that owns the ring or buffer, so the soft IOMMU sees exactly what a real
  * device would do, and a fault is attributed to the right device.
  *
@@ -20,7 +22,6 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_atomic.h>
 #include <rte_dma_domain_soft.h>
 
 #include "emu_virtio_net.h"
