@@ -30,6 +30,9 @@ BEGIN = re.compile(r'@@VMT-BEGIN (\S+)')
 END = re.compile(r'@@VMT-END (\S+) rc=(\d+)')
 # What the framework itself reported (tests with VM_FAULTS_MUST_BE_SEEN).
 SEEN = re.compile(r'^vm-faults-seen (\d+)')
+# One replace done (hitless test): QEMU faults traced since the previous
+# such line happened during it.
+SWAP = re.compile(r'^vm-swap \d+ rc=(-?\d+) faults=(\d+)')
 GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 # TCG runs code several times slower than the host.
 TIMEOUT_FACTOR = float(os.environ.get('VM_TIMEOUT_FACTOR', '3'))
@@ -97,6 +100,7 @@ def parse(rundir, boot, log, qemu_rc):
         lines = f.read().splitlines()
     results, summary = {}, []
     cur, out, faults, stray = None, [], 0, 0
+    swaps = {}
     init_seen = done_seen = False
     for line in lines:
         if '@@VM-INIT' in line:
@@ -108,7 +112,16 @@ def parse(rundir, boot, log, qemu_rc):
         m = BEGIN.search(line)
         if m:
             cur, out, faults = m.group(1), [], 0
+            swaps = {'n': 0, 'faulted': 0, 'silent': 0, 'since': 0}
             continue
+        m = SWAP.match(line.strip())
+        if m and cur is not None:
+            swaps['n'] += 1
+            if swaps['since']:
+                swaps['faulted'] += 1
+                if m.group(1) == '0' and m.group(2) == '0':
+                    swaps['silent'] += 1
+            swaps['since'] = 0
         m = END.search(line)
         if m and cur == m.group(1):
             rc = int(m.group(2))
@@ -118,6 +131,10 @@ def parse(rundir, boot, log, qemu_rc):
                            % (cur, rc, faults, '' if seen is None else
                               ', faults seen by the framework=%d' % seen))
             summary += ['%s: %s' % (cur, l.strip()) for l in out if l.startswith('latency ')]
+            if swaps['n']:
+                summary.append('%s: %d swaps, %d with QEMU faults during the call, %d of those '
+                               'returned 0 with no fault seen' % (cur, swaps['n'],
+                               swaps['faulted'], swaps['silent']))
             with open(os.path.join(rundir, 'tests', cur + '.log'), 'w') as f:
                 f.write('\n'.join(out) + '\n')
             cur = None
@@ -127,6 +144,7 @@ def parse(rundir, boot, log, qemu_rc):
                 stray += 1
             else:
                 faults += 1
+                swaps['since'] += 1
         if cur is not None:
             out.append(line)
     if stray:

@@ -22,6 +22,9 @@ struct vm_flow {
 	uint64_t next_tx;   /* sequence number of the next frame to send */
 	uint64_t next_rx;   /* sequence number expected next */
 	uint64_t sent, received, gaps, late, corrupt;
+	/* First anomaly: expected and received sequence numbers. */
+	uint64_t bad_expect, bad_got;
+	bool bad_seen;
 };
 
 struct vm_traffic {

@@ -177,8 +177,16 @@ rte_iommufd_device_bind(struct rte_iommufd_device *dev, uint16_t nb_queues,
 		rte_iommufd_device_unbind(dev);
 		return ret;
 	}
-	if (dev->type == RTE_IOMMUFD_DEV_KERNEL)
+	if (dev->type == RTE_IOMMUFD_DEV_KERNEL) {
 		iommufd_regions_query(dev);
+		/* Attached first, then allowed to master: its first DMA goes
+		 * through the start domain. */
+		ret = iommufd_pci_bus_master(dev, true);
+		if (ret != 0) {
+			rte_iommufd_device_unbind(dev);
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -189,6 +197,10 @@ rte_iommufd_device_unbind(struct rte_iommufd_device *dev)
 
 	if (dev->binding == NULL)
 		return;
+	/* No more DMA from the device before it leaves its domain (closing
+	 * the cdev resets it anyway). */
+	if (dev->type == RTE_IOMMUFD_DEV_KERNEL && dev->regions[RTE_IOMMUFD_REGION_CONFIG].size != 0)
+		iommufd_pci_bus_master(dev, false);
 	ret = rte_dma_domain_unbind(dev->binding);
 	if (ret != 0) {
 		/* Keep binding and cdev: the device may still do DMA. */

@@ -96,6 +96,11 @@ void iommufd_device_free(struct rte_iommufd_device *dev);
 int iommufd_regions_query(struct rte_iommufd_device *dev);
 /* Unmap what rte_iommufd_region_map() mapped. */
 void iommufd_regions_release(struct rte_iommufd_device *dev);
+/* Kernel device: enable memory decoding and bus mastering in its PCI
+ * command register (vfio-pci leaves them to the user, as DPDK's PCI bus
+ * does at map time); without bus mastering the device's DMA goes
+ * nowhere. Returns 0 or negative errno (logged). */
+int iommufd_pci_bus_master(struct rte_iommufd_device *dev, bool enable);
 
 /* ---- iommufd_bind.c ---- */
 /* Open what probe needs: kernel: the cdev and the iommufd context (each

@@ -53,6 +53,32 @@ iommufd_regions_query(struct rte_iommufd_device *dev)
 	return 0;
 }
 
+#define PCI_CMD_OFF 0x04
+#define PCI_CMD_MEMORY 0x2
+#define PCI_CMD_MASTER 0x4
+
+int
+iommufd_pci_bus_master(struct rte_iommufd_device *dev, bool enable)
+{
+	uint16_t cmd, want;
+	int ret;
+
+	ret = rte_iommufd_region_read(dev, RTE_IOMMUFD_REGION_CONFIG, PCI_CMD_OFF,
+		&cmd, sizeof(cmd));
+	if (ret != 0)
+		return ret;
+	want = enable ? (uint16_t)(cmd | PCI_CMD_MEMORY | PCI_CMD_MASTER) :
+		(uint16_t)(cmd & ~PCI_CMD_MASTER);
+	if (want == cmd)
+		return 0;
+	ret = rte_iommufd_region_write(dev, RTE_IOMMUFD_REGION_CONFIG, PCI_CMD_OFF,
+		&want, sizeof(want));
+	if (ret != 0)
+		IOMMUFD_LOG(ERR, "%s: cannot %s bus mastering in the PCI command register: %s",
+			dev->name, enable ? "enable" : "disable", strerror(-ret));
+	return ret;
+}
+
 void
 iommufd_regions_release(struct rte_iommufd_device *dev)
 {
