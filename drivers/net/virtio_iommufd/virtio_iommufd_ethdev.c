@@ -549,6 +549,15 @@ vio_probe(struct rte_iommufd_driver *drv, struct rte_iommufd_device *idev)
 	vd->eth_dev = eth_dev;
 	vd->port_id = eth_dev->data->port_id;
 
+	/* Bind first: a kernel VFIO cdev answers no region access until it is
+	 * bound to iommufd. The queue count is not known yet, so reserve
+	 * handles for the most queue pairs this PMD supports. */
+	ret = rte_iommufd_device_bind(idev, (uint16_t)(2 * VIO_MAX_PAIRS), &vio_dma_ops, vd);
+	if (ret != 0) {
+		VIO_LOG(ERR, "%s: cannot bind the device to its DMA domain: %s", idev->name,
+			strerror(-ret));
+		goto fail;
+	}
 	ret = vtpci_init(&vd->hw, idev);
 	if (ret == 0)
 		ret = vio_device_init(vd);
@@ -567,12 +576,6 @@ vio_probe(struct rte_iommufd_driver *drv, struct rte_iommufd_device *idev)
 		rte_eth_random_addr(vd->mac.addr_bytes);
 	rte_ether_addr_copy(&vd->mac, eth_dev->data->mac_addrs);
 
-	ret = rte_iommufd_device_bind(idev, (uint16_t)(2 * vd->max_pairs), &vio_dma_ops, vd);
-	if (ret != 0) {
-		VIO_LOG(ERR, "%s: cannot bind the device to its DMA domain: %s", idev->name,
-			strerror(-ret));
-		goto fail;
-	}
 	eth_dev->dev_ops = &vio_eth_ops;
 	eth_dev->rx_pkt_burst = vio_recv_pkts;
 	eth_dev->tx_pkt_burst = vio_xmit_pkts;
@@ -584,6 +587,8 @@ vio_probe(struct rte_iommufd_driver *drv, struct rte_iommufd_device *idev)
 fail:
 	if (vd != NULL && vd->hw.dev != NULL)
 		vtpci_set_status(&vd->hw, VIRTIO_STATUS_FAILED);
+	if (idev->binding != NULL)
+		rte_iommufd_device_unbind(idev);
 	rte_eth_dev_release_port(eth_dev);
 	return ret;
 }
