@@ -136,10 +136,12 @@ rte_dma_domain_unbind(struct rte_dma_domain_binding *b)
 		return -EINVAL;
 	dd_lock();
 	for (i = 0; i < b->nb_queues; i++) {
-		if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) ||
+				rte_dma_domain_queue_is_armed(&b->queues[i])) {
 			dd_unlock();
-			DD_LOG(ERR, "unbind '%s': queue %u is online (stop polling it first)\n",
-				b->name, i);
+			DD_LOG(ERR, "unbind '%s': queue %u is %s (stop polling it and take it offline first)\n",
+				b->name, i, rte_dma_domain_queue_is_armed(&b->queues[i]) ?
+				"armed" : "online");
 			rte_errno = EBUSY;
 			return -EBUSY;
 		}
@@ -299,6 +301,49 @@ rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
 	return &b->queues[qid];
 }
 
+/*
+ * Queues that go online at their first burst (rte_dma_domain_queue_arm()).
+ *
+ * A PMD cannot know which of its started queues the application polls
+ * (testpmd's rxonly mode never calls tx_burst): a queue marked online but
+ * never polled never acknowledges, and every swap times out. An armed
+ * queue stays offline - a quiescent QSBR thread, so swaps do not wait for
+ * it - until its first burst call, which puts it online from the slow path.
+ * The hot path keeps its single load of pause_req: ARMED is a bit of
+ * pause_req, so that load sends the first burst to rte_dma_domain_queue_ack().
+ *
+ * The race to close: the first burst of an armed queue against a swap that
+ * saw the queue offline and went on to quiesce and switch. Both sides write
+ * one variable and then read the other's, with a seq_cst fence in between
+ * (Dekker):
+ *
+ *   controller (dd_queues_request)      poller (first burst, queue_ack)
+ *   OR PARK/REPORT into pause_req        qsbr_thread_online: store cnt,
+ *   seq_cst fence                          seq_cst fence
+ *   qsbr_start + qsbr_check: load cnt    clear ARMED, re-load pause_req
+ *
+ * The two fences are ordered one way or the other, so at least one side
+ * sees the other's write:
+ *  - the controller sees the queue online with a counter older than its
+ *    token: it waits for the queue's report, which the poller gives only
+ *    at a burst boundary after it saw the request (this burst or a later
+ *    one); whatever the poller did before is over by then;
+ *  - the controller sees it online with the new token (the poller read
+ *    the token after qsbr_start; the fences then synchronise and the
+ *    re-load sees the request), or does not see it online at all (the
+ *    re-load is ordered after the controller's fence): either way the
+ *    poller's re-load sees PARK, and the burst parks before touching the
+ *    ring.
+ * Without the re-load (deciding on the first load) the burst would run on
+ * a queue the controller counts as parked.
+ *
+ * Each side changes only its own bits with an atomic RMW: a plain store of
+ * PARK by the controller would erase ARMED (the queue would never go
+ * online, and would run unacknowledged), and a plain store by the poller
+ * would erase a request. RMWs are slow-path only: the burst that pays for
+ * one is the first of an armed queue, or one that saw a request.
+ */
+
 bool
 rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
 {
@@ -306,6 +351,14 @@ rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
 	struct dd_queue_state *qs = &b->qstate[q->qid];
 	uint32_t req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
 
+	if (req & DD_PAUSE_ARMED) {
+		/* ends with the seq_cst fence of the comment above */
+		rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
+		__atomic_store_n(&qs->online, 1, __ATOMIC_RELEASE);
+		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
+		req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+	}
+	req &= DD_PAUSE_REQ;
 	if (req == DD_PAUSE_NONE)
 		return false;
 	/* A queue that is not online is not a QSBR reader: reporting would
@@ -316,7 +369,7 @@ rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
 			__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
 		rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
 	}
-	return req == DD_PAUSE_PARK;
+	return (req & DD_PAUSE_PARK) != 0;
 }
 
 void
@@ -326,6 +379,8 @@ rte_dma_domain_queue_online(struct rte_dma_domain_queue *q)
 
 	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
 	__atomic_store_n(&b->qstate[q->qid].online, 1, __ATOMIC_RELEASE);
+	/* online now: the first burst has nothing left to do */
+	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
 }
 
 void
@@ -333,14 +388,31 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
 
+	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
 	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
+}
+
+void
+rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q)
+{
+	struct rte_dma_domain_binding *b = q->binding;
+
+	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
+	RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req, DD_PAUSE_ARMED);
 }
 
 bool
 rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q)
 {
 	return __atomic_load_n(&q->binding->qstate[q->qid].online, __ATOMIC_ACQUIRE) != 0;
+}
+
+bool
+rte_dma_domain_queue_is_armed(const struct rte_dma_domain_queue *q)
+{
+	return (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req) & DD_PAUSE_ARMED) != 0;
 }
 
 struct rte_dma_domain_binding *
@@ -350,7 +422,7 @@ dd_binding_of_queue(struct rte_dma_domain_queue *q)
 }
 
 /*
- * Set every queue's pause_req to req and wait until every online queue
+ * Add req to every queue's pause_req and wait until every online queue
  * has acknowledged (QSBR grace period), yielding the CPU in the loop: the
  * pollers may share our core. -ETIMEDOUT with *first_missing = the first
  * queue that did not acknowledge.
@@ -365,10 +437,15 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 
 	for (i = 0; i < b->nb_queues; i++) {
 		__atomic_store_n(&b->qstate[i].ack_tsc, 0, __ATOMIC_RELAXED);
-		RTE_DMA_DOMAIN_STORE_RELEASE(&b->queues[i].pause_req, req);
+		/* OR, not a store: ARMED is the queue's bit */
+		RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&b->queues[i].pause_req, req);
 	}
 	if (b->nb_queues == 0)
 		return 0;
+	/* The requests before the loads of the QSBR counters: our half of
+	 * the handshake with an armed queue's first burst (see above
+	 * rte_dma_domain_queue_ack()). */
+	RTE_DMA_DOMAIN_FENCE_SEQ_CST();
 	token = rte_rcu_qsbr_start(b->qsbr);
 	deadline = dd_now_ns() + (uint64_t)timeout_us * 1000;
 	while (rte_rcu_qsbr_check(b->qsbr, token, false) == 0) {
@@ -394,8 +471,10 @@ dd_queues_release(struct rte_dma_domain_binding *b)
 {
 	uint16_t i;
 
+	/* clear the requests only: an armed queue stays armed */
 	for (i = 0; i < b->nb_queues; i++)
-		RTE_DMA_DOMAIN_STORE_RELEASE(&b->queues[i].pause_req, DD_PAUSE_NONE);
+		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
+				~DD_PAUSE_REQ);
 }
 
 uint64_t

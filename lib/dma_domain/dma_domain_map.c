@@ -13,7 +13,9 @@
  *          || area_last > last): ENOENT;  nothing mapped in range: ENOENT
  *   copy   length 0: EINVAL;  wraps: EOVERFLOW;  hole in the source: ENOENT
  *          (sub-ranges of source mappings are fine, as iopt_get_pages);
- *          write access to read-only source: EPERM;  destination as map.
+ *          then the destination as map (EEXIST: iopt_alloc_area_pages
+ *          checks the IOVA range before iopt_insert_area checks access);
+ *          then write access to a read-only source: EPERM.
  *
  * One deliberate difference: the kernel unmaps the mappings it meets
  * before finding one that is cut; here a refused unmap changes nothing.
@@ -282,6 +284,7 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	const struct dma_domain_backend_ops *ops;
 	uint64_t off, last, dlast;
 	uint32_t i, at, done = 0;
+	const dd_mapping *denied = NULL;
 	int rc;
 
 	if (dst == NULL || src == NULL) {
@@ -316,7 +319,8 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		goto out;
 	last = src_iova + (len - 1);
 	dlast = dst_iova + (len - 1);
-	/* Validate the whole source first: a refused copy changes nothing. */
+	/* Validate everything first: a refused copy changes nothing. In the
+	 * kernel's order: source holes, destination range, access. */
 	off = src_iova;
 	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
 		const dd_mapping *m = &src->tbl.m[i];
@@ -327,18 +331,22 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 			rc = -ENOENT;
 			goto out;
 		}
-		if ((access & m->access) != access) {
-			DD_LOG(ERR, "copy '%s' -> '%s': source mapping at 0x%" PRIx64 " lacks the requested access 0x%x\n",
-				src->name, dst->name, m->iova, access);
-			rc = -EPERM;
-			goto out;
-		}
+		if (denied == NULL && (access & m->access) != access)
+			denied = m;
 		if (m->iova + (m->len - 1) >= last)
 			break;
 		off = m->iova + m->len;
 	}
 	if (overlaps(&dst->tbl, dst_iova, dlast, &at)) {
+		DD_LOG(ERR, "copy '%s' -> '%s': destination [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps the mapping at 0x%" PRIx64 "\n",
+			src->name, dst->name, dst_iova, len, dst->tbl.m[at].iova);
 		rc = -EEXIST;
+		goto out;
+	}
+	if (denied != NULL) {
+		DD_LOG(ERR, "copy '%s' -> '%s': source mapping at 0x%" PRIx64 " (access 0x%x) lacks the requested access 0x%x\n",
+			src->name, dst->name, denied->iova, denied->access, access);
+		rc = -EPERM;
 		goto out;
 	}
 	/* Then map the pieces: one destination mapping per source piece. */

@@ -30,10 +30,15 @@ extern int dma_domain_logtype;
 #define DD_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, dma_domain_logtype, "dma_domain: " __VA_ARGS__)
 
-/* Values of rte_dma_domain_queue::pause_req. */
+/* Bits of rte_dma_domain_queue::pause_req (0: run). The controller sets
+ * and clears PARK/REPORT, the queue's arm/offline and its first burst set
+ * and clear ARMED; each side changes only its own bits, with atomic RMW,
+ * so neither erases the other's (dma_domain_binding.c). */
 #define DD_PAUSE_NONE   0u /* run */
-#define DD_PAUSE_PARK   1u /* acknowledge and stay parked */
+#define DD_PAUSE_PARK   1u /* acknowledge and stay parked (wins over REPORT) */
 #define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
+#define DD_PAUSE_ARMED  4u /* offline; goes online at its first burst */
+#define DD_PAUSE_REQ    (DD_PAUSE_PARK | DD_PAUSE_REPORT)
 
 /* Number of swap samples the percentiles are computed over. */
 #define DD_STATS_RING 4096

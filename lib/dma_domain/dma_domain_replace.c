@@ -38,6 +38,7 @@ struct swap {
 	struct rte_dma_domain_swap_record *rec;
 	uint64_t t0;
 	bool resume_injected;
+	bool needs_reset; /* the driver's last fault_check returned -EIO */
 	struct dd_map_table saved; /* REMAP: the current domain's table */
 };
 
@@ -362,17 +363,37 @@ do_switch(struct swap *s)
 		s->old->name);
 }
 
-/* Faults seen by the backend and the driver since the last call. */
+/* Faults seen by the backend and the driver since the last call; notes
+ * whether the driver says the device needs a reset (-EIO). */
 static uint64_t
 faults_since(struct swap *s)
 {
 	uint64_t f = s->bops->faults(s->cpriv, s->b->dev_priv);
 	uint64_t df = 0;
+	int rc = 0;
 
-	if (s->b->ops.fault_check != NULL &&
-			s->b->ops.fault_check(s->b->drv_arg, &df) == 0)
+	if (s->b->ops.fault_check != NULL)
+		rc = s->b->ops.fault_check(s->b->drv_arg, &df);
+	if (rc == 0 || rc == -EIO)
 		f += df;
+	s->needs_reset = rc == -EIO;
 	return f;
+}
+
+/* A device that needs a reset is dead to DMA (virtio: DEVICE_NEEDS_RESET
+ * after a fault): swapping it would "succeed" and leave it dead, so refuse
+ * before anything changes. */
+static int
+device_check(struct swap *s)
+{
+	uint64_t df = 0;
+
+	if (s->b->ops.fault_check == NULL ||
+			s->b->ops.fault_check(s->b->drv_arg, &df) != -EIO)
+		return 0;
+	return swap_fail(s, -EIO,
+		"device needs a reset (driver's fault check: -EIO, %" PRIu64 " new fault(s)); reset the port first; nothing changed",
+		df);
 }
 
 static int
@@ -382,12 +403,17 @@ confirm(struct swap *s, int (*undo)(struct swap *s))
 
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_FAULT)
 		f++;
+	/* a device that needs a reset after the switch faulted, counted
+	 * or not */
+	if (s->needs_reset && f == 0)
+		f = 1;
 	s->rec->faults += f;
 	if (f == 0)
 		return 0;
 	undo(s);
-	return swap_fail(s, -EIO, "%" PRIu64 " fault(s) across the switch to '%s'%s; rolled back to '%s'",
+	return swap_fail(s, -EIO, "%" PRIu64 " fault(s) across the switch to '%s'%s%s; rolled back to '%s'",
 		f, s->new->name,
+		s->needs_reset ? ", device needs a reset" : "",
 		s->inj == RTE_DMA_DOMAIN_INJECT_FAULT ? " (injected)" : "",
 		s->old->name);
 }
@@ -491,6 +517,43 @@ run_hitless(struct swap *s)
 }
 
 /* REMAP: make the current domain's table equal to the target's. */
+
+/*
+ * REMAP rewrites the domain the device is on in place: every other
+ * binding attached to it sees its mappings go away and come back while
+ * its queues run (only this binding's queues are quiesced) and faults.
+ * Refuse, naming them, unless forced; forced, say so in the log.
+ */
+static int
+remap_shared_check(struct swap *s)
+{
+	struct rte_dma_domain_binding *o;
+	char names[192];
+	unsigned int n = 0;
+	size_t len = 0;
+
+	names[0] = '\0';
+	for (o = dd_binding_first(); o != NULL; o = dd_binding_next(o)) {
+		if (o == s->b || o->dom != s->old)
+			continue;
+		if (len < sizeof(names))
+			len += snprintf(names + len, sizeof(names) - len, "%s'%s'",
+				n > 0 ? ", " : "", o->name);
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if (len >= sizeof(names))
+		strcpy(names + sizeof(names) - 4, "...");
+	if (s->o.force) {
+		DD_LOG(WARNING, "replace '%s': forced remap rewrites '%s' in place; %u other binding(s) attached to it were NOT quiesced (their DMA may fault): %s\n",
+			s->b->name, s->old->name, n, names);
+		return 0;
+	}
+	return swap_fail(s, -EBUSY,
+		"binding(s) %s also on '%s' would not be quiesced (remap rewrites it in place); nothing changed; move them or force",
+		names, s->old->name);
+}
 
 static int
 load_table(struct rte_dma_domain *d, const struct dd_map_table *t)
@@ -726,11 +789,16 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
 	b->swapping = true;
 
+	rc = 0;
 	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
 		rc = swap_fail(&s, -ENOTSUP,
 			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
 			s.bops->name);
-	else
+	else if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+		rc = remap_shared_check(&s);
+	if (rc == 0)
+		rc = device_check(&s);
+	if (rc == 0)
 		rc = coverage_check(&s, false);
 	if (rc == 0) {
 		switch (s.o.strategy) {

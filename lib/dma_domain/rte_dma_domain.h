@@ -15,7 +15,8 @@
  *
  * The replace protocol (coverage check, quiesce, switch, confirm, roll back)
  * needs the device's driver to take part: the driver registers its queues
- * with the binding (rte_dma_domain_binding_params) and checks
+ * with the binding (rte_dma_domain_binding_params), arms them when they
+ * start (rte_dma_domain_queue_arm()) and checks
  * rte_dma_domain_queue_pause_pending() at the top of every burst call.
  *
  * @warning
@@ -74,7 +75,10 @@ enum rte_dma_domain_strategy {
 	RTE_DMA_DOMAIN_STRATEGY_HITLESS,
 	/** Baseline: quiesce, then unmap + map every range of the domain the
 	 * device is on so that it matches the target (legacy VFIO container).
-	 * The binding stays attached to its current domain object. */
+	 * The binding stays attached to its current domain object. That
+	 * rewrites the domain in place under every device attached to it:
+	 * refused (-EBUSY) while other bindings are attached to it too, as
+	 * only this binding's queues are quiesced (opts.force overrides). */
 	RTE_DMA_DOMAIN_STRATEGY_REMAP,
 	/** Baseline: port stop, detach, attach, port start. */
 	RTE_DMA_DOMAIN_STRATEGY_RESTART,
@@ -101,7 +105,10 @@ struct rte_dma_domain_replace_opts {
 	 * so that their pollers reclaim completions; the application must
 	 * stop handing the port buffers from uncovered memory. */
 	bool drain;
-	bool force;           /**< allow HITLESS where replace is not atomic */
+	/** Allow HITLESS where replace is not atomic; allow REMAP of a
+	 * domain other bindings are attached to (they are not quiesced:
+	 * their DMA may fault; the log says so). */
+	bool force;
 };
 
 /** Result of the last replace of a binding (also one record in stats). */
@@ -139,7 +146,9 @@ struct rte_dma_domain_binding;
  * Only pause_req is read on the hot path; it stays in the poller's cache.
  */
 struct __rte_cache_aligned rte_dma_domain_queue {
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) pause_req; /**< 0: run; else see lib */
+	/** 0: run; else a request, or an armed queue's first burst
+	 * (bits private to the library) */
+	RTE_DMA_DOMAIN_ATOMIC(uint32_t) pause_req;
 	uint16_t qid;                         /**< index in the binding */
 	struct rte_dma_domain_binding *binding; /**< owner */
 };
@@ -152,8 +161,18 @@ struct rte_dma_domain_dev_ops {
 	int (*queue_quiesce)(void *drv_arg, uint16_t qid);
 	/** Restart DMA on queue qid (re-post what quiesce reclaimed). */
 	int (*queue_resume)(void *drv_arg, uint16_t qid);
-	/** Report faults the device saw since the last call (virtio:
-	 * DEVICE_NEEDS_RESET). Optional. */
+	/**
+	 * Report faults the device saw since the last call in *nb_faults
+	 * (virtio: DEVICE_NEEDS_RESET). Optional.
+	 *
+	 * Return 0, or -EIO while the device is in an error state that only
+	 * a reset clears (virtio: DEVICE_NEEDS_RESET set) - at every call
+	 * as long as the state lasts, still setting *nb_faults (new faults
+	 * only: 0 once they were reported). rte_dma_domain_replace() then
+	 * refuses to start (-EIO, nothing changed: a dead device must not
+	 * be swapped as if it were healthy), and -EIO at the confirm step
+	 * counts as a fault (roll back). Other negative returns are ignored.
+	 */
 	int (*fault_check)(void *drv_arg, uint64_t *nb_faults);
 	/**
 	 * Call cb for every IOVA range the device may touch: the coverage
@@ -379,9 +398,15 @@ int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
  *   rte_dma_domain_last_swap() says what happened:
  *   -EINVAL bad argument, -EXDEV domain of another context,
  *   -ERANGE coverage check failed (nothing changed),
- *   -ETIMEDOUT a queue did not acknowledge in time,
- *   -EIO a fault was seen across the switch (rolled back),
+ *   -ETIMEDOUT a queue did not acknowledge in time (an online queue
+ *   nobody polls: see rte_dma_domain_queue_arm()),
+ *   -EIO a fault was seen across the switch (rolled back), or the
+ *   device needs a reset (dev_ops.fault_check; before the switch:
+ *   refused, nothing changed),
  *   -ENOTSUP strategy not allowed (HITLESS on non-atomic without force),
+ *   -EBUSY a replace is already running on the binding, or REMAP of a
+ *   domain that other bindings are attached to (without force; the
+ *   reason names them; nothing changed),
  *   or the backend's error from the switch call.
  */
 __rte_experimental
@@ -422,11 +447,11 @@ struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_bind
 		uint16_t qid);
 
 /**
- * Hot path: is a pause (or a grace-period report) requested for this queue?
- * One load-acquire of a flag that stays in the poller's cache (a plain
- * load on x86; no RMW, no fence). When true, call
- * rte_dma_domain_queue_ack() and, if it returns true, return from the
- * burst without touching the ring.
+ * Hot path: is a pause (or a grace-period report) requested for this queue,
+ * or is this the first burst of an armed queue? One load-acquire of a flag
+ * that stays in the poller's cache (a plain load on x86; no RMW, no
+ * fence). When true, call rte_dma_domain_queue_ack() and, if it returns
+ * true, return from the burst without touching the ring.
  *
  * Acquire, not relaxed: the first burst after a pause must see what the
  * controller changed while the queue was parked (the driver's
@@ -441,17 +466,25 @@ rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
 
 /**
  * Slow path of a burst call that saw rte_dma_domain_queue_pause_pending().
- * Acknowledges the request (QSBR quiescent report).
+ * Puts an armed queue online (once), then acknowledges the request if
+ * there is one (QSBR quiescent report). Call it from the thread that
+ * polls the queue.
  * @return true if the queue must stay parked (do no work this call),
- *   false if the burst may go on (a hitless grace-period report).
+ *   false if the burst may go on (no request, or a hitless grace-period
+ *   report).
  */
 __rte_experimental
 bool rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q);
 
 /**
  * The queue is (not) polled from now on. Offline queues count as
- * acknowledged. PMDs call these at queue start/stop; applications call
- * them when they stop/start polling a started queue.
+ * acknowledged; an online queue that nobody polls never acknowledges and
+ * makes every replace time out (-ETIMEDOUT). PMDs call
+ * rte_dma_domain_queue_arm() at queue start (they cannot know which
+ * queues the application polls) and offline() at queue stop;
+ * applications call offline() and arm() or online() when they stop/start
+ * polling a started queue. Call online()/offline() from the polling
+ * thread, or while nobody polls the queue. offline() also disarms.
  */
 __rte_experimental
 void rte_dma_domain_queue_online(struct rte_dma_domain_queue *q);
@@ -460,12 +493,34 @@ __rte_experimental
 void rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q);
 
 /**
+ * Arm the queue: it stays offline (replaces do not wait for it) and
+ * becomes online at its first burst call, where
+ * rte_dma_domain_queue_pause_pending() is true once and
+ * rte_dma_domain_queue_ack() puts it online - safely also when that
+ * first burst races with a replace: the burst then parks (returns true)
+ * if the replace counts the queue as parked. The hot path keeps its one
+ * load. Call it when nobody polls the queue yet (e.g. in dev_start, or
+ * queue start), as offline(); it takes an online queue offline first.
+ * Undone by rte_dma_domain_queue_offline().
+ */
+__rte_experimental
+void rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q);
+
+/**
  * Is the queue marked polled? Lets an application that stops polling a
- * port's queues bring back online exactly those the driver had online
- * (the driver's queue numbering stays its own business).
+ * port's queues bring back exactly those the driver had in use (online
+ * or armed, see rte_dma_domain_queue_is_armed(); the driver's queue
+ * numbering stays its own business). An armed queue is not online
+ * until its first burst.
  */
 __rte_experimental
 bool rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q);
+
+/**
+ * Is the queue armed (rte_dma_domain_queue_arm()) and not yet polled?
+ */
+__rte_experimental
+bool rte_dma_domain_queue_is_armed(const struct rte_dma_domain_queue *q);
 
 /* ---- output ----------------------------------------------------------- */
 

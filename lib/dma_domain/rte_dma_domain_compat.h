@@ -26,6 +26,10 @@
 	rte_atomic_store_explicit(p, v, rte_memory_order_release)
 #define RTE_DMA_DOMAIN_FETCH_ADD_RELAXED(p, v) \
 	rte_atomic_fetch_add_explicit(p, v, rte_memory_order_relaxed)
+#define RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(p, v) \
+	rte_atomic_fetch_or_explicit(p, v, rte_memory_order_acq_rel)
+#define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
+	rte_atomic_fetch_and_explicit(p, v, rte_memory_order_release)
 #else
 #define RTE_DMA_DOMAIN_ATOMIC(t) t
 #define RTE_DMA_DOMAIN_LOAD_RELAXED(p) __atomic_load_n(p, __ATOMIC_RELAXED)
@@ -34,7 +38,15 @@
 #define RTE_DMA_DOMAIN_STORE_RELEASE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define RTE_DMA_DOMAIN_FETCH_ADD_RELAXED(p, v) \
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED)
+#define RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(p, v) \
+	__atomic_fetch_or(p, v, __ATOMIC_ACQ_REL)
+#define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
+	__atomic_fetch_and(p, v, __ATOMIC_RELEASE)
 #endif
+
+/** Full (store-load) fence; the compiler builtin in every version, so that
+ * sanitizers see the same fence as the code that runs. */
+#define RTE_DMA_DOMAIN_FENCE_SEQ_CST() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* DPDK 23.03 renamed the unsigned telemetry helpers (the u64 ones went
  * away later). */

@@ -53,6 +53,8 @@ fake_quiesce(void *arg, uint16_t qid)
 	/* the protocol calls us only once the poller stopped posting */
 	if (!rte_dma_domain_queue_pause_pending(h))
 		f->bad_quiesce++;
+	if (f->on_quiesce != NULL)
+		f->on_quiesce(f, qid);
 	/* reclaim what is posted: the device may not DMA into it now */
 	__atomic_store_n(&q->reclaimed, q->reclaimed + q->posted, __ATOMIC_RELAXED);
 	__atomic_store_n(&q->posted, 0, __ATOMIC_RELEASE);
@@ -66,6 +68,7 @@ fake_resume(void *arg, uint16_t qid)
 	struct fake_queue *q = &f->q[qid];
 
 	q->resume_calls++;
+	__atomic_store_n(&f->parked_phase, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&q->posted, q->posted + q->reclaimed, __ATOMIC_RELEASE);
 	__atomic_store_n(&q->reclaimed, 0, __ATOMIC_RELAXED);
 	return 0;
@@ -81,7 +84,10 @@ fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *
 	int rc;
 
 	f->walks[parked]++;
+	if (f->on_walk != NULL)
+		f->on_walk(f, parked);
 	if (parked) {
+		__atomic_store_n(&f->parked_phase, 1, __ATOMIC_RELEASE);
 		/* the contract: every online queue is parked (pause pending
 		 * and acknowledged), and nothing was quiesced yet */
 		for (q = 0; q < f->nb_queues; q++) {
@@ -125,9 +131,22 @@ fake_restart(void *arg, bool start)
 	return 0;
 }
 
+/* A fault reported once; -EIO as long as the device needs a reset. */
+static int
+fake_fault_check(void *arg, uint64_t *nb_faults)
+{
+	struct fake_drv *f = arg;
+
+	f->fault_checks++;
+	*nb_faults = f->dev_faults;
+	f->dev_faults = 0;
+	return __atomic_load_n(&f->needs_reset, __ATOMIC_ACQUIRE) ? -EIO : 0;
+}
+
 const struct rte_dma_domain_dev_ops fake_ops = {
 	.queue_quiesce = fake_quiesce,
 	.queue_resume = fake_resume,
+	.fault_check = fake_fault_check,
 	.iova_walk = fake_walk,
 	.port_restart = fake_restart,
 };

@@ -67,6 +67,17 @@ struct fake_drv {
 	bool port_started;
 	uint64_t restarts;
 	uint64_t bad_quiesce;       /* quiesce while DMA was still allowed */
+	/* fault_check: new faults to report once, and the sticky "needs a
+	 * reset" state (then -EIO at every call) */
+	uint64_t dev_faults;
+	bool needs_reset;           /* __atomic */
+	uint64_t fault_checks;
+	/* set by the parked walk, cleared by the first resume: the span in
+	 * which the library counts every queue as parked (__atomic) */
+	uint32_t parked_phase;
+	/* test hooks, called from the callbacks of the same name */
+	void (*on_walk)(struct fake_drv *f, bool parked);
+	void (*on_quiesce)(struct fake_drv *f, uint16_t qid);
 };
 
 extern const struct rte_dma_domain_dev_ops fake_ops;

@@ -15,6 +15,8 @@
  *   drain_inflight  a buffer in flight outside the target domain: the
  *                   parked check refuses (queues run on), and with drain
  *                   the swap waits until the poller retires it
+ *   arm_race        an armed queue whose first burst races with swaps:
+ *                   it never does work while the swap counts it parked
  */
 
 #include <errno.h>
@@ -364,12 +366,175 @@ case_drain_inflight(void)
 	return 0;
 }
 
+/*
+ * arm_race: queue 0 is polled all along; queue 1 is armed by the control
+ * thread (as a PMD's dev_start does) and the poller starts polling it at a
+ * moment that varies against the swap started right after, so its first
+ * burst lands before, during or after the pause. Work done on queue 1 while
+ * the library counts it parked (from the parked walk to the first resume)
+ * or while its buffers are reclaimed is a failure. Then the poller takes
+ * the queue offline again, and the next round re-arms it.
+ */
+static uint32_t q1_go, q1_stop;     /* control -> poller */
+static uint64_t q1_first_parked;    /* first bursts that parked */
+static uint64_t q1_first_bursts, q1_work, q1_bad;
+
+static void *
+arm_poller(void *arg)
+{
+	struct rte_dma_domain_queue *q0 = rte_dma_domain_queue_get(f.b, 0);
+	struct rte_dma_domain_queue *q1 = rte_dma_domain_queue_get(f.b, 1);
+	bool polling1 = false, first = false;
+	uint64_t v, r, n = 0;
+
+	RTE_SET_USED(arg);
+	rte_dma_domain_queue_online(q0);
+	while (!__atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE)) {
+		bool parked = false;
+
+		n++;
+		if (__atomic_load_n(&q1_stop, __ATOMIC_ACQUIRE)) {
+			if (polling1)
+				rte_dma_domain_queue_offline(q1);
+			polling1 = false;
+			__atomic_store_n(&q1_stop, 0, __ATOMIC_RELEASE);
+		} else if (!polling1 && __atomic_load_n(&q1_go, __ATOMIC_ACQUIRE)) {
+			polling1 = first = true;
+			q1_first_bursts++;
+		}
+		/* queue 0: the steady poller */
+		if (rte_dma_domain_queue_pause_pending(q0) && rte_dma_domain_queue_ack(q0)) {
+			parked = true;
+		} else {
+			v = n;
+			if (__atomic_load_n(&f.q[0].posted, __ATOMIC_ACQUIRE) == 0 ||
+					rte_dma_soft_write(f.b, f.q[0].iova[n % FAKE_BUFS], &v,
+						sizeof(v)) != 0)
+				dma_bad++;
+			else
+				__atomic_fetch_add(&dma_ok, 1, __ATOMIC_RELAXED);
+		}
+		/* queue 1: armed, polled from some moment on */
+		if (polling1) {
+			if (rte_dma_domain_queue_pause_pending(q1) &&
+					rte_dma_domain_queue_ack(q1)) {
+				if (first)
+					q1_first_parked++;
+				parked = true;
+			} else {
+				if (__atomic_load_n(&f.parked_phase, __ATOMIC_ACQUIRE) ||
+						__atomic_load_n(&f.q[1].posted, __ATOMIC_ACQUIRE) == 0)
+					q1_bad++;
+				v = n | (1ull << 63);
+				if (rte_dma_soft_write(f.b, f.q[1].iova[n % FAKE_BUFS], &v,
+							sizeof(v)) != 0 ||
+						rte_dma_soft_read(f.b, f.q[1].iova[n % FAKE_BUFS], &r,
+							sizeof(r)) != 0 || r != v)
+					q1_bad++;
+				__atomic_fetch_add(&q1_work, 1, __ATOMIC_RELEASE);
+			}
+			first = false;
+		}
+		if (parked)
+			sched_yield();
+	}
+	if (polling1)
+		rte_dma_domain_queue_offline(q1);
+	rte_dma_domain_queue_offline(q0);
+	return NULL;
+}
+
+static int
+case_arm_race(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain_swap_record rec;
+	struct rte_dma_domain_queue *q1;
+	struct rte_dma_domain *d[2];
+	uint64_t end, swaps = 0, failed = 0, idle = 0;
+	uint32_t round;
+	pthread_t t;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
+	d[0] = rte_dma_domain_create(ctx, "arm-a", RTE_DMA_DOMAIN_PAGING, 0);
+	d[1] = rte_dma_domain_create(ctx, "arm-b", RTE_DMA_DOMAIN_PAGING, 0);
+	CHECK(d[0] != NULL && d[1] != NULL, "domains");
+	CHECK_RC(rte_dma_domain_map(d[0], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	CHECK_RC(rte_dma_domain_map(d[1], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	CHECK_RC(fake_bind(&f, "arm-dev", NQ, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
+	q1 = rte_dma_domain_queue_get(f.b, 1);
+	stop_flag = 0;
+	q1_go = q1_stop = 0;
+	q1_first_parked = q1_first_bursts = q1_work = q1_bad = 0;
+	dma_ok = dma_bad = 0;
+	pthread_create(&t, NULL, arm_poller, NULL);
+	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
+		sched_yield();
+	end = now_ns() + RUN_NS / 2;
+	for (round = 0; round < MAX_SWAPS && now_ns() < end; round++) {
+		struct rte_dma_domain *to = rte_dma_domain_binding_domain(f.b) == d[0] ?
+			d[1] : d[0];
+		uint64_t until = now_ns() + (round * 7919) % 20000;
+
+		rte_dma_domain_queue_arm(q1);
+		__atomic_store_n(&q1_go, 1, __ATOMIC_RELEASE);
+		/* a varying head start, from none to 20 us */
+		if (round % 3 != 0)
+			while (now_ns() < until)
+				;
+		if (rte_dma_domain_replace(f.b, to, &o) == 0) {
+			swaps++;
+		} else {
+			failed++;
+			rte_dma_domain_last_swap(f.b, &rec);
+			printf("  swap failed: %s\n", rec.reason);
+		}
+		/* the queue went online and runs after the swap */
+		{
+			uint64_t w = __atomic_load_n(&q1_work, __ATOMIC_ACQUIRE);
+			uint64_t dl = now_ns() + 1000000000ull;
+
+			while (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w &&
+					now_ns() < dl)
+				sched_yield();
+			if (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w)
+				idle++;
+		}
+		/* the poller takes queue 1 offline; the next round re-arms it */
+		__atomic_store_n(&q1_go, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&q1_stop, 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&q1_stop, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("  %u rounds: %" PRIu64 " swaps, %" PRIu64 " failed; queue 1: %" PRIu64
+		" first bursts, %" PRIu64 " of them parked, %" PRIu64 " bursts of work; %"
+		PRIu64 " faults\n", round, swaps, failed, q1_first_bursts, q1_first_parked,
+		q1_work, rte_dma_soft_fault_count(f.b));
+	CHECK(failed == 0 && swaps > 20, "swaps %" PRIu64 " failed %" PRIu64, swaps, failed);
+	CHECK(q1_bad == 0, "queue 1 worked %" PRIu64 " times while counted parked", q1_bad);
+	CHECK(idle == 0, "queue 1 did not run after %" PRIu64 " of %u swaps", idle, round);
+	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
+		"DMA outside posted buffers, or a walk/quiesce with a queue running");
+	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults");
+	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(d[0]);
+	rte_dma_domain_destroy(d[1]);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "quiesce_vtd", case_quiesce_vtd },
 	{ "hitless_vtd", case_hitless_vtd },
 	{ "hitless_atomic", case_hitless_atomic },
 	{ "inject_live", case_inject_live },
 	{ "drain_inflight", case_drain_inflight },
+	{ "arm_race", case_arm_race },
 };
 
 int

@@ -50,8 +50,10 @@ mkdom(const char *name)
  * unmap  range covers 2 whole mappings      0          (both unmapped)
  * copy   hole in the source range           ENOENT     iopt_get_pages
  * copy   part of a source mapping           0          iopt_get_pages
- * copy   write from a read-only mapping     EPERM      iopt_alloc_area_pages
+ * copy   write from a read-only mapping     EPERM      iopt_insert_area
  * copy   destination overlaps               EEXIST     iopt_check_iova
+ * copy   write from read-only onto overlap  EEXIST     iopt_alloc_area_pages
+ *        (the destination is checked before the access)
  */
 static int
 case_map_errno(void)
@@ -125,6 +127,12 @@ case_copy(void)
 	CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RW, &gap) == 0 &&
 		gap == 0x80000, "write gap 0x%" PRIx64, gap);
 	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x10000, K4, RD), -EEXIST);
+	/* both wrong: write from the read-only source onto b's mapping; the
+	 * kernel checks the destination first */
+	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x14000, K4, RW), -EEXIST);
+	/* a hole in the source wins over both */
+	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
+	CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
 	CHECK_RC(rte_dma_domain_destroy(a), 0);
 	CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
@@ -486,6 +494,279 @@ case_strategies(void)
 	return 0;
 }
 
+/* Log lines of lib.dma_domain written while f is the log stream. */
+static FILE *
+log_capture(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (f != NULL) {
+		rte_openlog_stream(f);
+		rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_WARNING);
+	}
+	return f;
+}
+
+static void
+log_release(FILE *f)
+{
+	rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_ERR);
+	rte_openlog_stream(NULL);
+	fclose(f);
+}
+
+/* REMAP rewrites the current domain in place: refused while other
+ * bindings use it (they are not quiesced), allowed with force, which
+ * says so in the log. */
+static int
+case_remap_shared(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP, .timeout_us = 20000,
+	};
+	struct rte_dma_domain_binding_params p2 = { .name = "rsh-other", .dev_fd = -1 };
+	struct rte_dma_domain_binding_params p3 = { .name = "rsh-third", .dev_fd = -1 };
+	struct rte_dma_domain_binding *other, *third;
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *lf;
+
+	two_domains(&a, &b, "rsh-a", "rsh-b");
+	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
+	CHECK_RC(fake_bind(&f, "rsh-dev", 2, 0x100000), 0);
+	other = rte_dma_domain_bind(ctx, &p2);
+	third = rte_dma_domain_bind(ctx, &p3);
+	CHECK(other != NULL && third != NULL, "bind");
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	CHECK_RC(rte_dma_domain_attach(other, a), 0);
+	CHECK_RC(rte_dma_domain_attach(third, b), 0); /* on the target: fine */
+
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EBUSY);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EBUSY &&
+		!r.rolled_back && strstr(r.reason, "'rsh-other'") != NULL &&
+		strstr(r.reason, "rsh-third") == NULL &&
+		strstr(r.reason, "not be quiesced") != NULL, "reason '%s'", r.reason);
+	CHECK(rte_dma_domain_mapped_bytes(a) == M2 && f.walks[0] == 0 &&
+		f.q[0].quiesce_calls == 0 && rte_dma_domain_binding_domain(f.b) == a,
+		"a refused remap changed something");
+	/* other strategies move only this binding: allowed */
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+
+	/* forced: done, and the log names the binding left running */
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
+	o.force = true;
+	lf = log_capture(&logbuf, &loglen);
+	CHECK(lf != NULL, "open_memstream");
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	if (lf != NULL) {
+		log_release(lf);
+		CHECK(logbuf != NULL && strstr(logbuf, "NOT quiesced") != NULL &&
+			strstr(logbuf, "'rsh-other'") != NULL, "log '%s'",
+			logbuf != NULL ? logbuf : "");
+		free(logbuf);
+	}
+	CHECK(rte_dma_domain_binding_domain(f.b) == a &&
+		rte_dma_domain_mapped_bytes(a) == M2 + K4, "forced remap not done");
+
+	/* alone on the domain: no force needed */
+	o.force = false;
+	CHECK_RC(rte_dma_domain_detach(other), 0);
+	CHECK_RC(rte_dma_domain_map(b, 0xa00000, mem, K4, RD), 0);
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(rte_dma_domain_mapped_bytes(a) == M2 + 2 * K4, "remap alone");
+	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_unbind(other), 0);
+	CHECK_RC(rte_dma_domain_unbind(third), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
+/* One burst call's protocol part, as a PMD does it: true if parked. */
+static bool
+burst_parks(struct rte_dma_domain_queue *q)
+{
+	return rte_dma_domain_queue_pause_pending(q) && rte_dma_domain_queue_ack(q);
+}
+
+static struct rte_dma_domain_queue *arm_late_q;
+static int arm_late_parked = -1;
+
+/* The first burst of an armed queue, during a swap with the queues parked
+ * (the library saw this queue offline). */
+static void
+arm_late_burst(struct fake_drv *f, uint16_t qid)
+{
+	RTE_SET_USED(f);
+	if (qid == 0 && arm_late_q != NULL)
+		arm_late_parked = burst_parks(arm_late_q);
+}
+
+/* Armed queues: offline (no stall) until the first burst, online after;
+ * a first burst during a swap parks. */
+static int
+case_arm(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_queue *q0, *q1;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+
+	two_domains(&a, &b, "arm-a", "arm-b");
+	CHECK_RC(fake_bind(&f, "arm-dev", 2, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	q0 = rte_dma_domain_queue_get(f.b, 0);
+	q1 = rte_dma_domain_queue_get(f.b, 1);
+	rte_dma_domain_queue_arm(q0);
+	rte_dma_domain_queue_arm(q1);
+	CHECK(rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_is_online(q0),
+		"armed queue");
+	/* never polled: the swap does not wait for them */
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(rte_dma_domain_queue_is_armed(q0) && rte_dma_domain_queue_is_armed(q1),
+		"a swap disarmed the queues");
+	/* first burst: goes online, runs; later bursts take the fast path */
+	CHECK(rte_dma_domain_queue_pause_pending(q0), "first burst not sent to the slow path");
+	CHECK(!burst_parks(q0), "first burst parked with no swap running");
+	CHECK(rte_dma_domain_queue_is_online(q0) && !rte_dma_domain_queue_is_armed(q0) &&
+		!rte_dma_domain_queue_pause_pending(q0), "first burst: online, fast path");
+	/* online and not polled: the swap times out (what arm avoids) */
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ETIMEDOUT);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && strstr(r.reason, "queue 0") != NULL,
+		"reason '%s'", r.reason);
+	CHECK(!rte_dma_domain_queue_pause_pending(q0) && rte_dma_domain_queue_is_armed(q1),
+		"released: q0 %d q1 armed %d", rte_dma_domain_queue_pause_pending(q0),
+		rte_dma_domain_queue_is_armed(q1));
+	rte_dma_domain_queue_offline(q0);
+
+	/* q1's first burst comes while the swap has the queues parked */
+	arm_late_q = q1;
+	f.on_quiesce = arm_late_burst;
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	f.on_quiesce = NULL;
+	arm_late_q = NULL;
+	CHECK(arm_late_parked == 1, "first burst during a swap did not park (%d)",
+		arm_late_parked);
+	CHECK(rte_dma_domain_queue_is_online(q1) && !rte_dma_domain_queue_pause_pending(q1),
+		"after the swap: online %d pending %d", rte_dma_domain_queue_is_online(q1),
+		rte_dma_domain_queue_pause_pending(q1));
+	/* online() clears ARMED; offline() disarms */
+	rte_dma_domain_queue_arm(q0);
+	rte_dma_domain_queue_online(q0);
+	CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
+		"online() left the queue armed");
+	rte_dma_domain_queue_arm(q0);
+	CHECK(!rte_dma_domain_queue_is_online(q0), "arm() left the queue online");
+	CHECK_RC(rte_dma_domain_unbind(f.b), -EBUSY); /* armed / online queues */
+	rte_dma_domain_queue_offline(q0);
+	rte_dma_domain_queue_offline(q1);
+	CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
+		"offline() left the queue armed");
+	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0 && f.bad_walk == 0,
+		"buffers %u", fake_buffers(&f));
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
+static void
+reset_on_quiesce(struct fake_drv *f, uint16_t qid)
+{
+	if (qid == 0)
+		__atomic_store_n(&f->needs_reset, true, __ATOMIC_RELEASE);
+}
+
+static void
+reset_on_walk(struct fake_drv *f, bool parked)
+{
+	if (!parked)
+		__atomic_store_n(&f->needs_reset, true, __ATOMIC_RELEASE);
+}
+
+/* fault_check -EIO: a device that needs a reset is refused up front
+ * (nothing changed), and going dead across a switch rolls back, even
+ * with no fault counted. */
+static int
+case_needs_reset(void)
+{
+	static const enum rte_dma_domain_strategy strat[] = {
+		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_REMAP,
+		RTE_DMA_DOMAIN_STRATEGY_HITLESS, RTE_DMA_DOMAIN_STRATEGY_RESTART,
+	};
+	struct rte_dma_domain_replace_opts o = { .timeout_us = 20000, .force = true };
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_stats st;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	unsigned int i;
+
+	two_domains(&a, &b, "nr-a", "nr-b");
+	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
+	CHECK_RC(fake_bind(&f, "nr-dev", 2, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	for (i = 0; i < RTE_DIM(strat); i++) {
+		o.strategy = strat[i];
+		/* dead before: refused, nothing touched */
+		f.needs_reset = true;
+		f.dev_faults = 1;
+		f.walks[0] = f.restarts = f.q[0].quiesce_calls = 0;
+		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+			!r.rolled_back && strstr(r.reason, "needs a reset") != NULL &&
+			strstr(r.reason, "nothing changed") != NULL, "%s: reason '%s'",
+			rte_dma_domain_strategy_name(strat[i]), r.reason);
+		CHECK(rte_dma_domain_binding_domain(f.b) == a && f.walks[0] == 0 &&
+			f.q[0].quiesce_calls == 0 && f.restarts == 0 &&
+			rte_dma_domain_mapped_bytes(a) == M2, "%s: refused swap changed state",
+			rte_dma_domain_strategy_name(strat[i]));
+		/* dead during: -EIO at confirm is a fault, rolled back */
+		f.needs_reset = false;
+		f.dev_faults = 0;
+		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_QUIESCE ||
+				strat[i] == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+			f.on_quiesce = reset_on_quiesce;
+		else
+			f.on_walk = reset_on_walk;
+		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		f.on_quiesce = NULL;
+		f.on_walk = NULL;
+		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+			r.rolled_back && r.faults >= 1 &&
+			strstr(r.reason, "needs a reset") != NULL, "%s: faults %" PRIu64 " reason '%s'",
+			rte_dma_domain_strategy_name(strat[i]), r.faults, r.reason);
+		CHECK(rte_dma_domain_binding_domain(f.b) == a &&
+			rte_dma_domain_mapped_bytes(a) == M2 && f.port_started,
+			"%s: not rolled back", rte_dma_domain_strategy_name(strat[i]));
+		CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0,
+			"%s: buffers %u", rte_dma_domain_strategy_name(strat[i]),
+			fake_buffers(&f));
+	}
+	/* reset: swaps work again */
+	f.needs_reset = false;
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(f.fault_checks > 0, "fault_check never called");
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.failures == 2 * RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
+		st.swaps == 1, "stats: failures %" PRIu64 " rollbacks %" PRIu64,
+		st.failures, st.rollbacks);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "map_errno", case_map_errno },
 	{ "copy", case_copy },
@@ -495,6 +776,9 @@ static const struct tdd_case cases[] = {
 	{ "coverage_parked", case_coverage_parked },
 	{ "inject", case_inject },
 	{ "strategies", case_strategies },
+	{ "remap_shared", case_remap_shared },
+	{ "arm", case_arm },
+	{ "needs_reset", case_needs_reset },
 };
 
 int
