@@ -19,6 +19,7 @@
 
 #include "tr_app.h"
 #include "tr_domain.h"
+#include "tr_reset.h"
 #include "tr_swap.h"
 #include "tr_util.h"
 #include "tr_verify.h"
@@ -36,8 +37,8 @@ on_signal(int sig)
 	tr_interrupted = 1;
 }
 
-static int
-port_setup(uint16_t port)
+int
+tr_port_configure(uint16_t port)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -56,6 +57,14 @@ port_setup(uint16_t port)
 			tr_app.mp);
 	if (rc == 0)
 		rc = rte_eth_tx_queue_setup(port, 0, txd, rte_eth_dev_socket_id(port), NULL);
+	return rc;
+}
+
+static int
+port_setup(uint16_t port)
+{
+	int rc = tr_port_configure(port);
+
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc != 0) {
@@ -111,6 +120,7 @@ app_fini(void)
 	if (tr_app.opts.progress)
 		tr_report_progress(false);
 	tr_swap_fini();
+	tr_reset_fini();
 	RTE_ETH_FOREACH_DEV(port) {
 		if (tr_app.started[port])
 			rte_eth_dev_stop(port);
@@ -166,7 +176,7 @@ main(int argc, char **argv)
 	if (tr_app.opts.progress < 0)
 		tr_app.opts.progress = tr_app.opts.script != NULL && isatty(STDERR_FILENO);
 	tr_report_init();
-	if (app_init() < 0 || tr_ctl_start() < 0) {
+	if (app_init() < 0 || tr_reset_init() < 0 || tr_ctl_start() < 0) {
 		app_fini();
 		rte_eal_cleanup();
 		return 1;

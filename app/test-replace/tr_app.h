@@ -55,6 +55,15 @@ extern struct tr_app tr_app;
 /** Set by SIGINT/SIGTERM: scripts stop, waits end, the report is written. */
 extern volatile sig_atomic_t tr_interrupted;
 
+/* ---- ports (main.c) ---- */
+
+/**
+ * Configure port the app's way (one queue pair, --rxd/--txd descriptors,
+ * the app's pool), without starting it: at start-up and after
+ * rte_eth_dev_reset(). @return 0 or negative errno.
+ */
+int tr_port_configure(uint16_t port);
+
 /* ---- commands (tr_cmds.c) ---- */
 
 /** Run one command line. @return 0, or negative on error (printed). */

@@ -13,6 +13,7 @@
 #include "tr_app.h"
 #include "tr_cmds_int.h"
 #include "tr_domain.h"
+#include "tr_reset.h"
 #include "tr_swap.h"
 #include "tr_verify.h"
 
@@ -134,6 +135,7 @@ TR_HANDLER(cmd_show_port_stats)
 	RTE_ETH_FOREACH_DEV(port) {
 		struct rte_eth_stats st;
 		struct tr_port_cnt c;
+		uint64_t rs_ok, rs_failed;
 
 		if (!mask[port])
 			continue;
@@ -149,6 +151,8 @@ TR_HANDLER(cmd_show_port_stats)
 		printf("  app:    rx %" PRIu64 " tx %" PRIu64 " unsent %" PRIu64 " polls %" PRIu64
 			" idle %" PRIu64 "\n", c.rx_pkts, c.tx_pkts, c.tx_unsent, c.polls,
 			c.idle_polls);
+		tr_reset_counts(port, &rs_ok, &rs_failed);
+		printf("  resets: %" PRIu64 " (failed %" PRIu64 ")\n", rs_ok, rs_failed);
 	}
 	return 0;
 }
@@ -344,7 +348,20 @@ TR_HANDLER(cmd_clear_stats)
 		return tr_err(err, "cannot clear counters while traffic runs ('stop' first)");
 	RTE_ETH_FOREACH_DEV(port)
 		rte_eth_stats_reset(port);
+	tr_reset_clear();
 	return 0;
+}
+
+/* Packets a port dropped by its own counters: received and never given
+ * to the application (imissed), accepted and never sent (oerrors). */
+static uint64_t
+port_dropped(uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	memset(&st, 0, sizeof(st));
+	rte_eth_stats_get(port, &st);
+	return st.imissed + st.oerrors;
 }
 
 /* ---- expect ---- */
@@ -393,6 +410,7 @@ tr_metric_get(const char *name, double *v, char *err)
 	struct tr_verify_totals t;
 	uint64_t total, ok, failed, rb, faults;
 	unsigned int port;
+	uint16_t p;
 	char what[8];
 	int rc;
 
@@ -411,22 +429,40 @@ tr_metric_get(const char *name, double *v, char *err)
 	else if (strcmp(name, "swaps.rollbacks") == 0) *v = rb;
 	else if (strcmp(name, "swaps.faults") == 0) *v = faults;
 	else if (strcmp(name, "faults") == 0) *v = rte_dma_soft_fault_count(NULL);
-	else if (sscanf(name, "port.%u.%7s", &port, what) == 2) {
+	else if (strcmp(name, "ports.dropped") == 0 || strcmp(name, "ports.resets") == 0) {
+		uint64_t sum = 0, ok, bad;
+
+		RTE_ETH_FOREACH_DEV(p) {
+			if (name[6] == 'd') {
+				sum += port_dropped(p);
+			} else {
+				tr_reset_counts(p, &ok, &bad);
+				sum += ok;
+			}
+		}
+		*v = sum;
+	} else if (sscanf(name, "port.%u.%7s", &port, what) == 2) {
 		struct tr_port_cnt c;
+		uint64_t ok, bad;
 
 		if (port >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port(port))
 			return tr_err(err, "bad metric '%s': no port %u", name, port);
 		tr_fwd_port_cnt(port, &c);
+		tr_reset_counts(port, &ok, &bad);
 		if (strcmp(what, "rx") == 0)
 			*v = c.rx_pkts;
 		else if (strcmp(what, "tx") == 0)
 			*v = c.tx_pkts;
+		else if (strcmp(what, "dropped") == 0)
+			*v = port_dropped(port);
+		else if (strcmp(what, "resets") == 0)
+			*v = ok;
 		else
-			return tr_err(err, "bad metric '%s': expected port.<id>.rx or port.<id>.tx", name);
+			return tr_err(err, "bad metric '%s': expected port.<id>.rx, tx, dropped or resets", name);
 	} else {
 		rc = strategy_metric(name, v, err);
 		if (rc == -ENOENT)
-			return tr_err(err, "bad metric '%s': expected verify.*, swaps.*, <strategy>.*, port.<id>.rx|tx or faults (see 'help expect')",
+			return tr_err(err, "bad metric '%s': expected verify.*, swaps.*, <strategy>.*, port.<id>.rx|tx|dropped|resets, ports.dropped|resets or faults (see 'help expect')",
 				name);
 		return rc;
 	}

@@ -79,11 +79,14 @@ check_one(struct rte_mbuf *m, bool seq_check)
 		tr_verify_seq(&streams[stream], seq);
 }
 
-/* An empty tx burst: lets a driver that completes transmits only when
- * called (the inline emulated device) send what is still in its ring, so
- * that the drain at 'stop' does not count it as lost. */
+/* An empty tx burst polls the port's tx queue for the replace protocol:
+ * a swap waits until every online queue has seen its pause request, and
+ * a tx queue sees it only in a burst call, so a queue with nothing to
+ * send (rate pacing, rxonly/io modes, the drain at 'stop') is polled
+ * anyway. Packets still in the tx ring do not need it: the receiving
+ * port's rx burst pulls them (emulated devices, inline mode). */
 static inline void
-tx_flush(uint16_t port)
+tx_poll(uint16_t port)
 {
 	struct rte_mbuf *none[1];
 
@@ -97,20 +100,20 @@ gen_burst(uint16_t port)
 	uint16_t i, n = cfg.burst, nb_tx;
 	uint64_t seq = sent[port];
 
-	/* Whenever nothing is sent, an empty burst still polls the queue:
-	 * a swap waits for every polled queue to see its pause request. */
+	/* Whenever nothing is sent, an empty burst still polls the queue
+	 * (see tx_poll()). */
 	if (tsc_per_burst != 0) {
 		uint64_t now = rte_rdtsc();
 
 		if (now < next_tsc[port]) {
-			tx_flush(port);
+			tx_poll(port);
 			return;
 		}
 		/* after a stall, resume the rate instead of bursting to catch up */
 		next_tsc[port] = RTE_MAX(next_tsc[port] + tsc_per_burst, now - 4 * tsc_per_burst);
 	}
 	if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0) {
-		tx_flush(port);
+		tx_poll(port);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -213,7 +216,7 @@ fwd_main(void *arg)
 			if (gen)
 				gen_burst(p);
 			else
-				tx_flush(p);
+				tx_poll(p);
 			rx_burst(i);
 		}
 	}

@@ -16,6 +16,7 @@
 
 #include "tr_app.h"
 #include "tr_domain.h"
+#include "tr_reset.h"
 #include "tr_swap.h"
 #include "tr_util.h"
 
@@ -131,6 +132,7 @@ tr_report_init(void)
 		.gaps = tr_fwd_gaps,
 		.tick = tick,
 		.tick_ns = (uint64_t)tr_app.opts.sample_ms * 1000000ULL,
+		.service = tr_reset_service,
 	};
 
 	tr_swap_init(&h);
@@ -177,6 +179,20 @@ json_swap(const struct tr_swap_entry *e, void *arg)
 	fprintf(f, "\"reason\": ");
 	tr_json_str(f, e->rec.reason);
 	fprintf(f, "}");
+}
+
+static void
+json_reset(const struct tr_reset_entry *e, void *arg)
+{
+	struct json_ctx *j = arg;
+
+	fprintf(j->f, "%s\n    {\"t_ms\": %.3f, \"port\": %u, \"ok\": %s, ", j->first ? "" : ",",
+		e->t_ns / 1e6, e->port, e->rc == 0 ? "true" : "false");
+	json_u64(j->f, "duration_us", e->dur_ns / 1000, true);
+	fprintf(j->f, "\"failed_step\": ");
+	tr_json_str(j->f, e->step);
+	fprintf(j->f, "}");
+	j->first = false;
 }
 
 static void
@@ -309,6 +325,7 @@ json_ports(FILE *f)
 		struct rte_dma_domain_stats bs;
 		struct rte_eth_stats st;
 		struct tr_port_cnt c;
+		uint64_t rs_ok, rs_failed;
 
 		memset(&st, 0, sizeof(st));
 		rte_eth_stats_get(port, &st);
@@ -323,6 +340,9 @@ json_ports(FILE *f)
 		json_u64(f, "app_rx", c.rx_pkts, true);
 		json_u64(f, "app_tx", c.tx_pkts, true);
 		json_u64(f, "app_tx_unsent", c.tx_unsent, true);
+		tr_reset_counts(port, &rs_ok, &rs_failed);
+		json_u64(f, "resets", rs_ok, true);
+		json_u64(f, "reset_failures", rs_failed, true);
 		fprintf(f, "\"binding\": ");
 		b = rte_dma_domain_binding_lookup(tr_port_devname(port));
 		if (b != NULL && rte_dma_domain_stats_get(b, &bs) == 0) {
@@ -409,6 +429,9 @@ tr_report_write_json(const char *path)
 	j.first = true;
 	fprintf(f, "  \"schedules\": [");
 	tr_sched_foreach(json_sched, &j);
+	fprintf(f, "\n  ],\n  \"port_resets\": [");
+	j.first = true;
+	tr_reset_foreach(json_reset, &j);
 	fprintf(f, "\n  ],\n  \"swaps\": [");
 	j.first = true;
 	tr_swap_foreach(json_swap, &j);

@@ -26,6 +26,7 @@ static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond; /* CLOCK_MONOTONIC; schedule changes */
 static pthread_t ctl_tid;
 static bool ctl_running, ctl_quit;
+static bool ctl_kicked; /* __atomic: the service hook has work */
 
 static struct tr_swap_entry *recs;
 static size_t nb_recs, cap_recs;
@@ -274,6 +275,15 @@ ctl_main(void *arg)
 		struct sched *due = NULL;
 		struct timespec ts;
 
+		if (hooks.service != NULL) {
+			__atomic_store_n(&ctl_kicked, false, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&mtx);
+			hooks.service(now);
+			pthread_mutex_lock(&mtx);
+			if (ctl_quit)
+				break;
+			now = tr_now_ns();
+		}
 		if (hooks.tick != NULL && hooks.tick_ns != 0) {
 			if (now >= next_tick) {
 				pthread_mutex_unlock(&mtx);
@@ -301,6 +311,8 @@ ctl_main(void *arg)
 			sched_run(due, now);
 			continue;
 		}
+		if (__atomic_load_n(&ctl_kicked, __ATOMIC_RELAXED))
+			continue;
 		ts.tv_sec = (time_t)(next / 1000000000ULL);
 		ts.tv_nsec = (long)(next % 1000000000ULL);
 		pthread_cond_timedwait(&cond, &mtx, &ts);
@@ -325,6 +337,14 @@ tr_ctl_start(void)
 	}
 	pthread_mutex_unlock(&mtx);
 	return rc;
+}
+
+void
+tr_ctl_kick(void)
+{
+	__atomic_store_n(&ctl_kicked, true, __ATOMIC_RELAXED);
+	/* no mutex: a callback may run where mtx is held */
+	pthread_cond_broadcast(&cond);
 }
 
 void

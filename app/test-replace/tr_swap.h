@@ -74,6 +74,12 @@ struct tr_swap_hooks {
 	/** Called every tick_ns by the control thread. */
 	void (*tick)(uint64_t now_ns);
 	uint64_t tick_ns; /**< period of tick */
+	/**
+	 * Called by the control thread before each round of due swaps, and
+	 * at least every 100 ms (sooner after tr_ctl_kick()): control-path
+	 * work that must not run in an event callback (port recovery).
+	 */
+	void (*service)(uint64_t now_ns);
 };
 
 /** Set hooks and the time origin. Call once before anything else. */
@@ -81,6 +87,13 @@ void tr_swap_init(const struct tr_swap_hooks *h);
 
 /** Start the control thread (done on the first schedule otherwise). */
 int tr_ctl_start(void);
+
+/**
+ * Wake the control thread to run its service hook soon. Safe from any
+ * thread and from callbacks (takes no lock; a wake-up that races with the
+ * thread going to sleep costs at most its 100 ms idle period).
+ */
+void tr_ctl_kick(void);
 
 /** Stop schedules and the control thread. */
 void tr_swap_fini(void);

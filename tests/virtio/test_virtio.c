@@ -5,8 +5,10 @@
  * virtio-net device. One executable, one case per run:
  *   test_virtio <case>
  * Cases: bringup, no_access_platform, traffic, traffic_mq, traffic_thread
- * (emu0's engine on its own thread), queue_reset, queue_reset_mq (2 queue
- * pairs), no_ring_reset, fault, replace [swaps].
+ * (emu0's engine on its own thread), traffic_service (both engines as DPDK
+ * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
+ * pairs), no_ring_reset, fault, replace [swaps], and (test_virtio_flow.c)
+ * restart [swaps], rx_pull, two_lcores, stash_overflow, drops_device.
  */
 
 #include <errno.h>
@@ -20,11 +22,13 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_memzone.h>
+#include <rte_service.h>
 
 #include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
 
+#include "vt_cases.h"
 #include "vt_common.h"
 
 static const char *const pair_args[] = {
@@ -164,6 +168,30 @@ case_traffic(void)
 	return run_traffic(1, 3000, lens, RTE_DIM(lens));
 }
 
+/* Both engines as DPDK services on service lcore 1: nothing is done in
+ * the driver's calls, so traffic flows only if the services run. */
+static int
+case_traffic_service(void)
+{
+	static const char *const names[] = { "emu_vnet_emu0", "emu_vnet_emu1" };
+	unsigned int i;
+	uint32_t id;
+
+	if (case_traffic() != 0)
+		return -1;
+	for (i = 0; i < RTE_DIM(names); i++) {
+		VT_CHECK(rte_service_get_by_name(names[i], &id) == 0, "no service %s", names[i]);
+		VT_CHECK(rte_service_map_lcore_get(id, 1) == 1, "%s not mapped to lcore 1",
+			names[i]);
+	}
+	/* Device reset stops the service: after port stop nothing runs it. */
+	rte_eth_dev_stop(0);
+	VT_CHECK(rte_service_get_by_name(names[0], &id) == 0 && !rte_service_may_be_active(id),
+		"service of a stopped port still active");
+	printf("traffic_service: both engines ran as services on lcore 1\n");
+	return 0;
+}
+
 static int
 case_traffic_mq(void)
 {
@@ -241,10 +269,8 @@ case_queue_reset(uint16_t nq)
 	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
-		for (q = 0; q < nq; q++) {
-			vt_recv(&v, 1, q);
-			rte_eth_tx_burst(0, q, NULL, 0);
-		}
+		for (q = 0; q < nq; q++)
+			vt_recv(&v, 1, q); /* pulls from port 0's tx rings */
 
 	/* 2. Packets the device wrote into port 0's rx rings and nobody has
 	 * read: a queue reset keeps them (stash) and they come out first. */
@@ -484,7 +510,14 @@ main(int argc, char **argv)
 		"iommufd:emu1,peer=emu0", NULL };
 	static const char *const nrr[] = { "iommufd:emu0,peer=emu1,features_off=ring_reset",
 		"iommufd:emu1,peer=emu0", NULL };
-	const char *const *devs = pair_args;
+	/* Two service engines on one service lcore + the polling lcore. */
+	static const char *const srv[] = {
+		"iommufd:emu0,peer=emu1,mode=service,service_lcore=1",
+		"iommufd:emu1,peer=emu0,mode=service,service_lcore=1", NULL };
+	static const char *const srv_eal[] = { "-l", "0-1", "-s", "0x2", NULL };
+	static const char *const drp[] = { "iommufd:emu0,peer=emu1",
+		"iommufd:emu1,peer=emu0,features_off=mrg_rxbuf", "iommufd:emu2,wire=sink", NULL };
+	const char *const *devs = pair_args, *const *extra = NULL;
 	int ret;
 
 	if (strcmp(c, "no_access_platform") == 0) {
@@ -496,7 +529,13 @@ main(int argc, char **argv)
 		devs = nrr;
 	else if (strcmp(c, "traffic_thread") == 0)
 		devs = thr;
-	ret = vt_eal_init(argv[0], devs, NULL);
+	else if (strcmp(c, "drops_device") == 0)
+		devs = drp;
+	else if (strcmp(c, "traffic_service") == 0) {
+		devs = srv;
+		extra = srv_eal;
+	}
+	ret = vt_eal_init(argv[0], devs, extra);
 	if (ret != 0)
 		return ret == VT_SKIP ? VT_SKIP : 1;
 	if (strcmp(c, "bringup") == 0)
@@ -509,6 +548,8 @@ main(int argc, char **argv)
 		ret = case_traffic_mq();
 	else if (strcmp(c, "traffic_thread") == 0)
 		ret = case_traffic();
+	else if (strcmp(c, "traffic_service") == 0)
+		ret = case_traffic_service();
 	else if (strcmp(c, "queue_reset") == 0)
 		ret = case_queue_reset(1);
 	else if (strcmp(c, "queue_reset_mq") == 0)
@@ -519,8 +560,18 @@ main(int argc, char **argv)
 		ret = case_fault();
 	else if (strcmp(c, "replace") == 0)
 		ret = case_replace(argc > 2 ? (unsigned int)atoi(argv[2]) : 5000);
+	else if (strcmp(c, "restart") == 0)
+		ret = vt_case_restart(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
+	else if (strcmp(c, "rx_pull") == 0)
+		ret = vt_case_rx_pull();
+	else if (strcmp(c, "two_lcores") == 0)
+		ret = vt_case_two_lcores();
+	else if (strcmp(c, "stash_overflow") == 0)
+		ret = vt_case_stash_overflow();
+	else if (strcmp(c, "drops_device") == 0)
+		ret = vt_case_drops_device();
 	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, queue_reset, queue_reset_mq, no_ring_reset, fault or replace\n", c);
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, replace, restart, rx_pull, two_lcores, stash_overflow or drops_device\n", c);
 		ret = -1;
 	}
 	vt_eal_fini();

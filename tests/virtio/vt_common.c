@@ -32,7 +32,8 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	static char prefix[64], pmd[512];
 	const char *argv[64];
 	const char *root = getenv("BUILD_ROOT");
-	int argc = 0, ret;
+	bool own_lcores = false;
+	int argc = 0, ret, i;
 
 	if (root == NULL) {
 		printf("SKIP: BUILD_ROOT not set (run through meson test)\n");
@@ -45,8 +46,12 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vt%d", (int)getpid());
 	argv[argc++] = prog;
-	argv[argc++] = "-l";
-	argv[argc++] = "0";
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		own_lcores |= strcmp(extra[i], "-l") == 0;
+	if (!own_lcores) {
+		argv[argc++] = "-l";
+		argv[argc++] = "0";
+	}
 	argv[argc++] = "--no-huge";
 	argv[argc++] = "-m";
 	argv[argc++] = "256";
@@ -222,11 +227,10 @@ vt_drain(struct vt_verify *v, uint16_t nb_ports, uint16_t nq)
 		unsigned int got = 0;
 
 		for (p = 0; p < nb_ports; p++)
-			for (q = 0; q < nq; q++) {
+			for (q = 0; q < nq; q++)
+				/* the receiver's rx burst also pulls what waits
+				 * in the sender's tx ring: no tx burst needed */
 				got += vt_recv(v, p, q);
-				/* an empty tx burst reclaims and kicks the device */
-				rte_eth_tx_burst(p, q, NULL, 0);
-			}
 		if (got > 0)
 			quiet_until = rte_get_timer_cycles() + rte_get_timer_hz() / 20;
 		else

@@ -29,7 +29,8 @@
 #define VT_CHECK(c, ...) do { if (!(c)) VT_FAIL(__VA_ARGS__); } while (0)
 
 /* Start EAL with the given devargs (NULL-terminated list of "-a" values)
- * and extra EAL options. Returns 0, or VT_SKIP when it cannot run here. */
+ * and extra EAL options (lcores "-l 0" unless they give "-l"). Returns 0,
+ * or VT_SKIP when it cannot run here. */
 int vt_eal_init(const char *prog, const char *const *devargs, const char *const *extra);
 void vt_eal_fini(void);
 

@@ -18,6 +18,7 @@
  * @b EXPERIMENTAL: this API may change without prior notice.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -88,6 +89,13 @@ struct rte_iommufd_emu_ops {
 	void (*poll)(struct rte_iommufd_device *dev, uint16_t qid);
 	/** Keys the model accepts in devargs (NULL-terminated), for errors. */
 	const char *const *valid_keys;
+	/**
+	 * A device-side counter by name, for what the modelled hardware has
+	 * no register for (virtio-net: "rx_dropped", packets the device
+	 * dropped on receive; "tx_dropped", packets the wire dropped). The
+	 * counters only grow. Optional. @return 0, or -ENOENT (unknown name).
+	 */
+	int (*counter)(struct rte_iommufd_device *dev, const char *name, uint64_t *value);
 };
 
 /** PCI identity (kernel: from config space; emulated: what the model says). */
@@ -201,6 +209,19 @@ rte_iommufd_device_poll(struct rte_iommufd_device *dev, uint16_t qid)
 {
 	if (dev->emu != NULL && dev->emu->poll != NULL)
 		dev->emu->poll(dev, qid);
+}
+
+/**
+ * A device-side counter of an emulated device (rte_iommufd_emu_ops.counter).
+ * @return 0, -ENOTSUP (kernel device, or the model keeps none), -ENOENT.
+ */
+static inline int
+rte_iommufd_device_counter(struct rte_iommufd_device *dev, const char *name,
+		uint64_t *value)
+{
+	if (dev->emu == NULL || dev->emu->counter == NULL)
+		return -ENOTSUP;
+	return dev->emu->counter(dev, name, value);
 }
 
 /* ---- DMA binding ----------------------------------------------------------- */

@@ -85,7 +85,7 @@ struct vio_ring {
 struct vio_dev;
 
 struct vio_rx_stats {
-	uint64_t packets, bytes, errors, nombuf, quiesced, stashed;
+	uint64_t packets, bytes, errors, nombuf, quiesced, stashed, stash_dropped;
 };
 
 struct __rte_cache_aligned vio_rxq {
@@ -145,6 +145,19 @@ struct vio_dev {
 	bool fault_reported;    /* DEVICE_NEEDS_RESET seen by fault_check */
 	bool reset_event_sent;
 	uint64_t needs_reset_seen;
+	/* Packets a stop or reset discarded (counted after the device
+	 * reset, when nothing moves any more): received by the device and
+	 * not read by the application (imissed), accepted by tx burst and
+	 * not transmitted (oerrors). Port-wide, so that they outlive queue
+	 * setup after rte_eth_dev_reset(). Control path writes, relaxed
+	 * atomic stores; stats readers use relaxed loads. */
+	uint64_t rx_discarded, tx_discarded;
+	/* Counters of queues released (queue setup again, e.g. after
+	 * rte_eth_dev_reset()): the port's totals do not go back. */
+	struct vio_rx_stats rx_retired;
+	struct vio_tx_stats tx_retired;
+	/* Emulated devices: their drop counters at the last stats reset. */
+	uint64_t emu_rx_dropped_base, emu_tx_dropped_base;
 	struct vio_ring ctrl;   /* control queue (MQ) */
 	uint8_t *ctrl_buf;
 	uint64_t ctrl_buf_iova;
@@ -175,12 +188,12 @@ void vio_ring_free(struct vio_ring *r);
 void vio_ring_init(struct vio_ring *r);
 int vio_rxq_fill(struct vio_rxq *q);
 void vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m);
-void vio_rxq_release_mbufs(struct vio_rxq *q);
+uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
 void vio_rxq_quiesce_harvest(struct vio_rxq *q);
 int vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);
 uint16_t vio_txq_reclaim(struct vio_txq *q);
-void vio_txq_release_mbufs(struct vio_txq *q);
+uint32_t vio_txq_release_mbufs(struct vio_txq *q);
 void vio_txq_quiesce_harvest(struct vio_txq *q);
 int vio_txq_resume(struct vio_txq *q);
 uint16_t vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);

@@ -62,12 +62,21 @@ ring_size(struct vio_dev *vd, uint16_t nb_desc)
 	return (uint16_t)rte_align32prevpow2(nb_desc);
 }
 
+/* Count packets a stop, reset or queue release discarded (control path;
+ * stats readers on other threads load these relaxed). */
+static void
+discarded_add(uint64_t *cnt, uint32_t n)
+{
+	if (n != 0)
+		__atomic_store_n(cnt, *cnt + n, __ATOMIC_RELAXED);
+}
+
 static void
 vio_rxq_free(struct vio_rxq *q)
 {
 	if (q == NULL)
 		return;
-	vio_rxq_release_mbufs(q);
+	discarded_add(&q->vd->rx_discarded, vio_rxq_release_mbufs(q));
 	vio_ring_free(&q->r);
 	rte_free(q->sw_ring);
 	rte_free(q->free_ids);
@@ -80,7 +89,10 @@ vio_txq_free(struct vio_txq *q)
 {
 	if (q == NULL)
 		return;
-	vio_txq_release_mbufs(q);
+	if (q->vd != NULL)
+		discarded_add(&q->vd->tx_discarded, vio_txq_release_mbufs(q));
+	else
+		vio_txq_release_mbufs(q);
 	vio_ring_free(&q->r);
 	rte_free(q->sw_ring);
 	rte_free(q->ndesc);
@@ -93,14 +105,30 @@ vio_txq_free(struct vio_txq *q)
 static void
 vio_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	vio_rxq_free(dev->data->rx_queues[qid]);
+	struct vio_dev *vd = dev->data->dev_private;
+	struct vio_rxq *q = dev->data->rx_queues[qid];
+
+	if (q != NULL) {
+		vd->rx_retired.packets += q->st.packets;
+		vd->rx_retired.bytes += q->st.bytes;
+		vd->rx_retired.errors += q->st.errors;
+	}
+	vio_rxq_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }
 
 static void
 vio_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	vio_txq_free(dev->data->tx_queues[qid]);
+	struct vio_dev *vd = dev->data->dev_private;
+	struct vio_txq *q = dev->data->tx_queues[qid];
+
+	if (q != NULL) {
+		vd->tx_retired.packets += q->st.packets;
+		vd->tx_retired.bytes += q->st.bytes;
+		vd->tx_retired.errors += q->st.errors;
+	}
+	vio_txq_free(q);
 	dev->data->tx_queues[qid] = NULL;
 }
 
@@ -243,7 +271,7 @@ queues_release_mbufs(struct vio_dev *vd)
 		struct vio_rxq *q = d->rx_queues[i];
 
 		if (q != NULL) {
-			vio_rxq_release_mbufs(q);
+			discarded_add(&vd->rx_discarded, vio_rxq_release_mbufs(q));
 			q->quiesced = false;
 		}
 	}
@@ -251,7 +279,7 @@ queues_release_mbufs(struct vio_dev *vd)
 		struct vio_txq *q = d->tx_queues[i];
 
 		if (q != NULL) {
-			vio_txq_release_mbufs(q);
+			discarded_add(&vd->tx_discarded, vio_txq_release_mbufs(q));
 			q->quiesced = false;
 		}
 	}

@@ -19,6 +19,7 @@ static const struct xname rx_x[] = {
 	{ "nombuf", offsetof(struct vio_rx_stats, nombuf) },
 	{ "quiesced", offsetof(struct vio_rx_stats, quiesced) },
 	{ "stashed", offsetof(struct vio_rx_stats, stashed) },
+	{ "stash_dropped", offsetof(struct vio_rx_stats, stash_dropped) },
 };
 
 static const struct xname tx_x[] = {
@@ -31,7 +32,36 @@ static const struct xname tx_x[] = {
 };
 
 /* Port-wide entries first, then per queue. */
-#define NB_PORT_X 1
+static const char *const port_x[] = {
+	"device_needs_reset",
+	"rx_discarded",   /* received, discarded by a stop/reset (in imissed) */
+	"tx_discarded",   /* accepted by tx burst, discarded by a stop/reset (in oerrors) */
+	"emu_rx_dropped", /* emulated device: dropped on receive (in imissed) */
+	"emu_tx_dropped", /* emulated device: dropped by wire=sink */
+};
+#define NB_PORT_X RTE_DIM(port_x)
+
+/* A drop counter of the emulated device since the last stats reset (0
+ * for a kernel device: a virtio-net device reports no drops). */
+static uint64_t
+emu_dropped(const struct vio_dev *vd, const char *name, uint64_t base)
+{
+	uint64_t v;
+
+	if (rte_iommufd_device_counter(vd->idev, name, &v) != 0)
+		return 0;
+	return v >= base ? v - base : 0;
+}
+
+static void
+port_values(const struct vio_dev *vd, uint64_t v[NB_PORT_X])
+{
+	v[0] = 0; /* filled by the caller: checking it may raise an event */
+	v[1] = __atomic_load_n(&vd->rx_discarded, __ATOMIC_RELAXED);
+	v[2] = __atomic_load_n(&vd->tx_discarded, __ATOMIC_RELAXED);
+	v[3] = emu_dropped(vd, "rx_dropped", vd->emu_rx_dropped_base);
+	v[4] = emu_dropped(vd, "tx_dropped", vd->emu_tx_dropped_base);
+}
 
 static unsigned int
 xstats_count(const struct rte_eth_dev *dev)
@@ -49,8 +79,20 @@ int
 vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 #endif
 {
+	const struct vio_dev *vd = dev->data->dev_private;
+	uint64_t pv[NB_PORT_X];
 	unsigned int i;
 
+	/* Every packet the port dropped is in imissed or oerrors (or, for
+	 * wire=sink, in the xstat emu_tx_dropped). */
+	port_values(vd, pv);
+	st->imissed += pv[1] + pv[3];
+	st->oerrors += pv[2] + vd->tx_retired.errors;
+	st->ipackets += vd->rx_retired.packets;
+	st->ibytes += vd->rx_retired.bytes;
+	st->ierrors += vd->rx_retired.errors;
+	st->opackets += vd->tx_retired.packets;
+	st->obytes += vd->tx_retired.bytes;
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct vio_rxq *q = dev->data->rx_queues[i];
 
@@ -99,7 +141,17 @@ vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 int
 vio_stats_reset(struct rte_eth_dev *dev)
 {
+	struct vio_dev *vd = dev->data->dev_private;
 	unsigned int i;
+
+	__atomic_store_n(&vd->rx_discarded, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vd->tx_discarded, 0, __ATOMIC_RELAXED);
+	memset(&vd->rx_retired, 0, sizeof(vd->rx_retired));
+	memset(&vd->tx_retired, 0, sizeof(vd->tx_retired));
+	vd->emu_rx_dropped_base = 0;
+	vd->emu_tx_dropped_base = 0;
+	rte_iommufd_device_counter(vd->idev, "rx_dropped", &vd->emu_rx_dropped_base);
+	rte_iommufd_device_counter(vd->idev, "tx_dropped", &vd->emu_tx_dropped_base);
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vio_rxq *q = dev->data->rx_queues[i];
@@ -125,7 +177,8 @@ vio_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 
 	if (names == NULL || n < cnt)
 		return (int)cnt;
-	snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "device_needs_reset");
+	for (j = 0; j < NB_PORT_X; j++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s", port_x[j]);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		for (j = 0; j < RTE_DIM(rx_x); j++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_vq%u_%s",
@@ -142,11 +195,16 @@ vio_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 {
 	struct vio_dev *vd = dev->data->dev_private;
 	unsigned int cnt = xstats_count(dev), k = 0, i, j;
+	uint64_t pv[NB_PORT_X];
 
 	if (xs == NULL || n < cnt)
 		return (int)cnt;
-	xs[k].id = k;
-	xs[k++].value = vio_check_needs_reset(vd) ? 1 : 0;
+	port_values(vd, pv);
+	pv[0] = vio_check_needs_reset(vd) ? 1 : 0;
+	for (j = 0; j < NB_PORT_X; j++, k++) {
+		xs[k].id = k;
+		xs[k].value = pv[j];
+	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct vio_rxq *q = dev->data->rx_queues[i];
 

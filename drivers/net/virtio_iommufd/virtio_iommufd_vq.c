@@ -196,9 +196,43 @@ vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
-void
+/* Packets the device completed that the driver has not read (with
+ * MRG_RXBUF one packet may span several used entries). Changes nothing. */
+static uint32_t
+rx_completed_unread(const struct vio_rxq *q)
+{
+	const struct vio_ring *r = &q->r;
+	uint16_t used = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t left = (uint16_t)(used - r->last_used), pos = r->last_used;
+	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
+	uint32_t pkts = 0;
+
+	if (left > r->size)
+		return 0; /* not a ring the device wrote */
+	while (left > 0) {
+		uint32_t id = r->used->ring[pos & r->mask].id;
+		uint16_t nbuf = 1;
+
+		if (mrg && id < r->size && q->sw_ring[id] != NULL) {
+			const struct virtio_net_hdr *h = RTE_PTR_ADD(q->sw_ring[id]->buf_addr,
+				RTE_PKTMBUF_HEADROOM - VIO_HDR_LEN);
+
+			nbuf = RTE_MAX(h->num_buffers, 1);
+		}
+		nbuf = RTE_MIN(nbuf, left);
+		pos = (uint16_t)(pos + nbuf);
+		left = (uint16_t)(left - nbuf);
+		pkts++;
+	}
+	return pkts;
+}
+
+/* With the device reset: free every buffer. Returns the packets this
+ * discards, received by the device but never given to the application. */
+uint32_t
 vio_rxq_release_mbufs(struct vio_rxq *q)
 {
+	uint32_t lost = rx_completed_unread(q) + (uint16_t)(q->stash_n - q->stash_pos);
 	uint16_t i;
 
 	for (i = 0; i < q->r.size; i++) {
@@ -212,6 +246,7 @@ vio_rxq_release_mbufs(struct vio_rxq *q)
 		rte_pktmbuf_free(q->stash[i]);
 	q->stash_n = q->stash_pos = 0;
 	vio_ring_init(&q->r);
+	return lost;
 }
 
 /* After a queue reset: what the device completed and the driver has not
@@ -221,6 +256,7 @@ void
 vio_rxq_quiesce_harvest(struct vio_rxq *q)
 {
 	uint16_t left = (uint16_t)(q->stash_n - q->stash_pos), room;
+	uint32_t lost;
 
 	memmove(q->stash, q->stash + q->stash_pos, left * sizeof(q->stash[0]));
 	q->stash_n = left;
@@ -229,6 +265,15 @@ vio_rxq_quiesce_harvest(struct vio_rxq *q)
 	q->stash_n = (uint16_t)(q->stash_n + vio_rx_dequeue(q, q->stash + left, room));
 	q->st.stashed += q->stash_n - left;
 	q->st.quiesced++;
+	/* The stash is full (the application did not read the previous
+	 * one yet): what is still completed is lost when resume posts its
+	 * buffers again. Count it with the port's discards (imissed). */
+	lost = rx_completed_unread(q);
+	if (lost != 0) {
+		q->st.stash_dropped += lost;
+		__atomic_store_n(&q->vd->rx_discarded, q->vd->rx_discarded + lost,
+			__ATOMIC_RELAXED);
+	}
 }
 
 int
@@ -362,18 +407,27 @@ vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 	return i;
 }
 
-void
+/* With the device reset: free every packet. What the device completed
+ * was transmitted; returns the rest, accepted by tx burst and discarded. */
+uint32_t
 vio_txq_release_mbufs(struct vio_txq *q)
 {
+	uint32_t lost = q->requeue_n;
 	uint16_t i;
 
+	if (q->sw_ring == NULL || q->requeue == NULL)
+		return 0; /* setup failed half-way: nothing was posted */
+	vio_txq_reclaim(q);
 	for (i = 0; i < q->r.size; i++)
-		if (q->sw_ring[i] != NULL)
+		if (q->sw_ring[i] != NULL) {
 			rte_pktmbuf_free(q->sw_ring[i]);
+			lost++; /* one chain head per packet */
+		}
 	for (i = 0; i < q->requeue_n; i++)
 		rte_pktmbuf_free(q->requeue[i]);
 	q->requeue_n = 0;
 	vio_txq_init(q);
+	return lost;
 }
 
 /* After a queue reset: free what completed, and take what is still in

@@ -13,9 +13,20 @@
  * Packets move along "lanes": transmit queue i of a port into receive
  * queue (i mod active pairs) of its peer (or of itself, wire=loop). A lane
  * runs under the trylock of both queues, so whichever caller gets there
- * first does the work (the sender's tx notify, or the receiver's rx poll)
- * and a queue reset waits for a pass in flight. When the receive queue has
- * no buffers, the packet stays in the transmit ring (back-pressure).
+ * first does the work: the sender's tx notify, or the receiver's rx poll,
+ * which pulls from every tx queue that feeds it. So a packet left in the
+ * tx ring because the receiver had no buffers (back-pressure) moves as
+ * soon as the receiver posts buffers and polls, without the sender
+ * calling tx burst again; and two lcores polling the two ports at once
+ * never consume one ring from two contexts (exactly once, in order).
+ * A queue reset or device reset of either side takes the queue's lock
+ * (waiting), so it waits for a pass in flight and the next pass sees the
+ * queue disabled (see struct emu_vq). The trylocks are atomic RMWs of the
+ * device model, on the device's work; the PMD's burst path has none.
+ *
+ * Drops are counted where they happen, in the queue's `dropped` counter:
+ * a packet too big for the receiver's buffers (rx queue), a packet into
+ * wire=sink (tx queue).
  */
 
 #include <errno.h>
@@ -275,7 +286,7 @@ rx_deliver(struct emu_vnet *dn, struct emu_vq *rx, uint16_t *rx_avail,
 	unsigned int nb = 0, i, max_bufs;
 	int ret;
 
-	max_bufs = negotiated(dn, VIRTIO_NET_F_MRG_RXBUF) ? RTE_DIM(bufs) : 1;
+	max_bufs = rx->mrg_rxbuf ? RTE_DIM(bufs) : 1;
 	while (have < need) {
 		if (nb == max_bufs)
 			return -EMSGSIZE;
@@ -348,9 +359,27 @@ fail(struct emu_err *e)
 		emu_vnet_raise_needs_reset(e->who, e->what);
 }
 
+/* Receive-side state at the start of a pass, to undo what the pass did
+ * there when the sender's side fails (see lane_run). */
+struct rx_mark {
+	uint16_t used_idx, last_avail;
+	uint64_t packets, bytes;
+};
+
 /*
  * One pass of the lane tx queue `tq` of sn -> rx queue `rq` of dn (dn NULL:
  * sink). Both queue locks are tried, never waited for.
+ *
+ * A packet is sent once the sender's used index says so, delivered once
+ * the receiver's does. The sender's completions are published first; so
+ * when a pass stops on a DMA fault, every packet is accounted for exactly:
+ *  - the sender faulted (its completions cannot be published): nothing of
+ *    the pass happened, the receiver's side is rolled back (the data it
+ *    got is in buffers still posted, and overwritten later) and the
+ *    packets stay in flight in the sender's ring, where the driver's
+ *    reset discards and counts them;
+ *  - the receiver faulted after the sender completed packets: those are
+ *    lost on the receiving device and counted in its rx queue's dropped.
  */
 static unsigned int
 lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
@@ -358,9 +387,9 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 	static __thread struct chain c;
 	struct emu_vq *tx = &sn->vq[tq], *rx = NULL;
 	struct emu_err e = { NULL, NULL };
+	struct rx_mark rx0 = { 0, 0, 0, 0 };
 	uint16_t tx_avail, rx_avail = 0, i;
-	unsigned int moved = 0;
-	bool rx_pushed = false;
+	unsigned int moved = 0, delivered = 0, too_big = 0, sunk = 0;
 	int ret;
 
 	if (!__atomic_load_n(&tx->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&tx->lock))
@@ -369,10 +398,14 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		goto out_tx;
 	if (dn != NULL) {
 		rx = &dn->vq[rq];
+		/* A disabled target (its port stopped or reset) is not
+		 * locked: back-pressure, the packets wait in the tx ring. */
+		if (!__atomic_load_n(&rx->enable, __ATOMIC_ACQUIRE))
+			goto out_tx;
 		if (!rte_spinlock_trylock(&rx->lock))
 			goto out_tx;
 	}
-	used_flags_once(sn, tx, sn->thread_mode, &e);
+	used_flags_once(sn, tx, !emu_vnet_inline(sn), &e);
 	if (avail_count(sn, tx, &tx_avail, &e) != 0 || tx_avail == 0)
 		goto out;
 	if (rx != NULL) {
@@ -383,6 +416,7 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		used_flags_once(dn, rx, true, &e);
 		if (avail_count(dn, rx, &rx_avail, &e) != 0)
 			goto out;
+		rx0 = (struct rx_mark){ rx->used_idx, rx->last_avail, rx->packets, rx->bytes };
 	}
 	for (i = 0; i < RTE_MIN(tx_avail, EMU_BURST); i++) {
 		uint32_t plen;
@@ -394,6 +428,7 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 			break;
 		}
 		plen = c.ro_len - HDR_LEN;
+		ret = 0;
 		if (rx != NULL) {
 			ret = rx_deliver(dn, rx, &rx_avail, sn, &c, NULL, plen, &e);
 			if (ret == 0) {
@@ -402,8 +437,6 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 			}
 			if (ret < 0 && ret != -EMSGSIZE)
 				break;
-			if (ret > 0)
-				rx_pushed = true;
 		}
 		if (used_push(sn, tx, c.head, 0, &e) != 0)
 			break;
@@ -411,13 +444,34 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		tx->packets++;
 		tx->bytes += plen;
 		moved++;
+		if (rx == NULL)
+			sunk++;      /* wire=sink (or gen's tx side): the wire drops it */
+		else if (ret > 0)
+			delivered++;
+		else
+			too_big++;   /* -EMSGSIZE: too big for the receiver's buffers */
 	}
-	/* Publish what was done, even if the pass stopped on an error of
-	 * the other side. */
-	if (rx_pushed && e.who != dn)
-		used_publish(dn, rx, &e);
 	if (moved > 0 && e.who != sn)
 		used_publish(sn, tx, &e);
+	if (e.who == sn) {
+		if (rx != NULL) {
+			rx->used_idx = rx0.used_idx;
+			rx->last_avail = rx0.last_avail;
+			rx->packets = rx0.packets;
+			rx->bytes = rx0.bytes;
+		}
+		goto out;
+	}
+	if (sunk > 0)
+		__atomic_store_n(&tx->dropped, tx->dropped + sunk, __ATOMIC_RELAXED);
+	if (rx != NULL) {
+		if (delivered > 0 && e.who != dn)
+			used_publish(dn, rx, &e);
+		if (e.who == dn) /* sent, and lost by the receiving device */
+			too_big += delivered;
+		if (too_big > 0)
+			__atomic_store_n(&rx->dropped, rx->dropped + too_big, __ATOMIC_RELAXED);
+	}
 out:
 	fail(&e);
 	if (rx != NULL)
@@ -558,7 +612,7 @@ emu_vnet_engine(struct emu_vnet *n, uint16_t qid)
 	struct emu_vnet *p;
 	uint16_t pairs;
 
-	if (qid >= n->num_queues || n->broken)
+	if (qid >= n->num_queues || __atomic_load_n(&n->broken, __ATOMIC_RELAXED))
 		return 0;
 	if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
 		return ctrl_run(n, qid);
@@ -588,4 +642,15 @@ emu_vnet_engine(struct emu_vnet *n, uint16_t qid)
 	default:
 		return 0;
 	}
+}
+
+unsigned int
+emu_vnet_engine_all(struct emu_vnet *n)
+{
+	unsigned int work = 0;
+	uint16_t q;
+
+	for (q = 0; q < n->num_queues; q++)
+		work += emu_vnet_engine(n, q);
+	return work;
 }

@@ -9,8 +9,13 @@
  *   wire=peer|loop|sink|gen   what transmitted packets meet (default:
  *                    peer if peer= is given, else sink); gen feeds rx with
  *                    generated frames of gen_len bytes
- *   mode=inline|thread        where the engine runs (default inline)
+ *   mode=inline|thread|service where the engine runs (default inline):
+ *                    in the driver's calls, on a thread of its own, or as
+ *                    a DPDK service "emu_vnet_<name>" (rte_service)
  *   cpu=N            engine thread CPU (mode=thread)
+ *   service_lcore=N  mode=service: map the service to service lcore N
+ *                    (EAL -s/-S) and start it; without it the application
+ *                    maps and runs the service
  *   mac=XX:XX:XX:XX:XX:XX     default 02:00:00:00:00:<device number>
  *   max_pairs=N      queue pairs offered (1..16, default 4)
  *   qsize=N          largest queue size (power of 2, default 1024)
@@ -35,7 +40,7 @@ RTE_LOG_REGISTER_SUFFIX(emu_vnet_logtype, emu, NOTICE);
 
 static const char *const emu_vnet_keys[] = {
 	"peer", "wire", "mode", "cpu", "mac", "max_pairs", "qsize",
-	"features_off", "link", "gen_len", NULL,
+	"features_off", "link", "gen_len", "service_lcore", NULL,
 };
 
 static const struct {
@@ -92,24 +97,35 @@ emu_vnet_raise_needs_reset(struct emu_vnet *n, const char *why)
 {
 	/* Like QEMU's virtio_error(): mark the device broken, set
 	 * DEVICE_NEEDS_RESET (VERSION_1) and signal a config change; the
-	 * device does no more DMA until the driver resets it. */
-	if (n->broken)
+	 * device does no more DMA until the driver resets it. Any engine
+	 * context may get here, the peer's too: one wins. */
+	if (__atomic_exchange_n(&n->broken, true, __ATOMIC_ACQ_REL))
 		return;
-	n->broken = true;
-	n->faults++;
+	__atomic_fetch_add(&n->faults, 1, __ATOMIC_RELAXED);
 	__atomic_or_fetch(&n->status, VIRTIO_STATUS_DEVICE_NEEDS_RESET, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&n->cfg_gen, 1, __ATOMIC_RELEASE);
 	__atomic_or_fetch(&n->isr, VIRTIO_PCI_ISR_CONFIG, __ATOMIC_RELEASE);
 	EMU_LOG(ERR, "%s: %s: device needs reset", n->dev->name, why);
 }
 
+/*
+ * Device reset, exclusive with every engine pass on this device's queues,
+ * the peer's deliveries into its rx queues included: each queue is
+ * cleared under its lock, which waits for a pass in flight and leaves the
+ * queue disabled, so no pass touches the device's memory after this
+ * returns (until the driver enables queues again). The device-wide state
+ * that passes read without a queue lock (status, broken, curr_pairs) is
+ * reset with atomic stores, after the queues are off.
+ */
 static void
 device_reset(struct emu_vnet *n)
 {
 	unsigned int i;
 
-	if (n->thread_mode)
+	if (n->mode == EMU_MODE_THREAD)
 		emu_vnet_thread_stop(n);
+	else if (n->mode == EMU_MODE_SERVICE)
+		emu_vnet_service_stop(n);
 	for (i = 0; i < n->num_queues; i++) {
 		vq_lock(&n->vq[i]);
 		emu_vnet_vq_clear(n, &n->vq[i]);
@@ -118,9 +134,9 @@ device_reset(struct emu_vnet *n)
 	n->guest_features = 0;
 	n->dfselect = n->gfselect = 0;
 	n->queue_select = 0;
-	n->curr_pairs = 1;
-	n->isr = 0;
-	n->broken = false;
+	__atomic_store_n(&n->curr_pairs, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->isr, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->broken, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&n->status, 0, __ATOMIC_RELEASE);
 }
 
@@ -284,11 +300,23 @@ parse_args(struct emu_vnet *n, struct rte_kvargs *kv)
 	v = rte_kvargs_get(kv, "mode");
 	if (v != NULL) {
 		if (strcmp(v, "thread") == 0)
-			n->thread_mode = true;
+			n->mode = EMU_MODE_THREAD;
+		else if (strcmp(v, "service") == 0)
+			n->mode = EMU_MODE_SERVICE;
 		else if (strcmp(v, "inline") != 0) {
-			EMU_LOG(ERR, "%s: bad mode=%s: expected inline or thread", name, v);
+			EMU_LOG(ERR, "%s: bad mode=%s: expected inline, thread or service", name, v);
 			return -EINVAL;
 		}
+	}
+	v = rte_kvargs_get(kv, "service_lcore");
+	if (v != NULL) {
+		if (parse_uint(name, "service_lcore", v, 0, RTE_MAX_LCORE - 1, &u) != 0)
+			return -EINVAL;
+		if (n->mode != EMU_MODE_SERVICE) {
+			EMU_LOG(ERR, "%s: service_lcore=%s given without mode=service", name, v);
+			return -EINVAL;
+		}
+		n->service_lcore = (int)u;
 	}
 	v = rte_kvargs_get(kv, "cpu");
 	if (v != NULL) {
@@ -361,6 +389,7 @@ emu_vnet_create(struct rte_iommufd_device *dev, struct rte_kvargs *kv)
 	n->link_status = VIRTIO_NET_S_LINK_UP;
 	n->gen_len = 64;
 	n->cpu = -1;
+	n->service_lcore = -1;
 	n->wire = EMU_WIRE_SINK;
 	for (p = dev->name; *p != '\0'; p++)
 		if (*p >= '0' && *p <= '9')
@@ -403,7 +432,8 @@ emu_vnet_create(struct rte_iommufd_device *dev, struct rte_kvargs *kv)
 		dev->name, n->max_pairs, n->host_features,
 		n->wire == EMU_WIRE_PEER ? "peer " : n->wire == EMU_WIRE_LOOP ? "loop" :
 		n->wire == EMU_WIRE_GEN ? "gen" : "sink", n->peer_name,
-		n->thread_mode ? "thread" : "inline");
+		n->mode == EMU_MODE_THREAD ? "thread" :
+		n->mode == EMU_MODE_SERVICE ? "service" : "inline");
 	return 0;
 }
 
@@ -416,6 +446,7 @@ emu_vnet_destroy(struct rte_iommufd_device *dev)
 	if (n == NULL)
 		return;
 	device_reset(n);
+	emu_vnet_service_fini(n);
 	/* Ports wired to this one forget it (they back-pressure from now on). */
 	while ((d = rte_iommufd_device_next(d)) != NULL) {
 		if (d != dev && emu_vnet_is_ours(d)) {
@@ -497,13 +528,19 @@ status_write(struct emu_vnet *n, uint8_t v)
 			v &= ~VIRTIO_STATUS_FEATURES_OK;
 		}
 	}
-	/* The driver cannot clear DEVICE_NEEDS_RESET but by a reset. */
-	v = (uint8_t)((v & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) |
-		(old & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
-	__atomic_store_n(&n->status, v, __ATOMIC_RELEASE);
-	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) &&
-			n->thread_mode && emu_vnet_thread_start(n) != 0)
-		emu_vnet_raise_needs_reset(n, "engine thread did not start");
+	/* The driver cannot clear DEVICE_NEEDS_RESET but by a reset, and an
+	 * engine (also the peer's) may raise it meanwhile: keep the bit. */
+	v &= (uint8_t)~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	while (!__atomic_compare_exchange_n(&n->status, &old,
+			(uint8_t)(v | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET)), false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		if (n->mode == EMU_MODE_THREAD && emu_vnet_thread_start(n) != 0)
+			emu_vnet_raise_needs_reset(n, "engine thread did not start");
+		else if (n->mode == EMU_MODE_SERVICE && emu_vnet_service_start(n) != 0)
+			emu_vnet_raise_needs_reset(n, "engine service did not start");
+	}
 }
 
 static void
@@ -526,6 +563,7 @@ queue_enable_write(struct emu_vnet *n, struct emu_vq *vq, uint16_t v)
 	vq_lock(vq);
 	vq->last_avail = vq->used_idx = 0;
 	vq->flags_done = false;
+	vq->mrg_rxbuf = has_feature(n, VIRTIO_NET_F_MRG_RXBUF);
 	__atomic_store_n(&vq->enable, 1, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&vq->lock);
 }
@@ -670,7 +708,7 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 	if (off >= EMU_NOTIFY_OFF && off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
 		/* Inline mode: the notify does the device's work for that queue
 		 * right here, on the caller's lcore (DESIGN.md section 7). */
-		if (!n->thread_mode)
+		if (emu_vnet_inline(n))
 			emu_vnet_engine(n, (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT));
 		return 0;
 	}
@@ -684,8 +722,29 @@ emu_vnet_poll(struct rte_iommufd_device *dev, uint16_t qid)
 {
 	struct emu_vnet *n = dev->emu_priv;
 
-	if (!n->thread_mode)
+	if (emu_vnet_inline(n))
 		emu_vnet_engine(n, qid);
+}
+
+/* What a virtio-net device has no register for: the packets it dropped
+ * (rte_iommufd_device_counter(); the PMD reports rx_dropped in imissed). */
+static int
+emu_vnet_counter(struct rte_iommufd_device *dev, const char *name, uint64_t *value)
+{
+	struct emu_vnet *n = dev->emu_priv;
+	unsigned int first, i;
+	uint64_t sum = 0;
+
+	if (strcmp(name, "rx_dropped") == 0)
+		first = 0;
+	else if (strcmp(name, "tx_dropped") == 0)
+		first = 1;
+	else
+		return -ENOENT;
+	for (i = first; i < 2u * n->max_pairs; i += 2)
+		sum += __atomic_load_n(&n->vq[i].dropped, __ATOMIC_RELAXED);
+	*value = sum;
+	return 0;
 }
 
 const struct rte_iommufd_emu_ops emu_vnet_ops = {
@@ -696,6 +755,7 @@ const struct rte_iommufd_emu_ops emu_vnet_ops = {
 	.region_write = emu_vnet_region_write,
 	.poll = emu_vnet_poll,
 	.valid_keys = emu_vnet_keys,
+	.counter = emu_vnet_counter,
 };
 
 RTE_IOMMUFD_EMU_REGISTER(virtio_net, emu_vnet_ops);

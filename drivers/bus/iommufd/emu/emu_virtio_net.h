@@ -13,7 +13,8 @@
  *  - emu_virtio_dma.c: the DMA engine, which moves packets between
  *    virtqueues and touches host memory only through rte_dma_soft_read/
  *    write/translate on the device's binding;
- *  - emu_virtio_thread.c: the optional engine thread (mode=thread).
+ *  - emu_virtio_thread.c: the optional engine thread (mode=thread);
+ *  - emu_virtio_service.c: the engine as a DPDK service (mode=service).
  */
 
 #include <stdbool.h>
@@ -48,6 +49,13 @@ extern int emu_vnet_logtype;
  * burst spends doing device work. */
 #define EMU_BURST		64
 
+/* Where the device's work runs. */
+enum emu_mode {
+	EMU_MODE_INLINE = 0, /* in the driver's notify and poll (default) */
+	EMU_MODE_THREAD,     /* on an engine thread of its own */
+	EMU_MODE_SERVICE,    /* as a DPDK service (rte_service), on a service lcore */
+};
+
 /* Where a port's transmitted packets go. */
 enum emu_wire {
 	EMU_WIRE_SINK = 0, /* counted and completed */
@@ -56,15 +64,36 @@ enum emu_wire {
 	EMU_WIRE_GEN,      /* rx side fed by a generator; tx is a sink */
 };
 
+/*
+ * A virtqueue of the model. Who touches it:
+ *  - engine passes ("lanes", emu_virtio_dma.c), from any context: the
+ *    owner's notify or poll, the peer's notify or poll, the engine
+ *    thread. A pass holds the queue's lock, taken with trylock only (a
+ *    busy queue is someone else's work in progress, never waited for).
+ *  - queue reset and device reset (control path, the driver's register
+ *    writes): take the lock, waiting, so they never overlap a pass in
+ *    flight, and clear enable before they let go: a pass that starts
+ *    later sees the queue disabled (under the lock) and does no DMA.
+ * enable is written under the lock with release and may be read without
+ * it with acquire, to skip the lock of a queue that is off.
+ */
 struct emu_vq {
 	rte_spinlock_t lock;  /* engine pass, queue reset, device reset */
 	uint16_t size;
-	uint16_t enable;      /* read by engines under lock */
+	uint16_t enable;      /* written under lock (__atomic); see above */
 	uint64_t desc, avail, used; /* IOVAs */
 	uint16_t last_avail;  /* next avail entry the device consumes */
 	uint16_t used_idx;    /* device's used index */
 	bool flags_done;      /* used->flags (NO_NOTIFY) written since enable */
-	uint64_t packets, bytes, backpressure; /* device counters */
+	/* VIRTIO_NET_F_MRG_RXBUF as negotiated when the queue was enabled:
+	 * the peer's lanes read this, never the device's feature word. */
+	bool mrg_rxbuf;
+	uint64_t packets, bytes, backpressure; /* device counters, under lock */
+	/* Packets dropped by the device (rx queue: too big for the posted
+	 * buffers; tx queue: wire=sink/gen, the wire drops them). Written
+	 * under the lock with relaxed stores, read without it; never
+	 * cleared, also not by a reset. */
+	uint64_t dropped;
 };
 
 struct emu_vnet {
@@ -92,13 +121,18 @@ struct emu_vnet {
 	uint16_t gen_len;         /* generator frame length */
 	uint64_t gen_seq;
 	/* engine */
-	bool thread_mode;
+	enum emu_mode mode;
 	int cpu;                  /* engine thread CPU, -1 = see emu_thread */
+	int service_lcore;        /* mode=service: map to this service lcore, -1 = the app maps it */
+	uint32_t service_id;
+	bool service_registered;
 	pthread_t thread;
 	volatile bool thread_stop;
 	bool thread_running;
-	volatile bool broken;     /* DEVICE_NEEDS_RESET raised: no more DMA */
-	uint64_t faults;
+	/* DEVICE_NEEDS_RESET raised: no more DMA. __atomic: raised by any
+	 * engine context (also the peer's), cleared by device reset. */
+	bool broken;
+	uint64_t faults;          /* __atomic */
 	struct emu_vq vq[EMU_MAX_VQS];
 };
 
@@ -118,11 +152,28 @@ struct emu_vnet *emu_vnet_peer(struct emu_vnet *n);
 int emu_vnet_thread_start(struct emu_vnet *n);
 void emu_vnet_thread_stop(struct emu_vnet *n);
 
+/* emu_virtio_service.c: register (first time) and run the engine
+ * service; stop it and wait until no service lcore runs it; unregister. */
+int emu_vnet_service_start(struct emu_vnet *n);
+void emu_vnet_service_stop(struct emu_vnet *n);
+void emu_vnet_service_fini(struct emu_vnet *n);
+
+/* One pass over every queue of n (thread and service modes). */
+unsigned int emu_vnet_engine_all(struct emu_vnet *n);
+
+/* Does the driver's notify/poll do the device's work? */
+static inline bool
+emu_vnet_inline(const struct emu_vnet *n)
+{
+	return n->mode == EMU_MODE_INLINE;
+}
+
 static inline bool
 emu_vnet_running(const struct emu_vnet *n)
 {
 	return (__atomic_load_n(&n->status, __ATOMIC_ACQUIRE) &
-		VIRTIO_STATUS_DRIVER_OK) != 0 && !n->broken;
+		VIRTIO_STATUS_DRIVER_OK) != 0 &&
+		!__atomic_load_n(&n->broken, __ATOMIC_ACQUIRE);
 }
 
 #endif /* EMU_VIRTIO_NET_H */

@@ -53,7 +53,6 @@ static void *
 engine_thread(void *arg)
 {
 	struct emu_vnet *n = arg;
-	uint16_t q;
 
 	while (!__atomic_load_n(&n->thread_stop, __ATOMIC_ACQUIRE)) {
 		unsigned int work = 0;
@@ -62,8 +61,7 @@ engine_thread(void *arg)
 			usleep(1000);
 			continue;
 		}
-		for (q = 0; q < n->num_queues; q++)
-			work += emu_vnet_engine(n, q);
+		work = emu_vnet_engine_all(n);
 		if (work == 0)
 			sched_yield();
 	}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Cases of test_virtio about where packets go when the sender does not
+ * poll, and where they are counted when they are lost:
+ *   restart [swaps]  restart swaps of port 0 (port stop -> detach/attach
+ *                    -> port start) from a control thread while traffic
+ *                    runs both ways: the peer keeps delivering into port
+ *                    0's device while it is reset (run under TSan in the
+ *                    concurrency suite); every packet the verifier lost is
+ *                    in the ports' imissed + oerrors
+ *   rx_pull          packets back-pressured in port 0's tx ring move when
+ *                    port 1's rx burst finds buffers, with no tx burst on
+ *                    port 0
+ *   two_lcores       each port polled (tx and rx) by its own thread: every
+ *                    tx ring is drained by its sender's notify and by the
+ *                    receiver's pull; exactly once, in order
+ *   stash_overflow   queue resets of a port nobody reads: the PMD keeps
+ *                    what was received (stash, twice the ring) until it is
+ *                    full; what it cannot keep is counted in imissed
+ *   drops_device     drops inside the emulated device: frames too big for
+ *                    the receiver's buffers (imissed, xstat emu_rx_dropped)
+ *                    and frames into wire=sink (xstat emu_tx_dropped)
+ */
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include <bus_iommufd_driver.h>
+#include <rte_dma_domain.h>
+
+#include "vt_cases.h"
+#include "vt_common.h"
+
+static struct rte_dma_domain_binding *
+binding(const char *name)
+{
+	struct rte_iommufd_device *d = rte_iommufd_device_find(name);
+
+	return d != NULL ? d->binding : NULL;
+}
+
+static void
+online(uint16_t port, bool on)
+{
+	struct rte_dma_domain_binding *b = binding(port == 0 ? "emu0" : "emu1");
+	uint16_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (on)
+			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
+		else
+			rte_dma_domain_queue_offline(rte_dma_domain_queue_get(b, i));
+	}
+}
+
+/* Packets a port dropped, by its counters: received by the device but
+ * never given to the application (imissed), accepted by tx_burst but
+ * never transmitted (oerrors). */
+static uint64_t
+port_drops(uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (rte_eth_stats_get(port, &st) != 0)
+		return UINT64_MAX;
+	return st.imissed + st.oerrors;
+}
+
+/* ---- restart swaps under traffic ------------------------------------------ */
+
+struct restarter {
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *d[2];
+	unsigned int target, done, failed;
+	int hold, held;   /* __atomic: "leave port 0 alone" and its answer */
+	bool stop;        /* __atomic: the swapper's end */
+	char reason[160];
+};
+
+static void
+hold_wait(struct restarter *r, int on)
+{
+	__atomic_store_n(&r->hold, on, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&r->held, __ATOMIC_ACQUIRE) != on)
+		sched_yield(); /* the poller may share our core */
+}
+
+static void *
+restart_thread(void *arg)
+{
+	struct restarter *r = arg;
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART,
+		.timeout_us = 2000000,
+	};
+	unsigned int i;
+
+	for (i = 0; i < r->target; i++) {
+		int ret;
+
+		/* Like dpdk-test-replace: the poller lets go of port 0, the
+		 * peer keeps transmitting into it. */
+		hold_wait(r, 1);
+		ret = rte_dma_domain_replace(r->b, r->d[(i + 1) & 1], &o);
+		hold_wait(r, 0);
+		if (ret != 0) {
+			struct rte_dma_domain_swap_record rec;
+
+			rte_dma_domain_last_swap(r->b, &rec);
+			snprintf(r->reason, sizeof(r->reason), "%s", rec.reason);
+			r->failed++;
+		}
+		r->done = i + 1;
+		/* let traffic build up again between restarts */
+		rte_delay_us_sleep(2000);
+	}
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int
+vt_case_restart(unsigned int swaps)
+{
+	struct restarter r;
+	struct vt_verify v;
+	pthread_t th;
+	uint64_t lost, drops;
+	bool held = false;
+	uint16_t p;
+
+	memset(&r, 0, sizeof(r));
+	memset(&v, 0, sizeof(v));
+	r.b = binding("emu0");
+	r.d[0] = rte_dma_domain_create(rte_dma_domain_binding_ctx(r.b), "vt_rs_a",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	r.d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(r.b), "vt_rs_b",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	VT_CHECK(r.d[0] != NULL && r.d[1] != NULL, "mirror domains");
+	VT_CHECK(rte_dma_domain_replace(r.b, r.d[0], NULL) == 0, "initial move");
+	r.target = swaps;
+	for (p = 0; p < 2; p++)
+		if (vt_port_setup(p, 1, 256, true) != 0)
+			return -1;
+	VT_CHECK(pthread_create(&th, NULL, restart_thread, &r) == 0, "thread");
+	while (!__atomic_load_n(&r.stop, __ATOMIC_ACQUIRE)) {
+		int h = __atomic_load_n(&r.hold, __ATOMIC_ACQUIRE);
+
+		if (h != held) {
+			/* port 0's queues offline while the swapper owns it */
+			held = h;
+			online(0, !held);
+			__atomic_store_n(&r.held, h, __ATOMIC_RELEASE);
+		}
+		for (p = 0; p < 2; p++) {
+			if (p == 0 && held)
+				continue;
+			/* bounded in flight: enough to lose some at each stop */
+			if (v.next_tx[p][0] - v.next_rx[p][0] < 512)
+				vt_send(&v, p, 0, 32, (v.sent & 1) ? 1000 : 64);
+		}
+		vt_recv(&v, 1, 0);
+		if (!held)
+			vt_recv(&v, 0, 0);
+	}
+	pthread_join(th, NULL);
+	vt_drain(&v, 2, 1);
+	vt_print(&v, "restart");
+	lost = v.sent - v.received;
+	drops = port_drops(0) + port_drops(1);
+	printf("restart: %u restarts (%u failed%s%s), lost by the verifier %" PRIu64
+		", dropped by the counters %" PRIu64 " (port 0 imissed+oerrors %" PRIu64
+		", port 1 %" PRIu64 ")\n", r.done, r.failed, r.failed ? ": " : "", r.reason,
+		lost, drops, port_drops(0), port_drops(1));
+	VT_CHECK(r.done == swaps && r.failed == 0, "restarts failed: %s", r.reason);
+	VT_CHECK(v.sent > 0 && v.dup == 0 && v.reordered == 0 && v.corrupted == 0 &&
+		v.foreign == 0, "traffic duplicated, reordered or damaged");
+	VT_CHECK(v.received <= v.sent, "received more than sent");
+	VT_CHECK(lost == drops, "the verifier lost %" PRIu64 " packets, the port counters dropped %"
+		PRIu64, lost, drops);
+	VT_CHECK(drops > 0 || swaps < 20,
+		"%u restarts under traffic and nothing was in flight at any of them: the test did not exercise the drop path",
+		swaps);
+	return 0;
+}
+
+/* ---- rx burst pulls what the sender left in its tx ring ------------------- */
+
+int
+vt_case_rx_pull(void)
+{
+	struct vt_verify v;
+	uint64_t deadline;
+
+	memset(&v, 0, sizeof(v));
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, false) != 0)
+		return -1;
+	/* Port 1 is down: everything stays in port 0's tx ring. */
+	while (v.next_tx[0][0] < 200)
+		if (vt_send(&v, 0, 0, 50, 200) == 0)
+			break;
+	VT_CHECK(v.sent == 200, "only %" PRIu64 " of 200 queued in the tx ring", v.sent);
+	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
+	/* From now on only port 1's rx burst runs: no tx burst on port 0. */
+	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
+		if (vt_recv(&v, 1, 0) == 0)
+			sched_yield();
+	vt_print(&v, "rx_pull");
+	VT_CHECK(v.received == 200 && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
+		"the receiver's rx burst did not pull the back-pressured packets (%" PRIu64
+		" of 200 arrived)", v.received);
+	VT_CHECK(v.next_rx[0][0] == 200, "out of order");
+	return 0;
+}
+
+/* ---- one thread per port ------------------------------------------------ */
+
+#define TL_PER_PORT 20000u
+
+struct port_worker {
+	uint16_t port;
+	struct vt_verify v; /* the streams this thread sends and receives */
+	uint64_t deadline;
+};
+
+static void *
+port_worker_main(void *arg)
+{
+	struct port_worker *w = arg;
+	uint16_t p = w->port;
+
+	while (rte_get_timer_cycles() < w->deadline &&
+			(w->v.next_tx[p][0] < TL_PER_PORT || w->v.received < TL_PER_PORT)) {
+		uint16_t got = 0;
+
+		if (w->v.next_tx[p][0] < TL_PER_PORT)
+			vt_send(&w->v, p, 0, (uint16_t)RTE_MIN(32u,
+				TL_PER_PORT - w->v.next_tx[p][0]), 128);
+		got = vt_recv(&w->v, p, 0);
+		if (got == 0)
+			sched_yield(); /* two pollers on 2 shared cores */
+	}
+	return NULL;
+}
+
+int
+vt_case_two_lcores(void)
+{
+	struct port_worker w[2];
+	pthread_t th[2];
+	uint16_t p;
+
+	memset(w, 0, sizeof(w));
+	for (p = 0; p < 2; p++)
+		if (vt_port_setup(p, 1, 256, true) != 0)
+			return -1;
+	for (p = 0; p < 2; p++) {
+		w[p].port = p;
+		w[p].deadline = rte_get_timer_cycles() + 20 * rte_get_timer_hz();
+		VT_CHECK(pthread_create(&th[p], NULL, port_worker_main, &w[p]) == 0, "thread");
+	}
+	for (p = 0; p < 2; p++)
+		pthread_join(th[p], NULL);
+	for (p = 0; p < 2; p++) {
+		/* thread p received what port 1-p sent */
+		struct vt_verify *v = &w[p].v;
+		uint16_t src = (uint16_t)(1 - p);
+
+		printf("two_lcores: port %u sent %" PRIu64 ", received %" PRIu64 " from port %u"
+			" (next %" PRIu64 "), lost %" PRIu64 " dup/reordered %" PRIu64
+			" corrupted %" PRIu64 "\n", p, v->sent, v->received, src,
+			v->next_rx[src][0], v->lost, v->dup, v->corrupted);
+		VT_CHECK(v->sent == TL_PER_PORT, "port %u sent only %" PRIu64, p, v->sent);
+		VT_CHECK(v->received == TL_PER_PORT && v->next_rx[src][0] == TL_PER_PORT &&
+			v->lost == 0 && v->dup == 0 && v->reordered == 0 && v->corrupted == 0 &&
+			v->foreign == 0, "port %u: not exactly once and in order", p);
+	}
+	return 0;
+}
+
+/* ---- queue resets while nobody reads --------------------------------------- */
+
+/* Send on port 0 until its tx ring is full (port 1 has no more buffers). */
+static void
+fill(struct vt_verify *v)
+{
+	while (vt_send(v, 0, 0, 32, 100) != 0)
+		;
+}
+
+int
+vt_case_stash_overflow(void)
+{
+	static const struct rte_dma_domain_replace_opts qo = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000,
+	};
+	struct rte_dma_domain_binding *b1 = binding("emu1");
+	struct rte_dma_domain *d[2];
+	struct vt_verify v;
+	uint64_t stash_dropped;
+	int i;
+
+	memset(&v, 0, sizeof(v));
+	d[0] = rte_dma_domain_create(rte_dma_domain_binding_ctx(b1), "vt_so_a",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(b1), "vt_so_b",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	VT_CHECK(d[0] != NULL && d[1] != NULL, "mirror domains");
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	online(1, false); /* nobody polls port 1 until the end */
+	/* Each round: port 1's ring fills (256), a queue reset stashes it;
+	 * the third reset finds the stash (512) full. */
+	for (i = 0; i < 3; i++) {
+		fill(&v);
+		VT_CHECK(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
+	}
+	fill(&v);
+	online(1, true);
+	vt_drain(&v, 2, 1);
+	vt_print(&v, "stash_overflow");
+	stash_dropped = vt_xstat(1, "rx_vq0_stash_dropped");
+	printf("stash_overflow: stash_dropped %" PRIu64 ", port 1 imissed+oerrors %" PRIu64
+		", lost %" PRIu64 "\n", stash_dropped, port_drops(1), v.sent - v.received);
+	VT_CHECK(stash_dropped > 0 && stash_dropped != UINT64_MAX,
+		"three queue resets of an unread port and the stash never overflowed");
+	VT_CHECK(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
+	VT_CHECK(v.sent - v.received == port_drops(0) + port_drops(1),
+		"lost %" PRIu64 ", counted %" PRIu64, v.sent - v.received,
+		port_drops(0) + port_drops(1));
+	return 0;
+}
+
+/* ---- drops inside the device --------------------------------------------- */
+
+int
+vt_case_drops_device(void)
+{
+	struct rte_mempool *small;
+	struct vt_verify v;
+	uint64_t deadline;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	/* Port 1 posts 396-byte buffers and has no MRG_RXBUF (devargs): a
+	 * 1000-byte frame does not fit and the device drops it. */
+	small = rte_pktmbuf_pool_create("vt_small", 1023, 0, 0, 512, SOCKET_ID_ANY);
+	VT_CHECK(small != NULL, "small pool");
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(2, 1, 256, true) != 0)
+		return -1;
+	ret = rte_eth_dev_configure(1, 1, 1, &(struct rte_eth_conf){0});
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(1, 0, 256, SOCKET_ID_ANY, NULL, small);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(1, 0, 256, SOCKET_ID_ANY, NULL);
+	if (ret == 0)
+		ret = rte_eth_dev_start(1);
+	VT_CHECK(ret == 0, "port 1 with small buffers: %d", ret);
+	while (v.next_tx[0][0] < 100)
+		if (vt_send(&v, 0, 0, 25, 1000) == 0)
+			break;
+	while (v.next_tx[2][0] < 100)
+		if (vt_send(&v, 2, 0, 25, 200) == 0)
+			break;
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	while (vt_xstat(1, "emu_rx_dropped") < 100 && rte_get_timer_cycles() < deadline)
+		vt_recv(&v, 1, 0);
+	vt_print(&v, "drops_device");
+	printf("drops_device: port 1 imissed+oerrors %" PRIu64 " emu_rx_dropped %" PRIu64
+		", port 2 emu_tx_dropped %" PRIu64 "\n", port_drops(1),
+		vt_xstat(1, "emu_rx_dropped"), vt_xstat(2, "emu_tx_dropped"));
+	VT_CHECK(v.next_tx[0][0] == 100 && v.next_tx[2][0] == 100, "not all sent");
+	VT_CHECK(v.received == 0, "a frame bigger than the buffers arrived");
+	VT_CHECK(vt_xstat(1, "emu_rx_dropped") == 100 && port_drops(1) == 100,
+		"oversize frames not counted as dropped by port 1");
+	VT_CHECK(vt_xstat(2, "emu_tx_dropped") == 100, "frames into the sink not counted");
+	VT_CHECK(port_drops(2) == 0, "the sink's frames were transmitted: no oerrors");
+	/* stats reset starts the device counters from 0 for this port */
+	VT_CHECK(rte_eth_stats_reset(1) == 0 && vt_xstat(1, "emu_rx_dropped") == 0 &&
+		port_drops(1) == 0, "stats reset does not clear the drops");
+	return 0;
+}
