@@ -415,7 +415,7 @@ tr_port_queues_unpark(uint16_t port)
 		return;
 	for (qid = 0; qid < 64 && (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++)
 		if (parked[port] & (1ULL << qid))
-			rte_dma_domain_queue_online(q);
+			rte_dma_domain_queue_arm(q);
 	parked[port] = 0;
 }
 

@@ -6,6 +6,8 @@ One case per meson test:
   commands    help drivers, create/show domains, replace, errors, stats
   forwarding  periodic swaps while testpmd forwards (io, tx_first), and
               one-shot replaces while it does not forward
+  rxonly      swaps while testpmd polls only rx: the tx queues, armed at
+              port start and never polled, must not stall a swap
   telemetry   /dma_domain/* endpoints through dpdk-telemetry.py
   harmless    the plugin loaded into another application: one log line,
               nothing else
@@ -125,6 +127,22 @@ def case_forwarding():
     if not rx or max(rx) == 0:
         fail("no packets forwarded", out)
     ok("forwarding: 2x30 periodic swaps under io forwarding, rx %d" % max(rx))
+
+
+def case_rxonly():
+    t = Testpmd("tprxo")
+    # rxonly never calls tx_burst: with the tx queues online instead of
+    # armed, every swap would time out waiting for them.
+    t.send("dma_domain create red mirror", "dma_domain create blue copy red",
+           "set fwd rxonly", "start", pause=0.3)
+    t.send("port 0 dma_domain swap red blue every 5 count 20", pause=0.6)
+    t.send("port 0 dma_domain stats", "stop", pause=0.2)
+    rc, out = t.finish()
+    if rc != 0:
+        fail("testpmd exited %d" % rc, out)
+    if "swaps 20 failures 0" not in out:
+        fail("20 swaps with only rx polled should all succeed", out)
+    ok("rxonly: 20 swaps, tx queues never polled")
 
 
 def case_telemetry():

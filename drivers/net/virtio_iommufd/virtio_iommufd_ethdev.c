@@ -347,10 +347,13 @@ vio_dev_start_queues(struct vio_dev *vd)
 		ret = -EIO;
 		goto fail;
 	}
+	/* Armed, not online: a queue takes part in swaps from its first burst
+	 * on, so queues the application never polls (testpmd rxonly never
+	 * calls tx_burst) do not stall a swap. */
 	for (i = 0; i < d->nb_rx_queues; i++)
-		rte_dma_domain_queue_online(((struct vio_rxq *)d->rx_queues[i])->dq);
+		rte_dma_domain_queue_arm(((struct vio_rxq *)d->rx_queues[i])->dq);
 	for (i = 0; i < d->nb_tx_queues; i++)
-		rte_dma_domain_queue_online(((struct vio_txq *)d->tx_queues[i])->dq);
+		rte_dma_domain_queue_arm(((struct vio_txq *)d->tx_queues[i])->dq);
 	for (i = 0; i < d->nb_rx_queues; i++)
 		d->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	for (i = 0; i < d->nb_tx_queues; i++)

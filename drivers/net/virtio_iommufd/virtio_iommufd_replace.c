@@ -128,11 +128,15 @@ vio_fault_check(void *arg, uint64_t *nb_faults)
 	struct vio_dev *vd = arg;
 
 	*nb_faults = 0;
-	if (vio_check_needs_reset(vd) && !vd->fault_reported) {
+	if (!vio_check_needs_reset(vd))
+		return 0;
+	if (!vd->fault_reported) {
 		vd->fault_reported = true;
 		*nb_faults = 1;
 	}
-	return 0;
+	/* Sticky until the port is reset: the library refuses to swap a
+	 * device in this state. */
+	return -EIO;
 }
 
 typedef int (walk_cb_t)(uint64_t iova, uint64_t len, uint32_t access, void *arg);
