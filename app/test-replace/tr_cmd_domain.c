@@ -130,38 +130,33 @@ TR_HANDLER(cmd_show_domain)
 	return 0;
 }
 
-struct cov_all {
-	int n;
-};
-
 static int
 cov_each(struct rte_dma_domain *d, void *arg)
 {
+	RTE_SET_USED(arg);
 	tr_domain_coverage(stdout, d, tr_app.mp);
-	((struct cov_all *)arg)->n++;
 	return 0;
 }
 
 TR_HANDLER(cmd_show_coverage)
 {
-	struct rte_dma_domain *d = NULL;
-	struct rte_dma_domain_binding *b;
-	struct cov_all c = { 0 };
+	struct rte_dma_domain *d = NULL, *cur;
+	const char *devname;
 	uint16_t port;
 
 	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
 			(argc > 1 && tr_parse_domain(argv[1], &d, err) < 0) ||
 			tr_args_done(argc, argv, 2, err) < 0)
 		return -EINVAL;
-	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
-	printf("port %u (%s) is on domain %s; its packet memory:\n", port,
-		tr_port_devname(port),
-		b && rte_dma_domain_binding_domain(b) ?
-		rte_dma_domain_name(rte_dma_domain_binding_domain(b)) : "-");
+	devname = tr_port_devname(port);
+	/* binding_domain() takes a NULL binding: no domain */
+	cur = rte_dma_domain_binding_domain(rte_dma_domain_binding_lookup(devname));
+	printf("port %u (%s) is on domain %s; its packet memory:\n", port, devname,
+		cur != NULL ? rte_dma_domain_name(cur) : "-");
 	if (d != NULL)
 		tr_domain_coverage(stdout, d, tr_app.mp);
 	else
-		rte_dma_domain_foreach(cov_each, &c);
+		rte_dma_domain_foreach(cov_each, NULL);
 	return 0;
 }
 
@@ -198,40 +193,6 @@ TR_HANDLER(cmd_port_detach)
 	return rc;
 }
 
-/* Options shared by 'port replace' and 'swap', from argv[i] on. */
-static int
-parse_replace_opts(int argc, char **argv, int i, bool bare_strategy,
-		struct rte_dma_domain_replace_opts *o, char *err)
-{
-	uint64_t v;
-
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "force") == 0) {
-			o->force = true;
-		} else if (strcmp(argv[i], "drain") == 0) {
-			o->drain = true;
-		} else if (strcmp(argv[i], "timeout") == 0) {
-			if (tr_parse_u64("timeout (us)", i + 1 < argc ? argv[i + 1] : NULL,
-					1, 60000000, &v, err) < 0)
-				return -EINVAL;
-			o->timeout_us = (uint32_t)v;
-			i++;
-		} else if (strcmp(argv[i], "strategy") == 0) {
-			if (i + 1 >= argc)
-				return tr_err(err, "missing strategy after 'strategy': expected quiesce, hitless, remap, restart or default");
-			if (tr_parse_strategy(argv[++i], &o->strategy, err) < 0)
-				return -EINVAL;
-		} else if (bare_strategy && rte_dma_domain_strategy_parse(argv[i], &o->strategy) == 0) {
-			;
-		} else {
-			return tr_err(err, "bad option '%s': expected %sforce, drain, timeout <us>%s",
-				argv[i], bare_strategy ? "a strategy (quiesce|hitless|remap|restart), " :
-				"strategy <s>, ", "");
-		}
-	}
-	return 0;
-}
-
 TR_HANDLER(cmd_port_replace)
 {
 	struct rte_dma_domain_replace_opts o;
@@ -244,7 +205,7 @@ TR_HANDLER(cmd_port_replace)
 	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
 			tr_port_binding(port, &b, err) < 0 ||
 			tr_parse_domain(argc > 1 ? argv[1] : NULL, &d, err) < 0 ||
-			parse_replace_opts(argc, argv, 2, true, &o, err) < 0)
+			tr_parse_replace_opts(argc, argv, 2, true, &o, err) < 0)
 		return -EINVAL;
 	if (tr_swap_now(port, d, &o, err) < 0)
 		return -EIO;
@@ -287,7 +248,6 @@ TR_HANDLER(cmd_swap)
 	struct rte_dma_domain *a, *b;
 	uint64_t every, count = 0;
 	uint16_t port;
-	int i;
 
 	memset(&o, 0, sizeof(o));
 	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
@@ -301,15 +261,7 @@ TR_HANDLER(cmd_swap)
 			argv[3]);
 	if (tr_parse_u64("period (ms)", argc > 4 ? argv[4] : NULL, 0, 3600000, &every, err) < 0)
 		return -EINVAL;
-	/* 'count N' first, then the replace options */
-	i = 5;
-	if (i < argc && strcmp(argv[i], "count") == 0) {
-		if (tr_parse_u64("count", i + 1 < argc ? argv[i + 1] : NULL, 1, UINT32_MAX,
-				&count, err) < 0)
-			return -EINVAL;
-		i += 2;
-	}
-	if (parse_replace_opts(argc, argv, i, false, &o, err) < 0)
+	if (tr_parse_swap_opts(argc, argv, 5, false, &count, &o, err) < 0)
 		return -EINVAL;
 	if (tr_sched_start(port, argv[1], argv[2], every * 1000000ULL, count, &o, err) < 0)
 		return -EINVAL;
@@ -319,17 +271,26 @@ TR_HANDLER(cmd_swap)
 	return 0;
 }
 
-TR_HANDLER(cmd_swap_stop)
+/* [<port>|all] as the only argument: the port, or -1 for all. */
+static int
+parse_port_filter(int argc, char **argv, int *port_arg, char *err)
 {
 	uint16_t port;
-	int port_arg = -1;
 
+	*port_arg = -1;
 	if (argc > 0 && strcmp(argv[0], "all") != 0) {
 		if (tr_parse_port(argv[0], &port, err) < 0)
 			return -EINVAL;
-		port_arg = port;
+		*port_arg = port;
 	}
-	if (tr_args_done(argc, argv, 1, err) < 0)
+	return tr_args_done(argc, argv, 1, err);
+}
+
+TR_HANDLER(cmd_swap_stop)
+{
+	int port_arg;
+
+	if (parse_port_filter(argc, argv, &port_arg, err) < 0)
 		return -EINVAL;
 	printf("%d schedule(s) stopped\n", tr_sched_stop(port_arg));
 	return 0;
@@ -337,15 +298,9 @@ TR_HANDLER(cmd_swap_stop)
 
 TR_HANDLER(cmd_show_swap_stats)
 {
-	uint16_t port;
-	int port_arg = -1;
+	int port_arg;
 
-	if (argc > 0 && strcmp(argv[0], "all") != 0) {
-		if (tr_parse_port(argv[0], &port, err) < 0)
-			return -EINVAL;
-		port_arg = port;
-	}
-	if (tr_args_done(argc, argv, 1, err) < 0)
+	if (parse_port_filter(argc, argv, &port_arg, err) < 0)
 		return -EINVAL;
 	tr_swap_show_stats(stdout, port_arg);
 	return 0;

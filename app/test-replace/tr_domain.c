@@ -336,13 +336,13 @@ cov_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *h,
 
 	RTE_SET_USED(mp);
 	r = rte_dma_domain_covers(c->dom, h->iova, h->len, RTE_DMA_DOMAIN_ACCESS_RW, &gap);
-	if (r != 1)
-		c->all = 0;
-	if (r == 1)
+	if (r == 1) {
 		fprintf(c->f, "    chunk %u iova 0x%" PRIx64 " len %zu: covered\n", idx, h->iova, h->len);
-	else
+	} else {
+		c->all = 0;
 		fprintf(c->f, "    chunk %u iova 0x%" PRIx64 " len %zu: NOT covered (first gap 0x%" PRIx64 ")\n",
 			idx, h->iova, h->len, gap);
+	}
 }
 
 int
@@ -383,6 +383,15 @@ tr_port_binding(uint16_t port, struct rte_dma_domain_binding **b, char *err)
  * Only the thread that starts/stops polling a port touches its entry. */
 static uint64_t parked[RTE_MAX_ETHPORTS];
 
+/* Binding of a port the park table covers, or NULL. */
+static struct rte_dma_domain_binding *
+park_binding(uint16_t port)
+{
+	if (port >= RTE_MAX_ETHPORTS)
+		return NULL;
+	return rte_dma_domain_binding_lookup(tr_port_devname(port));
+}
+
 void
 tr_port_queues_park(uint16_t port)
 {
@@ -390,8 +399,8 @@ tr_port_queues_park(uint16_t port)
 	struct rte_dma_domain_queue *q;
 	uint16_t qid;
 
-	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
-	if (b == NULL || port >= RTE_MAX_ETHPORTS)
+	b = park_binding(port);
+	if (b == NULL)
 		return;
 	/* Only the handles the driver has online are in use: unused ones
 	 * (queues not set up) must stay offline when polling resumes. */
@@ -410,8 +419,8 @@ tr_port_queues_unpark(uint16_t port)
 	struct rte_dma_domain_queue *q;
 	uint16_t qid;
 
-	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
-	if (b == NULL || port >= RTE_MAX_ETHPORTS)
+	b = park_binding(port);
+	if (b == NULL)
 		return;
 	for (qid = 0; qid < 64 && (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++)
 		if (parked[port] & (1ULL << qid))

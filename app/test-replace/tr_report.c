@@ -108,15 +108,8 @@ tick(uint64_t now)
 	cur_rx_pps = rx;
 	if (dt > 0 && tr_fwd_running()) {
 		pthread_mutex_lock(&smtx);
-		if (nb_samples == cap_samples) {
-			size_t ncap = cap_samples ? cap_samples * 2 : 1024;
-			void *p = realloc(samples, ncap * sizeof(*samples));
-
-			if (p != NULL) {
-				samples = p;
-				cap_samples = ncap;
-			}
-		}
+		samples = tr_array_grow(samples, nb_samples, &cap_samples, sizeof(*samples),
+			SIZE_MAX);
 		if (nb_samples < cap_samples)
 			samples[nb_samples++] = s;
 		pthread_mutex_unlock(&smtx);

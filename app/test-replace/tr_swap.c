@@ -78,15 +78,7 @@ static void
 record(const struct tr_swap_entry *e)
 {
 	pthread_mutex_lock(&mtx);
-	if (nb_recs == cap_recs && cap_recs < MAX_RECORDS) {
-		size_t ncap = cap_recs ? cap_recs * 2 : 1024;
-		void *p = realloc(recs, ncap * sizeof(*recs));
-
-		if (p != NULL) {
-			recs = p;
-			cap_recs = ncap;
-		}
-	}
+	recs = tr_array_grow(recs, nb_recs, &cap_recs, sizeof(*recs), MAX_RECORDS);
 	if (nb_recs < cap_recs)
 		recs[nb_recs++] = *e;
 	else
@@ -579,17 +571,15 @@ tr_swap_counts(uint64_t *total, uint64_t *ok, uint64_t *failed,
 {
 	size_t i;
 
-	*total = *ok = *failed = *rollbacks = *faults = 0;
+	*ok = *rollbacks = *faults = 0;
 	pthread_mutex_lock(&mtx);
 	for (i = 0; i < nb_recs; i++) {
-		(*total)++;
-		if (recs[i].rc == 0)
-			(*ok)++;
-		else
-			(*failed)++;
+		*ok += recs[i].rc == 0;
 		*rollbacks += recs[i].rec.rolled_back;
 		*faults += recs[i].rec.faults;
 	}
+	*total = nb_recs;
+	*failed = nb_recs - *ok;
 	pthread_mutex_unlock(&mtx);
 }
 

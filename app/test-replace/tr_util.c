@@ -113,6 +113,51 @@ tr_parse_strategy(const char *s, enum rte_dma_domain_strategy *out, char *err)
 }
 
 int
+tr_parse_replace_opts(int argc, char **argv, int i, bool bare_strategy,
+		struct rte_dma_domain_replace_opts *o, char *err)
+{
+	uint64_t v;
+
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "force") == 0) {
+			o->force = true;
+		} else if (strcmp(argv[i], "drain") == 0) {
+			o->drain = true;
+		} else if (strcmp(argv[i], "timeout") == 0) {
+			if (tr_parse_u64("timeout (us)", i + 1 < argc ? argv[i + 1] : NULL,
+					1, 60000000, &v, err) < 0)
+				return -EINVAL;
+			o->timeout_us = (uint32_t)v;
+			i++;
+		} else if (strcmp(argv[i], "strategy") == 0) {
+			if (i + 1 >= argc)
+				return tr_err(err, "missing strategy after 'strategy': expected quiesce, hitless, remap, restart or default");
+			if (tr_parse_strategy(argv[++i], &o->strategy, err) < 0)
+				return -EINVAL;
+		} else if (!bare_strategy ||
+				rte_dma_domain_strategy_parse(argv[i], &o->strategy) != 0) {
+			return tr_err(err, "bad option '%s': expected %sforce, drain, timeout <us>",
+				argv[i], bare_strategy ?
+				"a strategy (quiesce|hitless|remap|restart), " : "strategy <s>, ");
+		}
+	}
+	return 0;
+}
+
+int
+tr_parse_swap_opts(int argc, char **argv, int i, bool bare_strategy, uint64_t *count,
+		struct rte_dma_domain_replace_opts *o, char *err)
+{
+	if (i < argc && strcmp(argv[i], "count") == 0) {
+		if (tr_parse_u64("count", i + 1 < argc ? argv[i + 1] : NULL, 1, UINT32_MAX,
+				count, err) < 0)
+			return -EINVAL;
+		i += 2;
+	}
+	return tr_parse_replace_opts(argc, argv, i, bare_strategy, o, err);
+}
+
+int
 tr_parse_domain(const char *s, struct rte_dma_domain **dom, char *err)
 {
 	struct rte_dma_domain *d;
@@ -182,4 +227,20 @@ tr_percentile(const uint64_t *sorted, size_t n, unsigned int p)
 	if (rank == 0)
 		rank = 1;
 	return sorted[rank - 1];
+}
+
+void *
+tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max)
+{
+	size_t ncap;
+	void *p;
+
+	if (nb < *cap || *cap >= max)
+		return arr;
+	ncap = *cap ? *cap * 2 : 1024;
+	p = realloc(arr, ncap * elem);
+	if (p == NULL)
+		return arr;
+	*cap = ncap;
+	return p;
 }

@@ -37,6 +37,18 @@ int tr_parse_port(const char *s, uint16_t *port, char *err);
 /** Replace strategy name. */
 int tr_parse_strategy(const char *s, enum rte_dma_domain_strategy *out, char *err);
 
+/**
+ * Replace options from argv[i] on: force, drain, timeout <us>, strategy <s>
+ * and, where bare_strategy, a strategy name alone. Fields of o that no
+ * option names are left as they are.
+ */
+int tr_parse_replace_opts(int argc, char **argv, int i, bool bare_strategy,
+		struct rte_dma_domain_replace_opts *o, char *err);
+
+/** Periodic swap options from argv[i] on: [count <n>], then replace options. */
+int tr_parse_swap_opts(int argc, char **argv, int i, bool bare_strategy, uint64_t *count,
+		struct rte_dma_domain_replace_opts *o, char *err);
+
 /** Existing domain name. */
 int tr_parse_domain(const char *s, struct rte_dma_domain **dom, char *err);
 
@@ -72,6 +84,14 @@ tr_cnt_set(uint64_t *c, uint64_t v)
 {
 	__atomic_store_n(c, v, __ATOMIC_RELAXED);
 }
+
+/**
+ * Room for one more element in a growing array of nb elements of size
+ * elem: when full and below max elements, doubles its capacity *cap (first
+ * 1024). Returns the array, moved or not; unchanged (still full) when out
+ * of memory or at max.
+ */
+void *tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max);
 
 /** Write s as a JSON string literal (quotes included). */
 void tr_json_str(FILE *f, const char *s);

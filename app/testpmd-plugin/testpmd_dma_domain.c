@@ -239,35 +239,6 @@ check_port(uint16_t port, char *err)
 	return tr_parse_port(s, &port, err);
 }
 
-/* [strategy] [force] [drain] [timeout <us>] from argv[i] on. */
-static int
-parse_opts(int argc, char **argv, int i, struct rte_dma_domain_replace_opts *o, char *err)
-{
-	uint64_t v;
-
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "force") == 0) {
-			o->force = true;
-		} else if (strcmp(argv[i], "drain") == 0) {
-			o->drain = true;
-		} else if (strcmp(argv[i], "timeout") == 0) {
-			if (tr_parse_u64("timeout (us)", i + 1 < argc ? argv[i + 1] : NULL, 1,
-					60000000, &v, err) < 0)
-				return -EINVAL;
-			o->timeout_us = (uint32_t)v;
-			i++;
-		} else if (strcmp(argv[i], "strategy") == 0) {
-			if (tr_parse_strategy(i + 1 < argc ? argv[i + 1] : NULL, &o->strategy, err) < 0)
-				return -EINVAL;
-			i++;
-		} else if (rte_dma_domain_strategy_parse(argv[i], &o->strategy) != 0) {
-			return tr_err(err, "bad option '%s': expected a strategy (quiesce|hitless|remap|restart), force, drain or timeout <us>",
-				argv[i]);
-		}
-	}
-	return 0;
-}
-
 static void
 cmd_replace_parsed(void *parsed, struct cmdline *cl, void *data)
 {
@@ -288,7 +259,7 @@ cmd_replace_parsed(void *parsed, struct cmdline *cl, void *data)
 	if (rc == 0)
 		rc = tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err);
 	if (rc == 0)
-		rc = parse_opts(argc, argv, 1, &o, err);
+		rc = tr_parse_replace_opts(argc, argv, 1, true, &o, err);
 	if (rc == 0)
 		rc = tr_swap_now(r->port_id, d, &o, err);
 	if (rc == 0 && rte_dma_domain_last_swap(b, &rec) == 0)
@@ -315,7 +286,7 @@ cmd_swap_parsed(void *parsed, struct cmdline *cl, void *data)
 	struct rte_dma_domain_replace_opts o;
 	char err[TR_ERRLEN], *argv[MAX_ARGS];
 	uint64_t every, count = 0;
-	int argc = split(r->rest, argv), rc, i = 4;
+	int argc = split(r->rest, argv), rc;
 
 	RTE_SET_USED(cl);
 	RTE_SET_USED(data);
@@ -330,13 +301,8 @@ cmd_swap_parsed(void *parsed, struct cmdline *cl, void *data)
 		rc = tr_err(err, "bad arguments: expected '<domA> <domB> every <ms> [count <n>] [strategy <s>]' or 'stop'");
 	if (rc == 0)
 		rc = tr_parse_u64("period (ms)", argv[3], 0, 3600000, &every, err);
-	if (rc == 0 && i < argc && strcmp(argv[i], "count") == 0) {
-		rc = tr_parse_u64("count", i + 1 < argc ? argv[i + 1] : NULL, 1, UINT32_MAX,
-			&count, err);
-		i += 2;
-	}
 	if (rc == 0)
-		rc = parse_opts(argc, argv, i, &o, err);
+		rc = tr_parse_swap_opts(argc, argv, 4, true, &count, &o, err);
 	if (rc == 0)
 		rc = tr_sched_start(r->port_id, argv[0], argv[1], every * 1000000ULL, count, &o, err);
 	if (rc == 0)

@@ -24,7 +24,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
 
@@ -166,7 +165,7 @@ main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	memset(&f, 0, sizeof(f));
 	for (i = 0; i < 2; i++) {
-		s.b[i] = rte_iommufd_device_find(i == 0 ? "emu0" : "emu1")->binding;
+		s.b[i] = vt_binding(i == 0 ? "emu0" : "emu1");
 		if (vt_port_setup((uint16_t)i, 1, 256, true) != 0)
 			return 1;
 	}

@@ -329,10 +329,7 @@ rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
 		soft_cfg = *cfg;
 		__atomic_store_n(&soft_verify, cfg->iotlb_verify, __ATOMIC_RELAXED);
 	}
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 void

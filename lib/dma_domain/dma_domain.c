@@ -49,6 +49,27 @@ dd_unlock(void)
 	pthread_mutex_unlock(&dd_mutex);
 }
 
+int
+dd_unlock_ret(int rc)
+{
+	dd_unlock();
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
+int
+dd_ctx_check(const struct rte_dma_domain_ctx *ctx,
+		const struct rte_dma_domain *dom, const char *op, const char *who)
+{
+	if (dom->ctx == ctx)
+		return 0;
+	DD_LOG(ERR, "%s '%s': domain '%s' belongs to another context\n",
+		op, who, dom->name);
+	rte_errno = EXDEV;
+	return -EXDEV;
+}
+
 uint64_t
 dd_now_ns(void)
 {

@@ -219,12 +219,9 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
-	if (dom->ctx != b->ctx) {
-		DD_LOG(ERR, "attach '%s' to '%s': domain of another context\n",
-			b->name, dom->name);
-		rte_errno = EXDEV;
-		return -EXDEV;
-	}
+	rc = dd_ctx_check(b->ctx, dom, "attach", b->name);
+	if (rc < 0)
+		return rc;
 	dd_lock();
 	if (b->dom != NULL) {
 		DD_LOG(ERR, "attach '%s' to '%s': already attached to '%s' (use replace)\n",
@@ -241,10 +238,7 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	dom->nb_attached++;
 	__atomic_store_n(&b->dom, dom, __ATOMIC_RELEASE);
 out:
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 int
@@ -270,10 +264,7 @@ rte_dma_domain_detach(struct rte_dma_domain_binding *b)
 	b->dom->nb_attached--;
 	__atomic_store_n(&b->dom, NULL, __ATOMIC_RELEASE);
 out:
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 int

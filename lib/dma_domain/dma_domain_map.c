@@ -189,10 +189,7 @@ rte_dma_domain_map(struct rte_dma_domain *dom, uint64_t iova, void *va,
 	}
 	dd_lock();
 	rc = dd_map_locked(dom, iova, va, len, access);
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 /* Remove table entries [from, to) and their translations. */
@@ -270,10 +267,7 @@ rte_dma_domain_unmap(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 	}
 	dd_lock();
 	rc = dd_unmap_locked(dom, iova, len, unmapped);
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 int
@@ -291,12 +285,9 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
-	if (dst->ctx != src->ctx) {
-		DD_LOG(ERR, "copy '%s' -> '%s': domains of different contexts\n",
-			src->name, dst->name);
-		rte_errno = EXDEV;
-		return -EXDEV;
-	}
+	rc = dd_ctx_check(src->ctx, dst, "copy", src->name);
+	if (rc < 0)
+		return rc;
 	ops = dst->ctx->ops;
 	dd_lock();
 	if (src->kind != RTE_DMA_DOMAIN_PAGING || dst->kind != RTE_DMA_DOMAIN_PAGING) {
@@ -389,10 +380,7 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		unmap_entries(dst, from, from + done, NULL);
 	}
 out:
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }
 
 int

@@ -109,6 +109,11 @@ struct rte_dma_domain_binding {
 /* dma_domain.c */
 void dd_lock(void);
 void dd_unlock(void);
+/* dd_unlock(), then rc, mirrored in rte_errno when negative. */
+int dd_unlock_ret(int rc);
+/* 0, or -EXDEV (rte_errno set, logged) when dom is not of ctx. */
+int dd_ctx_check(const struct rte_dma_domain_ctx *ctx,
+		const struct rte_dma_domain *dom, const char *op, const char *who);
 uint64_t dd_now_ns(void);
 struct rte_dma_domain *dd_domain_first(void);
 struct rte_dma_domain *dd_domain_next(struct rte_dma_domain *d);

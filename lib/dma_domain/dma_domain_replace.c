@@ -468,8 +468,12 @@ park_and_check(struct swap *s)
 	return rc;
 }
 
+/* The paused sequence of quiesce and remap: park and check, quiesce,
+ * switch, confirm, resume; undo brings the old translations back when a
+ * step after the switch fails. The caller ends the pause. */
 static int
-run_quiesce(struct swap *s)
+paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
+		int (*undo)(struct swap *s))
 {
 	int rc;
 
@@ -479,17 +483,25 @@ run_quiesce(struct swap *s)
 		rc = queues_quiesce(s);
 	if (rc == 0) {
 		faults_since(s); /* baseline */
-		rc = do_switch(s);
+		rc = switch_fn(s);
 		if (rc < 0)
 			queues_resume_hard(s, 0, s->b->nb_queues);
 	}
 	if (rc == 0) {
-		rc = confirm(s, restore_old);
+		rc = confirm(s, undo);
 		if (rc < 0)
 			queues_resume_hard(s, 0, s->b->nb_queues);
 	}
 	if (rc == 0)
-		rc = resume_or_undo(s, restore_old);
+		rc = resume_or_undo(s, undo);
+	return rc;
+}
+
+static int
+run_quiesce(struct swap *s)
+{
+	int rc = paused_swap(s, do_switch, restore_old);
+
 	finish_pause(s);
 	return rc;
 }
@@ -620,23 +632,7 @@ run_remap(struct swap *s)
 		return swap_fail(s, -ENOTSUP, "remap needs paging domains ('%s' is %s, '%s' is %s)",
 			s->old->name, dd_kind_name(s->old->kind), s->new->name,
 			dd_kind_name(s->new->kind));
-	s->t0 = dd_now_ns();
-	rc = park_and_check(s);
-	if (rc == 0)
-		rc = queues_quiesce(s);
-	if (rc == 0) {
-		faults_since(s);
-		rc = remap_switch(s);
-		if (rc < 0)
-			queues_resume_hard(s, 0, s->b->nb_queues);
-	}
-	if (rc == 0) {
-		rc = confirm(s, remap_undo);
-		if (rc < 0)
-			queues_resume_hard(s, 0, s->b->nb_queues);
-	}
-	if (rc == 0)
-		rc = resume_or_undo(s, remap_undo);
+	rc = paused_swap(s, remap_switch, remap_undo);
 	dd_map_table_free(&s->saved);
 	finish_pause(s);
 	return rc;
@@ -740,12 +736,9 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
-	if (dom->ctx != b->ctx) {
-		DD_LOG(ERR, "replace '%s': domain '%s' belongs to another context\n",
-			b->name, dom->name);
-		rte_errno = EXDEV;
-		return -EXDEV;
-	}
+	rc = dd_ctx_check(b->ctx, dom, "replace", b->name);
+	if (rc < 0)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	if (opts != NULL)
 		s.o = *opts;
@@ -824,8 +817,5 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 			rec.pause_ns, rec.switch_ns);
 	dd_stats_commit(b, &rec);
 	b->swapping = false;
-	dd_unlock();
-	if (rc < 0)
-		rte_errno = -rc;
-	return rc;
+	return dd_unlock_ret(rc);
 }

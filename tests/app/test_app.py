@@ -18,10 +18,9 @@
 """
 import os
 import subprocess
-import sys
 
 import trlib
-from trlib import fail, ok, run_app, skip
+from trlib import fail, ok, run_app
 
 RING = ["--vdev", "net_ring0", "--vdev", "net_ring1"]
 
@@ -456,12 +455,5 @@ show verify
        % (len(resets), rep["dma_faults"], v["lost"], drops_of(rep)))
 
 
-CASES = {k[5:]: v for k, v in list(globals().items()) if k.startswith("case_")}
-
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print("usage: test_app.py <%s>" % "|".join(CASES))
-        sys.exit(2)
-    if not trlib.BUILD:
-        skip("BUILD_ROOT not set (run through meson test)")
-    CASES[sys.argv[1]]()
+    trlib.main(globals(), "test_app.py")

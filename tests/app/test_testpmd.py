@@ -15,7 +15,6 @@ One case per meson test:
 import json
 import os
 import subprocess
-import sys
 import time
 
 import trlib
@@ -200,12 +199,5 @@ def case_harmless():
     ok("harmless")
 
 
-CASES = {k[5:]: v for k, v in list(globals().items()) if k.startswith("case_")}
-
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print("usage: test_testpmd.py <%s>" % "|".join(CASES))
-        sys.exit(2)
-    if not trlib.BUILD:
-        skip("BUILD_ROOT not set (run through meson test)")
-    CASES[sys.argv[1]]()
+    trlib.main(globals(), "test_testpmd.py")

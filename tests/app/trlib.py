@@ -39,6 +39,17 @@ def ok(what):
     sys.exit(0)
 
 
+def main(scope, prog):
+    """Runs the case_<name> function of scope that argv[1] names."""
+    cases = {k[5:]: v for k, v in list(scope.items()) if k.startswith("case_")}
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print("usage: %s <%s>" % (prog, "|".join(cases)))
+        sys.exit(2)
+    if not BUILD:
+        skip("BUILD_ROOT not set (run through meson test)")
+    cases[sys.argv[1]]()
+
+
 def eal(tag, telemetry=False):
     """EAL options valid on 22.11 and 25.11 (22.11 refuses --no-huge with
     --in-memory), with a file prefix of our own."""

@@ -202,3 +202,23 @@ tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns, bool verif
 	if (rte_dma_soft_configure(&c) != 0)
 		fprintf(stderr, "rte_dma_soft_configure failed\n");
 }
+
+struct rte_dma_domain *
+tdd_domain(struct rte_dma_domain_ctx *ctx, const char *name)
+{
+	struct rte_dma_domain *d = rte_dma_domain_create(ctx, name, RTE_DMA_DOMAIN_PAGING, 0);
+
+	CHECK(d != NULL, "create %s", name);
+	return d;
+}
+
+void
+tdd_two_domains(struct rte_dma_domain_ctx *ctx, void *mem,
+		struct rte_dma_domain **a, struct rte_dma_domain **b,
+		const char *name_a, const char *name_b)
+{
+	*a = tdd_domain(ctx, name_a);
+	*b = tdd_domain(ctx, name_b);
+	CHECK_RC(rte_dma_domain_map(*a, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	CHECK_RC(rte_dma_domain_map(*b, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+}

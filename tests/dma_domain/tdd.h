@@ -93,4 +93,13 @@ uint32_t fake_buffers(const struct fake_drv *f);
 void tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns,
 		bool verify);
 
+/* A paging domain of ctx; a failure is a CHECK failure. */
+struct rte_dma_domain *tdd_domain(struct rte_dma_domain_ctx *ctx, const char *name);
+
+/* Two paging domains of ctx, each mapping the 2 MiB at mem read-write at
+ * IOVA 0x100000 (where fake_bind puts the buffers). */
+void tdd_two_domains(struct rte_dma_domain_ctx *ctx, void *mem,
+		struct rte_dma_domain **a, struct rte_dma_domain **b,
+		const char *name_a, const char *name_b);
+
 #endif /* TDD_H */

@@ -136,11 +136,7 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 
 	memset(res, 0, sizeof(*res));
 	tdd_soft_model(model, window_ns, false);
-	d[0] = rte_dma_domain_create(ctx, "conc-a", RTE_DMA_DOMAIN_PAGING, 0);
-	d[1] = rte_dma_domain_create(ctx, "conc-b", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK(d[0] != NULL && d[1] != NULL, "domains");
-	CHECK_RC(rte_dma_domain_map(d[0], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(rte_dma_domain_map(d[1], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	tdd_two_domains(ctx, mem, &d[0], &d[1], "conc-a", "conc-b");
 	CHECK_RC(fake_bind(&f, "conc-dev", NQ, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
 	stop_flag = 0;
@@ -183,16 +179,25 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	CHECK_RC(rte_dma_domain_destroy(d[1]), 0);
 }
 
+/* A run that must be clean: no fault, no failed swap, more than 100 swaps. */
 static int
-case_quiesce_vtd(void)
+run_clean(enum rte_dma_soft_replace_model model, uint64_t window_ns,
+		enum rte_dma_domain_strategy s, const char *what)
 {
 	struct run_result r;
 
-	run(RTE_DMA_SOFT_REPLACE_VTD, 20000, RTE_DMA_DOMAIN_STRATEGY_QUIESCE, &r);
-	CHECK(r.faults == 0, "%" PRIu64 " faults under quiesce", r.faults);
+	run(model, window_ns, s, &r);
+	CHECK(r.faults == 0, "%" PRIu64 " faults under %s", r.faults, what);
 	CHECK(r.failed == 0 && r.swaps > 100, "swaps %" PRIu64 " failed %" PRIu64,
 		r.swaps, r.failed);
 	return 0;
+}
+
+static int
+case_quiesce_vtd(void)
+{
+	return run_clean(RTE_DMA_SOFT_REPLACE_VTD, 20000, RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		"quiesce");
 }
 
 static int
@@ -212,22 +217,11 @@ case_hitless_vtd(void)
 static int
 case_hitless_atomic(void)
 {
-	struct run_result r;
-
-	run(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, RTE_DMA_DOMAIN_STRATEGY_HITLESS, &r);
-	CHECK(r.faults == 0, "%" PRIu64 " faults under atomic hitless", r.faults);
-	CHECK(r.failed == 0 && r.swaps > 100, "swaps %" PRIu64 " failed %" PRIu64,
-		r.swaps, r.failed);
-	return 0;
+	return run_clean(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+		"atomic hitless");
 }
 
 /* Every injection point with the poller running. */
-static void *
-inj_dma(void *arg)
-{
-	return dma_thread(arg);
-}
-
 static int
 case_inject_live(void)
 {
@@ -245,15 +239,12 @@ case_inject_live(void)
 	unsigned int i, j, round;
 
 	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
-	a = rte_dma_domain_create(ctx, "inj-a", RTE_DMA_DOMAIN_PAGING, 0);
-	b = rte_dma_domain_create(ctx, "inj-b", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(rte_dma_domain_map(b, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	tdd_two_domains(ctx, mem, &a, &b, "inj-a", "inj-b");
 	CHECK_RC(fake_bind(&f, "inj-dev", NQ, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	stop_flag = 0;
 	dma_ok = dma_fault = dma_bad = 0;
-	pthread_create(&t, NULL, inj_dma, NULL);
+	pthread_create(&t, NULL, dma_thread, NULL);
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
 	for (round = 0; round < 20; round++) {
@@ -312,11 +303,7 @@ case_drain_inflight(void)
 	uint64_t ok0;
 
 	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
-	a = rte_dma_domain_create(ctx, "drain-a", RTE_DMA_DOMAIN_PAGING, 0);
-	b = rte_dma_domain_create(ctx, "drain-b", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK(a != NULL && b != NULL, "domains");
-	CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(rte_dma_domain_map(b, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	tdd_two_domains(ctx, mem, &a, &b, "drain-a", "drain-b");
 	/* the in-flight buffer: in a only */
 	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem, 0x1000, RTE_DMA_DOMAIN_ACCESS_READ), 0);
 	CHECK_RC(fake_bind(&f, "drain-dev", NQ, 0x100000), 0);
@@ -458,11 +445,7 @@ case_arm_race(void)
 	pthread_t t;
 
 	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
-	d[0] = rte_dma_domain_create(ctx, "arm-a", RTE_DMA_DOMAIN_PAGING, 0);
-	d[1] = rte_dma_domain_create(ctx, "arm-b", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK(d[0] != NULL && d[1] != NULL, "domains");
-	CHECK_RC(rte_dma_domain_map(d[0], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(rte_dma_domain_map(d[1], 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	tdd_two_domains(ctx, mem, &d[0], &d[1], "arm-a", "arm-b");
 	CHECK_RC(fake_bind(&f, "arm-dev", NQ, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
 	q1 = rte_dma_domain_queue_get(f.b, 1);

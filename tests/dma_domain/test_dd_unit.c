@@ -24,10 +24,7 @@ static char *mem; /* 8 MiB, 2 MiB aligned */
 static struct rte_dma_domain *
 mkdom(const char *name)
 {
-	struct rte_dma_domain *d = rte_dma_domain_create(ctx, name, RTE_DMA_DOMAIN_PAGING, 0);
-
-	CHECK(d != NULL, "create %s", name);
-	return d;
+	return tdd_domain(ctx, name);
 }
 
 /*
@@ -236,14 +233,16 @@ case_iotlb(void)
 }
 
 /* Two domains mapping the fake driver's buffers at the same IOVAs. */
+/* Two domains, b with one more mapping than a (so a REMAP is visible), and
+ * a fake device of nq queues (buffers at 0x100000) attached to a. */
 static void
-two_domains(struct rte_dma_domain **a, struct rte_dma_domain **b, const char *pa,
-		const char *pb)
+remap_pair(struct rte_dma_domain **a, struct rte_dma_domain **b, struct fake_drv *f,
+		const char *pa, const char *pb, const char *dev, uint16_t nq)
 {
-	*a = mkdom(pa);
-	*b = mkdom(pb);
-	CHECK_RC(rte_dma_domain_map(*a, 0x100000, mem, M2, RW), 0);
-	CHECK_RC(rte_dma_domain_map(*b, 0x100000, mem, M2, RW), 0);
+	tdd_two_domains(ctx, mem, a, b, pa, pb);
+	CHECK_RC(rte_dma_domain_map(*b, 0x900000, mem, K4, RD), 0);
+	CHECK_RC(fake_bind(f, dev, nq, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f->b, *a), 0);
 }
 
 static int
@@ -254,7 +253,7 @@ case_coverage(void)
 	struct rte_dma_domain_stats st;
 	struct fake_drv f;
 
-	two_domains(&a, &b, "cov-a", "cov-b");
+	tdd_two_domains(ctx, mem, &a, &b, "cov-a", "cov-b");
 	c = mkdom("cov-c");
 	/* c maps the buffers' IOVAs to other memory, and misses the extra */
 	CHECK_RC(rte_dma_domain_map(c, 0x100000, mem + M2, M2, RW), 0);
@@ -306,7 +305,7 @@ case_coverage_parked(void)
 	uint64_t qc;
 	uint16_t q;
 
-	two_domains(&a, &b, "covp-a", "covp-b");
+	tdd_two_domains(ctx, mem, &a, &b, "covp-a", "covp-b");
 	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem + 3 * M2, K4, RD), 0);
 	CHECK_RC(fake_bind(&f, "covp-dev", 2, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
@@ -390,11 +389,7 @@ case_inject(void)
 	struct fake_drv f;
 	unsigned int i;
 
-	two_domains(&a, &b, "inj-a", "inj-b");
-	/* b differs from a by one more mapping, so REMAP is visible */
-	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
-	CHECK_RC(fake_bind(&f, "inj-dev", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	remap_pair(&a, &b, &f, "inj-a", "inj-b", "inj-dev", 2);
 	/* queue 0 polled by "someone" that acks (we play the poller here by
 	 * leaving it offline: offline queues count as acknowledged) */
 	for (i = 0; i < RTE_DIM(t); i++) {
@@ -446,10 +441,7 @@ case_strategies(void)
 	struct fake_drv f;
 	enum rte_dma_domain_strategy s;
 
-	two_domains(&a, &b, "st-a", "st-b");
-	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
-	CHECK_RC(fake_bind(&f, "st-dev", 1, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	remap_pair(&a, &b, &f, "st-a", "st-b", "st-dev", 1);
 	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 1000, false);
 	CHECK(!rte_dma_domain_ctx_atomic_replace(ctx), "vtd is not atomic");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_HITLESS;
@@ -534,7 +526,7 @@ case_remap_shared(void)
 	size_t loglen = 0;
 	FILE *lf;
 
-	two_domains(&a, &b, "rsh-a", "rsh-b");
+	tdd_two_domains(ctx, mem, &a, &b, "rsh-a", "rsh-b");
 	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
 	CHECK_RC(fake_bind(&f, "rsh-dev", 2, 0x100000), 0);
 	other = rte_dma_domain_bind(ctx, &p2);
@@ -622,7 +614,7 @@ case_arm(void)
 	struct rte_dma_domain *a, *b;
 	struct fake_drv f;
 
-	two_domains(&a, &b, "arm-a", "arm-b");
+	tdd_two_domains(ctx, mem, &a, &b, "arm-a", "arm-b");
 	CHECK_RC(fake_bind(&f, "arm-dev", 2, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	q0 = rte_dma_domain_queue_get(f.b, 0);
@@ -711,10 +703,7 @@ case_needs_reset(void)
 	struct fake_drv f;
 	unsigned int i;
 
-	two_domains(&a, &b, "nr-a", "nr-b");
-	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
-	CHECK_RC(fake_bind(&f, "nr-dev", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	remap_pair(&a, &b, &f, "nr-a", "nr-b", "nr-dev", 2);
 	for (i = 0; i < RTE_DIM(strat); i++) {
 		o.strategy = strat[i];
 		/* dead before: refused, nothing touched */

@@ -35,14 +35,6 @@ static const char *const pair_args[] = {
 	"iommufd:emu0,peer=emu1", "iommufd:emu1,peer=emu0", NULL,
 };
 
-static struct rte_dma_domain_binding *
-binding_of(const char *name)
-{
-	struct rte_iommufd_device *d = rte_iommufd_device_find(name);
-
-	return d != NULL ? d->binding : NULL;
-}
-
 /* The soft model's replace is atomic, where the library's default
  * strategy is hitless: these tests exercise the quiesce path. */
 static const struct rte_dma_domain_replace_opts quiesce_opts = {
@@ -122,7 +114,7 @@ case_bringup(void)
 		rte_eth_macaddr_get(p, &mac);
 		VT_CHECK(mac.addr_bytes[0] == 0x02 && mac.addr_bytes[5] == p,
 			"MAC of port %u not from device cfg", p);
-		VT_CHECK(binding_of(p == 0 ? "emu0" : "emu1") != NULL, "not bound");
+		VT_CHECK(vt_binding(p == 0 ? "emu0" : "emu1") != NULL, "not bound");
 		VT_CHECK(link_status(p) == RTE_ETH_LINK_DOWN, "link up before start");
 		if (vt_port_setup(p, 1, 256, true) != 0)
 			return -1;
@@ -202,21 +194,6 @@ case_traffic_mq(void)
 	return run_traffic(2, 2000, lens, RTE_DIM(lens));
 }
 
-/* The port's queue handles (rx i = 2i, tx i = 2i+1) polled or not. */
-static void
-queues_online(uint16_t port, uint16_t nq, bool on)
-{
-	struct rte_dma_domain_binding *b = binding_of(port == 0 ? "emu0" : "emu1");
-	uint16_t i;
-
-	for (i = 0; i < 2 * nq; i++) {
-		if (on)
-			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
-		else
-			rte_dma_domain_queue_offline(rte_dma_domain_queue_get(b, i));
-	}
-}
-
 /* An xstat of queue q: "<dir>_vq<q>_<what>". */
 static uint64_t
 qstat(uint16_t port, const char *dir, uint16_t q, const char *what)
@@ -233,7 +210,7 @@ qstat(uint16_t port, const char *dir, uint16_t q, const char *what)
 static int
 case_queue_reset(uint16_t nq)
 {
-	struct rte_dma_domain_binding *b0 = binding_of("emu0");
+	struct rte_dma_domain_binding *b0 = vt_binding("emu0");
 	struct rte_dma_domain *da, *db;
 	struct rte_dma_domain_swap_record rec;
 	struct vt_verify v;
@@ -256,11 +233,11 @@ case_queue_reset(uint16_t nq)
 			if (vt_send(&v, 0, q, 50, 128) == 0)
 				break;
 	VT_CHECK(v.sent == 200u * nq, "only %" PRIu64 " of %u queued", v.sent, 200u * nq);
-	queues_online(0, nq, false); /* nobody polls while the test swaps */
+	vt_queues_online(0, nq, false); /* nobody polls while the test swaps */
 	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
 	VT_CHECK(ret == 0, "replace: %s", rec.reason);
-	queues_online(0, nq, true);
+	vt_queues_online(0, nq, true);
 	for (q = 0; q < nq; q++) {
 		VT_CHECK(qstat(0, "tx", q, "quiesced") == 1, "tx queue %u not reset", q);
 		VT_CHECK(qstat(0, "tx", q, "requeued") == 200, "tx queue %u requeued %" PRIu64
@@ -280,11 +257,11 @@ case_queue_reset(uint16_t nq)
 			if (vt_send(&v, 1, q, 50, 1000) == 0)
 				break;
 	VT_CHECK(v.sent == want, "only %" PRIu64 " of %" PRIu64 " sent", v.sent, want);
-	queues_online(0, nq, false);
+	vt_queues_online(0, nq, false);
 	ret = rte_dma_domain_replace(b0, da, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
 	VT_CHECK(ret == 0, "replace back: %s", rec.reason);
-	queues_online(0, nq, true);
+	vt_queues_online(0, nq, true);
 	for (q = 0; q < nq; q++)
 		VT_CHECK(qstat(0, "rx", q, "stashed") == 100, "rx queue %u stashed %" PRIu64
 			", expected 100", q, qstat(0, "rx", q, "stashed"));
@@ -304,7 +281,7 @@ case_queue_reset(uint16_t nq)
 static int
 case_no_ring_reset(void)
 {
-	struct rte_dma_domain_binding *b0 = binding_of("emu0");
+	struct rte_dma_domain_binding *b0 = vt_binding("emu0");
 	struct rte_dma_domain *db;
 	struct rte_dma_domain_swap_record rec;
 	static const uint16_t lens[] = { 64 };
@@ -314,9 +291,9 @@ case_no_ring_reset(void)
 	VT_CHECK(db != NULL, "mirror");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	queues_online(0, 1, false);
+	vt_queues_online(0, 1, false);
 	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
-	queues_online(0, 1, true);
+	vt_queues_online(0, 1, true);
 	rte_dma_domain_last_swap(b0, &rec);
 	printf("no_ring_reset: replace -> %d (%s)\n", ret, rec.reason);
 	VT_CHECK(ret == -ENOTSUP, "replace without RING_RESET: %d, expected -ENOTSUP", ret);
@@ -341,7 +318,7 @@ on_reset(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 static int
 case_fault(void)
 {
-	struct rte_dma_domain_binding *b0 = binding_of("emu0"), *b1 = binding_of("emu1");
+	struct rte_dma_domain_binding *b0 = vt_binding("emu0"), *b1 = vt_binding("emu1");
 	const struct rte_memzone *mz;
 	struct rte_dma_domain *df;
 	struct rte_dma_domain_mapping m;
@@ -452,8 +429,8 @@ case_replace(unsigned int swaps)
 
 	memset(&s, 0, sizeof(s));
 	memset(&v, 0, sizeof(v));
-	s.b[0] = binding_of("emu0");
-	s.b[1] = binding_of("emu1");
+	s.b[0] = vt_binding("emu0");
+	s.b[1] = vt_binding("emu1");
 	s.d[0] = mirror(s.b[0], "vt_swap_a");
 	s.d[1] = mirror(s.b[0], "vt_swap_b");
 	VT_CHECK(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");

@@ -31,33 +31,10 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
-#include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 
 #include "vt_cases.h"
 #include "vt_common.h"
-
-static struct rte_dma_domain_binding *
-binding(const char *name)
-{
-	struct rte_iommufd_device *d = rte_iommufd_device_find(name);
-
-	return d != NULL ? d->binding : NULL;
-}
-
-static void
-online(uint16_t port, bool on)
-{
-	struct rte_dma_domain_binding *b = binding(port == 0 ? "emu0" : "emu1");
-	uint16_t i;
-
-	for (i = 0; i < 2; i++) {
-		if (on)
-			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
-		else
-			rte_dma_domain_queue_offline(rte_dma_domain_queue_get(b, i));
-	}
-}
 
 /* Packets a port dropped, by its counters: received by the device but
  * never given to the application (imissed), accepted by tx_burst but
@@ -137,7 +114,7 @@ vt_case_restart(unsigned int swaps)
 
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
-	r.b = binding("emu0");
+	r.b = vt_binding("emu0");
 	r.d[0] = rte_dma_domain_create(rte_dma_domain_binding_ctx(r.b), "vt_rs_a",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	r.d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(r.b), "vt_rs_b",
@@ -155,7 +132,7 @@ vt_case_restart(unsigned int swaps)
 		if (h != held) {
 			/* port 0's queues offline while the swapper owns it */
 			held = h;
-			online(0, !held);
+			vt_queues_online(0, 1, !held);
 			__atomic_store_n(&r.held, h, __ATOMIC_RELEASE);
 		}
 		for (p = 0; p < 2; p++) {
@@ -302,7 +279,7 @@ vt_case_stash_overflow(void)
 		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
 		.timeout_us = 2000000,
 	};
-	struct rte_dma_domain_binding *b1 = binding("emu1");
+	struct rte_dma_domain_binding *b1 = vt_binding("emu1");
 	struct rte_dma_domain *d[2];
 	struct vt_verify v;
 	uint64_t stash_dropped;
@@ -316,7 +293,7 @@ vt_case_stash_overflow(void)
 	VT_CHECK(d[0] != NULL && d[1] != NULL, "mirror domains");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	online(1, false); /* nobody polls port 1 until the end */
+	vt_queues_online(1, 1, false); /* nobody polls port 1 until the end */
 	/* Each round: port 1's ring fills (256), a queue reset stashes it;
 	 * the third reset finds the stash (512) full. */
 	for (i = 0; i < 3; i++) {
@@ -324,7 +301,7 @@ vt_case_stash_overflow(void)
 		VT_CHECK(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
 	}
 	fill(&v);
-	online(1, true);
+	vt_queues_online(1, 1, true);
 	vt_drain(&v, 2, 1);
 	vt_print(&v, "stash_overflow");
 	stash_dropped = vt_xstat(1, "rx_vq0_stash_dropped");

@@ -11,6 +11,9 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include <bus_iommufd_driver.h>
+#include <rte_dma_domain.h>
+
 #include "vt_common.h"
 
 #define VT_ETHERTYPE 0x88b6
@@ -256,4 +259,26 @@ vt_xstat(uint16_t port, const char *name)
 	if (rte_eth_xstats_get_by_id(port, &id, &val, 1) != 1)
 		return UINT64_MAX;
 	return val;
+}
+
+struct rte_dma_domain_binding *
+vt_binding(const char *name)
+{
+	struct rte_iommufd_device *d = rte_iommufd_device_find(name);
+
+	return d != NULL ? d->binding : NULL;
+}
+
+void
+vt_queues_online(uint16_t port, uint16_t nq, bool on)
+{
+	struct rte_dma_domain_binding *b = vt_binding(port == 0 ? "emu0" : "emu1");
+	uint16_t i;
+
+	for (i = 0; i < 2 * nq; i++) {
+		if (on)
+			rte_dma_domain_queue_online(rte_dma_domain_queue_get(b, i));
+		else
+			rte_dma_domain_queue_offline(rte_dma_domain_queue_get(b, i));
+	}
 }

@@ -62,4 +62,13 @@ void vt_print(const struct vt_verify *v, const char *what);
 /* An xstat of a port by name (UINT64_MAX if absent). */
 uint64_t vt_xstat(uint16_t port, const char *name);
 
+struct rte_dma_domain_binding;
+
+/* Binding of emulated device name (emu0, emu1...), NULL if absent or unbound. */
+struct rte_dma_domain_binding *vt_binding(const char *name);
+
+/* Mark the queue handles of nq queue pairs of port 0 (emu0) or 1 (emu1)
+ * polled or not (rx i = handle 2i, tx i = 2i+1). */
+void vt_queues_online(uint16_t port, uint16_t nq, bool on);
+
 #endif /* VT_COMMON_H */

@@ -54,14 +54,20 @@ bar_write64(struct vm_vdev *v, uint64_t reg, uint64_t val)
 }
 
 /* edu answers 4-byte accesses below 0x80 and 8-byte ones above. */
+static void
+bar_read(struct vm_vdev *v, uint64_t reg, void *val, size_t size)
+{
+	if (pread(v->fd, val, size, bar0_off + reg) != (ssize_t)size)
+		VM_FAIL("edu %s: BAR0 read at 0x%llx: %s", v->bdf,
+			(unsigned long long)reg, strerror(errno));
+}
+
 static uint32_t
 bar_read32(struct vm_vdev *v, uint64_t reg)
 {
 	uint32_t val;
 
-	if (pread(v->fd, &val, sizeof(val), bar0_off + reg) != sizeof(val))
-		VM_FAIL("edu %s: BAR0 read at 0x%llx: %s", v->bdf,
-			(unsigned long long)reg, strerror(errno));
+	bar_read(v, reg, &val, sizeof(val));
 	return val;
 }
 
@@ -70,9 +76,7 @@ bar_read64(struct vm_vdev *v, uint64_t reg)
 {
 	uint64_t val;
 
-	if (pread(v->fd, &val, sizeof(val), bar0_off + reg) != sizeof(val))
-		VM_FAIL("edu %s: BAR0 read at 0x%llx: %s", v->bdf,
-			(unsigned long long)reg, strerror(errno));
+	bar_read(v, reg, &val, sizeof(val));
 	return val;
 }
 
@@ -177,9 +181,10 @@ test_replace(void)
 int
 main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "replace") == 0)
-		return test_replace();
-	fprintf(stderr, "usage: %s replace\n", argv[0]);
-	return 2;
+	static const struct vm_case cases[] = {
+		{ "replace", test_replace },
+		{ NULL, NULL },
+	};
+
+	return vm_case_main(argc, argv, cases, "replace");
 }

@@ -115,13 +115,8 @@ test_replace(void)
 	vm_print_latency("mock replace IOAS<->IOAS", ns, iters / 5);
 
 	mock_replace(fd, stdev, hwpt[0]);
-	for (i = 0; i < iters / 5; i++) {
-		t0 = vm_now_ns();
-		vm_ioas_unmap(fd, ioas[0], len, IOVA_A);
-		vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
-		ns[i] = vm_now_ns() - t0;
-	}
-	vm_print_latency("mock unmap+map same memory", ns, iters / 5);
+	vm_time_remap(fd, ioas[0], buf, len, IOVA_A, ns, iters / 5,
+		"mock unmap+map same memory");
 	if (mock_check_map_try(fd, hwpt[0], IOVA_A, buf, len) != 0)
 		VM_FAIL("mock HWPT %u lost its mapping after unmap+map", hwpt[0]);
 	printf("mock domain replace ok\n");
@@ -131,9 +126,10 @@ test_replace(void)
 int
 main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "replace") == 0)
-		return test_replace();
-	fprintf(stderr, "usage: %s replace\n", argv[0]);
-	return 2;
+	static const struct vm_case cases[] = {
+		{ "replace", test_replace },
+		{ NULL, NULL },
+	};
+
+	return vm_case_main(argc, argv, cases, "replace");
 }

@@ -170,13 +170,8 @@ test_latency(void)
 
 	/* The alternative to a replace: rewrite the attached domain in place. */
 	vm_attach(&devs[0], hwpt[0]);
-	for (i = 0; i < slow_iters; i++) {
-		t0 = vm_now_ns();
-		vm_ioas_unmap(fd, ioas[0], len, IOVA_A);
-		vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
-		ns[i] = vm_now_ns() - t0;
-	}
-	vm_print_latency("unmap+map same memory", ns, slow_iters);
+	vm_time_remap(fd, ioas[0], buf, len, IOVA_A, ns, slow_iters,
+		"unmap+map same memory");
 	vm_detach(&devs[0]);
 	free(ns);
 	return 0;
@@ -185,11 +180,11 @@ test_latency(void)
 int
 main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "lifecycle") == 0)
-		return test_lifecycle();
-	if (argc == 2 && strcmp(argv[1], "latency") == 0)
-		return test_latency();
-	fprintf(stderr, "usage: %s lifecycle|latency\n", argv[0]);
-	return 2;
+	static const struct vm_case cases[] = {
+		{ "lifecycle", test_lifecycle },
+		{ "latency", test_latency },
+		{ NULL, NULL },
+	};
+
+	return vm_case_main(argc, argv, cases, "lifecycle|latency");
 }

@@ -81,6 +81,24 @@ vm_ioas_unmap(int fd, uint32_t ioas, uint64_t len, uint64_t iova)
 }
 
 /* A paging HWPT for device dev_id on top of pt_id (an IOAS). */
+/* Times n unmaps + maps of the same memory at iova (the alternative to a
+ * replace: rewrite the domain in place) and prints them as what. */
+static inline void
+vm_time_remap(int fd, uint32_t ioas, void *va, uint64_t len, uint64_t iova,
+		uint64_t *ns, unsigned int n, const char *what)
+{
+	unsigned int i;
+	uint64_t t0;
+
+	for (i = 0; i < n; i++) {
+		t0 = vm_now_ns();
+		vm_ioas_unmap(fd, ioas, len, iova);
+		vm_ioas_map(fd, ioas, va, len, iova);
+		ns[i] = vm_now_ns() - t0;
+	}
+	vm_print_latency(what, ns, n);
+}
+
 static inline uint32_t
 vm_hwpt_alloc(int fd, uint32_t dev_id, uint32_t ioas)
 {

@@ -35,8 +35,8 @@
 #include <rte_dma_domain.h>
 
 #include "vm_check.h"
+#include "vm_test_util.h"
 
-#define SKIP 77
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_NET_MODERN 0x1041
 #define HOTPLUG_LEN (64u << 20)
@@ -159,44 +159,25 @@ check_replug(const char *bdf, struct rte_dma_domain *def)
 	check_nic(bdf, def);
 }
 
-static int
-split_devices(char *list, char **nic)
-{
-	char *save = NULL, *tok;
-	int n = 0;
-
-	for (tok = strtok_r(list, ", ", &save); tok != NULL && n < 2;
-			tok = strtok_r(NULL, ", ", &save))
-		nic[n++] = tok;
-	return n;
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	const char *edu = getenv("VM_EDU_DEVICE");
-	const char *devs = getenv("IOMMUFD_TEST_DEVICES");
 	char list[256], a0[64], a1[64];
-	char *nic[2] = { NULL, NULL };
+	const char *nic[2] = { NULL, NULL };
 	const char *eal[16];
 	struct rte_dma_domain *def;
 	struct rte_iommufd_device *e;
-	int n = 0, i;
+	int n = 0, i, rc;
 
 	if (strcmp(mode, "allow") != 0 && strcmp(mode, "auto") != 0) {
 		printf("usage: %s allow|auto\n", argv[0]);
 		return 1;
 	}
-	if (getenv("VM_GUEST") == NULL || devs == NULL || access("/dev/iommu", F_OK) != 0) {
-		printf("SKIP: needs the VM tier's guest (VM_GUEST, IOMMUFD_TEST_DEVICES, /dev/iommu)\n");
-		return SKIP;
-	}
-	snprintf(list, sizeof(list), "%s", devs);
-	if (split_devices(list, nic) != 2) {
-		printf("FAIL: IOMMUFD_TEST_DEVICES='%s': expected two PCI addresses\n", devs);
-		return 1;
-	}
+	rc = vm_guest_nics(list, sizeof(list), nic);
+	if (rc != 0)
+		return rc;
 	eal[n++] = "vm-bus-test";
 	eal[n++] = "-l";
 	eal[n++] = "0";

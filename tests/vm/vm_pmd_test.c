@@ -47,7 +47,6 @@
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
-#define SKIP 77
 #define WORKER 1
 #define GAP_US 5000          /* between two replaces */
 #define PROGRESS_MS 2000     /* traffic must move again within this */
@@ -431,33 +430,23 @@ int
 main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	const char *devs = getenv("IOMMUFD_TEST_DEVICES");
 	char list[256], a0[64], a1[64];
-	char *save = NULL;
 	const char *pmd = argc > 2 ? argv[2] : "";
 	const char *eal[] = {
 		"vm-pmd-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
 		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
 	};
 	struct rte_dma_domain *def, *m2 = NULL;
-	int p;
+	int p, rc;
 
 	if (strcmp(mode, "traffic") && strcmp(mode, "quiesce") && strcmp(mode, "hitless") &&
 			strcmp(mode, "rollback") && strcmp(mode, "latency")) {
 		printf("usage: %s traffic|quiesce|hitless|rollback|latency PMD.so\n", argv[0]);
 		return 1;
 	}
-	if (getenv("VM_GUEST") == NULL || devs == NULL || access("/dev/iommu", F_OK) != 0) {
-		printf("SKIP: needs the VM tier's guest (VM_GUEST, IOMMUFD_TEST_DEVICES, /dev/iommu)\n");
-		return SKIP;
-	}
-	snprintf(list, sizeof(list), "%s", devs);
-	nic[0] = strtok_r(list, ", ", &save);
-	nic[1] = nic[0] != NULL ? strtok_r(NULL, ", ", &save) : NULL;
-	if (nic[1] == NULL) {
-		printf("FAIL: IOMMUFD_TEST_DEVICES='%s': expected two PCI addresses\n", devs);
-		return 1;
-	}
+	rc = vm_guest_nics(list, sizeof(list), nic);
+	if (rc != 0)
+		return rc;
 	snprintf(a0, sizeof(a0), "%s", nic[0]);
 	snprintf(a1, sizeof(a1), "%s", nic[1]);
 	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {

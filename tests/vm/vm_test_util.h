@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Helpers shared by the VM tier's own in-guest tests: error reporting in the
- * runner's format, skip, and latency statistics.
+ * runner's format, skip, the guest's NICs, case dispatch and latency
+ * statistics.
  */
 #ifndef VM_TEST_UTIL_H
 #define VM_TEST_UTIL_H
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* meson's exit code for a test that cannot run here. */
 #define VM_TEST_SKIP 77
@@ -29,6 +31,53 @@
 			strerror(errno)); \
 } while (0)
 
+/*
+ * The two NICs of the VM tier's guest, the first two addresses of
+ * IOMMUFD_TEST_DEVICES, split in list (nic[] point into it). 0; outside the
+ * guest VM_TEST_SKIP after a line saying why; 1 after a FAIL line when the
+ * variable does not name two.
+ */
+static inline int
+vm_guest_nics(char *list, size_t size, const char *nic[2])
+{
+	const char *devs = getenv("IOMMUFD_TEST_DEVICES");
+	char *save = NULL;
+
+	if (getenv("VM_GUEST") == NULL || devs == NULL || access("/dev/iommu", F_OK) != 0) {
+		printf("SKIP: needs the VM tier's guest (VM_GUEST, IOMMUFD_TEST_DEVICES, /dev/iommu)\n");
+		return VM_TEST_SKIP;
+	}
+	snprintf(list, size, "%s", devs);
+	nic[0] = strtok_r(list, ", ", &save);
+	nic[1] = nic[0] != NULL ? strtok_r(NULL, ", ", &save) : NULL;
+	if (nic[1] == NULL) {
+		printf("FAIL: IOMMUFD_TEST_DEVICES='%s': expected two PCI addresses\n", devs);
+		return 1;
+	}
+	return 0;
+}
+
+/* One test case of an executable: argv[1] names it. */
+struct vm_case {
+	const char *name;
+	int (*run)(void);
+};
+
+/* Runs the case argv[1] names (stdout line-buffered for the runner), or
+ * prints the usage and returns 2. cases ends with a NULL name. */
+static inline int
+vm_case_main(int argc, char **argv, const struct vm_case *cases, const char *usage)
+{
+	const struct vm_case *c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (c = cases; argc == 2 && c->name != NULL; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->run();
+	fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+	return 2;
+}
+
 static inline uint64_t
 vm_now_ns(void)
 {
@@ -38,7 +87,7 @@ vm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int
+static inline int
 vm_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -130,6 +130,22 @@ region_check(struct rte_iommufd_device *dev, unsigned int idx, uint64_t off,
 	return 0;
 }
 
+/* 0 when n says the whole transfer of len bytes was done; else the error
+ * (errno of a failed call, -EIO for a short one), logged. */
+static int
+region_io_result(const struct rte_iommufd_device *dev, unsigned int idx,
+		uint64_t off, size_t len, ssize_t n, const char *what)
+{
+	int ret;
+
+	if (n == (ssize_t)len)
+		return 0;
+	ret = n < 0 ? -errno : -EIO;
+	IOMMUFD_LOG(ERR, "%s: region %u %s of %zu bytes at 0x%" PRIx64 " failed: %s",
+		dev->name, idx, what, len, off, strerror(-ret));
+	return ret;
+}
+
 int
 rte_iommufd_region_read(struct rte_iommufd_device *dev, unsigned int idx,
 		uint64_t off, void *buf, size_t len)
@@ -145,13 +161,7 @@ rte_iommufd_region_read(struct rte_iommufd_device *dev, unsigned int idx,
 	if (dev->emu != NULL)
 		return dev->emu->region_read(dev, idx, off, buf, len);
 	n = pread(dev->dev_fd, buf, len, (off_t)(r->offset + off));
-	if (n != (ssize_t)len) {
-		ret = n < 0 ? -errno : -EIO;
-		IOMMUFD_LOG(ERR, "%s: region %u read of %zu bytes at 0x%" PRIx64 " failed: %s",
-			dev->name, idx, len, off, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	return region_io_result(dev, idx, off, len, n, "read");
 }
 
 int
@@ -169,13 +179,7 @@ rte_iommufd_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 	if (dev->emu != NULL)
 		return dev->emu->region_write(dev, idx, off, buf, len);
 	n = pwrite(dev->dev_fd, buf, len, (off_t)(r->offset + off));
-	if (n != (ssize_t)len) {
-		ret = n < 0 ? -errno : -EIO;
-		IOMMUFD_LOG(ERR, "%s: region %u write of %zu bytes at 0x%" PRIx64 " failed: %s",
-			dev->name, idx, len, off, strerror(-ret));
-		return ret;
-	}
-	return 0;
+	return region_io_result(dev, idx, off, len, n, "write");
 }
 
 void *
