@@ -239,7 +239,7 @@ help_expect(void)
 		"  verify.sent verify.received verify.lost verify.duplicated\n"
 		"  verify.reordered verify.corrupted verify.gaps\n"
 		"  swaps.total swaps.ok swaps.failed swaps.rollbacks swaps.faults\n"
-		"  <strategy>.swaps|failures|faults|lost|pause_p50_us|pause_p99_us|pause_max_us\n"
+		"  <strategy>.swaps|failures|rollbacks|faults|lost|pause_p50_us|pause_p99_us|pause_max_us\n"
 		"  port.<id>.rx port.<id>.tx   faults (soft IOMMU fault log, all devices)\n"
 		"  port.<id>.dropped (imissed + oerrors)  port.<id>.resets (recoveries)\n"
 		"  ports.dropped ports.resets (all ports)\n");

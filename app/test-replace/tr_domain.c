@@ -248,8 +248,10 @@ tr_domain_unmap(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 	}
 	rc = rte_dma_domain_unmap(dom, iova, len, &done);
 	if (rc == -ENOENT)
-		return tr_err(err, "cannot unmap 0x%" PRIx64 "+0x%" PRIx64 " in '%s': nothing is mapped there",
-			iova, len, rte_dma_domain_name(dom));
+		/* iommufd answers ENOENT both for nothing mapped and for a
+		 * range that would split a mapping. */
+		return tr_err(err, "cannot unmap 0x%" PRIx64 "+0x%" PRIx64 " in '%s': nothing is mapped there, or the range cuts a mapping (unmap takes whole mappings; see 'show domain %s')",
+			iova, len, rte_dma_domain_name(dom), rte_dma_domain_name(dom));
 	if (rc == -EINVAL)
 		return tr_err(err, "cannot unmap 0x%" PRIx64 "+0x%" PRIx64 " in '%s': the range must cover whole mappings (see 'show domain %s')",
 			iova, len, rte_dma_domain_name(dom), rte_dma_domain_name(dom));

@@ -65,7 +65,7 @@ enum rte_dma_domain_kind {
  * when memory is hotplugged, before a device can be handed that memory. */
 #define RTE_DMA_DOMAIN_F_MIRROR RTE_BIT32(0)
 
-/** Replace strategies (see doc/guides/prog_guide/dma_domain.rst). */
+/** Replace strategies (see doc/guides/design.rst). */
 enum rte_dma_domain_strategy {
 	/** Backend's safe default: QUIESCE unless replace is atomic. */
 	RTE_DMA_DOMAIN_STRATEGY_DEFAULT = 0,

@@ -235,13 +235,16 @@ parse_features_off(struct emu_vnet *n, const char *v)
 	for (tok = strtok_r(buf, "+:", &save); tok != NULL;
 			tok = strtok_r(NULL, "+:", &save)) {
 		unsigned long bit;
+		char *end;
 
 		for (i = 0; i < RTE_DIM(emu_feature_names); i++)
 			if (strcmp(tok, emu_feature_names[i].name) == 0)
 				break;
 		if (i < RTE_DIM(emu_feature_names)) {
 			bit = emu_feature_names[i].bit;
-		} else if (parse_uint(n->dev->name, "features_off", tok, 0, 63, &bit) != 0) {
+		} else if (errno = 0, bit = strtoul(tok, &end, 0),
+				errno != 0 || end == tok || *end != '\0' || bit > 63) {
+			/* one message: a name or a bit number was expected */
 			EMU_LOG(ERR, "%s: features_off: unknown feature '%s' (expected a bit number or one of version_1, access_platform, ring_reset, mq, ctrl_vq, mrg_rxbuf, status, mac, joined by '+')",
 				n->dev->name, tok);
 			return -EINVAL;
