@@ -335,8 +335,21 @@ rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
  * one is the first of an armed queue, or one that saw a request.
  */
 
-bool
-rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
+/*
+ * The end of a pause (RESUMED). A parked tx burst may keep the packets it
+ * is given in a backlog of the driver (dropping them would end the loop
+ * of an application that transmits only what it received); the
+ * driver's queue_resume posts that backlog, but the poller is still
+ * parked until the controller clears PARK and may append more. The first
+ * burst after the pause must post those before its own packets, so it
+ * must take the slow path once more: the parked burst sets RESUMED (its
+ * own bit, one RMW per pause: the first parked burst) while PARK is still
+ * set, and the poller clears it once its backlog is empty. Only queues
+ * that parked get the extra slow-path burst; ARMED/PARK/REPORT and the
+ * handshake above are unchanged (RESUMED alone never parks anything).
+ */
+enum rte_dma_domain_queue_state
+rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
 	struct dd_queue_state *qs = &b->qstate[q->qid];
@@ -349,18 +362,72 @@ rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
 		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
 		req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
 	}
-	req &= DD_PAUSE_REQ;
-	if (req == DD_PAUSE_NONE)
-		return false;
-	/* A queue that is not online is not a QSBR reader: reporting would
-	 * make it one. Tests may mute one queue (INJECT_ACK). */
-	if (__atomic_load_n(&qs->online, __ATOMIC_RELAXED) &&
-			__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) != q->qid) {
-		if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
-			__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
-		rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
+	if (req & DD_PAUSE_REQ) {
+		/* A queue that is not online is not a QSBR reader: reporting
+		 * would make it one. Tests may mute one queue (INJECT_ACK). */
+		if (__atomic_load_n(&qs->online, __ATOMIC_RELAXED) &&
+				__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) != q->qid) {
+			if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
+				__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
+			rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
+		}
+		if (req & DD_PAUSE_PARK) {
+			/* Before the caller keeps anything: whatever this
+			 * burst keeps is posted by a later RESUMED burst, also
+			 * when the controller clears PARK right now. */
+			if (!(req & DD_PAUSE_RESUMED))
+				RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req,
+						DD_PAUSE_RESUMED);
+			return RTE_DMA_DOMAIN_QUEUE_PARKED;
+		}
 	}
-	return (req & DD_PAUSE_PARK) != 0;
+	return (req & DD_PAUSE_RESUMED) ? RTE_DMA_DOMAIN_QUEUE_RESUMED :
+		RTE_DMA_DOMAIN_QUEUE_RUN;
+}
+
+/*
+ * Packets a parked burst kept must not wait for another burst call (the
+ * application may transmit only what it receives, and receive nothing
+ * until they go out). The controller posts them (queue_unpark) before it
+ * clears PARK; what a burst keeps after that call is announced with
+ * KEPT, set only while PARK is still set (CAS): then the controller's
+ * release, a CAS too, fails, and it calls queue_unpark again. A burst
+ * whose CAS finds PARK cleared is past the controller's last call and
+ * posts what it kept itself (it is the consumer again).
+ */
+bool
+rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q)
+{
+	uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+
+	do {
+		if (!(old & DD_PAUSE_PARK))
+			return false;
+		if (old & DD_PAUSE_KEPT)
+			return true;
+	} while (!RTE_DMA_DOMAIN_CAS_ACQ_REL(&q->pause_req, &old, old | DD_PAUSE_KEPT));
+	return true;
+}
+
+void
+rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q)
+{
+	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_RESUMED);
+}
+
+/* For drivers without a backlog: nothing to post when resumed. */
+bool
+rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q)
+{
+	switch (rte_dma_domain_queue_ack_state(q)) {
+	case RTE_DMA_DOMAIN_QUEUE_PARKED:
+		return true;
+	case RTE_DMA_DOMAIN_QUEUE_RESUMED:
+		rte_dma_domain_queue_resumed_clear(q);
+		return false;
+	default:
+		return false;
+	}
 }
 
 void
@@ -379,7 +446,10 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
 
-	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
+	/* not polled any more: nothing to post at a next burst (the driver
+	 * discards its backlog when it stops the queue) */
+	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req,
+			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED));
 	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
 }
@@ -462,10 +532,29 @@ dd_queues_release(struct rte_dma_domain_binding *b)
 {
 	uint16_t i;
 
-	/* clear the requests only: an armed queue stays armed */
-	for (i = 0; i < b->nb_queues; i++)
-		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
-				~DD_PAUSE_REQ);
+	/* Clear the requests only (an armed queue stays armed), after the
+	 * driver posted what a parked poller kept: see
+	 * rte_dma_domain_queue_kept(). The loop ends once a whole
+	 * queue_unpark call ran with no new KEPT (the backlog is bounded). */
+	for (i = 0; i < b->nb_queues; i++) {
+		uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&b->queues[i].pause_req);
+
+		for (;;) {
+			if (old & DD_PAUSE_KEPT) {
+				RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
+						~DD_PAUSE_KEPT);
+				/* the acquire load that saw KEPT ordered what
+				 * the poller kept before this call */
+				if (b->ops.queue_unpark != NULL)
+					b->ops.queue_unpark(b->drv_arg, i);
+				old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&b->queues[i].pause_req);
+				continue;
+			}
+			if (RTE_DMA_DOMAIN_CAS_ACQ_REL(&b->queues[i].pause_req, &old,
+					old & ~DD_PAUSE_REQ))
+				break;
+		}
+	}
 }
 
 uint64_t

@@ -32,12 +32,23 @@ extern int dma_domain_logtype;
 
 /* Bits of rte_dma_domain_queue::pause_req (0: run). The controller sets
  * and clears PARK/REPORT, the queue's arm/offline and its first burst set
- * and clear ARMED; each side changes only its own bits, with atomic RMW,
- * so neither erases the other's (dma_domain_binding.c). */
+ * and clear ARMED, its bursts set and clear RESUMED; each side changes
+ * only its own bits, with atomic RMW, so neither erases the other's
+ * (dma_domain_binding.c). */
 #define DD_PAUSE_NONE   0u /* run */
 #define DD_PAUSE_PARK   1u /* acknowledge and stay parked (wins over REPORT) */
 #define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
 #define DD_PAUSE_ARMED  4u /* offline; goes online at its first burst */
+/* The poller parked since it last cleared this bit: set by its first
+ * parked burst (while PARK is still set), so that once the controller
+ * clears PARK the next burst takes the slow path once more and learns it
+ * was resumed (rte_dma_domain_queue_ack_state()). The poller's own bit. */
+#define DD_PAUSE_RESUMED 8u
+/* A parked burst kept packets since the controller last called
+ * dev_ops.queue_unpark: set by the poller only while PARK is set (CAS),
+ * cleared by the controller, which calls queue_unpark before it clears
+ * PARK (dd_queues_release()). */
+#define DD_PAUSE_KEPT   16u
 #define DD_PAUSE_REQ    (DD_PAUSE_PARK | DD_PAUSE_REPORT)
 
 /* Number of swap samples the percentiles are computed over. */

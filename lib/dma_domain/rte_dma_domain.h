@@ -211,6 +211,15 @@ struct rte_dma_domain_dev_ops {
 		void *arg);
 	/** RESTART strategy: stop (start == false) or start the port. */
 	int (*port_restart)(void *drv_arg, bool start);
+	/**
+	 * Optional, for drivers that keep packets while parked: post what
+	 * the parked poller of queue qid kept (rte_dma_domain_queue_kept()).
+	 * Called by the library with the queue still parked, right before
+	 * it releases the queue, and again for as long as the poller kept
+	 * more since the last call; so nothing a parked burst accepted waits
+	 * for a later burst call that may never come.
+	 */
+	void (*queue_unpark)(void *drv_arg, uint16_t qid);
 };
 
 /** Parameters of rte_dma_domain_bind(). */
@@ -471,10 +480,57 @@ rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
  * polls the queue.
  * @return true if the queue must stay parked (do no work this call),
  *   false if the burst may go on (no request, or a hitless grace-period
- *   report).
+ *   report). The first burst after a pause gets false (and ends the
+ *   RESUMED state at once): drivers that keep packets while parked use
+ *   rte_dma_domain_queue_ack_state() instead.
  */
 __rte_experimental
 bool rte_dma_domain_queue_ack(struct rte_dma_domain_queue *q);
+
+/** What a burst that took the slow path must do (rte_dma_domain_queue_ack_state()). */
+enum rte_dma_domain_queue_state {
+	/** Go on with the burst (no request, or a grace-period report). */
+	RTE_DMA_DOMAIN_QUEUE_RUN = 0,
+	/** Parked: do not touch the ring (a tx burst may keep the packets
+	 * in a software backlog, for queue_resume to post). */
+	RTE_DMA_DOMAIN_QUEUE_PARKED,
+	/** First burst after a pause ended: the queue runs again; a driver
+	 * that keeps a backlog while parked posts what is left of it
+	 * before the packets of this burst, then calls
+	 * rte_dma_domain_queue_resumed_clear() once the backlog is empty
+	 * (until then every burst gets RESUMED again). */
+	RTE_DMA_DOMAIN_QUEUE_RESUMED,
+};
+
+/**
+ * rte_dma_domain_queue_ack() for drivers that keep packets while parked:
+ * the same protocol (puts an armed queue online, acknowledges), and it
+ * also tells the first burst after a pause that the pause ended, so that
+ * packets a parked burst accepted after queue_resume ran are not stranded.
+ * Slow path only; the hot path stays rte_dma_domain_queue_pause_pending().
+ * Call it from the thread that polls the queue.
+ */
+__rte_experimental
+enum rte_dma_domain_queue_state rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q);
+
+/**
+ * A burst that got RTE_DMA_DOMAIN_QUEUE_PARKED kept packets (after it
+ * stored them where dev_ops.queue_unpark finds them). Slow path.
+ * @return true: the queue is still parked, and queue_unpark will be
+ *   called before it runs again (it posts them); false: the pause ended
+ *   meanwhile, queue_unpark will not run for them - the caller, the
+ *   queue's consumer again, posts them itself now.
+ */
+__rte_experimental
+bool rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q);
+
+/**
+ * End of the RESUMED state (see rte_dma_domain_queue_ack_state()): the
+ * driver's backlog is empty, later bursts take the fast path. Polling
+ * thread only.
+ */
+__rte_experimental
+void rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q);
 
 /**
  * The queue is (not) polled from now on. Offline queues count as

@@ -30,6 +30,10 @@
 	rte_atomic_fetch_or_explicit(p, v, rte_memory_order_acq_rel)
 #define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
 	rte_atomic_fetch_and_explicit(p, v, rte_memory_order_release)
+/** Compare-and-swap (acq_rel; acquire on failure, *o updated). */
+#define RTE_DMA_DOMAIN_CAS_ACQ_REL(p, o, v) \
+	rte_atomic_compare_exchange_strong_explicit(p, o, v, \
+		rte_memory_order_acq_rel, rte_memory_order_acquire)
 #else
 #define RTE_DMA_DOMAIN_ATOMIC(t) t
 #define RTE_DMA_DOMAIN_LOAD_RELAXED(p) __atomic_load_n(p, __ATOMIC_RELAXED)
@@ -42,6 +46,8 @@
 	__atomic_fetch_or(p, v, __ATOMIC_ACQ_REL)
 #define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
 	__atomic_fetch_and(p, v, __ATOMIC_RELEASE)
+#define RTE_DMA_DOMAIN_CAS_ACQ_REL(p, o, v) \
+	__atomic_compare_exchange_n(p, o, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 #endif
 
 /** Full (store-load) fence; the compiler builtin in every version, so that

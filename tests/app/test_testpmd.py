@@ -4,8 +4,11 @@
 One case per meson test:
 
   commands    help drivers, create/show domains, replace, errors, stats
-  forwarding  periodic swaps while testpmd forwards (io, tx_first), and
-              one-shot replaces while it does not forward
+  forwarding  periodic swaps while testpmd forwards (io, tx_first): quiesce
+              on port 0 (its tx queue is parked and only called with what
+              port 1 received: a parked burst must not drop, or the loop
+              dies), hitless on port 1; one-shot replaces while it does not
+              forward
   rxonly      swaps while testpmd polls only rx: the tx queues, armed at
               port start and never polled, must not stall a swap
   telemetry   /dma_domain/* endpoints through dpdk-telemetry.py
@@ -105,9 +108,9 @@ def case_forwarding():
            # not forwarding: the plugin marks the queues offline for the swap
            "port 0 dma_domain replace blue", "port 1 dma_domain replace blue",
            "set fwd io", "start tx_first", pause=0.3)
-    t.send("port 0 dma_domain swap red blue every 5 count 30 timeout 2000000",
+    t.send("port 0 dma_domain swap red blue every 5 count 30 strategy quiesce timeout 2000000",
            "port 1 dma_domain swap red blue every 5 count 30 strategy hitless timeout 2000000",
-           pause=0.8)
+           pause=1.2)
     t.send("port 0 dma_domain stats", "port 1 dma_domain stats",
            "port 0 dma_domain replace red restart", pause=0.2)
     t.send("show port stats all", "stop", pause=0.3)
@@ -116,6 +119,13 @@ def case_forwarding():
         fail("testpmd exited %d" % rc, out)
     if out.count("swaps 31 failures 0") != 2:
         fail("each port should show 31 swaps without failure", out)
+    if "did not acknowledge" in out:
+        fail("a queue stopped acknowledging pauses (its tx loop died?)", out)
+    # a parked tx burst keeps its packets: testpmd sees nothing dropped
+    dropped = [int(l.split("TX-dropped:")[1].split()[0]) for l in out.splitlines()
+               if "TX-dropped:" in l]
+    if not dropped or max(dropped) != 0:
+        fail("testpmd dropped tx packets during the swaps: %s" % dropped, out)
     if "strategy restart stops port 0, and testpmd forwards on it" not in out:
         fail("restart while testpmd forwards must be refused", out)
     if "port 0: default -> blue" not in out or "port 1: default -> blue" not in out:

@@ -143,12 +143,23 @@ fake_fault_check(void *arg, uint64_t *nb_faults)
 	return __atomic_load_n(&f->needs_reset, __ATOMIC_ACQUIRE) ? -EIO : 0;
 }
 
+static void
+fake_unpark(void *arg, uint16_t qid)
+{
+	struct fake_drv *f = arg;
+
+	f->q[qid].unpark_calls++;
+	if (f->on_unpark != NULL)
+		f->on_unpark(f, qid);
+}
+
 const struct rte_dma_domain_dev_ops fake_ops = {
 	.queue_quiesce = fake_quiesce,
 	.queue_resume = fake_resume,
 	.fault_check = fake_fault_check,
 	.iova_walk = fake_walk,
 	.port_restart = fake_restart,
+	.queue_unpark = fake_unpark,
 };
 
 int

@@ -51,6 +51,7 @@ struct fake_queue {
 	uint32_t posted;            /* posted to the device (DMA allowed) */
 	uint32_t reclaimed;         /* taken back by quiesce */
 	uint64_t quiesce_calls, resume_calls;
+	uint64_t unpark_calls;      /* queue_unpark: what a parked poller kept */
 	bool parked_seen;           /* quiesce saw the poller parked */
 };
 
@@ -78,6 +79,7 @@ struct fake_drv {
 	/* test hooks, called from the callbacks of the same name */
 	void (*on_walk)(struct fake_drv *f, bool parked);
 	void (*on_quiesce)(struct fake_drv *f, uint16_t qid);
+	void (*on_unpark)(struct fake_drv *f, uint16_t qid);
 };
 
 extern const struct rte_dma_domain_dev_ops fake_ops;

@@ -590,6 +590,7 @@ burst_parks(struct rte_dma_domain_queue *q)
 
 static struct rte_dma_domain_queue *arm_late_q;
 static int arm_late_parked = -1;
+static bool arm_late_state; /* use ack_state(), twice */
 
 /* The first burst of an armed queue, during a swap with the queues parked
  * (the library saw this queue offline). */
@@ -597,8 +598,28 @@ static void
 arm_late_burst(struct fake_drv *f, uint16_t qid)
 {
 	RTE_SET_USED(f);
-	if (qid == 0 && arm_late_q != NULL)
+	if (qid != 0 || arm_late_q == NULL)
+		return;
+	if (!arm_late_state) {
 		arm_late_parked = burst_parks(arm_late_q);
+		return;
+	}
+	/* parked bursts stay parked, RESUMED set by the first or not; what
+	 * they keep is the controller's to post (kept() == true) */
+	arm_late_parked = rte_dma_domain_queue_pause_pending(arm_late_q) &&
+		rte_dma_domain_queue_ack_state(arm_late_q) == RTE_DMA_DOMAIN_QUEUE_PARKED &&
+		rte_dma_domain_queue_ack_state(arm_late_q) == RTE_DMA_DOMAIN_QUEUE_PARKED &&
+		rte_dma_domain_queue_kept(arm_late_q);
+}
+
+/* The parked poller keeps more while the controller posts what it kept:
+ * the library must call queue_unpark again before it releases. */
+static void
+arm_late_unpark(struct fake_drv *f, uint16_t qid)
+{
+	if (qid == 1 && f->q[1].unpark_calls == 1 && arm_late_q != NULL &&
+			!rte_dma_domain_queue_kept(arm_late_q))
+		arm_late_parked = 0; /* PARK must still be set here */
 }
 
 /* Armed queues: offline (no stall) until the first burst, online after;
@@ -649,9 +670,52 @@ case_arm(void)
 	arm_late_q = NULL;
 	CHECK(arm_late_parked == 1, "first burst during a swap did not park (%d)",
 		arm_late_parked);
-	CHECK(rte_dma_domain_queue_is_online(q1) && !rte_dma_domain_queue_pause_pending(q1),
+	/* it parked: its next burst takes the slow path once more, to learn
+	 * that the pause ended (a driver posts what it kept while parked) */
+	CHECK(rte_dma_domain_queue_is_online(q1) && rte_dma_domain_queue_pause_pending(q1),
 		"after the swap: online %d pending %d", rte_dma_domain_queue_is_online(q1),
 		rte_dma_domain_queue_pause_pending(q1));
+	CHECK(!burst_parks(q1) && !rte_dma_domain_queue_pause_pending(q1),
+		"resumed burst: runs, and ack() ends the resumed state");
+	/* the same with ack_state(): RESUMED until the driver clears it */
+	rte_dma_domain_queue_offline(q1);
+	rte_dma_domain_queue_arm(q1);
+	arm_late_q = q1;
+	arm_late_state = true;
+	arm_late_parked = -1;
+	f.on_quiesce = arm_late_burst;
+	f.on_unpark = arm_late_unpark;
+	f.q[0].unpark_calls = f.q[1].unpark_calls = 0;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	f.on_quiesce = NULL;
+	f.on_unpark = NULL;
+	CHECK(arm_late_parked == 1, "ack_state()/kept() during a swap did not park (%d)",
+		arm_late_parked);
+	CHECK(f.q[1].unpark_calls == 2 && f.q[0].unpark_calls == 0,
+		"queue_unpark calls %" PRIu64 "/%" PRIu64 " (expected 0/2: kept twice)",
+		f.q[0].unpark_calls, f.q[1].unpark_calls);
+	CHECK(!rte_dma_domain_queue_kept(arm_late_q), "kept() after the pause: not parked");
+	arm_late_q = NULL;
+	CHECK(rte_dma_domain_queue_pause_pending(q1) &&
+		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RESUMED &&
+		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RESUMED,
+		"after the swap: not RESUMED until cleared");
+	rte_dma_domain_queue_resumed_clear(q1);
+	CHECK(!rte_dma_domain_queue_pause_pending(q1) &&
+		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RUN,
+		"cleared: fast path");
+	/* offline() forgets a pending RESUMED: nobody polls the queue */
+	rte_dma_domain_queue_offline(q1);
+	rte_dma_domain_queue_arm(q1);
+	arm_late_q = q1;
+	f.on_quiesce = arm_late_burst;
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	f.on_quiesce = NULL;
+	arm_late_q = NULL;
+	arm_late_state = false;
+	rte_dma_domain_queue_offline(q1);
+	CHECK(!rte_dma_domain_queue_pause_pending(q1), "offline() left RESUMED set");
+	rte_dma_domain_queue_online(q1);
 	/* online() clears ARMED; offline() disarms */
 	rte_dma_domain_queue_arm(q0);
 	rte_dma_domain_queue_online(q0);

@@ -8,7 +8,8 @@
  * (emu0's engine on its own thread), traffic_service (both engines as DPDK
  * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
  * pairs), no_ring_reset, fault, replace [swaps], and (test_virtio_flow.c)
- * restart [swaps], rx_pull, two_lcores, stash_overflow, drops_device.
+ * restart [swaps], rx_pull, two_lcores, stash_overflow, drops_device,
+ * parked_tx [swaps].
  */
 
 #include <errno.h>
@@ -547,8 +548,10 @@ main(int argc, char **argv)
 		ret = vt_case_stash_overflow();
 	else if (strcmp(c, "drops_device") == 0)
 		ret = vt_case_drops_device();
+	else if (strcmp(c, "parked_tx") == 0)
+		ret = vt_case_parked_tx(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
 	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, replace, restart, rx_pull, two_lcores, stash_overflow or drops_device\n", c);
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, replace, restart, rx_pull, two_lcores, stash_overflow, drops_device or parked_tx\n", c);
 		ret = -1;
 	}
 	vt_eal_fini();

@@ -21,6 +21,10 @@
  *   drops_device     drops inside the emulated device: frames too big for
  *                    the receiver's buffers (imissed, xstat emu_rx_dropped)
  *                    and frames into wire=sink (xstat emu_tx_dropped)
+ *   parked_tx [swaps] quiesce swaps of port 0 from a control thread while
+ *                    the test keeps calling tx burst: bursts of a parked
+ *                    queue are accepted (kept in the PMD's backlog), not
+ *                    refused, and go out after the pause, in order
  */
 
 #include <pthread.h>
@@ -363,5 +367,94 @@ vt_case_drops_device(void)
 	/* stats reset starts the device counters from 0 for this port */
 	VT_CHECK(rte_eth_stats_reset(1) == 0 && vt_xstat(1, "emu_rx_dropped") == 0 &&
 		port_drops(1) == 0, "stats reset does not clear the drops");
+	return 0;
+}
+
+/* ---- tx bursts while the queue is parked ----------------------------------- */
+
+struct parked_swapper {
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *d[2];
+	unsigned int target, failed;
+	bool stop; /* __atomic */
+	char reason[160];
+};
+
+static void *
+parked_swap_thread(void *arg)
+{
+	struct parked_swapper *s = arg;
+	static const struct rte_dma_domain_replace_opts qo = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000,
+	};
+	unsigned int i;
+
+	for (i = 0; i < s->target; i++) {
+		if (rte_dma_domain_replace(s->b, s->d[(i + 1) & 1], &qo) != 0) {
+			struct rte_dma_domain_swap_record rec;
+
+			rte_dma_domain_last_swap(s->b, &rec);
+			snprintf(s->reason, sizeof(s->reason), "%s", rec.reason);
+			s->failed++;
+		}
+		sched_yield(); /* let the poller run between pauses */
+	}
+	__atomic_store_n(&s->stop, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int
+vt_case_parked_tx(unsigned int swaps)
+{
+	struct parked_swapper s;
+	struct vt_verify v;
+	uint64_t refused = 0, backlogged;
+	pthread_t th;
+
+	memset(&s, 0, sizeof(s));
+	memset(&v, 0, sizeof(v));
+	s.b = vt_binding("emu0");
+	s.target = swaps;
+	s.d[0] = rte_dma_domain_create(rte_dma_domain_binding_ctx(s.b), "vt_pt_a",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	s.d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(s.b), "vt_pt_b",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	VT_CHECK(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");
+	VT_CHECK(rte_dma_domain_replace(s.b, s.d[0], NULL) == 0, "initial move");
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	VT_CHECK(pthread_create(&th, NULL, parked_swap_thread, &s) == 0, "thread");
+	while (!__atomic_load_n(&s.stop, __ATOMIC_ACQUIRE)) {
+		/* At most 96 + 32 in flight: well within the ring (256) and
+		 * the backlog (one ring), so a burst the PMD refuses is one it
+		 * dropped. An empty burst still acknowledges pauses. */
+		uint16_t n = v.next_tx[0][0] - v.next_rx[0][0] < 96 ? 32 : 0;
+
+		refused += (uint16_t)(n - vt_send(&v, 0, 0, n, (v.sent & 1) ? 1000 : 64));
+		vt_recv(&v, 1, 0); /* pulls from port 0's tx ring */
+		vt_recv(&v, 0, 0); /* port 0's rx queue must acknowledge too */
+	}
+	pthread_join(th, NULL);
+	vt_drain(&v, 2, 1);
+	backlogged = vt_xstat(0, "tx_vq0_backlogged");
+	vt_print(&v, "parked_tx");
+	printf("parked_tx: %u swaps (%u failed%s%s), refused %" PRIu64 ", backlogged %" PRIu64
+		", quiesced %" PRIu64 "\n", swaps, s.failed, s.failed ? ": " : "", s.reason,
+		refused, backlogged, vt_xstat(0, "tx_vq0_quiesced"));
+	VT_CHECK(s.failed == 0, "swaps failed: %s", s.reason);
+	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") >= swaps, "not every swap reset the tx queue");
+	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst (dropped by the app)",
+		refused);
+	VT_CHECK(backlogged != UINT64_MAX && backlogged > 0,
+		"no tx burst came while the queue was parked (backlogged %" PRIu64 ")",
+		backlogged);
+	VT_CHECK(v.sent > 0 && v.received == v.sent && v.lost == 0 && v.dup == 0 &&
+		v.reordered == 0 && v.corrupted == 0 && v.foreign == 0,
+		"backlogged packets lost, reordered or damaged");
+	rte_eth_dev_stop(0);
+	rte_eth_dev_stop(1);
+	VT_CHECK(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
+		"%u mbufs leaked", vt_pool()->size - rte_mempool_avail_count(vt_pool()));
 	return 0;
 }

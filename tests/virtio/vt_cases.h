@@ -9,5 +9,6 @@ int vt_case_rx_pull(void);
 int vt_case_two_lcores(void);
 int vt_case_stash_overflow(void);
 int vt_case_drops_device(void);
+int vt_case_parked_tx(unsigned int swaps);
 
 #endif /* VT_CASES_H */

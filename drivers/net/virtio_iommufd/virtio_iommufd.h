@@ -11,6 +11,7 @@
  *   virtio_iommufd_vq.c       split virtqueues: memory, post, reclaim, reset
  *   virtio_iommufd_ctrl.c     control queue (multiqueue command)
  *   virtio_iommufd_rxtx.c     rx/tx burst
+ *   virtio_iommufd_backlog.c  tx backlog of a parked queue
  *   virtio_iommufd_stats.c    basic and extended stats
  *   virtio_iommufd_replace.c  replace-protocol callbacks (lib/dma_domain)
  */
@@ -108,6 +109,7 @@ struct __rte_cache_aligned vio_rxq {
 
 struct vio_tx_stats {
 	uint64_t packets, bytes, errors, ring_full, quiesced, requeued;
+	uint64_t backlogged; /* accepted while parked, posted after */
 };
 
 struct __rte_cache_aligned vio_txq {
@@ -128,6 +130,11 @@ struct __rte_cache_aligned vio_txq {
 	bool quiesced;
 	uint16_t queue_id;
 	struct vio_tx_stats st;
+	/* Packets a parked burst accepted, posted after the pause
+	 * (virtio_iommufd_backlog.c): r.size slots, SPSC, free-running
+	 * indexes written by the producer (head) / consumer (tail). */
+	struct rte_mbuf **bl;
+	uint32_t bl_head, bl_tail;
 };
 
 /* Port private data. */
@@ -198,6 +205,16 @@ void vio_txq_quiesce_harvest(struct vio_txq *q);
 int vio_txq_resume(struct vio_txq *q);
 uint16_t vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+
+/* virtio_iommufd_backlog.c */
+int vio_txq_backlog_alloc(struct vio_txq *q, int socket);
+uint16_t vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);
+bool vio_txq_backlog_empty(struct vio_txq *q);
+uint32_t vio_txq_backlog_post(struct vio_txq *q);
+uint32_t vio_txq_backlog_discard(struct vio_txq *q);
+int vio_txq_backlog_walk(struct vio_txq *q,
+		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
+		void *arg);
 
 /* virtio_iommufd_ctrl.c */
 int vio_ctrl_setup(struct vio_dev *vd);

@@ -99,6 +99,7 @@ vio_txq_free(struct vio_txq *q)
 	rte_free(q->pushed);
 	rte_free(q->requeue);
 	rte_free(q->mark);
+	rte_free(q->bl);
 	rte_free(q);
 }
 
@@ -229,7 +230,8 @@ vio_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->requeue = rte_zmalloc_socket(NULL, 2 * size * sizeof(q->requeue[0]), 0, (int)socket);
 	q->dq = queue_handle(vd, VIRTIO_NET_TXQ(qid));
 	if (q->sw_ring == NULL || q->ndesc == NULL || q->pushed == NULL ||
-			q->mark == NULL || q->requeue == NULL || q->dq == NULL) {
+			q->mark == NULL || q->requeue == NULL || q->dq == NULL ||
+			vio_txq_backlog_alloc(q, (int)socket) != 0) {
 		bool nodev = q->dq == NULL;
 
 		q->dq = NULL;

@@ -90,6 +90,11 @@ vio_queue_resume(void *arg, uint16_t qid)
 		r = &rq->r;
 	} else if (tq != NULL && tq->quiesced) {
 		vio_txq_resume(tq);
+		/* What parked bursts accepted goes out now, after what was
+		 * in flight: the application may not call tx burst again
+		 * (it transmits only what it receives). Its poller may add
+		 * more until it sees the pause end; it posts those itself. */
+		vio_txq_backlog_post(tq);
 		r = &tq->r;
 	} else {
 		return 0;
@@ -237,6 +242,9 @@ walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
 		for (j = 0; ret == 0 && j < q->requeue_n; j++)
 			ret = walk_mbuf(q->requeue[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
+		/* posted after the switch: the new domain must cover them */
+		if (ret == 0)
+			ret = vio_txq_backlog_walk(q, cb, cbarg);
 	}
 	return ret;
 }
@@ -260,10 +268,27 @@ vio_port_restart(void *arg, bool start)
 	return start ? rte_eth_dev_start(vd->port_id) : rte_eth_dev_stop(vd->port_id);
 }
 
+/* Post what the parked poller of tx queue qid kept (the library calls
+ * this with the queue still parked: the backlog's consumer is us). The
+ * ring must be live: a queue still reset keeps them for its resume. */
+static void
+vio_queue_unpark(void *arg, uint16_t qid)
+{
+	struct vio_dev *vd = arg;
+	struct vio_txq *tq = txq_of(vd, qid);
+
+	if (!vd->started || tq == NULL || tq->quiesced)
+		return;
+	vio_txq_reclaim(tq);
+	if (vio_txq_backlog_post(tq) > 0)
+		vtpci_notify(&vd->hw, &tq->r);
+}
+
 const struct rte_dma_domain_dev_ops vio_dma_ops = {
 	.queue_quiesce = vio_queue_quiesce,
 	.queue_resume = vio_queue_resume,
 	.fault_check = vio_fault_check,
 	.iova_walk = vio_iova_walk,
 	.port_restart = vio_port_restart,
+	.queue_unpark = vio_queue_unpark,
 };

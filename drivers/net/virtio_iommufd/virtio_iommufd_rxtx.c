@@ -48,14 +48,66 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+/* Post what the backlog holds, oldest first, and kick. The caller is
+ * the backlog's consumer: the poller once the pause is over (the
+ * controller consumes only with PARK set, this poller parked). True when
+ * the backlog is empty: RESUMED ends. */
+static bool
+backlog_flush(struct vio_txq *q)
+{
+	bool empty;
+
+	vio_txq_reclaim(q);
+	vio_txq_backlog_post(q);
+	empty = vio_txq_backlog_empty(q);
+	if (q->nb_free != q->r.size && device_wants_notify(&q->r))
+		vtpci_notify(&q->vd->hw, &q->r);
+	if (empty)
+		rte_dma_domain_queue_resumed_clear(q->dq);
+	return empty;
+}
+
+/*
+ * Slow path of a tx burst (a pause is pending, or just ended). Returns
+ * true when the burst is over, with *taken the packets it accepted.
+ *  - parked: keep the packets in the backlog instead of dropping them
+ *    (see virtio_iommufd_backlog.c); the controller posts them before
+ *    the queue runs again (queue_resume, queue_unpark), or, where the
+ *    pause ended while this burst kept them, this burst does;
+ *  - resumed: post what the backlog still holds (what the controller
+ *    could not post, the ring being full) before this burst's packets,
+ *    which keeps the order; until it is empty accept nothing, as a full
+ *    ring would.
+ */
+static bool
+xmit_slow(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *taken)
+{
+	switch (rte_dma_domain_queue_ack_state(q->dq)) {
+	case RTE_DMA_DOMAIN_QUEUE_PARKED:
+		/* q->st is the controller's while parked: not counted here */
+		*taken = vio_txq_backlog_put(q, pkts, n);
+		if (*taken != 0 && !rte_dma_domain_queue_kept(q->dq))
+			backlog_flush(q); /* the pause ended meanwhile */
+		return true;
+	case RTE_DMA_DOMAIN_QUEUE_RESUMED:
+		if (backlog_flush(q))
+			return false;
+		q->st.ring_full += n;
+		*taken = 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
 uint16_t
 vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vio_txq *q = txq;
 	uint16_t sent;
 
-	if (rte_dma_domain_queue_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq))
-		return 0;
+	if (rte_dma_domain_queue_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
+		return sent;
 	vio_txq_reclaim(q);
 	sent = vio_tx_enqueue(q, pkts, n);
 	q->st.ring_full += (uint16_t)(n - sent);

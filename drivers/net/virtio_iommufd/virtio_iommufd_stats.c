@@ -29,6 +29,7 @@ static const struct xname tx_x[] = {
 	{ "ring_full", offsetof(struct vio_tx_stats, ring_full) },
 	{ "quiesced", offsetof(struct vio_tx_stats, quiesced) },
 	{ "requeued", offsetof(struct vio_tx_stats, requeued) },
+	{ "backlogged", offsetof(struct vio_tx_stats, backlogged) },
 };
 
 /* Port-wide entries first, then per queue. */

@@ -426,6 +426,7 @@ vio_txq_release_mbufs(struct vio_txq *q)
 	for (i = 0; i < q->requeue_n; i++)
 		rte_pktmbuf_free(q->requeue[i]);
 	q->requeue_n = 0;
+	lost += vio_txq_backlog_discard(q);
 	vio_txq_init(q);
 	return lost;
 }

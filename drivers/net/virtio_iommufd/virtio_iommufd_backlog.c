@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Tx backlog of a parked queue. While a replace has the queue parked, its
+ * tx burst must not drop: an application that transmits only what it just
+ * received (testpmd io, l3fwd) frees what tx burst refuses, and if the
+ * queue's only caller is such a loop, a dropped burst can end it for good.
+ * So a parked burst keeps up to one ring's worth of packets here and
+ * returns how many it kept, as a full ring would.
+ *
+ * Single producer, single consumer, free-running indexes with acquire/
+ * release (no RMW):
+ *  - producer: the poller, in parked bursts only;
+ *  - consumer: the controller in queue_resume and queue_unpark (PARK
+ *    set, the queue's poller acknowledged the pause and still sees PARK,
+ *    so it may go on producing concurrently, never consuming), or the
+ *    poller once it saw the pause end (a parked burst whose
+ *    rte_dma_domain_queue_kept() found PARK cleared, or a RESUMED
+ *    burst). The two never overlap: the controller clears PARK after its
+ *    last call, and consumes again only after the poller acknowledged a
+ *    later pause, at the top of a burst after any posting of its own
+ *    ended (the QSBR report orders the two).
+ *
+ * Nothing kept waits for a later burst call: the library calls
+ * queue_unpark before it lets the queue run, again as long as the poller
+ * kept more (rte_dma_domain_queue_kept()); a burst that kept packets
+ * after that posts them itself. Only what the ring had no room for waits
+ * for the next burst (RESUMED), like any back-pressured packet.
+ */
+
+#include <errno.h>
+
+#include <rte_malloc.h>
+
+#include "virtio_iommufd.h"
+
+int
+vio_txq_backlog_alloc(struct vio_txq *q, int socket)
+{
+	q->bl = rte_zmalloc_socket(NULL, q->r.size * sizeof(q->bl[0]), 0, socket);
+	q->bl_head = q->bl_tail = 0;
+	return q->bl == NULL ? -ENOMEM : 0;
+}
+
+uint16_t
+vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_RELAXED);
+	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_ACQUIRE);
+	uint32_t room = q->r.size - (head - tail);
+	uint16_t k = (uint16_t)RTE_MIN((uint32_t)n, room), i;
+
+	for (i = 0; i < k; i++)
+		q->bl[(head + i) & q->r.mask] = pkts[i];
+	/* the slots before the index that publishes them */
+	__atomic_store_n(&q->bl_head, head + k, __ATOMIC_RELEASE);
+	return k;
+}
+
+bool
+vio_txq_backlog_empty(struct vio_txq *q)
+{
+	return __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED) ==
+		__atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+}
+
+uint32_t
+vio_txq_backlog_post(struct vio_txq *q)
+{
+	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
+	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	uint32_t start = tail;
+
+	while (tail != head) {
+		uint32_t idx = tail & q->r.mask;
+		/* contiguous slots, oldest first: order is kept */
+		uint16_t cnt = (uint16_t)RTE_MIN(head - tail, (uint32_t)q->r.size - idx);
+		uint16_t done = vio_tx_enqueue(q, &q->bl[idx], cnt);
+
+		tail += done;
+		if (done < cnt)
+			break; /* ring full: the rest waits for completions */
+	}
+	/* the slots are free for the producer once this is seen */
+	__atomic_store_n(&q->bl_tail, tail, __ATOMIC_RELEASE);
+	q->st.backlogged += tail - start;
+	return tail - start;
+}
+
+/* Queue stopped or released, nobody polls it: free what is kept and
+ * return how many (accepted by tx burst, never transmitted). */
+uint32_t
+vio_txq_backlog_discard(struct vio_txq *q)
+{
+	uint32_t tail, head, n;
+
+	if (q->bl == NULL)
+		return 0;
+	tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
+	head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	n = head - tail;
+	for (; tail != head; tail++)
+		rte_pktmbuf_free(q->bl[tail & q->r.mask]);
+	__atomic_store_n(&q->bl_tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Every segment of what is kept now, for the in-flight coverage check
+ * (consumer side: the queue is parked). A parked burst may add packets
+ * after this: those are checked no more than packets of a burst after
+ * the swap would be. */
+int
+vio_txq_backlog_walk(struct vio_txq *q,
+		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
+		void *arg)
+{
+	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
+	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	struct rte_mbuf *m;
+	int ret = 0;
+
+	for (; ret == 0 && tail != head; tail++)
+		for (m = q->bl[tail & q->r.mask]; m != NULL && ret == 0; m = m->next)
+			ret = cb(rte_mbuf_iova_get(m), m->buf_len,
+				RTE_DMA_DOMAIN_ACCESS_READ, arg);
+	return ret;
+}
