@@ -59,6 +59,12 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 		rte_errno = -rc;
 		return NULL;
 	}
+	if ((unsigned int)p->default_strategy > RTE_DMA_DOMAIN_STRATEGY_RESTART) {
+		DD_LOG(ERR, "bind '%s': unknown default strategy %d\n",
+			p->name, (int)p->default_strategy);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	if (p->nb_queues > DD_MAX_QUEUES) {
 		DD_LOG(ERR, "bind '%s': %u queues (expected at most %u)\n",
 			p->name, p->nb_queues, DD_MAX_QUEUES);
@@ -75,6 +81,7 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 	if (p->ops != NULL)
 		b->ops = *p->ops;
 	b->drv_arg = p->drv_arg;
+	b->default_strategy = p->default_strategy;
 	b->nb_queues = p->nb_queues;
 	b->mute_qid = UINT32_MAX;
 	b->stats = dd_stats_alloc();

@@ -114,6 +114,7 @@ struct rte_dma_domain_binding {
 	uint32_t mute_qid; /* __atomic */
 	enum rte_dma_domain_inject inject; /* armed for the next replace */
 	bool swapping;
+	enum rte_dma_domain_strategy default_strategy; /* for STRATEGY_DEFAULT */
 	struct dd_stats *stats;
 };
 

@@ -765,6 +765,8 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	}
 	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
 	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s.o.strategy = b->default_strategy;
+	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
 		s.o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
 			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 	memset(&rec, 0, sizeof(rec));

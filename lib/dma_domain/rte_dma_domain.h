@@ -229,6 +229,9 @@ struct rte_dma_domain_binding_params {
 	uint16_t nb_queues;     /**< queue handles to allocate */
 	const struct rte_dma_domain_dev_ops *ops; /**< driver callbacks */
 	void *drv_arg;          /**< passed to every callback */
+	/** Strategy a replace with RTE_DMA_DOMAIN_STRATEGY_DEFAULT uses on
+	 * this binding (e.g. from devargs); DEFAULT = the backend's choice. */
+	enum rte_dma_domain_strategy default_strategy;
 };
 
 /* ---- contexts -------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include <rte_errno.h>
 #include <rte_log.h>
 
 #include "tdd.h"
@@ -510,6 +511,42 @@ log_release(FILE *f)
 /* REMAP rewrites the current domain in place: refused while other
  * bindings use it (they are not quiesced), allowed with force, which
  * says so in the log. */
+/* A binding's default strategy (bus devargs strategy=) is what a replace
+ * asking for RTE_DMA_DOMAIN_STRATEGY_DEFAULT gets. */
+static int
+case_default_strategy(void)
+{
+	struct rte_dma_domain_binding_params p = {
+		.name = "ds-dev", .dev_fd = -1,
+		.default_strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP,
+	};
+	struct rte_dma_domain_replace_opts o = { 0 };
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *a, *c;
+
+	tdd_two_domains(ctx, mem, &a, &c, "ds-a", "ds-b");
+	p.default_strategy = (enum rte_dma_domain_strategy)99;
+	CHECK(rte_dma_domain_bind(ctx, &p) == NULL && rte_errno == EINVAL,
+		"a bad default strategy is refused");
+	p.default_strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
+	b = rte_dma_domain_bind(ctx, &p);
+	CHECK(b != NULL, "bind");
+	CHECK_RC(rte_dma_domain_attach(b, a), 0);
+	CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
+	CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
+		r.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP &&
+		rte_dma_domain_binding_domain(b) == a,
+		"default strategy of the binding used: %d", r.strategy);
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE; /* explicit wins */
+	CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
+	CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
+		r.strategy == RTE_DMA_DOMAIN_STRATEGY_QUIESCE &&
+		rte_dma_domain_binding_domain(b) == c, "explicit strategy");
+	CHECK_RC(rte_dma_domain_unbind(b), 0);
+	return 0;
+}
+
 static int
 case_remap_shared(void)
 {
@@ -830,6 +867,7 @@ static const struct tdd_case cases[] = {
 	{ "inject", case_inject },
 	{ "strategies", case_strategies },
 	{ "remap_shared", case_remap_shared },
+	{ "default_strategy", case_default_strategy },
 	{ "arm", case_arm },
 	{ "needs_reset", case_needs_reset },
 };

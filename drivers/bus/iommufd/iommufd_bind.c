@@ -154,6 +154,7 @@ rte_iommufd_device_bind(struct rte_iommufd_device *dev, uint16_t nb_queues,
 		.nb_queues = nb_queues,
 		.ops = ops,
 		.drv_arg = drv_arg,
+		.default_strategy = dev->strategy, /* devargs strategy= */
 	};
 	int ret;
 
