@@ -674,6 +674,25 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 	return ret;
 }
 
+/* Allocate the device's HWPT in the domain ahead of the switch. A kernel
+ * that cannot allocate HWPTs is not an error here: the switch falls back
+ * to attaching the IOAS (be_attach_common). */
+static int
+be_prepare(void *priv, void *dev_priv, void *dom_priv)
+{
+	struct be_ctx *ctx = priv;
+	struct be_dev *dev = dev_priv;
+	struct be_dom *dom = dom_priv;
+	struct be_hwpt *h;
+	int ret = 0;
+
+	pthread_mutex_lock(&ctx->lock);
+	if (be_hwpt_find(dom, dev->dev_id) == NULL)
+		ret = be_hwpt_alloc(ctx, dom, dev, &h);
+	pthread_mutex_unlock(&ctx->lock);
+	return ret == -ENOTTY || ret == -EOPNOTSUPP ? 0 : ret;
+}
+
 static int
 be_attach(void *priv, void *dev_priv, void *dom_priv)
 {
@@ -839,6 +858,7 @@ const struct dma_domain_backend_ops dma_domain_backend_iommufd = {
 	.bind = be_bind,
 	.unbind = be_unbind,
 	.attach = be_attach,
+	.prepare = be_prepare,
 	.replace = be_replace,
 	.detach = be_detach,
 	.faults = be_faults,

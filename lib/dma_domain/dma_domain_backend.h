@@ -45,6 +45,11 @@ struct dma_domain_backend_ops {
 			void **dev_priv);
 	void (*unbind)(void *ctx_priv, void *dev_priv);
 	int (*attach)(void *ctx_priv, void *dev_priv, void *dom_priv);
+	/* Optional: get ready to switch the device to dom_priv (iommufd: find
+	 * or allocate the domain's HWPT for this device), so that the switch
+	 * itself is one cheap call. Runs before any queue is paused; a
+	 * failure refuses the replace with nothing changed. */
+	int (*prepare)(void *ctx_priv, void *dev_priv, void *dom_priv);
 	/* Replace the attached domain by dom_priv in one call (the switch). */
 	int (*replace)(void *ctx_priv, void *dev_priv, void *dom_priv);
 	int (*detach)(void *ctx_priv, void *dev_priv);

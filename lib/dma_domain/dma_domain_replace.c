@@ -720,6 +720,23 @@ out:
 	return rc;
 }
 
+/* The backend's one-time work for the target (iommufd: the HWPT of this
+ * device in the new domain) happens here, before the pause, so it is not
+ * in the switch time and a refusal changes nothing. REMAP does not switch. */
+static int
+prepare_target(struct swap *s)
+{
+	int rc;
+
+	if (s->bops->prepare == NULL || s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+		return 0;
+	rc = s->bops->prepare(s->cpriv, s->b->dev_priv, s->new->priv);
+	if (rc < 0)
+		return swap_fail(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
+			s->bops->name, s->new->name, strerror(-rc));
+	return 0;
+}
+
 /* ---- entry ----------------------------------------------------------------- */
 
 int
@@ -795,6 +812,8 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 		rc = device_check(&s);
 	if (rc == 0)
 		rc = coverage_check(&s, false);
+	if (rc == 0)
+		rc = prepare_target(&s);
 	if (rc == 0) {
 		switch (s.o.strategy) {
 		case RTE_DMA_DOMAIN_STRATEGY_HITLESS:
