@@ -304,22 +304,10 @@ tr_domain_show_all(FILE *f)
 	rte_dma_domain_foreach(show_one, f);
 }
 
-static int
-show_map(const struct rte_dma_domain_mapping *m, void *arg)
-{
-	fprintf(arg, "    iova 0x%012" PRIx64 " len 0x%-10" PRIx64 " va %p %s%s\n",
-		m->iova, m->len, m->va,
-		(m->access & RTE_DMA_DOMAIN_ACCESS_READ) ? "r" : "-",
-		(m->access & RTE_DMA_DOMAIN_ACCESS_WRITE) ? "w" : "-");
-	return 0;
-}
-
 void
 tr_domain_show(FILE *f, const struct rte_dma_domain *dom)
 {
-	fprintf(f, "domain %s: %" PRIu64 " bytes mapped\n", rte_dma_domain_name(dom),
-		rte_dma_domain_mapped_bytes(dom));
-	rte_dma_domain_walk(dom, show_map, f);
+	rte_dma_domain_dump(f, dom);
 }
 
 struct cov_arg {

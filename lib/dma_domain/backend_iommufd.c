@@ -622,6 +622,21 @@ be_attach_pt(struct be_dev *dev, uint32_t pt_id, const char *op,
 	return 0;
 }
 
+/* The device's HWPT in the domain, allocated on first use and kept. */
+static int
+be_hwpt_get(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
+		struct be_hwpt **out)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&ctx->lock);
+	*out = be_hwpt_find(dom, dev->dev_id);
+	if (*out == NULL)
+		ret = be_hwpt_alloc(ctx, dom, dev, out);
+	pthread_mutex_unlock(&ctx->lock);
+	return ret;
+}
+
 /* Attach or replace: both are one VFIO_DEVICE_ATTACH_IOMMUFD_PT; on an
  * attached device the kernel replaces the domain in place. */
 static int
@@ -629,13 +644,7 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		const char *op)
 {
 	struct be_hwpt *h = NULL;
-	int ret = 0;
-
-	pthread_mutex_lock(&ctx->lock);
-	h = be_hwpt_find(dom, dev->dev_id);
-	if (h == NULL)
-		ret = be_hwpt_alloc(ctx, dom, dev, &h);
-	pthread_mutex_unlock(&ctx->lock);
+	int ret = be_hwpt_get(ctx, dom, dev, &h);
 
 	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
 		/* A kernel that cannot allocate HWPTs for this device: still
@@ -680,16 +689,9 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 static int
 be_prepare(void *priv, void *dev_priv, void *dom_priv)
 {
-	struct be_ctx *ctx = priv;
-	struct be_dev *dev = dev_priv;
-	struct be_dom *dom = dom_priv;
 	struct be_hwpt *h;
-	int ret = 0;
+	int ret = be_hwpt_get(priv, dom_priv, dev_priv, &h);
 
-	pthread_mutex_lock(&ctx->lock);
-	if (be_hwpt_find(dom, dev->dev_id) == NULL)
-		ret = be_hwpt_alloc(ctx, dom, dev, &h);
-	pthread_mutex_unlock(&ctx->lock);
 	return ret == -ENOTTY || ret == -EOPNOTSUPP ? 0 : ret;
 }
 
