@@ -29,7 +29,7 @@ mkdir -p "$CACHE" || dr_die "cannot create cache directory $CACHE (set DMA_REPLA
 # ---- 1. packages -----------------------------------------------------------
 PKGS="meson ninja-build pkg-config gcc python3-pyelftools libnuma-dev dpkg-dev
 xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
-flex bison libelf-dev bc qemu-system-x86 busybox-static cpio"
+flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin"
 
 install_packages() {
 	local missing=""

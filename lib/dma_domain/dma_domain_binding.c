@@ -16,6 +16,7 @@
 #include <rte_string_fns.h>
 
 #include "dma_domain_private.h"
+#include "dma_domain_test.h"
 
 #define DD_MAX_QUEUES 1024
 
@@ -289,6 +290,20 @@ rte_dma_domain_inject(struct rte_dma_domain_binding *b, enum rte_dma_domain_inje
 	return 0;
 }
 
+int
+rte_dma_domain_test_ack_hook(struct rte_dma_domain_binding *b,
+		void (*fn)(void *arg, uint16_t qid), void *arg)
+{
+	if (b == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	__atomic_store_n(&b->test_ack_hook, NULL, __ATOMIC_RELEASE);
+	b->test_ack_arg = arg;
+	__atomic_store_n(&b->test_ack_hook, fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* ---- queues ----------------------------------------------------------------- */
 
 struct rte_dma_domain_queue *
@@ -355,38 +370,74 @@ rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
  * that parked get the extra slow-path burst; ARMED/PARK/REPORT and the
  * handshake above are unchanged (RESUMED alone never parks anything).
  */
+
+/* First burst of an armed queue: online, then the re-load of the Dekker
+ * handshake above. Returns pause_req as loaded after the fence. */
+static uint32_t
+queue_first_burst(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
+{
+	/* ends with the seq_cst fence of the comment above */
+	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
+	__atomic_store_n(&b->qstate[q->qid].online, 1, __ATOMIC_RELEASE);
+	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
+	return RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+}
+
+/* Acknowledge the current request: report the QSBR token. A queue that
+ * is not online is not a QSBR reader (reporting would make it one);
+ * tests may mute one queue (INJECT_ACK). */
+static void
+queue_report(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
+{
+	struct dd_queue_state *qs = &b->qstate[q->qid];
+
+	if (!__atomic_load_n(&qs->online, __ATOMIC_RELAXED) ||
+			__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) == q->qid)
+		return;
+	if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
+	rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
+}
+
+/*
+ * The slow path of a burst. Model: tests/model/handshake.pml (the step
+ * labels there are these functions), checked exhaustively by spin in the
+ * unit suite.
+ *
+ * The decision is made on pause_req as loaded AFTER the report, never on
+ * the value that sent the burst here. rte_rcu_qsbr_quiescent() reports
+ * the token current at its acquire load, whichever request it belongs
+ * to: with a report-only request loaded (REPORT: a hitless grace period,
+ * or queues_repark()'s drain round), the controller may have released
+ * it and asked for a PARK since, and the token we report is then the
+ * PARK's. The controller's order is: OR PARK, fence, token increment
+ * (release); our acquire load of that token therefore makes the PARK
+ * visible to the re-load below. So: whatever token we reported, if it
+ * answers a PARK, the re-load sees PARK and the burst parks. Deciding on
+ * the first load would run the burst on a queue the controller counts as
+ * parked (walk, queue_quiesce, switch) - the model's SINGLE_LOAD variant,
+ * for which spin finds exactly that trace.
+ */
 enum rte_dma_domain_queue_state
 rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
-	struct dd_queue_state *qs = &b->qstate[q->qid];
 	uint32_t req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
 
-	if (req & DD_PAUSE_ARMED) {
-		/* ends with the seq_cst fence of the comment above */
-		rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
-		__atomic_store_n(&qs->online, 1, __ATOMIC_RELEASE);
-		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
+	if (req & DD_PAUSE_ARMED)
+		req = queue_first_burst(b, q);
+	if (req & DD_PAUSE_REQ) {
+		dd_test_ack_point(b, q->qid);
+		queue_report(b, q);
 		req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
 	}
-	if (req & DD_PAUSE_REQ) {
-		/* A queue that is not online is not a QSBR reader: reporting
-		 * would make it one. Tests may mute one queue (INJECT_ACK). */
-		if (__atomic_load_n(&qs->online, __ATOMIC_RELAXED) &&
-				__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) != q->qid) {
-			if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
-				__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
-			rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
-		}
-		if (req & DD_PAUSE_PARK) {
-			/* Before the caller keeps anything: whatever this
-			 * burst keeps is posted by a later RESUMED burst, also
-			 * when the controller clears PARK right now. */
-			if (!(req & DD_PAUSE_RESUMED))
-				RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req,
-						DD_PAUSE_RESUMED);
-			return RTE_DMA_DOMAIN_QUEUE_PARKED;
-		}
+	if (req & DD_PAUSE_PARK) {
+		/* Before the caller keeps anything: whatever this burst
+		 * keeps is posted by a later RESUMED burst, also when the
+		 * controller clears PARK right now. */
+		if (!(req & DD_PAUSE_RESUMED))
+			RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req, DD_PAUSE_RESUMED);
+		return RTE_DMA_DOMAIN_QUEUE_PARKED;
 	}
 	return (req & DD_PAUSE_RESUMED) ? RTE_DMA_DOMAIN_QUEUE_RESUMED :
 		RTE_DMA_DOMAIN_QUEUE_RUN;

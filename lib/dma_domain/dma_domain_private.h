@@ -116,6 +116,10 @@ struct rte_dma_domain_binding {
 	bool swapping;
 	enum rte_dma_domain_strategy default_strategy; /* for STRATEGY_DEFAULT */
 	struct dd_stats *stats;
+	/* Tests (dma_domain_test.h): called by a poller between its load of
+	 * a request and its report. Set arg, then fn (release). */
+	void (*test_ack_hook)(void *arg, uint16_t qid); /* __atomic */
+	void *test_ack_arg;
 };
 
 /* dma_domain.c */
@@ -152,6 +156,17 @@ int dd_mirror_populate(struct rte_dma_domain *dom);
 void dd_mirror_domain_gone(struct rte_dma_domain *dom);
 
 /* dma_domain_binding.c */
+/* The test hook of ack_state (slow path only: one load when a request is
+ * pending). */
+static inline void
+dd_test_ack_point(struct rte_dma_domain_binding *b, uint16_t qid)
+{
+	void (*fn)(void *, uint16_t) = __atomic_load_n(&b->test_ack_hook, __ATOMIC_ACQUIRE);
+
+	if (unlikely(fn != NULL))
+		fn(b->test_ack_arg, qid);
+}
+
 struct rte_dma_domain_binding *dd_binding_of_queue(struct rte_dma_domain_queue *q);
 int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		uint32_t timeout_us, uint32_t *first_missing);

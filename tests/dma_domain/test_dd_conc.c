@@ -17,6 +17,11 @@
  *                   the swap waits until the poller retires it
  *   arm_race        an armed queue whose first burst races with swaps:
  *                   it never does work while the swap counts it parked
+ *   ack_race        a poller delayed between its load of a report-only
+ *                   request and its report (test hook) while the next
+ *                   swap asks for a PARK: the burst must park; the
+ *                   detector is in the poller (a burst that runs while
+ *                   the controller counts the queue parked)
  */
 
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <rte_log.h>
 
 #include "tdd.h"
+#include "dma_domain_test.h"
 
 #define M2 0x200000ull
 #define NQ 2
@@ -511,6 +517,148 @@ case_arm_race(void)
 	return 0;
 }
 
+/*
+ * ack_race: hitless swaps (a grace period: REPORT only) alternate with
+ * quiesce swaps (PARK). The poller's ack goes through the test hook
+ * between its load of the request and its report; from the second call
+ * of a grace period on (the poller already reported once, so the
+ * controller may be releasing the REPORT), the hook waits until the
+ * controller asks for a PARK (bounded: a missing PARK only ends the wait).
+ * The report that follows carries the PARK's token. A burst that then
+ * runs is the race: it stays in the ring until the controller's parked
+ * walk (bounded too), and counts itself if the walk came - the detector
+ * is the poller's own view, not the controller's flags.
+ */
+static struct {
+	uint32_t calls;     /* hook calls since the main thread reset it */
+	uint32_t waiting;   /* set by the hook for the burst that follows */
+	uint64_t staged;    /* hook waits that saw the PARK arrive */
+	uint64_t raced;     /* bursts that ran while counted parked */
+	uint64_t runs;      /* bursts after a staged report that ran */
+	uint64_t walks;     /* parked walks of the controller (__atomic) */
+} ar;
+
+static void
+ack_race_walk(struct fake_drv *fd, bool parked)
+{
+	RTE_SET_USED(fd);
+	if (parked)
+		__atomic_fetch_add(&ar.walks, 1, __ATOMIC_ACQ_REL);
+}
+
+static uint64_t
+deadline_in(uint64_t ns)
+{
+	return now_ns() + ns;
+}
+
+static void
+ack_race_hook(void *arg, uint16_t qid)
+{
+	struct rte_dma_domain_queue *q = arg;
+	uint64_t dl;
+
+	RTE_SET_USED(qid);
+	if (__atomic_fetch_add(&ar.calls, 1, __ATOMIC_ACQ_REL) == 0)
+		return;
+	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u /* PARK */)
+		return;
+	dl = deadline_in(2000000);
+	while (!(__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) && now_ns() < dl)
+		sched_yield();
+	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) {
+		ar.staged++;
+		ar.waiting = 1;
+	}
+}
+
+static void *
+ack_race_poller(void *arg)
+{
+	struct rte_dma_domain_queue *q = arg;
+	uint64_t dl, w0;
+
+	rte_dma_domain_queue_online(q);
+	while (!__atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE)) {
+		ar.waiting = 0;
+		if (rte_dma_domain_queue_pause_pending(q) && rte_dma_domain_queue_ack(q)) {
+			sched_yield();
+			continue;
+		}
+		if (!ar.waiting) {
+			__atomic_fetch_add(&dma_ok, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		/* the burst after a report of a PARK token, in the ring: does
+		 * the controller walk the queue as parked meanwhile? */
+		ar.runs++;
+		w0 = __atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE);
+		dl = deadline_in(2000000);
+		while (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) == w0 && now_ns() < dl)
+			sched_yield();
+		if (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) != w0)
+			ar.raced++;
+	}
+	rte_dma_domain_queue_offline(q);
+	return NULL;
+}
+
+static int
+case_ack_race(void)
+{
+	struct rte_dma_domain_replace_opts hl = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_HITLESS, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain_replace_opts qu = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain *d[2];
+	struct rte_dma_domain_queue *q;
+	uint64_t end, rounds = 0, failed = 0;
+	pthread_t t;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_two_domains(ctx, mem, &d[0], &d[1], "ack-a", "ack-b");
+	CHECK_RC(fake_bind(&f, "ack-dev", 1, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
+	q = rte_dma_domain_queue_get(f.b, 0);
+	memset(&ar, 0, sizeof(ar));
+	f.on_walk = ack_race_walk;
+	CHECK_RC(rte_dma_domain_test_ack_hook(f.b, ack_race_hook, q), 0);
+	stop_flag = 0;
+	dma_ok = 0;
+	pthread_create(&t, NULL, ack_race_poller, q);
+	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
+		sched_yield();
+	end = now_ns() + RUN_NS / 2;
+	for (rounds = 0; rounds < MAX_SWAPS && now_ns() < end && ar.staged < 200; rounds++) {
+		__atomic_store_n(&ar.calls, 0, __ATOMIC_RELEASE);
+		if (rte_dma_domain_replace(f.b, d[1], &hl) != 0)
+			failed++;
+		if (rte_dma_domain_replace(f.b, d[0], &qu) != 0)
+			failed++;
+	}
+	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	rte_dma_domain_test_ack_hook(f.b, NULL, NULL);
+	f.on_walk = NULL;
+	printf("  %" PRIu64 " rounds (hitless + quiesce), %" PRIu64 " failed; %" PRIu64
+		" reports of a PARK token after a report-only load, %" PRIu64
+		" bursts ran after them, %" PRIu64 " while counted parked\n",
+		rounds, failed, ar.staged, ar.runs, ar.raced);
+	CHECK(ar.staged > 0, "the race was never staged (the test cannot fail)");
+	CHECK(ar.raced == 0, "%" PRIu64 " bursts ran while the controller walked the queue as parked",
+		ar.raced);
+	CHECK(ar.runs == 0, "%" PRIu64 " bursts ran after reporting a PARK token", ar.runs);
+	CHECK(failed == 0, "%" PRIu64 " swaps failed", failed);
+	CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "walk/quiesce with the queue running");
+	CHECK(fake_buffers(&f) == FAKE_BUFS, "buffers lost");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(d[0]);
+	rte_dma_domain_destroy(d[1]);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "quiesce_vtd", case_quiesce_vtd },
 	{ "hitless_vtd", case_hitless_vtd },
@@ -518,6 +666,7 @@ static const struct tdd_case cases[] = {
 	{ "inject_live", case_inject_live },
 	{ "drain_inflight", case_drain_inflight },
 	{ "arm_race", case_arm_race },
+	{ "ack_race", case_ack_race },
 };
 
 int
