@@ -9,6 +9,9 @@
 #    and its trail must be the race: the poller loads the request, the
 #    controller asks for a new PARK, the poller reports that token, the
 #    controller counts the queue parked while the burst is in the ring;
+#  - NO_ONLINE_FENCE (the first burst of an armed queue without the
+#    seq_cst fence after its QSBR counter store, with a store buffer):
+#    spin must find a burst in the ring while the queue is counted parked;
 #  - UNBOUNDED_RELEASE (dd_queues_release() without a deadline): spin must
 #    find a run where the pause never ends.
 # Usage: check-model.sh [WORKDIR]
@@ -62,6 +65,13 @@ if pan SINGLE_LOAD; then
 	else
 		bad "counterexample is not the stale-request race: $(tail -c 400 <<<"$sig")"
 	fi
+fi
+
+echo "== NO_ONLINE_FENCE (first burst without the fence after its counter store)"
+if pan NO_ONLINE_FENCE; then
+	out=$(./panNO_ONLINE_FENCE -m100000 2>&1)
+	grep -m1 'assertion violated' <<<"$out" ||
+		bad "no counterexample without the fence of the arm handshake"
 fi
 
 echo "== UNBOUNDED_RELEASE (release loop without deadline)"

@@ -12,11 +12,13 @@
  * resume, release (dd_queues_release(), bounded by the swap's deadline).
  *
  * Names follow the code: step labels are the C functions they stand for.
- * Memory model: sequentially consistent. The C code gets there with the
- * seq_cst fences of the arm handshake and with acquire/release pairs on
- * pause_req and on the QSBR token (see the comments in
- * dma_domain_binding.c); the model checks the protocol, those pairs the
- * orderings it assumes.
+ * Memory model: sequentially consistent, except the poller's store of its
+ * QSBR counter at its first burst, which goes through a store buffer
+ * (store_buffer below) that only the seq_cst fence drains - the one place
+ * where a store followed by a load of another variable (Dekker) is the
+ * handshake. The other orderings are message-passing pairs (acquire /
+ * release on pause_req and on the QSBR token), written next to the code
+ * in dma_domain_binding.c.
  *
  * Checked (tests/model/check-model.sh, in the unit suite):
  *   safety   (assertions): no burst touches the ring while the controller
@@ -30,6 +32,10 @@
  * loaded, the token of a newer PARK reported, the burst run); spin must
  * report that counterexample. UNBOUNDED_RELEASE drops the deadline of
  * the release loop (dd_queues_release() before its fix): "ends" must fail.
+ * NO_ONLINE_FENCE drops the seq_cst fence after the first burst's
+ * counter store (the Dekker handshake of an armed queue): with the store
+ * still buffered, the controller reads the queue as offline while the
+ * re-load misses its PARK; the safety assertions must fail.
  */
 
 #define PARK    1
@@ -52,6 +58,8 @@
 byte pause_req = ARMED;  /* rte_dma_domain_queue_arm() before the first burst */
 byte token = 1;          /* rte_rcu_qsbr token */
 byte cnt = 0;            /* the queue's QSBR counter; 0: offline */
+byte cnt_sb = 0;         /* a store of cnt still in the poller's store buffer */
+bool sb_full = false;
 bool online = false;     /* dd_queue_state.online */
 
 bool ctl_parked = false; /* the controller counts the queue parked */
@@ -190,9 +198,14 @@ ack_state:
 	   req = pause_req;
 	   if
 	   :: (req & ARMED) ->
-		/* rte_rcu_qsbr_thread_online(), then the seq_cst fence */
+		/* queue_first_burst(): rte_rcu_qsbr_thread_online() stores
+		 * the counter (into the store buffer), then its seq_cst fence
+		 * drains it before the re-load of pause_req */
 		t = token;
-		cnt = t;
+		d_step { cnt_sb = t; sb_full = true };
+#ifndef NO_ONLINE_FENCE
+		d_step { cnt = cnt_sb; sb_full = false };
+#endif
 		online = true;
 		d_step { pause_req = pause_req & ~ARMED };
 		req = pause_req
@@ -205,7 +218,12 @@ ack_state:
 			/* rte_rcu_qsbr_quiescent(): load the token, store it */
 report:
 			t = token;
-			cnt = t
+			d_step {
+				if
+				:: sb_full -> cnt_sb = t /* behind the buffered store */
+				:: else -> cnt = t
+				fi
+			}
 		:: else -> skip
 		fi;
 #ifndef SINGLE_LOAD
@@ -249,11 +267,24 @@ next:
 	od
 }
 
+/* The poller's store buffer: a buffered store of the QSBR counter reaches
+ * memory at any moment (or at the fence). Only this store is buffered: the
+ * controller's request is an RMW followed by a seq_cst fence, and the
+ * other orderings the model relies on are acquire/release pairs
+ * (message passing), which a store buffer does not break. */
+proctype store_buffer()
+{
+	do
+	:: d_step { sb_full -> cnt = cnt_sb; sb_full = false }
+	od
+}
+
 init
 {
 	atomic {
 		run controller();
-		run poller()
+		run poller();
+		run store_buffer()
 	}
 }
 
