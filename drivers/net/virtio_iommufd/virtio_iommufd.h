@@ -30,6 +30,8 @@
 #include <rte_dma_domain.h>
 #include <virtio_spec.h>
 
+#include "rte_pmd_virtio_iommufd.h"
+
 extern int vio_logtype;
 #define VIO_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, vio_logtype, "net_virtio_iommufd: " fmt "\n", \
@@ -165,6 +167,12 @@ struct vio_dev {
 	struct vio_tx_stats tx_retired;
 	/* Emulated devices: their drop counters at the last stats reset. */
 	uint64_t emu_rx_dropped_base, emu_tx_dropped_base;
+	/* Test-only failure injection (rte_pmd_virtio_iommufd_inject()):
+	 * per kind, the queue handle it applies to and how many more times
+	 * it fires (UINT32_MAX: until cleared). Armed by any thread, consumed
+	 * by the replace callbacks: __atomic. */
+	uint16_t inj_qid[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
+	uint32_t inj_left[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
 	struct vio_ring ctrl;   /* control queue (MQ) */
 	uint8_t *ctrl_buf;
 	uint64_t ctrl_buf_iova;
@@ -239,8 +247,11 @@ int vio_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *nam
 /* virtio_iommufd_replace.c */
 extern const struct rte_dma_domain_dev_ops vio_dma_ops;
 bool vio_check_needs_reset(struct vio_dev *vd);
+bool vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what,
+		uint16_t qid);
 
 /* virtio_iommufd_ethdev.c */
 int vio_dev_start_queues(struct vio_dev *vd);
+struct vio_dev *vio_dev_of_port(uint16_t port_id);
 
 #endif /* VIRTIO_IOMMUFD_H */

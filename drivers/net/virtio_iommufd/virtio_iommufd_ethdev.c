@@ -550,6 +550,18 @@ static const struct eth_dev_ops vio_eth_ops = {
 	.xstats_reset = vio_stats_reset,
 };
 
+/* Private data of port_id if it is a port of this PMD, else NULL. */
+struct vio_dev *
+vio_dev_of_port(uint16_t port_id)
+{
+	struct rte_eth_dev *dev;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return NULL;
+	dev = &rte_eth_devices[port_id];
+	return dev->dev_ops == &vio_eth_ops ? dev->data->dev_private : NULL;
+}
+
 /* ---- probe / remove ---------------------------------------------------- */
 
 static int

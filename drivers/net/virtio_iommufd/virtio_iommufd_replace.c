@@ -11,10 +11,59 @@
 
 #include <errno.h>
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
 #include "virtio_iommufd.h"
+
+int
+rte_pmd_virtio_iommufd_inject(uint16_t port_id, enum rte_pmd_virtio_iommufd_inject what,
+		uint16_t qid, uint32_t count)
+{
+	struct vio_dev *vd = vio_dev_of_port(port_id);
+
+	if (vd == NULL) {
+		VIO_LOG(ERR, "inject: port %u is not a port of net_virtio_iommufd", port_id);
+		rte_errno = ENODEV;
+		return -ENODEV;
+	}
+	if ((unsigned int)what >= RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX) {
+		VIO_LOG(ERR, "inject: injection point %u out of range (0-%u)", (unsigned int)what,
+			RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX - 1);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	/* the queue before the count that arms it (acquire in vio_inject_hit) */
+	__atomic_store_n(&vd->inj_qid[what], qid, __ATOMIC_RELAXED);
+	__atomic_store_n(&vd->inj_left[what], count, __ATOMIC_RELEASE);
+	if (count != 0)
+		VIO_LOG(WARNING, "%s: injection %u armed on queue handle %u, %u time(s)",
+			vd->idev->name, (unsigned int)what, qid, count);
+	return 0;
+}
+
+/* Does injection `what` fire for queue handle qid now? Consumes one. */
+bool
+vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what, uint16_t qid)
+{
+	uint32_t left = __atomic_load_n(&vd->inj_left[what], __ATOMIC_ACQUIRE);
+	uint16_t q;
+
+	while (left != 0) {
+		q = __atomic_load_n(&vd->inj_qid[what], __ATOMIC_RELAXED);
+		if (q != RTE_PMD_VIRTIO_IOMMUFD_INJECT_ANY_QUEUE && q != qid)
+			return false;
+		if (left == RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS ||
+				__atomic_compare_exchange_n(&vd->inj_left[what], &left, left - 1,
+					false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			VIO_LOG(DEBUG, "%s: injected failure %u on queue handle %u",
+				vd->idev->name, (unsigned int)what, qid);
+			return true;
+		}
+	}
+	return false;
+}
 
 static struct vio_rxq *
 rxq_of(struct vio_dev *vd, uint16_t qid)
@@ -49,6 +98,8 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 	/* A queue that is not set up or not started does no DMA. */
 	if (!vd->started || r == NULL || *quiesced)
 		return 0;
+	if (vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP, qid))
+		return 0;
 	/*
 	 * Without VIRTIO_F_RING_RESET there is no safe fallback, so refuse
 	 * (the library resumes the queues; nothing changed). Waiting for
@@ -60,6 +111,8 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 	 * atomic, no quiesce is needed at all (strategy hitless).
 	 */
 	ret = vtpci_queue_reset(&vd->hw, r->vq_index);
+	if (ret == 0 && vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT, qid))
+		ret = -ETIMEDOUT;
 	if (ret == -ENOTSUP) {
 		VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",
 			vd->idev->name, qid);
@@ -100,7 +153,8 @@ vio_queue_resume(void *arg, uint16_t qid)
 		return 0;
 	}
 	/* The ring is complete before the device sees it enabled. */
-	ret = vtpci_queue_setup(&vd->hw, r);
+	ret = vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, qid) ? -EIO :
+		vtpci_queue_setup(&vd->hw, r);
 	if (ret != 0) {
 		VIO_LOG(ERR, "%s: queue %u could not be re-enabled after reset", vd->idev->name, qid);
 		return ret;
