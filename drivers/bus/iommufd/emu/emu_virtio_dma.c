@@ -538,6 +538,11 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 
 	if (!__atomic_load_n(&vq->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&vq->lock))
 		return 0;
+	/* Inline, the driver's notify or poll is the request. Else only a
+	 * notify is (struct emu_vnet: ctrl_kick); taken under the lock, so
+	 * a pass that did not get the lock leaves it for the next one. */
+	if (!emu_vnet_inline(n) && !__atomic_exchange_n(&n->ctrl_kick, false, __ATOMIC_ACQUIRE))
+		goto out;
 	if (!emu_vnet_running(n) || !vq->enable || avail_count(n, vq, &avail, &e) != 0)
 		goto out;
 	for (i = 0; i < avail; i++) {
