@@ -274,7 +274,7 @@ queues_release_mbufs(struct vio_dev *vd)
 
 		if (q != NULL) {
 			discarded_add(&vd->rx_discarded, vio_rxq_release_mbufs(q));
-			q->quiesced = false;
+			q->state = VIO_Q_RUNNING;
 		}
 	}
 	for (i = 0; i < d->nb_tx_queues; i++) {
@@ -282,7 +282,7 @@ queues_release_mbufs(struct vio_dev *vd)
 
 		if (q != NULL) {
 			discarded_add(&vd->tx_discarded, vio_txq_release_mbufs(q));
-			q->quiesced = false;
+			q->state = VIO_Q_RUNNING;
 		}
 	}
 }

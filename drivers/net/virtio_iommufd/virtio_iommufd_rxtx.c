@@ -33,14 +33,18 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		sched_yield();
 		return 0;
 	}
-	/* Inline emulated device: its work for this queue, on this lcore. */
-	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	if (unlikely(q->stash_pos != q->stash_n)) {
 		while (got < n && q->stash_pos != q->stash_n)
 			pkts[got++] = q->stash[q->stash_pos++];
 		if (q->stash_pos == q->stash_n)
 			q->stash_pos = q->stash_n = 0;
 	}
+	/* A swap left the queue reset (its resume failed): the ring is not
+	 * the device's, nothing to read or post until queue_resume. */
+	if (unlikely(q->state != VIO_Q_RUNNING))
+		return got;
+	/* Inline emulated device: its work for this queue, on this lcore. */
+	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	got += vio_rx_dequeue(q, pkts + got, (uint16_t)(n - got));
 	if (q->nb_free >= RTE_MIN(VIO_RX_REFILL_MIN, q->r.size / 2) &&
 			vio_rxq_fill(q) > 0 && device_wants_notify(&q->r))
@@ -51,12 +55,15 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 /* Post what the backlog holds, oldest first, and kick. The caller is
  * the backlog's consumer: the poller once the pause is over (the
  * controller consumes only with PARK set, this poller parked). True when
- * the backlog is empty: RESUMED ends. */
+ * the backlog is empty: RESUMED ends. A queue the swap left reset posts
+ * nothing: its backlog waits for queue_resume, RESUMED goes on. */
 static bool
 backlog_flush(struct vio_txq *q)
 {
 	bool empty;
 
+	if (q->state != VIO_Q_RUNNING)
+		return false;
 	vio_txq_reclaim(q);
 	vio_txq_backlog_post(q);
 	empty = vio_txq_backlog_empty(q);
@@ -77,7 +84,9 @@ backlog_flush(struct vio_txq *q)
  *  - resumed: post what the backlog still holds (what the controller
  *    could not post, the ring being full) before this burst's packets,
  *    which keeps the order; until it is empty accept nothing, as a full
- *    ring would.
+ *    ring would. If the swap left the queue reset (its queue_resume
+ *    failed), post nothing: keep this burst's packets in the backlog
+ *    too, for the queue_resume that brings the queue back.
  */
 static bool
 xmit_slow(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *taken)
@@ -92,6 +101,10 @@ xmit_slow(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *taken
 	case RTE_DMA_DOMAIN_QUEUE_RESUMED:
 		if (backlog_flush(q))
 			return false;
+		if (q->state != VIO_Q_RUNNING) {
+			*taken = vio_txq_backlog_put(q, pkts, n);
+			return true;
+		}
 		q->st.ring_full += n;
 		*taken = 0;
 		return true;
@@ -108,6 +121,10 @@ vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	if (rte_dma_domain_queue_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
 		return sent;
+	/* A swap left the queue reset (its resume failed): keep the
+	 * packets, in order, for queue_resume to post; never into the ring. */
+	if (unlikely(q->state != VIO_Q_RUNNING))
+		return vio_txq_backlog_put(q, pkts, n);
 	vio_txq_reclaim(q);
 	sent = vio_tx_enqueue(q, pkts, n);
 	q->st.ring_full += (uint16_t)(n - sent);
