@@ -29,6 +29,7 @@
 #include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 #include <virtio_spec.h>
+#include <virtio_notify.h>
 
 #include "rte_pmd_virtio_iommufd.h"
 

@@ -15,9 +15,20 @@
  * publish and the notify. */
 #define VIO_RX_REFILL_MIN 32
 
+/*
+ * Notify the device? (virtio_notify.h: notification suppression.) After
+ * this burst published the avail index (published), the full fence of
+ * vring_kick_prepare() orders that store before the load of used->flags,
+ * or a device that just re-enabled notifications and found nothing new
+ * may sleep while we skip the kick: a lost kick wedges the queue (QEMU's
+ * virtio-net). Without a publish in this burst, the burst that published
+ * did the fenced check: a plain load is enough.
+ */
 static inline bool
-device_wants_notify(const struct vio_ring *r)
+device_wants_notify(const struct vio_ring *r, bool published)
 {
+	if (published)
+		return vring_kick_prepare(&r->used->flags);
 	return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
 }
 
@@ -47,7 +58,7 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	got += vio_rx_dequeue(q, pkts + got, (uint16_t)(n - got));
 	if (q->nb_free >= RTE_MIN(VIO_RX_REFILL_MIN, q->r.size / 2) &&
-			vio_rxq_fill(q) > 0 && device_wants_notify(&q->r))
+			vio_rxq_fill(q) > 0 && device_wants_notify(&q->r, true))
 		vtpci_notify(&q->vd->hw, &q->r);
 	return got;
 }
@@ -60,14 +71,15 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 static bool
 backlog_flush(struct vio_txq *q)
 {
+	uint32_t posted;
 	bool empty;
 
 	if (q->state != VIO_Q_RUNNING)
 		return false;
 	vio_txq_reclaim(q);
-	vio_txq_backlog_post(q);
+	posted = vio_txq_backlog_post(q);
 	empty = vio_txq_backlog_empty(q);
-	if (q->nb_free != q->r.size && device_wants_notify(&q->r))
+	if (q->nb_free != q->r.size && device_wants_notify(&q->r, posted > 0))
 		vtpci_notify(&q->vd->hw, &q->r);
 	if (empty)
 		rte_dma_domain_queue_resumed_clear(q->dq);
@@ -130,7 +142,7 @@ vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	q->st.ring_full += (uint16_t)(n - sent);
 	/* Kick whenever something is in flight: with back-pressure the
 	 * device may have left packets in the ring that can go now. */
-	if (q->nb_free != q->r.size && device_wants_notify(&q->r))
+	if (q->nb_free != q->r.size && device_wants_notify(&q->r, sent > 0))
 		vtpci_notify(&q->vd->hw, &q->r);
 	return sent;
 }

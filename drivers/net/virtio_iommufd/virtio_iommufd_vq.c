@@ -74,7 +74,7 @@ static inline void
 avail_publish(struct vio_ring *r)
 {
 	/* Descriptors and ring entries before the index the device reads. */
-	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+	vring_avail_publish(&r->avail->idx, r->avail_idx);
 }
 
 /* ---- receive ------------------------------------------------------------ */
