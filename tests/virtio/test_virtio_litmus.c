@@ -54,8 +54,8 @@ main(void)
 		return 1;
 	}
 	/* Fenced: at least as many iterations as the unfenced run needed,
-	 * and at least 10 chunks. */
-	n = n < 10 * (uint64_t)CHUNK ? 10 * (uint64_t)CHUNK : n;
+	 * and at least 5 chunks. */
+	n = n < 5 * (uint64_t)CHUNK ? 5 * (uint64_t)CHUNK : n;
 	r = vt_litmus_fenced(n);
 	printf("litmus with the fence: %" PRIu64 " lost kicks in %" PRIu64 " iterations (%.2f s)\n",
 		r, n, now_s() - t1);
