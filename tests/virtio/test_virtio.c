@@ -7,13 +7,13 @@
  * Cases: bringup, no_access_platform, traffic, traffic_mq, traffic_thread
  * (emu0's engine on its own thread), traffic_service (both engines as DPDK
  * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
- * pairs), no_ring_reset, fault, replace [swaps], and (test_virtio_flow.c)
- * restart [swaps], rx_pull, two_lcores, stash_overflow, drops_device,
- * parked_tx [swaps].
+ * pairs), no_ring_reset, fault; (test_virtio_flow.c) restart [swaps],
+ * rx_pull, two_lcores, stash_overflow, drops_device, parked_tx [swaps];
+ * (test_virtio_swap.c) replace_vtd [swaps], replace_vtd_broken [swaps],
+ * resume_retry [swaps], parked_reset, reset_timeout.
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,106 +378,6 @@ case_fault(void)
 	return 0;
 }
 
-/* ---- replace under traffic ------------------------------------------------ */
-
-struct swapper {
-	struct rte_dma_domain_binding *b[2];
-	struct rte_dma_domain *d[2];
-	unsigned int target, done, failed;
-	bool stop; /* __atomic: the swapper's end, seen by the traffic loop */
-	char reason[160];
-};
-
-static void *
-swap_thread(void *arg)
-{
-	struct swapper *s = arg;
-	struct rte_dma_domain_replace_opts o = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000, /* scheduler hiccups: generous */
-	};
-	unsigned int i;
-
-	for (i = 0; i < s->target; i++) {
-		struct rte_dma_domain_binding *b = s->b[i & 1];
-		/* port i&1 alternates: first swap of each port goes to d[1] */
-		struct rte_dma_domain *to = s->d[((i >> 1) + 1) & 1];
-		int ret = rte_dma_domain_replace(b, to, &o);
-
-		if (ret != 0) {
-			struct rte_dma_domain_swap_record rec;
-
-			rte_dma_domain_last_swap(b, &rec);
-			snprintf(s->reason, sizeof(s->reason), "%s", rec.reason);
-			s->failed++;
-		}
-		__atomic_store_n(&s->done, i + 1, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(&s->stop, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static int
-case_replace(unsigned int swaps)
-{
-	struct swapper s;
-	struct vt_verify v;
-	struct rte_dma_domain_stats st[2];
-	pthread_t th;
-	uint64_t t0, faults0 = rte_dma_soft_fault_count(NULL);
-	uint16_t p;
-	int i;
-
-	memset(&s, 0, sizeof(s));
-	memset(&v, 0, sizeof(v));
-	s.b[0] = vt_binding("emu0");
-	s.b[1] = vt_binding("emu1");
-	s.d[0] = mirror(s.b[0], "vt_swap_a");
-	s.d[1] = mirror(s.b[0], "vt_swap_b");
-	VT_CHECK(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");
-	s.target = swaps;
-	for (p = 0; p < 2; p++) {
-		VT_CHECK(rte_dma_domain_replace(s.b[p], s.d[0], &quiesce_opts) == 0, "initial move");
-		if (vt_port_setup(p, 1, 256, true) != 0)
-			return -1;
-	}
-	for (i = 0; i < 2; i++)
-		rte_dma_domain_stats_reset(s.b[i]);
-	t0 = rte_get_timer_cycles();
-	VT_CHECK(pthread_create(&th, NULL, swap_thread, &s) == 0, "thread");
-	while (!__atomic_load_n(&s.stop, __ATOMIC_ACQUIRE)) {
-		for (p = 0; p < 2; p++) {
-			/* keep a bounded number in flight so loss is visible */
-			if (v.next_tx[p][0] - v.next_rx[p][0] < 512)
-				vt_send(&v, p, 0, 32, (v.sent & 1) ? 1500 : 64);
-			vt_recv(&v, (uint16_t)(1 - p), 0);
-		}
-	}
-	pthread_join(th, NULL);
-	vt_drain(&v, 2, 1);
-	for (i = 0; i < 2; i++)
-		rte_dma_domain_stats_get(s.b[i], &st[i]);
-	printf("replace: %u swaps in %.2f s (%u failed%s%s), pause p50 %" PRIu64 " ns p99 %" PRIu64
-		" ns max %" PRIu64 " ns, faults %" PRIu64 "\n", s.done,
-		(double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz(), s.failed,
-		s.failed ? ": " : "", s.reason, st[0].pause_p50_ns, st[0].pause_p99_ns,
-		st[0].pause_max_ns, st[0].faults + st[1].faults);
-	printf("replace: tx_vq0_requeued %" PRIu64 "/%" PRIu64 " rx_vq0_stashed %" PRIu64 "/%" PRIu64 "\n",
-		vt_xstat(0, "tx_vq0_requeued"), vt_xstat(1, "tx_vq0_requeued"),
-		vt_xstat(0, "rx_vq0_stashed"), vt_xstat(1, "rx_vq0_stashed"));
-	vt_print(&v, "replace");
-	VT_CHECK(s.done == swaps && s.failed == 0, "swaps failed: %s", s.reason);
-	VT_CHECK(st[0].swaps + st[1].swaps == swaps, "library counted %" PRIu64 " swaps",
-		st[0].swaps + st[1].swaps);
-	VT_CHECK(rte_dma_soft_fault_count(NULL) == faults0 && st[0].faults + st[1].faults == 0,
-		"DMA faults across swaps");
-	VT_CHECK(v.sent > 0 && v.received == v.sent && v.lost == 0 && v.dup == 0 &&
-		v.corrupted == 0 && v.foreign == 0, "traffic lost or damaged");
-	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") + vt_xstat(1, "tx_vq0_quiesced") == swaps,
-		"not every swap reset the queues");
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -505,7 +405,7 @@ main(int argc, char **argv)
 	}
 	else if (strcmp(c, "no_ring_reset") == 0)
 		devs = nrr;
-	else if (strcmp(c, "traffic_thread") == 0)
+	else if (strcmp(c, "traffic_thread") == 0 || strncmp(c, "replace_vtd", 11) == 0)
 		devs = thr;
 	else if (strcmp(c, "drops_device") == 0)
 		devs = drp;
@@ -536,8 +436,16 @@ main(int argc, char **argv)
 		ret = case_no_ring_reset();
 	else if (strcmp(c, "fault") == 0)
 		ret = case_fault();
-	else if (strcmp(c, "replace") == 0)
-		ret = case_replace(argc > 2 ? (unsigned int)atoi(argv[2]) : 5000);
+	else if (strcmp(c, "replace_vtd") == 0)
+		ret = vt_case_replace_vtd(argc > 2 ? (unsigned int)atoi(argv[2]) : 2000, false);
+	else if (strcmp(c, "replace_vtd_broken") == 0)
+		ret = vt_case_replace_vtd(argc > 2 ? (unsigned int)atoi(argv[2]) : 2000, true);
+	else if (strcmp(c, "resume_retry") == 0)
+		ret = vt_case_resume_retry(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
+	else if (strcmp(c, "parked_reset") == 0)
+		ret = vt_case_parked_reset();
+	else if (strcmp(c, "reset_timeout") == 0)
+		ret = vt_case_reset_timeout();
 	else if (strcmp(c, "restart") == 0)
 		ret = vt_case_restart(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
 	else if (strcmp(c, "rx_pull") == 0)
@@ -551,7 +459,7 @@ main(int argc, char **argv)
 	else if (strcmp(c, "parked_tx") == 0)
 		ret = vt_case_parked_tx(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
 	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, replace, restart, rx_pull, two_lcores, stash_overflow, drops_device or parked_tx\n", c);
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, restart, rx_pull, two_lcores, stash_overflow, drops_device, parked_tx, replace_vtd, replace_vtd_broken, resume_retry, parked_reset or reset_timeout\n", c);
 		ret = -1;
 	}
 	vt_eal_fini();

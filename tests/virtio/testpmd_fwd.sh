@@ -12,7 +12,8 @@ prefix=${DPDK_PREFIX:?DPDK_PREFIX not set}
 testpmd=$prefix/bin/dpdk-testpmd
 pmd=$build/drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so
 [ -x "$testpmd" ] || { echo "SKIP: no dpdk-testpmd at $testpmd"; exit 77; }
-[ -r "$pmd" ] || { echo "SKIP: PMD not built at $pmd"; exit 77; }
+# the PMD is an artifact of this project: missing is a failure
+[ -r "$pmd" ] || { echo "FAIL: PMD not built at $pmd"; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "SKIP: testpmd needs 2 cores (main + forwarding)"; exit 77; }
 export LD_LIBRARY_PATH=$prefix/lib/x86_64-linux-gnu:$prefix/lib:${LD_LIBRARY_PATH:-}
 out=$(mktemp)

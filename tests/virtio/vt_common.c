@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct vt_payload {
 } __attribute__((packed));
 
 static struct rte_mempool *pool;
+/* rte_pmd_virtio_iommufd_inject(), its enum passed as an int */
+static int (*pmd_inject)(uint16_t, int, uint16_t, uint32_t);
 
 int
 vt_eal_init(const char *prog, const char *const *devargs, const char *const *extra)
@@ -44,8 +47,9 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	}
 	snprintf(pmd, sizeof(pmd), "%s/drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so", root);
 	if (access(pmd, R_OK) != 0) {
-		printf("SKIP: PMD not built at %s\n", pmd);
-		return VT_SKIP;
+		/* an artifact of this project: missing is a failure */
+		fprintf(stderr, "FAIL: PMD not built at %s\n", pmd);
+		return -1;
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vt%d", (int)getpid());
 	argv[argc++] = prog;
@@ -75,6 +79,19 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	if (ret < 0) {
 		fprintf(stderr, "FAIL: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return -1;
+	}
+	/* The PMD's private API, as an application that loads it with -d
+	 * finds it (EAL opened it already: no second copy). */
+	{
+		void *h = dlopen(pmd, RTLD_NOW | RTLD_NOLOAD);
+
+		*(void **)&pmd_inject = h != NULL ?
+			dlsym(h, "rte_pmd_virtio_iommufd_inject") : NULL;
+		if (pmd_inject == NULL) {
+			fprintf(stderr, "FAIL: rte_pmd_virtio_iommufd_inject not found in %s: %s\n",
+				pmd, dlerror());
+			return -1;
+		}
 	}
 	pool = rte_pktmbuf_pool_create("vt_pool", 8191, 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -259,6 +276,18 @@ vt_xstat(uint16_t port, const char *name)
 	if (rte_eth_xstats_get_by_id(port, &id, &val, 1) != 1)
 		return UINT64_MAX;
 	return val;
+}
+
+int
+vt_pmd_inject(uint16_t port, int what, uint16_t qid, uint32_t count)
+{
+	return pmd_inject != NULL ? pmd_inject(port, what, qid, count) : -ENOSYS;
+}
+
+unsigned int
+vt_pool_in_use(void)
+{
+	return pool->size - rte_mempool_avail_count(pool);
 }
 
 struct rte_dma_domain_binding *

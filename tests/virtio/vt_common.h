@@ -67,6 +67,13 @@ struct rte_dma_domain_binding;
 /* Binding of emulated device name (emu0, emu1...), NULL if absent or unbound. */
 struct rte_dma_domain_binding *vt_binding(const char *name);
 
+/* rte_pmd_virtio_iommufd_inject() of the PMD loaded with -d (what: enum
+ * rte_pmd_virtio_iommufd_inject); -ENOSYS if vt_eal_init() did not find it. */
+int vt_pmd_inject(uint16_t port, int what, uint16_t qid, uint32_t count);
+
+/* Mbufs of vt_pool() not in the pool (0 once every port stopped). */
+unsigned int vt_pool_in_use(void);
+
 /* Mark the queue handles of nq queue pairs of port 0 (emu0) or 1 (emu1)
  * polled or not (rx i = handle 2i, tx i = 2i+1). */
 void vt_queues_online(uint16_t port, uint16_t nq, bool on);

@@ -29,6 +29,9 @@
 #include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 #include <virtio_spec.h>
+#include <virtio_notify.h>
+
+#include "rte_pmd_virtio_iommufd.h"
 
 extern int vio_logtype;
 #define VIO_LOG(level, fmt, ...) \
@@ -39,6 +42,11 @@ extern int vio_logtype;
 #define VIO_MAX_PAIRS		16
 #define VIO_CTRL_QSIZE		16
 #define VIO_DEFAULT_QSIZE	256
+/* Bound of the wait for a queue reset (VIRTIO_F_RING_RESET) in
+ * queue_quiesce, and again in queue_resume of a queue whose reset did not
+ * complete in time: the library's default pause timeout (it passes the
+ * swap's own timeout to no callback). */
+#define VIO_QUEUE_RESET_TIMEOUT_US 100000
 
 /* Features the driver wants; VERSION_1 and ACCESS_PLATFORM are required. */
 #define VIO_REQUIRED_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | \
@@ -85,6 +93,25 @@ struct vio_ring {
 
 struct vio_dev;
 
+/*
+ * Device side of a queue, as the replace callbacks (virtio_iommufd_replace.c)
+ * leave it. Written by the control thread only: queue setup/start/stop,
+ * and queue_quiesce/queue_resume, which run while the queue's poller is
+ * parked (the pause handshake orders them with its bursts). Read by the
+ * bursts: a queue that is not RUNNING is not the device's, its ring is
+ * never posted to nor notified (tx keeps packets in the backlog, rx
+ * delivers its stash only) until queue_resume brings it back.
+ */
+enum vio_qstate {
+	VIO_Q_RUNNING = 0, /* enabled: the device owns what is posted */
+	/* queue reset requested, completion not seen yet: the device may
+	 * still do DMA on it; nothing harvested */
+	VIO_Q_RESETTING,
+	/* reset complete and harvested: no DMA; what was in flight is in
+	 * requeue (tx) or stays in sw_ring (rx), re-posted on resume */
+	VIO_Q_RESET,
+};
+
 struct vio_rx_stats {
 	uint64_t packets, bytes, errors, nombuf, quiesced, stashed, stash_dropped;
 };
@@ -101,7 +128,7 @@ struct __rte_cache_aligned vio_rxq {
 	 * first after resume, so nothing received is lost. */
 	struct rte_mbuf **stash;
 	uint16_t stash_n, stash_pos;
-	bool quiesced;
+	uint8_t state;              /* enum vio_qstate */
 	uint16_t queue_id;
 	uint16_t port_id;
 	struct vio_rx_stats st;
@@ -127,7 +154,7 @@ struct __rte_cache_aligned vio_txq {
 	struct rte_mbuf **requeue;
 	uint8_t *mark;              /* scratch of the harvest */
 	uint16_t requeue_n;
-	bool quiesced;
+	uint8_t state;              /* enum vio_qstate */
 	uint16_t queue_id;
 	struct vio_tx_stats st;
 	/* Packets a parked burst accepted, posted after the pause
@@ -165,6 +192,12 @@ struct vio_dev {
 	struct vio_tx_stats tx_retired;
 	/* Emulated devices: their drop counters at the last stats reset. */
 	uint64_t emu_rx_dropped_base, emu_tx_dropped_base;
+	/* Test-only failure injection (rte_pmd_virtio_iommufd_inject()):
+	 * per kind, the queue handle it applies to and how many more times
+	 * it fires (UINT32_MAX: until cleared). Armed by any thread, consumed
+	 * by the replace callbacks: __atomic. */
+	uint16_t inj_qid[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
+	uint32_t inj_left[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
 	struct vio_ring ctrl;   /* control queue (MQ) */
 	uint8_t *ctrl_buf;
 	uint64_t ctrl_buf_iova;
@@ -180,7 +213,8 @@ int vtpci_negotiate(struct vtpci_hw *hw, uint64_t wanted, const char *name);
 void vtpci_read_devcfg(struct vtpci_hw *hw, uint32_t off, void *buf, uint32_t len);
 uint16_t vtpci_queue_max(struct vtpci_hw *hw, uint16_t vq);
 int vtpci_queue_setup(struct vtpci_hw *hw, struct vio_ring *r);
-int vtpci_queue_reset(struct vtpci_hw *hw, uint16_t vq);
+int vtpci_queue_reset_start(struct vtpci_hw *hw, uint16_t vq);
+int vtpci_queue_reset_wait(struct vtpci_hw *hw, uint16_t vq, uint64_t timeout_us);
 void vtpci_notify(struct vtpci_hw *hw, const struct vio_ring *r);
 static inline bool
 vtpci_has(const struct vtpci_hw *hw, unsigned int bit)
@@ -197,12 +231,12 @@ int vio_rxq_fill(struct vio_rxq *q);
 void vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m);
 uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
 void vio_rxq_quiesce_harvest(struct vio_rxq *q);
-int vio_rxq_resume(struct vio_rxq *q);
+void vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);
 uint16_t vio_txq_reclaim(struct vio_txq *q);
 uint32_t vio_txq_release_mbufs(struct vio_txq *q);
 void vio_txq_quiesce_harvest(struct vio_txq *q);
-int vio_txq_resume(struct vio_txq *q);
+void vio_txq_requeue_post(struct vio_txq *q);
 uint16_t vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n);
 
@@ -239,8 +273,11 @@ int vio_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *nam
 /* virtio_iommufd_replace.c */
 extern const struct rte_dma_domain_dev_ops vio_dma_ops;
 bool vio_check_needs_reset(struct vio_dev *vd);
+bool vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what,
+		uint16_t qid);
 
 /* virtio_iommufd_ethdev.c */
 int vio_dev_start_queues(struct vio_dev *vd);
+struct vio_dev *vio_dev_of_port(uint16_t port_id);
 
 #endif /* VIRTIO_IOMMUFD_H */

@@ -65,8 +65,8 @@ vio_ctrl_set_pairs(struct vio_dev *vd, uint16_t pairs)
 	};
 	r->avail->ring[r->avail_idx & r->mask] = head;
 	r->avail_idx++;
-	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
-	vtpci_notify(&vd->hw, r);
+	vring_avail_publish(&r->avail->idx, r->avail_idx);
+	vtpci_notify(&vd->hw, r); /* always: no notification suppression here */
 	while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) == r->last_used) {
 		if (rte_get_timer_cycles() > deadline) {
 			VIO_LOG(ERR, "%s: control command MQ_VQ_PAIRS_SET(%u) got no answer in 1 s",

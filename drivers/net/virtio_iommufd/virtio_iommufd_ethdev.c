@@ -274,7 +274,7 @@ queues_release_mbufs(struct vio_dev *vd)
 
 		if (q != NULL) {
 			discarded_add(&vd->rx_discarded, vio_rxq_release_mbufs(q));
-			q->quiesced = false;
+			q->state = VIO_Q_RUNNING;
 		}
 	}
 	for (i = 0; i < d->nb_tx_queues; i++) {
@@ -282,7 +282,7 @@ queues_release_mbufs(struct vio_dev *vd)
 
 		if (q != NULL) {
 			discarded_add(&vd->tx_discarded, vio_txq_release_mbufs(q));
-			q->quiesced = false;
+			q->state = VIO_Q_RUNNING;
 		}
 	}
 }
@@ -549,6 +549,18 @@ static const struct eth_dev_ops vio_eth_ops = {
 	.xstats_get_names = vio_xstats_get_names,
 	.xstats_reset = vio_stats_reset,
 };
+
+/* Private data of port_id if it is a port of this PMD, else NULL. */
+struct vio_dev *
+vio_dev_of_port(uint16_t port_id)
+{
+	struct rte_eth_dev *dev;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return NULL;
+	dev = &rte_eth_devices[port_id];
+	return dev->dev_ops == &vio_eth_ops ? dev->data->dev_private : NULL;
+}
 
 /* ---- probe / remove ---------------------------------------------------- */
 

@@ -344,31 +344,53 @@ out:
 	return ret;
 }
 
+/* Ask the device to reset queue vq (VIRTIO_F_RING_RESET). The reset is
+ * complete once vtpci_queue_reset_wait() says so; until then the device
+ * may still do DMA on the queue. */
 int
-vtpci_queue_reset(struct vtpci_hw *hw, uint16_t vq)
+vtpci_queue_reset_start(struct vtpci_hw *hw, uint16_t vq)
 {
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
-	int ret = 0;
-
 	if (!vtpci_has(hw, VIRTIO_F_RING_RESET))
 		return -ENOTSUP;
 	rte_spinlock_lock(&hw->sel_lock);
 	cw16(hw, VIRTIO_PCI_COMMON_Q_SELECT, vq);
 	cw16(hw, VIRTIO_PCI_COMMON_Q_RESET, 1);
-	/* Done when queue_reset and queue_enable both read 0. A device may
-	 * take time; the wait yields since it may share a core with it. */
-	while (cr16(hw, VIRTIO_PCI_COMMON_Q_RESET) != 0 ||
-			cr16(hw, VIRTIO_PCI_COMMON_Q_ENABLE) != 0) {
-		if (rte_get_timer_cycles() > deadline) {
-			VIO_LOG(ERR, "%s: reset of queue %u did not complete in 100 ms",
-				hw->dev->name, vq);
-			ret = -ETIMEDOUT;
-			break;
-		}
+	rte_spinlock_unlock(&hw->sel_lock);
+	return 0;
+}
+
+/* Is the reset of queue vq complete (queue_reset and queue_enable both
+ * read 0, spec 4.1.4.3.2)? One select + reads, under the selector lock. */
+static bool
+queue_reset_done(struct vtpci_hw *hw, uint16_t vq)
+{
+	bool done;
+
+	rte_spinlock_lock(&hw->sel_lock);
+	cw16(hw, VIRTIO_PCI_COMMON_Q_SELECT, vq);
+	done = cr16(hw, VIRTIO_PCI_COMMON_Q_RESET) == 0 &&
+		cr16(hw, VIRTIO_PCI_COMMON_Q_ENABLE) == 0;
+	rte_spinlock_unlock(&hw->sel_lock);
+	return done;
+}
+
+/* Wait up to timeout_us for the reset of queue vq that
+ * vtpci_queue_reset_start() requested. 0 when complete, -ETIMEDOUT
+ * (nothing changed: ask again later). The selector lock is held for each
+ * poll only, never across the wait: other control threads select queues
+ * meanwhile, and a device that shares our core gets it (yield). */
+int
+vtpci_queue_reset_wait(struct vtpci_hw *hw, uint16_t vq, uint64_t timeout_us)
+{
+	uint64_t deadline = rte_get_timer_cycles() +
+		timeout_us * rte_get_timer_hz() / 1000000;
+
+	while (!queue_reset_done(hw, vq)) {
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
 		sched_yield();
 	}
-	rte_spinlock_unlock(&hw->sel_lock);
-	return ret;
+	return 0;
 }
 
 void

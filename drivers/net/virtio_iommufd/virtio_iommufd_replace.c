@@ -10,11 +10,61 @@
  */
 
 #include <errno.h>
+#include <string.h>
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
 #include "virtio_iommufd.h"
+
+int
+rte_pmd_virtio_iommufd_inject(uint16_t port_id, enum rte_pmd_virtio_iommufd_inject what,
+		uint16_t qid, uint32_t count)
+{
+	struct vio_dev *vd = vio_dev_of_port(port_id);
+
+	if (vd == NULL) {
+		VIO_LOG(ERR, "inject: port %u is not a port of net_virtio_iommufd", port_id);
+		rte_errno = ENODEV;
+		return -ENODEV;
+	}
+	if ((unsigned int)what >= RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX) {
+		VIO_LOG(ERR, "inject: injection point %u out of range (0-%u)", (unsigned int)what,
+			RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX - 1);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	/* the queue before the count that arms it (acquire in vio_inject_hit) */
+	__atomic_store_n(&vd->inj_qid[what], qid, __ATOMIC_RELAXED);
+	__atomic_store_n(&vd->inj_left[what], count, __ATOMIC_RELEASE);
+	if (count != 0)
+		VIO_LOG(WARNING, "%s: injection %u armed on queue handle %u, %u time(s)",
+			vd->idev->name, (unsigned int)what, qid, count);
+	return 0;
+}
+
+/* Does injection `what` fire for queue handle qid now? Consumes one. */
+bool
+vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what, uint16_t qid)
+{
+	uint32_t left = __atomic_load_n(&vd->inj_left[what], __ATOMIC_ACQUIRE);
+	uint16_t q;
+
+	while (left != 0) {
+		q = __atomic_load_n(&vd->inj_qid[what], __ATOMIC_RELAXED);
+		if (q != RTE_PMD_VIRTIO_IOMMUFD_INJECT_ANY_QUEUE && q != qid)
+			return false;
+		if (left == RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS ||
+				__atomic_compare_exchange_n(&vd->inj_left[what], &left, left - 1,
+					false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			VIO_LOG(DEBUG, "%s: injected failure %u on queue handle %u",
+				vd->idev->name, (unsigned int)what, qid);
+			return true;
+		}
+	}
+	return false;
+}
 
 static struct vio_rxq *
 rxq_of(struct vio_dev *vd, uint16_t qid)
@@ -36,80 +86,153 @@ txq_of(struct vio_dev *vd, uint16_t qid)
 	return d->tx_queues[qid / 2];
 }
 
+/* The queue of handle qid: exactly one of rq/tq, its ring and state. */
+struct vq_ref {
+	struct vio_rxq *rq;
+	struct vio_txq *tq;
+	struct vio_ring *r;
+	uint8_t *state;
+};
+
+static bool
+vq_get(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
+{
+	v->rq = rxq_of(vd, qid);
+	v->tq = v->rq == NULL ? txq_of(vd, qid) : NULL;
+	if (v->rq != NULL) {
+		v->r = &v->rq->r;
+		v->state = &v->rq->state;
+	} else if (v->tq != NULL) {
+		v->r = &v->tq->r;
+		v->state = &v->tq->state;
+	}
+	return v->rq != NULL || v->tq != NULL;
+}
+
+/* RESETTING -> RESET: wait (bounded) for the reset the device was asked
+ * for, then take back everything it had. On -ETIMEDOUT the queue stays
+ * RESETTING, untouched: the device may still be using it. */
+static int
+vq_reset_finish(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
+{
+	int ret = vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT, qid) ?
+		-ETIMEDOUT :
+		vtpci_queue_reset_wait(&vd->hw, v->r->vq_index, VIO_QUEUE_RESET_TIMEOUT_US);
+
+	if (ret != 0) {
+		VIO_LOG(ERR, "%s: reset of queue %u (virtqueue %u) did not complete in %u ms: the device may still use it; no burst touches it until queue_resume sees the reset complete",
+			vd->idev->name, qid, v->r->vq_index, VIO_QUEUE_RESET_TIMEOUT_US / 1000);
+		return ret;
+	}
+	/* The device forgot the queue: reclaim everything it had. */
+	if (v->rq != NULL)
+		vio_rxq_quiesce_harvest(v->rq);
+	else
+		vio_txq_quiesce_harvest(v->tq);
+	*v->state = VIO_Q_RESET;
+	return 0;
+}
+
+/*
+ * dev_ops.queue_quiesce. Contract (see enum vio_qstate):
+ *  - 0: the device does no DMA on the queue (reset complete) and the
+ *    driver took back what it had: RESET. Again 0 for a queue already
+ *    RESET, or not set up, or on a stopped port.
+ *  - -ENOTSUP: no VIRTIO_F_RING_RESET: nothing touched, still RUNNING.
+ *  - -ETIMEDOUT: reset requested, completion not seen within
+ *    VIO_QUEUE_RESET_TIMEOUT_US: RESETTING, the device may still use the
+ *    queue; nothing harvested. queue_resume (or a later quiesce) finishes
+ *    it once the device completed the reset.
+ * The wait polls the device without holding the selector lock.
+ */
 static int
 vio_queue_quiesce(void *arg, uint16_t qid)
 {
 	struct vio_dev *vd = arg;
-	struct vio_rxq *rq = rxq_of(vd, qid);
-	struct vio_txq *tq = txq_of(vd, qid);
-	struct vio_ring *r = rq != NULL ? &rq->r : tq != NULL ? &tq->r : NULL;
-	bool *quiesced = rq != NULL ? &rq->quiesced : tq != NULL ? &tq->quiesced : NULL;
+	struct vq_ref v;
 	int ret;
 
 	/* A queue that is not set up or not started does no DMA. */
-	if (!vd->started || r == NULL || *quiesced)
+	if (!vd->started || !vq_get(vd, qid, &v) || *v.state == VIO_Q_RESET)
 		return 0;
-	/*
-	 * Without VIRTIO_F_RING_RESET there is no safe fallback, so refuse
-	 * (the library resumes the queues; nothing changed). Waiting for
-	 * tx completions and for the device to use every posted rx buffer
-	 * would stop buffer DMA only: an enabled queue's ring stays the
-	 * device's to read at any time (a device looks at the rx avail
-	 * index for every packet it receives, buffers or not), and such a
-	 * read inside a non-atomic switch faults. Where the switch is
-	 * atomic, no quiesce is needed at all (strategy hitless).
-	 */
-	ret = vtpci_queue_reset(&vd->hw, r->vq_index);
-	if (ret == -ENOTSUP) {
-		VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",
-			vd->idev->name, qid);
-		return ret;
+	if (*v.state == VIO_Q_RUNNING) {
+		if (vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP, qid))
+			return 0;
+		/*
+		 * Without VIRTIO_F_RING_RESET there is no safe fallback, so
+		 * refuse (the library resumes the queues; nothing changed).
+		 * Waiting for tx completions and for the device to use every
+		 * posted rx buffer would stop buffer DMA only: an enabled
+		 * queue's ring stays the device's to read at any time (a
+		 * device looks at the rx avail index for every packet it
+		 * receives, buffers or not), and such a read inside a
+		 * non-atomic switch faults. Where the switch is atomic, no
+		 * quiesce is needed at all (strategy hitless).
+		 */
+		ret = vtpci_queue_reset_start(&vd->hw, v.r->vq_index);
+		if (ret != 0) {
+			VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",
+				vd->idev->name, qid);
+			return ret;
+		}
+		*v.state = VIO_Q_RESETTING;
 	}
-	if (ret != 0)
-		return ret;
-	/* The device forgot the queue: reclaim everything it had. */
-	if (rq != NULL)
-		vio_rxq_quiesce_harvest(rq);
-	else
-		vio_txq_quiesce_harvest(tq);
-	*quiesced = true;
-	return 0;
+	return vq_reset_finish(vd, qid, &v);
 }
 
+/*
+ * dev_ops.queue_resume, for every queue (also one that was never
+ * quiesced, or whose quiesce failed). Contract:
+ *  - RUNNING: 0, untouched.
+ *  - RESETTING: the reset is waited for (bounded) and harvested first;
+ *    -ETIMEDOUT if it is still not complete (nothing changed: call again).
+ *  - RESET: the ring is rebuilt and the queue re-enabled, then what was in
+ *    flight (tx: requeue list, then the parked bursts' backlog; rx: every
+ *    buffer it owns) is posted and the device notified: RUNNING, 0.
+ *    If re-enabling fails, the negative errno, and the queue stays RESET
+ *    with nothing posted to the device and nothing lost: a retry is
+ *    exact (idempotent), and bursts keep off the ring meanwhile.
+ */
 static int
 vio_queue_resume(void *arg, uint16_t qid)
 {
 	struct vio_dev *vd = arg;
-	struct vio_rxq *rq = rxq_of(vd, qid);
-	struct vio_txq *tq = txq_of(vd, qid);
-	struct vio_ring *r;
+	struct vq_ref v;
 	int ret;
 
-	if (rq != NULL && rq->quiesced) {
-		vio_rxq_resume(rq);
-		r = &rq->r;
-	} else if (tq != NULL && tq->quiesced) {
-		vio_txq_resume(tq);
-		/* What parked bursts accepted goes out now, after what was
-		 * in flight: the application may not call tx burst again
-		 * (it transmits only what it receives). Its poller may add
-		 * more until it sees the pause end; it posts those itself. */
-		vio_txq_backlog_post(tq);
-		r = &tq->r;
-	} else {
+	if (!vq_get(vd, qid, &v) || *v.state == VIO_Q_RUNNING)
 		return 0;
+	if (*v.state == VIO_Q_RESETTING) {
+		ret = vq_reset_finish(vd, qid, &v);
+		if (ret != 0)
+			return ret;
 	}
-	/* The ring is complete before the device sees it enabled. */
-	ret = vtpci_queue_setup(&vd->hw, r);
+	/* A fresh ring before the device sees it enabled. rx posts its
+	 * buffers now (sw_ring keeps their ownership, a retry posts them
+	 * again); tx posts only once the queue is enabled, so that a
+	 * failure leaves requeue and backlog as they were. */
+	if (v.rq != NULL)
+		vio_rxq_resume(v.rq);
+	else
+		vio_txq_init(v.tq);
+	ret = vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, qid) ? -EIO :
+		vtpci_queue_setup(&vd->hw, v.r);
 	if (ret != 0) {
-		VIO_LOG(ERR, "%s: queue %u could not be re-enabled after reset", vd->idev->name, qid);
+		VIO_LOG(ERR, "%s: queue %u could not be re-enabled after reset: %s; it stays reset, what it holds is kept for the next resume",
+			vd->idev->name, qid, strerror(-ret));
 		return ret;
 	}
-	if (rq != NULL)
-		rq->quiesced = false;
-	else
-		tq->quiesced = false;
-	vtpci_notify(&vd->hw, r);
+	*v.state = VIO_Q_RUNNING;
+	if (v.tq != NULL) {
+		/* What was in flight first, then what parked bursts accepted:
+		 * the application may not call tx burst again (it transmits
+		 * only what it receives). Its poller may add more until it
+		 * sees the pause end; it posts those itself. */
+		vio_txq_requeue_post(v.tq);
+		if (v.tq->requeue_n == 0)
+			vio_txq_backlog_post(v.tq);
+	}
+	vtpci_notify(&vd->hw, v.r);
 	return 0;
 }
 
@@ -270,14 +393,14 @@ vio_port_restart(void *arg, bool start)
 
 /* Post what the parked poller of tx queue qid kept (the library calls
  * this with the queue still parked: the backlog's consumer is us). The
- * ring must be live: a queue still reset keeps them for its resume. */
+ * ring must be live: a queue not RUNNING keeps them for its resume. */
 static void
 vio_queue_unpark(void *arg, uint16_t qid)
 {
 	struct vio_dev *vd = arg;
 	struct vio_txq *tq = txq_of(vd, qid);
 
-	if (!vd->started || tq == NULL || tq->quiesced)
+	if (!vd->started || tq == NULL || tq->state != VIO_Q_RUNNING)
 		return;
 	vio_txq_reclaim(tq);
 	if (vio_txq_backlog_post(tq) > 0)

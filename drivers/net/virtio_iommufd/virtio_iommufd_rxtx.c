@@ -15,9 +15,20 @@
  * publish and the notify. */
 #define VIO_RX_REFILL_MIN 32
 
+/*
+ * Notify the device? (virtio_notify.h: notification suppression.) After
+ * this burst published the avail index (published), the full fence of
+ * vring_kick_prepare() orders that store before the load of used->flags,
+ * or a device that just re-enabled notifications and found nothing new
+ * may sleep while we skip the kick: a lost kick wedges the queue (QEMU's
+ * virtio-net). Without a publish in this burst, the burst that published
+ * did the fenced check: a plain load is enough.
+ */
 static inline bool
-device_wants_notify(const struct vio_ring *r)
+device_wants_notify(const struct vio_ring *r, bool published)
 {
+	if (published)
+		return vring_kick_prepare(&r->used->flags);
 	return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
 }
 
@@ -33,17 +44,21 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		sched_yield();
 		return 0;
 	}
-	/* Inline emulated device: its work for this queue, on this lcore. */
-	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	if (unlikely(q->stash_pos != q->stash_n)) {
 		while (got < n && q->stash_pos != q->stash_n)
 			pkts[got++] = q->stash[q->stash_pos++];
 		if (q->stash_pos == q->stash_n)
 			q->stash_pos = q->stash_n = 0;
 	}
+	/* A swap left the queue reset (its resume failed): the ring is not
+	 * the device's, nothing to read or post until queue_resume. */
+	if (unlikely(q->state != VIO_Q_RUNNING))
+		return got;
+	/* Inline emulated device: its work for this queue, on this lcore. */
+	rte_iommufd_device_poll(q->vd->idev, q->r.vq_index);
 	got += vio_rx_dequeue(q, pkts + got, (uint16_t)(n - got));
 	if (q->nb_free >= RTE_MIN(VIO_RX_REFILL_MIN, q->r.size / 2) &&
-			vio_rxq_fill(q) > 0 && device_wants_notify(&q->r))
+			vio_rxq_fill(q) > 0 && device_wants_notify(&q->r, true))
 		vtpci_notify(&q->vd->hw, &q->r);
 	return got;
 }
@@ -51,16 +66,20 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 /* Post what the backlog holds, oldest first, and kick. The caller is
  * the backlog's consumer: the poller once the pause is over (the
  * controller consumes only with PARK set, this poller parked). True when
- * the backlog is empty: RESUMED ends. */
+ * the backlog is empty: RESUMED ends. A queue the swap left reset posts
+ * nothing: its backlog waits for queue_resume, RESUMED goes on. */
 static bool
 backlog_flush(struct vio_txq *q)
 {
+	uint32_t posted;
 	bool empty;
 
+	if (q->state != VIO_Q_RUNNING)
+		return false;
 	vio_txq_reclaim(q);
-	vio_txq_backlog_post(q);
+	posted = vio_txq_backlog_post(q);
 	empty = vio_txq_backlog_empty(q);
-	if (q->nb_free != q->r.size && device_wants_notify(&q->r))
+	if (q->nb_free != q->r.size && device_wants_notify(&q->r, posted > 0))
 		vtpci_notify(&q->vd->hw, &q->r);
 	if (empty)
 		rte_dma_domain_queue_resumed_clear(q->dq);
@@ -77,7 +96,9 @@ backlog_flush(struct vio_txq *q)
  *  - resumed: post what the backlog still holds (what the controller
  *    could not post, the ring being full) before this burst's packets,
  *    which keeps the order; until it is empty accept nothing, as a full
- *    ring would.
+ *    ring would. If the swap left the queue reset (its queue_resume
+ *    failed), post nothing: keep this burst's packets in the backlog
+ *    too, for the queue_resume that brings the queue back.
  */
 static bool
 xmit_slow(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *taken)
@@ -92,6 +113,10 @@ xmit_slow(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n, uint16_t *taken
 	case RTE_DMA_DOMAIN_QUEUE_RESUMED:
 		if (backlog_flush(q))
 			return false;
+		if (q->state != VIO_Q_RUNNING) {
+			*taken = vio_txq_backlog_put(q, pkts, n);
+			return true;
+		}
 		q->st.ring_full += n;
 		*taken = 0;
 		return true;
@@ -108,12 +133,16 @@ vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	if (rte_dma_domain_queue_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
 		return sent;
+	/* A swap left the queue reset (its resume failed): keep the
+	 * packets, in order, for queue_resume to post; never into the ring. */
+	if (unlikely(q->state != VIO_Q_RUNNING))
+		return vio_txq_backlog_put(q, pkts, n);
 	vio_txq_reclaim(q);
 	sent = vio_tx_enqueue(q, pkts, n);
 	q->st.ring_full += (uint16_t)(n - sent);
 	/* Kick whenever something is in flight: with back-pressure the
 	 * device may have left packets in the ring that can go now. */
-	if (q->nb_free != q->r.size && device_wants_notify(&q->r))
+	if (q->nb_free != q->r.size && device_wants_notify(&q->r, sent > 0))
 		vtpci_notify(&q->vd->hw, &q->r);
 	return sent;
 }

@@ -74,7 +74,7 @@ static inline void
 avail_publish(struct vio_ring *r)
 {
 	/* Descriptors and ring entries before the index the device reads. */
-	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+	vring_avail_publish(&r->avail->idx, r->avail_idx);
 }
 
 /* ---- receive ------------------------------------------------------------ */
@@ -276,7 +276,11 @@ vio_rxq_quiesce_harvest(struct vio_rxq *q)
 	}
 }
 
-int
+/* Before re-enabling a reset queue: a fresh ring with every buffer the
+ * queue owns posted again, and the free descriptors filled. Idempotent:
+ * sw_ring keeps the ownership, so a resume that fails after this and is
+ * retried posts the same buffers again, nothing lost or leaked. */
+void
 vio_rxq_resume(struct vio_rxq *q)
 {
 	uint16_t id;
@@ -291,7 +295,6 @@ vio_rxq_resume(struct vio_rxq *q)
 	}
 	avail_publish(&q->r);
 	vio_rxq_fill(q); /* best effort: the burst refills later */
-	return 0;
 }
 
 /* ---- transmit ----------------------------------------------------------- */
@@ -465,19 +468,19 @@ vio_txq_quiesce_harvest(struct vio_txq *q)
 	q->st.quiesced++;
 }
 
-int
-vio_txq_resume(struct vio_txq *q)
+/* Once a reset queue is enabled again (its ring initialised before):
+ * post what the harvest took out of the ring, in its original order.
+ * Re-posting is not new traffic: counted in requeued, not packets. */
+void
+vio_txq_requeue_post(struct vio_txq *q)
 {
-	uint16_t n, i;
 	struct vio_tx_stats keep = q->st;
+	uint16_t n, i;
 
-	vio_txq_init(q);
 	n = vio_tx_enqueue(q, q->requeue, q->requeue_n);
-	/* Re-posting is not new traffic. */
 	keep.requeued += n;
 	q->st = keep;
 	for (i = n; i < q->requeue_n; i++)
 		q->requeue[i - n] = q->requeue[i];
 	q->requeue_n = (uint16_t)(q->requeue_n - n);
-	return 0;
 }

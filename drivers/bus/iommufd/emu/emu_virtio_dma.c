@@ -210,6 +210,16 @@ ring_store16(struct emu_vnet *n, uint64_t iova, uint16_t v, struct emu_err *e)
 	return 0;
 }
 
+/*
+ * used->flags, written once after the queue is enabled and never changed:
+ * NO_NOTIFY where the engine polls (thread, service), 0 inline (the
+ * driver's notify does the work). The model never re-enables
+ * notifications to wait for one, so it has no device half of the
+ * store-buffer pattern of notification suppression to fence
+ * (virtio_notify.h); a mode that slept until notified would have to
+ * clear the flag with vring_notify_enable_recheck() and check the avail
+ * index again before sleeping.
+ */
 static void
 used_flags_once(struct emu_vnet *n, struct emu_vq *vq, bool no_notify, struct emu_err *e)
 {
@@ -538,6 +548,11 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 
 	if (!__atomic_load_n(&vq->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&vq->lock))
 		return 0;
+	/* Inline, the driver's notify or poll is the request. Else only a
+	 * notify is (struct emu_vnet: ctrl_kick); taken under the lock, so
+	 * a pass that did not get the lock leaves it for the next one. */
+	if (!emu_vnet_inline(n) && !__atomic_exchange_n(&n->ctrl_kick, false, __ATOMIC_ACQUIRE))
+		goto out;
 	if (!emu_vnet_running(n) || !vq->enable || avail_count(n, vq, &avail, &e) != 0)
 		goto out;
 	for (i = 0; i < avail; i++) {

@@ -137,6 +137,7 @@ device_reset(struct emu_vnet *n)
 	__atomic_store_n(&n->curr_pairs, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&n->isr, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&n->broken, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->ctrl_kick, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&n->status, 0, __ATOMIC_RELEASE);
 }
 
@@ -711,8 +712,14 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 	if (off >= EMU_NOTIFY_OFF && off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
 		/* Inline mode: the notify does the device's work for that queue
 		 * right here, on the caller's lcore (DESIGN.md section 7). */
+		uint16_t qid = (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT);
+
 		if (emu_vnet_inline(n))
-			emu_vnet_engine(n, (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT));
+			emu_vnet_engine(n, qid);
+		else if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
+			/* after the driver's avail publish: the engine's
+			 * acquire exchange sees the command */
+			__atomic_store_n(&n->ctrl_kick, true, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if (off + len <= EMU_COMMON_OFF + VIRTIO_PCI_COMMON_CFG_LEN)

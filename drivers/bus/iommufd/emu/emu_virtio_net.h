@@ -132,6 +132,13 @@ struct emu_vnet {
 	/* DEVICE_NEEDS_RESET raised: no more DMA. __atomic: raised by any
 	 * engine context (also the peer's), cleared by device reset. */
 	bool broken;
+	/* The driver notified the control queue and no engine pass took
+	 * the command yet (thread and service modes). A device reads the
+	 * control ring only when notified, as real ones do: an engine that
+	 * polled it would do DMA there at any time, also inside a swap that
+	 * quiesced every rx/tx queue. __atomic: set by the notify, cleared
+	 * by the pass under the queue's lock. */
+	bool ctrl_kick;
 	uint64_t faults;          /* __atomic */
 	struct emu_vq vq[EMU_MAX_VQS];
 };

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/* The litmus with the helpers' full fence removed (a compiler barrier
+ * only): what the PMD did before the fence, to show that the litmus sees
+ * lost kicks then. */
+
+#define VIRTIO_NOTIFY_FENCE() __asm__ volatile("" ::: "memory")
+#include <virtio_notify.h>
+
+#define VT_LITMUS_NAME vt_litmus_unfenced
+#include "vt_litmus_body.h"
