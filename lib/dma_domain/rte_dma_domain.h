@@ -284,9 +284,9 @@ struct rte_dma_domain_dev_ops {
 	/**
 	 * Optional: a rollback did not go as planned. Called with
 	 * RTE_DMA_DOMAIN_RECOVERING when its first attempt failed, then
-	 * RTE_DMA_DOMAIN_RECOVERY_SUCCESS or RTE_DMA_DOMAIN_RECOVERY_FAILED
-	 * (the latter also without RECOVERING before it where the rollback
-	 * has one attempt only). An ethdev PMD raises the ethdev events of
+	 * RTE_DMA_DOMAIN_RECOVERY_SUCCESS when the second worked, or
+	 * RTE_DMA_DOMAIN_RECOVERY_FAILED when it failed too (the device is
+	 * on no domain). An ethdev PMD raises the ethdev events of
 	 * the same names (RTE_ETH_EVENT_ERR_RECOVERING, ...). Called from
 	 * the thread that runs rte_dma_domain_replace(), with no lock of the
 	 * library held; SUCCESS and FAILED once the replace is over, so the
@@ -363,7 +363,10 @@ struct rte_dma_domain *rte_dma_domain_lookup(const char *name);
 __rte_experimental
 const char *rte_dma_domain_name(const struct rte_dma_domain *dom);
 
-/** Call cb for every domain (stops at the first non-zero return). */
+/** Call cb for every domain (stops at the first non-zero return).
+ * cb runs with the library's lock held: it may call the library (not
+ * rte_dma_domain_replace(): -EDEADLK), but must not wait for another
+ * thread that does. */
 __rte_experimental
 int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg);
 
@@ -424,7 +427,8 @@ __rte_experimental
 int rte_dma_domain_query(const struct rte_dma_domain *dom, uint64_t iova,
 		struct rte_dma_domain_mapping *m);
 
-/** Call cb for every mapping in IOVA order (stops at first non-zero). */
+/** Call cb for every mapping in IOVA order (stops at first non-zero).
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
 __rte_experimental
 int rte_dma_domain_walk(const struct rte_dma_domain *dom,
 		int (*cb)(const struct rte_dma_domain_mapping *m, void *arg), void *arg);
@@ -453,7 +457,8 @@ int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
 __rte_experimental
 struct rte_dma_domain_binding *rte_dma_domain_binding_lookup(const char *name);
 
-/** Call cb for every binding. */
+/** Call cb for every binding (stops at the first non-zero return).
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
 __rte_experimental
 int rte_dma_domain_binding_foreach(
 		int (*cb)(struct rte_dma_domain_binding *b, void *arg), void *arg);

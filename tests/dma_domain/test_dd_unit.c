@@ -1240,6 +1240,15 @@ lo_restart(struct fake_drv *f, bool start)
 }
 
 static int
+replace_in_foreach(struct rte_dma_domain_binding *b, void *arg)
+{
+	RTE_SET_USED(arg);
+	if (b == lo.other->b)
+		lo.rc = rte_dma_domain_replace(b, lo.to, NULL);
+	return 0;
+}
+
+static int
 case_lock_order(void)
 {
 	static const enum rte_dma_domain_strategy strat[] = {
@@ -1277,6 +1286,13 @@ case_lock_order(void)
 	tdd_watchdog_off();
 	f.on_quiesce = NULL;
 	f.on_restart = NULL;
+	/* a replace would run its callbacks under the lock a foreach holds */
+	lo.other = &f;
+	lo.to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
+	lo.rc = 1;
+	CHECK_RC(rte_dma_domain_binding_foreach(replace_in_foreach, NULL), 0);
+	CHECK(lo.rc == -EDEADLK && rte_dma_domain_binding_domain(f.b) != lo.to,
+		"replace from a foreach callback: %d", lo.rc);
 	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && fake_buffers(&g) == 2 * FAKE_BUFS &&
 		f.bad_quiesce == 0 && g.bad_quiesce == 0, "buffers or protocol order");
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
