@@ -995,8 +995,9 @@ rollback_fault_check(struct swap *s)
 	s->rec->rollback_faults = f;
 	s->rec->faults += f;
 	if (f > 0)
-		DD_LOG(ERR, "replace '%s': %" PRIu64 " fault(s) after the rollback to '%s'\n",
-			s->b->name, f, s->old->name);
+		DD_LOG(ERR, "replace '%s': %" PRIu64 " fault(s) after the rollback %s '%s'\n",
+			s->b->name, f, s->stranded ? "failed to return to" : "to",
+			s->old->name);
 }
 
 /* A failed rollback is its own outcome: -ENOTRECOVERABLE, said in the
