@@ -521,15 +521,21 @@ int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
  *   reason names them; nothing changed),
  *   -EDEADLK called with the library's lock held,
  *   -ENOTRECOVERABLE a step failed and so did the rollback (both
- *   switching back and re-attaching the old domain): the device is on
- *   no domain (rte_dma_domain_binding_domain() is NULL), its queues
- *   stay parked and quiesced, the driver got
- *   RTE_DMA_DOMAIN_RECOVERY_FAILED. Recover as after an ethdev
- *   RTE_ETH_EVENT_RECOVERY_FAILED: stop the port (rte_eth_dev_stop():
- *   the PMD takes its queues offline and releases what they held),
- *   rte_dma_domain_attach() the binding to a domain, start the port;
- *   or close it (rte_dma_domain_unbind() works too once it is stopped),
+ *   switching back and re-attaching the old domain): see below,
  *   or the backend's error from the switch call.
+ *
+ * After -ENOTRECOVERABLE (swap_record.rollback_failed) the device is on
+ * no domain (rte_dma_domain_binding_domain() is NULL), its queues stay
+ * parked and quiesced (or, RESTART, the port stays stopped), and the
+ * driver got RTE_DMA_DOMAIN_RECOVERY_FAILED (an ethdev PMD raises
+ * RTE_ETH_EVENT_RECOVERY_FAILED). Nothing resumes by itself. Recovery:
+ *  -# stop the port (rte_eth_dev_stop(): the PMD takes its queues
+ *     offline and releases what they held);
+ *  -# rte_dma_domain_attach() the binding to a domain (refused while a
+ *     queue is online or armed; clears the pause requests the swap
+ *     left set);
+ *  -# start the port (rte_eth_dev_start()).
+ * Or close the port (rte_dma_domain_unbind() works once it is stopped).
  */
 __rte_experimental
 int rte_dma_domain_replace(struct rte_dma_domain_binding *b,
