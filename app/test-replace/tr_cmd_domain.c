@@ -21,6 +21,8 @@ static const char *const inject_names[RTE_DMA_DOMAIN_INJECT_MAX] = {
 	[RTE_DMA_DOMAIN_INJECT_SWITCH] = "switch",
 	[RTE_DMA_DOMAIN_INJECT_FAULT] = "fault",
 	[RTE_DMA_DOMAIN_INJECT_RESUME] = "resume",
+	[RTE_DMA_DOMAIN_INJECT_SWITCH_BACK] = "switch_back",
+	[RTE_DMA_DOMAIN_INJECT_ROLLBACK] = "rollback",
 };
 
 TR_HANDLER(cmd_domain_create)
@@ -226,12 +228,12 @@ TR_HANDLER(cmd_port_inject)
 			tr_port_binding(port, &b, err) < 0)
 		return -EINVAL;
 	if (argc < 2)
-		return tr_err(err, "missing injection point: expected coverage, ack, quiesce, switch, fault, resume or none");
+		return tr_err(err, "missing injection point: expected coverage, ack, quiesce, switch, fault, resume, switch_back, rollback or none");
 	for (i = 0; i < RTE_DMA_DOMAIN_INJECT_MAX; i++)
-		if (strcmp(argv[1], inject_names[i]) == 0)
+		if (inject_names[i] != NULL && strcmp(argv[1], inject_names[i]) == 0)
 			break;
 	if (i == RTE_DMA_DOMAIN_INJECT_MAX)
-		return tr_err(err, "bad injection point '%s': expected coverage, ack, quiesce, switch, fault, resume or none",
+		return tr_err(err, "bad injection point '%s': expected coverage, ack, quiesce, switch, fault, resume, switch_back, rollback or none",
 			argv[1]);
 	if (tr_args_done(argc, argv, 2, err) < 0)
 		return -EINVAL;

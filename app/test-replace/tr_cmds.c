@@ -41,7 +41,7 @@ const struct tr_cmd tr_cmds[] = {
 	{ "port replace", "<port> <domain> [<strategy>] [force] [drain] [timeout <us>]",
 		"move a live port to another domain (strategy quiesce|hitless|remap|restart)",
 		cmd_port_replace },
-	{ "port inject", "<port> coverage|ack|quiesce|switch|fault|resume",
+	{ "port inject", "<port> coverage|ack|quiesce|switch|fault|resume|switch_back|rollback",
 		"make the next replace of the port fail at that step (tests)", cmd_port_inject },
 	{ "swap stop", "[<port>|all]", "stop periodic swaps", cmd_swap_stop },
 	{ "swap", "<port> <domA> <domB> every <ms> [count <n>] [strategy <s>] [force] [drain] [timeout <us>]",

@@ -21,6 +21,8 @@
 RTE_LOG_REGISTER_DEFAULT(dma_domain_logtype, INFO);
 
 static pthread_mutex_t dd_mutex;
+/* dd_lock() depth of this thread (dd_lock_held()). */
+static __thread unsigned int dd_depth;
 static struct rte_dma_domain_ctx *dd_ctx[2];
 static TAILQ_HEAD(, rte_dma_domain) dd_domains = TAILQ_HEAD_INITIALIZER(dd_domains);
 static TAILQ_HEAD(, rte_dma_domain_binding) dd_bindings =
@@ -30,7 +32,8 @@ RTE_INIT(dd_lock_init)
 {
 	pthread_mutexattr_t a;
 
-	/* Recursive: driver callbacks run under a replace may call us. */
+	/* Recursive for the library's own nesting; no callback runs
+	 * under it (dma_domain_private.h). */
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&dd_mutex, &a);
@@ -41,12 +44,44 @@ void
 dd_lock(void)
 {
 	pthread_mutex_lock(&dd_mutex);
+	dd_depth++;
 }
 
 void
 dd_unlock(void)
 {
+	dd_depth--;
 	pthread_mutex_unlock(&dd_mutex);
+}
+
+bool
+dd_lock_held(void)
+{
+	return dd_depth != 0;
+}
+
+void
+dd_domain_pin(struct rte_dma_domain *d)
+{
+	d->pins++;
+}
+
+void
+dd_domain_unpin(struct rte_dma_domain *d)
+{
+	d->pins--;
+}
+
+/* The binding whose running swap pins d (dd_lock held). */
+static const struct rte_dma_domain_binding *
+domain_pinner(const struct rte_dma_domain *d)
+{
+	const struct rte_dma_domain_binding *b;
+
+	for (b = TAILQ_FIRST(&dd_bindings); b != NULL; b = TAILQ_NEXT(b, next))
+		if (b->swapping && (b->swap_from == d || b->swap_to == d))
+			return b;
+	return NULL;
 }
 
 int
@@ -321,6 +356,17 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 		return -EINVAL;
 	}
 	dd_lock();
+	if (dom->pins > 0) {
+		const struct rte_dma_domain_binding *b = domain_pinner(dom);
+
+		DD_LOG(ERR, "destroy '%s': in use by the replace running on '%s' ('%s' -> '%s'); destroy it after that replace returned\n",
+			dom->name, b != NULL ? b->name : "?",
+			b != NULL ? b->swap_from->name : "?",
+			b != NULL ? b->swap_to->name : "?");
+		dd_unlock();
+		rte_errno = EBUSY;
+		return -EBUSY;
+	}
 	if (dom->nb_attached > 0) {
 		DD_LOG(ERR, "destroy '%s': %u binding(s) attached (detach or replace first)\n",
 			dom->name, dom->nb_attached);

@@ -136,6 +136,17 @@ nomem:
 }
 
 int
+dd_binding_busy(const struct rte_dma_domain_binding *b, const char *op)
+{
+	if (!b->swapping)
+		return 0;
+	DD_LOG(ERR, "%s '%s': a replace ('%s' -> '%s') is running on it (called from one of its callbacks?); %s after it returned\n",
+		op, b->name, b->swap_from->name, b->swap_to->name, op);
+	rte_errno = EBUSY;
+	return -EBUSY;
+}
+
+int
 rte_dma_domain_unbind(struct rte_dma_domain_binding *b)
 {
 	uint16_t i;
@@ -143,6 +154,10 @@ rte_dma_domain_unbind(struct rte_dma_domain_binding *b)
 	if (b == NULL)
 		return -EINVAL;
 	dd_lock();
+	if (dd_binding_busy(b, "unbind") < 0) {
+		dd_unlock();
+		return -EBUSY;
+	}
 	for (i = 0; i < b->nb_queues; i++) {
 		if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) ||
 				rte_dma_domain_queue_is_armed(&b->queues[i])) {
@@ -231,11 +246,31 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	if (rc < 0)
 		return rc;
 	dd_lock();
+	rc = dd_binding_busy(b, "attach");
+	if (rc < 0)
+		goto out;
 	if (b->dom != NULL) {
 		DD_LOG(ERR, "attach '%s' to '%s': already attached to '%s' (use replace)\n",
 			b->name, dom->name, b->dom->name);
 		rc = -EBUSY;
 		goto out;
+	}
+	if (b->stranded) {
+		/* after a failed rollback: the queues' pause requests are
+		 * still set; clear them only once nobody polls the queues */
+		uint16_t i;
+
+		for (i = 0; i < b->nb_queues; i++) {
+			if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) ||
+					rte_dma_domain_queue_is_armed(&b->queues[i])) {
+				DD_LOG(ERR, "attach '%s' to '%s': a failed rollback left the device on no domain; queue %u is still %s: stop the port first (rte_eth_dev_stop()), then attach, then start it\n",
+					b->name, dom->name, i,
+					rte_dma_domain_queue_is_armed(&b->queues[i]) ?
+					"armed" : "online");
+				rc = -EBUSY;
+				goto out;
+			}
+		}
 	}
 	rc = b->ctx->ops->attach(b->ctx->priv, b->dev_priv, dom->priv);
 	if (rc < 0) {
@@ -245,6 +280,12 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	}
 	dom->nb_attached++;
 	__atomic_store_n(&b->dom, dom, __ATOMIC_RELEASE);
+	if (b->stranded) {
+		dd_queues_unstrand(b);
+		b->stranded = false;
+		DD_LOG(INFO, "attach '%s' to '%s': recovered from the failed rollback; start the port\n",
+			b->name, dom->name);
+	}
 out:
 	return dd_unlock_ret(rc);
 }
@@ -259,6 +300,9 @@ rte_dma_domain_detach(struct rte_dma_domain_binding *b)
 		return -EINVAL;
 	}
 	dd_lock();
+	rc = dd_binding_busy(b, "detach");
+	if (rc < 0)
+		goto out;
 	if (b->dom == NULL) {
 		rc = -ENOENT;
 		goto out;
@@ -585,34 +629,66 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 	return 0;
 }
 
-void
-dd_queues_release(struct rte_dma_domain_binding *b)
+/*
+ * Clear the requests only (an armed queue stays armed), after the driver
+ * posted what a parked poller kept: see rte_dma_domain_queue_kept(). The
+ * loop of a queue ends once a whole queue_unpark call ran with no new
+ * KEPT. A poller that keeps again after every call (a max-rate tx-only
+ * loop) would hold it forever: past deadline_ns the queue gets one more
+ * queue_unpark, then its requests and KEPT are cleared whatever the
+ * poller does. What it kept after that last call stays in its backlog
+ * and goes out at its next burst (RESUMED, set by its first parked burst
+ * and cleared only once the backlog is empty), as packets the ring had no
+ * room for do; what it keeps after the clear it posts itself (its
+ * rte_dma_domain_queue_kept() finds PARK cleared). Nothing is lost.
+ */
+uint32_t
+dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns)
 {
+	uint32_t overruns = 0;
 	uint16_t i;
 
-	/* Clear the requests only (an armed queue stays armed), after the
-	 * driver posted what a parked poller kept: see
-	 * rte_dma_domain_queue_kept(). The loop ends once a whole
-	 * queue_unpark call ran with no new KEPT (the backlog is bounded). */
 	for (i = 0; i < b->nb_queues; i++) {
-		uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&b->queues[i].pause_req);
+		RTE_DMA_DOMAIN_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
+		uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(w);
 
 		for (;;) {
 			if (old & DD_PAUSE_KEPT) {
-				RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
-						~DD_PAUSE_KEPT);
+				RTE_DMA_DOMAIN_FETCH_AND_RELEASE(w, ~DD_PAUSE_KEPT);
 				/* the acquire load that saw KEPT ordered what
 				 * the poller kept before this call */
 				if (b->ops.queue_unpark != NULL)
 					b->ops.queue_unpark(b->drv_arg, i);
-				old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&b->queues[i].pause_req);
+				if (dd_now_ns() > deadline_ns) {
+					old = RTE_DMA_DOMAIN_FETCH_AND_RELEASE(w,
+						~(DD_PAUSE_REQ | DD_PAUSE_KEPT));
+					overruns++;
+					DD_LOG(WARNING, "binding '%s': queue %u kept packets again after every queue_unpark until the timeout; released anyway (%s)\n",
+						b->name, i, (old & DD_PAUSE_KEPT) ?
+						"its next burst posts the rest" :
+						"nothing left to post");
+					break;
+				}
+				old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(w);
 				continue;
 			}
-			if (RTE_DMA_DOMAIN_CAS_ACQ_REL(&b->queues[i].pause_req, &old,
-					old & ~DD_PAUSE_REQ))
+			if (RTE_DMA_DOMAIN_CAS_ACQ_REL(w, &old, old & ~DD_PAUSE_REQ))
 				break;
 		}
 	}
+	return overruns;
+}
+
+void
+dd_queues_unstrand(struct rte_dma_domain_binding *b)
+{
+	uint16_t i;
+
+	/* offline queues (the caller checked): nobody reads these bits
+	 * until the queue is armed or put online again */
+	for (i = 0; i < b->nb_queues; i++)
+		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
+				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED));
 }
 
 uint64_t

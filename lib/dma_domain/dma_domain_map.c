@@ -75,6 +75,8 @@ tbl_remove(struct dd_map_table *t, uint32_t from, uint32_t to)
 {
 	uint32_t i;
 
+	if (from == to)
+		return; /* also an empty table: t->m may be NULL */
 	for (i = from; i < to; i++)
 		t->bytes -= t->m[i].len;
 	memmove(&t->m[from], &t->m[to], (t->n - to) * sizeof(*t->m));

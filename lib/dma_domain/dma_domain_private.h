@@ -7,13 +7,30 @@
  * Internal state of the backend-independent core of librte_dma_domain.
  * Not installed.
  *
- * Locking: one process-wide recursive mutex (dd_lock) serialises the
- * control path (contexts, domains, mapping tables, bindings, replaces).
- * It is recursive so that driver callbacks run during a replace may call
- * the library again. Lock order: the EAL memory hotplug lock (taken by the
- * EAL around memory events, and by mirror creation explicitly) before
- * dd_lock; nothing under dd_lock takes an EAL lock or calls rte_malloc,
- * which is why this library allocates its own objects with libc.
+ * Locking: one process-wide mutex (dd_lock) serialises the control path:
+ * contexts, the lists, domain objects and their mapping tables, bindings'
+ * attachment, pins, stats, and every backend call. Rule: no EAL,
+ * driver or application callback runs under it, and nothing under it
+ * takes an EAL lock or calls rte_malloc (this library allocates its own
+ * objects with libc). Lock order: the EAL memory hotplug lock (taken by
+ * the EAL around memory events, whose mirror callback takes dd_lock, and
+ * by mirror creation explicitly), or any lock of a driver or application
+ * whose callback calls the library, before dd_lock.
+ * It is recursive only for the library's own nesting (unbind detaches).
+ *
+ * A replace (dma_domain_replace.c) holds dd_lock only for short critical
+ * sections: it marks the binding `swapping` and pins the two domains it
+ * uses under the lock, drops the lock for the protocol (driver callbacks:
+ * walks, quiesce, resume, port restart, recovery events; waits for the
+ * pollers), and retakes it for each domain table read (coverage),
+ * backend call, attachment change (set_domain) and the stats commit.
+ * While `swapping` is set, detach, unbind, attach and another replace of
+ * the binding are refused (-EBUSY), and so is the destruction of a pinned
+ * domain; the binding's queues are the swap's alone. Mapping changes of
+ * a pinned domain are allowed (each is atomic under dd_lock; the coverage
+ * check sees the table as it is at the walk). Swaps of different bindings
+ * run at the same time.
+ *
  * The data path (queue pause flags, soft DMA translation) takes no lock.
  */
 
@@ -79,16 +96,23 @@ struct rte_dma_domain {
 	void *priv;              /* backend handle */
 	struct dd_map_table tbl; /* paging domains only */
 	uint32_t nb_attached;    /* bindings attached (dd_lock) */
+	uint32_t pins;           /* running swaps using it (dd_lock) */
+};
+
+/* Last DD_STATS_RING samples of one measure. */
+struct dd_ring {
+	uint32_t n;      /* samples held, <= DD_STATS_RING */
+	uint32_t head;   /* next slot */
+	uint64_t v[DD_STATS_RING];
 };
 
 /* Stats of one binding (dd_lock). */
 struct dd_stats {
 	struct rte_dma_domain_stats cum; /* counters; percentiles computed */
 	uint64_t seq;
-	uint32_t nb_samples;             /* successful swaps in the ring */
-	uint32_t head;
-	uint64_t pause_ns[DD_STATS_RING];
-	uint64_t switch_ns[DD_STATS_RING];
+	struct dd_ring pause;        /* every swap that paused, failed ones too */
+	struct dd_ring failed_pause; /* failed swaps that paused */
+	struct dd_ring sw;           /* switch call of successful swaps */
 	struct rte_dma_domain_swap_record last;
 };
 
@@ -113,7 +137,13 @@ struct rte_dma_domain_binding {
 	/* Tests: queue whose acknowledgments are dropped (UINT32_MAX: none). */
 	uint32_t mute_qid; /* __atomic */
 	enum rte_dma_domain_inject inject; /* armed for the next replace */
+	/* A replace runs on the binding (dd_lock): it owns the queues, the
+	 * attachment and swap_from/swap_to, which it pins. */
 	bool swapping;
+	struct rte_dma_domain *swap_from, *swap_to;
+	/* A failed rollback left the queues' pause requests set (the device
+	 * is on no domain): rte_dma_domain_attach() clears them (dd_lock). */
+	bool stranded;
 	enum rte_dma_domain_strategy default_strategy; /* for STRATEGY_DEFAULT */
 	struct dd_stats *stats;
 	/* Tests (dma_domain_test.h): called by a poller between its load of
@@ -123,8 +153,13 @@ struct rte_dma_domain_binding {
 };
 
 /* dma_domain.c */
+/* Pins of a running swap (dd_lock held). */
+void dd_domain_pin(struct rte_dma_domain *d);
+void dd_domain_unpin(struct rte_dma_domain *d);
 void dd_lock(void);
 void dd_unlock(void);
+/* Whether the calling thread holds dd_lock. */
+bool dd_lock_held(void);
 /* dd_unlock(), then rc, mirrored in rte_errno when negative. */
 int dd_unlock_ret(int rc);
 /* 0, or -EXDEV (rte_errno set, logged) when dom is not of ctx. */
@@ -170,7 +205,14 @@ dd_test_ack_point(struct rte_dma_domain_binding *b, uint16_t qid)
 struct rte_dma_domain_binding *dd_binding_of_queue(struct rte_dma_domain_queue *q);
 int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		uint32_t timeout_us, uint32_t *first_missing);
-void dd_queues_release(struct rte_dma_domain_binding *b);
+/* Clear the requests (after queue_unpark posted what parked pollers
+ * kept). Bounded: past deadline_ns the requests are cleared even if a
+ * poller keeps again; returns the number of such queues (overruns). */
+uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns);
+/* Clear what a failed rollback left set (queues offline; dd_lock). */
+void dd_queues_unstrand(struct rte_dma_domain_binding *b);
+/* -EBUSY, logged, when a replace runs on b (dd_lock held). */
+int dd_binding_busy(const struct rte_dma_domain_binding *b, const char *op);
 uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
 
 /* dma_domain_stats.c (dd_lock held) */

@@ -6,10 +6,20 @@
  * what is in flight (queues parked), quiesce, one switch call, confirm,
  * resume - and roll back at every
  * failure point so that the device stays on, or returns to, its old domain
- * with its queues running. Strategies: QUIESCE, HITLESS (switch under live
- * DMA, then a QSBR grace period), and the baselines REMAP and RESTART.
+ * with its queues running. A rollback checks itself: if switching back
+ * fails, the old domain is re-attached (detach + attach); if that fails
+ * too, the device is on no domain, the queues stay parked and quiesced,
+ * the swap returns -ENOTRECOVERABLE and the driver is told
+ * (recovery_event), so that the application recovers with its port.
+ * Strategies: QUIESCE, HITLESS (switch under live DMA, then a QSBR grace
+ * period), and the baselines REMAP and RESTART.
  *
- * Runs under dd_lock (recursive: driver callbacks may call the library).
+ * Locking (dma_domain_private.h): the binding is marked swapping and the
+ * two domains pinned under dd_lock; the protocol runs without it, so
+ * that driver callbacks (which may stop or start the port, allocate
+ * memory, take their own locks, call the library) never run under it;
+ * it is retaken for each backend call, domain table read or write,
+ * attachment change and the stats commit.
  * Wait loops yield the CPU: the pollers may share our core.
  */
 
@@ -30,7 +40,7 @@
 
 struct swap {
 	struct rte_dma_domain_binding *b;
-	struct rte_dma_domain *old, *new;
+	struct rte_dma_domain *old, *new;  /* pinned */
 	const struct dma_domain_backend_ops *bops;
 	void *cpriv;
 	struct rte_dma_domain_replace_opts o;
@@ -40,7 +50,94 @@ struct swap {
 	bool resume_injected;
 	bool needs_reset; /* the driver's last fault_check returned -EIO */
 	struct dd_map_table saved; /* REMAP: the current domain's table */
+	/* rollback */
+	unsigned int rb_attempts;  /* attempts to return to the old domain */
+	bool switched_back;        /* a rollback switched: check its faults */
+	bool recovering;           /* RECOVERING announced */
+	bool stranded;             /* rollback failed: device on no domain */
+	bool final_ev;             /* announce ev_end once the swap is over */
+	enum rte_dma_domain_recovery ev_end;
+	char landing[64];
 };
+
+/* ---- backend calls and the attachment, each under dd_lock ----------------- */
+
+static int
+be_replace(struct swap *s, struct rte_dma_domain *d)
+{
+	int rc;
+
+	dd_lock();
+	rc = s->bops->replace(s->cpriv, s->b->dev_priv, d->priv);
+	dd_unlock();
+	return rc;
+}
+
+static int
+be_attach(struct swap *s, struct rte_dma_domain *d)
+{
+	int rc;
+
+	dd_lock();
+	rc = s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
+	dd_unlock();
+	return rc;
+}
+
+static void
+be_detach(struct swap *s)
+{
+	dd_lock();
+	s->bops->detach(s->cpriv, s->b->dev_priv);
+	dd_unlock();
+}
+
+static uint64_t
+be_faults(struct swap *s)
+{
+	uint64_t f;
+
+	dd_lock();
+	f = s->bops->faults(s->cpriv, s->b->dev_priv);
+	dd_unlock();
+	return f;
+}
+
+/* The binding's domain is d (NULL: none). */
+static void
+set_domain(struct swap *s, struct rte_dma_domain *d)
+{
+	struct rte_dma_domain *cur;
+
+	dd_lock();
+	cur = s->b->dom;
+	if (cur != d) {
+		if (cur != NULL)
+			cur->nb_attached--;
+		if (d != NULL)
+			d->nb_attached++;
+		__atomic_store_n(&s->b->dom, d, __ATOMIC_RELEASE);
+	}
+	dd_unlock();
+}
+
+/* Where a failed swap left the device, for the reason. */
+static const char *
+landing(struct swap *s)
+{
+	if (s->stranded)
+		return "ROLLBACK FAILED: device on NO domain";
+	snprintf(s->landing, sizeof(s->landing), "rolled back to '%s'", s->old->name);
+	return s->landing;
+}
+
+/* Release the queues (bounded by the swap's timeout), counting overruns. */
+static void
+queues_release(struct swap *s)
+{
+	s->rec->release_overruns += dd_queues_release(s->b,
+			dd_now_ns() + (uint64_t)s->o.timeout_us * 1000);
+}
 
 static int __rte_format_printf(3, 4)
 swap_fail(struct swap *s, int rc, const char *fmt, ...)
@@ -120,7 +217,7 @@ queue_resume(struct swap *s, uint16_t q)
 }
 
 /* Resume queues [from, n) during a rollback: retried, never given up
- * silently. */
+ * silently (queue_resume is idempotent: rte_dma_domain_dev_ops). */
 static void
 queues_resume_hard(struct swap *s, uint16_t from, uint16_t n)
 {
@@ -146,7 +243,8 @@ queues_quiesce(struct swap *s)
 	for (q = 0; q < s->b->nb_queues; q++) {
 		rc = queue_quiesce(s, q);
 		if (rc < 0) {
-			queues_resume_hard(s, 0, q);
+			/* q too: its quiesce may have stopped it half way */
+			queues_resume_hard(s, 0, q + 1);
 			s->rec->rolled_back = true;
 			return swap_fail(s, rc, "driver could not quiesce queue %u: %s%s; queues resumed on '%s'",
 				q, strerror(-rc),
@@ -168,19 +266,13 @@ struct cov {
 	bool any;
 };
 
+/* One range of the driver's walk against the two (pinned) domains'
+ * tables, under dd_lock: the walk itself, a driver callback, is not. */
 static int
-cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
+cov_range(struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
 {
-	struct cov *c = arg;
-	uint64_t off, last;
+	uint64_t off, last = iova + (len - 1);
 
-	if (!c->any) {
-		c->first = iova;
-		c->any = true;
-	}
-	if (len == 0)
-		return 0;
-	last = iova + (len - 1);
 	for (off = iova;;) {
 		void *vn, *vo;
 		uint64_t cn, co, step;
@@ -204,6 +296,24 @@ cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
 			return 0;
 		off += step;
 	}
+}
+
+static int
+cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
+{
+	struct cov *c = arg;
+	int rc;
+
+	if (!c->any) {
+		c->first = iova;
+		c->any = true;
+	}
+	if (len == 0)
+		return 0;
+	dd_lock();
+	rc = cov_range(c, iova, len, access);
+	dd_unlock();
+	return rc;
 }
 
 /* One walk of the driver's IOVAs in the given phase. 0 with c filled in,
@@ -240,7 +350,7 @@ queues_repark(struct swap *s)
 {
 	int rc;
 
-	dd_queues_release(s->b);
+	queues_release(s);
 	rc = queues_wait(s, DD_PAUSE_REPORT);
 	if (rc == 0)
 		rc = queues_wait(s, DD_PAUSE_PARK);
@@ -306,39 +416,94 @@ coverage_check(struct swap *s, bool parked)
 		s->o.drain ? " after draining" : "");
 }
 
-/* ---- switch -------------------------------------------------------------- */
+/* ---- switch and rollback ------------------------------------------------ */
 
 static void
-set_domain(struct swap *s, struct rte_dma_domain *d)
+recovery_event(struct swap *s, enum rte_dma_domain_recovery ev)
 {
-	struct rte_dma_domain *cur = s->b->dom;
-
-	if (cur == d)
-		return;
-	cur->nb_attached--;
-	d->nb_attached++;
-	__atomic_store_n(&s->b->dom, d, __ATOMIC_RELEASE);
+	if (s->b->ops.recovery_event != NULL)
+		s->b->ops.recovery_event(s->b->drv_arg, ev);
 }
 
-/* Put the device back on the old domain; check that it worked. */
+/* Whether this attempt to return to the old domain is to fail (tests):
+ * SWITCH_BACK fails the first, ROLLBACK every one. */
+static bool
+rb_injected(struct swap *s)
+{
+	unsigned int a = s->rb_attempts++;
+
+	return s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK ||
+		(s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK && a == 0);
+}
+
+static uint64_t faults_since(struct swap *s);
+
+/* Before a rollback: faults since the last check belong to the swap. */
+static void
+rollback_begin(struct swap *s)
+{
+	s->rec->faults += faults_since(s);
+	s->switched_back = true;
+}
+
+/* The first attempt to return failed: announce it (no lock held). */
+static void
+rollback_retry(struct swap *s, const char *what, int rc)
+{
+	DD_LOG(ERR, "replace '%s': rollback: %s '%s' failed (%s)%s; trying again\n",
+		s->b->name, what, s->old->name, strerror(-rc),
+		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK ||
+		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK ? " (injected)" : "");
+	s->recovering = true;
+	recovery_event(s, RTE_DMA_DOMAIN_RECOVERING);
+}
+
+/*
+ * The rollback is over: the device is back on the old domain (rc == 0),
+ * or on none. Then the binding's domain is NULL, its queues are left
+ * parked (their pause requests set) and quiesced, and the driver is told
+ * RECOVERY_FAILED once the swap is over; rte_dma_domain_attach() after a
+ * port stop clears the requests.
+ */
+static int
+rollback_end(struct swap *s, int rc)
+{
+	if (rc == 0) {
+		set_domain(s, s->old);
+		s->rec->rolled_back = true;
+		if (s->recovering) {
+			s->final_ev = true;
+			s->ev_end = RTE_DMA_DOMAIN_RECOVERY_SUCCESS;
+		}
+		return 0;
+	}
+	DD_LOG(CRIT, "replace '%s': ROLLBACK FAILED: the device is on NO domain (return to '%s': %s%s); its queues stay parked; recover: stop the port, rte_dma_domain_attach() it to a domain, start the port\n",
+		s->b->name, s->old->name, strerror(-rc),
+		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK ? ", injected" : "");
+	s->stranded = true;
+	s->rec->rolled_back = false;
+	s->rec->rollback_failed = true;
+	set_domain(s, NULL);
+	s->final_ev = true;
+	s->ev_end = RTE_DMA_DOMAIN_RECOVERY_FAILED;
+	return rc;
+}
+
+/* Put the device back on the old domain: switch back, else (VT-d may
+ * leave the device blocked) detach + attach the old domain; checked. */
 static int
 restore_old(struct swap *s)
 {
-	int rc = s->bops->replace(s->cpriv, s->b->dev_priv, s->old->priv);
+	int rc;
 
-	if (rc < 0) {
-		/* VT-d may leave the device blocked: detach + attach old */
-		DD_LOG(ERR, "replace '%s': switching back to '%s' failed (%s); re-attaching\n",
-			s->b->name, s->old->name, strerror(-rc));
-		s->bops->detach(s->cpriv, s->b->dev_priv);
-		rc = s->bops->attach(s->cpriv, s->b->dev_priv, s->old->priv);
-		if (rc < 0)
-			DD_LOG(CRIT, "replace '%s': device is on NO domain: re-attach of '%s' failed: %s\n",
-				s->b->name, s->old->name, strerror(-rc));
-	}
-	set_domain(s, s->old);
-	s->rec->rolled_back = true;
-	return rc;
+	rollback_begin(s);
+	rc = rb_injected(s) ? -EIO : be_replace(s, s->old);
+	if (rc == 0)
+		return rollback_end(s, 0);
+	rollback_retry(s, "switching back to", rc);
+	be_detach(s);
+	rc = rb_injected(s) ? -EIO : be_attach(s, s->old);
+	return rollback_end(s, rc);
 }
 
 static int
@@ -350,17 +515,17 @@ do_switch(struct swap *s)
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH)
 		rc = -EIO;
 	else
-		rc = s->bops->replace(s->cpriv, s->b->dev_priv, s->new->priv);
+		rc = be_replace(s, s->new);
 	s->rec->switch_ns = dd_now_ns() - t;
 	if (rc == 0) {
 		set_domain(s, s->new);
 		return 0;
 	}
 	restore_old(s);
-	return swap_fail(s, rc, "%s backend switch call failed: %s%s; device on '%s'",
+	return swap_fail(s, rc, "%s backend switch call failed: %s%s; %s",
 		s->bops->name, strerror(-rc),
 		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? " (injected)" : "",
-		s->old->name);
+		landing(s));
 }
 
 /* Faults seen by the backend and the driver since the last call; notes
@@ -368,7 +533,7 @@ do_switch(struct swap *s)
 static uint64_t
 faults_since(struct swap *s)
 {
-	uint64_t f = s->bops->faults(s->cpriv, s->b->dev_priv);
+	uint64_t f = be_faults(s);
 	uint64_t df = 0;
 	int rc = 0;
 
@@ -400,8 +565,11 @@ static int
 confirm(struct swap *s, int (*undo)(struct swap *s))
 {
 	uint64_t f = faults_since(s);
+	bool inj = s->inj == RTE_DMA_DOMAIN_INJECT_FAULT ||
+		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK ||
+		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK;
 
-	if (s->inj == RTE_DMA_DOMAIN_INJECT_FAULT)
+	if (inj)
 		f++;
 	/* a device that needs a reset after the switch faulted, counted
 	 * or not */
@@ -411,11 +579,18 @@ confirm(struct swap *s, int (*undo)(struct swap *s))
 	if (f == 0)
 		return 0;
 	undo(s);
-	return swap_fail(s, -EIO, "%" PRIu64 " fault(s) across the switch to '%s'%s%s; rolled back to '%s'",
+	return swap_fail(s, -EIO, "%" PRIu64 " fault(s) across the switch to '%s'%s%s; %s",
 		f, s->new->name,
 		s->needs_reset ? ", device needs a reset" : "",
-		s->inj == RTE_DMA_DOMAIN_INJECT_FAULT ? " (injected)" : "",
-		s->old->name);
+		inj ? " (injected)" : "", landing(s));
+}
+
+/* After a rollback that left the device on no domain, nothing resumes. */
+static void
+queues_resume_rollback(struct swap *s)
+{
+	if (!s->stranded)
+		queues_resume_hard(s, 0, s->b->nb_queues);
 }
 
 /* Resume every queue; if one fails, quiesce the resumed ones again, undo
@@ -435,22 +610,25 @@ resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
 				DD_LOG(ERR, "replace '%s': rollback: queue %u does not quiesce again\n",
 					s->b->name, r);
 		undo(s);
-		queues_resume_hard(s, 0, s->b->nb_queues);
-		return swap_fail(s, rc, "driver could not resume queue %u: %s%s; rolled back to '%s'",
+		queues_resume_rollback(s);
+		return swap_fail(s, rc, "driver could not resume queue %u: %s%s; %s",
 			q, strerror(-rc),
 			s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ? " (injected)" : "",
-			s->old->name);
+			landing(s));
 	}
 	return 0;
 }
 
+/* End of the pause; not after a failed rollback: the queues stay parked
+ * (the device is on no domain) until the application recovers. */
 static void
 finish_pause(struct swap *s)
 {
 	uint64_t now = dd_now_ns();
 
 	s->rec->max_parked_ns = dd_queues_max_parked(s->b, now);
-	dd_queues_release(s->b);
+	if (!s->stranded)
+		queues_release(s);
 	s->rec->pause_ns = dd_now_ns() - s->t0;
 }
 
@@ -484,13 +662,10 @@ paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
 	if (rc == 0) {
 		faults_since(s); /* baseline */
 		rc = switch_fn(s);
+		if (rc == 0)
+			rc = confirm(s, undo);
 		if (rc < 0)
-			queues_resume_hard(s, 0, s->b->nb_queues);
-	}
-	if (rc == 0) {
-		rc = confirm(s, undo);
-		if (rc < 0)
-			queues_resume_hard(s, 0, s->b->nb_queues);
+			queues_resume_rollback(s);
 	}
 	if (rc == 0)
 		rc = resume_or_undo(s, undo);
@@ -506,6 +681,18 @@ run_quiesce(struct swap *s)
 	return rc;
 }
 
+/* HITLESS never parked the queues: after a failed rollback, park them
+ * (their device is on no domain) and leave them parked. */
+static void
+park_stranded(struct swap *s)
+{
+	uint32_t missing = UINT32_MAX;
+
+	if (dd_queues_request(s->b, DD_PAUSE_PARK, s->o.timeout_us, &missing) < 0)
+		DD_LOG(CRIT, "replace '%s': queue %u did not park after the failed rollback within %u us\n",
+			s->b->name, missing, s->o.timeout_us);
+}
+
 /* No pause, so no parked coverage check (see iova_walk in
  * rte_dma_domain.h): the confirm step is the safety net. */
 static int
@@ -515,17 +702,19 @@ run_hitless(struct swap *s)
 
 	faults_since(s);
 	rc = do_switch(s);
-	if (rc < 0)
-		return rc;
-	/* grace period: every poller passes a burst boundary */
-	s->t0 = dd_now_ns();
-	rc = queues_wait(s, DD_PAUSE_REPORT);
-	dd_queues_release(s->b);
-	if (rc < 0) {
-		restore_old(s);
-		return rc;
+	if (rc == 0) {
+		/* grace period: every poller passes a burst boundary */
+		s->t0 = dd_now_ns();
+		rc = queues_wait(s, DD_PAUSE_REPORT);
+		queues_release(s);
+		if (rc < 0)
+			restore_old(s);
+		else
+			rc = confirm(s, restore_old);
 	}
-	return confirm(s, restore_old);
+	if (s->stranded)
+		park_stranded(s);
+	return rc;
 }
 
 /* REMAP: make the current domain's table equal to the target's. */
@@ -583,16 +772,42 @@ load_table(struct rte_dma_domain *d, const struct dd_map_table *t)
 	return 0;
 }
 
+/* One attempt to give the old domain its table back. */
+static int
+remap_restore(struct swap *s)
+{
+	int rc;
+
+	dd_lock();
+	if (rb_injected(s)) {
+		dd_unmap_locked(s->old, 0, UINT64_MAX, NULL);
+		rc = -EIO; /* fail half way: everything unmapped */
+	} else {
+		rc = load_table(s->old, &s->saved);
+	}
+	dd_unlock();
+	return rc;
+}
+
+/* A domain whose table could not be restored is no domain to leave the
+ * device on: detached (and the binding on no domain). */
 static int
 remap_undo(struct swap *s)
 {
-	int rc = load_table(s->old, &s->saved);
+	int rc;
 
-	if (rc < 0)
-		DD_LOG(CRIT, "replace '%s': remap rollback could not restore '%s': %s\n",
-			s->b->name, s->old->name, strerror(-rc));
-	s->rec->rolled_back = true;
-	return rc;
+	rollback_begin(s);
+	rc = remap_restore(s);
+	if (rc == 0)
+		return rollback_end(s, 0);
+	rollback_retry(s, "restoring the table of", rc);
+	rc = remap_restore(s);
+	if (rc < 0) {
+		DD_LOG(CRIT, "replace '%s': remap rollback left '%s' with part of its mappings; the device is detached from it\n",
+			s->b->name, s->old->name);
+		be_detach(s);
+	}
+	return rollback_end(s, rc);
 }
 
 static int
@@ -602,25 +817,32 @@ remap_switch(struct swap *s)
 	uint64_t t = dd_now_ns();
 	int rc;
 
+	memset(&target, 0, sizeof(target));
+	dd_lock();
 	rc = dd_map_table_dup(&s->old->tbl, &s->saved);
 	if (rc == 0)
 		rc = dd_map_table_dup(&s->new->tbl, &target);
-	if (rc < 0)
+	if (rc < 0) {
+		dd_unlock();
+		dd_map_table_free(&target);
 		return swap_fail(s, rc, "remap: out of memory");
+	}
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH) {
 		dd_unmap_locked(s->old, 0, UINT64_MAX, NULL);
 		rc = -EIO; /* fail half way: everything unmapped */
 	} else {
 		rc = load_table(s->old, &target);
 	}
+	dd_unlock();
 	s->rec->switch_ns = dd_now_ns() - t;
 	dd_map_table_free(&target);
 	if (rc == 0)
 		return 0;
 	remap_undo(s);
-	return swap_fail(s, rc, "remap of '%s' failed: %s%s; mappings restored",
+	return swap_fail(s, rc, "remap of '%s' failed: %s%s; %s",
 		s->old->name, strerror(-rc),
-		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? " (injected)" : "");
+		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? " (injected)" : "",
+		s->stranded ? landing(s) : "mappings restored");
 }
 
 static int
@@ -643,23 +865,54 @@ restart_reattach(struct swap *s, struct rte_dma_domain *d)
 {
 	int rc;
 
-	s->bops->detach(s->cpriv, s->b->dev_priv);
-	rc = s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
+	be_detach(s);
+	rc = be_attach(s, d);
 	if (rc == 0)
 		set_domain(s, d);
 	return rc;
 }
 
+/* RESTART's rollback, port stopped: re-attach the old domain, twice. */
 static int
 restart_undo(struct swap *s)
 {
-	int rc = restart_reattach(s, s->old);
+	int rc;
 
-	if (rc < 0)
-		DD_LOG(CRIT, "replace '%s': restart rollback: re-attach of '%s' failed: %s\n",
-			s->b->name, s->old->name, strerror(-rc));
-	s->rec->rolled_back = true;
-	return rc;
+	rollback_begin(s);
+	if (rb_injected(s)) {
+		be_detach(s);
+		rc = -EIO;
+	} else {
+		rc = restart_reattach(s, s->old);
+	}
+	if (rc == 0)
+		return rollback_end(s, 0);
+	rollback_retry(s, "re-attaching", rc);
+	if (rb_injected(s)) {
+		be_detach(s);
+		rc = -EIO;
+	} else {
+		rc = restart_reattach(s, s->old);
+	}
+	return rollback_end(s, rc);
+}
+
+/* Port stopped, rollback, port started again - unless the device is on
+ * no domain: then the port stays stopped (and its queues offline). */
+static void
+restart_undo_stopped(struct swap *s)
+{
+	if (restart_undo(s) == 0)
+		s->b->ops.port_restart(s->b->drv_arg, true);
+}
+
+/* The confirm step's undo: the port runs on the new domain. */
+static int
+restart_undo_running(struct swap *s)
+{
+	s->b->ops.port_restart(s->b->drv_arg, false);
+	restart_undo_stopped(s);
+	return s->stranded ? -ENOTRECOVERABLE : 0;
 }
 
 static int
@@ -692,29 +945,22 @@ run_restart(struct swap *s)
 	rc = s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? -EIO : restart_reattach(s, s->new);
 	s->rec->switch_ns = dd_now_ns() - t;
 	if (rc < 0) {
-		restart_undo(s);
-		port(arg, true);
-		swap_fail(s, rc, "attach of '%s' failed: %s%s; port restarted on '%s'",
+		restart_undo_stopped(s);
+		swap_fail(s, rc, "attach of '%s' failed: %s%s; %s",
 			s->new->name, strerror(-rc), s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ?
-			" (injected)" : "", s->old->name);
+			" (injected)" : "", landing(s));
 		goto out;
 	}
 	rc = s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ? -EIO : port(arg, true);
 	if (rc == 0) {
-		rc = confirm(s, restart_undo);
-		if (rc < 0) {
-			port(arg, false);
-			restart_undo(s);
-			port(arg, true);
-		}
+		rc = confirm(s, restart_undo_running);
 		goto out;
 	}
 	port(arg, false);
-	restart_undo(s);
-	port(arg, true);
-	swap_fail(s, rc, "port start on '%s' failed: %s%s; port restarted on '%s'",
+	restart_undo_stopped(s);
+	swap_fail(s, rc, "port start on '%s' failed: %s%s; %s",
 		s->new->name, strerror(-rc), s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ?
-		" (injected)" : "", s->old->name);
+		" (injected)" : "", landing(s));
 out:
 	finish_pause(s);
 	return rc;
@@ -730,14 +976,114 @@ prepare_target(struct swap *s)
 
 	if (s->bops->prepare == NULL || s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
 		return 0;
+	dd_lock();
 	rc = s->bops->prepare(s->cpriv, s->b->dev_priv, s->new->priv);
+	dd_unlock();
 	if (rc < 0)
 		return swap_fail(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
 			s->bops->name, s->new->name, strerror(-rc));
 	return 0;
 }
 
+/* After a rollback switched the device back: faults since then are the
+ * rollback's (the device on its old domain, or on none), counted apart. */
+static void
+rollback_fault_check(struct swap *s)
+{
+	uint64_t f = faults_since(s);
+
+	s->rec->rollback_faults = f;
+	s->rec->faults += f;
+	if (f > 0)
+		DD_LOG(ERR, "replace '%s': %" PRIu64 " fault(s) after the rollback %s '%s'\n",
+			s->b->name, f, s->stranded ? "failed to return to" : "to",
+			s->old->name);
+}
+
+/* A failed rollback is its own outcome: -ENOTRECOVERABLE, said in the
+ * reason (kept to its length: the log has the whole story). */
+static int
+stranded_result(struct swap *s)
+{
+	struct rte_dma_domain_swap_record *r = s->rec;
+	const char *tag = "ROLLBACK FAILED";
+
+	if (strstr(r->reason, tag) == NULL) {
+		size_t n = strlen(r->reason), room = sizeof(r->reason) - 1;
+		const char *add = "; ROLLBACK FAILED: device on NO domain";
+
+		if (n + strlen(add) > room)
+			n = room - strlen(add);
+		snprintf(r->reason + n, sizeof(r->reason) - n, "%s", add);
+	}
+	return -ENOTRECOVERABLE;
+}
+
 /* ---- entry ----------------------------------------------------------------- */
+
+/* Replace onto the current domain: nothing to do, no pause, no driver
+ * callback; recorded as a no-op success (dd_lock held). */
+static int
+replace_noop(struct rte_dma_domain_binding *b, struct rte_dma_domain_swap_record *rec)
+{
+	rec->noop = true;
+	rec->result = 0;
+	dd_stats_commit(b, rec);
+	DD_LOG(DEBUG, "replace '%s': already on '%s': nothing to do\n", b->name, rec->to);
+	return 0;
+}
+
+/* Begin: mark the binding swapping, pin what the swap uses (dd_lock). */
+static void
+swap_begin(struct swap *s)
+{
+	struct rte_dma_domain_binding *b = s->b;
+
+	b->swapping = true;
+	b->swap_from = s->old;
+	b->swap_to = s->new;
+	dd_domain_pin(s->old);
+	dd_domain_pin(s->new);
+}
+
+/* End: commit the record, unpin, the binding is free again (dd_lock). */
+static void
+swap_end(struct swap *s)
+{
+	struct rte_dma_domain_binding *b = s->b;
+
+	dd_stats_commit(b, s->rec);
+	if (s->stranded)
+		b->stranded = true;
+	dd_domain_unpin(s->old);
+	dd_domain_unpin(s->new);
+	b->swap_from = b->swap_to = NULL;
+	b->swapping = false;
+}
+
+/* The steps that run without dd_lock. */
+static int
+swap_run(struct swap *s)
+{
+	int rc = device_check(s);
+
+	if (rc == 0)
+		rc = coverage_check(s, false);
+	if (rc == 0)
+		rc = prepare_target(s);
+	if (rc < 0)
+		return rc;
+	switch (s->o.strategy) {
+	case RTE_DMA_DOMAIN_STRATEGY_HITLESS:
+		return run_hitless(s);
+	case RTE_DMA_DOMAIN_STRATEGY_REMAP:
+		return run_remap(s);
+	case RTE_DMA_DOMAIN_STRATEGY_RESTART:
+		return run_restart(s);
+	default:
+		return run_quiesce(s);
+	}
+}
 
 int
 rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom,
@@ -766,11 +1112,23 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	}
 	if (s.o.timeout_us == 0)
 		s.o.timeout_us = DD_DEFAULT_TIMEOUT_US;
+	/* the protocol runs driver callbacks: never under our lock */
+	if (dd_lock_held()) {
+		DD_LOG(ERR, "replace '%s': called with the library's lock held (from a foreach callback?); call it from outside\n",
+			b->name);
+		rte_errno = EDEADLK;
+		return -EDEADLK;
+	}
 
 	dd_lock();
 	if (b->dom == NULL) {
 		dd_unlock();
-		DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n", b->name);
+		if (b->stranded)
+			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
+				b->name);
+		else
+			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
+				b->name);
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
@@ -791,6 +1149,8 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	rec.strategy = s.o.strategy;
 	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
 	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
+	if (dom == b->dom)
+		return dd_unlock_ret(replace_noop(b, &rec));
 	s.b = b;
 	s.old = b->dom;
 	s.new = dom;
@@ -799,8 +1159,7 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	s.rec = &rec;
 	s.inj = b->inject;
 	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
-	b->swapping = true;
-
+	swap_begin(&s);
 	rc = 0;
 	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
 		rc = swap_fail(&s, -ENOTSUP,
@@ -808,35 +1167,28 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 			s.bops->name);
 	else if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
 		rc = remap_shared_check(&s);
+	dd_unlock();
+
 	if (rc == 0)
-		rc = device_check(&s);
-	if (rc == 0)
-		rc = coverage_check(&s, false);
-	if (rc == 0)
-		rc = prepare_target(&s);
-	if (rc == 0) {
-		switch (s.o.strategy) {
-		case RTE_DMA_DOMAIN_STRATEGY_HITLESS:
-			rc = run_hitless(&s);
-			break;
-		case RTE_DMA_DOMAIN_STRATEGY_REMAP:
-			rc = run_remap(&s);
-			break;
-		case RTE_DMA_DOMAIN_STRATEGY_RESTART:
-			rc = run_restart(&s);
-			break;
-		default:
-			rc = run_quiesce(&s);
-			break;
-		}
-	}
+		rc = swap_run(&s);
+	if (s.switched_back)
+		rollback_fault_check(&s);
+	if (s.stranded)
+		rc = stranded_result(&s);
 	rec.result = rc;
 	if (rc == 0)
 		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
 			b->name, rec.from, rec.to,
 			rte_dma_domain_strategy_name(rec.strategy),
 			rec.pause_ns, rec.switch_ns);
-	dd_stats_commit(b, &rec);
-	b->swapping = false;
-	return dd_unlock_ret(rc);
+
+	dd_lock();
+	swap_end(&s);
+	dd_unlock();
+	/* SUCCESS/FAILED once the swap is over: the application may act */
+	if (s.final_ev)
+		recovery_event(&s, s.ev_end);
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
 }

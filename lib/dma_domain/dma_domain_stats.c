@@ -2,7 +2,7 @@
 
 /*
  * Swap records and per-binding statistics: counters, and pause/switch
- * percentiles over a ring of the last DD_STATS_RING successful swaps.
+ * percentiles over rings of the last DD_STATS_RING samples.
  */
 
 #include <errno.h>
@@ -19,6 +19,22 @@ dd_stats_alloc(void)
 	return calloc(1, sizeof(struct dd_stats));
 }
 
+static void
+ring_add(struct dd_ring *r, uint64_t v)
+{
+	r->v[r->head] = v;
+	r->head = (r->head + 1) % DD_STATS_RING;
+	if (r->n < DD_STATS_RING)
+		r->n++;
+}
+
+/*
+ * Every swap's record. Pause samples: every swap that paused the queues,
+ * failed and timed-out ones included (a failure's pause is as long as the
+ * traffic saw it), and the failed ones again in their own ring; switch
+ * samples: successful swaps. No-ops and refusals before the pause are
+ * counted, not sampled.
+ */
 void
 dd_stats_commit(struct rte_dma_domain_binding *b,
 		const struct rte_dma_domain_swap_record *rec)
@@ -27,20 +43,30 @@ dd_stats_commit(struct rte_dma_domain_binding *b,
 
 	s->last = *rec;
 	s->cum.faults += rec->faults;
+	s->cum.rollback_faults += rec->rollback_faults;
+	s->cum.release_overruns += rec->release_overruns;
 	if (rec->result != 0) {
 		s->cum.failures++;
 		if (rec->rolled_back)
 			s->cum.rollbacks++;
+		if (rec->rollback_failed)
+			s->cum.rollback_failures++;
 		if (rec->result == -ETIMEDOUT)
 			s->cum.timeouts++;
+		if (rec->pause_ns != 0) {
+			s->cum.failed_pauses++;
+			ring_add(&s->pause, rec->pause_ns);
+			ring_add(&s->failed_pause, rec->pause_ns);
+		}
 		return;
 	}
 	s->cum.swaps++;
-	s->pause_ns[s->head] = rec->pause_ns;
-	s->switch_ns[s->head] = rec->switch_ns;
-	s->head = (s->head + 1) % DD_STATS_RING;
-	if (s->nb_samples < DD_STATS_RING)
-		s->nb_samples++;
+	if (rec->noop) {
+		s->cum.noops++;
+		return;
+	}
+	ring_add(&s->pause, rec->pause_ns);
+	ring_add(&s->sw, rec->switch_ns);
 }
 
 static int
@@ -51,18 +77,22 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* p50, p99 and max of n samples (sorted in place). */
+/* p50, p99 and max of a ring's samples (sorted in tmp). */
 static void
-percentiles(uint64_t *v, uint32_t n, uint64_t *p50, uint64_t *p99, uint64_t *max)
+percentiles(const struct dd_ring *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99,
+		uint64_t *max)
 {
+	uint32_t n = r->n;
+
 	if (n == 0) {
 		*p50 = *p99 = *max = 0;
 		return;
 	}
-	qsort(v, n, sizeof(*v), cmp_u64);
-	*p50 = v[(n - 1) / 2];
-	*p99 = v[(uint64_t)(n - 1) * 99 / 100];
-	*max = v[n - 1];
+	memcpy(tmp, r->v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), cmp_u64);
+	*p50 = tmp[(n - 1) / 2];
+	*p99 = tmp[(uint64_t)(n - 1) * 99 / 100];
+	*max = tmp[n - 1];
 }
 
 void
@@ -75,12 +105,12 @@ dd_stats_compute(const struct rte_dma_domain_binding *b,
 	*st = s->cum;
 	if (tmp == NULL)
 		return;
-	memcpy(tmp, s->pause_ns, s->nb_samples * sizeof(*tmp));
-	percentiles(tmp, s->nb_samples, &st->pause_p50_ns, &st->pause_p99_ns,
+	percentiles(&s->pause, tmp, &st->pause_p50_ns, &st->pause_p99_ns,
 			&st->pause_max_ns);
-	memcpy(tmp, s->switch_ns, s->nb_samples * sizeof(*tmp));
-	percentiles(tmp, s->nb_samples, &st->switch_p50_ns, &st->switch_p99_ns,
+	percentiles(&s->sw, tmp, &st->switch_p50_ns, &st->switch_p99_ns,
 			&st->switch_max_ns);
+	percentiles(&s->failed_pause, tmp, &st->failed_pause_p50_ns,
+			&st->failed_pause_p99_ns, &st->failed_pause_max_ns);
 	free(tmp);
 }
 

@@ -98,6 +98,9 @@ tel_binding(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "backend", b->ctx->ops->name);
 	rte_tel_data_add_dict_string(d, "domain", b->dom != NULL ? b->dom->name : "");
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "queues", b->nb_queues);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "swapping", b->swapping);
+	/* a failed rollback left it on no domain (recover: stop, attach, start) */
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "stranded", b->stranded);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "swaps", st.swaps);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failures", st.failures);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollbacks", st.rollbacks);
@@ -109,11 +112,23 @@ tel_binding(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_p50_ns", st.switch_p50_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_p99_ns", st.switch_p99_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_max_ns", st.switch_max_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollback_failures", st.rollback_failures);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollback_faults", st.rollback_faults);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "noops", st.noops);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "release_overruns", st.release_overruns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failed_pauses", st.failed_pauses);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failed_pause_p50_ns", st.failed_pause_p50_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failed_pause_p99_ns", st.failed_pause_p99_ns);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failed_pause_max_ns", st.failed_pause_max_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_seq", r->seq);
 	rte_tel_data_add_dict_string(d, "last_strategy",
 			rte_dma_domain_strategy_name(r->strategy));
 	rte_tel_data_add_dict_int(d, "last_result", r->result);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_rolled_back", r->rolled_back);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_rollback_failed", r->rollback_failed);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_noop", r->noop);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_rollback_faults", r->rollback_faults);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_release_overruns", r->release_overruns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_pause_ns", r->pause_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_max_parked_ns", r->max_parked_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "last_switch_ns", r->switch_ns);

@@ -93,7 +93,16 @@ enum rte_dma_domain_inject {
 	RTE_DMA_DOMAIN_INJECT_SWITCH,    /**< the switch call fails */
 	RTE_DMA_DOMAIN_INJECT_FAULT,     /**< a fault is seen at confirm */
 	RTE_DMA_DOMAIN_INJECT_RESUME,    /**< driver resume callback fails once */
-	RTE_DMA_DOMAIN_INJECT_MAX,
+	/** A fault is seen at confirm, and the first rollback attempt
+	 * fails (switching back; REMAP: restoring the table; RESTART:
+	 * re-attaching); the fallback works: recovery events RECOVERING,
+	 * then SUCCESS; the device is back on its old domain. */
+	RTE_DMA_DOMAIN_INJECT_SWITCH_BACK,
+	/** A fault is seen at confirm, and both rollback attempts fail
+	 * (switching back and the detach + re-attach): the device is left on
+	 * no domain, -ENOTRECOVERABLE (see rte_dma_domain_replace()). */
+	RTE_DMA_DOMAIN_INJECT_ROLLBACK,
+	RTE_DMA_DOMAIN_INJECT_MAX,      /**< number of injection points */
 };
 
 /** Options of rte_dma_domain_replace(). Zero-initialised = defaults. */
@@ -115,7 +124,8 @@ struct rte_dma_domain_replace_opts {
 struct rte_dma_domain_swap_record {
 	uint64_t seq;             /**< swap number on this binding, from 1 */
 	enum rte_dma_domain_strategy strategy; /**< strategy actually used */
-	int result;               /**< 0 or negative errno */
+	/** 0 or negative errno; -ENOTRECOVERABLE: rollback_failed */
+	int result;
 	bool rolled_back;         /**< device returned to the old domain */
 	uint64_t pause_ns;        /**< first pause request to last resume */
 	uint64_t max_parked_ns;   /**< longest single-queue parked time */
@@ -124,17 +134,60 @@ struct rte_dma_domain_swap_record {
 	char from[RTE_DMA_DOMAIN_NAMESIZE]; /**< old domain */
 	char to[RTE_DMA_DOMAIN_NAMESIZE];   /**< requested domain */
 	char reason[128];         /**< failure reason, empty on success */
+	/** The rollback failed as well: the device is on no domain, its
+	 * queues are left parked (rte_dma_domain_replace() says how to
+	 * recover); rolled_back is false. */
+	bool rollback_failed;
+	/** The target was the domain the binding is on: nothing was done
+	 * (no pause, no driver callback), result 0. */
+	bool noop;
+	/** Faults seen after a rollback switched the device back (counted
+	 * in faults too). */
+	uint64_t rollback_faults;
+	/** Queues still keeping packets when their release reached the
+	 * swap's timeout: released anyway, their poller posts the rest
+	 * (see rte_dma_domain_queue_kept()). */
+	uint32_t release_overruns;
 };
 
 /** Cumulative statistics of a binding. */
 struct rte_dma_domain_stats {
-	uint64_t swaps;      /**< successful replaces */
+	uint64_t swaps;      /**< successful replaces (no-ops included) */
 	uint64_t failures;   /**< refused or failed replaces */
-	uint64_t rollbacks;  /**< failures after the device was touched */
-	uint64_t faults;     /**< faults seen during swaps */
+	uint64_t rollbacks;  /**< failures after which the device was
+			       * returned to its old domain */
+	uint64_t faults;     /**< faults seen during swaps (rollbacks too) */
 	uint64_t timeouts;   /**< quiesce timeouts (each one reported) */
-	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns; /**< pause time */
-	uint64_t switch_p50_ns, switch_p99_ns, switch_max_ns; /**< switch call */
+	/** Pause time of every swap that paused the queues, failed and
+	 * timed-out ones included (no-ops and refusals before the pause
+	 * are not samples); over the last 4096 such swaps. */
+	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns;
+	/** Switch call of successful swaps. */
+	uint64_t switch_p50_ns, switch_p99_ns, switch_max_ns;
+	/** Failed rollbacks: device left on no domain (-ENOTRECOVERABLE). */
+	uint64_t rollback_failures;
+	/** Faults seen after rollback switches (also in faults). */
+	uint64_t rollback_faults;
+	uint64_t noops;      /**< replaces onto the current domain (in swaps) */
+	uint64_t release_overruns; /**< see swap_record.release_overruns */
+	uint64_t failed_pauses; /**< failed swaps that paused the queues */
+	/** Pause time of the failed swaps alone (also in pause_*). */
+	uint64_t failed_pause_p50_ns, failed_pause_p99_ns, failed_pause_max_ns;
+};
+
+/** What a driver's recovery_event callback is told (rte_dma_domain_dev_ops),
+ * in ethdev's terms (RTE_ETH_EVENT_ERR_RECOVERING and the RECOVERY_*
+ * events a PMD maps them to). */
+enum rte_dma_domain_recovery {
+	/** A rollback's first attempt failed (e.g. switching back to the
+	 * old domain); the library tries to re-attach the old domain. */
+	RTE_DMA_DOMAIN_RECOVERING = 0,
+	/** The fallback worked: the device is on its old domain again and
+	 * its queues run (the replace still fails). */
+	RTE_DMA_DOMAIN_RECOVERY_SUCCESS,
+	/** The fallback failed: the device is on no domain, its queues stay
+	 * parked; see rte_dma_domain_replace() for the recovery. */
+	RTE_DMA_DOMAIN_RECOVERY_FAILED,
 };
 
 struct rte_dma_domain_ctx;
@@ -157,9 +210,17 @@ struct __rte_cache_aligned rte_dma_domain_queue {
 struct rte_dma_domain_dev_ops {
 	/** Make the device stop DMA on queue qid (virtio: queue reset, or
 	 * wait for completions). Called after the queue's poller acknowledged
-	 * a pause. Return 0 when quiet, negative errno on failure. */
+	 * a pause. Return 0 when quiet, negative errno on failure: the
+	 * library then calls queue_resume for every queue it quiesced and
+	 * for this one too, whatever state the failure left it in. */
 	int (*queue_quiesce)(void *drv_arg, uint16_t qid);
-	/** Restart DMA on queue qid (re-post what quiesce reclaimed). */
+	/**
+	 * Restart DMA on queue qid (re-post what quiesce reclaimed).
+	 * Must be idempotent: it is retried after a failure, called for a
+	 * queue whose queue_quiesce failed half way (take the queue back
+	 * from whatever state that left), and for a queue that is running
+	 * (return 0, change nothing).
+	 */
 	int (*queue_resume)(void *drv_arg, uint16_t qid);
 	/**
 	 * Report faults the device saw since the last call in *nb_faults
@@ -220,6 +281,18 @@ struct rte_dma_domain_dev_ops {
 	 * for a later burst call that may never come.
 	 */
 	void (*queue_unpark)(void *drv_arg, uint16_t qid);
+	/**
+	 * Optional: a rollback did not go as planned. Called with
+	 * RTE_DMA_DOMAIN_RECOVERING when its first attempt failed, then
+	 * RTE_DMA_DOMAIN_RECOVERY_SUCCESS when the second worked, or
+	 * RTE_DMA_DOMAIN_RECOVERY_FAILED when it failed too (the device is
+	 * on no domain). An ethdev PMD raises the ethdev events of
+	 * the same names (RTE_ETH_EVENT_ERR_RECOVERING, ...). Called from
+	 * the thread that runs rte_dma_domain_replace(), with no lock of the
+	 * library held; SUCCESS and FAILED once the replace is over, so the
+	 * application may recover from its event callback.
+	 */
+	void (*recovery_event)(void *drv_arg, enum rte_dma_domain_recovery ev);
 };
 
 /** Parameters of rte_dma_domain_bind(). */
@@ -275,7 +348,9 @@ struct rte_dma_domain *rte_dma_domain_create(struct rte_dma_domain_ctx *ctx,
 		const char *name, enum rte_dma_domain_kind kind, uint32_t flags);
 
 /**
- * Destroy a domain. @return 0, or -EBUSY (a binding is attached to it).
+ * Destroy a domain. @return 0, or -EBUSY: a binding is attached to it,
+ * or a running replace uses it (its source or target; the log names the
+ * binding).
  */
 __rte_experimental
 int rte_dma_domain_destroy(struct rte_dma_domain *dom);
@@ -288,7 +363,10 @@ struct rte_dma_domain *rte_dma_domain_lookup(const char *name);
 __rte_experimental
 const char *rte_dma_domain_name(const struct rte_dma_domain *dom);
 
-/** Call cb for every domain (stops at the first non-zero return). */
+/** Call cb for every domain (stops at the first non-zero return).
+ * cb runs with the library's lock held: it may call the library (not
+ * rte_dma_domain_replace(): -EDEADLK), but must not wait for another
+ * thread that does. */
 __rte_experimental
 int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg);
 
@@ -349,7 +427,8 @@ __rte_experimental
 int rte_dma_domain_query(const struct rte_dma_domain *dom, uint64_t iova,
 		struct rte_dma_domain_mapping *m);
 
-/** Call cb for every mapping in IOVA order (stops at first non-zero). */
+/** Call cb for every mapping in IOVA order (stops at first non-zero).
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
 __rte_experimental
 int rte_dma_domain_walk(const struct rte_dma_domain *dom,
 		int (*cb)(const struct rte_dma_domain_mapping *m, void *arg), void *arg);
@@ -369,7 +448,8 @@ __rte_experimental
 struct rte_dma_domain_binding *rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 		const struct rte_dma_domain_binding_params *params);
 
-/** Unbind (detaches first). Queues must be offline. */
+/** Unbind (detaches first). Queues must be offline; -EBUSY if not, or
+ * while a replace runs on the binding. */
 __rte_experimental
 int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
 
@@ -377,7 +457,8 @@ int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
 __rte_experimental
 struct rte_dma_domain_binding *rte_dma_domain_binding_lookup(const char *name);
 
-/** Call cb for every binding. */
+/** Call cb for every binding (stops at the first non-zero return).
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
 __rte_experimental
 int rte_dma_domain_binding_foreach(
 		int (*cb)(struct rte_dma_domain_binding *b, void *arg), void *arg);
@@ -394,20 +475,39 @@ struct rte_dma_domain *rte_dma_domain_binding_domain(const struct rte_dma_domain
 __rte_experimental
 struct rte_dma_domain_ctx *rte_dma_domain_binding_ctx(const struct rte_dma_domain_binding *b);
 
-/** Attach an unattached binding to a domain. -EBUSY if attached. */
+/**
+ * Attach an unattached binding to a domain. Also the way back after a
+ * failed rollback (rte_dma_domain_replace() returned -ENOTRECOVERABLE):
+ * then every queue must be offline (port stopped) and the attach clears
+ * the pause requests the failed swap left set.
+ * @return 0; -EBUSY attached already, a replace runs on the binding, or
+ *   (after a failed rollback) a queue is still online or armed; -EXDEV
+ *   domain of another context; the backend's error.
+ */
 __rte_experimental
 int rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom);
 
-/** Detach. Device DMA must be stopped (queues offline or quiesced). */
+/** Detach. Device DMA must be stopped (queues offline or quiesced).
+ * @return 0; -ENOENT not attached; -EBUSY a replace runs on the binding
+ *   (e.g. called from a driver callback of that replace). */
 __rte_experimental
 int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
 
 /**
  * Move a live device to another domain (DESIGN.md section 3).
  *
+ * Replacing onto the domain the binding is on is a no-op: 0, nothing done
+ * (no pause, no driver callback; swap_record.noop).
+ *
+ * Driver callbacks, and what they call, run without any lock of the
+ * library held; from them, detach, unbind, attach or replace of this
+ * binding and the destruction of its old or new domain are refused
+ * (-EBUSY). Do not call it with the library's lock held (from the
+ * callback of a foreach function): -EDEADLK.
+ *
  * @return 0 on success. On failure a negative errno, rte_errno set, the
- *   binding is on its old domain, queues run again, and
- *   rte_dma_domain_last_swap() says what happened:
+ *   binding is on its old domain, queues run again (except
+ *   -ENOTRECOVERABLE), and rte_dma_domain_last_swap() says what happened:
  *   -EINVAL bad argument, -EXDEV domain of another context,
  *   -ERANGE coverage check failed (nothing changed),
  *   -ETIMEDOUT a queue did not acknowledge in time (an online queue
@@ -419,7 +519,23 @@ int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
  *   -EBUSY a replace is already running on the binding, or REMAP of a
  *   domain that other bindings are attached to (without force; the
  *   reason names them; nothing changed),
+ *   -EDEADLK called with the library's lock held,
+ *   -ENOTRECOVERABLE a step failed and so did the rollback (both
+ *   switching back and re-attaching the old domain): see below,
  *   or the backend's error from the switch call.
+ *
+ * After -ENOTRECOVERABLE (swap_record.rollback_failed) the device is on
+ * no domain (rte_dma_domain_binding_domain() is NULL), its queues stay
+ * parked and quiesced (or, RESTART, the port stays stopped), and the
+ * driver got RTE_DMA_DOMAIN_RECOVERY_FAILED (an ethdev PMD raises
+ * RTE_ETH_EVENT_RECOVERY_FAILED). Nothing resumes by itself. Recovery:
+ *  -# stop the port (rte_eth_dev_stop(): the PMD takes its queues
+ *     offline and releases what they held);
+ *  -# rte_dma_domain_attach() the binding to a domain (refused while a
+ *     queue is online or armed; clears the pause requests the swap
+ *     left set);
+ *  -# start the port (rte_eth_dev_start()).
+ * Or close the port (rte_dma_domain_unbind() works once it is stopped).
  */
 __rte_experimental
 int rte_dma_domain_replace(struct rte_dma_domain_binding *b,

@@ -1,10 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "tdd.h"
 
 int tdd_failures;
+
+static const char *watchdog_what;
+
+static void
+watchdog_fire(int sig)
+{
+	static const char msg[] = "FAIL: watchdog: hung: ";
+
+	(void)sig;
+	/* async-signal-safe only */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0 ||
+			write(STDERR_FILENO, watchdog_what, strlen(watchdog_what)) < 0 ||
+			write(STDERR_FILENO, "\n", 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+void
+tdd_watchdog(unsigned int seconds, const char *what)
+{
+	watchdog_what = what;
+	signal(SIGALRM, watchdog_fire);
+	alarm(seconds);
+}
+
+void
+tdd_watchdog_off(void)
+{
+	alarm(0);
+}
 
 int
 tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n)
@@ -55,6 +87,8 @@ fake_quiesce(void *arg, uint16_t qid)
 		f->bad_quiesce++;
 	if (f->on_quiesce != NULL)
 		f->on_quiesce(f, qid);
+	if (f->quiesce_fail_mask & (1u << qid))
+		return -EIO;
 	/* reclaim what is posted: the device may not DMA into it now */
 	__atomic_store_n(&q->reclaimed, q->reclaimed + q->posted, __ATOMIC_RELAXED);
 	__atomic_store_n(&q->posted, 0, __ATOMIC_RELEASE);
@@ -68,6 +102,8 @@ fake_resume(void *arg, uint16_t qid)
 	struct fake_queue *q = &f->q[qid];
 
 	q->resume_calls++;
+	if (f->on_resume != NULL)
+		f->on_resume(f, qid);
 	__atomic_store_n(&f->parked_phase, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&q->posted, q->posted + q->reclaimed, __ATOMIC_RELEASE);
 	__atomic_store_n(&q->reclaimed, 0, __ATOMIC_RELAXED);
@@ -124,6 +160,8 @@ fake_restart(void *arg, bool start)
 	struct fake_drv *f = arg;
 	uint16_t q;
 
+	if (f->on_restart != NULL)
+		f->on_restart(f, start);
 	f->port_started = start;
 	f->restarts++;
 	for (q = 0; q < f->nb_queues; q++)
@@ -153,6 +191,16 @@ fake_unpark(void *arg, uint16_t qid)
 		f->on_unpark(f, qid);
 }
 
+static void
+fake_recovery_event(void *arg, enum rte_dma_domain_recovery ev)
+{
+	struct fake_drv *f = arg;
+
+	if (f->nb_events < RTE_DIM(f->events))
+		f->events[f->nb_events] = ev;
+	f->nb_events++;
+}
+
 const struct rte_dma_domain_dev_ops fake_ops = {
 	.queue_quiesce = fake_quiesce,
 	.queue_resume = fake_resume,
@@ -160,6 +208,7 @@ const struct rte_dma_domain_dev_ops fake_ops = {
 	.iova_walk = fake_walk,
 	.port_restart = fake_restart,
 	.queue_unpark = fake_unpark,
+	.recovery_event = fake_recovery_event,
 };
 
 int

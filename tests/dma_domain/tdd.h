@@ -41,6 +41,11 @@ struct tdd_case {
 /* Run the case named argv[1] (or all); returns the process exit code. */
 int tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n);
 
+/* A hang is a failure: after seconds, print what hung and exit(1).
+ * tdd_watchdog_off() disarms it. */
+void tdd_watchdog(unsigned int seconds, const char *what);
+void tdd_watchdog_off(void);
+
 /* ---- fake driver: queues with posted-buffer accounting ---- */
 
 #define FAKE_BUFS 8
@@ -76,10 +81,17 @@ struct fake_drv {
 	/* set by the parked walk, cleared by the first resume: the span in
 	 * which the library counts every queue as parked (__atomic) */
 	uint32_t parked_phase;
+	/* queue_quiesce fails (-EIO, before reclaiming) for these queues */
+	uint32_t quiesce_fail_mask;
+	/* recovery_event calls, in order */
+	enum rte_dma_domain_recovery events[8];
+	uint32_t nb_events;
 	/* test hooks, called from the callbacks of the same name */
 	void (*on_walk)(struct fake_drv *f, bool parked);
 	void (*on_quiesce)(struct fake_drv *f, uint16_t qid);
+	void (*on_resume)(struct fake_drv *f, uint16_t qid);
 	void (*on_unpark)(struct fake_drv *f, uint16_t qid);
+	void (*on_restart)(struct fake_drv *f, bool start);
 };
 
 extern const struct rte_dma_domain_dev_ops fake_ops;

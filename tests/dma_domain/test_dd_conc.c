@@ -170,6 +170,16 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	pthread_join(t, NULL);
 	res->faults = rte_dma_soft_fault_count(f.b);
 	res->dma_ok = dma_ok;
+	{
+		struct rte_dma_domain_stats st;
+
+		/* information: faults of rollback switches, failed pauses */
+		if (rte_dma_domain_stats_get(f.b, &st) == 0 &&
+				(st.rollback_faults != 0 || st.failed_pauses != 0))
+			printf("  %" PRIu64 " of the faults after rollback switches; %" PRIu64
+				" failed pauses (max %" PRIu64 " ns)\n", st.rollback_faults,
+				st.failed_pauses, st.failed_pause_max_ns);
+	}
 	printf("  %s/%s: %" PRIu64 " swaps, %" PRIu64 " failed, %" PRIu64 " faults, %"
 		PRIu64 " DMA ok, %" PRIu64 " parked polls%s%s\n",
 		model == RTE_DMA_SOFT_REPLACE_VTD ? "vtd" : "atomic",
@@ -235,6 +245,7 @@ case_inject_live(void)
 		RTE_DMA_DOMAIN_INJECT_COVERAGE, RTE_DMA_DOMAIN_INJECT_ACK,
 		RTE_DMA_DOMAIN_INJECT_QUIESCE, RTE_DMA_DOMAIN_INJECT_SWITCH,
 		RTE_DMA_DOMAIN_INJECT_FAULT, RTE_DMA_DOMAIN_INJECT_RESUME,
+		RTE_DMA_DOMAIN_INJECT_SWITCH_BACK,
 	};
 	static const enum rte_dma_domain_strategy strat[] = {
 		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_REMAP,

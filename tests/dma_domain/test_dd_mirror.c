@@ -12,10 +12,17 @@
  *   mirror_huge     dynamic hugepage memory: rte_malloc beyond the first
  *                   pages triggers hotplug; reserves 2 MiB hugepages if
  *                   the system has too few (skip 77 if it cannot)
+ *   mirror_swap     a replace between two mirror domains whose driver
+ *                   callback needs the EAL memory hotplug lock while a
+ *                   memory event of another thread holds it and waits in
+ *                   the mirror callback for the library's lock: must not
+ *                   deadlock (no callback runs under that lock)
  */
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -227,6 +234,108 @@ case_huge(void)
 	return 0;
 }
 
+static struct {
+	void *area;
+	size_t len;
+	uint32_t armed, in_event, go, done;
+	int add_rc, sock;
+} ms;
+
+/* Registered before the mirror's callback: runs first, under the EAL's
+ * memory hotplug lock, right before the mirror callback takes dd_lock. */
+static void
+ms_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
+{
+	RTE_SET_USED(type);
+	RTE_SET_USED(addr);
+	RTE_SET_USED(len);
+	RTE_SET_USED(arg);
+	if (__atomic_load_n(&ms.armed, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&ms.in_event, 1, __ATOMIC_RELEASE);
+}
+
+/* Another thread adds memory: the EAL takes the hotplug lock (write)
+ * and calls the memory event callbacks. */
+static void *
+ms_add_thread(void *arg)
+{
+	RTE_SET_USED(arg);
+	while (!__atomic_load_n(&ms.go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	ms.add_rc = rte_malloc_heap_memory_add("dd_swap", ms.area, ms.len, NULL, 0, 4096);
+	return NULL;
+}
+
+/* The swap's driver callback, once the other thread is inside the
+ * memory event: a call that takes the hotplug lock (read). */
+static void
+ms_quiesce(struct fake_drv *f, uint16_t qid)
+{
+	RTE_SET_USED(f);
+	if (qid != 0 || ms.done++ != 0)
+		return;
+	__atomic_store_n(&ms.go, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&ms.in_event, __ATOMIC_ACQUIRE))
+		sched_yield();
+	ms.sock = rte_malloc_heap_get_socket("dd_swap");
+}
+
+static int
+case_swap(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+	struct rte_dma_domain *a, *b;
+	uint64_t before_a, before_b;
+	struct fake_drv f;
+	pthread_t t;
+	void *bufs;
+
+	memset(&ms, 0, sizeof(ms));
+	CHECK_RC(rte_mem_event_callback_register("dd_test_probe", ms_event_cb, NULL), 0);
+	a = rte_dma_domain_create(ctx, "ms-a", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	b = rte_dma_domain_create(ctx, "ms-b", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	/* the fake device's buffers in DPDK memory: both mirrors map them */
+	bufs = rte_malloc(NULL, 4 * FAKE_BUFS * FAKE_BUF_SIZE, 64 << 10);
+	CHECK(a != NULL && b != NULL && bufs != NULL, "setup: %s", rte_strerror(rte_errno));
+	if (a == NULL || b == NULL || bufs == NULL)
+		return 1;
+	CHECK_RC(fake_bind(&f, "ms-dev", 2, rte_malloc_virt2iova(bufs)), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	ms.len = 4 << 20;
+	ms.area = mmap(NULL, ms.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ms.area != MAP_FAILED, "mmap");
+	CHECK_RC(rte_malloc_heap_create("dd_swap"), 0);
+	before_a = rte_dma_domain_mapped_bytes(a);
+	before_b = rte_dma_domain_mapped_bytes(b);
+	__atomic_store_n(&ms.armed, 1, __ATOMIC_RELEASE);
+	f.on_quiesce = ms_quiesce;
+	CHECK(pthread_create(&t, NULL, ms_add_thread, NULL) == 0, "pthread_create");
+	tdd_watchdog(30, "mirror_swap: a driver callback ran under the library's lock while a memory event waited for it (deadlock)");
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	pthread_join(t, NULL);
+	tdd_watchdog_off();
+	f.on_quiesce = NULL;
+	__atomic_store_n(&ms.armed, 0, __ATOMIC_RELEASE);
+	CHECK(ms.done == 1 && ms.add_rc == 0 && ms.sock >= 0, "callback %u, memory add %d, socket %d",
+		ms.done, ms.add_rc, ms.sock);
+	CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
+		"swap did not complete");
+	/* the event mapped the new memory into both mirrors, during the swap */
+	CHECK(rte_dma_domain_mapped_bytes(a) == before_a + ms.len &&
+		rte_dma_domain_mapped_bytes(b) == before_b + ms.len, "memory added during the swap not mirrored");
+	CHECK_RC(rte_malloc_heap_memory_remove("dd_swap", ms.area, ms.len), 0);
+	rte_malloc_heap_destroy("dd_swap");
+	munmap(ms.area, ms.len);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_free(bufs);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	rte_mem_event_callback_unregister("dd_test_probe", NULL);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,17 +348,20 @@ main(int argc, char **argv)
 		{ "mirror_static", case_static },
 		{ "mirror_extmem", case_extmem },
 		{ "mirror_huge", case_huge },
+		{ "mirror_swap", case_swap },
 	};
 	char **eal = nohuge;
 	int n = RTE_DIM(nohuge) - 1, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s mirror_static|mirror_extmem|mirror_huge\n", argv[0]);
+		fprintf(stderr, "usage: %s mirror_static|mirror_extmem|mirror_huge|mirror_swap\n",
+			argv[0]);
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "ddmir%d", (int)getpid());
 	if (strcmp(argv[1], "mirror_huge") == 0 ||
-			strcmp(argv[1], "mirror_extmem") == 0) {
+			strcmp(argv[1], "mirror_extmem") == 0 ||
+			strcmp(argv[1], "mirror_swap") == 0) {
 		if (!hugepages_ready())
 			return TDD_SKIP;
 		eal = huge;

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -857,6 +859,511 @@ case_needs_reset(void)
 	return 0;
 }
 
+
+/* ---- rollback, pins, no-op, locking, stats (issue 11) ---------------------- */
+
+static struct rte_dma_domain_queue *
+qh(struct fake_drv *f, uint16_t q)
+{
+	return rte_dma_domain_queue_get(f->b, q);
+}
+
+/* The soft device's read of the fake's first buffer: 0 or -EFAULT. */
+static int
+dev_read(struct fake_drv *f)
+{
+	uint64_t v;
+
+	return rte_dma_soft_read(f->b, 0x100000, &v, sizeof(v));
+}
+
+static bool
+events_are(const struct fake_drv *f, enum rte_dma_domain_recovery e0,
+		enum rte_dma_domain_recovery e1)
+{
+	return f->nb_events == 2 && f->events[0] == e0 && f->events[1] == e1;
+}
+
+/*
+ * Finding 2: a rollback checks itself. The first attempt failing (switch
+ * back; remap: table restore; restart: re-attach) and the fallback
+ * working: -EIO, rolled back, events RECOVERING then SUCCESS. Both
+ * failing: -ENOTRECOVERABLE, its own record and counter, the binding on
+ * no domain, the queues left parked and not resumed, events RECOVERING
+ * then FAILED; then the application's recovery (port stop, attach, port
+ * start) works and clears what the swap left set.
+ */
+static int
+case_rollback_failed(void)
+{
+	static const enum rte_dma_domain_strategy strat[] = {
+		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_REMAP,
+		RTE_DMA_DOMAIN_STRATEGY_RESTART, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+	};
+	struct rte_dma_domain_replace_opts o = { .timeout_us = 20000, .force = true };
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_stats st;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	unsigned int i;
+
+	remap_pair(&a, &b, &f, "rbf-a", "rbf-b", "rbf-dev", 2);
+	for (i = 0; i < RTE_DIM(strat); i++) {
+		const char *sn = rte_dma_domain_strategy_name(strat[i]);
+		uint64_t resumes;
+
+		o.strategy = strat[i];
+		/* the fallback works */
+		f.nb_events = 0;
+		CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_SWITCH_BACK), 0);
+		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+			r.rolled_back && !r.rollback_failed, "%s: switch back: %d rb %d rbf %d '%s'",
+			sn, r.result, r.rolled_back, r.rollback_failed, r.reason);
+		CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_SUCCESS),
+			"%s: events %u: %d %d", sn, f.nb_events, f.events[0], f.events[1]);
+		CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
+			dev_read(&f) == 0 && f.port_started, "%s: not back on a", sn);
+		CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+			!rte_dma_domain_queue_pause_pending(qh(&f, 1)) &&
+			fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0 &&
+			f.q[1].reclaimed == 0, "%s: queues not running again", sn);
+
+		/* both attempts fail: the device is on no domain */
+		f.nb_events = 0;
+		resumes = f.q[0].resume_calls + f.q[1].resume_calls;
+		CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_ROLLBACK), 0);
+		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTRECOVERABLE);
+		CHECK(rte_errno == ENOTRECOVERABLE, "%s: rte_errno %d", sn, rte_errno);
+		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ENOTRECOVERABLE &&
+			r.rollback_failed && !r.rolled_back &&
+			strstr(r.reason, "ROLLBACK FAILED") != NULL,
+			"%s: record: %d rb %d rbf %d '%s'", sn, r.result, r.rolled_back,
+			r.rollback_failed, r.reason);
+		CHECK(rte_dma_domain_binding_domain(f.b) == NULL, "%s: binding on '%s'", sn,
+			rte_dma_domain_name(rte_dma_domain_binding_domain(f.b)));
+		CHECK(dev_read(&f) == -EFAULT, "%s: the device still translates", sn);
+		CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_FAILED),
+			"%s: events %u: %d %d", sn, f.nb_events, f.events[0], f.events[1]);
+		/* not resumed onto no domain: parked, quiesced or port stopped */
+		CHECK(rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+			rte_dma_domain_queue_pause_pending(qh(&f, 1)), "%s: queues released", sn);
+		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_RESTART)
+			CHECK(!f.port_started, "%s: port started on no domain", sn);
+		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_QUIESCE ||
+				strat[i] == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+			CHECK(f.q[0].resume_calls + f.q[1].resume_calls == resumes &&
+				f.q[0].posted == 0 && f.q[1].posted == 0,
+				"%s: queues resumed onto no domain", sn);
+		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EINVAL); /* not attached */
+
+		/* recovery: stop the port, attach, start */
+		rte_dma_domain_queue_online(qh(&f, 0));
+		CHECK_RC(rte_dma_domain_attach(f.b, a), -EBUSY); /* a queue is polled */
+		rte_dma_domain_queue_offline(qh(&f, 0));
+		if (f.port_started)
+			fake_ops.port_restart(&f, false);
+		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_REMAP) /* a's table was lost */
+			CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
+		CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+		CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+			!rte_dma_domain_queue_pause_pending(qh(&f, 1)),
+			"%s: attach left the pause requests set", sn);
+		fake_ops.port_restart(&f, true);
+		CHECK(dev_read(&f) == 0 && fake_buffers(&f) == 2 * FAKE_BUFS &&
+			f.q[0].reclaimed == 0 && f.q[1].reclaimed == 0, "%s: not recovered", sn);
+	}
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.rollback_failures == RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
+		st.failures == 2 * RTE_DIM(strat), "stats: rollback_failures %" PRIu64
+		" rollbacks %" PRIu64 " failures %" PRIu64, st.rollback_failures,
+		st.rollbacks, st.failures);
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "protocol order");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+/* Finding 4 (library part): queue_quiesce of queue 1 fails; queues 0 and
+ * 1 are resumed (1 may be stopped half way), queue 2 was not touched. */
+static int
+case_quiesce_fail(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+
+	remap_pair(&a, &b, &f, "qf-a", "qf-b", "qf-dev", 3);
+	f.quiesce_fail_mask = 1u << 1;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
+		strstr(r.reason, "queue 1") != NULL, "reason '%s'", r.reason);
+	CHECK(f.q[0].quiesce_calls == 1 && f.q[1].quiesce_calls == 1 &&
+		f.q[2].quiesce_calls == 0, "quiesce calls %" PRIu64 "/%" PRIu64 "/%" PRIu64,
+		f.q[0].quiesce_calls, f.q[1].quiesce_calls, f.q[2].quiesce_calls);
+	CHECK(f.q[0].resume_calls == 1 && f.q[1].resume_calls == 1 &&
+		f.q[2].resume_calls == 0, "resume calls %" PRIu64 "/%" PRIu64 "/%" PRIu64
+		" (expected 1/1/0: the queue whose quiesce failed is resumed too)",
+		f.q[0].resume_calls, f.q[1].resume_calls, f.q[2].resume_calls);
+	CHECK(rte_dma_domain_binding_domain(f.b) == a && fake_buffers(&f) == 3 * FAKE_BUFS,
+		"not on a, or buffers lost");
+	f.quiesce_fail_mask = 0;
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+/* A parked tx poller keeps again after every queue_unpark (max rate). */
+static void
+keep_again(struct fake_drv *f, uint16_t qid)
+{
+	if (qid == 0)
+		rte_dma_domain_queue_kept(qh(f, 0));
+}
+
+/* Finding 7: the release loop is bounded by the swap's timeout. */
+static int
+case_release_bound(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_stats st;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+
+	remap_pair(&a, &b, &f, "rl-a", "rl-b", "rl-dev", 2);
+	f.on_quiesce = keep_again; /* the parked poller kept packets */
+	f.on_unpark = keep_again;  /* and keeps again after every post */
+	tdd_watchdog(30, "release_bound: the release loop never ends");
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	tdd_watchdog_off();
+	f.on_quiesce = f.on_unpark = NULL;
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.release_overruns == 1,
+		"release_overruns %u", r.release_overruns);
+	CHECK(f.q[0].unpark_calls > 1 && f.q[1].unpark_calls == 0, "unpark calls %" PRIu64
+		"/%" PRIu64, f.q[0].unpark_calls, f.q[1].unpark_calls);
+	/* released: what the poller keeps now, it posts itself */
+	CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+		!rte_dma_domain_queue_kept(qh(&f, 0)), "queue 0 still parked");
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.release_overruns == 1 && st.swaps == 1, "stats: overruns %" PRIu64,
+		st.release_overruns);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+static struct {
+	struct rte_dma_domain *old, *target, *spare;
+	bool done;
+} pin;
+
+/* From inside the swap: what it uses is refused, the rest is not. */
+static void
+pin_quiesce(struct fake_drv *f, uint16_t qid)
+{
+	if (qid != 0 || pin.done)
+		return;
+	pin.done = true;
+	CHECK_RC(rte_dma_domain_replace(f->b, pin.spare, NULL), -EBUSY);
+	CHECK_RC(rte_dma_domain_attach(f->b, pin.spare), -EBUSY);
+	CHECK_RC(rte_dma_domain_destroy(pin.old), -EBUSY);
+	CHECK_RC(rte_dma_domain_destroy(pin.target), -EBUSY);
+	CHECK_RC(rte_dma_domain_detach(f->b), -EBUSY);
+	CHECK_RC(rte_dma_domain_unbind(f->b), -EBUSY);
+	/* not used by the swap */
+	CHECK_RC(rte_dma_domain_destroy(pin.spare), 0);
+}
+
+/* Finding 8: a driver callback cannot pull what a swap uses from under it. */
+static int
+case_pins(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *lf;
+
+	remap_pair(&a, &b, &f, "pin-a", "pin-b", "pin-dev", 2);
+	pin.old = a;
+	pin.target = b;
+	pin.spare = mkdom("pin-spare");
+	pin.done = false;
+	f.on_quiesce = pin_quiesce;
+	lf = log_capture(&logbuf, &loglen);
+	CHECK(lf != NULL, "open_memstream");
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	if (lf != NULL) {
+		log_release(lf);
+		CHECK(logbuf != NULL &&
+			strstr(logbuf, "destroy 'pin-b': in use by the replace running on 'pin-dev' ('pin-a' -> 'pin-b')") != NULL &&
+			strstr(logbuf, "detach 'pin-dev': a replace ('pin-a' -> 'pin-b') is running") != NULL &&
+			strstr(logbuf, "unbind 'pin-dev': a replace") != NULL,
+			"log '%s'", logbuf != NULL ? logbuf : "");
+		free(logbuf);
+	}
+	f.on_quiesce = NULL;
+	CHECK(pin.done, "quiesce hook not called");
+	CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
+		"swap did not complete");
+	/* after the swap: the usual rules */
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), -EBUSY); /* attached */
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+/* Finding 10: replace onto the current domain does nothing. */
+static int
+case_noop(void)
+{
+	static const enum rte_dma_domain_strategy strat[] = {
+		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_REMAP,
+		RTE_DMA_DOMAIN_STRATEGY_RESTART, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+		RTE_DMA_DOMAIN_STRATEGY_DEFAULT,
+	};
+	struct rte_dma_domain_replace_opts o = { .timeout_us = 20000, .force = true };
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain_stats st;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	unsigned int i;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 100000, false);
+	remap_pair(&a, &b, &f, "noop-a", "noop-b", "noop-dev", 2);
+	for (i = 0; i < RTE_DIM(strat); i++) {
+		o.strategy = strat[i];
+		CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.noop && r.result == 0 &&
+			r.pause_ns == 0 && r.switch_ns == 0 && r.reason[0] == '\0',
+			"%s: noop %d pause %" PRIu64 " switch %" PRIu64,
+			rte_dma_domain_strategy_name(strat[i]), r.noop, r.pause_ns, r.switch_ns);
+	}
+	CHECK(f.walks[0] == 0 && f.walks[1] == 0 && f.fault_checks == 0 && f.restarts == 0 &&
+		f.q[0].quiesce_calls == 0 && f.q[0].resume_calls == 0 &&
+		f.q[0].unpark_calls == 0 && f.nb_events == 0,
+		"driver called: walks %" PRIu64 "/%" PRIu64 " fault checks %" PRIu64
+		" restarts %" PRIu64 " quiesce %" PRIu64, f.walks[0], f.walks[1],
+		f.fault_checks, f.restarts, f.q[0].quiesce_calls);
+	CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
+		rte_dma_soft_fault_count(f.b) == 0 && dev_read(&f) == 0, "state changed");
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.swaps == RTE_DIM(strat) && st.noops == RTE_DIM(strat) && st.failures == 0 &&
+		st.pause_max_ns == 0 && st.switch_max_ns == 0, "stats: swaps %" PRIu64
+		" noops %" PRIu64 " pause max %" PRIu64, st.swaps, st.noops, st.pause_max_ns);
+	/* a real swap still is one */
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && !r.noop && r.pause_ns > 0 &&
+		f.q[0].quiesce_calls == 1, "real swap");
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+/*
+ * Finding 13: no driver or application callback runs under the library's
+ * lock. A callback of the swap on one binding takes an application lock
+ * that another thread holds while that thread replaces the domain of
+ * another binding (a lock of the PMD, of the application, or the EAL's
+ * memory hotplug lock: the same shape). Holding the library's lock
+ * across the callback deadlocks; the watchdog makes that a failure.
+ */
+static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	struct fake_drv *other;
+	struct rte_dma_domain *to;
+	uint32_t go, holding, in_cb;
+	int rc;
+} lo;
+
+static void *
+lo_thread(void *arg)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+
+	RTE_SET_USED(arg);
+	while (!__atomic_load_n(&lo.go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	pthread_mutex_lock(&app_lock);
+	__atomic_store_n(&lo.holding, 1, __ATOMIC_RELEASE);
+	lo.rc = rte_dma_domain_replace(lo.other->b, lo.to, &o);
+	pthread_mutex_unlock(&app_lock);
+	return NULL;
+}
+
+static void
+lo_take_app_lock(void)
+{
+	if (lo.in_cb++ != 0)
+		return;
+	__atomic_store_n(&lo.go, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&lo.holding, __ATOMIC_ACQUIRE))
+		sched_yield();
+	pthread_mutex_lock(&app_lock);
+	pthread_mutex_unlock(&app_lock);
+}
+
+static void
+lo_quiesce(struct fake_drv *f, uint16_t qid)
+{
+	RTE_SET_USED(f);
+	if (qid == 0)
+		lo_take_app_lock();
+}
+
+static void
+lo_restart(struct fake_drv *f, bool start)
+{
+	RTE_SET_USED(f);
+	if (start)
+		lo_take_app_lock();
+}
+
+static int
+replace_in_foreach(struct rte_dma_domain_binding *b, void *arg)
+{
+	RTE_SET_USED(arg);
+	if (b == lo.other->b)
+		lo.rc = rte_dma_domain_replace(b, lo.to, NULL);
+	return 0;
+}
+
+static int
+case_lock_order(void)
+{
+	static const enum rte_dma_domain_strategy strat[] = {
+		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_RESTART,
+	};
+	struct rte_dma_domain_replace_opts o = { .timeout_us = 2000000 };
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f, g;
+	unsigned int i;
+	pthread_t t;
+
+	remap_pair(&a, &b, &f, "lo-a", "lo-b", "lo-dev", 2);
+	CHECK_RC(fake_bind(&g, "lo-other", 2, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(g.b, a), 0);
+	f.on_quiesce = lo_quiesce;
+	f.on_restart = lo_restart;
+	tdd_watchdog(30, "lock_order: a driver callback ran under the library's lock (deadlock)");
+	for (i = 0; i < RTE_DIM(strat); i++) {
+		struct rte_dma_domain *to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
+
+		memset(&lo, 0, sizeof(lo));
+		lo.other = &g;
+		lo.to = rte_dma_domain_binding_domain(g.b) == a ? b : a;
+		lo.rc = 1;
+		o.strategy = strat[i];
+		CHECK(pthread_create(&t, NULL, lo_thread, NULL) == 0, "pthread_create");
+		CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
+		pthread_join(t, NULL);
+		CHECK(lo.in_cb > 0 && lo.rc == 0, "%s: callback %u, other swap %d",
+			rte_dma_domain_strategy_name(strat[i]), lo.in_cb, lo.rc);
+		CHECK(rte_dma_domain_binding_domain(f.b) == to &&
+			rte_dma_domain_binding_domain(g.b) == lo.to, "%s: not moved",
+			rte_dma_domain_strategy_name(strat[i]));
+	}
+	tdd_watchdog_off();
+	f.on_quiesce = NULL;
+	f.on_restart = NULL;
+	/* a replace would run its callbacks under the lock a foreach holds */
+	lo.other = &f;
+	lo.to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
+	lo.rc = 1;
+	CHECK_RC(rte_dma_domain_binding_foreach(replace_in_foreach, NULL), 0);
+	CHECK(lo.rc == -EDEADLK && rte_dma_domain_binding_domain(f.b) != lo.to,
+		"replace from a foreach callback: %d", lo.rc);
+	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && fake_buffers(&g) == 2 * FAKE_BUFS &&
+		f.bad_quiesce == 0 && g.bad_quiesce == 0, "buffers or protocol order");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_unbind(g.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
+static int rbf_reads;
+
+/* After the rollback: the device reads what only the target mapped. */
+static void
+read_target_only(struct fake_drv *f, uint16_t qid)
+{
+	uint64_t v;
+
+	if (qid == 0 && rbf_reads-- > 0)
+		rte_dma_soft_read(f->b, 0x900000, &v, sizeof(v));
+}
+
+/* Finding 11: faults after a rollback switch are counted, and failed
+ * and timed-out pauses are in the pause statistics. */
+static int
+case_rollback_stats(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 20000,
+	};
+	struct rte_dma_domain_swap_record r, rt;
+	struct rte_dma_domain_stats st;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+
+	remap_pair(&a, &b, &f, "rs-a", "rs-b", "rs-dev", 2);
+	/* a fault at confirm (injected), one after the switch back */
+	rbf_reads = 1;
+	f.on_resume = read_target_only;
+	CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_FAULT), 0);
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+	f.on_resume = NULL;
+	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
+		r.rollback_faults == 1 && r.faults == 2, "rollback faults %" PRIu64
+		" faults %" PRIu64, r.rollback_faults, r.faults);
+	CHECK(rte_dma_soft_fault_count(f.b) == 1, "soft faults %" PRIu64,
+		rte_dma_soft_fault_count(f.b));
+	/* a timed-out pause: an online queue nobody polls */
+	rte_dma_domain_queue_online(qh(&f, 0));
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ETIMEDOUT);
+	rte_dma_domain_queue_offline(qh(&f, 0));
+	CHECK(rte_dma_domain_last_swap(f.b, &rt) == 0 && rt.pause_ns > 0, "timeout pause");
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.rollback_faults == 1 && st.faults == 2, "stats: rollback faults %" PRIu64
+		" faults %" PRIu64, st.rollback_faults, st.faults);
+	CHECK(st.failed_pauses == 2 && st.timeouts == 1 && st.swaps == 0 &&
+		st.failed_pause_max_ns == RTE_MAX(r.pause_ns, rt.pause_ns) &&
+		st.pause_max_ns == st.failed_pause_max_ns, "failed pauses %" PRIu64
+		" max %" PRIu64 " (records %" PRIu64 ", %" PRIu64 "), pause max %" PRIu64,
+		st.failed_pauses, st.failed_pause_max_ns, r.pause_ns, rt.pause_ns,
+		st.pause_max_ns);
+	/* a success: in pause_*, not in failed_pause_* */
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	CHECK(st.swaps == 1 && st.failed_pauses == 2 &&
+		st.pause_max_ns >= st.failed_pause_max_ns, "after a success");
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "map_errno", case_map_errno },
 	{ "copy", case_copy },
@@ -870,6 +1377,13 @@ static const struct tdd_case cases[] = {
 	{ "default_strategy", case_default_strategy },
 	{ "arm", case_arm },
 	{ "needs_reset", case_needs_reset },
+	{ "rollback_failed", case_rollback_failed },
+	{ "quiesce_fail", case_quiesce_fail },
+	{ "release_bound", case_release_bound },
+	{ "pins", case_pins },
+	{ "noop", case_noop },
+	{ "lock_order", case_lock_order },
+	{ "rollback_stats", case_rollback_stats },
 };
 
 int

@@ -407,6 +407,32 @@ vio_queue_unpark(void *arg, uint16_t qid)
 		vtpci_notify(&vd->hw, &tq->r);
 }
 
+/* A rollback of the library did not go as planned: tell the application
+ * with ethdev's own recovery events. RECOVERY_FAILED: the device is on no
+ * domain and its queues stay parked; the application stops the port,
+ * attaches the binding to a domain and starts the port (or closes it). */
+static void
+vio_recovery_event(void *arg, enum rte_dma_domain_recovery ev)
+{
+	struct vio_dev *vd = arg;
+	enum rte_eth_event_type t;
+
+	switch (ev) {
+	case RTE_DMA_DOMAIN_RECOVERING:
+		t = RTE_ETH_EVENT_ERR_RECOVERING;
+		break;
+	case RTE_DMA_DOMAIN_RECOVERY_SUCCESS:
+		t = RTE_ETH_EVENT_RECOVERY_SUCCESS;
+		break;
+	default:
+		t = RTE_ETH_EVENT_RECOVERY_FAILED;
+		VIO_LOG(ERR, "%s (port %u): a domain swap failed and so did its rollback: the device is on no DMA domain; stop the port, rte_dma_domain_attach() it, start it",
+			vd->idev->name, vd->port_id);
+		break;
+	}
+	rte_eth_dev_callback_process(vd->eth_dev, t, NULL);
+}
+
 const struct rte_dma_domain_dev_ops vio_dma_ops = {
 	.queue_quiesce = vio_queue_quiesce,
 	.queue_resume = vio_queue_resume,
@@ -414,4 +440,5 @@ const struct rte_dma_domain_dev_ops vio_dma_ops = {
 	.iova_walk = vio_iova_walk,
 	.port_restart = vio_port_restart,
 	.queue_unpark = vio_queue_unpark,
+	.recovery_event = vio_recovery_event,
 };
