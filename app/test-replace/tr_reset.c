@@ -10,6 +10,12 @@
  * (rte_eth_dev_reset(): stop + driver reset), configures it again, starts
  * it and lets polling resume. What the stop discarded is in the port's
  * imissed/oerrors (PMD), so the verifier's losses are accounted for.
+ *
+ * The same path answers RTE_ETH_EVENT_RECOVERY_FAILED: a swap failed and
+ * so did its rollback, the device is on no DMA domain and its queues stay
+ * parked. Before the reset the port is stopped (its queues go offline)
+ * and the binding attached again to the domain the swap left
+ * (rte_dma_domain_replace()'s recovery sequence).
  */
 
 #include <errno.h>
@@ -41,7 +47,9 @@ static unsigned int nb_entries;
 static int
 on_reset_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 {
-	RTE_SET_USED(ev);
+	if (ev == RTE_ETH_EVENT_RECOVERY_FAILED)
+		printf("port %u: a swap's rollback failed, the device is on no DMA domain: recovering\n",
+			port);
 	RTE_SET_USED(arg);
 	RTE_SET_USED(ret);
 	if (port < RTE_MAX_ETHPORTS) {
@@ -51,14 +59,22 @@ on_reset_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 	return 0;
 }
 
+/* Events after which a port is recovered. */
+static const enum rte_eth_event_type recover_events[] = {
+	RTE_ETH_EVENT_INTR_RESET, RTE_ETH_EVENT_RECOVERY_FAILED,
+};
+
 int
 tr_reset_init(void)
 {
-	int rc = rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
-		on_reset_event, NULL);
+	unsigned int i;
+	int rc = 0;
 
+	for (i = 0; i < RTE_DIM(recover_events) && rc == 0; i++)
+		rc = rte_eth_dev_callback_register(RTE_ETH_ALL, recover_events[i],
+			on_reset_event, NULL);
 	if (rc < 0)
-		printf("error: cannot register the port reset event callback: %s\n",
+		printf("error: cannot register the port recovery event callbacks: %s\n",
 			strerror(-rc));
 	return rc;
 }
@@ -66,8 +82,36 @@ tr_reset_init(void)
 void
 tr_reset_fini(void)
 {
-	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
-		on_reset_event, NULL);
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(recover_events); i++)
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, recover_events[i],
+			on_reset_event, NULL);
+}
+
+/* A device a failed rollback left on no domain: stop the port (its
+ * queues go offline), attach the binding to the domain the swap came
+ * from. 0 when the binding has a domain (now or already). */
+static int
+reattach(uint16_t port, const char **step)
+{
+	struct rte_dma_domain_binding *b =
+		rte_dma_domain_binding_lookup(tr_port_devname(port));
+	struct rte_dma_domain_swap_record rec;
+	struct rte_dma_domain *dom;
+	int rc;
+
+	if (b == NULL || rte_dma_domain_binding_domain(b) != NULL)
+		return 0;
+	*step = "stop";
+	rc = rte_eth_dev_stop(port);
+	if (rc != 0)
+		return rc;
+	*step = "attach";
+	if (rte_dma_domain_last_swap(b, &rec) != 0 ||
+			(dom = rte_dma_domain_lookup(rec.from)) == NULL)
+		return -ENOENT;
+	return rte_dma_domain_attach(b, dom);
 }
 
 /* Reset, configure and restart port; *step names what failed. */
@@ -80,6 +124,9 @@ recover(uint16_t port, const char **step)
 	*step = "hold";
 	if (polled && tr_fwd_hold(port, true) < 0)
 		return -ETIMEDOUT;
+	rc = reattach(port, step);
+	if (rc != 0)
+		goto out;
 	*step = "reset";
 	rc = rte_eth_dev_reset(port);
 	if (rc == 0) {
@@ -96,6 +143,7 @@ recover(uint16_t port, const char **step)
 				tr_port_queues_park(port);
 		}
 	}
+out:
 	if (rc != 0 && tr_app.started[port]) {
 		/* the port is down now: the app must not think otherwise */
 		tr_app.started[port] = false;

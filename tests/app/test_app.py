@@ -17,6 +17,7 @@
                  the app resets the port, traffic flows again, losses counted
 """
 import os
+import re
 import subprocess
 
 import trlib
@@ -453,6 +454,52 @@ show verify
                 [(p["imissed"], p["oerrors"]) for p in rep["port_stats"]]), out)
     ok("reset_recovery: %d resets, %d DMA faults, lost %d == dropped %d"
        % (len(resets), rep["dma_faults"], v["lost"], drops_of(rep)))
+
+
+def case_rollback_failed():
+    """A swap whose rollback fails too (injected: the switch back and the
+    re-attach of the old domain both fail) leaves the device on no domain:
+    the PMD raises RTE_ETH_EVENT_RECOVERY_FAILED, the app stops the port,
+    attaches it to the domain the swap came from and restarts it; traffic
+    flows again and what the reset dropped is counted."""
+    rc, out, rep = run_app("rbfail", """
+domain create red0 mirror
+domain create blue0 copy red0
+set pktlen 128
+set rate 50000
+start
+wait 50
+port inject 0 rollback
+port replace 0 blue0 quiesce
+wait 300
+show ports
+stop
+show verify
+""", app_extra=["--keep-going"])
+    trlib.need_default_devices(out)
+    if rep is None:
+        fail("no report (exit %d)" % rc, out)
+    if "State not recoverable" not in out or "ROLLBACK FAILED" not in out:
+        fail("the failed rollback was not reported as such", out)
+    if "rollback failed, the device is on no DMA domain: recovering" not in out:
+        fail("no RTE_ETH_EVENT_RECOVERY_FAILED reached the app", out)
+    if not re.search(r"^\s+0\s+emu0\s+\S+\s+started\s+default\s", out, re.M):
+        fail("port 0 is not started on its old domain 'default' after recovery", out)
+    resets = [r for r in rep["port_resets"] if r["port"] == 0]
+    if len(resets) != 1 or not resets[0]["ok"]:
+        fail("expected one successful recovery of port 0: %s" % resets, out)
+    last = resets[0]["t_ms"] + resets[0]["duration_us"] / 1000.0
+    after = [s for s in rep["throughput"] if s["t_ms"] > last + 50]
+    if not after or max(s["rx_pps_port"][0] for s in after) <= 0:
+        fail("port 0 received nothing after its recovery", out)
+    v = rep["verify"]
+    if v["duplicated"] or v["corrupted"] or v["reordered"]:
+        fail("duplicated %d reordered %d corrupted %d"
+             % (v["duplicated"], v["reordered"], v["corrupted"]), out)
+    if v["lost"] != drops_of(rep):
+        fail("verifier lost %d, port counters dropped %d" % (v["lost"], drops_of(rep)), out)
+    ok("rollback_failed: device on no domain, recovered onto 'default', lost %d == dropped %d"
+       % (v["lost"], drops_of(rep)))
 
 
 if __name__ == "__main__":
