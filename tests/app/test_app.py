@@ -89,7 +89,9 @@ def case_interrupt():
     cmd = [trlib.APP] + trlib.eal("int") + RING + ["--", "--script", script, "--json", rep,
                                                    "--no-plot", "--progress"]
     trlib.need_artifacts(trlib.APP)
-    app = trlib.Live(cmd)
+    # the progress line goes to stderr, unbuffered: no stdbuf (which would
+    # come before the ASan runtime in an ASan build)
+    app = trlib.Live(cmd, line_buffered=False)
     app.wait_for(r"rx +(?!0\.000 )\d+\.\d+ Mpps", "progress line with packets received")
     app.p.send_signal(2)
     rc, out = app.finish()
