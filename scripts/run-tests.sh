@@ -10,8 +10,10 @@
 #   vm     the kernel iommufd path inside a QEMU guest (tests/vm)
 #
 # Ends with one line "N passed, N failed, N skipped" and exits non-zero on
-# any failure. A tier that cannot run is counted as skipped with its reason
-# (and as failed when CI=true, so CI never passes silently without it).
+# any failure. A test registered in a tier's suites ('meson test --list')
+# without a result is a failure (scripts/testlog_results.py). A tier that
+# cannot run is counted as skipped with its reason (and as failed when
+# CI=true, so CI never passes silently without it).
 #
 # Environment: DPDK_TARBALL (see scripts/setup.sh), TEST_TIERS (comma list,
 # default plain,asan,tsan,vm), MESON_TEST_ARGS (extra args for meson test).
@@ -47,10 +49,20 @@ meson_tier() {
 	fi
 	echo "[tests] === tier $tag: meson test ${*} ==="
 	rm -f "$bdir/meson-logs/testlog.json"
+	# What the suites hold: a test registered there without a result in
+	# testlog.json (meson stopped or crashed half-way) is a FAIL.
+	# shellcheck disable=SC2086
+	if ! (cd "$bdir" && PATH=/usr/bin:$PATH meson test --no-rebuild --list "${suites[@]}" \
+			${MESON_TEST_ARGS:-}) >"$bdir/meson-logs/expected-tests.txt" 2>&1; then
+		record "FAIL $tag/meson-test-list: 'meson test --list ${suites[*]}' failed:" \
+			"$(tail -n1 "$bdir/meson-logs/expected-tests.txt")"
+		: >"$bdir/meson-logs/expected-tests.txt"
+	fi
 	# shellcheck disable=SC2086
 	(cd "$bdir" && PATH=/usr/bin:$PATH meson test --no-rebuild --print-errorlogs \
 		--num-processes 1 "${suites[@]}" ${MESON_TEST_ARGS:-})
-	/usr/bin/python3 "$here/testlog_results.py" "$tag" "$bdir/meson-logs/testlog.json" >>"$results"
+	/usr/bin/python3 "$here/testlog_results.py" "$tag" "$bdir/meson-logs/testlog.json" \
+		"$bdir/meson-logs/expected-tests.txt" >>"$results"
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
@@ -64,12 +76,24 @@ case ",$tiers," in *,tsan,*) meson_tier tsan tsan concurrency ;; esac
 case ",$tiers," in *,vm,*)
 	echo "[tests] === tier vm ==="
 	vm_results="$top/build/vm-results.txt"
+	vm_bdir=$top/build/dpdk-$DPDK_VERSION-plain
 	rm -f "$vm_results"
 	if [ -x "$here/vm-run.sh" ]; then
-		"$here/vm-run.sh" "$top/build/dpdk-$DPDK_VERSION-plain" "$vm_results" ||
+		"$here/vm-run.sh" "$vm_bdir" "$vm_results" ||
 			record "FAIL vm/tier: scripts/vm-run.sh could not run the tier (see output above)"
 		# vm-run.sh names its results vm/<test> already
 		[ -f "$vm_results" ] && grep -E '^(PASS|FAIL|SKIP) ' "$vm_results" >>"$results"
+		# Every test of suite vm needs a result line, unless the whole
+		# tier could not run (a line says why).
+		if [ -f "$vm_results" ] && ! grep -qE '^(SKIP|FAIL) vm[-/]tier' "$vm_results"; then
+			if (cd "$vm_bdir" && PATH=/usr/bin:$PATH meson test --no-rebuild --list --suite vm) \
+					>"$vm_bdir/meson-logs/expected-vm-tests.txt" 2>&1; then
+				/usr/bin/python3 "$here/testlog_results.py" --missing vm "$vm_results" \
+					"$vm_bdir/meson-logs/expected-vm-tests.txt" >>"$results"
+			else
+				record "FAIL vm/meson-test-list: 'meson test --list --suite vm' failed in $vm_bdir"
+			fi
+		fi
 	else
 		record "SKIP vm/tier: scripts/vm-run.sh not present"
 	fi

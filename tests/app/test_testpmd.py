@@ -4,6 +4,8 @@
 One case per meson test:
 
   commands    help drivers, create/show domains, replace, errors, stats
+              (each command waits for its reply: the next prompt; swap
+              counts are polled from the stats, no pause is timed)
   forwarding  periodic swaps while testpmd forwards (io, tx_first): quiesce
               on port 0 (its tx queue is parked and only called with what
               port 1 received: a parked burst must not drop, or the loop
@@ -17,50 +19,71 @@ One case per meson test:
 """
 import json
 import os
+import re
 import subprocess
 import time
 
 import trlib
-from trlib import fail, ok, skip
+from trlib import fail, ok
 
 DEVS = ["-a", "iommufd:emu0,peer=emu1", "-a", "iommufd:emu1,peer=emu0"]
+PROMPT = "testpmd> "
+POLL_S = 0.05
+STATS = re.compile(r"^port (\d+) \(\S+\) on domain \S+\n  swaps (\d+) failures (\d+)", re.M)
 
 
 def testpmd_cmd(tag, telemetry=False):
-    for f in (trlib.TESTPMD, trlib.BUS, trlib.PMD, trlib.PLUGIN):
-        if not os.path.exists(f):
-            skip("missing " + f)
+    trlib.need_artifacts(trlib.TESTPMD, trlib.BUS, trlib.PMD, trlib.PLUGIN)
     return ([trlib.TESTPMD] + trlib.eal(tag, telemetry) +
             ["-d", trlib.BUS, "-d", trlib.PMD, "-d", trlib.PLUGIN] + DEVS +
             ["--", "-i", "--total-num-mbufs=4096"])
 
 
 class Testpmd:
-    """testpmd in interactive mode, commands written to its stdin with pauses."""
+    """testpmd in interactive mode: one command at a time, each waited for
+    until its reply ends (the next prompt: testpmd writes it unbuffered after
+    the reply, which trlib.Live line-buffers)."""
 
     def __init__(self, tag, telemetry=False):
-        self.p = subprocess.Popen(testpmd_cmd(tag, telemetry), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  universal_newlines=True,
-                                  env=trlib.preload_env(trlib.PLUGIN))
+        self.live = trlib.Live(testpmd_cmd(tag, telemetry), env=trlib.preload_env(trlib.PLUGIN))
+        self.live.wait_for(re.escape(PROMPT), "testpmd's first prompt")
 
-    def send(self, *cmds, pause=0.0):
+    @property
+    def text(self):
+        return self.live.text
+
+    def command(self, cmd):
+        """Sends cmd, waits until it is done; returns its reply."""
+        start = self.live.mark()
+        self.live.p.stdin.write(cmd + "\n")
+        self.live.p.stdin.flush()
+        m = self.live.wait_for(re.escape(PROMPT), "reply to '%s'" % cmd, start)
+        return self.live.text[start:m.start()]
+
+    def send(self, *cmds):
         for c in cmds:
-            self.p.stdin.write(c + "\n")
-        self.p.stdin.flush()
-        if pause:
-            time.sleep(pause)
+            self.command(c)
 
-    def finish(self, timeout=60):
-        try:
-            out, _ = self.p.communicate(input="quit\n", timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            out, _ = self.p.communicate()
-            fail("testpmd did not quit", out)
-        if trlib.NO_MODEL in out:
-            skip("the emulated virtio-net model is not registered yet")
-        return self.p.returncode, out
+    def swaps_done(self, port, total):
+        """Polls 'port P dma_domain stats' until the port counts total swap
+        attempts (swaps + failures); returns (swaps, failures)."""
+        end = time.monotonic() + trlib.DEADLINE
+        while True:
+            m = STATS.search(self.command("port %d dma_domain stats" % port))
+            if m is None:
+                fail("no stats line for port %d" % port, self.text)
+            got = (int(m.group(2)), int(m.group(3)))
+            if sum(got) >= total:
+                return got
+            if time.monotonic() > end:
+                fail("port %d: %d swap attempts after %ds, expected %d"
+                     % (port, sum(got), trlib.DEADLINE, total), self.text)
+            time.sleep(POLL_S)  # poll interval, not a synchronisation
+
+    def finish(self):
+        rc, out = self.live.finish("quit\n")
+        trlib.need_default_devices(out)
+        return rc, out
 
 
 def case_commands():
@@ -107,31 +130,32 @@ def case_forwarding():
     t.send("dma_domain create red mirror", "dma_domain create blue copy red",
            # not forwarding: the plugin marks the queues offline for the swap
            "port 0 dma_domain replace blue", "port 1 dma_domain replace blue",
-           "set fwd io", "start tx_first", pause=0.3)
+           "set fwd io", "start tx_first")
     t.send("port 0 dma_domain swap red blue every 5 count 30 strategy quiesce timeout 2000000",
-           "port 1 dma_domain swap red blue every 5 count 30 strategy hitless timeout 2000000",
-           pause=1.2)
-    t.send("port 0 dma_domain stats", "port 1 dma_domain stats",
-           "port 0 dma_domain replace red restart", pause=0.2)
-    t.send("show port stats all", "stop", pause=0.3)
+           "port 1 dma_domain swap red blue every 5 count 30 strategy hitless timeout 2000000")
+    # one one-shot replace and 30 periodic swaps per port
+    done = [t.swaps_done(p, 31) for p in (0, 1)]
+    refused = t.command("port 0 dma_domain replace red restart")
+    t.send("show port stats all")
+    stopped = t.command("stop")
     rc, out = t.finish()
     if rc != 0:
         fail("testpmd exited %d" % rc, out)
-    if out.count("swaps 31 failures 0") != 2:
-        fail("each port should show 31 swaps without failure", out)
+    if done != [(31, 0), (31, 0)]:
+        fail("each port should show 31 swaps without failure: (swaps, failures) %s" % done, out)
     if "did not acknowledge" in out:
         fail("a queue stopped acknowledging pauses (its tx loop died?)", out)
     # a parked tx burst keeps its packets: testpmd sees nothing dropped
-    dropped = [int(l.split("TX-dropped:")[1].split()[0]) for l in out.splitlines()
+    dropped = [int(l.split("TX-dropped:")[1].split()[0]) for l in stopped.splitlines()
                if "TX-dropped:" in l]
     if not dropped or max(dropped) != 0:
         fail("testpmd dropped tx packets during the swaps: %s" % dropped, out)
-    if "strategy restart stops port 0, and testpmd forwards on it" not in out:
+    if "strategy restart stops port 0, and testpmd forwards on it" not in refused:
         fail("restart while testpmd forwards must be refused", out)
     if "port 0: default -> blue" not in out or "port 1: default -> blue" not in out:
         fail("one-shot replaces while not forwarding failed", out)
     # packets kept flowing: testpmd's forward stats at stop
-    rx = [int(l.split("RX-packets:")[1].split()[0]) for l in out.splitlines()
+    rx = [int(l.split("RX-packets:")[1].split()[0]) for l in stopped.splitlines()
           if "RX-packets:" in l]
     if not rx or max(rx) == 0:
         fail("no packets forwarded", out)
@@ -143,23 +167,27 @@ def case_rxonly():
     # rxonly never calls tx_burst: with the tx queues online instead of
     # armed, every swap would time out waiting for them.
     t.send("dma_domain create red mirror", "dma_domain create blue copy red",
-           "set fwd rxonly", "start", pause=0.3)
-    t.send("port 0 dma_domain swap red blue every 5 count 20", pause=0.6)
-    t.send("port 0 dma_domain stats", "stop", pause=0.2)
+           "set fwd rxonly", "start")
+    t.send("port 0 dma_domain swap red blue every 5 count 20")
+    done = t.swaps_done(0, 20)
+    t.send("stop")
     rc, out = t.finish()
     if rc != 0:
         fail("testpmd exited %d" % rc, out)
-    if "swaps 20 failures 0" not in out:
-        fail("20 swaps with only rx polled should all succeed", out)
+    if done != (20, 0):
+        fail("20 swaps with only rx polled should all succeed: (swaps, failures) %s"
+             % (done,), out)
     ok("rxonly: 20 swaps, tx queues never polled")
 
 
 def case_telemetry():
     tel = os.path.join(trlib.PREFIX, "bin/dpdk-telemetry.py")
-    if not os.path.exists(tel):
-        skip("no " + tel)
+    trlib.need_artifacts(tel)
     t = Testpmd("tptel", telemetry=True)
-    t.send("dma_domain create red mirror", "port 0 dma_domain replace red", pause=1.5)
+    # each command is done when its reply is: the swap is recorded
+    t.send("dma_domain create red mirror")
+    if "port 0: default -> red" not in t.command("port 0 dma_domain replace red"):
+        fail("replace of port 0 to red failed", t.text)
     prefix = "tr_tptel_%d" % os.getpid()
     q = subprocess.run(["/usr/bin/python3", tel, "-f", prefix], universal_newlines=True,
                        input="/dma_domain/list\n/dma_domain/info,red\n/dma_domain/bindings\n"
@@ -187,9 +215,7 @@ def case_telemetry():
 
 
 def case_harmless():
-    for f in (trlib.APP, trlib.BUS, trlib.PMD, trlib.PLUGIN):
-        if not os.path.exists(f):
-            skip("missing " + f)
+    trlib.need_artifacts(trlib.APP, trlib.BUS, trlib.PMD, trlib.PLUGIN)
     d = trlib.tmpdir()
     script = os.path.join(d, "s")
     with open(script, "w", encoding="utf-8") as f:

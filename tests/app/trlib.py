@@ -5,9 +5,11 @@ Environment (meson's test_env): BUILD_ROOT, SOURCE_ROOT, DPDK_PREFIX.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 BUILD = os.environ.get("BUILD_ROOT", "")
 SOURCE = os.environ.get("SOURCE_ROOT", "")
@@ -19,11 +21,9 @@ PLUGIN = os.path.join(BUILD, "app/testpmd-plugin/librte_testpmd_dma_domain.so")
 TESTPMD = os.path.join(PREFIX, "bin/dpdk-testpmd")
 
 NO_MODEL = "no such emulated device model"
-
-
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
+# Tests wait for events (an output line, a counter, a report field), never
+# for a time; this deadline only turns a hang into a failure.
+DEADLINE = 60.0
 
 
 def fail(why, out=None):
@@ -46,7 +46,7 @@ def main(scope, prog):
         print("usage: %s <%s>" % (prog, "|".join(cases)))
         sys.exit(2)
     if not BUILD:
-        skip("BUILD_ROOT not set (run through meson test)")
+        fail("BUILD_ROOT not set: cannot find the build's artifacts (run through meson test)")
     cases[sys.argv[1]]()
 
 
@@ -67,8 +67,7 @@ def tmpdir():
 def run_app(tag, script_text, eal_extra=(), app_extra=(), timeout=120,
             json_report=True, stdin=None):
     """Run dpdk-test-replace on a script; returns (rc, output, report)."""
-    if not os.path.exists(APP):
-        fail("app not built: " + APP)
+    need_artifacts(APP)
     d = tmpdir()
     script = os.path.join(d, "t.script")
     with open(script, "w", encoding="utf-8") as f:
@@ -89,10 +88,19 @@ def run_app(tag, script_text, eal_extra=(), app_extra=(), timeout=120,
     return p.returncode, p.stdout, report
 
 
+def need_artifacts(*paths):
+    """Every file of this project (or of the DPDK scripts/setup.sh builds)
+    that a test needs: a missing one is a FAIL, never a skip."""
+    for f in paths:
+        if not os.path.exists(f):
+            fail("missing %s (built by scripts/build.sh, or by scripts/setup.sh for DPDK's)" % f)
+
+
 def need_default_devices(out):
-    """Skip when the emulated virtio-net model is not available yet."""
+    """The embedded default devices (emulated virtio-net model) must exist:
+    they are this project's, their absence is a FAIL."""
     if NO_MODEL in out:
-        skip("the emulated virtio-net model is not registered (drivers/bus/iommufd/emu)")
+        fail("the emulated virtio-net model is not registered (drivers/bus/iommufd/emu)", out)
     if "warning: no ethdev port" in out:
         fail("the embedded default devices gave no ethdev port", out)
 
@@ -114,3 +122,76 @@ def preload_env(plugin):
                 env["LD_PRELOAD"] = parts[parts.index("=>") + 1]
                 env["ASAN_OPTIONS"] = "detect_leaks=0"
     return env
+
+
+class Live:
+    """A running process whose output (stdout and stderr together) a thread
+    collects, so that a test can wait for an event in it (wait_for())."""
+
+    def __init__(self, cmd, env=None, line_buffered=True):
+        # stdbuf: stdout is a pipe here; line-buffer it so that a line is
+        # readable as soon as it is printed.
+        self.p = subprocess.Popen((["stdbuf", "-oL"] if line_buffered else []) + list(cmd),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, universal_newlines=True,
+                                  env=env)
+        self.text = ""
+        self.eof = False
+        self.cond = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        fd = self.p.stdout.fileno()
+        while True:
+            data = os.read(fd, 65536)
+            with self.cond:
+                if data:
+                    self.text += data.decode(errors="replace")
+                else:
+                    self.eof = True
+                self.cond.notify_all()
+            if not data:
+                return
+
+    def mark(self):
+        """Where the output is now (for wait_for's start)."""
+        with self.cond:
+            return len(self.text)
+
+    def wait_for(self, pattern, why, start=0, deadline=DEADLINE):
+        """The first match of the regex pattern in the output from start on;
+        fails (with the output) when the process ends or the deadline passes
+        first."""
+        rx = re.compile(pattern)
+        with self.cond:
+            found = self.cond.wait_for(lambda: rx.search(self.text, start) or self.eof,
+                                       timeout=deadline)
+            m = rx.search(self.text, start)
+            text = self.text
+        if m is None:
+            self.p.kill()
+            need_default_devices(text)
+            fail("%s: no '%s' in the output %s" % (why, pattern, "(the process ended)"
+                                                    if found else "within %ds" % deadline),
+                 text)
+        return m
+
+    def finish(self, stdin_text=None, deadline=DEADLINE):
+        """Closes stdin (after writing stdin_text), waits for the exit;
+        returns (exit status, output)."""
+        try:
+            if stdin_text:
+                self.p.stdin.write(stdin_text)
+            self.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.p.wait(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            self.reader.join(deadline)
+            fail("the process did not exit within %ds" % deadline, self.text)
+        self.reader.join(deadline)
+        return self.p.returncode, self.text

@@ -30,7 +30,7 @@
 
 /* Start EAL with the given devargs (NULL-terminated list of "-a" values)
  * and extra EAL options (lcores "-l 0" unless they give "-l"). Returns 0,
- * or VT_SKIP when it cannot run here. */
+ * or -1 after a FAIL line (no BUILD_ROOT, PMD not built, EAL init failed). */
 int vt_eal_init(const char *prog, const char *const *devargs, const char *const *extra);
 void vt_eal_fini(void);
 

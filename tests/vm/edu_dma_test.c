@@ -133,10 +133,8 @@ test_replace(void)
 	uint32_t id;
 	int fd, i;
 
-	if (bdf == NULL || *bdf == '\0') {
-		printf("VM_EDU_DEVICE not set: needs QEMU's edu device on vfio-pci (VM tier)\n");
-		return VM_TEST_SKIP;
-	}
+	if (bdf == NULL || *bdf == '\0')
+		return vm_cannot_run("VM_EDU_DEVICE not set: needs QEMU's edu device on vfio-pci");
 	fd = vm_iommufd_open();
 	vm_vdev_bind(fd, bdf, &v);
 	bar0_off = region_offset(&v, VFIO_PCI_BAR0_REGION_INDEX);

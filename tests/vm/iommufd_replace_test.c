@@ -7,7 +7,8 @@
  *
  * Usage: vm-iommufd-replace lifecycle|latency
  * Devices: IOMMUFD_TEST_DEVICES="0000:00:03.0 0000:00:04.0" (PCI BDFs bound
- * to vfio-pci); without it the test skips (it only runs in the VM tier).
+ * to vfio-pci); without it the test skips on the host and fails in the VM
+ * tier's guest (vm_cannot_run()).
  */
 #include "iommufd_vm_common.h"
 
@@ -22,10 +23,8 @@ vdevs_bind(int iommufd, struct vm_vdev *devs)
 	char list[256], *tok, *save = NULL;
 	unsigned int n = 0;
 
-	if (env == NULL || *env == '\0') {
-		printf("IOMMUFD_TEST_DEVICES not set: needs vfio-pci devices (VM tier)\n");
-		exit(VM_TEST_SKIP);
-	}
+	if (env == NULL || *env == '\0')
+		exit(vm_cannot_run("IOMMUFD_TEST_DEVICES not set: needs vfio-pci devices"));
 	snprintf(list, sizeof(list), "%s", env);
 	for (tok = strtok_r(list, " ,", &save); tok != NULL && n < MAX_DEVS;
 			tok = strtok_r(NULL, " ,", &save)) {

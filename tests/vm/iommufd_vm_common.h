@@ -23,11 +23,9 @@ vm_iommufd_open(void)
 {
 	int fd = open("/dev/iommu", O_RDWR);
 
-	if (fd < 0) {
-		printf("/dev/iommu: %s (needs a kernel with IOMMUFD: runs in the VM tier)\n",
-			strerror(errno));
-		exit(VM_TEST_SKIP);
-	}
+	if (fd < 0)
+		exit(vm_cannot_run("/dev/iommu: %s (needs a kernel with IOMMUFD)",
+			strerror(errno)));
 	return fd;
 }
 

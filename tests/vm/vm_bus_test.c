@@ -15,7 +15,8 @@
  *                       no driver takes); the NICs are probed and bound.
  *
  * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs),
- * VM_EDU_DEVICE. Skips (77) outside the VM tier.
+ * VM_EDU_DEVICE. Skips (77) outside the VM tier, fails in its guest when
+ * something is missing (vm_cannot_run()).
  */
 
 #include <inttypes.h>

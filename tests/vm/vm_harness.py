@@ -13,9 +13,26 @@ parse RUNDIR BOOT CONSOLE_LOG QEMU_RC
     Splits the boot's console log (QEMU's serial output and stderr in one
     file, in order) at the per-test markers, counts QEMU's VT-d fault trace
     events inside each test, and appends one line per test to
-    RUNDIR/results-<boot>.txt: 'PASS name', 'FAIL name: why', 'SKIP name: why'.
+    RUNDIR/results-<boot>.txt: 'PASS vm/name' or 'FAIL vm/name: why'.
     Test output goes to RUNDIR/tests/<name>.log, latency lines and fault
     counts to RUNDIR/summary.txt (also printed).
+
+Verdicts (tests/vm/README.md; tests/vm/test_harness.py checks each rule on
+recorded console samples):
+  - a planned test with no begin or no end marker did not run: FAIL;
+  - exit 77 in the guest is a FAIL: the guest provides everything a vm test
+    needs (/dev/iommu, the NICs, the edu device, mock domains), so a test
+    that cannot run there lacks an artifact of this project;
+  - more QEMU faults than VM_MAX_DMA_FAULTS (default 0, -1 any) or fewer than
+    VM_MIN_DMA_FAULTS: FAIL;
+  - a swap ('vm-swap I rc=R faults=F' line) that returned 0 and saw no fault
+    while QEMU traced faults since the previous swap line: FAIL (silent
+    success), whatever the test's fault allowance;
+  - VM_FAULTS_MUST_BE_SEEN=1: QEMU traced faults, 'vm-faults-seen 0': FAIL;
+  - faults after a test's end marker and before the next test's begin marker
+    fail that test unless its env declares them (VM_FAULTS_AFTER_EXIT, the
+    number allowed, -1 any); faults before the first test fail the boot
+    ('FAIL vm/<boot>-boot').
 """
 import json
 import os
@@ -25,17 +42,22 @@ import subprocess
 import sys
 
 # QEMU trace events (vm-run.sh enables them), one per faulting translation.
-FAULT = re.compile(r'\bvtd_(dmar_fault|fault_disabled)\b')
+# QEMU writes them to stderr, which shares the console file with the guest's
+# serial output: an event can cut a guest line in two (console_events()).
+# With '-msg timestamp=on' the event name is prefixed by 'pid@sec.usec:'.
+FAULT = re.compile(r'(?:\d+@\d+\.\d+:)?vtd_(?:dmar_fault|fault_disabled)\b')
 BEGIN = re.compile(r'@@VMT-BEGIN (\S+)')
 END = re.compile(r'@@VMT-END (\S+) rc=(\d+)')
 # What the framework itself reported (tests with VM_FAULTS_MUST_BE_SEEN).
 SEEN = re.compile(r'^vm-faults-seen (\d+)')
-# One replace done (hitless test): QEMU faults traced since the previous
-# such line happened during it.
-SWAP = re.compile(r'^vm-swap \d+ rc=(-?\d+) faults=(\d+)')
+# One replace done: QEMU faults traced since the previous such line (or the
+# test's start) happened during it.
+SWAP = re.compile(r'^vm-swap (\d+) rc=(-?\d+) faults=(\d+)')
 GUEST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 # TCG runs code several times slower than the host.
 TIMEOUT_FACTOR = float(os.environ.get('VM_TIMEOUT_FACTOR', '3'))
+SKIP_RC = 77
+TIMEOUT_RCS = (124, 137)
 
 
 def vm_tests(builddir):
@@ -59,6 +81,15 @@ def guest_command(t, devices, edu, timeout):
             % (name, workdir, assigns, timeout, cmd, name))
 
 
+def test_meta(env, boot, timeout):
+    """What the verdict needs from a test's meson env."""
+    return {'boot': boot, 'timeout': timeout,
+            'max_faults': int(env.get('VM_MAX_DMA_FAULTS', '0')),
+            'min_faults': int(env.get('VM_MIN_DMA_FAULTS', '0')),
+            'after_exit': int(env.get('VM_FAULTS_AFTER_EXIT', '0')),
+            'must_see': env.get('VM_FAULTS_MUST_BE_SEEN', '0') == '1'}
+
+
 def plan(builddir, rundir, devices, edu):
     tests = vm_tests(builddir)
     boots = {}
@@ -70,10 +101,7 @@ def plan(builddir, rundir, devices, edu):
             sys.exit('test %s: VM_BOOT=%s, expected iommu or mock' % (t['name'], boot))
         timeout = int((t.get('timeout') or 30) * TIMEOUT_FACTOR)
         boots.setdefault(boot, []).append(guest_command(t, devices, edu, timeout))
-        meta[t['name']] = {'boot': boot, 'timeout': timeout,
-                           'max_faults': int(env.get('VM_MAX_DMA_FAULTS', '0')),
-                           'min_faults': int(env.get('VM_MIN_DMA_FAULTS', '0')),
-                           'must_see': env.get('VM_FAULTS_MUST_BE_SEEN', '0') == '1'}
+        meta[t['name']] = test_meta(env, boot, timeout)
     os.makedirs(os.path.join(rundir, 'tests'), exist_ok=True)
     for boot, cmds in boots.items():
         with open(os.path.join(rundir, 'guest-%s.sh' % boot), 'w') as f:
@@ -93,122 +121,200 @@ def last_line(lines):
     return 'no output'
 
 
+def console_events(text):
+    """The console as ('fault', line) and ('guest', line) in order. A QEMU
+    trace event that cut a guest line is split off, and the two halves of
+    the guest line are joined again (the event ends with its own newline, so
+    the guest line goes on at the start of the next line)."""
+    carry = ''
+    for raw in text.splitlines():
+        m = FAULT.search(raw)
+        if m is None:
+            yield 'guest', carry + raw
+            carry = ''
+            continue
+        carry += raw[:m.start()]
+        yield 'fault', raw[m.start():]
+    if carry:
+        yield 'guest', carry
+
+
+class Run:
+    """One test between its markers, as seen on the console."""
+
+    def __init__(self, name):
+        self.name = name
+        self.rc = None          # None: no end marker
+        self.out = []
+        self.faults = 0         # QEMU faults between the markers
+        self.after = 0          # after the end marker, before the next test
+        self.swaps = []         # (index, rc, faults seen, QEMU faults during it)
+        self.since = 0          # QEMU faults since the last swap line
+        self.tail = 0           # QEMU faults after the last swap line
+
+    def seen(self):
+        seen = None
+        for line in self.out:
+            m = SEEN.match(line.strip())
+            if m:
+                seen = int(m.group(1))
+        return seen
+
+    def silent_swaps(self):
+        """Swaps that returned 0 and saw no fault while QEMU traced some."""
+        return [s for s in self.swaps if s[1] == 0 and s[2] == 0 and s[3] > 0]
+
+
+def scan(text):
+    """Splits a console log into test runs.
+    Returns (runs by name, faults before the first test, boot lines)."""
+    runs, before, lines = {}, 0, {'init': False, 'done': False, 'errors': []}
+    cur = last = None
+    for kind, line in console_events(text):
+        if kind == 'fault':
+            if cur is not None:
+                cur.faults += 1
+                cur.since += 1
+            elif last is not None:
+                last.after += 1
+            else:
+                before += 1
+            continue
+        if '@@VM-INIT' in line:
+            lines['init'] = True
+        if '@@VM-DONE' in line:
+            lines['done'] = True
+        if '@@VM-ERROR' in line:
+            lines['errors'].append(line.split('@@VM-ERROR', 1)[1].strip())
+        m = BEGIN.search(line)
+        if m:
+            # a test whose end marker never came stays without rc
+            cur = runs[m.group(1)] = Run(m.group(1))
+            last = None
+            continue
+        m = END.search(line)
+        if m and cur is not None and cur.name == m.group(1):
+            cur.rc = int(m.group(2))
+            cur.tail = cur.since
+            last, cur = cur, None
+            continue
+        if cur is None:
+            continue
+        m = SWAP.match(line.strip())
+        if m:
+            cur.swaps.append((int(m.group(1)), int(m.group(2)), int(m.group(3)), cur.since))
+            cur.since = 0
+        cur.out.append(line)
+    if cur is not None:
+        cur.tail = cur.since
+    return runs, before, lines
+
+
+def verdict(name, run, meta):
+    """'PASS vm/name' or 'FAIL vm/name: why' for a run that has an rc."""
+    why = []
+    rc = run.rc
+    if rc == SKIP_RC:
+        why.append('exit 77 (skip) in the guest, which provides all a vm test needs '
+                   '(/dev/iommu, NICs, edu, mock domains): a missing artifact: %s'
+                   % last_line(run.out))
+    elif rc in TIMEOUT_RCS:
+        why.append('timed out after %ss in the guest' % meta.get('timeout', '?'))
+    elif rc != 0:
+        why.append('exit %d: %s' % (rc, last_line(run.out)))
+    silent = run.silent_swaps()
+    if silent:
+        why.append('%d swap(s) returned 0 with no fault seen while QEMU traced faults '
+                   'during them (silent success): %s' % (len(silent), ', '.join(
+                       'swap %d (%d faults)' % (s[0], s[3]) for s in silent[:8])))
+    if rc == 0 and meta.get('must_see'):
+        # QEMU traced faults, the framework must have seen some (it may see
+        # more: kernel log lines name no queue).
+        seen = run.seen()
+        if seen is None:
+            why.append('no vm-faults-seen line (VM_FAULTS_MUST_BE_SEEN)')
+        elif run.faults > 0 and seen == 0:
+            why.append('%d DMA faults traced by the QEMU VT-d model, none seen by the '
+                       'framework (silent success)' % run.faults)
+    max_faults = meta.get('max_faults', 0)
+    if rc == 0 and 0 <= max_faults < run.faults:
+        why.append('%d DMA faults traced by the QEMU VT-d model (allowed %d)'
+                   % (run.faults, max_faults))
+    if rc == 0 and run.faults < meta.get('min_faults', 0):
+        why.append('%d DMA faults traced by the QEMU VT-d model, the test causes %d'
+                   % (run.faults, meta['min_faults']))
+    after_ok = meta.get('after_exit', 0)
+    if 0 <= after_ok < run.after:
+        why.append('%d DMA faults traced by the QEMU VT-d model after the test ended, '
+                   'before the next one began (declared: VM_FAULTS_AFTER_EXIT=%d)'
+                   % (run.after, after_ok))
+    if why:
+        return 'FAIL vm/%s: %s' % (name, '; '.join(why))
+    return 'PASS vm/%s' % name
+
+
+def evaluate(text, meta, boot, qemu_rc):
+    """Verdicts of one boot's console log for the planned tests of meta
+    (name -> test_meta()). Returns (results: name -> line in plan order,
+    with 'vm/<boot>-boot' first when the boot itself failed, summary lines,
+    runs by name)."""
+    runs, before, info = scan(text)
+    results, summary = {}, []
+    summary += ['%s boot: %s' % (boot, e) for e in info['errors']]
+    if before:
+        results['%s-boot' % boot] = ('FAIL vm/%s-boot: %d DMA faults traced by the QEMU '
+                                     'VT-d model before the first test (boot, device '
+                                     'binding)' % (boot, before))
+    why = None
+    if not info['init']:
+        why = ('boot timed out (VM_BOOT_TIMEOUT) before the guest reached init'
+               if qemu_rc in TIMEOUT_RCS else
+               'guest never reached init (QEMU exit %d: kernel or 9p root failed)' % qemu_rc)
+    elif not info['done']:
+        why = ('boot timed out' if qemu_rc in TIMEOUT_RCS else
+               'guest stopped before finishing (QEMU exit %d)' % qemu_rc)
+    for name, m in meta.items():
+        run = runs.get(name)
+        if run is None:
+            results[name] = 'FAIL vm/%s: never ran (no begin marker): %s' % (
+                name, why or 'not in the guest script, or the guest stopped before it')
+            continue
+        if run.rc is None:
+            results[name] = ('FAIL vm/%s: did not finish (no end marker): %s; last output: %s'
+                             % (name, why or 'guest output lost', last_line(run.out)))
+        else:
+            results[name] = verdict(name, run, m)
+        seen = run.seen()
+        summary.append('%s: rc=%s, DMA faults (QEMU VT-d trace)=%d%s%s'
+                       % (name, run.rc, run.faults,
+                          '' if seen is None else ', faults seen by the framework=%d' % seen,
+                          ', after it ended=%d' % run.after if run.after else ''))
+        summary += ['%s: %s' % (name, l.strip()) for l in run.out if l.startswith('latency ')]
+        if run.swaps:
+            summary.append('%s: %d swaps, %d with QEMU faults during the call, %d of those '
+                           'returned 0 with no fault seen; %d QEMU faults after the last swap'
+                           % (name, len(run.swaps), len([s for s in run.swaps if s[3]]),
+                              len(run.silent_swaps()), run.tail))
+    return results, summary, runs
+
+
 def parse(rundir, boot, log, qemu_rc):
     with open(os.path.join(rundir, 'plan.json')) as f:
         meta = {n: m for n, m in json.load(f).items() if m['boot'] == boot}
     with open(log, errors='replace') as f:
-        lines = f.read().splitlines()
-    results, summary = {}, []
-    cur, out, faults, stray = None, [], 0, 0
-    swaps = {}
-    init_seen = done_seen = False
-    for line in lines:
-        if '@@VM-INIT' in line:
-            init_seen = True
-        if '@@VM-DONE' in line:
-            done_seen = True
-        if '@@VM-ERROR' in line:
-            summary.append('%s boot: %s' % (boot, line.split('@@VM-ERROR', 1)[1].strip()))
-        m = BEGIN.search(line)
-        if m:
-            cur, out, faults = m.group(1), [], 0
-            swaps = {'n': 0, 'faulted': 0, 'silent': 0, 'since': 0}
-            continue
-        m = SWAP.match(line.strip())
-        if m and cur is not None:
-            swaps['n'] += 1
-            if swaps['since']:
-                swaps['faulted'] += 1
-                if m.group(1) == '0' and m.group(2) == '0':
-                    swaps['silent'] += 1
-            swaps['since'] = 0
-        m = END.search(line)
-        if m and cur == m.group(1):
-            rc = int(m.group(2))
-            results[cur] = verdict(cur, rc, out, faults, meta.get(cur, {}))
-            seen = framework_seen(out)
-            summary.append('%s: rc=%d, DMA faults (QEMU VT-d trace)=%d%s'
-                           % (cur, rc, faults, '' if seen is None else
-                              ', faults seen by the framework=%d' % seen))
-            summary += ['%s: %s' % (cur, l.strip()) for l in out if l.startswith('latency ')]
-            if swaps['n']:
-                summary.append('%s: %d swaps, %d with QEMU faults during the call, %d of those '
-                               'returned 0 with no fault seen' % (cur, swaps['n'],
-                               swaps['faulted'], swaps['silent']))
-            with open(os.path.join(rundir, 'tests', cur + '.log'), 'w') as f:
-                f.write('\n'.join(out) + '\n')
-            cur = None
-            continue
-        if FAULT.search(line):
-            if cur is None:
-                stray += 1
-            else:
-                faults += 1
-                swaps['since'] += 1
-        if cur is not None:
-            out.append(line)
-    if stray:
-        summary.append('%s boot: %d QEMU DMA translation faults outside any test' % (boot, stray))
-    why = None
-    if not init_seen:
-        why = ('boot timed out (VM_BOOT_TIMEOUT) before the guest reached init'
-               if qemu_rc in (124, 137) else
-               'guest never reached init (QEMU exit %d: kernel or 9p root failed)' % qemu_rc)
-    elif not done_seen:
-        why = ('boot timed out' if qemu_rc in (124, 137) else
-               'guest stopped before finishing (QEMU exit %d)' % qemu_rc)
-    for name in meta:
-        if name not in results:
-            detail = why or 'test did not report'
-            if cur == name:
-                detail += ' while it ran; last output: ' + last_line(out)
-                with open(os.path.join(rundir, 'tests', name + '.log'), 'w') as f:
-                    f.write('\n'.join(out) + '\n')
-            results[name] = 'FAIL vm/%s: %s' % (name, detail)
+        text = f.read()
+    results, summary, runs = evaluate(text, meta, boot, qemu_rc)
+    for name, run in runs.items():
+        if name in meta:
+            with open(os.path.join(rundir, 'tests', name + '.log'), 'w') as f:
+                f.write('\n'.join(run.out) + '\n')
     with open(os.path.join(rundir, 'results-%s.txt' % boot), 'a') as f:
-        for name in meta:
-            f.write(results[name] + '\n')
+        f.write(''.join(r + '\n' for r in results.values()))
     with open(os.path.join(rundir, 'summary.txt'), 'a') as f:
         f.write(''.join(s + '\n' for s in summary))
     for s in summary:
         print('[vm-run]   ' + s, file=sys.stderr)
-    return 0 if init_seen else 3
-
-
-def framework_seen(out):
-    seen = None
-    for line in out:
-        m = SEEN.match(line.strip())
-        if m:
-            seen = int(m.group(1))
-    return seen
-
-
-def verdict(name, rc, out, faults, meta):
-    max_faults = meta.get('max_faults', 0)
-    min_faults = meta.get('min_faults', 0)
-    if rc == 0 and meta.get('must_see'):
-        # No silent success: QEMU traced faults, the framework must have
-        # seen some (it may see more: kernel log lines name no queue).
-        seen = framework_seen(out)
-        if seen is None:
-            return 'FAIL vm/%s: no vm-faults-seen line (VM_FAULTS_MUST_BE_SEEN)' % name
-        if faults > 0 and seen == 0:
-            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model, none seen '
-                    'by the framework (silent success)' % (name, faults))
-    if rc == 0:
-        if max_faults >= 0 and faults > max_faults:
-            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model (allowed %d)'
-                    % (name, faults, max_faults))
-        if faults < min_faults:
-            return ('FAIL vm/%s: %d DMA faults traced by the QEMU VT-d model, the test causes %d'
-                    % (name, faults, min_faults))
-        return 'PASS vm/%s' % name
-    if rc == 77:
-        return 'SKIP vm/%s: %s' % (name, last_line(out))
-    if rc in (124, 137):
-        return 'FAIL vm/%s: timed out after %ss in the guest' % (name, meta.get('timeout', '?'))
-    return 'FAIL vm/%s: exit %d: %s' % (name, rc, last_line(out))
+    return 0 if '@@VM-INIT' in text else 3
 
 
 def main(argv):

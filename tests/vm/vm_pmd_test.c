@@ -22,7 +22,8 @@
  *
  * Usage: vm-pmd-test CASE PMD.so (librte_net_virtio_iommufd, loaded with -d).
  * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs).
- * Skips (77) outside the VM tier.
+ * Skips (77) outside the VM tier, fails in its guest when something is
+ * missing (vm_cannot_run()).
  */
 
 #include <errno.h>

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Offline self-test of the VM tier's verdicts (vm_harness.py parse) on a
+recorded console log with one test per hazard (samples/console-hazards.log),
+through the same command line scripts/vm-run.sh uses: plan.json in, the
+results file out; and of scripts/testlog_results.py (meson tests registered
+but never run). Runs in the plain tier (suite 'unit'); no VM needed.
+
+    test_harness.py [unittest args]      HARNESS=path/to/vm_harness.py or
+                                         TESTLOG_RESULTS=path/to/it to check
+                                         another version
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.environ.get('HARNESS', os.path.join(HERE, 'vm_harness.py'))
+TESTLOG_RESULTS = os.environ.get('TESTLOG_RESULTS', os.path.join(
+    HERE, '..', '..', 'scripts', 'testlog_results.py'))
+SAMPLE = os.path.join(HERE, 'samples', 'console-hazards.log')
+
+
+def meta(max_faults=0, min_faults=0, after_exit=0, must_see=False, boot='iommu'):
+    return {'boot': boot, 'timeout': 360, 'max_faults': max_faults,
+            'min_faults': min_faults, 'after_exit': after_exit, 'must_see': must_see}
+
+
+HITLESS = dict(max_faults=-1, must_see=True)
+# test -> (its plan entry, expected verdict, words the reason must contain)
+CASES = {
+    't-clean': (meta(), 'PASS', ()),
+    't-hitless-ok': (meta(**HITLESS), 'PASS', ()),
+    # faults seen by the framework overall, but swap 2 returned 0 without
+    # seeing the two faults QEMU traced during it
+    't-hitless-silent': (meta(**HITLESS), 'FAIL', ('silent success', 'swap 2 (2 faults)')),
+    # the fault cut the swap line in two: the line must still be read
+    't-hitless-cut': (meta(max_faults=-1), 'FAIL', ('silent success', 'swap 1 (1 faults)')),
+    't-unseen': (meta(**HITLESS), 'FAIL', ('none seen by the framework',)),
+    't-stray-after': (meta(), 'FAIL', ('after the test ended',)),
+    't-stray-declared': (meta(after_exit=-1), 'PASS', ()),
+    't-skip': (meta(), 'FAIL', ('exit 77', '/dev/iommu')),
+    't-edu': (meta(max_faults=2, min_faults=2), 'PASS', ()),
+    't-edu-short': (meta(max_faults=2, min_faults=2), 'FAIL', ('the test causes 2',)),
+    't-quiesce-fault': (meta(), 'FAIL', ('1 DMA faults', 'allowed 0')),
+    't-timeout': (meta(), 'FAIL', ('timed out',)),
+    't-failed': (meta(), 'FAIL', ('exit 1',)),
+    't-no-end': (meta(), 'FAIL', ('did not finish',)),
+    # the fault cut the end marker in two (it counts inside the test)
+    't-end-cut': (meta(max_faults=1), 'PASS', ()),
+    't-never': (meta(), 'FAIL', ('never ran',)),
+    # another boot's test is not this boot's concern
+    't-mock': (meta(boot='mock'), None, ()),
+}
+
+
+def run_parse(text, plan, boot='iommu', qemu_rc=0):
+    """Runs 'vm_harness.py parse' on a console text; returns the results
+    lines by test name ('iommu-boot' for the boot's own line)."""
+    with tempfile.TemporaryDirectory(prefix='vmh-') as d:
+        os.makedirs(os.path.join(d, 'tests'))
+        with open(os.path.join(d, 'plan.json'), 'w') as f:
+            json.dump(plan, f)
+        log = os.path.join(d, 'console.log')
+        with open(log, 'w') as f:
+            f.write(text)
+        p = subprocess.run([sys.executable, HARNESS, 'parse', d, boot, log, str(qemu_rc)],
+                           capture_output=True, text=True, check=False)
+        res = os.path.join(d, 'results-%s.txt' % boot)
+        lines = []
+        if os.path.exists(res):
+            with open(res) as f:
+                lines = f.read().splitlines()
+    out = {}
+    for line in lines:
+        name = line.split(' ', 1)[1].split(':', 1)[0]
+        out[name[3:] if name.startswith('vm/') else name] = line
+    return out, p
+
+
+class Hazards(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(SAMPLE) as f:
+            text = f.read()
+        cls.res, cls.proc = run_parse(text, {n: c[0] for n, c in CASES.items()})
+
+    def check(self, name):
+        _, want, words = CASES[name]
+        got = self.res.get(name)
+        self.assertIsNotNone(got, 'no result line for %s (harness stderr: %s)'
+                             % (name, self.proc.stderr[-2000:]))
+        self.assertTrue(got.startswith(want + ' vm/' + name), 'expected %s, got: %s' % (want, got))
+        for w in words:
+            self.assertIn(w, got)
+
+
+def add_case(name):
+    def test(self):
+        self.check(name)
+    setattr(Hazards, 'test_' + name.replace('-', '_'), test)
+
+
+for _name, (_m, _want, _w) in CASES.items():
+    if _want is not None:
+        add_case(_name)
+
+
+def test_boot_fault(self):
+    """A fault before the first test fails the boot."""
+    got = self.res.get('iommu-boot', '')
+    self.assertTrue(got.startswith('FAIL vm/iommu-boot: 1 DMA faults'), got)
+
+
+def test_only_planned(self):
+    """One line per planned test of this boot, plus the boot's; nothing else."""
+    want = {n for n, c in CASES.items() if c[1] is not None} | {'iommu-boot'}
+    self.assertEqual(set(self.res), want)
+    self.assertFalse([l for l in self.res.values() if l.startswith('SKIP')])
+
+
+Hazards.test_boot_fault = test_boot_fault
+Hazards.test_only_planned = test_only_planned
+
+
+class Boot(unittest.TestCase):
+    """Whole-boot outcomes on short inline logs."""
+
+    CLEAN = ('@@VM-INIT kernel=x\n@@VMT-BEGIN a\nPASS a\n@@VMT-END a rc=0\n'
+             '@@VMT-BEGIN b\nPASS b\n@@VMT-END b rc=0\n@@VM-DONE\n')
+
+    def test_clean(self):
+        res, p = run_parse(self.CLEAN, {'a': meta(), 'b': meta()})
+        self.assertEqual(sorted(res.values()), ['PASS vm/a', 'PASS vm/b'], p.stderr)
+        self.assertEqual(p.returncode, 0)
+
+    def test_no_init(self):
+        res, p = run_parse('Kernel panic - not syncing: VFS: Unable to mount root fs\n',
+                           {'a': meta()}, qemu_rc=1)
+        self.assertTrue(res['a'].startswith('FAIL vm/a: never ran'), res)
+        self.assertIn('never reached init', res['a'])
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_boot_timeout_mid_test(self):
+        res, _ = run_parse('@@VM-INIT\n@@VMT-BEGIN a\nworking\n', {'a': meta(), 'b': meta()},
+                           qemu_rc=124)
+        self.assertTrue(res['a'].startswith('FAIL vm/a: did not finish'), res)
+        self.assertIn('last output: working', res['a'])
+        self.assertTrue(res['b'].startswith('FAIL vm/b: never ran'), res)
+
+    def test_fault_after_last_test(self):
+        res, _ = run_parse(self.CLEAN.replace('@@VM-DONE', 'vtd_fault_disabled \n@@VM-DONE'),
+                           {'a': meta(), 'b': meta()})
+        self.assertEqual(res['a'], 'PASS vm/a')
+        self.assertTrue(res['b'].startswith('FAIL vm/b:'), res)
+        self.assertIn('after the test ended', res['b'])
+
+
+class Testlog(unittest.TestCase):
+    """scripts/testlog_results.py: a test 'meson test --list' names for the
+    requested suites without a result is a FAIL."""
+
+    LIST = ('ninja: no work to do.\n'
+            'dma-replace:unit / a\n'
+            'dma-replace:unit / b c\n'
+            'dma-replace:e2e / d\n')
+
+    def run_it(self, *args):
+        p = subprocess.run([sys.executable, TESTLOG_RESULTS] + list(args),
+                           capture_output=True, text=True, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout.splitlines()
+
+    def files(self, d, log, listing):
+        tl = os.path.join(d, 'testlog.json')
+        with open(tl, 'w') as f:
+            f.write(''.join(json.dumps(t) + '\n' for t in log))
+        ls = os.path.join(d, 'list.txt')
+        with open(ls, 'w') as f:
+            f.write(listing)
+        return tl, ls
+
+    def test_never_ran(self):
+        log = [{'name': 'dma-replace:unit / a', 'result': 'OK', 'stdout': 'PASS'},
+               {'name': 'dma-replace:e2e / d', 'result': 'SKIP',
+                'stdout': 'SKIP: testpmd needs 2 cores'}]
+        with tempfile.TemporaryDirectory(prefix='tlr-') as d:
+            out = self.run_it('plain', *self.files(d, log, self.LIST))
+        self.assertIn('PASS plain/dma-replace:unit_/_a', out)
+        self.assertIn('SKIP plain/dma-replace:e2e_/_d: SKIP: testpmd needs 2 cores', out)
+        bc = [l for l in out if 'b_c' in l]
+        self.assertEqual(len(bc), 1, out)
+        self.assertTrue(bc[0].startswith('FAIL plain/dma-replace:unit_/_b_c: '), bc)
+        self.assertIn('never ran', bc[0])
+        self.assertEqual(len(out), 3, out)
+
+    def test_all_ran(self):
+        log = [{'name': n, 'result': 'OK', 'stdout': ''} for n in
+               ('dma-replace:unit / a', 'dma-replace:unit / b c', 'dma-replace:e2e / d')]
+        with tempfile.TemporaryDirectory(prefix='tlr-') as d:
+            out = self.run_it('plain', *self.files(d, log, self.LIST))
+        self.assertEqual([l.split()[0] for l in out], ['PASS'] * 3, out)
+
+    def test_no_log(self):
+        with tempfile.TemporaryDirectory(prefix='tlr-') as d:
+            _, ls = self.files(d, [], self.LIST)
+            out = self.run_it('asan', os.path.join(d, 'nosuch.json'), ls)
+        self.assertTrue(out and all(l.startswith('FAIL') for l in out), out)
+
+    def test_vm_missing(self):
+        listing = 'dma-replace:vm / vm-pmd-quiesce\ndma-replace:vm / iommufd_kernel\n'
+        with tempfile.TemporaryDirectory(prefix='tlr-') as d:
+            res = os.path.join(d, 'vm-results.txt')
+            with open(res, 'w') as f:
+                f.write('PASS vm/vm-pmd-quiesce\nFAIL vm/iommu-boot: 1 DMA faults\n')
+            _, ls = self.files(d, [], listing)
+            out = self.run_it('--missing', 'vm', res, ls)
+        self.assertEqual(len(out), 1, out)
+        self.assertTrue(out[0].startswith('FAIL vm/iommufd_kernel: '), out)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
