@@ -84,6 +84,26 @@ struct dma_domain_backend_ops {
 	uint64_t (*faults_wait)(void *ctx_priv, void *dev_priv, uint32_t window_us);
 };
 
+/*
+ * The post-resume confirmation of a swap, for the replace protocol: call
+ * it once the queues resumed (after resume_or_undo() succeeded) and
+ * charge what it returns to the swap: faults reported up to the backend's
+ * confirm_window_us later (iommufd: /dev/kmsg polled, returns at the
+ * first fault of the device; soft: faults(), no wait).
+ */
+static inline uint64_t
+dd_backend_faults_after_resume(const struct dma_domain_backend_ops *ops,
+		void *ctx_priv, void *dev_priv)
+{
+	struct dd_fault_info fi = { .exact = true };
+
+	if (ops->fault_info != NULL)
+		ops->fault_info(ctx_priv, dev_priv, &fi);
+	if (ops->faults_wait != NULL && fi.confirm_window_us > 0)
+		return ops->faults_wait(ctx_priv, dev_priv, fi.confirm_window_us);
+	return ops->faults(ctx_priv, dev_priv);
+}
+
 extern const struct dma_domain_backend_ops dma_domain_backend_soft;
 extern const struct dma_domain_backend_ops dma_domain_backend_iommufd;
 
