@@ -409,8 +409,13 @@ soft_hook_set(struct soft_hook *h, void (*fn)(const char *, void *), void *arg,
 		const char *what)
 {
 	dd_lock();
-	__atomic_store_n(&h->arg, arg, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->fn, fn, __ATOMIC_RELEASE);
+	/* a reader that sees fn sees its arg: arg first when setting, fn
+	 * first when removing */
+	if (fn == NULL)
+		__atomic_store_n(&h->fn, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->arg, arg, __ATOMIC_RELEASE);
+	if (fn != NULL)
+		__atomic_store_n(&h->fn, fn, __ATOMIC_RELEASE);
 	dd_unlock();
 	if (fn != NULL)
 		DD_LOG(WARNING, "soft model: %s test hook set\n", what);
