@@ -39,12 +39,16 @@ struct rte_dma_soft_config soft_cfg = {
 	.iotlb_entries = 64,
 };
 bool soft_skip_invalidation;
-/* soft_cfg.iotlb_verify, readable by DMA engines without the lock */
-static bool soft_verify;
+/* What a DMA engine checks once per translation, without the lock
+ * (relaxed: settings change while no DMA runs): soft_cfg.iotlb_verify,
+ * and whether the translate test hook is set. */
+#define SOFT_F_VERIFY 1u
+#define SOFT_F_HOOK 2u
+static uint32_t soft_flags;
 
 /* Test hooks (rte_dma_soft_test_*_hook()): set by a test before its DMA
- * threads start, cleared after they stopped (fn release / acquire, so a
- * reader that sees fn sees its arg). */
+ * threads start, cleared after they stopped (under dd_lock; a reader that
+ * sees fn sees its arg). */
 struct soft_hook {
 	void (*fn)(const char *domain, void *arg);
 	void *arg;
@@ -237,7 +241,7 @@ soft_hook_call(const struct soft_hook *h, const struct soft_dom *d)
 	void (*fn)(const char *, void *) = __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE);
 
 	if (unlikely(fn != NULL))
-		fn(soft_dom_name(d), __atomic_load_n(&h->arg, __ATOMIC_RELAXED));
+		fn(soft_dom_name(d), __atomic_load_n(&h->arg, __ATOMIC_ACQUIRE));
 }
 
 /* Make d the device's domain and invalidate its IOTLB as one snapshot
@@ -378,7 +382,10 @@ rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
 			rc = -EBUSY;
 	if (rc == 0) {
 		soft_cfg = *cfg;
-		__atomic_store_n(&soft_verify, cfg->iotlb_verify, __ATOMIC_RELAXED);
+		if (cfg->iotlb_verify)
+			__atomic_fetch_or(&soft_flags, SOFT_F_VERIFY, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&soft_flags, ~SOFT_F_VERIFY, __ATOMIC_RELAXED);
 	}
 	return dd_unlock_ret(rc);
 }
@@ -426,7 +433,12 @@ int
 rte_dma_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
 		void *arg)
 {
-	return soft_hook_set(&soft_translate_hook, fn, arg, "translate");
+	soft_hook_set(&soft_translate_hook, fn, arg, "translate");
+	if (fn != NULL)
+		__atomic_fetch_or(&soft_flags, SOFT_F_HOOK, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&soft_flags, ~SOFT_F_HOOK, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int
@@ -465,7 +477,7 @@ rte_dma_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
  * and, if no publish overlapped the loads, the IOTLB generation it pairs
  * with (*use_tlb). */
 static inline struct soft_dom *
-soft_snapshot(struct soft_dev *dev, uint64_t *gen, bool *use_tlb)
+soft_snapshot(struct soft_dev *dev, uint32_t flags, uint64_t *gen, bool *use_tlb)
 {
 	uint32_t s1, s2;
 	struct soft_dom *d;
@@ -473,7 +485,8 @@ soft_snapshot(struct soft_dev *dev, uint64_t *gen, bool *use_tlb)
 	s1 = __atomic_load_n(&dev->pub_seq, __ATOMIC_ACQUIRE);
 	*gen = __atomic_load_n(&dev->tlb.gen, __ATOMIC_ACQUIRE);
 	/* test hook: between the generation and the domain */
-	soft_hook_call(&soft_translate_hook, NULL);
+	if (unlikely(flags & SOFT_F_HOOK))
+		soft_hook_call(&soft_translate_hook, NULL);
 	d = __atomic_load_n(&dev->cur, __ATOMIC_ACQUIRE);
 	s2 = __atomic_load_n(&dev->pub_seq, __ATOMIC_RELAXED);
 	*use_tlb = s1 == s2 && (s1 & 1) == 0;
@@ -485,12 +498,12 @@ soft_snapshot(struct soft_dev *dev, uint64_t *gen, bool *use_tlb)
  * mismatch is a stale translation (a missing invalidation) and is
  * counted. */
 static int
-soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint64_t gen, bool use_tlb,
-		uint64_t iova, uint64_t *base, uint64_t *size, uintptr_t *va,
-		uint32_t *acc)
+soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint32_t flags, uint64_t gen,
+		bool use_tlb, uint64_t iova, uint64_t *base, uint64_t *size,
+		uintptr_t *va, uint32_t *acc)
 {
 	if (use_tlb && soft_iotlb_lookup(&dev->tlb, gen, iova, base, size, va, acc)) {
-		if (__atomic_load_n(&soft_verify, __ATOMIC_RELAXED)) {
+		if (flags & SOFT_F_VERIFY) {
 			uint64_t b2, s2;
 			uintptr_t v2;
 			uint32_t a2;
@@ -519,6 +532,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	uint64_t gen, base, size, off, last;
 	uintptr_t va, host = 0;
 	uint32_t acc;
+	uint32_t flags = __atomic_load_n(&soft_flags, __ATOMIC_RELAXED);
 	struct soft_dom *d;
 	unsigned int idx;
 	bool use_tlb;
@@ -530,7 +544,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	}
 	last = iova + (len - 1);
 	idx = dev_read_lock(dev);
-	d = soft_snapshot(dev, &gen, &use_tlb);
+	d = soft_snapshot(dev, flags, &gen, &use_tlb);
 	if (d == NULL || d->kind == RTE_DMA_DOMAIN_BLOCKING) {
 		reason = -EPERM;
 		off = iova;
@@ -539,8 +553,8 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	} else {
 		/* every page of the range: mapped, allowed, VA-contiguous */
 		for (off = iova;; off = base + size) {
-			if (soft_leaf(dev, d, gen, use_tlb, off, &base, &size,
-					&va, &acc) < 0) {
+			if (soft_leaf(dev, d, flags, gen, use_tlb, off, &base,
+					&size, &va, &acc) < 0) {
 				reason = -ENOENT;
 				break;
 			}
