@@ -12,9 +12,23 @@
  *             ~10 us, DESIGN.md section 7).
  *   binding = VFIO_DEVICE_BIND_IOMMUFD on the cdev fd the bus opened;
  *             IOMMU_GET_HW_INFO says which IOMMU is behind the device.
- *   faults  = the HWPT's fault queue where the kernel and the device allow
- *             one (IOPF-capable hardware), and DMAR/SMMU lines of /dev/kmsg
- *             where the process may read it.
+ *   faults  = the IOMMU fault lines of /dev/kmsg where the process may
+ *             read it (iommufd_util.c parses them), plus the driver's
+ *             fault_check (virtio: DEVICE_NEEDS_RESET), the synchronous
+ *             signal. Lines arrive asynchronously and rate-limited (10 per
+ *             5 s): the replace protocol confirms again after the queues
+ *             resumed (faults_wait, confirm_window_us), faults between
+ *             swaps are counted (fault_info total), and an unreadable or
+ *             rate-limited log is logged once: counts are then a lower
+ *             bound (fault_info exact = false).
+ *
+ * No fault queue (IOMMU_FAULT_QUEUE_ALLOC, IOMMU_HWPT_FAULT_ID_VALID):
+ * iommufd's fault queues carry IOPF (PRI page requests) only, not the
+ * translation faults of devices without PRI, and a HWPT allocated with one
+ * makes the kernel enable IOPF on the device and route its page requests
+ * to the queue, where each waits for an answer. Nothing here services a
+ * fault fd continuously, so the backend never allocates a fault-capable
+ * HWPT.
  *
  * Every failed ioctl gives one log line naming the operation, the objects
  * and what the errno means for iommufd.
@@ -27,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <unistd.h>
@@ -38,6 +51,7 @@
 
 #include "dma_domain_backend.h"
 #include "iommufd_uapi.h"
+#include "iommufd_util.h"
 
 RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
 #define BE_LOG(level, fmt, ...) \
@@ -48,18 +62,20 @@ RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
 #define IOMMUFD_PATH_ENV "DMA_DOMAIN_IOMMUFD_PATH"
 #define IOMMUFD_PATH_DEFAULT "/dev/iommu"
 #define KMSG_PATH "/dev/kmsg"
-
-/* Fault-queue use for a device: tried at its first attach, then known. */
-enum be_fault_state {
-	BE_FAULTQ_UNKNOWN = 0,
-	BE_FAULTQ_YES,
-	BE_FAULTQ_NO,
-};
+/* Post-resume confirmation window where kernel fault lines are readable:
+ * a DMAR line is stored by the fault interrupt's handler, so it is in
+ * /dev/kmsg within microseconds of the faulting access on hardware; under
+ * QEMU's emulated VT-d (TCG) the VM tier measured ~5 ms from the end of
+ * edu's faulting DMA to its line. The wait ends at the first fault line of
+ * the device, so the whole window is spent only by a swap without fault.
+ * DMA_DOMAIN_CONFIRM_WINDOW_US overrides it (0 to 1000000; 0: no wait). */
+#define BE_CONFIRM_WINDOW_US 20000
+#define BE_CONFIRM_WINDOW_ENV "DMA_DOMAIN_CONFIRM_WINDOW_US"
+#define BE_CONFIRM_WINDOW_MAX 1000000
 
 struct be_hwpt {
 	uint32_t dev_id;
 	uint32_t hwpt_id;
-	bool with_fault;
 };
 
 struct be_dom {
@@ -74,24 +90,27 @@ struct be_dom {
 struct be_dev {
 	TAILQ_ENTRY(be_dev) next;
 	char name[RTE_DMA_DOMAIN_NAMESIZE];
-	char short_bdf[16];       /* "bb:dd.f" as DMAR lines print it */
+	struct iommufd_bdf bdf;   /* as fault lines name it */
+	bool has_bdf;             /* false: name is not a PCI address */
 	int dev_fd;               /* owned by the bus */
 	uint32_t dev_id;
 	uint32_t hw_type;         /* enum iommu_hw_info_type */
 	bool attached;
-	int fault_fd;             /* -1: no fault queue */
-	uint32_t fault_id;
-	enum be_fault_state faultq;
-	uint64_t pending_faults;  /* counted, not yet reported */
+	/* under be_ctx.lock */
+	uint64_t pending_faults;  /* counted, not yet returned by faults() */
+	uint64_t total_faults;    /* counted since bind */
 };
 
 struct be_ctx {
 	int fd;
-	int kmsg_fd;              /* -1: not readable */
 	pthread_mutex_t lock;     /* lists and kmsg state */
+	struct iommufd_kmsg kmsg; /* kernel fault lines (fd -1: none) */
+	uint32_t confirm_window_us;
 	TAILQ_HEAD(, be_dom) doms;
 	TAILQ_HEAD(, be_dev) devs;
 };
+
+static void be_kmsg_warn(struct be_ctx *ctx);
 
 /* What an errno means coming from iommufd / VFIO cdev ioctls. */
 static const char *
@@ -122,6 +141,25 @@ be_errno_meaning(int err)
 		##__VA_ARGS__, be_errno_meaning(err), err)
 
 /* ---- context -------------------------------------------------------- */
+
+static uint32_t
+be_confirm_window(void)
+{
+	const char *v = getenv(BE_CONFIRM_WINDOW_ENV);
+	unsigned long us;
+	char *end;
+
+	if (v == NULL || v[0] == '\0')
+		return BE_CONFIRM_WINDOW_US;
+	errno = 0;
+	us = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || us > BE_CONFIRM_WINDOW_MAX) {
+		BE_LOG(WARNING, "%s=%s is not a number of microseconds from 0 to %u: using %u",
+			BE_CONFIRM_WINDOW_ENV, v, BE_CONFIRM_WINDOW_MAX, BE_CONFIRM_WINDOW_US);
+		return BE_CONFIRM_WINDOW_US;
+	}
+	return (uint32_t)us;
+}
 
 static int
 be_ctx_open(void **priv)
@@ -158,18 +196,12 @@ be_ctx_open(void **priv)
 	TAILQ_INIT(&ctx->doms);
 	TAILQ_INIT(&ctx->devs);
 
-	/* Kernel fault lines are a fault source only where readable (root).
-	 * Start at the end: only faults after this point are ours to count. */
-	ctx->kmsg_fd = open(KMSG_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (ctx->kmsg_fd >= 0) {
-		if (lseek(ctx->kmsg_fd, 0, SEEK_END) < 0) {
-			close(ctx->kmsg_fd);
-			ctx->kmsg_fd = -1;
-		}
-	}
-	if (ctx->kmsg_fd < 0)
-		BE_LOG(INFO, "%s not readable: IOMMU fault lines of the kernel are not a fault source",
-			KMSG_PATH);
+	/* Kernel fault lines are a fault source only where readable (root,
+	 * CAP_SYSLOG). Start at the end: only faults after this point are
+	 * ours to count. Unreadable: one warning, counts are a lower bound. */
+	iommufd_kmsg_open(&ctx->kmsg, KMSG_PATH);
+	be_kmsg_warn(ctx);
+	ctx->confirm_window_us = be_confirm_window();
 	BE_LOG(INFO, "opened %s (fd %d)", path, fd);
 	*priv = ctx;
 	return 0;
@@ -182,17 +214,16 @@ be_ctx_close(void *priv)
 
 	if (ctx == NULL)
 		return;
-	if (ctx->kmsg_fd >= 0)
-		close(ctx->kmsg_fd);
+	iommufd_kmsg_close(&ctx->kmsg);
 	/* Closing the iommufd destroys every object still in it. */
 	close(ctx->fd);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
 
-/* Atomic only when every bound device sits behind an IOMMU known to
- * replace hitlessly (SMMUv3 updates an STE in place). VT-d blocks
- * translation first; unknown hardware is treated like VT-d. */
+/* Atomic only when every bound device sits behind an IOMMU whose replace
+ * was measured atomic (iommufd_hw_replace_atomic(): none today, so the
+ * kernel backend never defaults to hitless). */
 static bool
 be_atomic_replace(void *priv)
 {
@@ -202,7 +233,7 @@ be_atomic_replace(void *priv)
 
 	pthread_mutex_lock(&ctx->lock);
 	TAILQ_FOREACH(dev, &ctx->devs, next) {
-		if (dev->hw_type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
+		if (!iommufd_hw_replace_atomic(dev->hw_type)) {
 			atomic = false;
 			break;
 		}
@@ -407,51 +438,6 @@ be_hw_info(struct be_ctx *ctx, struct be_dev *dev)
 	dev->hw_type = h.out_data_type;
 }
 
-static void
-be_fault_queue_alloc(struct be_ctx *ctx, struct be_dev *dev)
-{
-#if IOMMUFD_UAPI_HWPT_HAS_FAULT_ID
-	struct iommu_fault_alloc f = { .size = sizeof(f) };
-
-	if (ioctl(ctx->fd, IOMMU_FAULT_QUEUE_ALLOC, &f) != 0) {
-		/* Kernels before 6.11 have no fault queues: not an error. */
-		BE_LOG(DEBUG, "IOMMU_FAULT_QUEUE_ALLOC for %s: %s; no fault queue",
-			dev->name, be_errno_meaning(errno));
-		dev->faultq = BE_FAULTQ_NO;
-		return;
-	}
-	dev->fault_id = f.out_fault_id;
-	dev->fault_fd = (int)f.out_fault_fd;
-	if (fcntl(dev->fault_fd, F_SETFL, O_NONBLOCK) != 0)
-		BE_LOG(WARNING, "fault queue of %s: cannot make it non-blocking: %s",
-			dev->name, strerror(errno));
-#else
-	RTE_SET_USED(ctx);
-	dev->faultq = BE_FAULTQ_NO;
-#endif
-}
-
-static void
-be_fault_queue_free(struct be_ctx *ctx, struct be_dev *dev)
-{
-	if (dev->fault_fd < 0)
-		return;
-	close(dev->fault_fd);
-	be_destroy(ctx, dev->fault_id, "fault queue", dev->name);
-	dev->fault_fd = -1;
-}
-
-/* "0000:00:03.0" -> "00:03.0", the form VT-d fault lines use. */
-static void
-be_short_bdf(const char *name, char *out, size_t sz)
-{
-	unsigned int d, b, s, f;
-
-	out[0] = '\0';
-	if (sscanf(name, "%x:%x:%x.%x", &d, &b, &s, &f) == 4)
-		snprintf(out, sz, "%02x:%02x.%x", b, s, f);
-}
-
 static int
 be_bind(void *priv, const struct rte_dma_domain_binding_params *p,
 		void **dev_priv)
@@ -472,9 +458,8 @@ be_bind(void *priv, const struct rte_dma_domain_binding_params *p,
 	if (dev == NULL)
 		return -ENOMEM;
 	snprintf(dev->name, sizeof(dev->name), "%s", p->name);
-	be_short_bdf(dev->name, dev->short_bdf, sizeof(dev->short_bdf));
+	dev->has_bdf = iommufd_bdf_parse(dev->name, &dev->bdf) == 0;
 	dev->dev_fd = p->dev_fd;
-	dev->fault_fd = -1;
 
 	if (ioctl(p->dev_fd, VFIO_DEVICE_BIND_IOMMUFD, &b) != 0) {
 		int err = errno;
@@ -488,15 +473,15 @@ be_bind(void *priv, const struct rte_dma_domain_binding_params *p,
 	}
 	dev->dev_id = b.out_devid;
 	be_hw_info(ctx, dev);
-	be_fault_queue_alloc(ctx, dev);
 
 	pthread_mutex_lock(&ctx->lock);
 	TAILQ_INSERT_TAIL(&ctx->devs, dev, next);
 	pthread_mutex_unlock(&ctx->lock);
-	BE_LOG(INFO, "%s bound: dev_id %u, IOMMU %s (replace %s), fault queue %s",
+	BE_LOG(INFO, "%s bound: dev_id %u, IOMMU %s (replace %s), kernel fault lines %s",
 		dev->name, dev->dev_id, be_hw_name(dev->hw_type),
-		dev->hw_type == IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ? "atomic" : "not atomic",
-		dev->fault_fd >= 0 ? "allocated" : "none");
+		iommufd_hw_replace_atomic(dev->hw_type) ? "atomic" : "not known atomic",
+		ctx->kmsg.fd < 0 ? "NOT readable" :
+		dev->has_bdf ? "read" : "read (name is no PCI address: every fault line counts)");
 	*dev_priv = dev;
 	return 0;
 }
@@ -524,7 +509,6 @@ be_unbind(void *priv, void *dev_priv)
 		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
-	be_fault_queue_free(ctx, dev);
 	/* VFIO has no unbind ioctl: the bus closes the cdev fd, which unbinds. */
 	free(dev);
 }
@@ -549,18 +533,12 @@ be_hwpt_alloc(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 		.dev_id = dev->dev_id,
 		.pt_id = dom->ioas_id,
 		.data_type = IOMMU_HWPT_DATA_NONE,
+		/* never IOMMU_HWPT_FAULT_ID_VALID: see the top of this file */
+		.flags = 0,
 	};
-	bool with_fault = false;
 	struct be_hwpt *h;
 	int ret;
 
-#if IOMMUFD_UAPI_HWPT_HAS_FAULT_ID
-	if (dev->fault_fd >= 0 && dev->faultq != BE_FAULTQ_NO) {
-		a.flags |= IOMMU_HWPT_FAULT_ID_VALID;
-		a.fault_id = dev->fault_id;
-		with_fault = true;
-	}
-#endif
 	if (dom->nb_hwpts == dom->max_hwpts) {
 		unsigned int n = dom->max_hwpts ? dom->max_hwpts * 2 : 4;
 		void *p = realloc(dom->hwpts, n * sizeof(*dom->hwpts));
@@ -571,19 +549,6 @@ be_hwpt_alloc(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 		dom->max_hwpts = n;
 	}
 	ret = ioctl(ctx->fd, IOMMU_HWPT_ALLOC, &a);
-#if IOMMUFD_UAPI_HWPT_HAS_FAULT_ID
-	if (ret != 0 && with_fault && errno != EFAULT && errno != ENOMEM) {
-		/* Fault queues need IOPF-capable hardware: retry without.
-		 * (EFAULT/ENOMEM are about the IOAS's memory, not the queue.) */
-		BE_LOG(DEBUG, "IOMMU_HWPT_ALLOC with fault queue for %s: %s; retrying without",
-			dev->name, be_errno_meaning(errno));
-		dev->faultq = BE_FAULTQ_NO;
-		with_fault = false;
-		a.flags &= ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID;
-		a.fault_id = 0;
-		ret = ioctl(ctx->fd, IOMMU_HWPT_ALLOC, &a);
-	}
-#endif
 	if (ret != 0) {
 		int err = errno;
 
@@ -595,10 +560,8 @@ be_hwpt_alloc(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 	h = &dom->hwpts[dom->nb_hwpts++];
 	h->dev_id = dev->dev_id;
 	h->hwpt_id = a.out_hwpt_id;
-	h->with_fault = with_fault;
-	BE_LOG(DEBUG, "hwpt %u for %s in domain %s (ioas %u)%s", h->hwpt_id,
-		dev->name, dom->name, dom->ioas_id,
-		with_fault ? " with fault queue" : "");
+	BE_LOG(DEBUG, "hwpt %u for %s in domain %s (ioas %u)", h->hwpt_id,
+		dev->name, dom->name, dom->ioas_id);
 	*out = h;
 	return 0;
 }
@@ -659,28 +622,7 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 	}
 	if (ret != 0)
 		return ret;
-	ret = be_attach_pt(dev, h->hwpt_id, op, dom);
-	if (ret != 0 && h->with_fault && dev->faultq == BE_FAULTQ_UNKNOWN) {
-		/* The kernel enables IOPF on the device at attach of a HWPT
-		 * with a fault queue; devices without PRI refuse. Rebuild the
-		 * HWPT without fault queue and attach again. */
-		uint32_t old = h->hwpt_id;
-
-		BE_LOG(INFO, "%s: IOMMU fault queue unusable (device without IOPF); using kernel log fault lines only",
-			dev->name);
-		pthread_mutex_lock(&ctx->lock);
-		dev->faultq = BE_FAULTQ_NO;
-		*h = dom->hwpts[--dom->nb_hwpts];
-		be_destroy(ctx, old, "hwpt", dom->name);
-		ret = be_hwpt_alloc(ctx, dom, dev, &h);
-		pthread_mutex_unlock(&ctx->lock);
-		if (ret != 0)
-			return ret;
-		ret = be_attach_pt(dev, h->hwpt_id, op, dom);
-	}
-	if (ret == 0 && h->with_fault)
-		dev->faultq = BE_FAULTQ_YES;
-	return ret;
+	return be_attach_pt(dev, h->hwpt_id, op, dom);
 }
 
 /* Allocate the device's HWPT in the domain ahead of the switch. A kernel
@@ -742,109 +684,114 @@ be_detach(void *priv, void *dev_priv)
 
 /* ---- faults --------------------------------------------------------- */
 
-/* Does a kernel log record report an IOMMU translation fault? The VT-d
- * summary line ("DRHD: handling fault status reg") precedes the per-fault
- * line and is not counted, so one fault counts once. */
-static bool
-be_kmsg_is_fault(const char *msg)
+/* Log, once per reason, why the fault counts became a lower bound. */
+static void
+be_kmsg_warn(struct be_ctx *ctx)
 {
-	if (strcasestr(msg, "fault") == NULL)
-		return false;
-	if (strstr(msg, "handling fault status") != NULL)
-		return false;
-	return strstr(msg, "DMAR") != NULL || strcasestr(msg, "smmu") != NULL ||
-		strcasestr(msg, "iommu") != NULL || strstr(msg, "AMD-Vi") != NULL;
+	char msg[512];
+
+	while (iommufd_kmsg_lower_bound_msg(&ctx->kmsg, KMSG_PATH, msg, sizeof(msg)) != NULL)
+		BE_LOG(WARNING, "%s", msg);
 }
 
-/* Read the records appended to /dev/kmsg since the last call. A line that
- * names a bound device counts for it; a fault line that names none counts
- * for every bound device (better a false rollback than a missed fault). */
+/* A kernel fault line: charge it to the bound devices it concerns. */
 static void
-be_kmsg_drain(struct be_ctx *ctx)
+be_kmsg_record(const struct iommufd_kmsg_rec *r, void *arg)
 {
-	char rec[2048];
+	struct be_ctx *ctx = arg;
 	struct be_dev *dev;
 
-	if (ctx->kmsg_fd < 0)
-		return;
-	for (;;) {
-		ssize_t n = read(ctx->kmsg_fd, rec, sizeof(rec) - 1);
-		const char *msg;
-		bool named = false;
-
-		if (n < 0) {
-			if (errno == EPIPE)   /* records overwritten: go on */
-				continue;
-			if (errno == EINTR)
-				continue;
-			break;                /* EAGAIN: nothing new */
-		}
-		if (n == 0)
-			break;
-		rec[n] = '\0';
-		msg = strchr(rec, ';');
-		msg = msg != NULL ? msg + 1 : rec;
-		if (!be_kmsg_is_fault(msg))
+	TAILQ_FOREACH(dev, &ctx->devs, next) {
+		if (!iommufd_kmsg_charges(r, dev->has_bdf ? &dev->bdf : NULL))
 			continue;
-		TAILQ_FOREACH(dev, &ctx->devs, next) {
-			if (strstr(msg, dev->name) != NULL ||
-					(dev->short_bdf[0] != '\0' &&
-					 strstr(msg, dev->short_bdf) != NULL)) {
-				dev->pending_faults++;
-				named = true;
-			}
-		}
-		if (!named)
-			TAILQ_FOREACH(dev, &ctx->devs, next)
-				dev->pending_faults++;
+		dev->pending_faults++;
+		dev->total_faults++;
 	}
 }
 
-/* Count the fault queue's records and answer each page-request group
- * "invalid" so the device does not wait on it. */
+struct be_wait {
+	struct be_ctx *ctx;
+	struct be_dev *dev;   /* NULL: read what is there */
+};
+
 static void
-be_faultq_drain(struct be_dev *dev)
+be_wait_record(const struct iommufd_kmsg_rec *r, void *arg)
 {
-	struct iommu_hwpt_pgfault f[8];
+	be_kmsg_record(r, ((struct be_wait *)arg)->ctx);
+}
 
-	if (dev->fault_fd < 0)
-		return;
-	for (;;) {
-		ssize_t n = read(dev->fault_fd, f, sizeof(f));
-		size_t i;
+static bool
+be_wait_stop(void *arg)
+{
+	const struct be_wait *w = arg;
 
-		if (n <= 0)
-			break;
-		for (i = 0; i < (size_t)n / sizeof(f[0]); i++) {
-			dev->pending_faults++;
-			if (f[i].flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE) {
-				struct iommu_hwpt_page_response r = {
-					.cookie = f[i].cookie,
-					.code = IOMMUFD_PAGE_RESP_INVALID,
-				};
+	return w->dev != NULL && w->dev->pending_faults > 0;
+}
 
-				if (write(dev->fault_fd, &r, sizeof(r)) != sizeof(r))
-					BE_LOG(WARNING, "fault queue of %s: cannot answer a page request: %s",
-						dev->name, strerror(errno));
-			}
-		}
-	}
+/* Read the kernel's fault lines: what is there, or (deadline_ns in the
+ * future) until one concerns dev or the deadline passes. ctx->lock held. */
+static void
+be_kmsg_collect(struct be_ctx *ctx, struct be_dev *dev, uint64_t deadline_ns)
+{
+	struct be_wait w = { .ctx = ctx, .dev = dev };
+
+	iommufd_kmsg_read(&ctx->kmsg, deadline_ns, be_wait_record, be_wait_stop, &w);
+	be_kmsg_warn(ctx);
+}
+
+static uint64_t
+be_take_faults(struct be_dev *dev)
+{
+	uint64_t n = dev->pending_faults;
+
+	dev->pending_faults = 0;
+	return n;
 }
 
 static uint64_t
 be_faults(void *priv, void *dev_priv)
 {
 	struct be_ctx *ctx = priv;
+	uint64_t n;
+
+	pthread_mutex_lock(&ctx->lock);
+	be_kmsg_collect(ctx, NULL, 0);
+	n = be_take_faults(dev_priv);
+	pthread_mutex_unlock(&ctx->lock);
+	return n;
+}
+
+/* The post-resume confirmation: the lock is held while waiting, which
+ * only delays other bindings' fault reads (the caller holds the library's
+ * lock anyway). */
+static uint64_t
+be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
+{
+	struct be_ctx *ctx = priv;
 	struct be_dev *dev = dev_priv;
 	uint64_t n;
 
 	pthread_mutex_lock(&ctx->lock);
-	be_kmsg_drain(ctx);
-	be_faultq_drain(dev);
-	n = dev->pending_faults;
-	dev->pending_faults = 0;
+	be_kmsg_collect(ctx, dev, window_us == 0 ? 0 :
+		iommufd_now_ns() + (uint64_t)window_us * 1000);
+	n = be_take_faults(dev);
 	pthread_mutex_unlock(&ctx->lock);
 	return n;
+}
+
+static void
+be_fault_info(void *priv, void *dev_priv, struct dd_fault_info *fi)
+{
+	struct be_ctx *ctx = priv;
+	struct be_dev *dev = dev_priv;
+
+	pthread_mutex_lock(&ctx->lock);
+	be_kmsg_collect(ctx, NULL, 0);
+	fi->total = dev->total_faults;
+	fi->exact = !ctx->kmsg.lower_bound;
+	fi->confirm_window_us = ctx->kmsg.fd >= 0 ? ctx->confirm_window_us : 0;
+	fi->source = ctx->kmsg.fd >= 0 ? KMSG_PATH : "none (" KMSG_PATH " not readable)";
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 const struct dma_domain_backend_ops dma_domain_backend_iommufd = {
@@ -864,4 +811,6 @@ const struct dma_domain_backend_ops dma_domain_backend_iommufd = {
 	.replace = be_replace,
 	.detach = be_detach,
 	.faults = be_faults,
+	.fault_info = be_fault_info,
+	.faults_wait = be_faults_wait,
 };

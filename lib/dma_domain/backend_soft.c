@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_pause.h>
@@ -38,8 +39,22 @@ struct rte_dma_soft_config soft_cfg = {
 	.iotlb_entries = 64,
 };
 bool soft_skip_invalidation;
-/* soft_cfg.iotlb_verify, readable by DMA engines without the lock */
-static bool soft_verify;
+/* What a DMA engine checks once per translation, without the lock
+ * (relaxed: settings change while no DMA runs): soft_cfg.iotlb_verify,
+ * and whether the translate test hook is set. */
+#define SOFT_F_VERIFY 1u
+#define SOFT_F_HOOK 2u
+static uint32_t soft_flags;
+
+/* Test hooks (rte_dma_soft_test_*_hook()): set by a test before its DMA
+ * threads start, cleared after they stopped (under dd_lock; a reader that
+ * sees fn sees its arg). */
+struct soft_hook {
+	void (*fn)(const char *domain, void *arg);
+	void *arg;
+};
+static struct soft_hook soft_translate_hook;
+static struct soft_hook soft_publish_hook;
 
 static TAILQ_HEAD(, soft_dev) soft_devs = TAILQ_HEAD_INITIALIZER(soft_devs);
 /* What a device sees inside a VT-d replace window, or when detached. */
@@ -179,6 +194,8 @@ soft_unmap(void *ctx, void *dom_priv, uint64_t iova, uint64_t len)
 
 /* ---- devices ------------------------------------------------------------ */
 
+static void soft_publish(struct soft_dev *dev, struct soft_dom *d);
+
 static int
 soft_bind(void *ctx, const struct rte_dma_domain_binding_params *p, void **dev_priv)
 {
@@ -206,17 +223,40 @@ soft_unbind(void *ctx, void *dev_priv)
 
 	RTE_SET_USED(ctx);
 	TAILQ_REMOVE(&soft_devs, dev, next);
-	__atomic_store_n(&dev->cur, NULL, __ATOMIC_RELEASE);
+	soft_publish(dev, NULL);
 	dev_synchronize(dev);
 	soft_iotlb_fini(&dev->tlb);
 	free(dev);
 }
 
+static const char *
+soft_dom_name(const struct soft_dom *d)
+{
+	return (d == NULL || d == &soft_blocked) ? "" : d->name;
+}
+
+static inline void
+soft_hook_call(const struct soft_hook *h, const struct soft_dom *d)
+{
+	void (*fn)(const char *, void *) = __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE);
+
+	if (unlikely(fn != NULL))
+		fn(soft_dom_name(d), __atomic_load_n(&h->arg, __ATOMIC_ACQUIRE));
+}
+
+/* Make d the device's domain and invalidate its IOTLB as one snapshot
+ * (the writer side of the protocol in soft_private.h). */
 static void
 soft_publish(struct soft_dev *dev, struct soft_dom *d)
 {
+	uint32_t s = __atomic_load_n(&dev->pub_seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&dev->pub_seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&dev->cur, d, __ATOMIC_RELEASE);
+	/* test hook: the domain changed, the publication is not complete */
+	soft_hook_call(&soft_publish_hook, d);
 	soft_iotlb_invalidate(&dev->tlb);
+	__atomic_store_n(&dev->pub_seq, s + 2, __ATOMIC_RELEASE);
 }
 
 static int
@@ -281,6 +321,19 @@ soft_faults(void *ctx, void *dev_priv)
 	return n;
 }
 
+/* Exact and synchronous: a fault is in the log when the access fails. */
+static void
+soft_fault_info(void *ctx, void *dev_priv, struct dd_fault_info *fi)
+{
+	struct soft_dev *dev = dev_priv;
+
+	RTE_SET_USED(ctx);
+	fi->total = __atomic_load_n(&dev->faults, __ATOMIC_ACQUIRE);
+	fi->exact = true;
+	fi->confirm_window_us = 0;
+	fi->source = "soft fault log";
+}
+
 const struct dma_domain_backend_ops dma_domain_backend_soft = {
 	.name = "soft",
 	.ctx_open = soft_ctx_open,
@@ -297,6 +350,8 @@ const struct dma_domain_backend_ops dma_domain_backend_soft = {
 	.replace = soft_replace,
 	.detach = soft_detach,
 	.faults = soft_faults,
+	.fault_info = soft_fault_info,
+	.faults_wait = NULL, /* nothing to wait for: faults() */
 };
 
 struct soft_dev *
@@ -327,7 +382,10 @@ rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
 			rc = -EBUSY;
 	if (rc == 0) {
 		soft_cfg = *cfg;
-		__atomic_store_n(&soft_verify, cfg->iotlb_verify, __ATOMIC_RELAXED);
+		if (cfg->iotlb_verify)
+			__atomic_fetch_or(&soft_flags, SOFT_F_VERIFY, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&soft_flags, ~SOFT_F_VERIFY, __ATOMIC_RELAXED);
 	}
 	return dd_unlock_ret(rc);
 }
@@ -351,6 +409,43 @@ rte_dma_soft_test_skip_invalidation(bool skip)
 	if (skip)
 		DD_LOG(WARNING, "soft IOTLB invalidation DISABLED (test hook): stale translations ahead\n");
 	return 0;
+}
+
+static int
+soft_hook_set(struct soft_hook *h, void (*fn)(const char *, void *), void *arg,
+		const char *what)
+{
+	dd_lock();
+	/* a reader that sees fn sees its arg: arg first when setting, fn
+	 * first when removing */
+	if (fn == NULL)
+		__atomic_store_n(&h->fn, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->arg, arg, __ATOMIC_RELEASE);
+	if (fn != NULL)
+		__atomic_store_n(&h->fn, fn, __ATOMIC_RELEASE);
+	dd_unlock();
+	if (fn != NULL)
+		DD_LOG(WARNING, "soft model: %s test hook set\n", what);
+	return 0;
+}
+
+int
+rte_dma_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
+		void *arg)
+{
+	soft_hook_set(&soft_translate_hook, fn, arg, "translate");
+	if (fn != NULL)
+		__atomic_fetch_or(&soft_flags, SOFT_F_HOOK, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&soft_flags, ~SOFT_F_HOOK, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+rte_dma_soft_test_publish_hook(void (*fn)(const char *domain, void *arg),
+		void *arg)
+{
+	return soft_hook_set(&soft_publish_hook, fn, arg, "publish");
 }
 
 void
@@ -378,15 +473,37 @@ rte_dma_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
 
 /* ---- the DMA engine --------------------------------------------------------- */
 
-/* Leaf of iova in d: IOTLB, else page-table walk + fill. In verify mode
- * a hit is checked against the page table; a mismatch is a stale
- * translation (a missing invalidation) and is counted. */
-static int
-soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint64_t gen, uint64_t iova,
-		uint64_t *base, uint64_t *size, uintptr_t *va, uint32_t *acc)
+/* The reader side of the protocol in soft_private.h: the device's domain
+ * and, if no publish overlapped the loads, the IOTLB generation it pairs
+ * with (*use_tlb). */
+static inline struct soft_dom *
+soft_snapshot(struct soft_dev *dev, uint32_t flags, uint64_t *gen, bool *use_tlb)
 {
-	if (soft_iotlb_lookup(&dev->tlb, gen, iova, base, size, va, acc)) {
-		if (__atomic_load_n(&soft_verify, __ATOMIC_RELAXED)) {
+	uint32_t s1, s2;
+	struct soft_dom *d;
+
+	s1 = __atomic_load_n(&dev->pub_seq, __ATOMIC_ACQUIRE);
+	*gen = __atomic_load_n(&dev->tlb.gen, __ATOMIC_ACQUIRE);
+	/* test hook: between the generation and the domain */
+	if (unlikely(flags & SOFT_F_HOOK))
+		soft_hook_call(&soft_translate_hook, NULL);
+	d = __atomic_load_n(&dev->cur, __ATOMIC_ACQUIRE);
+	s2 = __atomic_load_n(&dev->pub_seq, __ATOMIC_RELAXED);
+	*use_tlb = s1 == s2 && (s1 & 1) == 0;
+	return d;
+}
+
+/* Leaf of iova in d: IOTLB (if the snapshot allows it), else page-table
+ * walk + fill. In verify mode a hit is checked against the page table; a
+ * mismatch is a stale translation (a missing invalidation) and is
+ * counted. */
+static int
+soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint32_t flags, uint64_t gen,
+		bool use_tlb, uint64_t iova, uint64_t *base, uint64_t *size,
+		uintptr_t *va, uint32_t *acc)
+{
+	if (use_tlb && soft_iotlb_lookup(&dev->tlb, gen, iova, base, size, va, acc)) {
+		if (flags & SOFT_F_VERIFY) {
 			uint64_t b2, s2;
 			uintptr_t v2;
 			uint32_t a2;
@@ -403,7 +520,8 @@ soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint64_t gen, uint64_t iova,
 	}
 	if (soft_pt_lookup(&d->pt, iova, base, size, va, acc) < 0)
 		return -ENOENT;
-	soft_iotlb_fill(&dev->tlb, gen, iova, *base, *size, *va, *acc);
+	if (use_tlb)
+		soft_iotlb_fill(&dev->tlb, gen, iova, *base, *size, *va, *acc);
 	return 0;
 }
 
@@ -414,8 +532,10 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	uint64_t gen, base, size, off, last;
 	uintptr_t va, host = 0;
 	uint32_t acc;
+	uint32_t flags = __atomic_load_n(&soft_flags, __ATOMIC_RELAXED);
 	struct soft_dom *d;
 	unsigned int idx;
+	bool use_tlb;
 	int reason = 0;
 
 	if (len == 0 || iova + (len - 1) < iova) {
@@ -424,8 +544,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	}
 	last = iova + (len - 1);
 	idx = dev_read_lock(dev);
-	gen = __atomic_load_n(&dev->tlb.gen, __ATOMIC_ACQUIRE);
-	d = __atomic_load_n(&dev->cur, __ATOMIC_ACQUIRE);
+	d = soft_snapshot(dev, flags, &gen, &use_tlb);
 	if (d == NULL || d->kind == RTE_DMA_DOMAIN_BLOCKING) {
 		reason = -EPERM;
 		off = iova;
@@ -434,7 +553,8 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	} else {
 		/* every page of the range: mapped, allowed, VA-contiguous */
 		for (off = iova;; off = base + size) {
-			if (soft_leaf(dev, d, gen, off, &base, &size, &va, &acc) < 0) {
+			if (soft_leaf(dev, d, flags, gen, use_tlb, off, &base,
+					&size, &va, &acc) < 0) {
 				reason = -ENOENT;
 				break;
 			}
@@ -454,8 +574,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 		}
 	}
 	if (reason != 0)
-		soft_fault_record(dev, off, access, reason,
-				(d == NULL || d == &soft_blocked) ? "" : d->name);
+		soft_fault_record(dev, off, access, reason, soft_dom_name(d));
 	dev_read_unlock(dev, idx);
 	if (reason != 0) {
 		*err = reason;

@@ -18,6 +18,24 @@
 #include <stdint.h>
 #include "rte_dma_domain.h"
 
+/* What a backend knows about its fault count for one device. */
+struct dd_fault_info {
+	/* Faults charged to the device since bind, whether faults() has
+	 * returned them yet or not: the library's "faults between swaps" are
+	 * what its pre-switch baseline call of faults() returns. */
+	uint64_t total;
+	/* false: the count is a lower bound (iommufd: /dev/kmsg unreadable,
+	 * the kernel's rate limit dropped fault lines, or records were
+	 * overwritten); the backend has logged why, once. */
+	bool exact;
+	/* How long after the queues resumed a fault of the swap may still be
+	 * reported (asynchronous reports; DMA of a buffer the coverage check
+	 * missed): the replace protocol calls faults_wait() with it. 0: the
+	 * source is synchronous or absent, nothing to wait for. */
+	uint32_t confirm_window_us;
+	const char *source;          /* e.g. "/dev/kmsg", "soft fault log" */
+};
+
 struct dma_domain_backend_ops {
 	const char *name;
 	/* Open the backend (iommufd: open /dev/iommu, IOMMU_GET_HW_INFO is
@@ -54,9 +72,37 @@ struct dma_domain_backend_ops {
 	int (*replace)(void *ctx_priv, void *dev_priv, void *dom_priv);
 	int (*detach)(void *ctx_priv, void *dev_priv);
 	/* Faults the backend saw for this device since the last call
-	 * (soft: exact log; iommufd: fault queue / kmsg where readable). */
+	 * (soft: exact log; iommufd: /dev/kmsg where readable). Non-blocking. */
 	uint64_t (*faults)(void *ctx_priv, void *dev_priv);
+	/* Optional (NULL: total = 0, exact, no window). */
+	void (*fault_info)(void *ctx_priv, void *dev_priv, struct dd_fault_info *fi);
+	/* Optional (NULL: faults() once). The post-resume confirmation:
+	 * faults of this device seen from the last faults()/faults_wait()
+	 * call until window_us from now; returns as soon as one is seen, or
+	 * when the window has passed (iommufd: polls /dev/kmsg, no spin).
+	 * Counted like faults(): a fault is returned once by either. */
+	uint64_t (*faults_wait)(void *ctx_priv, void *dev_priv, uint32_t window_us);
 };
+
+/*
+ * The post-resume confirmation of a swap, for the replace protocol: call
+ * it once the queues resumed (after resume_or_undo() succeeded) and
+ * charge what it returns to the swap: faults reported up to the backend's
+ * confirm_window_us later (iommufd: /dev/kmsg polled, returns at the
+ * first fault of the device; soft: faults(), no wait).
+ */
+static inline uint64_t
+dd_backend_faults_after_resume(const struct dma_domain_backend_ops *ops,
+		void *ctx_priv, void *dev_priv)
+{
+	struct dd_fault_info fi = { .exact = true };
+
+	if (ops->fault_info != NULL)
+		ops->fault_info(ctx_priv, dev_priv, &fi);
+	if (ops->faults_wait != NULL && fi.confirm_window_us > 0)
+		return ops->faults_wait(ctx_priv, dev_priv, fi.confirm_window_us);
+	return ops->faults(ctx_priv, dev_priv);
+}
 
 extern const struct dma_domain_backend_ops dma_domain_backend_soft;
 extern const struct dma_domain_backend_ops dma_domain_backend_iommufd;

@@ -325,7 +325,7 @@ enum rte_dma_domain_backend rte_dma_domain_ctx_backend(const struct rte_dma_doma
 
 /**
  * Whether the backend's replace is atomic for DMA in flight (soft: the
- * model chosen; iommufd: from IOMMU_GET_HW_INFO, SMMUv3 yes, VT-d no).
+ * model chosen; iommufd: no IOMMU type is measured atomic, so false).
  */
 __rte_experimental
 bool rte_dma_domain_ctx_atomic_replace(const struct rte_dma_domain_ctx *ctx);

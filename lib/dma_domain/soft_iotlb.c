@@ -11,7 +11,10 @@
  * after it walks the page table again. The control path clears entries
  * first and invalidates afterwards, so forgetting an invalidation leaves a
  * stale translation that soft_iotlb_lookup() keeps returning - which the
- * model's iotlb_verify mode detects and counts.
+ * model's iotlb_verify mode detects and counts. Which generation a
+ * translation starts with, and the domain it pairs with, come from one
+ * snapshot (soft_private.h, struct soft_dev): a generation is never paired
+ * with a domain other than the one its entries were filled from.
  *
  * Entries are written by several DMA threads: each entry has a sequence
  * lock (odd while written; writers that lose the race skip the fill).

@@ -81,10 +81,35 @@ void soft_iotlb_fill(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
 		uint64_t base, uint64_t size, uintptr_t va, uint32_t access);
 void soft_iotlb_invalidate(struct soft_iotlb *t);
 
+/*
+ * A device's domain and its IOTLB generation are read together, as one
+ * snapshot: an IOTLB entry tagged with generation g was filled from the
+ * page table of the domain the device had when g was current, and a
+ * translation may use it only if its own snapshot is (g, that domain).
+ * The pair is published under a sequence count, pub_seq:
+ *
+ *   writer (control path, one at a time per device: dd_lock), soft_publish():
+ *     pub_seq = odd (relaxed); cur = d (release); tlb.gen++ (release);
+ *     pub_seq = even (release)
+ *   reader (DMA engines, any thread, no lock), soft_snapshot():
+ *     s1 = pub_seq (acquire); gen = tlb.gen (acquire); d = cur (acquire);
+ *     s2 = pub_seq (relaxed)
+ *     s1 == s2 and even: (gen, d) belong together, the IOTLB may be used;
+ *     else a publish overlapped: translate through d's page table only
+ *     (no IOTLB lookup, no fill). d was the device's domain when it was
+ *     loaded, so the translation still sees a domain that was current.
+ *
+ * The release stores of cur and tlb.gen order pub_seq's odd value before
+ * them, so a reader that loads either new value loads an s2 != s1. No
+ * retry loop: a DMA engine never waits for the control path.
+ * Invalidations without a domain change (unmap) bump tlb.gen alone: any
+ * generation of one pub_seq period pairs with the same domain.
+ */
 struct soft_dev {
 	TAILQ_ENTRY(soft_dev) next;
 	char name[RTE_DMA_DOMAIN_NAMESIZE];
-	struct soft_dom *cur;       /* published with release */
+	uint32_t pub_seq;           /* odd while cur and tlb.gen change */
+	struct soft_dom *cur;       /* see above */
 	struct soft_iotlb tlb;
 	/* Sleepable-RCU-like reader counts so that a domain's tables are
 	 * freed only once no DMA engine can still walk them. */

@@ -9,11 +9,18 @@
  *  2. replace onto HWPT B: edu writes IOVA X -> must land in buffer b;
  *  3. replace onto an empty HWPT, then detach: each edu write to X must
  *     fault (QEMU's VT-d model traces it; the harness counts the events
- *     and requires exactly 2) and change no buffer.
+ *     and requires exactly 2) and change no buffer;
+ *  4. the kernel backend's fault source sees them: its /dev/kmsg reader
+ *     (lib/dma_domain/iommufd_util.c), started before the faults, charges
+ *     the guest kernel's DMAR lines to edu within its post-resume style
+ *     window (poll until the line, not a sleep), and none to the NICs.
  *
  * Usage: vm-edu-dma replace   (device: VM_EDU_DEVICE=<BDF> bound to vfio-pci)
  */
 #include "iommufd_vm_common.h"
+#include "iommufd_util.h"
+
+#include <inttypes.h>
 
 #include <linux/pci_regs.h>
 
@@ -123,10 +130,77 @@ all_bytes(const uint8_t *p, uint8_t val)
 	return 1;
 }
 
+/* Devices the kernel-log check charges: [0] edu, then the NICs. */
+struct kmsg_devs {
+	unsigned int n;
+	struct iommufd_bdf bdf[3];
+	uint64_t faults[3];
+	uint64_t want;          /* stop once edu has this many */
+};
+
+static void
+kmsg_charge(const struct iommufd_kmsg_rec *r, void *arg)
+{
+	struct kmsg_devs *d = arg;
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		if (iommufd_kmsg_charges(r, &d->bdf[i]))
+			d->faults[i]++;
+}
+
+static bool
+kmsg_edu_done(void *arg)
+{
+	const struct kmsg_devs *d = arg;
+
+	return d->faults[0] >= d->want;
+}
+
+/* After the faulting DMAs: the reader sees them on edu, not on the NICs.
+ * The guest's VT-d log may drop a fault while one is pending: at least
+ * one line. The deadline is a hang guard, the wait ends at the lines. */
+static void
+kmsg_check(struct iommufd_kmsg *k, const char *edu)
+{
+	struct kmsg_devs d = { .want = 2 };
+	char list[256], *save = NULL, *tok;
+	const char *nics = getenv("IOMMUFD_TEST_DEVICES");
+	uint64_t t0 = vm_now_ns();
+	unsigned int i;
+	int rc;
+
+	if (iommufd_bdf_parse(edu, &d.bdf[d.n++]) != 0)
+		VM_FAIL("VM_EDU_DEVICE '%s' is not a PCI address", edu);
+	snprintf(list, sizeof(list), "%s", nics != NULL ? nics : "");
+	for (tok = strtok_r(list, " ", &save); tok != NULL && d.n < 3;
+			tok = strtok_r(NULL, " ", &save))
+		if (iommufd_bdf_parse(tok, &d.bdf[d.n]) == 0)
+			d.n++;
+	rc = iommufd_kmsg_read(k, t0 + 10000000000ull, kmsg_charge, kmsg_edu_done, &d);
+	printf("kernel log: %" PRIu64 " records, %" PRIu64 " fault lines, %" PRIu64
+		" rate-limit lines; charged to edu %" PRIu64 " after %" PRIu64 " us",
+		k->records, k->faults, k->suppressed, d.faults[0],
+		(vm_now_ns() - t0) / 1000);
+	for (i = 1; i < d.n; i++)
+		printf(", NIC %u: %" PRIu64, i, d.faults[i]);
+	printf("\n");
+	if (rc != 0)
+		VM_FAIL("reading /dev/kmsg: %s", strerror(-rc));
+	if (d.faults[0] == 0)
+		VM_FAIL("the kernel backend's fault reader saw no DMAR line for %s after 2 faulting DMAs",
+			edu);
+	for (i = 1; i < d.n; i++)
+		if (d.faults[i] != 0 && k->suppressed == 0)
+			VM_FAIL("edu's faults were charged to NIC %u (%" PRIu64 ")", i, d.faults[i]);
+	iommufd_kmsg_close(k);
+}
+
 static int
 test_replace(void)
 {
 	const char *bdf = getenv("VM_EDU_DEVICE");
+	struct iommufd_kmsg k;
 	struct vm_vdev v;
 	uint32_t ioas[3], hwpt[3];
 	uint8_t *a, *b;
@@ -166,6 +240,9 @@ test_replace(void)
 
 	memset(a, 0x11, EDU_BUF_SIZE);
 	memset(b, 0x22, EDU_BUF_SIZE);
+	if (iommufd_kmsg_open(&k, "/dev/kmsg") != 0)
+		VM_FAIL("/dev/kmsg not readable in the guest (%s): the kernel backend's fault source is missing",
+			strerror(k.open_err));
 	vm_attach(&v, hwpt[2]);         /* empty domain: must fault */
 	edu_dma(&v, 1, 4);
 	vm_detach(&v);                  /* blocked: must fault */
@@ -173,6 +250,7 @@ test_replace(void)
 	if (!all_bytes(a, 0x11) || !all_bytes(b, 0x22))
 		VM_FAIL("a DMA through an empty domain or after detach changed memory");
 	printf("2 DMA writes issued through an empty HWPT and after detach: no memory changed (faults expected)\n");
+	kmsg_check(&k, bdf);
 	return 0;
 }
 
