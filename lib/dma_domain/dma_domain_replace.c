@@ -93,13 +93,22 @@ be_detach(struct swap *s)
 }
 
 static uint64_t
-be_faults(struct swap *s)
+be_faults(struct swap *s, bool windowed)
 {
+	struct dd_fault_info fi = { .exact = true };
 	uint64_t f;
 
+	/* windowed: the backend's confirmation window (kernel: up to
+	 * confirm_window_us of /dev/kmsg polling, ended by the first fault
+	 * line) under the lock, after the queues resumed: not in the pause */
 	dd_lock();
-	f = s->bops->faults(s->cpriv, s->b->dev_priv);
+	f = windowed ? dd_backend_faults_after_resume(s->bops, s->cpriv, s->b->dev_priv) :
+		s->bops->faults(s->cpriv, s->b->dev_priv);
+	if (s->bops->fault_info != NULL)
+		s->bops->fault_info(s->cpriv, s->b->dev_priv, &fi);
 	dd_unlock();
+	if (!fi.exact)
+		s->rec->faults_inexact = true;
 	return f;
 }
 
@@ -436,13 +445,13 @@ rb_injected(struct swap *s)
 		(s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK && a == 0);
 }
 
-static uint64_t faults_since(struct swap *s);
+static uint64_t faults_seen(struct swap *s, bool windowed);
 
 /* Before a rollback: faults since the last check belong to the swap. */
 static void
 rollback_begin(struct swap *s)
 {
-	s->rec->faults += faults_since(s);
+	s->rec->faults += faults_seen(s, false);
 	s->switched_back = true;
 }
 
@@ -528,12 +537,13 @@ do_switch(struct swap *s)
 		landing(s));
 }
 
-/* Faults seen by the backend and the driver since the last call; notes
+/* Faults seen by the backend and the driver since the last call (with
+ * windowed, up to the backend's confirmation window from now); notes
  * whether the driver says the device needs a reset (-EIO). */
 static uint64_t
-faults_since(struct swap *s)
+faults_seen(struct swap *s, bool windowed)
 {
-	uint64_t f = be_faults(s);
+	uint64_t f = be_faults(s, windowed);
 	uint64_t df = 0;
 	int rc = 0;
 
@@ -552,19 +562,26 @@ static int
 device_check(struct swap *s)
 {
 	uint64_t df = 0;
+	int rc;
 
-	if (s->b->ops.fault_check == NULL ||
-			s->b->ops.fault_check(s->b->drv_arg, &df) != -EIO)
+	if (s->b->ops.fault_check == NULL)
+		return 0;
+	rc = s->b->ops.fault_check(s->b->drv_arg, &df);
+	if (rc == 0 || rc == -EIO)
+		s->rec->faults_between += df; /* before this swap */
+	if (rc != -EIO)
 		return 0;
 	return swap_fail(s, -EIO,
 		"device needs a reset (driver's fault check: -EIO, %" PRIu64 " new fault(s)); reset the port first; nothing changed",
 		df);
 }
 
+/* Faults across the switch; windowed where the queues already run on the
+ * new domain (hitless, restart): late reports count too. */
 static int
-confirm(struct swap *s, int (*undo)(struct swap *s))
+confirm(struct swap *s, int (*undo)(struct swap *s), bool windowed)
 {
-	uint64_t f = faults_since(s);
+	uint64_t f = faults_seen(s, windowed);
 	bool inj = s->inj == RTE_DMA_DOMAIN_INJECT_FAULT ||
 		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK ||
 		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK;
@@ -583,6 +600,42 @@ confirm(struct swap *s, int (*undo)(struct swap *s))
 		f, s->new->name,
 		s->needs_reset ? ", device needs a reset" : "",
 		inj ? " (injected)" : "", landing(s));
+}
+
+/* The faults the device caused since the last swap, before this one
+ * changes anything: counted apart (faults_between), not charged to it. */
+static void
+baseline(struct swap *s)
+{
+	s->rec->faults_between += faults_seen(s, false);
+}
+
+/*
+ * After the pause of a swap that succeeded (quiesce, remap, restart: the
+ * pollers run again, so the window is not in the pause; hitless waits in
+ * its confirm instead): faults reported within the
+ * backend's confirmation window (the kernel's DMAR lines reach /dev/kmsg
+ * asynchronously; a range the coverage check missed faults only once the
+ * device uses it again). They belong to this swap. Undoing it would take
+ * another pause, under traffic that is faulting already: the swap fails
+ * (-EIO) with the device on the new domain, and says so; a device that
+ * needs a reset announces it through its driver.
+ */
+static int
+confirm_after_resume(struct swap *s)
+{
+	uint64_t f = faults_seen(s, true);
+
+	if (s->needs_reset && f == 0)
+		f = 1;
+	if (f == 0)
+		return 0;
+	s->rec->faults += f;
+	s->rec->late_faults = f;
+	return swap_fail(s, -EIO,
+		"%" PRIu64 " fault(s) after the queues resumed on '%s'%s (a range the device uses is missing there?); the device stays on '%s'%s",
+		f, s->new->name, s->rec->faults_inexact ? " (at least)" : "",
+		s->new->name, s->needs_reset ? " and needs a reset" : "");
 }
 
 /* After a rollback that left the device on no domain, nothing resumes. */
@@ -660,10 +713,10 @@ paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
 	if (rc == 0)
 		rc = queues_quiesce(s);
 	if (rc == 0) {
-		faults_since(s); /* baseline */
+		baseline(s);
 		rc = switch_fn(s);
 		if (rc == 0)
-			rc = confirm(s, undo);
+			rc = confirm(s, undo, false);
 		if (rc < 0)
 			queues_resume_rollback(s);
 	}
@@ -678,7 +731,7 @@ run_quiesce(struct swap *s)
 	int rc = paused_swap(s, do_switch, restore_old);
 
 	finish_pause(s);
-	return rc;
+	return rc == 0 ? confirm_after_resume(s) : rc;
 }
 
 /* HITLESS never parked the queues: after a failed rollback, park them
@@ -700,7 +753,7 @@ run_hitless(struct swap *s)
 {
 	int rc;
 
-	faults_since(s);
+	baseline(s);
 	rc = do_switch(s);
 	if (rc == 0) {
 		/* grace period: every poller passes a burst boundary */
@@ -710,7 +763,7 @@ run_hitless(struct swap *s)
 		if (rc < 0)
 			restore_old(s);
 		else
-			rc = confirm(s, restore_old);
+			rc = confirm(s, restore_old, true);
 	}
 	if (s->stranded)
 		park_stranded(s);
@@ -857,7 +910,7 @@ run_remap(struct swap *s)
 	rc = paused_swap(s, remap_switch, remap_undo);
 	dd_map_table_free(&s->saved);
 	finish_pause(s);
-	return rc;
+	return rc == 0 ? confirm_after_resume(s) : rc;
 }
 
 static int
@@ -940,7 +993,7 @@ run_restart(struct swap *s)
 			" (injected)" : "", s->old->name);
 		goto out;
 	}
-	faults_since(s);
+	baseline(s);
 	t = dd_now_ns();
 	rc = s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH ? -EIO : restart_reattach(s, s->new);
 	s->rec->switch_ns = dd_now_ns() - t;
@@ -953,7 +1006,7 @@ run_restart(struct swap *s)
 	}
 	rc = s->inj == RTE_DMA_DOMAIN_INJECT_RESUME ? -EIO : port(arg, true);
 	if (rc == 0) {
-		rc = confirm(s, restart_undo_running);
+		rc = confirm(s, restart_undo_running, false);
 		goto out;
 	}
 	port(arg, false);
@@ -963,7 +1016,7 @@ run_restart(struct swap *s)
 		" (injected)" : "", landing(s));
 out:
 	finish_pause(s);
-	return rc;
+	return rc == 0 ? confirm_after_resume(s) : rc;
 }
 
 /* The backend's one-time work for the target (iommufd: the HWPT of this
@@ -990,7 +1043,7 @@ prepare_target(struct swap *s)
 static void
 rollback_fault_check(struct swap *s)
 {
-	uint64_t f = faults_since(s);
+	uint64_t f = faults_seen(s, false);
 
 	s->rec->rollback_faults = f;
 	s->rec->faults += f;

@@ -44,6 +44,9 @@ dd_stats_commit(struct rte_dma_domain_binding *b,
 	s->last = *rec;
 	s->cum.faults += rec->faults;
 	s->cum.rollback_faults += rec->rollback_faults;
+	s->cum.faults_between += rec->faults_between;
+	s->cum.late_faults += rec->late_faults;
+	s->cum.faults_inexact |= rec->faults_inexact;
 	s->cum.release_overruns += rec->release_overruns;
 	if (rec->result != 0) {
 		s->cum.failures++;

@@ -114,6 +114,9 @@ tel_binding(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "switch_max_ns", st.switch_max_ns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollback_failures", st.rollback_failures);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "rollback_faults", st.rollback_faults);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "faults_between", st.faults_between);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "late_faults", st.late_faults);
+	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "faults_inexact", st.faults_inexact);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "noops", st.noops);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "release_overruns", st.release_overruns);
 	RTE_DMA_DOMAIN_TEL_DICT_UINT(d, "failed_pauses", st.failed_pauses);

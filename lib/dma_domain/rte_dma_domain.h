@@ -148,6 +148,17 @@ struct rte_dma_domain_swap_record {
 	 * swap's timeout: released anyway, their poller posts the rest
 	 * (see rte_dma_domain_queue_kept()). */
 	uint32_t release_overruns;
+	/** Faults charged to the device between the previous swap and this
+	 * one (outside any swap: not in faults). */
+	uint64_t faults_between;
+	/** Faults seen in the backend's confirmation window after the queues
+	 * resumed (kernel backend: /dev/kmsg lines arrive late); also in
+	 * faults. Such a swap fails with -EIO, the device stays on the new
+	 * domain (a range it used is missing there). */
+	uint64_t late_faults;
+	/** The fault counts are lower bounds (the backend's fault source
+	 * lost or rate-limited reports; it logged why). */
+	bool faults_inexact;
 };
 
 /** Cumulative statistics of a binding. */
@@ -173,6 +184,12 @@ struct rte_dma_domain_stats {
 	uint64_t failed_pauses; /**< failed swaps that paused the queues */
 	/** Pause time of the failed swaps alone (also in pause_*). */
 	uint64_t failed_pause_p50_ns, failed_pause_p99_ns, failed_pause_max_ns;
+	/** Faults charged to the device outside swaps (swap_record.faults_between). */
+	uint64_t faults_between;
+	/** Faults seen after resume, in the confirmation window (also in faults). */
+	uint64_t late_faults;
+	/** Some fault count was a lower bound (swap_record.faults_inexact). */
+	bool faults_inexact;
 };
 
 /** What a driver's recovery_event callback is told (rte_dma_domain_dev_ops),
