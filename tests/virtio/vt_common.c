@@ -41,7 +41,7 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	int argc = 0, ret, i;
 
 	if (dir == NULL) {
-		printf("SKIP: PLUGIN_DIR not set (run through meson test)\n");
+		printf("SKIP: PLUGIN_DIR not set (run through meson test, or set it to: scripts/plugins.sh dir BUILD_DIR)\n");
 		return VT_SKIP;
 	}
 	snprintf(pmd, sizeof(pmd), "%s/librte_net_virtio_iommufd.so", dir);
