@@ -44,4 +44,5 @@ else
 	PATH=/usr/bin:$PATH meson configure "$bdir" "${opts[@]}" >/dev/null
 fi
 PATH=/usr/bin:$PATH ninja -C "$bdir" >&2 || dr_die "build failed ($flavor, DPDK $DPDK_VERSION)"
+dr_info "plugins for the stock dpdk-testpmd (-d): $("$here/plugins.sh" dir "$bdir")"
 echo "$bdir"

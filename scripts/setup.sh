@@ -14,6 +14,9 @@
 # Environment:
 #   DMA_REPLACE_CACHE  cache directory (default ${XDG_CACHE_HOME:-~/.cache}/dma-replace)
 #   DPDK_TARBALL       see above
+#   DPDK_VERSION       use this cached DPDK (<cache>/dpdk-<version>.env, as
+#                      scripts/build.sh does) when it is there; current.env
+#                      is left as it is
 #   SETUP_SKIP_APT=1   do not call apt-get (everything already installed)
 #
 # On success it writes <cache>/current.env (DPDK_PREFIX, DPDK_VERSION,
@@ -138,6 +141,21 @@ EOT
 	cp "$CACHE/current.env" "$CACHE/dpdk-$ver.env"
 }
 
+# cached_version: is DPDK_VERSION set and cached (then nothing to build)?
+cached_version() {
+	local envf=$CACHE/dpdk-${DPDK_VERSION:-}.env
+	[ -n "${DPDK_VERSION:-}" ] && [ -z "${DPDK_TARBALL:-}" ] && [ -f "$envf" ] &&
+		[ -f "$(. "$envf"; echo "$DPDK_PREFIX")/.complete" ]
+}
+
+# The plugins of each build tree are staged under the cache (scripts/plugins.sh):
+# refuse up front a cache where DPDK's EAL would refuse them.
+msg=$("$here/plugins.sh" check "$CACHE/plugins" 2>&1) || dr_die "$msg"
+if cached_version; then
+	install_packages
+	dr_info "using DPDK $DPDK_VERSION at $(. "$CACHE/dpdk-$DPDK_VERSION.env"; echo "$DPDK_PREFIX") (DPDK_VERSION, cached)"
+	exit 0
+fi
 dr_check_disk "$CACHE" 3000
 install_packages
 src=$(fetch_dpdk_source)

@@ -6,7 +6,8 @@
 # virtio-net NICs (iommu_platform=on, both on one QEMU hub: nothing leaves the
 # VM) are bound to vfio-pci. The guest runs our own kernel (scripts/vm-kernel.sh)
 # with the host's file system as its read-only root over 9p, so test command
-# lines, libraries and DPDK plugins are at the same paths as on the host.
+# lines, libraries and DPDK plugins are at the same paths as on the host
+# (a clone under /tmp too: the guest binds it back over its own tmpfs).
 # QEMU's 'edu' DMA test device (VM_EDU_DEVICE in the tests' env) is on
 # vfio-pci too, for tests that need a device that really does DMA.
 # Tests with VM_BOOT=mock in their env run in a second boot with
@@ -67,10 +68,27 @@ skip_tier() {
 
 [ -f "$builddir/meson-info/intro-tests.json" ] ||
 	dr_die "$builddir is not a configured meson build directory (run scripts/build.sh)"
-case "$builddir" in
-/tmp/* | /run/* | /var/tmp/* | /dev/* | /proc/* | /sys/*)
-	dr_die "$builddir is hidden in the guest (tmpfs there): use a build directory elsewhere" ;;
-esac
+# The guest mounts tmpfs on /tmp, /run, /var/tmp and /dev/shm (its root is
+# read-only): a clone, build or cache below them is bound back into the
+# guest at the same path by guest-init.sh (VM_KEEP_PATHS).
+keep_paths=
+for p in "$top" "$builddir" "$(dr_cache_dir)"; do
+	p=$(realpath -m "$p")
+	case "$p" in
+	/tmp | /tmp/* | /run | /run/* | /var/tmp | /var/tmp/* | /dev/shm | /dev/shm/*) ;;
+	/dev | /dev/* | /proc | /proc/* | /sys | /sys/*)
+		dr_die "$p cannot be shared with the guest: move it (clone, build directory or DMA_REPLACE_CACHE) elsewhere" ;;
+	*) continue ;;
+	esac
+	case "$p" in
+	*[[:space:],]*) dr_die "'$p' has a blank or a comma, which the guest's kernel command line cannot carry: use a path without" ;;
+	esac
+	kept=0   # already there when at or below a path kept before
+	for k in ${keep_paths//,/ }; do
+		case "$p/" in "$k"/*) kept=1 ;; esac
+	done
+	[ "$kept" = 1 ] || keep_paths=${keep_paths:+$keep_paths,}$p
+done
 command -v qemu-system-x86_64 >/dev/null ||
 	skip_tier "qemu-system-x86_64 not installed (scripts/setup.sh installs qemu-system-x86)"
 command -v python3 >/dev/null || skip_tier "python3 not installed"
@@ -119,6 +137,7 @@ boot() {
 	# panic): the emulated timer works, skip the check.
 	append+=" no_timer_check"
 	append+=" VM_SCRIPT=$rundir/guest-$kind.sh"
+	[ -n "$keep_paths" ] && append+=" VM_KEEP_PATHS=$keep_paths"
 	[ "$kind" = iommu ] && append+=" VM_VFIO_DEVICES=$nics,$edu"
 	dr_step "boot $kind (intel_iommu=$iommu; timeout ${boot_timeout}s; console: $log)"
 	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \

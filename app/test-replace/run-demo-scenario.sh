@@ -49,11 +49,25 @@ fi
 
 progress=--no-progress
 [ -t 2 ] && progress=--progress
+json=$outdir/demo-report.json
+png=$outdir/demo-report.png
+# A path is printed only for a file this run wrote.
+rm -f "$json" "$png"
 echo "demo: $swaps swaps on two emulated ports (soft IOMMU), scenario $script"
 rc=0
 "$app" -l 0-1 --no-huge -m 256 --no-shconf --no-pci --no-telemetry \
 	--file-prefix "${DEMO_FILE_PREFIX:-tr_demo_$$}" \
 	-- --script "$script" --no-echo $progress --sample-ms 20 \
-	--json "$outdir/demo-report.json" --png "$outdir/demo-report.png" "$@" || rc=$?
-echo "demo: JSON report $outdir/demo-report.json, plot $outdir/demo-report.png"
+	--json "$json" --png "$png" "$@" || rc=$?
+if [ -s "$json" ]; then
+	if [ -s "$png" ]; then
+		echo "demo: JSON report $json, plot $png"
+	else
+		echo "demo: JSON report $json (no plot: see the messages above)"
+	fi
+	[ "$rc" -eq 0 ] || echo "demo: FAILED (dpdk-test-replace exited with status $rc)" >&2
+else
+	echo "demo: no report written: dpdk-test-replace exited with status $rc (see the messages above)" >&2
+	[ "$rc" -ne 0 ] || rc=1
+fi
 exit $rc

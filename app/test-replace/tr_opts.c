@@ -9,26 +9,16 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tr_app.h"
 #include "tr_util.h"
 
-#ifndef TR_BUS_SO
+/* The bus and the PMD are linked into the application (meson.build): no
+ * -d is needed, and a -d of another copy would register them twice. */
 #define TR_BUS_SO "librte_bus_iommufd.so"
-#endif
-#ifndef TR_PMD_SO
 #define TR_PMD_SO "librte_net_virtio_iommufd.so"
-#endif
-#ifndef TR_BUILD_BUS_DIR
-#define TR_BUILD_BUS_DIR "../../drivers/bus/iommufd"
-#endif
-#ifndef TR_BUILD_PMD_DIR
-#define TR_BUILD_PMD_DIR "../../drivers/net/virtio_iommufd"
-#endif
-#ifndef TR_INSTALL_LIBDIR
-#define TR_INSTALL_LIBDIR "lib"
-#endif
 
 /* Devices of the embedded default: two emulated virtio-net functions on
  * the soft IOMMU backend, wired back to back. */
@@ -61,45 +51,10 @@ tr_opts_usage(const char *prog)
 		"Devices: without -a/-b/--vdev the app adds the embedded default, two\n"
 		"emulated ports wired back to back on the soft IOMMU backend:\n"
 		"  -a %s -a %s\n"
-		"and without -d it loads the iommufd bus and virtio PMD plugins found\n"
-		"relative to the executable (<exe dir>/%s/ and %s/ in the build tree,\n"
-		"<exe dir>/../%s/ when installed), or from $DPDK_TEST_REPLACE_PLUGIN_DIR.\n\n"
+		"The iommufd bus and the virtio PMD are linked in (no -d for them);\n"
+		"-d loads other plugins (e.g. the testpmd command plugin).\n\n"
 		"Type 'help' at the prompt for the commands.\n",
-		prog, default_devs[0], default_devs[1], TR_BUILD_BUS_DIR, TR_BUILD_PMD_DIR,
-		TR_INSTALL_LIBDIR);
-}
-
-static bool
-readable(const char *p)
-{
-	return access(p, R_OK) == 0;
-}
-
-/* Find bus and PMD plugins; fills bus/pmd (PATH_MAX each). */
-static int
-find_plugins(char *bus, char *pmd, char *err)
-{
-	const char *env = getenv("DPDK_TEST_REPLACE_PLUGIN_DIR");
-	const char *d = tr_app.exe_dir;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(bus, PATH_MAX, "%s/%s", env, TR_BUS_SO);
-		snprintf(pmd, PATH_MAX, "%s/%s", env, TR_PMD_SO);
-		if (readable(bus) && readable(pmd))
-			return 0;
-		return tr_err(err, "bad DPDK_TEST_REPLACE_PLUGIN_DIR '%s': expected %s and %s in it",
-			env, TR_BUS_SO, TR_PMD_SO);
-	}
-	snprintf(bus, PATH_MAX, "%s/%s/%s", d, TR_BUILD_BUS_DIR, TR_BUS_SO);
-	snprintf(pmd, PATH_MAX, "%s/%s/%s", d, TR_BUILD_PMD_DIR, TR_PMD_SO);
-	if (readable(bus) && readable(pmd))
-		return 0;
-	snprintf(bus, PATH_MAX, "%s/../%s/%s", d, TR_INSTALL_LIBDIR, TR_BUS_SO);
-	snprintf(pmd, PATH_MAX, "%s/../%s/%s", d, TR_INSTALL_LIBDIR, TR_PMD_SO);
-	if (readable(bus) && readable(pmd))
-		return 0;
-	return tr_err(err, "cannot find the plugins %s and %s next to %s (build tree: %s, %s; installed: ../%s): pass -d <path> for each, or set DPDK_TEST_REPLACE_PLUGIN_DIR",
-		TR_BUS_SO, TR_PMD_SO, d, TR_BUILD_BUS_DIR, TR_BUILD_PMD_DIR, TR_INSTALL_LIBDIR);
+		prog, default_devs[0], default_devs[1]);
 }
 
 /* Is a the EAL option s (short, "-x" or "-xVALUE") or l ("--long", "--long=V")? */
@@ -116,11 +71,34 @@ is_opt(const char *a, const char *s, const char *l)
 	return strncmp(a, l, n) == 0 && (a[n] == '\0' || a[n] == '=');
 }
 
+/* Is PATH (a -d value: a file or a directory of plugins) the bus or the
+ * PMD the application links already? */
+static bool
+is_linked_plugin(const char *path)
+{
+	const char *names[] = { TR_BUS_SO, TR_PMD_SO };
+	char buf[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	size_t i;
+
+	base = base != NULL ? base + 1 : path;
+	for (i = 0; i < RTE_DIM(names); i++) {
+		if (strncmp(base, names[i], strlen(names[i])) == 0)
+			return true;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+				snprintf(buf, sizeof(buf), "%s/%s", path, names[i]) < (int)sizeof(buf) &&
+				access(buf, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 int
 tr_opts_eal(int argc, char **argv, char *err)
 {
-	static char bus[PATH_MAX], pmd[PATH_MAX], exe[PATH_MAX];
-	bool has_dev = false, has_plugin = false;
+	static char exe[PATH_MAX];
+	bool has_dev = false;
 	int n_eal, i, k = 0;
 	char **v;
 
@@ -133,25 +111,19 @@ tr_opts_eal(int argc, char **argv, char *err)
 		if (is_opt(a, "-a", "--allow") || is_opt(a, "-b", "--block") ||
 				is_opt(a, "-w", "--pci-whitelist") || is_opt(a, NULL, "--vdev"))
 			has_dev = true;
-		if (is_opt(a, "-d", NULL))
-			has_plugin = true;
+		if (is_opt(a, "-d", NULL)) {
+			const char *d = a[2] != '\0' ? a + 2 :
+				n_eal + 1 < argc ? argv[n_eal + 1] : "";
+
+			if (is_linked_plugin(d))
+				return tr_err(err, "bad option '-d %s': dpdk-test-replace links the iommufd bus and the virtio PMD (%s, %s) and would register them twice: drop this -d",
+					d, TR_BUS_SO, TR_PMD_SO);
+		}
 	}
 	v = calloc(argc + 8, sizeof(*v));
 	if (v == NULL)
 		return tr_err(err, "out of memory");
 	v[k++] = argv[0];
-	if (!has_plugin) {
-		if (find_plugins(bus, pmd, err) == 0) {
-			v[k++] = (char *)(uintptr_t)"-d";
-			v[k++] = bus;
-			v[k++] = (char *)(uintptr_t)"-d";
-			v[k++] = pmd;
-		} else if (!has_dev) {
-			/* the embedded default needs them */
-			free(v);
-			return -ENOENT;
-		}
-	}
 	if (!has_dev) {
 		for (i = 0; i < (int)RTE_DIM(default_devs); i++) {
 			v[k++] = (char *)(uintptr_t)"-a";

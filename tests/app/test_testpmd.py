@@ -221,8 +221,7 @@ def case_harmless():
     with open(script, "w", encoding="utf-8") as f:
         f.write("show ports\nexpect swaps.total == 0\n")
     cmd = ([trlib.APP] + trlib.eal("harmless") +
-           ["-d", trlib.BUS, "-d", trlib.PMD, "-d", trlib.PLUGIN,
-            "--vdev", "net_ring0", "--", "--script", script, "--no-progress"])
+           ["-d", trlib.PLUGIN, "--vdev", "net_ring0", "--", "--script", script, "--no-progress"])
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        universal_newlines=True, timeout=60, check=False)
     out = p.stdout

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Helpers of the dpdk-test-replace and testpmd-plugin tests.
 
-Environment (meson's test_env): BUILD_ROOT, SOURCE_ROOT, DPDK_PREFIX.
+Environment (meson's test_env): BUILD_ROOT, SOURCE_ROOT, DPDK_PREFIX,
+PLUGIN_DIR.
 """
 import json
 import os
@@ -15,9 +16,13 @@ BUILD = os.environ.get("BUILD_ROOT", "")
 SOURCE = os.environ.get("SOURCE_ROOT", "")
 PREFIX = os.environ.get("DPDK_PREFIX", "")
 APP = os.path.join(BUILD, "app/test-replace/dpdk-test-replace")
-BUS = os.path.join(BUILD, "drivers/bus/iommufd/librte_bus_iommufd.so")
-PMD = os.path.join(BUILD, "drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so")
-PLUGIN = os.path.join(BUILD, "app/testpmd-plugin/librte_testpmd_dma_domain.so")
+# -d plugins: the build's copies in the cache (scripts/plugins.sh), as the
+# EAL refuses plugins below a world-writable directory (a build under /tmp).
+# dpdk-test-replace links the bus and the PMD: give it only PLUGIN.
+PLUGIN_DIR = os.environ.get("PLUGIN_DIR", "")
+BUS = os.path.join(PLUGIN_DIR, "librte_bus_iommufd.so")
+PMD = os.path.join(PLUGIN_DIR, "librte_net_virtio_iommufd.so")
+PLUGIN = os.path.join(PLUGIN_DIR, "librte_testpmd_dma_domain.so")
 TESTPMD = os.path.join(PREFIX, "bin/dpdk-testpmd")
 
 NO_MODEL = "no such emulated device model"

@@ -7,23 +7,24 @@
 #   case "bus": bus + the "test" model of tests/bus_iommufd:
 #               the bus's probe lines, testpmd sees no port (no PMD).
 #   case "pmd": bus + virtio PMD, default virtio-net model: one port.
-# Env (set by meson's test_env): DPDK_PREFIX, BUILD_ROOT.
+# Env (set by meson's test_env): DPDK_PREFIX, PLUGIN_DIR (the build's
+# plugins, copied where the EAL accepts them: scripts/plugins.sh).
 set -u
 case_name=${1:-bus}
 testpmd=$DPDK_PREFIX/bin/dpdk-testpmd
-bus=$BUILD_ROOT/drivers/bus/iommufd/librte_bus_iommufd.so
-model=$BUILD_ROOT/tests/bus_iommufd/librte_iommufd_emu_test.so
-pmd=$BUILD_ROOT/drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so
+bus=$PLUGIN_DIR/librte_bus_iommufd.so
+model=$PLUGIN_DIR/librte_iommufd_emu_test.so
+pmd=$PLUGIN_DIR/librte_net_virtio_iommufd.so
 
 # Everything this test needs is this project's (scripts/setup.sh builds DPDK
-# with testpmd; the bus, the test model and the PMD are built here): a
-# missing one is a FAIL, never a skip.
+# with testpmd; the bus, the test model and the PMD are built here and
+# staged by scripts/plugins.sh): a missing one is a FAIL, never a skip.
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 fail() { echo "FAIL: $*"; echo "---- testpmd output ----"; cat "$out"; exit 1; }
 
 [ -x "$testpmd" ] || fail "no $testpmd (DPDK_PREFIX=$DPDK_PREFIX; scripts/setup.sh builds it)"
-[ -f "$bus" ] || fail "bus plugin $bus not built"
+[ -f "$bus" ] || fail "bus plugin $bus not staged (build the project: ninja)"
 
 run_testpmd() {
 	# EAL options valid on 22.11 and 25.11 (22.11 refuses --no-huge with
@@ -37,7 +38,7 @@ run_testpmd() {
 
 case "$case_name" in
 bus)
-	[ -f "$model" ] || fail "test model $model not built"
+	[ -f "$model" ] || fail "test model $model not staged (build the project: ninja)"
 	run_testpmd -d "$bus" -d "$model" -a iommufd:emu0,model=test,answer=1
 	rc=$?
 	[ $rc -eq 0 ] || fail "testpmd exited with $rc"
@@ -49,7 +50,7 @@ bus)
 		fail "testpmd did not run its commands"
 	;;
 pmd)
-	[ -f "$pmd" ] || fail "PMD $pmd not built"
+	[ -f "$pmd" ] || fail "PMD $pmd not staged (build the project: ninja)"
 	run_testpmd -d "$bus" -d "$pmd" -a iommufd:emu0
 	rc=$?
 	if grep -q "model 'virtio-net': no such emulated device model" "$out"; then

@@ -415,7 +415,7 @@ main(int argc, char **argv)
 	}
 	ret = vt_eal_init(argv[0], devs, extra);
 	if (ret != 0)
-		return ret == VT_SKIP ? VT_SKIP : 1;
+		return 1;
 	if (strcmp(c, "bringup") == 0)
 		ret = case_bringup();
 	else if (strcmp(c, "no_access_platform") == 0)

@@ -5,16 +5,16 @@
 # emulated ports wired back to back, in batch mode (commands on stdin).
 # Asserts that packets flowed both ways in io and mac modes, and that
 # txonly transmits on both ports.
-# Usage: testpmd_fwd.sh BUILD_ROOT   (DPDK_PREFIX from the test env)
+# Usage: testpmd_fwd.sh   (DPDK_PREFIX and PLUGIN_DIR from the test env:
+# the build's plugins, copied where the EAL accepts them, scripts/plugins.sh)
 set -u
-build=${1:?build root}
 prefix=${DPDK_PREFIX:?DPDK_PREFIX not set}
 testpmd=$prefix/bin/dpdk-testpmd
-pmd=$build/drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so
+pmd=${PLUGIN_DIR:?PLUGIN_DIR not set}/librte_net_virtio_iommufd.so
 # testpmd and the PMD are this project's (scripts/setup.sh builds DPDK with
 # testpmd): missing is a FAIL. Too few cores is the machine's: a skip.
 [ -x "$testpmd" ] || { echo "FAIL: no dpdk-testpmd at $testpmd (scripts/setup.sh builds it)"; exit 1; }
-[ -r "$pmd" ] || { echo "FAIL: PMD not built at $pmd"; exit 1; }
+[ -r "$pmd" ] || { echo "FAIL: PMD not staged at $pmd (build the project: ninja)"; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "SKIP: testpmd needs 2 cores (main + forwarding), this machine has $(nproc)"; exit 77; }
 export LD_LIBRARY_PATH=$prefix/lib/x86_64-linux-gnu:$prefix/lib:${LD_LIBRARY_PATH:-}
 out=$(mktemp)

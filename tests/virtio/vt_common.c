@@ -37,17 +37,19 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 {
 	static char prefix[64], pmd[512];
 	const char *argv[64];
-	const char *root = getenv("BUILD_ROOT");
+	/* the build's copies in the cache: the EAL refuses -d plugins below a
+	 * world-writable directory (scripts/plugins.sh) */
+	const char *dir = getenv("PLUGIN_DIR");
 	bool own_lcores = false;
 	int argc = 0, ret, i;
 
-	if (root == NULL) {
-		printf("FAIL: BUILD_ROOT not set: cannot find the PMD (run through meson test)\n");
+	if (dir == NULL) {
+		printf("FAIL: PLUGIN_DIR not set: cannot find the PMD (run through meson test, or set it to: scripts/plugins.sh dir BUILD_DIR)\n");
 		return -1;
 	}
-	snprintf(pmd, sizeof(pmd), "%s/drivers/net/virtio_iommufd/librte_net_virtio_iommufd.so", root);
+	snprintf(pmd, sizeof(pmd), "%s/librte_net_virtio_iommufd.so", dir);
 	if (access(pmd, R_OK) != 0) {
-		printf("FAIL: PMD not built at %s (build the project: scripts/build.sh)\n", pmd);
+		printf("FAIL: PMD not staged at %s (build the project: ninja)\n", pmd);
 		return -1;
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vt%d", (int)getpid());

@@ -16,7 +16,6 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
-#define VT_SKIP 77
 #define VT_MAX_PORTS 4
 #define VT_MAX_Q 4
 
