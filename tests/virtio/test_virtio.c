@@ -55,7 +55,12 @@ static int
 run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int nlens)
 {
 	struct vt_verify v;
-	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	/* A hang guard, not a time limit: ends only after 10 s without a
+	 * packet sent or received (a sanitizer build on a loaded machine is
+	 * slow, not stuck). */
+	uint64_t stall = 10 * rte_get_timer_hz();
+	uint64_t deadline = rte_get_timer_cycles() + stall;
+	uint64_t progress = 0;
 	uint16_t p, q;
 	unsigned int l;
 
@@ -64,6 +69,10 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 		uint64_t target = v.sent + 2ULL * nq * per_queue;
 
 		while (v.sent < target && rte_get_timer_cycles() < deadline) {
+			if (v.sent + v.received != progress) {
+				progress = v.sent + v.received;
+				deadline = rte_get_timer_cycles() + stall;
+			}
 			for (p = 0; p < 2; p++)
 				for (q = 0; q < nq; q++) {
 					if (v.next_tx[p][q] < (l + 1) * (uint64_t)per_queue)
@@ -76,7 +85,7 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "traffic");
 	VT_CHECK(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
-		" (back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
+		" (nothing moved for 10 s: back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
 	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic not delivered intact");
 	for (p = 0; p < 2; p++)
