@@ -208,9 +208,11 @@ main(int argc, char **argv)
 	if (tr_app.opts.script != NULL)
 		tr_report_summary(stdout);
 	if (tr_app.opts.json != NULL) {
-		rc = tr_report_write_json(tr_app.opts.json);
+		char err[TR_ERRLEN];
+
+		rc = tr_report_write_json(tr_app.opts.json, err);
 		if (rc < 0) {
-			printf("error: cannot write report '%s': %s\n", tr_app.opts.json, strerror(-rc));
+			printf("error: report: %s\n", err);
 			status = 1;
 		} else {
 			printf("report: %s\n", tr_app.opts.json);

@@ -9,7 +9,9 @@ for every swap, coloured by strategy (failed swaps in black).
 Bottom: histogram of pause times per strategy (log scale).
 """
 import json
+import os
 import sys
+import tempfile
 
 import matplotlib
 
@@ -18,6 +20,26 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 COLORS = {"quiesce": "tab:blue", "hitless": "tab:green", "remap": "tab:orange",
           "restart": "tab:red", "default": "tab:gray"}
+
+
+def save_safely(fig, path):
+    """Write the PNG to a new file next to path (O_CREAT|O_EXCL: never
+    through a link), mode 0644, renamed over path. A path that is a
+    symbolic link (one planted in a shared directory) is refused."""
+    if os.path.islink(path):
+        raise SystemExit("plot.py: refusing to write '%s': it is a symbolic link "
+                         "(one planted in a shared directory would redirect the "
+                         "write); remove it or choose another path" % path)
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".",
+                               dir=os.path.dirname(path) or ".")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, dpi=100, format="png")
+        os.rename(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def main(argv):
@@ -87,7 +109,7 @@ def main(argv):
     ax2.set_title("Pause time per strategy")
     ax2.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(argv[2], dpi=100)
+    save_safely(fig, argv[2])
     return 0
 
 

@@ -93,8 +93,12 @@ int tr_cli_run(void);
 /** Start throughput sampling and the progress line. */
 void tr_report_init(void);
 
-/** Write the JSON report to path. @return 0 or -errno. */
-int tr_report_write_json(const char *path);
+/**
+ * Write the JSON report to path: a new file next to it, renamed over it
+ * (a symbolic link at path is refused, never written through), mode 0644.
+ * @return 0, or a negative errno with err saying why.
+ */
+int tr_report_write_json(const char *path, char *err);
 
 /** Run the plot script: PNG from the JSON report. @return 0 or -errno. */
 int tr_report_plot(const char *json, const char *png);

@@ -337,7 +337,12 @@ TR_HANDLER(cmd_show_swap_log)
 			tr_args_done(argc, argv, 1, err) < 0)
 		return -EINVAL;
 	tr_swap_counts(&total, &ok, &failed, &rb, &faults);
+	total -= tr_swap_dropped(); /* records still in the window */
 	l.skip = total > n ? total - n : 0;
+	if (n > total && tr_swap_dropped() > 0)
+		printf("  (%" PRIu64 " older record(s) not kept: only the last %" PRIu64
+			" are, see --swap-log; the summaries count all)\n",
+			tr_swap_dropped(), total);
 	tr_swap_foreach(log_one, &l);
 	return 0;
 }

@@ -307,9 +307,9 @@ static TR_HANDLER(cmd_report)
 		return -EINVAL;
 	if (path == NULL)
 		return tr_err(err, "missing report file: expected a path (or run with --json FILE)");
-	rc = tr_report_write_json(path);
+	rc = tr_report_write_json(path, err);
 	if (rc < 0)
-		return tr_err(err, "cannot write report '%s': %s", path, strerror(-rc));
+		return rc;
 	printf("report written to %s\n", path);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tr_app.h"
+#include "tr_swap.h"
 #include "tr_util.h"
 
 /* The bus and the PMD are linked into the application (meson.build): no
@@ -47,6 +48,9 @@ tr_opts_usage(const char *prog)
 		"  --sample-ms N         throughput sample period (default 100)\n"
 		"  --nb-mbufs N          packet pool size (default 8192)\n"
 		"  --rxd N, --txd N      descriptors per queue (default 256)\n"
+		"  --swap-log N          swap records kept for 'show swap log' and the\n"
+		"                        report: the last N (default 4096); summaries\n"
+		"                        count every swap\n"
 		"  -h, --help            this text\n\n"
 		"Devices: without -a/-b/--vdev the app adds the embedded default, two\n"
 		"emulated ports wired back to back on the soft IOMMU backend:\n"
@@ -151,6 +155,7 @@ tr_opts_eal(int argc, char **argv, char *err)
 enum {
 	OPT_SCRIPT = 256, OPT_JSON, OPT_PNG, OPT_NO_PLOT, OPT_PLOT_SCRIPT, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_NO_ECHO, OPT_SAMPLE, OPT_MBUFS, OPT_RXD, OPT_TXD, OPT_KEEP,
+	OPT_SWAP_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -169,6 +174,7 @@ static const struct option long_opts[] = {
 	{ "nb-mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "rxd", required_argument, NULL, OPT_RXD },
 	{ "txd", required_argument, NULL, OPT_TXD },
+	{ "swap-log", required_argument, NULL, OPT_SWAP_LOG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -233,6 +239,11 @@ tr_opts_parse(int argc, char **argv, char *err)
 				o->nb_rxd = (uint16_t)v;
 			else
 				o->nb_txd = (uint16_t)v;
+			break;
+		case OPT_SWAP_LOG:
+			if (tr_parse_u64("--swap-log", optarg, 1, TR_SWAP_WINDOW_MAX, &v, err) < 0)
+				return -EINVAL;
+			tr_swap_set_window((size_t)v); /* before any swap: cannot fail */
 			break;
 		default:
 			return tr_err(err, "bad option '%s': see --help", argv[optind - 1]);

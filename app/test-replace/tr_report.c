@@ -208,6 +208,7 @@ json_sched(const struct tr_sched_info *s, void *arg)
 	json_u64(f, "count", s->count, true);
 	json_u64(f, "done", s->done, true);
 	json_u64(f, "failed", s->failed, true);
+	json_u64(f, "transient", s->transient, true);
 	fprintf(f, "\"start_ms\": %.3f, \"end_ms\": %.3f, \"lost\": ", s->t_start_ns / 1e6,
 		s->t_end_ns / 1e6);
 	if (s->lost_valid)
@@ -386,18 +387,17 @@ json_samples(FILE *f)
 }
 
 int
-tr_report_write_json(const char *path)
+tr_report_write_json(const char *path, char *err)
 {
+	uint64_t total, ok, failed, rb, faults;
 	struct tr_verify_totals t;
 	struct json_ctx j;
 	char tmp[4096];
 	FILE *f;
-	int rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	f = tr_file_create(path, tmp, sizeof(tmp), err);
 	if (f == NULL)
-		return -errno;
+		return -EINVAL;
 	fprintf(f, "{\n  \"tool\": \"dpdk-test-replace\",\n  \"dpdk\": ");
 	tr_json_str(f, rte_version());
 	fprintf(f, ",\n  \"duration_s\": %.3f,\n", (tr_now_ns() - tr_t0_ns()) / 1e9);
@@ -425,19 +425,14 @@ tr_report_write_json(const char *path)
 	fprintf(f, "\n  ],\n  \"port_resets\": [");
 	j.first = true;
 	tr_reset_foreach(json_reset, &j);
-	fprintf(f, "\n  ],\n  \"swaps\": [");
+	tr_swap_counts(&total, &ok, &failed, &rb, &faults);
+	/* the records kept are the last ones; the summary counts all */
+	fprintf(f, "\n  ],\n  \"swaps_total\": %" PRIu64 ",\n  \"swaps_dropped\": %" PRIu64
+		",\n  \"swaps\": [", total, tr_swap_dropped());
 	j.first = true;
 	tr_swap_foreach(json_swap, &j);
 	fprintf(f, "\n  ]\n}\n");
-	if (ferror(f))
-		rc = -EIO;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	return tr_file_commit(f, tmp, path, err);
 }
 
 static const char *

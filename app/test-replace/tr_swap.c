@@ -12,7 +12,8 @@
 #include "tr_swap.h"
 #include "tr_util.h"
 
-#define MAX_RECORDS (1u << 20)
+/* Reservoir of samples per strategy and metric for the percentiles. */
+#define RESV_SIZE 4096
 #define MAX_SCHEDS 64
 #define IDLE_WAKE_NS (100ULL * 1000 * 1000)
 /* Packets lost by the last swap of a schedule show up as sequence gaps
@@ -28,9 +29,35 @@ static pthread_t ctl_tid;
 static bool ctl_running, ctl_quit;
 static bool ctl_kicked; /* __atomic: the service hook has work */
 
-static struct tr_swap_entry *recs;
-static size_t nb_recs, cap_recs;
-static uint64_t dropped_recs;
+/*
+ * Swap records: a ring of the last rec_window records ('show swap log',
+ * the JSON report) and streaming aggregates of all of them (counts,
+ * max, percentiles from a bounded reservoir), so that memory stays flat
+ * however long a schedule runs. All under mtx.
+ */
+static struct tr_swap_entry *recs;  /* ring, rec_window entries */
+static size_t rec_window = TR_SWAP_WINDOW_DEFAULT;
+static size_t rec_head;             /* next slot written */
+static size_t nb_recs;              /* valid entries in the ring */
+static uint64_t total_recs;         /* records ever made (since a clear) */
+static uint64_t recs_lost;          /* not kept: ring allocation failed */
+
+/* Bounded uniform sample of a metric (Vitter's algorithm R) + exact max. */
+struct resv {
+	uint64_t n;                 /* values offered */
+	uint64_t max;
+	uint64_t v[RESV_SIZE];
+};
+static struct agg {
+	uint64_t swaps, failures, rollbacks, faults;
+	struct resv pause, sw, call;
+} aggs[TR_NB_STRATEGIES];
+static uint64_t agg_ok, agg_rollbacks, agg_faults; /* all strategies */
+static uint64_t resv_rng = 0x9e3779b97f4a7c15ULL;
+
+/* A schedule prints its first transient failure, then at most one
+ * summary line per period (and one at its end). */
+#define TRANSIENT_LOG_NS (1000ULL * 1000 * 1000)
 
 struct sched {
 	struct tr_sched_info i;
@@ -39,6 +66,9 @@ struct sched {
 	uint64_t settle_ns;   /* absolute */
 	bool gaps_valid;
 	uint64_t gaps_start;
+	uint64_t tr_pending;      /* not yet in a log line */
+	uint64_t tr_logged_ns;    /* absolute, last transient line */
+	char tr_last[TR_ERRLEN];  /* last transient failure */
 };
 static struct sched scheds[MAX_SCHEDS];
 static int nb_scheds;
@@ -74,16 +104,149 @@ tr_swap_init(const struct tr_swap_hooks *h)
 	pthread_condattr_destroy(&ca);
 }
 
+int
+tr_swap_set_window(size_t n)
+{
+	int rc = 0;
+
+	if (n == 0 || n > TR_SWAP_WINDOW_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&mtx);
+	if (total_recs != 0)
+		rc = -EBUSY;
+	else if (n != rec_window) {
+		free(recs);
+		recs = NULL;
+		rec_window = n;
+	}
+	pthread_mutex_unlock(&mtx);
+	return rc;
+}
+
+static void
+resv_add(struct resv *r, uint64_t x)
+{
+	uint64_t j;
+
+	r->max = RTE_MAX(r->max, x);
+	if (r->n < RESV_SIZE) {
+		r->v[r->n++] = x;
+		return;
+	}
+	r->n++;
+	/* xorshift64: uniform enough for a sample */
+	resv_rng ^= resv_rng << 13;
+	resv_rng ^= resv_rng >> 7;
+	resv_rng ^= resv_rng << 17;
+	j = resv_rng % r->n;
+	if (j < RESV_SIZE)
+		r->v[j] = x;
+}
+
+static enum rte_dma_domain_strategy entry_strategy(const struct tr_swap_entry *e);
+
+/* Called with mtx held. */
+static void
+aggregate(const struct tr_swap_entry *e)
+{
+	struct agg *a = &aggs[entry_strategy(e)];
+
+	a->faults += e->rec.faults;
+	agg_faults += e->rec.faults;
+	agg_rollbacks += e->rec.rolled_back;
+	if (e->rc != 0) {
+		a->failures++;
+		a->rollbacks += e->rec.rolled_back;
+		return;
+	}
+	agg_ok++;
+	a->swaps++;
+	resv_add(&a->pause, e->rec.pause_ns);
+	resv_add(&a->sw, e->rec.switch_ns);
+	resv_add(&a->call, e->call_ns);
+}
+
 static void
 record(const struct tr_swap_entry *e)
 {
 	pthread_mutex_lock(&mtx);
-	recs = tr_array_grow(recs, nb_recs, &cap_recs, sizeof(*recs), MAX_RECORDS);
-	if (nb_recs < cap_recs)
-		recs[nb_recs++] = *e;
-	else
-		dropped_recs++;
+	total_recs++;
+	aggregate(e);
+	if (recs == NULL)
+		recs = calloc(rec_window, sizeof(*recs));
+	if (recs == NULL) {
+		recs_lost++;
+	} else {
+		recs[rec_head] = *e;
+		rec_head = (rec_head + 1) % rec_window;
+		if (nb_recs < rec_window)
+			nb_recs++;
+	}
 	pthread_mutex_unlock(&mtx);
+}
+
+uint64_t
+tr_swap_dropped(void)
+{
+	uint64_t d;
+
+	pthread_mutex_lock(&mtx);
+	d = total_recs - nb_recs;
+	pthread_mutex_unlock(&mtx);
+	return d;
+}
+
+/* The cause of a failed replace in words: the library's reason where it
+ * gave one, else what the errno means for a replace. */
+static const char *
+fail_cause(int rc, const struct rte_dma_domain_swap_record *rec)
+{
+	if (rec->reason[0] != '\0')
+		return rec->reason;
+	switch (-rc) {
+	case EBUSY:
+		return "another replace of this port is running";
+	case EINVAL:
+		return "the port is not attached to a DMA domain (see the log)";
+	case ENOTSUP:
+		return "not supported by this backend or driver";
+	case ETIMEDOUT:
+		return "the queues did not acknowledge the pause in time";
+	case ERANGE:
+		return "the target domain does not map all of the port's memory";
+	case EDEADLK:
+		return "called with the DMA domain library's lock held";
+	case ENOMEM:
+		return "out of memory";
+	case EIO:
+		return "the IOMMU backend reported an I/O error";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/*
+ * Whether a failed swap of a schedule would fail the same way at every
+ * later period (so the schedule stops): a refusal that depends on the
+ * options, the backend or the domains, not on timing.
+ */
+static bool
+fail_permanent(int rc, const struct rte_dma_domain_swap_record *rec,
+		const struct rte_dma_domain_replace_opts *o)
+{
+	switch (-rc) {
+	case ENOTSUP:  /* hitless on a non-atomic model, remap of a non-paging domain */
+	case EINVAL:   /* not attached, bad domain */
+	case EDEADLK:
+		return true;
+	case ERANGE:   /* coverage; with drain it may clear later */
+		return !o->drain;
+	case EBUSY:    /* the library's shared-domain remap refusal has a reason;
+			* a concurrent replace has none and is transient */
+		return rec->reason[0] != '\0' && !rec->rolled_back;
+	default:
+		return false;
+	}
 }
 
 /* Another port whose device is attached to dom, or -1. */
@@ -106,15 +269,26 @@ shared_with(uint16_t port, const struct rte_dma_domain *dom)
 	return -1;
 }
 
+/*
+ * One recorded replace. On failure err says why in words and *permanent
+ * (if not NULL) whether the same call would be refused again; *used gets
+ * the strategy the library ran (DEFAULT resolved) on success.
+ */
 static int
 swap_do(uint16_t port, struct rte_dma_domain *dom,
-		const struct rte_dma_domain_replace_opts *o, int32_t sched, char *err)
+		const struct rte_dma_domain_replace_opts *o, int32_t sched, char *err,
+		bool *permanent, enum rte_dma_domain_strategy *used)
 {
+	struct rte_dma_domain_swap_record prev;
 	struct rte_dma_domain_binding *b;
 	struct tr_swap_entry e;
 	struct rte_dma_domain *cur;
+	bool had_prev;
 	uint64_t t1;
 	int rc;
+
+	if (permanent != NULL)
+		*permanent = true;
 
 	if (tr_port_binding(port, &b, err) < 0)
 		return -EINVAL;
@@ -128,19 +302,26 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 	if (o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP && !o->force &&
 			(rc = shared_with(port, cur)) >= 0) {
 		tr_dom_unlock();
-		return tr_err(err, "remap of port %u rewrites domain '%s' in place, and port %d is on it too (its DMA would fault): move one port to another domain first, or add 'force'",
+		return tr_err(err, "refused: remap of port %u rewrites domain '%s' in place, and port %d is on it too (its DMA would fault): move one port to another domain first, or add 'force'",
 			port, rte_dma_domain_name(cur), rc);
 	}
 	if (hooks.around != NULL && hooks.around(port, o, true, err) < 0) {
 		tr_dom_unlock();
+		if (permanent != NULL)
+			*permanent = false;
 		return -EBUSY;
 	}
+	had_prev = rte_dma_domain_last_swap(b, &prev) == 0;
 	e.t_ns = tr_now_ns();
 	e.rc = rte_dma_domain_replace(b, dom, o);
 	t1 = tr_now_ns();
 	if (hooks.around != NULL)
 		hooks.around(port, o, false, err);
-	if (rte_dma_domain_last_swap(b, &e.rec) != 0) {
+	/* A replace refused before it numbered a swap (busy, not attached)
+	 * leaves the previous record: not this call's. */
+	if (rte_dma_domain_last_swap(b, &e.rec) != 0 ||
+			(had_prev && e.rec.seq == prev.seq)) {
+		memset(&e.rec, 0, sizeof(e.rec));
 		e.rec.strategy = o->strategy;
 		e.rec.result = e.rc;
 	}
@@ -154,13 +335,16 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 		strlcpy(e.rec.to, rte_dma_domain_name(dom), sizeof(e.rec.to));
 	record(&e);
 	if (e.rc < 0) {
-		tr_err(err, "replace of port %u to domain '%s' failed: %s%s%s%s%s", port,
-			rte_dma_domain_name(dom), strerror(-e.rc),
-			e.rec.reason[0] ? " (" : "", e.rec.reason,
-			e.rec.reason[0] ? ")" : "",
-			e.rec.rolled_back ? ", rolled back to the old domain" : "");
+		tr_err(err, "replace of port %u to domain '%s' failed: %s%s", port,
+			rte_dma_domain_name(dom), fail_cause(e.rc, &e.rec),
+			e.rec.rolled_back && strstr(e.rec.reason, "rolled back") == NULL ?
+			" (rolled back to the old domain)" : "");
+		if (permanent != NULL)
+			*permanent = fail_permanent(e.rc, &e.rec, o);
 		return e.rc;
 	}
+	if (used != NULL)
+		*used = e.rec.strategy;
 	return 0;
 }
 
@@ -168,7 +352,21 @@ int
 tr_swap_now(uint16_t port, struct rte_dma_domain *dom,
 		const struct rte_dma_domain_replace_opts *o, char *err)
 {
-	return swap_do(port, dom, o, -1, err);
+	return swap_do(port, dom, o, -1, err, NULL, NULL);
+}
+
+/* Log the transient failures not yet logged (mtx held). */
+static void
+sched_transient_flush(struct sched *s, uint64_t now)
+{
+	if (s->tr_pending == 0)
+		return;
+	printf("schedule %d (port %u): %" PRIu64 " more transient failure(s) (%" PRIu64
+		" in all), last: %s\n", s->i.id, s->i.port, s->tr_pending, s->i.transient,
+		s->tr_last);
+	fflush(stdout);
+	s->tr_pending = 0;
+	s->tr_logged_ns = now;
 }
 
 /* Called with mtx held. */
@@ -177,6 +375,7 @@ sched_finish(struct sched *s, uint64_t now, const char *why)
 {
 	if (!s->i.active)
 		return;
+	sched_transient_flush(s, now);
 	s->i.active = false;
 	s->i.t_end_ns = now - t0_ns;
 	s->settling = true;
@@ -217,35 +416,57 @@ sched_run(struct sched *s, uint64_t now)
 	struct rte_dma_domain_replace_opts o = s->i.opts;
 	struct rte_dma_domain_binding *b;
 	struct rte_dma_domain *cur, *a, *bb, *to;
+	enum rte_dma_domain_strategy used = RTE_DMA_DOMAIN_STRATEGY_DEFAULT;
 	char err[TR_ERRLEN];
 	uint16_t port = s->i.port;
+	bool permanent;
 	int rc;
 
 	a = rte_dma_domain_lookup(s->i.a);
 	bb = rte_dma_domain_lookup(s->i.b);
 	if (a == NULL || bb == NULL ||
 			(b = rte_dma_domain_binding_lookup(tr_port_devname(port))) == NULL) {
+		printf("schedule %d (port %u) stopped: domain '%s' or '%s' or the port's binding went away\n",
+			s->i.id, port, s->i.a, s->i.b);
+		fflush(stdout);
 		sched_finish(s, now, "a domain or the port's binding went away");
 		return;
 	}
 	cur = rte_dma_domain_binding_domain(b);
 	to = cur == a ? bb : a;
 	pthread_mutex_unlock(&mtx);
-	rc = swap_do(port, to, &o, s->i.id, err);
+	rc = swap_do(port, to, &o, s->i.id, err, &permanent, &used);
 	pthread_mutex_lock(&mtx);
-	if (rc == 0 && nb_recs > 0 && recs[nb_recs - 1].sched == s->i.id &&
-			o.strategy < TR_NB_STRATEGIES) {
-		unsigned int used = recs[nb_recs - 1].rec.strategy;
-
-		/* DEFAULT resolves to what the backend allows */
-		if (used < TR_NB_STRATEGIES && used != RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
-			win[o.strategy].used = used;
-	}
+	/* DEFAULT resolves to what the backend allows */
+	if (rc == 0 && o.strategy < TR_NB_STRATEGIES && (unsigned int)used < TR_NB_STRATEGIES &&
+			used != RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		win[o.strategy].used = used;
 	s->i.done++;
-	if (rc < 0)
-		s->i.failed++;
-	s->next_ns += s->i.every_ns;
 	now = tr_now_ns();
+	if (rc < 0) {
+		s->i.failed++;
+		if (permanent) {
+			/* one line: the same swap would be refused every period */
+			printf("schedule %d (port %u) stopped after %" PRIu64 " swap(s): %s; this refusal will not change, so the schedule stopped\n",
+				s->i.id, port, s->i.done, err);
+			fflush(stdout);
+			sched_finish(s, now, err);
+			return;
+		}
+		s->i.transient++;
+		strlcpy(s->tr_last, err, sizeof(s->tr_last));
+		if (s->i.transient == 1) {
+			printf("schedule %d (port %u): transient failure, the schedule goes on (further ones are counted, summed up at most once a second): %s\n",
+				s->i.id, port, err);
+			fflush(stdout);
+			s->tr_logged_ns = now;
+		} else {
+			s->tr_pending++;
+			if (now - s->tr_logged_ns >= TRANSIENT_LOG_NS)
+				sched_transient_flush(s, now);
+		}
+	}
+	s->next_ns += s->i.every_ns;
 	/* Behind schedule (a slow swap): carry on from now, no catch-up burst. */
 	if (s->next_ns < now)
 		s->next_ns = now;
@@ -481,11 +702,12 @@ tr_sched_progress(uint64_t *done, uint64_t *total)
 void
 tr_swap_foreach(void (*cb)(const struct tr_swap_entry *e, void *arg), void *arg)
 {
-	size_t i;
+	size_t i, first;
 
 	pthread_mutex_lock(&mtx);
+	first = (rec_head + rec_window - nb_recs) % rec_window;
 	for (i = 0; i < nb_recs; i++)
-		cb(&recs[i], arg);
+		cb(&recs[(first + i) % rec_window], arg);
 	pthread_mutex_unlock(&mtx);
 }
 
@@ -510,76 +732,54 @@ entry_strategy(const struct tr_swap_entry *e)
 	return (unsigned int)s < TR_NB_STRATEGIES ? s : RTE_DMA_DOMAIN_STRATEGY_DEFAULT;
 }
 
+/* Percentiles of a reservoir (mtx held; tmp has RESV_SIZE entries). */
 static void
-fill_pcts(uint64_t *v, size_t n, uint64_t *p50, uint64_t *p99, uint64_t *max)
+fill_pcts(const struct resv *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99, uint64_t *max)
 {
-	tr_sort_u64(v, n);
-	*p50 = tr_percentile(v, n, 50);
-	*p99 = tr_percentile(v, n, 99);
-	*max = n ? v[n - 1] : 0;
+	size_t n = RTE_MIN(r->n, (uint64_t)RESV_SIZE);
+
+	memcpy(tmp, r->v, n * sizeof(*tmp));
+	tr_sort_u64(tmp, n);
+	*p50 = tr_percentile(tmp, n, 50);
+	*p99 = tr_percentile(tmp, n, 99);
+	*max = r->max;
 }
 
 void
 tr_swap_summary(struct tr_strat_summary s[TR_NB_STRATEGIES])
 {
-	uint64_t *pause, *sw, *call;
+	static uint64_t tmp[RESV_SIZE]; /* under mtx */
 	unsigned int k;
-	size_t i, n;
 
 	memset(s, 0, sizeof(*s) * TR_NB_STRATEGIES);
 	pthread_mutex_lock(&mtx);
-	pause = malloc(sizeof(uint64_t) * (nb_recs + 1));
-	sw = malloc(sizeof(uint64_t) * (nb_recs + 1));
-	call = malloc(sizeof(uint64_t) * (nb_recs + 1));
-	for (k = 0; k < TR_NB_STRATEGIES && pause && sw && call; k++) {
-		struct tr_strat_summary *t = &s[k];
-
-		for (i = 0, n = 0; i < nb_recs; i++) {
-			const struct tr_swap_entry *e = &recs[i];
-
-			if (entry_strategy(e) != k)
-				continue;
-			t->faults += e->rec.faults;
-			if (e->rc != 0) {
-				t->failures++;
-				t->rollbacks += e->rec.rolled_back;
-				continue;
-			}
-			t->swaps++;
-			pause[n] = e->rec.pause_ns;
-			sw[n] = e->rec.switch_ns;
-			call[n] = e->call_ns;
-			n++;
-		}
-		fill_pcts(pause, n, &t->pause_p50, &t->pause_p99, &t->pause_max);
-		fill_pcts(sw, n, &t->switch_p50, &t->switch_p99, &t->switch_max);
-		fill_pcts(call, n, &t->call_p50, &t->call_p99, &t->call_max);
-	}
 	for (k = 0; k < TR_NB_STRATEGIES; k++) {
-		s[k].lost = strat_lost[k];
-		s[k].lost_known = strat_lost_known[k];
+		struct tr_strat_summary *t = &s[k];
+		const struct agg *a = &aggs[k];
+
+		t->swaps = a->swaps;
+		t->failures = a->failures;
+		t->rollbacks = a->rollbacks;
+		t->faults = a->faults;
+		fill_pcts(&a->pause, tmp, &t->pause_p50, &t->pause_p99, &t->pause_max);
+		fill_pcts(&a->sw, tmp, &t->switch_p50, &t->switch_p99, &t->switch_max);
+		fill_pcts(&a->call, tmp, &t->call_p50, &t->call_p99, &t->call_max);
+		t->lost = strat_lost[k];
+		t->lost_known = strat_lost_known[k];
 	}
 	pthread_mutex_unlock(&mtx);
-	free(pause);
-	free(sw);
-	free(call);
 }
 
 void
 tr_swap_counts(uint64_t *total, uint64_t *ok, uint64_t *failed,
 		uint64_t *rollbacks, uint64_t *faults)
 {
-	size_t i;
-
-	*ok = *rollbacks = *faults = 0;
 	pthread_mutex_lock(&mtx);
-	for (i = 0; i < nb_recs; i++) {
-		*ok += recs[i].rc == 0;
-		*rollbacks += recs[i].rec.rolled_back;
-		*faults += recs[i].rec.faults;
-	}
-	*total = nb_recs;
-	*failed = nb_recs - *ok;
+	*total = total_recs;
+	*ok = agg_ok;
+	*failed = total_recs - agg_ok;
+	*rollbacks = agg_rollbacks;
+	*faults = agg_faults;
 	pthread_mutex_unlock(&mtx);
 }
 
@@ -669,7 +869,11 @@ tr_swap_clear(void)
 		}
 	}
 	nb_recs = 0;
-	dropped_recs = 0;
+	rec_head = 0;
+	total_recs = 0;
+	recs_lost = 0;
+	memset(aggs, 0, sizeof(aggs));
+	agg_ok = agg_rollbacks = agg_faults = 0;
 	nb_scheds = 0;
 	memset(win, 0, sizeof(win));
 	memset(strat_lost, 0, sizeof(strat_lost));

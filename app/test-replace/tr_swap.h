@@ -41,6 +41,7 @@ struct tr_sched_info {
 	uint64_t count;      /**< swaps to do, 0 = until stopped */
 	uint64_t done;       /**< swaps done (ok or not) */
 	uint64_t failed;     /**< swaps that returned an error */
+	uint64_t transient;  /**< failures that may not recur (timeout, rollback, busy) */
 	struct rte_dma_domain_replace_opts opts; /**< replace options */
 	uint64_t t_start_ns, t_end_ns; /**< since tr_swap_init() */
 	bool lost_valid;     /**< lost is known (a verifier was running) */
@@ -121,7 +122,25 @@ int tr_sched_wait(uint64_t timeout_ns);
 /** Active schedules; *done and *total summed over them (total 0 = open-ended). */
 unsigned int tr_sched_progress(uint64_t *done, uint64_t *total);
 
-/** Visit every swap record in order (under the lock: do not call back in). */
+/** Records kept by default for 'show swap log' and the report. */
+#define TR_SWAP_WINDOW_DEFAULT 4096
+/** Most records a window may keep. */
+#define TR_SWAP_WINDOW_MAX (1u << 20)
+
+/**
+ * Keep the last n swap records (older ones only count in the aggregates).
+ * @return 0, -EINVAL for n out of [1, TR_SWAP_WINDOW_MAX], -EBUSY once
+ *   a swap was recorded.
+ */
+int tr_swap_set_window(size_t n);
+
+/** Records made and no longer in the window (counted in the aggregates only). */
+uint64_t tr_swap_dropped(void);
+
+/**
+ * Visit the swap records of the window (the last ones), oldest first
+ * (under the lock: do not call back in).
+ */
 void tr_swap_foreach(void (*cb)(const struct tr_swap_entry *e, void *arg), void *arg);
 
 /** Visit every schedule. */

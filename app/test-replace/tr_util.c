@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 
@@ -243,4 +246,70 @@ tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max)
 		return arr;
 	*cap = ncap;
 	return p;
+}
+
+/* A target that is a symbolic link (or not a regular file) is refused. */
+static int
+target_check(const char *path, char *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : tr_err(err, "cannot write '%s': %s", path,
+			strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return tr_err(err, "refusing to write '%s': it is a symbolic link (one planted in a shared directory would redirect the write); remove it or choose another path",
+			path);
+	if (!S_ISREG(st.st_mode))
+		return tr_err(err, "refusing to write '%s': it is not a regular file", path);
+	return 0;
+}
+
+FILE *
+tr_file_create(const char *path, char *tmp, size_t len, char *err)
+{
+	FILE *f;
+	int fd;
+
+	if (target_check(path, err) < 0)
+		return NULL;
+	if (snprintf(tmp, len, "%s.XXXXXX", path) >= (int)len) {
+		tr_err(err, "cannot write '%s': path too long", path);
+		return NULL;
+	}
+	/* mkstemp: O_CREAT|O_EXCL (never through a link), mode 0600 */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		tr_err(err, "cannot write '%s': cannot create a file in its directory: %s",
+			path, strerror(errno));
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL || fchmod(fd, 0644) != 0) {
+		tr_err(err, "cannot write '%s': %s", path, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		else
+			close(fd);
+		unlink(tmp);
+		return NULL;
+	}
+	return f;
+}
+
+int
+tr_file_commit(FILE *f, const char *tmp, const char *path, char *err)
+{
+	int rc = 0;
+
+	if (ferror(f))
+		rc = tr_err(err, "cannot write '%s': write error", path);
+	if (fclose(f) != 0 && rc == 0)
+		rc = tr_err(err, "cannot write '%s': %s", path, strerror(errno));
+	/* a link planted meanwhile is replaced by rename(), never followed */
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = tr_err(err, "cannot write '%s': rename of %s: %s", path, tmp, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
 }

@@ -49,6 +49,21 @@ int tr_parse_replace_opts(int argc, char **argv, int i, bool bare_strategy,
 int tr_parse_swap_opts(int argc, char **argv, int i, bool bare_strategy, uint64_t *count,
 		struct rte_dma_domain_replace_opts *o, char *err);
 
+/**
+ * Start writing path safely: refuse a path that is a symbolic link (or
+ * not a regular file), and create a new temporary file next to it
+ * (O_CREAT|O_EXCL, so never through a link), mode 0644.
+ * @param tmp receives the temporary file's name (len >= strlen(path) + 8)
+ * @return the stream, or NULL with err set.
+ */
+FILE *tr_file_create(const char *path, char *tmp, size_t len, char *err);
+
+/**
+ * Close f and rename its temporary file tmp over path (removing tmp on
+ * any error). @return 0, or -EINVAL with err set.
+ */
+int tr_file_commit(FILE *f, const char *tmp, const char *path, char *err);
+
 /** Existing domain name. */
 int tr_parse_domain(const char *s, struct rte_dma_domain **dom, char *err);
 

@@ -148,18 +148,42 @@ queues_release(struct swap *s)
 			dd_now_ns() + (uint64_t)s->o.timeout_us * 1000);
 }
 
+static void
+swap_vfail(struct swap *s, uint32_t level, int rc, const char *fmt, va_list ap)
+{
+	vsnprintf(s->rec->reason, sizeof(s->rec->reason), fmt, ap);
+	s->rec->result = rc;
+	rte_log(level, dma_domain_logtype, "dma_domain: replace '%s' %s -> %s (%s): %s\n",
+		s->b->name, s->old->name, s->new->name,
+		rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
+}
+
+/* A failure after the device or its queues were touched: WARNING. */
 static int __rte_format_printf(3, 4)
 swap_fail(struct swap *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->rec->reason, sizeof(s->rec->reason), fmt, ap);
+	swap_vfail(s, RTE_LOG_WARNING, rc, fmt, ap);
 	va_end(ap);
-	s->rec->result = rc;
-	DD_LOG(WARNING, "replace '%s' %s -> %s (%s): %s\n", s->b->name,
-		s->old->name, s->new->name,
-		rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
+	return rc;
+}
+
+/*
+ * A refusal before anything changed (the caller's choice, not a failure
+ * of the device): DEBUG (the library logs at INFO by default), so that a
+ * periodic caller repeating a refused swap does not flood the log. The
+ * reason is in the record (rte_dma_domain_last_swap()) for the caller.
+ */
+static int __rte_format_printf(3, 4)
+swap_refuse(struct swap *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	swap_vfail(s, RTE_LOG_DEBUG, rc, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -416,7 +440,7 @@ coverage_check(struct swap *s, bool parked)
 		if (rc < 0)
 			return rc;
 	}
-	return swap_fail(s, -ERANGE,
+	return swap_refuse(s, -ERANGE,
 		"IOVA 0x%" PRIx64 " %s is %s in '%s'%s%s; nothing changed",
 		c.gap, parked ? "in flight (queues parked)" : "in use by the device",
 		c.differs ? "mapped to other memory" : "not mapped",
@@ -804,7 +828,7 @@ remap_shared_check(struct swap *s)
 			s->b->name, s->old->name, n, names);
 		return 0;
 	}
-	return swap_fail(s, -EBUSY,
+	return swap_refuse(s, -EBUSY,
 		"binding(s) %s also on '%s' would not be quiesced (remap rewrites it in place); nothing changed; move them or force",
 		names, s->old->name);
 }
@@ -904,7 +928,7 @@ run_remap(struct swap *s)
 	int rc;
 
 	if (s->old->kind != RTE_DMA_DOMAIN_PAGING || s->new->kind != RTE_DMA_DOMAIN_PAGING)
-		return swap_fail(s, -ENOTSUP, "remap needs paging domains ('%s' is %s, '%s' is %s)",
+		return swap_refuse(s, -ENOTSUP, "remap needs paging domains ('%s' is %s, '%s' is %s)",
 			s->old->name, dd_kind_name(s->old->kind), s->new->name,
 			dd_kind_name(s->new->kind));
 	rc = paused_swap(s, remap_switch, remap_undo);
@@ -977,7 +1001,7 @@ run_restart(struct swap *s)
 	int rc;
 
 	if (port == NULL)
-		return swap_fail(s, -ENOTSUP, "driver has no port_restart callback");
+		return swap_refuse(s, -ENOTSUP, "driver has no port_restart callback");
 	s->t0 = dd_now_ns();
 	/* No parked coverage check: port stop releases what is in flight,
 	 * port start posts from the mempools the first check covered. */
@@ -1033,7 +1057,7 @@ prepare_target(struct swap *s)
 	rc = s->bops->prepare(s->cpriv, s->b->dev_priv, s->new->priv);
 	dd_unlock();
 	if (rc < 0)
-		return swap_fail(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
+		return swap_refuse(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
 			s->bops->name, s->new->name, strerror(-rc));
 	return 0;
 }
@@ -1215,7 +1239,7 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	swap_begin(&s);
 	rc = 0;
 	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
-		rc = swap_fail(&s, -ENOTSUP,
+		rc = swap_refuse(&s, -ENOTSUP,
 			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
 			s.bops->name);
 	else if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)

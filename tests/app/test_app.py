@@ -15,6 +15,10 @@
   restart_drops  restart swaps under traffic: verifier lost == ports' drops
   reset_recovery DMA faults (forced hitless on vtd) -> DEVICE_NEEDS_RESET ->
                  the app resets the port, traffic flows again, losses counted
+  sched_refusal  a schedule stops on a refusal that cannot change (one line);
+                 transient failures are counted and rate-limited
+  swap_log_bounded  bounded window of swap records, summaries count all
+  safe_files     report/PNG never written through a planted link; mode 0644
 """
 import json
 import os
@@ -349,8 +353,8 @@ show faults
     trlib.need_default_devices(out)
     if rep is None:
         fail("no report", out)
-    if "error: replace of port 0 to domain 'red0' failed: Operation not supported" not in out:
-        fail("unforced hitless on a non-atomic IOMMU was not refused", out)
+    if "error: replace of port 0 to domain 'red0' failed: hitless needs an atomic replace" not in out:
+        fail("unforced hitless on a non-atomic IOMMU was not refused with its reason", out)
     forced = [x for x in rep["swaps"] if x["schedule"] == 0]
     faulted = [x for x in forced if x["faults"] > 0]
     if not faulted:
@@ -507,7 +511,7 @@ show verify
     trlib.need_default_devices(out)
     if rep is None:
         fail("no report (exit %d)" % rc, out)
-    if "State not recoverable" not in out or "ROLLBACK FAILED" not in out:
+    if not re.search(r"error: replace of port 0 to domain '\S+' failed: .*ROLLBACK FAILED", out):
         fail("the failed rollback was not reported as such", out)
     if "rollback failed, the device is on no DMA domain: recovering" not in out:
         fail("no RTE_ETH_EVENT_RECOVERY_FAILED reached the app", out)
@@ -528,6 +532,162 @@ show verify
         fail("verifier lost %d, port counters dropped %d" % (v["lost"], drops_of(rep)), out)
     ok("rollback_failed: device on no domain, recovered onto 'default', lost %d == dropped %d"
        % (v["lost"], drops_of(rep)))
+
+
+# ---- issue 12: failures that read well, bounded records, safe files ----
+
+def sched_lines(out, sid):
+    return [ln for ln in out.splitlines() if ln.startswith("schedule %d (port " % sid)]
+
+
+def case_sched_refusal():
+    """A schedule whose swaps are refused for a reason that will not change
+    stops after the first one with ONE line naming the cause in words;
+    transient failures (faults rolled back) are counted, not one line each."""
+    rc, out, rep = run_app("schedref", """
+domain create red0 mirror
+domain create blue0 copy red0
+domain create hole empty
+set iommu vtd window 1000
+port replace 0 hole
+swap 0 default hole every 1 count 300 strategy quiesce
+wait swaps
+port replace 0 red0 quiesce
+swap 0 red0 blue0 every 1 count 300 strategy hitless
+wait swaps
+start
+wait 50
+swap 0 red0 blue0 every 2 count 100 strategy hitless force
+wait swaps
+stop
+""", app_extra=["--keep-going"])
+    trlib.need_default_devices(out)
+    if rep is None:
+        fail("no report (exit %d)" % rc, out)
+    refusals = [ln for ln in out.splitlines()
+                if "replace of port" in ln or ln.startswith("schedule ")]
+    for bad in ("Numerical result out of range", "Operation not supported"):
+        if any(bad in ln for ln in refusals):
+            fail("a refusal printed the errno string '%s' as its cause" % bad, out)
+    m = re.search(r"error: replace of port 0 to domain 'hole' failed: (.*)", out)
+    if not m or "IOVA" not in m.group(1) or "not mapped" not in m.group(1):
+        fail("the coverage refusal does not give the library's reason", out)
+    scheds = {x["id"]: x for x in rep["schedules"]}
+    for sid, cause in ((0, "not mapped"), (1, "hitless needs an atomic replace")):
+        sc = scheds[sid]
+        if sc["done"] != 1 or sc["failed"] != 1:
+            fail("schedule %d went on after a refusal that cannot change: done %d failed %d"
+                 % (sid, sc["done"], sc["failed"]), out)
+        if cause not in (sc["stop_reason"] or ""):
+            fail("schedule %d's stop reason does not name the cause: %r"
+                 % (sid, sc["stop_reason"]), out)
+        lines = sched_lines(out, sid)
+        if len(lines) != 1 or "stopped" not in lines[0] or cause not in lines[0]:
+            fail("schedule %d: expected one line saying it stopped and why, got %s"
+                 % (sid, lines), out)
+    lib = [ln for ln in out.splitlines() if "hitless needs an atomic" in ln
+           and "dma_domain:" in ln]
+    if lib:
+        fail("the library logs a refusal that changed nothing as a warning: %s" % lib[0], out)
+    sc = scheds[2]
+    if sc["done"] != 100:
+        fail("the forced schedule stopped on transient failures: done %d" % sc["done"], out)
+    if sc["transient"] != sc["failed"]:
+        fail("transient %d != failed %d" % (sc["transient"], sc["failed"]), out)
+    lines = sched_lines(out, 2)
+    secs = (sc["end_ms"] - sc["start_ms"]) / 1000.0
+    # first failure, then at most one summary a second and one at the end
+    if len(lines) > 2 + int(secs):
+        fail("%d lines for %d transient failures in %.1f s (not rate-limited)"
+             % (len(lines), sc["transient"], secs), out)
+    if sc["transient"] >= 2 and not any(
+            ("(%d in all)" % sc["transient"]) in ln for ln in lines):
+        fail("no summary line with the transient failure count %d" % sc["transient"], out)
+    if sc["transient"] >= 1 and "transient failure" not in lines[0]:
+        fail("the first transient failure is not logged as such", out)
+    ok("sched_refusal: 2 schedules stopped with one line each; %d transient failures"
+       " in %d line(s)" % (sc["transient"], len(lines)))
+
+
+def case_swap_log_bounded():
+    """The app keeps a bounded window of swap records; the summaries count
+    every swap and the report says how many records it does not list."""
+    rc, out, rep = run_app("swaplog", """
+domain create red mirror
+swap 0 default red every 0 count 300 strategy quiesce
+wait swaps
+show swap log 5
+expect swaps.total == 300
+""", app_extra=["--swap-log", "50"])
+    trlib.need_default_devices(out)
+    if rc != 0 or rep is None:
+        fail("app exited %d" % rc, out)
+    if len(rep["swaps"]) != 50:
+        fail("%d records in the report, the window is 50" % len(rep["swaps"]), out)
+    if rep.get("swaps_total") != 300 or rep.get("swaps_dropped") != 250:
+        fail("swaps_total %s swaps_dropped %s, expected 300 and 250"
+             % (rep.get("swaps_total"), rep.get("swaps_dropped")), out)
+    q = rep["summary"]["quiesce"]
+    if q["swaps"] + q["failures"] != 300 or q["pause_p50_ns"] <= 0:
+        fail("the summary does not count every swap: %s" % q, out)
+    if rep["swaps"][-1]["t_ms"] < rep["swaps"][0]["t_ms"]:
+        fail("the window is not the last records in order", out)
+    ok("swap_log_bounded: 300 swaps, 50 records kept, 250 counted as dropped")
+
+
+def case_safe_files():
+    """The JSON report and the PNG plot never follow a link planted at their
+    path or next to it: the link's target stays untouched; files are 0644."""
+    d = trlib.tmpdir()
+    victim = os.path.join(d, "victim")
+    victim2 = os.path.join(d, "victim2")
+    for v in (victim, victim2):
+        with open(v, "w", encoding="utf-8") as f:
+            f.write("precious\n")
+    rep = os.path.join(d, "r.json")
+    os.symlink(victim, rep)
+    os.symlink(victim2, rep + ".tmp")
+    script = "domain create red mirror\nport replace 0 red\n"
+    rc, out, _ = run_app("safe1", script, json_report=False,
+                         app_extra=["--json", rep, "--no-plot"])
+    for v in (victim, victim2):
+        with open(v, encoding="utf-8") as f:
+            if f.read() != "precious\n":
+                fail("the report was written through a planted link into %s" % v, out)
+    if not os.path.islink(rep):
+        fail("the link at the report path was replaced instead of refused", out)
+    if "refusing to write '%s': it is a symbolic link" % rep not in out or rc == 0:
+        fail("no clear refusal of the link at the report path (exit %d)" % rc, out)
+    # A regular report path next to a planted .tmp link, a PNG path that is
+    # a link, under a strict umask: report 0644, link not followed.
+    rep2 = os.path.join(d, "r2.json")
+    png = os.path.join(d, "r2.png")
+    os.symlink(victim2, rep2 + ".tmp")
+    os.symlink(victim, png)
+    old = os.umask(0o077)
+    try:
+        rc, out, _ = run_app("safe2", script, json_report=False,
+                             app_extra=["--json", rep2, "--png", png])
+    finally:
+        os.umask(old)
+    for v in (victim, victim2):
+        with open(v, encoding="utf-8") as f:
+            if f.read() != "precious\n":
+                fail("a file was written through a planted link into %s" % v, out)
+    if not os.path.isfile(rep2) or os.path.islink(rep2):
+        fail("no report at %s (exit %d)" % (rep2, rc), out)
+    with open(rep2, encoding="utf-8") as f:
+        json.load(f)
+    mode = os.stat(rep2).st_mode & 0o777
+    if mode != 0o644:
+        fail("report mode %o, expected 644" % mode, out)
+    if not os.path.islink(png) or "refusing to write '%s'" % png not in out:
+        fail("the plot did not refuse the link at %s" % png, out)
+    left = [x for x in os.listdir(d) if x.startswith(("r.json.", "r2.json.", "r2.png."))
+            and not x.endswith(".tmp")]
+    if left:
+        fail("temporary files left behind: %s" % left, out)
+    ok("safe_files: links at the report, next to it and at the PNG not followed; mode 644")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
  *   scan_default   synthetic sysfs, no allow list: vfio-pci + cdev claimed
  *   scan_explicit  synthetic sysfs, named devices that cannot be used:
  *                  one line each with the fix, EAL init still succeeds
+ *   scan_escape    a sysfs link that leads out of sysfs: function not used
  *   kernel_no_iommu  a claimed kernel device on a host without /dev/iommu
  *   emu_lifecycle  emulated device: probe, bind (soft backend), regions,
  *                  hot-unplug, plug again, cleanup
@@ -423,6 +424,48 @@ case_scan_default(void)
 	return 0;
 }
 
+/* A function whose sysfs link points out of the sysfs tree (a tampered
+ * or planted tree) is not used, and the log says so. */
+static int
+case_scan_escape(void)
+{
+	char out[64], dev[128], link[PATH_MAX];
+
+	tree_init();
+	mk_func("0000:00:03.0", "vfio-pci", "vfio0", true, "0x8086", "0x10d3");
+	snprintf(out, sizeof(out), "/tmp/bus_iommufd_test.XXXXXX");
+	CHECK(mkdtemp(out) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(dev, sizeof(dev), "%s/evil", out);
+	mkdirs("%s/vfio-dev/vfio1", dev);
+	put(dev, "vendor", "0x8086");
+	put(dev, "device", "0x10d3");
+	snprintf(link, sizeof(link), "%s/driver", dev);
+	CHECK(symlink("../../../bus/pci/drivers/vfio-pci", link) == 0, "symlink: %s",
+		strerror(errno));
+	snprintf(link, sizeof(link), "%s/sys/bus/pci/devices/0000:00:08.0", root);
+	CHECK(symlink(dev, link) == 0, "symlink: %s", strerror(errno));
+	snprintf(link, sizeof(link), "%s/dev/vfio/devices", root);
+	put(link, "vfio1", "");
+	log_capture();
+	CHECK(eal_start("scan_escape", NULL) >= 0, "EAL init failed: %s", log_text());
+	CHECK(rte_iommufd_device_find("0000:00:03.0") != NULL,
+		"the function inside sysfs was not claimed: %s", log_text());
+	CHECK(rte_iommufd_device_find("0000:00:08.0") == NULL,
+		"a function whose sysfs link leads out of sysfs was claimed: %s", log_text());
+	CHECK(log_has("0000:00:08.0: ") && log_has("leads outside"),
+		"no line refusing the link out of sysfs: %s", log_text());
+	rte_eal_cleanup();
+	tree_fini();
+	if (strncmp(out, "/tmp/bus_iommufd_test.", 22) == 0) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", out);
+		if (system(cmd) != 0)
+			printf("could not remove %s\n", out);
+	}
+	return 0;
+}
+
 static int
 case_scan_explicit(void)
 {
@@ -623,6 +666,7 @@ static const struct {
 	{ "scan_explicit", case_scan_explicit },
 	{ "kernel_no_iommu", case_kernel_no_iommu },
 	{ "emu_lifecycle", case_emu_lifecycle },
+	{ "scan_escape", case_scan_escape },
 };
 
 int

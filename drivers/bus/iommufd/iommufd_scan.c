@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,17 +51,43 @@ iommufd_dev_root(void)
 	return env_or(IOMMUFD_DEV_ROOT_ENV, "/dev");
 }
 
+/*
+ * Resolve path (under the sysfs root) following its links, into out
+ * (PATH_MAX), and check that it stays under the resolved sysfs root: a
+ * link out of sysfs (a tampered tree) is refused.
+ * @return 0, -EPERM for a path that leaves sysfs, or -errno.
+ */
+static int
+sysfs_resolve(const char *path, char *out)
+{
+	char top[PATH_MAX];
+	size_t n;
+
+	if (realpath(iommufd_sysfs_root(), top) == NULL || realpath(path, out) == NULL)
+		return -errno;
+	n = strlen(top);
+	if (strcmp(top, "/") != 0 && (strncmp(out, top, n) != 0 || out[n] != '/'))
+		return -EPERM;
+	return 0;
+}
+
+/* A sysfs attribute (never a link: O_NOFOLLOW) as a number. */
 static int
 read_hex(const char *dir, const char *file, unsigned long *val)
 {
 	char path[PATH_MAX], buf[32];
 	FILE *f;
-	int ret = -1;
+	int fd, ret = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "r");
-	if (f == NULL)
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return -1;
+	}
 	if (fgets(buf, sizeof(buf), f) != NULL) {
 		char *end;
 
@@ -79,12 +106,22 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 	struct dirent *e;
 	ssize_t n;
 	DIR *d;
+	int ret;
 
 	memset(ki, 0, sizeof(*ki));
 	snprintf(ki->bdf, sizeof(ki->bdf), "%s", bdf);
-	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", iommufd_sysfs_root(), bdf);
-	if (access(dir, F_OK) != 0)
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", iommufd_sysfs_root(), bdf);
+	if (access(path, F_OK) != 0)
 		return -ENOENT;
+	/* Everything below is read from the resolved directory, which must
+	 * be in sysfs (/sys/devices/...), never where a link points out. */
+	ret = sysfs_resolve(path, dir);
+	if (ret < 0) {
+		IOMMUFD_LOG(ERR, "%s: %s leads outside %s (%s): not used; check that sysfs is the kernel's",
+			bdf, path, iommufd_sysfs_root(),
+			ret == -EPERM ? dir : strerror(-ret));
+		return ret;
+	}
 
 	/* driver -> ../../../bus/pci/drivers/<name> */
 	if (snprintf(path, sizeof(path), "%s/driver", dir) >= (int)sizeof(path))
@@ -105,7 +142,9 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 	d = opendir(path);
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL) {
-			if (strncmp(e->d_name, "vfio", 4) == 0 &&
+			/* vfioN only: the name becomes a /dev path */
+			if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] != '\0' &&
+					strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
 					strlen(e->d_name) < sizeof(ki->vfio_dev)) {
 				strcpy(ki->vfio_dev, e->d_name);
 				break;
