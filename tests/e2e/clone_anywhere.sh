@@ -58,7 +58,7 @@ echo "clone: $clone (parent $base mode $(stat -c %a "$base"))"
 rc=0
 (
 	cd "$clone" &&
-	env -u LD_LIBRARY_PATH -u BUILD_ROOT -u SOURCE_ROOT -u PLUGIN_DIR -u DPDK_PREFIX \
+	env -u LD_LIBRARY_PATH -u BUILD_ROOT -u SOURCE_ROOT -u PLUGIN_DIR -u DPDK_PREFIX -u DPDK_TARBALL \
 		-u MESON_TEST_ITERATION -u MALLOC_PERTURB_ -u BUILD_TAG \
 		DMA_REPLACE_CACHE="$cache" DPDK_VERSION="$ver" SETUP_SKIP_APT=1 \
 		DEMO_SWAPS="${CLONE_DEMO_SWAPS:-40}" DEMO_FILE_PREFIX="tr_clone_$$" \
@@ -84,7 +84,7 @@ python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["swaps"
 bdir=$clone/build/dpdk-$ver-plain
 (
 	cd "$bdir" &&
-	env -u LD_LIBRARY_PATH -u BUILD_ROOT -u SOURCE_ROOT -u PLUGIN_DIR \
+	env -u LD_LIBRARY_PATH -u BUILD_ROOT -u SOURCE_ROOT -u PLUGIN_DIR -u DPDK_TARBALL \
 		DMA_REPLACE_CACHE="$cache" PATH=/usr/bin:$PATH meson test --no-rebuild \
 		--print-errorlogs --num-processes 1 \
 		testpmd_iommufd_pmd testpmd_plugin_commands virtio_bringup
