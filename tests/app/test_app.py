@@ -218,8 +218,9 @@ def swaps_script(n, r, d):
 def port_drops(rep):
     """Per port (imissed, oerrors) of a report: every packet a port dropped
     is in one of them (emulated device's rx drops and stop/reset discards in
-    imissed, discarded tx in oerrors)."""
-    return {p["port"]: (p["imissed"], p["oerrors"]) for p in rep["port_stats"]}
+    rx_driver_discards, discarded tx in oerrors)."""
+    return {p["port"]: (p["imissed"] + p["rx_driver_discards"], p["oerrors"])
+            for p in rep["port_stats"]}
 
 
 def case_swaps():
@@ -390,10 +391,11 @@ def case_demo():
 
 
 def drops_of(rep):
-    """Packets the ports dropped by their own counters (imissed: received
-    by the device, never given to the app; oerrors: accepted by tx_burst,
-    never sent)."""
-    return sum(p["imissed"] + p["oerrors"] for p in rep["port_stats"])
+    """Packets the ports dropped by their own counters (imissed: the device
+    had no buffer; rx_driver_discards: received by the device, discarded by
+    the driver, e.g. a restart; oerrors: accepted by tx_burst, never sent)."""
+    return sum(p["imissed"] + p["rx_driver_discards"] + p["oerrors"]
+               for p in rep["port_stats"])
 
 
 def case_restart_drops():
