@@ -25,6 +25,9 @@ static unsigned int fwd_lcore;
 static bool running;              /* written by main, read anywhere (atomic) */
 static bool polled[RTE_MAX_ETHPORTS]; /* written by main (atomic) */
 static int quit, tx_stop;         /* set by main, read by the lcore */
+/* set by the lcore once it saw tx_stop at the top of its loop: every
+ * tx_burst of traffic it sent is counted (the drain starts from there) */
+static int tx_stopped;
 static bool verifier_ran;
 
 /* Ports the lcore must leave alone for a while (restart swaps stop the
@@ -209,8 +212,13 @@ fwd_main(void *arg)
 			for (i = 0; i < cfg.nb_ports; i++)
 				gen_burst(cfg.ports[i]);
 	while (!__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) {
-		bool gen = cfg.mode == TR_FWD_TXONLY &&
-			!__atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+		bool stop = __atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+		bool gen = cfg.mode == TR_FWD_TXONLY && !stop;
+
+		/* no burst of this or a later pass sends (io: rx_burst reads
+		 * tx_stop again, it stays set): what was sent is counted */
+		if (stop)
+			__atomic_store_n(&tx_stopped, 1, __ATOMIC_RELEASE);
 
 		for (i = 0; i < cfg.nb_ports; i++) {
 			uint16_t p = cfg.ports[i];
@@ -304,6 +312,7 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	memset(lheld, 0, sizeof(lheld));
 	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&tx_stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&tx_stopped, 0, __ATOMIC_RELAXED);
 	if (rte_eal_remote_launch(fwd_main, NULL, lcore) != 0) {
 		clear_polled();
 		return tr_err(err, "cannot launch forwarding on lcore %u", lcore);
@@ -312,9 +321,8 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	return 0;
 }
 
-/* One xstat of port by name; 0 if the port has none. */
-static uint64_t
-xstat_by_name(uint16_t port, const char *name)
+uint64_t
+tr_port_xstat(uint16_t port, const char *name)
 {
 	uint64_t id, v;
 
@@ -335,8 +343,8 @@ tr_port_drops_get(uint16_t port, struct tr_port_drops *d)
 		return;
 	d->wire = st.imissed;
 	d->tx = st.oerrors;
-	d->rx_driver = xstat_by_name(port, "rx_driver_discards");
-	d->sink = xstat_by_name(port, "emu_tx_dropped");
+	d->rx_driver = tr_port_xstat(port, "rx_driver_discards");
+	d->sink = tr_port_xstat(port, "emu_tx_dropped");
 }
 
 uint64_t
@@ -400,6 +408,10 @@ tr_fwd_stop(unsigned int drain_ms)
 	 * deadline only turns a hang (a wedged queue) into a warning. */
 	__atomic_store_n(&tx_stop, 1, __ATOMIC_RELAXED);
 	deadline = tr_now_ns() + (uint64_t)drain_ms * 1000000ULL;
+	/* the lcore may be in the middle of a send: wait until it saw the
+	 * stop, or the count below misses its last burst */
+	while (!__atomic_load_n(&tx_stopped, __ATOMIC_ACQUIRE) && tr_now_ns() < deadline)
+		tr_sleep_ns(100000);
 	while ((left = in_flight()) > 0 && tr_now_ns() < deadline)
 		tr_sleep_ns(1000000);
 	if (left > 0)

@@ -75,6 +75,9 @@ struct tr_port_drops {
 	uint64_t wire, rx_driver, tx, sink;
 };
 
+/** One extended statistic of port by name; 0 if the port has none. */
+uint64_t tr_port_xstat(uint16_t port, const char *name);
+
 /** Drop counters of port now (zeros where the port has none). */
 void tr_port_drops_get(uint16_t port, struct tr_port_drops *d);
 

@@ -336,6 +336,9 @@ json_ports(FILE *f)
 		json_u64(f, "wire_drops", pd.wire, true);
 		json_u64(f, "rx_driver_discards", pd.rx_driver, true);
 		json_u64(f, "sink_drops", pd.sink, true);
+		/* the emulated device's own count of its receive drops: equals
+		 * imissed when the PMD keeps its discards out of it */
+		json_u64(f, "device_rx_dropped", tr_port_xstat(port, "emu_rx_dropped"), true);
 		json_u64(f, "app_rx", c.rx_pkts, true);
 		json_u64(f, "app_tx", c.tx_pkts, true);
 		json_u64(f, "app_tx_unsent", c.tx_unsent, true);
