@@ -15,6 +15,12 @@
   restart_drops  restart swaps under traffic: verifier lost == ports' drops
   reset_recovery DMA faults (forced hitless on vtd) -> DEVICE_NEEDS_RESET ->
                  the app resets the port, traffic flows again, losses counted
+  accounting_inline, accounting_thread
+                 quiesce/remap/hitless swaps every 1-2 ms: sent == received +
+                 named drop counters exactly, 0 driver loss, imissed == the
+                 device's own drops (inline device; engine on its own thread)
+  starved_inline, starved_thread
+                 the same with a CPU-bound process on the poller's core
 """
 import json
 import os
