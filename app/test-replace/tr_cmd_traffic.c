@@ -17,7 +17,7 @@
 #include "tr_swap.h"
 #include "tr_verify.h"
 
-#define DRAIN_MS 500
+#define DRAIN_MS 2000 /* hang guard of the exact drain (tr_fwd_stop) */
 
 /* "<port>" or "all" -> mask of ports. */
 static int
@@ -352,16 +352,16 @@ TR_HANDLER(cmd_clear_stats)
 	return 0;
 }
 
-/* Packets a port dropped by its own counters: received and never given
- * to the application (imissed), accepted and never sent (oerrors). */
+/* Packets a port dropped by its own counters (struct tr_port_drops):
+ * the device's (imissed, wire=sink), the driver's receive discards
+ * (rx_driver_discards), accepted and never sent (oerrors). */
 static uint64_t
 port_dropped(uint16_t port)
 {
-	struct rte_eth_stats st;
+	struct tr_port_drops d;
 
-	memset(&st, 0, sizeof(st));
-	rte_eth_stats_get(port, &st);
-	return st.imissed + st.oerrors;
+	tr_port_drops_get(port, &d);
+	return tr_port_drops_total(&d);
 }
 
 /* ---- expect ---- */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -23,6 +25,9 @@ static unsigned int fwd_lcore;
 static bool running;              /* written by main, read anywhere (atomic) */
 static bool polled[RTE_MAX_ETHPORTS]; /* written by main (atomic) */
 static int quit, tx_stop;         /* set by main, read by the lcore */
+/* set by the lcore once it saw tx_stop at the top of its loop: every
+ * tx_burst of traffic it sent is counted (the drain starts from there) */
+static int tx_stopped;
 static bool verifier_ran;
 
 /* Ports the lcore must leave alone for a while (restart swaps stop the
@@ -39,6 +44,10 @@ static struct tr_verify_stream streams[RTE_MAX_ETHPORTS];
 static uint64_t sent[RTE_MAX_ETHPORTS];
 static uint64_t received, corrupted, foreign;
 static struct rte_ether_addr macs[RTE_MAX_ETHPORTS];
+/* ports' drop counters at tr_fwd_start() (main thread only) */
+static struct tr_port_drops drops0[RTE_MAX_ETHPORTS];
+/* ports of the last run (main thread only) */
+static bool was_polled[RTE_MAX_ETHPORTS];
 
 const char *
 tr_fwd_mode_name(enum tr_fwd_mode m)
@@ -203,8 +212,13 @@ fwd_main(void *arg)
 			for (i = 0; i < cfg.nb_ports; i++)
 				gen_burst(cfg.ports[i]);
 	while (!__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) {
-		bool gen = cfg.mode == TR_FWD_TXONLY &&
-			!__atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+		bool stop = __atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+		bool gen = cfg.mode == TR_FWD_TXONLY && !stop;
+
+		/* no burst of this or a later pass sends (io: rx_burst reads
+		 * tx_stop again, it stays set): what was sent is counted */
+		if (stop)
+			__atomic_store_n(&tx_stopped, 1, __ATOMIC_RELEASE);
 
 		for (i = 0; i < cfg.nb_ports; i++) {
 			uint16_t p = cfg.ports[i];
@@ -280,10 +294,14 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 		return tr_err(err, "no free worker lcore for forwarding: give EAL at least 2 lcores (-l 0-1)");
 	cfg = *c;
 	pool = mp;
+	memset(was_polled, 0, sizeof(was_polled));
+	for (i = 0; i < cfg.nb_ports; i++)
+		was_polled[cfg.ports[i]] = true;
 	fwd_lcore = lcore;
 	tr_fwd_clear();
 	for (i = 0; i < cfg.nb_ports; i++) {
 		rte_eth_macaddr_get(cfg.ports[i], &macs[cfg.ports[i]]);
+		tr_port_drops_get(cfg.ports[i], &drops0[cfg.ports[i]]);
 		__atomic_store_n(&polled[cfg.ports[i]], true, __ATOMIC_RELAXED);
 	}
 	verifier_ran = cfg.mode != TR_FWD_IO;
@@ -294,6 +312,7 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	memset(lheld, 0, sizeof(lheld));
 	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&tx_stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&tx_stopped, 0, __ATOMIC_RELAXED);
 	if (rte_eal_remote_launch(fwd_main, NULL, lcore) != 0) {
 		clear_polled();
 		return tr_err(err, "cannot launch forwarding on lcore %u", lcore);
@@ -302,42 +321,102 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	return 0;
 }
 
-static uint64_t
-total_rx(void)
+uint64_t
+tr_port_xstat(uint16_t port, const char *name)
 {
-	uint64_t s = 0;
-	uint16_t i;
+	uint64_t id, v;
 
-	for (i = 0; i < cfg.nb_ports; i++)
-		s += tr_cnt_get(&cnt[cfg.ports[i]].rx_pkts);
-	return s;
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
+			rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
+		return 0;
+	return v;
+}
+
+void
+tr_port_drops_get(uint16_t port, struct tr_port_drops *d)
+{
+	struct rte_eth_stats st;
+
+	memset(&st, 0, sizeof(st));
+	memset(d, 0, sizeof(*d));
+	if (rte_eth_stats_get(port, &st) != 0)
+		return;
+	d->wire = st.imissed;
+	d->tx = st.oerrors;
+	d->rx_driver = tr_port_xstat(port, "rx_driver_discards");
+	d->sink = tr_port_xstat(port, "emu_tx_dropped");
+}
+
+uint64_t
+tr_port_drops_total(const struct tr_port_drops *d)
+{
+	return d->wire + d->rx_driver + d->tx + d->sink;
+}
+
+void
+tr_fwd_port_drops(uint16_t port, struct tr_port_drops *d)
+{
+	const struct tr_port_drops *b = &drops0[port];
+
+	tr_port_drops_get(port, d);
+	/* a counter that went back (stats reset of a recovery): all new */
+	d->wire = d->wire >= b->wire ? d->wire - b->wire : d->wire;
+	d->rx_driver = d->rx_driver >= b->rx_driver ? d->rx_driver - b->rx_driver : d->rx_driver;
+	d->tx = d->tx >= b->tx ? d->tx - b->tx : d->tx;
+	d->sink = d->sink >= b->sink ? d->sink - b->sink : d->sink;
+}
+
+bool
+tr_fwd_was_polled(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS && was_polled[port];
+}
+
+/* Packets still unaccounted for on the polled ports: accepted by
+ * tx_burst since the start, neither received nor counted as dropped.
+ * Every port the lcore sends on is one it receives on (txonly: port to
+ * its peer; io: pairs), so the sums close once nothing is in flight.
+ * Negative: more arrived than was sent (an outside source, rxonly). */
+static int64_t
+in_flight(void)
+{
+	uint64_t tx = 0, rx = 0, dropped = 0;
+	uint16_t i, p;
+
+	for (i = 0; i < cfg.nb_ports; i++) {
+		struct tr_port_drops d;
+
+		p = cfg.ports[i];
+		tx += tr_cnt_get(&cnt[p].tx_pkts);
+		rx += tr_cnt_get(&cnt[p].rx_pkts);
+		tr_fwd_port_drops(p, &d);
+		dropped += tr_port_drops_total(&d);
+	}
+	return (int64_t)(tx - rx - dropped);
 }
 
 int
 tr_fwd_stop(unsigned int drain_ms)
 {
-	uint64_t deadline, last, quiet_since;
+	uint64_t deadline;
+	int64_t left;
 
 	if (!tr_fwd_running())
 		return -EALREADY;
-	/* Stop sending, keep receiving until nothing arrives for 20 ms so
-	 * that packets in flight are not counted as lost. */
+	/* Stop sending; keep receiving until every packet sent is received
+	 * or counted as dropped (exact, whatever the scheduling); the
+	 * deadline only turns a hang (a wedged queue) into a warning. */
 	__atomic_store_n(&tx_stop, 1, __ATOMIC_RELAXED);
 	deadline = tr_now_ns() + (uint64_t)drain_ms * 1000000ULL;
-	last = total_rx();
-	quiet_since = tr_now_ns();
-	while (tr_now_ns() < deadline) {
-		uint64_t now;
-
-		tr_sleep_ns(2000000);
-		now = tr_now_ns();
-		if (total_rx() != last) {
-			last = total_rx();
-			quiet_since = now;
-		} else if (now - quiet_since >= 20000000ULL) {
-			break;
-		}
-	}
+	/* the lcore may be in the middle of a send: wait until it saw the
+	 * stop, or the count below misses its last burst */
+	while (!__atomic_load_n(&tx_stopped, __ATOMIC_ACQUIRE) && tr_now_ns() < deadline)
+		tr_sleep_ns(100000);
+	while ((left = in_flight()) > 0 && tr_now_ns() < deadline)
+		tr_sleep_ns(1000000);
+	if (left > 0)
+		printf("warning: stop: %" PRId64 " packets neither received nor counted as dropped after %u ms of drain\n",
+			left, drain_ms);
 	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(fwd_lcore);
 	clear_polled();

@@ -62,7 +62,40 @@ const char *tr_fwd_mode_name(enum tr_fwd_mode m);
 int tr_fwd_start(const struct tr_fwd_cfg *cfg, struct rte_mempool *mp,
 		unsigned int lcore, char *err);
 
-/** Stop: stop sending, drain receive until quiet (max drain_ms), stop polling. */
+/**
+ * Where a port's dropped packets are counted (each in exactly one):
+ * wire (imissed: the device had no buffer for what arrived), the
+ * driver's receive discards (xstat rx_driver_discards, a stop/reset with
+ * packets unread; 0 for PMDs without it), tx (oerrors: accepted by
+ * tx_burst and never sent) and sink (xstat emu_tx_dropped: sent into an
+ * emulated wire=sink). Driver loss = rx_driver + tx: must be 0 under
+ * every strategy but restart.
+ */
+struct tr_port_drops {
+	uint64_t wire, rx_driver, tx, sink;
+};
+
+/** One extended statistic of port by name; 0 if the port has none. */
+uint64_t tr_port_xstat(uint16_t port, const char *name);
+
+/** Drop counters of port now (zeros where the port has none). */
+void tr_port_drops_get(uint16_t port, struct tr_port_drops *d);
+
+/** Drop counters of port since the last tr_fwd_start(). */
+void tr_fwd_port_drops(uint16_t port, struct tr_port_drops *d);
+
+/** Was port polled by the last (or the running) tr_fwd_start()? */
+bool tr_fwd_was_polled(uint16_t port);
+
+/** Sum of a port's drop counters. */
+uint64_t tr_port_drops_total(const struct tr_port_drops *d);
+
+/**
+ * Stop: stop sending, then drain receive until every packet tx_burst
+ * accepted on the polled ports is received or counted in a drop counter
+ * (tr_port_drops, since the start); drain_ms bounds the wait only
+ * against a hang (a warning names what is missing then). Stop polling.
+ */
 int tr_fwd_stop(unsigned int drain_ms);
 
 /** Is the forwarding lcore running? */

@@ -319,6 +319,7 @@ json_ports(FILE *f)
 		struct rte_dma_domain_stats bs;
 		struct rte_eth_stats st;
 		struct tr_port_cnt c;
+		struct tr_port_drops pd;
 		uint64_t rs_ok, rs_failed;
 
 		memset(&st, 0, sizeof(st));
@@ -331,6 +332,14 @@ json_ports(FILE *f)
 		json_u64(f, "ierrors", st.ierrors, true);
 		json_u64(f, "oerrors", st.oerrors, true);
 		json_u64(f, "rx_nombuf", st.rx_nombuf, true);
+		tr_port_drops_get(port, &pd);
+		/* imissed again as wire_drops: the device's, never the driver's */
+		json_u64(f, "wire_drops", pd.wire, true);
+		json_u64(f, "rx_driver_discards", pd.rx_driver, true);
+		json_u64(f, "sink_drops", pd.sink, true);
+		/* the emulated device's own count of its receive drops: equals
+		 * imissed when the PMD keeps its discards out of it */
+		json_u64(f, "device_rx_dropped", tr_port_xstat(port, "emu_rx_dropped"), true);
 		json_u64(f, "app_rx", c.rx_pkts, true);
 		json_u64(f, "app_tx", c.tx_pkts, true);
 		json_u64(f, "app_tx_unsent", c.tx_unsent, true);
@@ -386,6 +395,35 @@ json_samples(FILE *f)
 	fprintf(f, "\n  ],\n");
 }
 
+/*
+ * Loss in two parts (verify section), over the ports of the last run
+ * since its start: wire_drops, what the devices dropped (imissed: no
+ * buffer; wire=sink), and driver_lost, every other packet the verifier
+ * lost, counted (driver_discards: rx_driver_discards + oerrors) or not.
+ * driver_lost must be 0 under every strategy but restart; unaccounted
+ * (lost that no counter explains) must be 0 always.
+ */
+static void
+json_loss(FILE *f, const struct tr_verify_totals *t)
+{
+	uint64_t wire = 0, drv = 0;
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		struct tr_port_drops d;
+
+		if (!tr_fwd_was_polled(port))
+			continue;
+		tr_fwd_port_drops(port, &d);
+		wire += d.wire + d.sink;
+		drv += d.rx_driver + d.tx;
+	}
+	json_u64(f, "wire_drops", wire, true);
+	json_u64(f, "driver_discards", drv, true);
+	json_u64(f, "driver_lost", t->lost > wire ? t->lost - wire : 0, true);
+	json_u64(f, "unaccounted", t->lost > wire + drv ? t->lost - wire - drv : 0, false);
+}
+
 int
 tr_report_write_json(const char *path, char *err)
 {
@@ -413,7 +451,8 @@ tr_report_write_json(const char *path, char *err)
 	json_u64(f, "reordered", t.reordered, true);
 	json_u64(f, "corrupted", t.corrupted, true);
 	json_u64(f, "gaps", t.gaps, true);
-	json_u64(f, "foreign", t.foreign, false);
+	json_u64(f, "foreign", t.foreign, true);
+	json_loss(f, &t);
 	fprintf(f, "},\n  \"dma_faults\": %" PRIu64 ",\n  \"command_errors\": %u,\n",
 		rte_dma_soft_fault_count(NULL), tr_app.errors);
 	json_ports(f);

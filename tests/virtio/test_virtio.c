@@ -8,7 +8,7 @@
  * (emu0's engine on its own thread), traffic_service (both engines as DPDK
  * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
  * pairs), no_ring_reset, fault; (test_virtio_flow.c) restart [swaps],
- * rx_pull, two_lcores, stash_overflow, drops_device, parked_tx [swaps];
+ * rx_pull, two_lcores, stash_grows, drops_device, parked_tx [swaps];
  * (test_virtio_swap.c) replace_vtd [swaps], replace_vtd_broken [swaps],
  * resume_retry [swaps], parked_reset, reset_timeout.
  */
@@ -461,14 +461,14 @@ main(int argc, char **argv)
 		ret = vt_case_rx_pull();
 	else if (strcmp(c, "two_lcores") == 0)
 		ret = vt_case_two_lcores();
-	else if (strcmp(c, "stash_overflow") == 0)
-		ret = vt_case_stash_overflow();
+	else if (strcmp(c, "stash_grows") == 0)
+		ret = vt_case_stash_grows();
 	else if (strcmp(c, "drops_device") == 0)
 		ret = vt_case_drops_device();
 	else if (strcmp(c, "parked_tx") == 0)
 		ret = vt_case_parked_tx(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
 	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, restart, rx_pull, two_lcores, stash_overflow, drops_device, parked_tx, replace_vtd, replace_vtd_broken, resume_retry, parked_reset or reset_timeout\n", c);
+		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, restart, rx_pull, two_lcores, stash_grows, drops_device, parked_tx, replace_vtd, replace_vtd_broken, resume_retry, parked_reset or reset_timeout\n", c);
 		ret = -1;
 	}
 	vt_eal_fini();

@@ -387,7 +387,7 @@ vt_case_resume_retry(unsigned int swaps)
 	drain_all(&v);
 	printf("resume_retry: %u swaps under traffic, %u ok, %u failed (injected), %u unexpected, refused %" PRIu64
 		", port drops %" PRIu64 "/%" PRIu64 "\n", s.done, s.ok, s.failed, s.unexpected,
-		refused, vt_xstat(0, "tx_discarded"), vt_xstat(0, "rx_discarded"));
+		refused, vt_xstat(0, "tx_driver_discards"), vt_xstat(0, "rx_driver_discards"));
 	VT_CHECK(s.unexpected == 0, "swaps did not fail exactly where injected");
 	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
 	if (check_intact(&v, "resume_retry under traffic") != 0)

@@ -113,7 +113,9 @@ enum vio_qstate {
 };
 
 struct vio_rx_stats {
-	uint64_t packets, bytes, errors, nombuf, quiesced, stashed, stash_dropped;
+	uint64_t packets, bytes, errors, nombuf, quiesced, stashed;
+	/* quiesce refused: the stash could not grow (no memory) */
+	uint64_t stash_refused;
 };
 
 struct __rte_cache_aligned vio_rxq {
@@ -125,9 +127,16 @@ struct __rte_cache_aligned vio_rxq {
 	uint16_t *free_ids;         /* descriptors with nothing posted */
 	uint16_t nb_free;
 	/* Packets the device completed before a queue reset: delivered
-	 * first after resume, so nothing received is lost. */
+	 * first after resume, so nothing received is lost. Grows (at
+	 * queue_quiesce, before the reset, while the poller is parked) so
+	 * that a harvest always has room for a full ring on top of what an
+	 * earlier pause stashed and the application has not read yet; a
+	 * quiesce that cannot grow it is refused (-ENOMEM) with the queue
+	 * still running. Never larger than the mbufs of mp (every stashed
+	 * packet holds one) plus a ring. Poller's while running, the
+	 * control thread's while parked. */
 	struct rte_mbuf **stash;
-	uint16_t stash_n, stash_pos;
+	uint32_t stash_n, stash_pos, stash_cap;
 	uint8_t state;              /* enum vio_qstate */
 	uint16_t queue_id;
 	uint16_t port_id;
@@ -181,8 +190,10 @@ struct vio_dev {
 	uint64_t needs_reset_seen;
 	/* Packets a stop or reset discarded (counted after the device
 	 * reset, when nothing moves any more): received by the device and
-	 * not read by the application (imissed), accepted by tx burst and
-	 * not transmitted (oerrors). Port-wide, so that they outlive queue
+	 * not read by the application (xstat rx_driver_discards, NOT in
+	 * imissed, which ethdev keeps for packets the device dropped for
+	 * lack of buffers), accepted by tx burst and not transmitted
+	 * (oerrors and xstat tx_driver_discards). Port-wide, so that they outlive queue
 	 * setup after rte_eth_dev_reset(). Control path writes, relaxed
 	 * atomic stores; stats readers use relaxed loads. */
 	uint64_t rx_discarded, tx_discarded;
@@ -231,6 +242,7 @@ int vio_rxq_fill(struct vio_rxq *q);
 void vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m);
 uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
 void vio_rxq_quiesce_harvest(struct vio_rxq *q);
+int vio_rxq_stash_reserve(struct vio_rxq *q);
 void vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);
 uint16_t vio_txq_reclaim(struct vio_txq *q);

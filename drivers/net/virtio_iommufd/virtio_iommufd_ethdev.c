@@ -189,6 +189,7 @@ vio_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	for (i = 0; i < size; i++)
 		q->free_ids[i] = i;
 	q->nb_free = size;
+	q->stash_cap = 2u * size;
 	q->vd = vd;
 	q->mp = mp;
 	q->queue_id = qid;

@@ -139,6 +139,9 @@ vq_reset_finish(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
  *    driver took back what it had: RESET. Again 0 for a queue already
  *    RESET, or not set up, or on a stopped port.
  *  - -ENOTSUP: no VIRTIO_F_RING_RESET: nothing touched, still RUNNING.
+ *  - -ENOMEM: an rx queue's stash cannot grow to keep what the device
+ *    may have completed (vio_rxq_stash_reserve()): nothing touched,
+ *    still RUNNING; the swap is refused instead of dropping packets.
  *  - -ETIMEDOUT: reset requested, completion not seen within
  *    VIO_QUEUE_RESET_TIMEOUT_US: RESETTING, the device may still use the
  *    queue; nothing harvested. queue_resume (or a later quiesce) finishes
@@ -169,6 +172,14 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 		 * non-atomic switch faults. Where the switch is atomic, no
 		 * quiesce is needed at all (strategy hitless).
 		 */
+		/* Room for everything the device may have completed, before
+		 * the reset: a quiesce that cannot keep it all is refused
+		 * here, with the queue running, never by dropping later. */
+		if (v.rq != NULL) {
+			ret = vio_rxq_stash_reserve(v.rq);
+			if (ret != 0)
+				return ret;
+		}
 		ret = vtpci_queue_reset_start(&vd->hw, v.r->vq_index);
 		if (ret != 0) {
 			VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",

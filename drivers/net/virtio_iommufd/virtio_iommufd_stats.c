@@ -19,7 +19,7 @@ static const struct xname rx_x[] = {
 	{ "nombuf", offsetof(struct vio_rx_stats, nombuf) },
 	{ "quiesced", offsetof(struct vio_rx_stats, quiesced) },
 	{ "stashed", offsetof(struct vio_rx_stats, stashed) },
-	{ "stash_dropped", offsetof(struct vio_rx_stats, stash_dropped) },
+	{ "stash_refused", offsetof(struct vio_rx_stats, stash_refused) },
 };
 
 static const struct xname tx_x[] = {
@@ -32,13 +32,27 @@ static const struct xname tx_x[] = {
 	{ "backlogged", offsetof(struct vio_tx_stats, backlogged) },
 };
 
-/* Port-wide entries first, then per queue. */
+/*
+ * Port-wide entries first, then per queue. Every packet the device
+ * completed on receive or tx burst accepted is delivered (ipackets),
+ * transmitted (opackets) or in exactly one of these drop counters:
+ *  - emu_rx_dropped: the device dropped it on receive (no buffer big
+ *    enough): imissed, which holds nothing else (ethdev: packets the
+ *    device dropped for lack of buffers);
+ *  - rx_driver_discards: the device completed it, the driver discarded
+ *    it (a port stop/reset or queue release with packets unread): NOT
+ *    in imissed, a driver loss; a swap (queue reset) never discards;
+ *  - tx_driver_discards: accepted by tx burst, discarded by a stop/reset
+ *    (also in oerrors);
+ *  - errors of a tx queue: a packet that can never fit the ring (oerrors);
+ *  - emu_tx_dropped: sent into wire=sink (the wire, not the port).
+ */
 static const char *const port_x[] = {
 	"device_needs_reset",
-	"rx_discarded",   /* received, discarded by a stop/reset (in imissed) */
-	"tx_discarded",   /* accepted by tx burst, discarded by a stop/reset (in oerrors) */
-	"emu_rx_dropped", /* emulated device: dropped on receive (in imissed) */
-	"emu_tx_dropped", /* emulated device: dropped by wire=sink */
+	"rx_driver_discards",
+	"tx_driver_discards",
+	"emu_rx_dropped",
+	"emu_tx_dropped",
 };
 #define NB_PORT_X RTE_DIM(port_x)
 
@@ -84,10 +98,10 @@ vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 	uint64_t pv[NB_PORT_X];
 	unsigned int i;
 
-	/* Every packet the port dropped is in imissed or oerrors (or, for
-	 * wire=sink, in the xstat emu_tx_dropped). */
+	/* imissed: the device's own receive drops only (see port_x); the
+	 * driver's discards are in the xstat rx_driver_discards. */
 	port_values(vd, pv);
-	st->imissed += pv[1] + pv[3];
+	st->imissed += pv[3];
 	st->oerrors += pv[2] + vd->tx_retired.errors;
 	st->ipackets += vd->rx_retired.packets;
 	st->ibytes += vd->rx_retired.bytes;

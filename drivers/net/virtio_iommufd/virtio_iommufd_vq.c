@@ -232,7 +232,8 @@ rx_completed_unread(const struct vio_rxq *q)
 uint32_t
 vio_rxq_release_mbufs(struct vio_rxq *q)
 {
-	uint32_t lost = rx_completed_unread(q) + (uint16_t)(q->stash_n - q->stash_pos);
+	uint32_t lost = rx_completed_unread(q) + (q->stash_n - q->stash_pos);
+	uint32_t k;
 	uint16_t i;
 
 	for (i = 0; i < q->r.size; i++) {
@@ -242,38 +243,72 @@ vio_rxq_release_mbufs(struct vio_rxq *q)
 		q->free_ids[i] = i;
 	}
 	q->nb_free = q->r.size;
-	for (i = q->stash_pos; i < q->stash_n; i++)
-		rte_pktmbuf_free(q->stash[i]);
+	for (k = q->stash_pos; k < q->stash_n; k++)
+		rte_pktmbuf_free(q->stash[k]);
 	q->stash_n = q->stash_pos = 0;
 	vio_ring_init(&q->r);
 	return lost;
 }
 
+/*
+ * Before a queue reset (queue_quiesce, the poller parked): make room in
+ * the stash for what the harvest may find, at most one packet per ring
+ * entry, on top of what earlier pauses stashed and the application has
+ * not read yet. The driver owns what the device completed: rather than
+ * drop any of it later, grow now, and where memory is short refuse the
+ * quiesce (-ENOMEM) with the queue untouched. Bounded: every stashed
+ * packet holds an mbuf of q->mp.
+ */
+int
+vio_rxq_stash_reserve(struct vio_rxq *q)
+{
+	uint32_t need = (q->stash_n - q->stash_pos) + q->r.size, cap;
+	struct rte_mbuf **ns;
+
+	if (need <= q->stash_cap)
+		return 0;
+	cap = RTE_MAX(need, 2 * q->stash_cap);
+	ns = rte_zmalloc_socket(NULL, (size_t)cap * sizeof(ns[0]), 0, q->r.mz->socket_id);
+	if (ns == NULL) {
+		q->st.stash_refused++;
+		VIO_LOG(ERR, "port %u rx queue %u: no memory to keep %u received packets over a queue reset (stash of %u); quiesce refused, nothing dropped: read the queue or free memory and retry",
+			q->port_id, q->queue_id, need, q->stash_cap);
+		return -ENOMEM;
+	}
+	memcpy(ns, q->stash + q->stash_pos,
+		(size_t)(q->stash_n - q->stash_pos) * sizeof(ns[0]));
+	rte_free(q->stash);
+	q->stash = ns;
+	q->stash_n -= q->stash_pos;
+	q->stash_pos = 0;
+	q->stash_cap = cap;
+	return 0;
+}
+
 /* After a queue reset: what the device completed and the driver has not
- * read yet is received traffic, kept for delivery after resume; what is
- * still posted stays in sw_ring and is posted again on resume. */
+ * read yet is received traffic, kept for delivery after resume (room was
+ * made by vio_rxq_stash_reserve() before the reset: nothing is dropped);
+ * what is still posted stays in sw_ring and is posted again on resume. */
 void
 vio_rxq_quiesce_harvest(struct vio_rxq *q)
 {
-	uint16_t left = (uint16_t)(q->stash_n - q->stash_pos), room;
-	uint32_t lost;
+	uint32_t left = q->stash_n - q->stash_pos, got;
 
 	memmove(q->stash, q->stash + q->stash_pos, left * sizeof(q->stash[0]));
 	q->stash_n = left;
 	q->stash_pos = 0;
-	room = (uint16_t)(2 * q->r.size - left);
-	q->stash_n = (uint16_t)(q->stash_n + vio_rx_dequeue(q, q->stash + left, room));
+	/* reserve left room for a full ring: no packet stays unread */
+	do {
+		got = vio_rx_dequeue(q, q->stash + q->stash_n,
+			(uint16_t)RTE_MIN(q->stash_cap - q->stash_n, (uint32_t)UINT16_MAX));
+		q->stash_n += got;
+	} while (got != 0 && q->stash_n < q->stash_cap);
 	q->st.stashed += q->stash_n - left;
 	q->st.quiesced++;
-	/* The stash is full (the application did not read the previous
-	 * one yet): what is still completed is lost when resume posts its
-	 * buffers again. Count it with the port's discards (imissed). */
-	lost = rx_completed_unread(q);
-	if (lost != 0) {
-		q->st.stash_dropped += lost;
-		__atomic_store_n(&q->vd->rx_discarded, q->vd->rx_discarded + lost,
-			__ATOMIC_RELAXED);
-	}
+	/* Cannot happen after a reserve; a harvest without one (a defect)
+	 * keeps the packets unread in the ring, where the next reset's
+	 * release counts them, instead of losing them silently. */
+	RTE_ASSERT(rx_completed_unread(q) == 0);
 }
 
 /* Before re-enabling a reset queue: a fresh ring with every buffer the
