@@ -37,19 +37,38 @@ parse_port_or_all(int argc, char **argv, bool *mask, char *err)
 	return tr_args_done(argc, argv, 1, err);
 }
 
+/* Port start and stop run the PMD's queue and device setup, which a
+ * periodic swap's driver callbacks use too: under the domain lock, as
+ * the swaps and the reset recovery are (the stop waits for a running
+ * swap; the next swaps see the port stopped). */
 static int
 port_start_one(uint16_t port, char *err)
 {
-	int rc = rte_eth_dev_start(port);
+	int rc;
 
-	if (rc < 0)
+	tr_dom_lock();
+	rc = rte_eth_dev_start(port);
+	if (rc < 0) {
+		tr_dom_unlock();
 		return tr_err(err, "cannot start port %u: %s", port, strerror(-rc));
+	}
 	/* The PMD marks started queues polled; nobody polls them until
 	 * traffic starts, and a swap must not wait for them. */
 	if (!tr_fwd_polls(port))
 		tr_port_queues_park(port);
 	tr_app.started[port] = true;
+	tr_dom_unlock();
 	return 0;
+}
+
+static void
+port_stop_one(uint16_t port)
+{
+	tr_dom_lock();
+	rte_eth_dev_stop(port);
+	tr_port_queues_forget(port);
+	tr_app.started[port] = false;
+	tr_dom_unlock();
 }
 
 TR_HANDLER(cmd_port_start)
@@ -65,10 +84,8 @@ TR_HANDLER(cmd_port_start)
 		if (port_start_one(port, err) < 0) {
 			/* all or nothing */
 			RTE_ETH_FOREACH_DEV(port)
-				if (done[port]) {
-					rte_eth_dev_stop(port);
-					tr_app.started[port] = false;
-				}
+				if (done[port])
+					port_stop_one(port);
 			return -EIO;
 		}
 		done[port] = true;
@@ -89,9 +106,7 @@ TR_HANDLER(cmd_port_stop)
 	RTE_ETH_FOREACH_DEV(port) {
 		if (!mask[port] || !tr_app.started[port])
 			continue;
-		rte_eth_dev_stop(port);
-		tr_port_queues_forget(port);
-		tr_app.started[port] = false;
+		port_stop_one(port);
 	}
 	return 0;
 }

@@ -455,6 +455,10 @@ tr_report_write_json(const char *path, char *err)
 	json_loss(f, &t);
 	fprintf(f, "},\n  \"dma_faults\": %" PRIu64 ",\n  \"command_errors\": %u,\n",
 		rte_dma_soft_fault_count(NULL), tr_app.errors);
+	/* mbufs out of the pool (caches count as free): flat over a soak */
+	if (tr_app.mp != NULL)
+		fprintf(f, "  \"mempool\": {\"size\": %u, \"in_use\": %u},\n",
+			tr_app.mp->size, rte_mempool_in_use_count(tr_app.mp));
 	json_ports(f);
 	json_samples(f);
 	j.f = f;
