@@ -316,9 +316,10 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	 * kernel's order: source holes, destination range, access. */
 	off = src_iova;
 	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
-		const dd_mapping *m = &src->tbl.m[i];
+		/* no pointer past the table (tbl.m is NULL when empty) */
+		const dd_mapping *m = i < src->tbl.n ? &src->tbl.m[i] : NULL;
 
-		if (i >= src->tbl.n || m->iova > off) {
+		if (m == NULL || m->iova > off) {
 			DD_LOG(ERR, "copy '%s' -> '%s': source IOVA 0x%" PRIx64 " is not mapped\n",
 				src->name, dst->name, off);
 			rc = -ENOENT;
