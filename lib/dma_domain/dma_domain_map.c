@@ -343,10 +343,13 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		rc = -EPERM;
 		goto out;
 	}
-	/* Then map the pieces: one destination mapping per source piece. */
+	/* Then map the pieces: one destination mapping per source piece. The
+	 * source mapping is looked up again for each piece: when src == dst,
+	 * a piece inserted below the source range shifts the table (an index
+	 * carried over then pointed back at the same mapping, for ever). */
 	off = src_iova;
-	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
-		const dd_mapping *m = &src->tbl.m[i];
+	while (off <= last) {
+		const dd_mapping *m = &src->tbl.m[tbl_lower(&src->tbl, off)];
 		uint64_t end = RTE_MIN(last, m->iova + (m->len - 1));
 		uint64_t plen = end - off + 1;
 		dd_mapping d = {

@@ -147,6 +147,19 @@ case_copy(void)
 	/* a hole in the source wins over both */
 	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
 	CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
+	/* fuzz_domain: a copy within one domain, below two source mappings,
+	 * looped for ever (the first piece shifted the source's table) */
+	tdd_watchdog(10, "copy within one domain");
+	CHECK_RC(rte_dma_domain_copy(a, 0x2000, a, 0x13000, 2 * K4, RD), 0);
+	tdd_watchdog_off();
+	CHECK_RC(rte_dma_domain_query(a, 0x2000, &m), 0);
+	CHECK(m.va == mem + 0x3000 && m.len == K4, "same-domain piece 1 va %p len %" PRIx64,
+		m.va, m.len);
+	CHECK_RC(rte_dma_domain_query(a, 0x3000, &m), 0);
+	CHECK(m.va == mem + 0x10000 && m.len == K4, "same-domain piece 2 va %p len %" PRIx64,
+		m.va, m.len);
+	CHECK(rte_dma_domain_mapped_bytes(a) == 10 * K4, "a bytes %" PRIu64,
+		rte_dma_domain_mapped_bytes(a));
 	CHECK_RC(rte_dma_domain_destroy(a), 0);
 	CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
