@@ -12,6 +12,12 @@
  *            letters, digits, '_', '-', '.', queues= decimal 1..1024,
  *            strategy= one of the strategy names
  *
+ * An emulated device's options that pass go on to its model's create
+ * (virtio-net, emu/emu_virtio_net.c: parse_args), without EAL; what it
+ * accepts must be: numbers decimal or 0x hex (no sign, space or octal),
+ * peer= an emulated device name (emuN) other than its own, features_off=
+ * feature names or such bit numbers.
+ *
  * Input: byte 0 bit 0 says emulated (emuN) or kernel device; the rest is
  * "name[,key=value...]" as EAL hands it to the bus.
  */
@@ -145,6 +151,76 @@ valid_queues(const char *v, uint16_t parsed)
 	return n >= 1 && n == parsed;
 }
 
+/* Decimal, or hex after 0x; nothing else. */
+static bool
+plain_number(const char *v)
+{
+	const char *p = v;
+
+	if (v == NULL)
+		return false;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && p[2] != '\0') {
+		for (p += 2; *p != '\0'; p++)
+			if (!isxdigit((unsigned char)*p))
+				return false;
+		return true;
+	}
+	if (p[0] == '0' && p[1] != '\0')
+		return false; /* a leading 0 reads as octal to strtoul(.., 0) */
+	for (; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return p != v;
+}
+
+static void
+check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops *emu,
+		struct rte_kvargs *kv)
+{
+	static const char *const numeric[] = {
+		"service_lcore", "cpu", "max_pairs", "qsize", "gen_len", NULL,
+	};
+	struct rte_iommufd_device *dev = calloc(1, sizeof(*dev));
+	const char *v;
+	unsigned int i;
+
+	if (dev == NULL)
+		abort();
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	if (emu->create(dev, kv) != 0) {
+		free(dev);
+		return;
+	}
+	for (i = 0; numeric[i] != NULL; i++) {
+		v = kv != NULL ? rte_kvargs_get(kv, numeric[i]) : NULL;
+		if (v != NULL && !plain_number(v))
+			FAIL("options '%s': model %s accepted %s=%s", args, emu->model,
+				numeric[i], v);
+	}
+	/* features_off=name+bit+...: names of letters and '_', bits numbers */
+	v = kv != NULL ? rte_kvargs_get(kv, "features_off") : NULL;
+	if (v != NULL) {
+		char buf[256], *tok, *save = NULL;
+		const char *c;
+
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (tok = strtok_r(buf, "+:", &save); tok != NULL;
+				tok = strtok_r(NULL, "+:", &save)) {
+			for (c = tok; *c != '\0' && (isalpha((unsigned char)*c) || *c == '_'); c++)
+				;
+			if (*c != '\0' && !plain_number(tok))
+				FAIL("options '%s': model %s accepted features_off=%s (token '%s')",
+					args, emu->model, v, tok);
+		}
+	}
+	v = kv != NULL ? rte_kvargs_get(kv, "peer") : NULL;
+	if (v != NULL && (!iommufd_name_is_emu(v) || strcmp(v, name) == 0))
+		FAIL("options '%s': model %s accepted peer=%s", args, emu->model, v);
+	if (emu->destroy != NULL)
+		emu->destroy(dev);
+	free(dev);
+}
+
 static void
 check_opts(const char *name, const char *args, bool emulated)
 {
@@ -179,6 +255,8 @@ check_opts(const char *name, const char *args, bool emulated)
 	}
 	if (emulated && o.emu == NULL)
 		FAIL("options '%s': emulated device without a model", args);
+	if (emulated && o.emu->create != NULL)
+		check_model(name, args, o.emu, kv);
 	rte_kvargs_free(kv);
 }
 
