@@ -35,8 +35,9 @@ parse_num(const char *s, uint64_t *v, const char **end)
 		base = 16;
 		s += 2;
 	}
-	if (!isxdigit((unsigned char)*s) || (base == 10 && !isdigit((unsigned char)*s)))
-		return -1;
+	if (!isxdigit((unsigned char)*s) || (base == 10 && !isdigit((unsigned char)*s)) ||
+			(base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return -1; /* strtoull base 16 would take a second 0x */
 	errno = 0;
 	*v = strtoull(s, &e, base);
 	if (errno != 0 || e == s)
