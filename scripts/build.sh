@@ -4,7 +4,7 @@
 # Configures (once) and builds the project against the DPDK that
 # scripts/setup.sh installed last (or DPDK_VERSION=X if several are cached).
 #
-# Usage: scripts/build.sh [plain|asan|tsan]
+# Usage: scripts/build.sh [plain|asan|tsan|fuzz]
 # Prints the build directory on stdout. Environment:
 #   BUILD_WERROR=1  warnings are errors (CI sets it through the test script)
 #   BUILD_TAG=x     separate build directory build/x-dpdk-<ver>-<flavor>
@@ -32,7 +32,12 @@ tsan)
 	# clang's; clang 14 is the one with a complete runtime here.
 	export CC=clang-14
 	opts+=(-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug) ;;
-*) dr_die "unknown build flavor '$flavor' (expected plain, asan or tsan)" ;;
+fuzz)
+	# libFuzzer harnesses of tests/fuzz (clang's -fsanitize=fuzzer runtime
+	# is in libclang-rt-14-dev), under ASan+UBSan.
+	export CC=clang-14
+	opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true) ;;
+*) dr_die "unknown build flavor '$flavor' (expected plain, asan, tsan or fuzz)" ;;
 esac
 [ "${BUILD_WERROR:-0}" = 1 ] && opts+=(-Dwerror=true)
 

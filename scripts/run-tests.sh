@@ -7,6 +7,7 @@
 #   plain  unit + integration + concurrency + e2e, warnings are errors
 #   asan   unit + integration under ASan+UBSan
 #   tsan   concurrency under TSan (clang)
+#   fuzz   libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (20)
 #   vm     the kernel iommufd path inside a QEMU guest (tests/vm)
 #
 # Ends with one line "N passed, N failed, N skipped" and exits non-zero on
@@ -16,14 +17,15 @@
 # CI=true, so CI never passes silently without it).
 #
 # Environment: DPDK_TARBALL (see scripts/setup.sh), TEST_TIERS (comma list,
-# default plain,asan,tsan,vm), MESON_TEST_ARGS (extra args for meson test).
+# default plain,asan,tsan,fuzz,vm), MESON_TEST_ARGS (extra args for meson test),
+# FUZZ_TIME (seconds per fuzz harness).
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
-tiers=${TEST_TIERS:-plain,asan,tsan,vm}
+tiers=${TEST_TIERS:-plain,asan,tsan,fuzz,vm}
 t_start=$(date +%s)
 results="$top/build/test-results.txt"
 mkdir -p "$top/build"
@@ -65,6 +67,57 @@ meson_tier() {
 		"$bdir/meson-logs/expected-tests.txt" >>"$results"
 }
 
+# fuzz_tier: build the fuzz flavor, replay each harness's committed corpus
+# (tests/fuzz/corpus/<name>: the regression cases) and fuzz it for
+# FUZZ_TIME seconds from there, new inputs in a temporary directory. A
+# crash, sanitizer report or failed check is a FAIL naming the reproducer.
+fuzz_tier() {
+	local bdir h name corpus work log rc t0 stats
+	echo "[tests] === tier fuzz: build (fuzz) ==="
+	if ! bdir=$(BUILD_WERROR=1 "$here/build.sh" fuzz); then
+		record "FAIL fuzz/build: build failed (see output above)"
+		return
+	fi
+	work=$(mktemp -d "${TMPDIR:-/tmp}/dr-fuzz.XXXXXX")
+	for h in "$top"/tests/fuzz/fuzz_*.c; do
+		name=$(basename "$h" .c)
+		corpus="$top/tests/fuzz/corpus/$name"
+		if [ ! -x "$bdir/tests/fuzz/$name" ]; then
+			record "FAIL fuzz/$name: $bdir/tests/fuzz/$name was not built"
+			continue
+		fi
+		if [ ! -d "$corpus" ]; then
+			record "FAIL fuzz/$name: no corpus directory $corpus"
+			continue
+		fi
+		mkdir -p "$work/$name/new" "$work/$name/art"
+		log="$work/$name/log"
+		t0=$(date +%s)
+		echo "[tests] fuzz/$name: ${FUZZ_TIME:-20} s from $corpus"
+		# detect_leaks=0: LSan would run after each input (slow; the
+		# ASan tier's unit tests check leaks); a small quarantine keeps
+		# the RSS flat (the default 256 MB one reached libFuzzer's 2 GB
+		# limit in fuzz_domain's long runs).
+		(cd "$work/$name" && LD_LIBRARY_PATH="$DPDK_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+			ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=0:quarantine_size_mb=16} \
+			"$bdir/tests/fuzz/$name" -max_total_time="${FUZZ_TIME:-20}" -timeout=10 \
+			-rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix="$work/$name/art/" "$work/$name/new" "$corpus") >"$log" 2>&1
+		rc=$?
+		stats=$(grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' "$log" |
+			sed 's/^stat:://' | tr '\n' ' ')
+		echo "[tests] fuzz/$name: rc $rc, $(( $(date +%s) - t0 )) s, $stats"
+		if [ "$rc" -eq 0 ]; then
+			record "PASS fuzz/$name"
+			rm -rf "${work:?}/$name"
+		else
+			tail -n 40 "$log"
+			record "FAIL fuzz/$name: rc $rc, reproducer(s): $(ls "$work/$name/art/"* 2>/dev/null | tr '\n' ' ')(log $log)"
+		fi
+	done
+	rmdir "$work" 2>/dev/null || echo "[tests] fuzz: logs and reproducers kept in $work"
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/sanitizers/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -73,6 +126,7 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:supp
 case ",$tiers," in *,plain,*) meson_tier plain plain unit integration concurrency e2e ;; esac
 case ",$tiers," in *,asan,*) meson_tier asan asan unit integration ;; esac
 case ",$tiers," in *,tsan,*) meson_tier tsan tsan concurrency ;; esac
+case ",$tiers," in *,fuzz,*) fuzz_tier ;; esac
 case ",$tiers," in *,vm,*)
 	echo "[tests] === tier vm ==="
 	vm_results="$top/build/vm-results.txt"

@@ -30,6 +30,9 @@ CACHE=$(dr_cache_dir)
 mkdir -p "$CACHE" || dr_die "cannot create cache directory $CACHE (set DMA_REPLACE_CACHE to a writable path)"
 
 # ---- 1. packages -----------------------------------------------------------
+# (libclang-rt-14-dev also holds the libFuzzer runtime of clang-14
+# -fsanitize=fuzzer, for the fuzz build flavor; libfuzzer-14-dev is only
+# the standalone libFuzzer.a and is not needed.)
 PKGS="meson ninja-build pkg-config gcc python3-pyelftools libnuma-dev dpkg-dev
 xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
 flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin"

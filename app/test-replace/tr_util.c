@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,15 +24,25 @@ tr_err(char *err, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Decimal, or hex after 0x: never octal (strtoull's base 0 reads "010"
+ * as 8 and stops "08" after the 0), no sign or leading space. */
 static int
 parse_num(const char *s, uint64_t *v, const char **end)
 {
+	int base = 10;
 	char *e;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	if (s == NULL)
 		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) {
+		base = 16;
+		s += 2;
+	}
+	if (!isxdigit((unsigned char)*s) || (base == 10 && !isdigit((unsigned char)*s)) ||
+			(base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return -1; /* strtoull base 16 would take a second 0x */
 	errno = 0;
-	*v = strtoull(s, &e, 0);
+	*v = strtoull(s, &e, base);
 	if (errno != 0 || e == s)
 		return -1;
 	*end = e;

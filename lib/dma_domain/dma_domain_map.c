@@ -316,9 +316,10 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	 * kernel's order: source holes, destination range, access. */
 	off = src_iova;
 	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
-		const dd_mapping *m = &src->tbl.m[i];
+		/* no pointer past the table (tbl.m is NULL when empty) */
+		const dd_mapping *m = i < src->tbl.n ? &src->tbl.m[i] : NULL;
 
-		if (i >= src->tbl.n || m->iova > off) {
+		if (m == NULL || m->iova > off) {
 			DD_LOG(ERR, "copy '%s' -> '%s': source IOVA 0x%" PRIx64 " is not mapped\n",
 				src->name, dst->name, off);
 			rc = -ENOENT;
@@ -342,10 +343,13 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		rc = -EPERM;
 		goto out;
 	}
-	/* Then map the pieces: one destination mapping per source piece. */
+	/* Then map the pieces: one destination mapping per source piece. The
+	 * source mapping is looked up again for each piece: when src == dst,
+	 * a piece inserted below the source range shifts the table (an index
+	 * carried over then pointed back at the same mapping, for ever). */
 	off = src_iova;
-	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
-		const dd_mapping *m = &src->tbl.m[i];
+	while (off <= last) {
+		const dd_mapping *m = &src->tbl.m[tbl_lower(&src->tbl, off)];
 		uint64_t end = RTE_MIN(last, m->iova + (m->len - 1));
 		uint64_t plen = end - off + 1;
 		dd_mapping d = {

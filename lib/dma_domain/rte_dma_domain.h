@@ -392,7 +392,9 @@ int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), voi
  * Same errno choices as iommufd's IOMMU_IOAS_MAP with a fixed IOVA:
  * -EINVAL unaligned (4 KiB) or zero length or no access bits,
  * -EEXIST overlaps an existing mapping, -EOVERFLOW iova + len wraps,
- * -ENOTSUP on a non-paging domain.
+ * -ENOTSUP on a non-paging domain; -ERANGE the range lies beyond the
+ * IOVA space of the backend's domains (the soft model: 48 bits; the
+ * kernel: the domain's aperture), nothing changed.
  */
 __rte_experimental
 int rte_dma_domain_map(struct rte_dma_domain *dom, uint64_t iova, void *va,
@@ -415,7 +417,8 @@ int rte_dma_domain_unmap(struct rte_dma_domain *dom, uint64_t iova,
  * (IOMMU_IOAS_COPY semantics: the same memory, no re-pinning; the source
  * range must be fully mapped, parts of mappings allowed, else -ENOENT;
  * -EPERM if access asks for more than a source mapping allows;
- * destination rules as rte_dma_domain_map()).
+ * destination rules as rte_dma_domain_map(), -ERANGE included; a refused
+ * copy changes nothing).
  */
 __rte_experimental
 int rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,

@@ -293,6 +293,16 @@ case_names(void)
 		{ "0000:00:03.8", 1, NULL },  /* function > 7 */
 		{ "net_ring0", 1, NULL },
 		{ "", 1, NULL },
+		/* fuzz_devargs: sscanf's %x took spaces, signs, 0x and wrapped
+		 * overflowing fields (now: hex digits only, canonical widths) */
+		{ "3:e:\n6.6", 1, NULL },
+		{ "100000000:00:03.0", 1, NULL },
+		{ "-0:00:03.0", 1, NULL },
+		{ " 00:03.0", 1, NULL },
+		{ "0x0:0x3:0x1.0", 1, NULL },
+		{ "00000:00:03.0", 1, NULL },
+		{ "0:0:3.1", 0, "0000:00:03.1" },
+		{ "ABCD:Ef:1F.7", 0, "abcd:ef:1f.7" },
 	};
 	unsigned int i;
 
@@ -340,6 +350,18 @@ case_bad_devargs(void)
 		  "emu3: unknown key 'bogus' (expected one of: domain, strategy, queues, model, answer)" },
 		{ "emu0", "model=test,queues=1,queues=2", true,
 		  "emu0: key 'queues' given twice" },
+		/* fuzz_devargs: "model" without a value crashed (NULL strcmp);
+		 * bus= and name= given twice were accepted */
+		{ "emu0", "model", true,
+		  "emu0: model: expected a model name (model=NAME)" },
+		{ "emu0", "model=", true,
+		  "emu0: model: expected a model name (model=NAME)" },
+		{ "0000:00:03.0", "name,name", false,
+		  "0000:00:03.0: key 'name' given twice" },
+		{ "emu0", "bus=iommufd,name=emu0,name=emu1,model=test", true,
+		  "emu0: key 'name' given twice" },
+		{ "emu0", "bus=iommufd,bus=pci,model=test", true,
+		  "emu0: key 'bus' given twice" },
 		{ "0000:00:03.0", "model=test", false,
 		  "0000:00:03.0: model 'test': model= applies to emulated devices (emuN) only" },
 		{ "0000:00:03.0", "answer=1", false,

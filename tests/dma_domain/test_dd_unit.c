@@ -42,6 +42,7 @@ mkdom(const char *name)
  * map    overlaps a mapping (any part)      EEXIST     iopt_check_iova
  * map    adjacent to a mapping              0          (areas do not merge)
  * map    non-paging domain                  ENOTSUP    (no IOAS: ours)
+ * map    beyond the soft model's 48 bits    ERANGE     (the model's space)
  * unmap  (0, UINT64_MAX) on empty domain    0          iopt_unmap_all
  * unmap  length 0                           EINVAL     iopt_unmap_iova
  * unmap  iova + length wraps                EOVERFLOW  iopt_unmap_iova
@@ -79,6 +80,10 @@ case_map_errno(void)
 	CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "bytes %" PRIu64,
 		rte_dma_domain_mapped_bytes(d));
 	CHECK_RC(rte_dma_domain_map(idn, 0, mem, K4, RW), -ENOTSUP);
+	/* beyond the soft model's 48-bit IOVA space (rte_dma_domain_map doc) */
+	CHECK_RC(rte_dma_domain_map(d, 1ULL << 48, mem, K4, RW), -ERANGE);
+	CHECK_RC(rte_dma_domain_map(d, (1ULL << 48) - K4, mem, 2 * K4, RW), -ERANGE);
+	CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "refused map changed state");
 
 	/* unmap */
 	CHECK_RC(rte_dma_domain_unmap(d, 0x100000, 0, NULL), -EINVAL);
@@ -107,8 +112,17 @@ case_copy(void)
 	struct rte_dma_domain_mapping m;
 	uint64_t gap = 0;
 
+	/* fuzz_domain: from an empty source (its table NULL) the hole check
+	 * formed &NULL[0] (UBSan under clang); -ENOENT, nothing changed */
+	CHECK_RC(rte_dma_domain_copy(a, 0x80000, b, 0x10000, 2 * K4, RW), -ENOENT);
+	CHECK(rte_dma_domain_mapped_bytes(a) == 0, "refused copy changed a");
 	CHECK_RC(rte_dma_domain_map(a, 0x10000, mem, 4 * K4, RW), 0);
 	CHECK_RC(rte_dma_domain_map(a, 0x14000, mem + 0x10000, 4 * K4, RD), 0);
+	/* fuzz_domain: beyond the soft model's 48-bit IOVA space, -ERANGE
+	 * (now documented), nothing changed */
+	CHECK_RC(rte_dma_domain_copy(b, 1ULL << 48, a, 0x10000, K4, RW), -ERANGE);
+	CHECK_RC(rte_dma_domain_copy(b, (1ULL << 48) - K4, a, 0x10000, 2 * K4, RW), -ERANGE);
+	CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
 	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 0, RW), -EINVAL);
 	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x0f000, 2 * K4, RD), -ENOENT);
 	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 8 * K4, RW), -EPERM);
@@ -133,6 +147,19 @@ case_copy(void)
 	/* a hole in the source wins over both */
 	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
 	CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
+	/* fuzz_domain: a copy within one domain, below two source mappings,
+	 * looped for ever (the first piece shifted the source's table) */
+	tdd_watchdog(10, "copy within one domain");
+	CHECK_RC(rte_dma_domain_copy(a, 0x2000, a, 0x13000, 2 * K4, RD), 0);
+	tdd_watchdog_off();
+	CHECK_RC(rte_dma_domain_query(a, 0x2000, &m), 0);
+	CHECK(m.va == mem + 0x3000 && m.len == K4, "same-domain piece 1 va %p len %" PRIx64,
+		m.va, m.len);
+	CHECK_RC(rte_dma_domain_query(a, 0x3000, &m), 0);
+	CHECK(m.va == mem + 0x10000 && m.len == K4, "same-domain piece 2 va %p len %" PRIx64,
+		m.va, m.len);
+	CHECK(rte_dma_domain_mapped_bytes(a) == 10 * K4, "a bytes %" PRIu64,
+		rte_dma_domain_mapped_bytes(a));
 	CHECK_RC(rte_dma_domain_destroy(a), 0);
 	CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;

@@ -58,25 +58,54 @@ iommufd_name_is_emu(const char *name)
 	return strlen(name) < RTE_IOMMUFD_NAME_MAX;
 }
 
+/* 1 to max hex digits at *p (nothing else: no sign, space or 0x, which
+ * sscanf's %x would take), value in *v; advances *p. */
+static bool
+hex_field(const char **p, unsigned int max, unsigned int *v)
+{
+	unsigned int n;
+
+	*v = 0;
+	for (n = 0; isxdigit((unsigned char)**p); n++, (*p)++) {
+		if (n == max)
+			return false;
+		*v = *v * 16 + (unsigned int)(isdigit((unsigned char)**p) ? **p - '0' :
+			tolower((unsigned char)**p) - 'a' + 10);
+	}
+	return n > 0;
+}
+
+/* DDDD:BB:DD.F (nf 4) or BB:DD.F (nf 3, domain 0) exactly. */
+static bool
+bdf_fields(const char *name, unsigned int nf, unsigned int f[4])
+{
+	static const unsigned int width[] = { 4, 2, 2, 1 };
+	const char *p = name;
+	unsigned int k, first = 4 - nf;
+
+	f[0] = 0;
+	for (k = first; k < 4; k++) {
+		if (!hex_field(&p, width[k], &f[k]))
+			return false;
+		if (k < 3 && *p++ != (k == 2 ? '.' : ':'))
+			return false;
+	}
+	return *p == '\0';
+}
+
 bool
 iommufd_name_to_bdf(const char *name, char *canon, size_t size)
 {
-	unsigned int d = 0, b, s, f;
-	int n = -1;
+	unsigned int f[4];
 
-	/* DDDD:BB:DD.F, or BB:DD.F in domain 0 */
-	if (sscanf(name, "%x:%x:%x.%x%n", &d, &b, &s, &f, &n) != 4 ||
-			name[n] != '\0') {
-		d = 0;
-		n = -1;
-		if (sscanf(name, "%x:%x.%x%n", &b, &s, &f, &n) != 3 ||
-				name[n] != '\0')
-			return false;
-	}
-	if (d > 0xffff || b > 0xff || s > 0x1f || f > 7)
+	/* DDDD:BB:DD.F, or BB:DD.F in domain 0; hex digits only, at most
+	 * as many as the canonical form has */
+	if (!bdf_fields(name, 4, f) && !bdf_fields(name, 3, f))
+		return false;
+	if (f[2] > 0x1f || f[3] > 7)
 		return false;
 	if (canon != NULL)
-		snprintf(canon, size, "%04x:%02x:%02x.%x", d, b, s, f);
+		snprintf(canon, size, "%04x:%02x:%02x.%x", f[0], f[1], f[2], f[3]);
 	return true;
 }
 
@@ -190,6 +219,8 @@ opt_model(const char *name, const char *v, bool emulated,
 	if (!emulated)
 		return opt_error(name, "model '%s': model= applies to emulated devices (emuN) only",
 			v);
+	if (v[0] == '\0')
+		return opt_error(name, "model: expected a model name (model=NAME)");
 	o->emu = iommufd_model_find(v);
 	if (o->emu != NULL)
 		return 0;
@@ -222,10 +253,11 @@ iommufd_opts_parse(const char *name, const char *args, bool emulated,
 			return opt_error(name, "cannot parse options '%s': expected key=value pairs separated by ','",
 				args);
 	}
-	/* The model decides which extra keys are valid: find it first. */
+	/* The model decides which extra keys are valid: find it first. A key
+	 * without '=' has no value (NULL): "model" alone names no model. */
 	for (i = 0; kv != NULL && i < kv->count; i++)
 		if (strcmp(kv->pairs[i].key, KEY_MODEL) == 0)
-			model = kv->pairs[i].value;
+			model = kv->pairs[i].value != NULL ? kv->pairs[i].value : "";
 	if (emulated) {
 		ret = opt_model(name, model, true, opts);
 		if (ret != 0)
@@ -236,9 +268,6 @@ iommufd_opts_parse(const char *name, const char *args, bool emulated,
 		const char *k = kv->pairs[i].key;
 		const char *v = kv->pairs[i].value ? kv->pairs[i].value : "";
 
-		/* "bus"/"name" belong to the layered syntax, not to us */
-		if (strcmp(k, "bus") == 0 || strcmp(k, "name") == 0)
-			continue;
 		for (j = 0; j < i; j++)
 			if (strcmp(kv->pairs[j].key, k) == 0)
 				break;
@@ -246,6 +275,10 @@ iommufd_opts_parse(const char *name, const char *args, bool emulated,
 			ret = opt_error(name, "key '%s' given twice", k);
 			goto out;
 		}
+		/* "bus"/"name" belong to the layered syntax, not to us (but
+		 * twice is as wrong there: EAL would use the first one) */
+		if (strcmp(k, "bus") == 0 || strcmp(k, "name") == 0)
+			continue;
 		if (strcmp(k, KEY_DOMAIN) == 0) {
 			ret = opt_domain(name, v, opts);
 		} else if (strcmp(k, KEY_STRATEGY) == 0) {

@@ -25,6 +25,7 @@
  *   link=up|down     link status reported in device cfg (default up)
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -206,15 +207,49 @@ cfg_build(struct emu_vnet *n)
 
 /* ---- devargs ----------------------------------------------------------- */
 
+/* A number: decimal, or hex after 0x. Not strtoul's base 0 alone, which
+ * also takes a sign, leading spaces and octal (qsize=010 was 8). */
+static bool
+strict_ulong(const char *v, unsigned long *out)
+{
+	int base = 10;
+	const char *p;
+	char *end;
+
+	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		base = 16;
+		v += 2;
+	} else if (v[0] == '0' && v[1] != '\0') {
+		return false;
+	}
+	/* digits only: strtoul would take a second 0x in base 16 */
+	for (p = v; *p != '\0'; p++)
+		if (base == 16 ? !isxdigit((unsigned char)*p) : !isdigit((unsigned char)*p))
+			return false;
+	errno = 0;
+	*out = strtoul(v, &end, base);
+	return errno == 0 && end != v && *end == '\0';
+}
+
+/* An emulated device's name: emuN. */
+static bool
+emu_name(const char *v)
+{
+	const char *p;
+
+	if (strncmp(v, "emu", 3) != 0 || v[3] == '\0')
+		return false;
+	for (p = v + 3; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static int
 parse_uint(const char *dev, const char *key, const char *v, unsigned long min,
 		unsigned long max, unsigned long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoul(v, &end, 0);
-	if (errno != 0 || end == v || *end != '\0' || *out < min || *out > max) {
+	if (!strict_ulong(v, out) || *out < min || *out > max) {
 		EMU_LOG(ERR, "%s: bad %s=%s: expected an integer in [%lu, %lu]",
 			dev, key, v, min, max);
 		return -EINVAL;
@@ -236,15 +271,13 @@ parse_features_off(struct emu_vnet *n, const char *v)
 	for (tok = strtok_r(buf, "+:", &save); tok != NULL;
 			tok = strtok_r(NULL, "+:", &save)) {
 		unsigned long bit;
-		char *end;
 
 		for (i = 0; i < RTE_DIM(emu_feature_names); i++)
 			if (strcmp(tok, emu_feature_names[i].name) == 0)
 				break;
 		if (i < RTE_DIM(emu_feature_names)) {
 			bit = emu_feature_names[i].bit;
-		} else if (errno = 0, bit = strtoul(tok, &end, 0),
-				errno != 0 || end == tok || *end != '\0' || bit > 63) {
+		} else if (!strict_ulong(tok, &bit) || bit > 63) {
 			/* one message: a name or a bit number was expected */
 			EMU_LOG(ERR, "%s: features_off: unknown feature '%s' (expected a bit number or one of version_1, access_platform, ring_reset, mq, ctrl_vq, mrg_rxbuf, status, mac, joined by '+')",
 				n->dev->name, tok);
@@ -267,7 +300,7 @@ parse_args(struct emu_vnet *n, struct rte_kvargs *kv)
 		return 0;
 	v = rte_kvargs_get(kv, "peer");
 	if (v != NULL) {
-		if (strlen(v) == 0 || strlen(v) >= sizeof(n->peer_name) ||
+		if (!emu_name(v) || strlen(v) >= sizeof(n->peer_name) ||
 				strcmp(v, name) == 0) {
 			EMU_LOG(ERR, "%s: bad peer=%s: expected the name of another emulated device (e.g. emu1)",
 				name, v);
