@@ -1,10 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <rte_memory.h>
+
 #include "tdd.h"
+
+uint64_t
+tdd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int
+seg_bytes_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
+{
+	RTE_SET_USED(msl);
+	*(uint64_t *)arg += ms->len;
+	return 0;
+}
+
+uint64_t
+tdd_memseg_bytes(void)
+{
+	uint64_t n = 0;
+
+	rte_memseg_walk(seg_bytes_cb, &n);
+	return n;
+}
+
+bool
+tdd_mirrored(struct rte_dma_domain *d, const void *p0, size_t len, size_t step)
+{
+	struct rte_dma_domain_mapping m;
+	const char *p = (const char *)((uintptr_t)p0 & ~(uintptr_t)4095);
+	const char *end = (const char *)p0 + len;
+
+	for (; p < end; p += step) {
+		const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
+		uint64_t iova;
+
+		if (ms == NULL)
+			return false;
+		/* the memseg's IOVA; external memory without one: VA */
+		iova = ms->iova == RTE_BAD_IOVA ? (uintptr_t)p :
+			ms->iova + (uint64_t)(p - (const char *)ms->addr);
+		if (rte_dma_domain_covers(d, iova, 4096, RTE_DMA_DOMAIN_ACCESS_RW, NULL) != 1 ||
+				rte_dma_domain_query(d, iova, &m) != 0 ||
+				(const char *)m.va + (iova - m.iova) != p) {
+			printf("  page %p (IOVA 0x%" PRIx64 ") not mirrored\n", (const void *)p, iova);
+			return false;
+		}
+	}
+	return true;
+}
 
 int tdd_failures;
 

@@ -103,6 +103,15 @@ int fake_bind(struct fake_drv *f, const char *name, uint16_t nb_queues,
 /* Buffers accounted for (posted + reclaimed) over all queues. */
 uint32_t fake_buffers(const struct fake_drv *f);
 
+/* CLOCK_MONOTONIC in ns. */
+uint64_t tdd_now_ns(void);
+/* Bytes in the EAL's memsegs. */
+uint64_t tdd_memseg_bytes(void);
+/* Every step-th byte page of [p, p + len) is mapped in d at its IOVA (VA
+ * for memory without one) to itself; prints the first page that is not.
+ * Page by page: with IOVA as PA, pages are not IOVA-contiguous. */
+bool tdd_mirrored(struct rte_dma_domain *d, const void *p, size_t len, size_t step);
+
 /* Soft model setting in one call. */
 void tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns,
 		bool verify);

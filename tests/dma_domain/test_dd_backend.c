@@ -83,15 +83,6 @@ static struct race {
 } R;
 
 static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t
 ld(uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
@@ -107,10 +98,10 @@ st(uint64_t *p, uint64_t v)
 static bool
 wait_ge(uint64_t *p, uint64_t v)
 {
-	uint64_t end = now_ns() + WAIT_NS;
+	uint64_t end = tdd_now_ns() + WAIT_NS;
 
 	while (ld(p) < v) {
-		if (__atomic_load_n(&R.stop, __ATOMIC_ACQUIRE) || now_ns() > end)
+		if (__atomic_load_n(&R.stop, __ATOMIC_ACQUIRE) || tdd_now_ns() > end)
 			return ld(p) >= v;
 		sched_yield();
 	}
@@ -564,7 +555,7 @@ case_kmsg_late(void)
 	 * deadline is a hang guard, the wait ends at the line */
 	CHECK(pthread_create(&th, NULL, late_writer, &l) == 0, "thread");
 	st(&l.go, 1);
-	CHECK_RC(iommufd_kmsg_read(&k, now_ns() + WAIT_NS, late_record,
+	CHECK_RC(iommufd_kmsg_read(&k, tdd_now_ns() + WAIT_NS, late_record,
 		kdevs_dev0_faulted, &d), 0);
 	pthread_join(th, NULL);
 	CHECK(d.faults[0] == 1, "the late fault line is attributed by the post-resume window (%" PRIu64 ")",

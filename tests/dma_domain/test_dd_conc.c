@@ -48,15 +48,6 @@ static uint64_t dma_ok, dma_fault, dma_parked, dma_bad;
 /* Running bursts until the poller retires f.inflight (0: never). */
 static uint64_t retire_bursts;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* The poller: for each queue, a burst = check pause, then DMA into one
  * posted buffer (write a pattern, read it back). */
 static void *
@@ -151,8 +142,8 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	/* let the DMA thread start */
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = now_ns() + RUN_NS;
-	for (i = 0; i < MAX_SWAPS && now_ns() < end; i++) {
+	end = tdd_now_ns() + RUN_NS;
+	for (i = 0; i < MAX_SWAPS && tdd_now_ns() < end; i++) {
 		struct rte_dma_domain *to = d[(i + 1) & 1];
 
 		if (rte_dma_domain_binding_domain(f.b) == to)
@@ -473,17 +464,17 @@ case_arm_race(void)
 	pthread_create(&t, NULL, arm_poller, NULL);
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = now_ns() + RUN_NS / 2;
-	for (round = 0; round < MAX_SWAPS && now_ns() < end; round++) {
+	end = tdd_now_ns() + RUN_NS / 2;
+	for (round = 0; round < MAX_SWAPS && tdd_now_ns() < end; round++) {
 		struct rte_dma_domain *to = rte_dma_domain_binding_domain(f.b) == d[0] ?
 			d[1] : d[0];
-		uint64_t until = now_ns() + (round * 7919) % 20000;
+		uint64_t until = tdd_now_ns() + (round * 7919) % 20000;
 
 		rte_dma_domain_queue_arm(q1);
 		__atomic_store_n(&q1_go, 1, __ATOMIC_RELEASE);
 		/* a varying head start, from none to 20 us */
 		if (round % 3 != 0)
-			while (now_ns() < until)
+			while (tdd_now_ns() < until)
 				;
 		if (rte_dma_domain_replace(f.b, to, &o) == 0) {
 			swaps++;
@@ -495,10 +486,10 @@ case_arm_race(void)
 		/* the queue went online and runs after the swap */
 		{
 			uint64_t w = __atomic_load_n(&q1_work, __ATOMIC_ACQUIRE);
-			uint64_t dl = now_ns() + 1000000000ull;
+			uint64_t dl = tdd_now_ns() + 1000000000ull;
 
 			while (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w &&
-					now_ns() < dl)
+					tdd_now_ns() < dl)
 				sched_yield();
 			if (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w)
 				idle++;
@@ -560,7 +551,7 @@ ack_race_walk(struct fake_drv *fd, bool parked)
 static uint64_t
 deadline_in(uint64_t ns)
 {
-	return now_ns() + ns;
+	return tdd_now_ns() + ns;
 }
 
 static void
@@ -575,7 +566,7 @@ ack_race_hook(void *arg, uint16_t qid)
 	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u /* PARK */)
 		return;
 	dl = deadline_in(2000000);
-	while (!(__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) && now_ns() < dl)
+	while (!(__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) && tdd_now_ns() < dl)
 		sched_yield();
 	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) {
 		ar.staged++;
@@ -605,7 +596,7 @@ ack_race_poller(void *arg)
 		ar.runs++;
 		w0 = __atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE);
 		dl = deadline_in(2000000);
-		while (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) == w0 && now_ns() < dl)
+		while (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) == w0 && tdd_now_ns() < dl)
 			sched_yield();
 		if (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) != w0)
 			ar.raced++;
@@ -641,8 +632,8 @@ case_ack_race(void)
 	pthread_create(&t, NULL, ack_race_poller, q);
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = now_ns() + RUN_NS / 2;
-	for (rounds = 0; rounds < MAX_SWAPS && now_ns() < end && ar.staged < 200; rounds++) {
+	end = tdd_now_ns() + RUN_NS / 2;
+	for (rounds = 0; rounds < MAX_SWAPS && tdd_now_ns() < end && ar.staged < 200; rounds++) {
 		__atomic_store_n(&ar.calls, 0, __ATOMIC_RELEASE);
 		if (rte_dma_domain_replace(f.b, d[1], &hl) != 0)
 			failed++;

@@ -214,15 +214,6 @@ static struct ctl tb[2];
 static uint32_t meet_in[2], meet_timeouts;
 #define MEET_NS 10000000000ull
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void
 meet_quiesce(struct fake_drv *f, uint16_t qid)
 {
@@ -231,9 +222,9 @@ meet_quiesce(struct fake_drv *f, uint16_t qid)
 
 	if (qid != 0 || __atomic_exchange_n(&meet_in[me], 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	end = now_ns() + MEET_NS;
+	end = tdd_now_ns() + MEET_NS;
 	while (!__atomic_load_n(&meet_in[!me], __ATOMIC_ACQUIRE)) {
-		if (now_ns() > end) {
+		if (tdd_now_ns() > end) {
 			__atomic_fetch_add(&meet_timeouts, 1, __ATOMIC_RELAXED);
 			return;
 		}
@@ -538,49 +529,8 @@ case_detach_race(void)
 
 /* ---- mirror_hotplug ---------------------------------------------------- */
 
-static int
-seg_bytes_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
-{
-	RTE_SET_USED(msl);
-	*(uint64_t *)arg += ms->len;
-	return 0;
-}
-
-static uint64_t
-memseg_bytes(void)
-{
-	uint64_t n = 0;
-
-	rte_memseg_walk(seg_bytes_cb, &n);
-	return n;
-}
-
-/* Every page of [p, p + len) is mapped in d at its IOVA (external memory
- * without IOVA: VA) to itself. */
-static bool
-mirrored(struct rte_dma_domain *d, const void *p0, size_t len)
-{
-	struct rte_dma_domain_mapping m;
-	const char *p = (const char *)((uintptr_t)p0 & ~(uintptr_t)4095);
-	const char *end = (const char *)p0 + len;
-
-	size_t step = len > (1 << 20) ? 64 << 10 : 4096;
-
-	for (; p < end; p += step) {
-		const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
-		uint64_t iova;
-
-		if (ms == NULL)
-			return false;
-		iova = ms->iova == RTE_BAD_IOVA ? (uintptr_t)p :
-			ms->iova + (uint64_t)(p - (const char *)ms->addr);
-		if (rte_dma_domain_covers(d, iova, 4096, RTE_DMA_DOMAIN_ACCESS_RW, NULL) != 1 ||
-				rte_dma_domain_query(d, iova, &m) != 0 ||
-				(const char *)m.va + (iova - m.iova) != p)
-			return false;
-	}
-	return true;
-}
+/* big allocations: a page in 16 is enough to see a mirror gap */
+#define MIRROR_STEP(len) ((len) > (1 << 20) ? 64 << 10 : 4096)
 
 static struct {
 	struct rte_dma_domain *d[2];
@@ -630,9 +580,9 @@ hotplug_main(void *arg)
 			__atomic_fetch_add(&mh.errors, 1, __ATOMIC_RELEASE);
 		}
 		for (i = 0; i < 2; i++) {
-			if (buf != NULL && !mirrored(mh.d[i], buf, sz))
+			if (buf != NULL && !tdd_mirrored(mh.d[i], buf, sz, MIRROR_STEP(sz)))
 				mh.unmirrored++;
-			if (mz != NULL && !mirrored(mh.d[i], mz->addr, mz->len))
+			if (mz != NULL && !tdd_mirrored(mh.d[i], mz->addr, mz->len, MIRROR_STEP(mz->len)))
 				mh.unmirrored++;
 		}
 		rte_free(buf);
@@ -648,7 +598,7 @@ hotplug_main(void *arg)
 			__atomic_fetch_add(&mh.errors, 1, __ATOMIC_RELEASE);
 		}
 		for (i = 0; i < 2 && buf != NULL; i++)
-			if (!mirrored(mh.d[i], buf, sz))
+			if (!tdd_mirrored(mh.d[i], buf, sz, MIRROR_STEP(sz)))
 				mh.unmirrored++;
 		rte_free(buf);
 		if (rte_malloc_heap_memory_remove(MH_HEAP, area, area_len) != 0) {
@@ -717,7 +667,7 @@ case_mirror_hotplug(void)
 	poller_stop(&p, "mh-dev");
 	f.on_quiesce = NULL;
 	faults = rte_dma_soft_fault_count(f.b);
-	seg = memseg_bytes();
+	seg = tdd_memseg_bytes();
 	printf("  %" PRIu64 " swaps (%" PRIu64 " failed) while %" PRIu64
 		" rounds of memory add/allocate/free/remove ran; %" PRIu64
 		" allocations not mirrored; %" PRIu64 " faults, %" PRIu64 " DMA ok; mirrors %" PRIu64 "/%"

@@ -39,51 +39,6 @@
 static struct rte_dma_domain_ctx *ctx;
 
 static int
-seg_bytes_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
-{
-	RTE_SET_USED(msl);
-	*(uint64_t *)arg += ms->len;
-	return 0;
-}
-
-static uint64_t
-memseg_bytes(void)
-{
-	uint64_t n = 0;
-
-	rte_memseg_walk(seg_bytes_cb, &n);
-	return n;
-}
-
-/* Every page of buf is mapped at its IOVA (or VA when it has none) to
- * itself. Page by page: with IOVA as PA, pages are not IOVA-contiguous. */
-static bool
-mirrored(struct rte_dma_domain *d, void *buf, size_t len)
-{
-	struct rte_dma_domain_mapping m;
-	size_t off;
-
-	for (off = 0; off < len; off += 4096) {
-		char *p = (char *)buf + off;
-		const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
-		uint64_t iova;
-
-		if (ms == NULL)
-			return false;
-		/* the memseg's IOVA; external memory without one: VA */
-		iova = ms->iova == RTE_BAD_IOVA ? (uintptr_t)p :
-			ms->iova + (uint64_t)(p - (char *)ms->addr);
-		if (rte_dma_domain_covers(d, iova, 4096, RTE_DMA_DOMAIN_ACCESS_RW, NULL) != 1 ||
-				rte_dma_domain_query(d, iova, &m) != 0 ||
-				(char *)m.va + (iova - m.iova) != p) {
-			printf("  page %p (IOVA 0x%" PRIx64 ") not mirrored\n", p, (uint64_t)iova);
-			return false;
-		}
-	}
-	return true;
-}
-
-static int
 case_static(void)
 {
 	struct rte_dma_domain *d = rte_dma_domain_create(ctx, "mir", RTE_DMA_DOMAIN_PAGING,
@@ -93,10 +48,10 @@ case_static(void)
 	CHECK(d != NULL && buf != NULL, "setup: %s", rte_strerror(rte_errno));
 	if (d == NULL || buf == NULL)
 		return 1;
-	CHECK(mirrored(d, buf, 1 << 20), "rte_malloc buffer not mirrored");
-	CHECK(rte_dma_domain_mapped_bytes(d) == memseg_bytes(),
+	CHECK(tdd_mirrored(d, buf, 1 << 20, 4096), "rte_malloc buffer not mirrored");
+	CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
 		"mapped %" PRIu64 " != memsegs %" PRIu64,
-		rte_dma_domain_mapped_bytes(d), memseg_bytes());
+		rte_dma_domain_mapped_bytes(d), tdd_memseg_bytes());
 	CHECK(rte_dma_domain_create(ctx, "mir-id", RTE_DMA_DOMAIN_IDENTITY,
 		RTE_DMA_DOMAIN_F_MIRROR) == NULL && rte_errno == EINVAL, "mirror identity");
 	rte_free(buf);
@@ -128,7 +83,7 @@ case_extmem(void)
 		rte_dma_domain_mapped_bytes(d));
 	sock = rte_malloc_heap_get_socket("dd_ext");
 	buf = rte_malloc_socket(NULL, 64 << 10, 4096, sock);
-	CHECK(buf != NULL && mirrored(d, buf, 64 << 10), "buffer from the new heap");
+	CHECK(buf != NULL && tdd_mirrored(d, buf, 64 << 10, 4096), "buffer from the new heap");
 	rte_free(buf);
 	CHECK_RC(rte_malloc_heap_memory_remove("dd_ext", area, len), 0);
 	CHECK(rte_dma_domain_mapped_bytes(d) == before, "not unmapped on removal: %" PRIu64,
@@ -212,8 +167,8 @@ case_huge(void)
 	if (d == NULL)
 		return 1;
 	before = rte_dma_domain_mapped_bytes(d);
-	CHECK(before == memseg_bytes(), "initial %" PRIu64 " vs %" PRIu64, before,
-		memseg_bytes());
+	CHECK(before == tdd_memseg_bytes(), "initial %" PRIu64 " vs %" PRIu64, before,
+		tdd_memseg_bytes());
 	/* more than what the EAL holds now: new hugepages are allocated */
 	buf = rte_malloc(NULL, 32 << 20, 4096);
 	CHECK(buf != NULL, "rte_malloc 32 MiB");
@@ -223,13 +178,13 @@ case_huge(void)
 	printf("  mirror: %" PRIu64 " MiB before, %" PRIu64 " MiB after rte_malloc\n",
 		before >> 20, grown >> 20);
 	CHECK(grown > before, "hotplugged memory not mirrored");
-	CHECK(grown == memseg_bytes(), "mapped %" PRIu64 " != memsegs %" PRIu64, grown,
-		memseg_bytes());
-	CHECK(mirrored(d, buf, 32 << 20), "buffer not mirrored at its IOVA");
+	CHECK(grown == tdd_memseg_bytes(), "mapped %" PRIu64 " != memsegs %" PRIu64, grown,
+		tdd_memseg_bytes());
+	CHECK(tdd_mirrored(d, buf, 32 << 20, 4096), "buffer not mirrored at its IOVA");
 	rte_free(buf);
-	CHECK(rte_dma_domain_mapped_bytes(d) == memseg_bytes(),
+	CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
 		"after free: mapped %" PRIu64 " != memsegs %" PRIu64,
-		rte_dma_domain_mapped_bytes(d), memseg_bytes());
+		rte_dma_domain_mapped_bytes(d), tdd_memseg_bytes());
 	CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
