@@ -12,8 +12,9 @@ bounded time, resources measured at the start and the end.
            (swaps start every 1 ms; a swap that takes longer delays the
            next: the count done is printed per phase)
          - driver loss 0: every packet the verifier lost (txonly half) is
-           one a port counted as dropped (imissed: no rx buffer while the wire sent,
-           or a restart's reset; oerrors: a restart's tx discard), and
+           one a port counted as dropped (imissed: no rx buffer while the wire sent;
+           rx_driver_discards: a restart's reset; oerrors: a restart's tx
+           discard), and
            no phase but restart discards what tx_burst accepted (oerrors
            flat); the wire drops (imissed) of each phase are printed
          - flat resources between the start (after a warm-up) and the end:
@@ -108,7 +109,11 @@ def load(d, name):
 
 
 def port_drops(rep):
-    return {p["port"]: (p["imissed"], p["oerrors"]) for p in rep["port_stats"]}
+    """Per port (rx drops, tx discards): imissed (the device had no buffer)
+    + rx_driver_discards (received, discarded by the driver: a restart),
+    and oerrors (accepted by tx_burst, never sent)."""
+    return {p["port"]: (p["imissed"] + p["rx_driver_discards"], p["oerrors"])
+            for p in rep["port_stats"]}
 
 
 def nb_swaps(rep):
@@ -195,7 +200,7 @@ def case_soak():
               sum(p["ipackets"] for p in prev_rep["port_stats"]))
         if rx <= 0:
             fail("%s: no traffic" % name, out)
-        lines.append("%s: %d swaps, wire drops (imissed) %d, tx discards %d"
+        lines.append("%s: %d swaps, rx drops (imissed+driver discards) %d, tx discards %d"
                      % (name, nb_swaps(cur) - nb_swaps(prev_rep), imissed, oerrors))
         prev_rep = cur
     # driver loss over the txonly half (the verifier counts sequence gaps
@@ -203,9 +208,9 @@ def case_soak():
     # traffic stopped, every lost frame is one a port counted as dropped
     ts = load(d, "txonly-stopped")
     v = ts["verify"]
-    drops = sum(p["imissed"] + p["oerrors"] for p in ts["port_stats"])
+    drops = sum(sum(d) for d in port_drops(ts).values())
     if v["lost"] > drops:
-        fail("driver loss %d: verifier lost %d, the ports counted %d dropped (imissed+oerrors)"
+        fail("driver loss %d: verifier lost %d, the ports counted %d dropped (imissed+rx_driver_discards+oerrors)"
              % (v["lost"] - drops, v["lost"], drops), out)
     if v["lost"] < drops:
         # not a loss; the accounting does not close (issue 12, item 0)
