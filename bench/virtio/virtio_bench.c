@@ -10,7 +10,7 @@
  *   virtio-bench [seconds per point (default 1)]
  *
  * One polling lcore sends on both ports and receives on both; the swap
- * thread sleeps between swaps (DESIGN.md section 7: 2 cores). Frames
+ * thread sleeps between swaps (doc/guides/design.rst, "Why the Waits Yield": 2 cores). Frames
  * carry a sequence number; lost/reordered frames are counted.
  */
 

@@ -9,7 +9,7 @@
  *             every later switch is a single VFIO_DEVICE_ATTACH_IOMMUFD_PT
  *             between pre-built page tables (a replace between IOASes makes
  *             the kernel build a fresh domain each time: ~1.8 ms against
- *             ~10 us, DESIGN.md section 7).
+ *             ~10 us: doc/guides/performance.rst, replace latency).
  *   binding = VFIO_DEVICE_BIND_IOMMUFD on the cdev fd the bus opened;
  *             IOMMU_GET_HW_INFO says which IOMMU is behind the device.
  *   faults  = the IOMMU fault lines of /dev/kmsg where the process may

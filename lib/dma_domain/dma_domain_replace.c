@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * The replace protocol (DESIGN.md section 3): coverage check of what is
+ * The replace protocol (doc/guides/design.rst, "The Replace Protocol"): coverage check of what is
  * stable (queues running), pause with acknowledgment, coverage check of
  * what is in flight (queues parked), quiesce, one switch call, confirm,
  * resume - and roll back at every
@@ -400,7 +400,7 @@ queues_repark(struct swap *s)
 }
 
 /*
- * Coverage check (DESIGN.md section 3, step 1), in two phases that the
+ * Coverage check (doc/guides/design.rst, "The Replace Protocol", step 1), in two phases that the
  * driver's iova_walk tells apart (see rte_dma_domain_dev_ops.iova_walk):
  *  - parked == false, queues running: what is stable (rings, mempools);
  *    an obvious refusal costs no pause and changes nothing;

@@ -514,7 +514,7 @@ __rte_experimental
 int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
 
 /**
- * Move a live device to another domain (DESIGN.md section 3).
+ * Move a live device to another domain (doc/guides/design.rst, "The Replace Protocol").
  *
  * Replacing onto the domain the binding is on is a no-op: 0, nothing done
  * (no pause, no driver callback; swap_record.noop).

@@ -190,7 +190,7 @@ def case_prompt():
 # Each port swaps between domains of its own: remap rewrites the domain a
 # port is on in place, which must not be one the other port uses.
 # Timeouts are generous (2 s): on these shared 2-core machines a thread can
-# be descheduled for tens of ms (DESIGN.md section 7); an overrun would be
+# be descheduled for tens of ms (doc/guides/design.rst, "Why the Waits Yield"); an overrun would be
 # reported as a failed swap, never retried.
 # Traffic runs throughout; the report is written after each strategy's
 # phase (port counters are exact at any time, the verifier's count only once

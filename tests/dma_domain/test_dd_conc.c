@@ -4,8 +4,8 @@
  * Concurrency cases: a DMA thread (pthread) acting as the poller of the
  * binding's queues hammers the posted buffers through rte_dma_soft_write/
  * read while the main thread replaces the binding's domain between two
- * domains thousands of times. Two busy threads in all (DESIGN.md 7);
- * every wait yields.
+ * domains thousands of times. Two busy threads in all, and every wait
+ * yields (design guide, "Why the Waits Yield").
  *
  *   quiesce_vtd     quiesce + VT-d model: 0 faults, every swap succeeds
  *   hitless_vtd     hitless forced on VT-d: faults > 0 (the hazard is real)

@@ -246,7 +246,7 @@ vm_traffic_loop(void *arg)
 		send_some(t, 0, 0);
 		send_some(t, 1, 0);
 		/* The controller shares the vCPUs: let it run while
-		 * nothing moves (DESIGN.md section 7). */
+		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield"). */
 		if (recv_some(t, 1) + recv_some(t, 0) == 0)
 			sched_yield();
 	}

@@ -39,8 +39,9 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t got = 0;
 
 	if (rte_dma_domain_queue_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq)) {
-		/* Parked: the swap controller may share this core (DESIGN.md
-		 * section 7), give it the CPU rather than spin. Slow path only. */
+		/* Parked: the swap controller may share this core (design
+		 * guide, "Why the Waits Yield"): give it the CPU rather than
+		 * spin. Slow path only. */
 		sched_yield();
 		return 0;
 	}

@@ -744,7 +744,8 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 		return -EINVAL;
 	if (off >= EMU_NOTIFY_OFF && off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
 		/* Inline mode: the notify does the device's work for that queue
-		 * right here, on the caller's lcore (DESIGN.md section 7). */
+		 * right here, on the caller's lcore (design guide, "Why the
+		 * Waits Yield"). */
 		uint16_t qid = (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT);
 
 		if (emu_vnet_inline(n))

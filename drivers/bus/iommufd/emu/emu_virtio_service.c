@@ -2,7 +2,7 @@
 
 /*
  * The engine of an emulated virtio-net device as a DPDK service (devargs
- * mode=service; DESIGN.md section 5): "emu_vnet_<name>", one pass over
+ * mode=service; doc/guides/design.rst, "Two Test Tiers"): "emu_vnet_<name>", one pass over
  * every queue per call. It runs wherever the application maps it: on a
  * service lcore (EAL -s/-S, rte_service_map_lcore_set()), or on its own
  * polling lcore with rte_service_run_iter_on_app_lcore(). With devargs

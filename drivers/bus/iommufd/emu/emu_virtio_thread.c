@@ -8,8 +8,8 @@
  * DPDK gives its control threads); when the lcores cover all CPUs it may
  * run on any of them and relies on the scheduler. The thread yields
  * whenever a pass over the queues found no work, so it never holds a core
- * that a poller needs (DESIGN.md section 7: on a 2-core machine use the
- * default inline mode instead).
+ * that a poller needs (design guide, "Why the Waits Yield": on a 2-core
+ * machine use the default inline mode instead).
  */
 
 #include <errno.h>
