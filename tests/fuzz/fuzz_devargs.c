@@ -197,7 +197,8 @@ check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops
 			FAIL("options '%s': model %s accepted %s=%s", args, emu->model,
 				numeric[i], v);
 	}
-	/* features_off=name+bit+...: names of letters and '_', bits numbers */
+	/* features_off=name+bit+...: names start with a letter and hold
+	 * letters, digits and '_' (version_1), bits are numbers */
 	v = kv != NULL ? rte_kvargs_get(kv, "features_off") : NULL;
 	if (v != NULL) {
 		char buf[256], *tok, *save = NULL;
@@ -206,8 +207,10 @@ check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops
 		snprintf(buf, sizeof(buf), "%s", v);
 		for (tok = strtok_r(buf, "+:", &save); tok != NULL;
 				tok = strtok_r(NULL, "+:", &save)) {
-			for (c = tok; *c != '\0' && (isalpha((unsigned char)*c) || *c == '_'); c++)
-				;
+			c = tok;
+			if (isalpha((unsigned char)*c))
+				while (*c != '\0' && (isalnum((unsigned char)*c) || *c == '_'))
+					c++;
 			if (*c != '\0' && !plain_number(tok))
 				FAIL("options '%s': model %s accepted features_off=%s (token '%s')",
 					args, emu->model, v, tok);
