@@ -15,7 +15,8 @@
 #
 # Usage: scripts/vm-run.sh BUILDDIR [RESULTS]
 # RESULTS (default $VM_RESULTS, else build/vm-results.txt) gets one line per
-# test: 'PASS vm/<name>', 'FAIL vm/<name>: why', 'SKIP vm/<name>: why'.
+# test: 'PASS vm/<name>' or 'FAIL vm/<name>: why' (a test that cannot run
+# in the guest, or left no result, fails: tests/vm/vm_harness.py).
 # DMA faults are counted per test from QEMU's own VT-d model, the ground
 # truth: its trace events vtd_dmar_fault/vtd_fault_disabled, one per faulting
 # translation (QEMU's 'vtd_iommu_translate: detected translation failure'
