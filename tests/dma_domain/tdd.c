@@ -10,6 +10,23 @@
 
 #include "tdd.h"
 
+long
+tdd_hugepages_get(const char *counter)
+{
+	char p[256];
+	long v = -1;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), TDD_HP_SYS "%s", counter);
+	fp = fopen(p, "r");
+	if (fp == NULL)
+		return -1;
+	if (fscanf(fp, "%ld", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
 uint64_t
 tdd_now_ns(void)
 {

@@ -103,6 +103,11 @@ int fake_bind(struct fake_drv *f, const char *name, uint16_t nb_queues,
 /* Buffers accounted for (posted + reclaimed) over all queues. */
 uint32_t fake_buffers(const struct fake_drv *f);
 
+/* The 2 MiB hugepage pool's sysfs directory, and one of its counters
+ * (nr_hugepages, free_hugepages, ...); -1 when it cannot be read. */
+#define TDD_HP_SYS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+long tdd_hugepages_get(const char *counter);
+
 /* CLOCK_MONOTONIC in ns. */
 uint64_t tdd_now_ns(void);
 /* Bytes in the EAL's memsegs. */

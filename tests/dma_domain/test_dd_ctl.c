@@ -692,20 +692,6 @@ case_mirror_hotplug(void)
 
 #define MH_HUGEPAGES 24
 
-static long
-free_hugepages(void)
-{
-	FILE *fp = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-	long v = -1;
-
-	if (fp == NULL)
-		return -1;
-	if (fscanf(fp, "%ld", &v) != 1)
-		v = -1;
-	fclose(fp);
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -730,9 +716,9 @@ main(int argc, char **argv)
 	}
 	if (with_eal) {
 		snprintf(prefix, sizeof(prefix), "ddctl%d", (int)getpid());
-		if (free_hugepages() < MH_HUGEPAGES) {
+		if (tdd_hugepages_get("free_hugepages") < MH_HUGEPAGES) {
 			printf("SKIP: mirror_hotplug needs %d free 2 MiB hugepages (%ld free)\n",
-				MH_HUGEPAGES, free_hugepages());
+				MH_HUGEPAGES, tdd_hugepages_get("free_hugepages"));
 			return TDD_SKIP;
 		}
 		if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {

@@ -33,7 +33,7 @@
 
 #include "tdd.h"
 
-#define HP_SYS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+#define HP_SYS TDD_HP_SYS
 #define HP_WANT 48
 
 static struct rte_dma_domain_ctx *ctx;
@@ -94,23 +94,6 @@ case_extmem(void)
 	return 0;
 }
 
-static long
-sysfs_get(const char *f)
-{
-	char p[256];
-	long v = -1;
-	FILE *fp;
-
-	snprintf(p, sizeof(p), HP_SYS "%s", f);
-	fp = fopen(p, "r");
-	if (fp == NULL)
-		return -1;
-	if (fscanf(fp, "%ld", &v) != 1)
-		v = -1;
-	fclose(fp);
-	return v;
-}
-
 static int
 sysfs_set(const char *f, long v)
 {
@@ -135,7 +118,7 @@ static long hp_restore = -1;
 static bool
 hugepages_ready(void)
 {
-	long nr = sysfs_get("nr_hugepages"), fr = sysfs_get("free_hugepages");
+	long nr = tdd_hugepages_get("nr_hugepages"), fr = tdd_hugepages_get("free_hugepages");
 
 	if (nr < 0) {
 		printf("SKIP: no 2 MiB hugepage support (%s missing)\n", HP_SYS);
@@ -144,10 +127,10 @@ hugepages_ready(void)
 	if (fr >= HP_WANT)
 		return true;
 	if (sysfs_set("nr_hugepages", nr + HP_WANT - fr) < 0 ||
-			sysfs_get("free_hugepages") < HP_WANT) {
+			tdd_hugepages_get("free_hugepages") < HP_WANT) {
 		printf("SKIP: cannot reserve %d free 2 MiB hugepages (have %ld)\n",
-			HP_WANT, sysfs_get("free_hugepages"));
-		if (sysfs_get("nr_hugepages") != nr)
+			HP_WANT, tdd_hugepages_get("free_hugepages"));
+		if (tdd_hugepages_get("nr_hugepages") != nr)
 			sysfs_set("nr_hugepages", nr);
 		return false;
 	}
