@@ -50,7 +50,8 @@
 #include <rte_log.h>
 
 #include "dma_domain_backend.h"
-#include "iommufd_uapi.h"
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 #include "iommufd_util.h"
 
 RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
@@ -407,7 +408,7 @@ be_hw_name(uint32_t type)
 {
 	switch (type) {
 	case IOMMU_HW_INFO_TYPE_INTEL_VTD: return "Intel VT-d";
-	case IOMMU_HW_INFO_TYPE_ARM_SMMUV3: return "ARM SMMUv3";
+	case IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3: return "ARM SMMUv3";
 	case IOMMU_HW_INFO_TYPE_NONE: return "unreported";
 	default: return "unknown";
 	}

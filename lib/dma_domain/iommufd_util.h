@@ -18,6 +18,12 @@
 /* ---- atomic replace ---------------------------------------------------- */
 
 /*
+ * enum iommu_hw_info_type's SMMUv3 value: added in Linux 6.14, after the
+ * carried uapi headers (kernel/linux/uapi/version); the value is ABI.
+ */
+#define IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3 2
+
+/*
  * Whether a paging-to-paging replace on an IOMMU of this type
  * (enum iommu_hw_info_type) is atomic for DMA in flight, so that the
  * library may default to the hitless strategy. False for every type

@@ -29,7 +29,8 @@
 #include <rte_common.h>
 
 #include "iommufd_kernel_check.h"
-#include "iommufd_uapi.h"
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #define T 0x40000000ull
 #define SZ_4K 0x1000ull

@@ -52,7 +52,8 @@
 
 #include "tdd.h"
 #include "iommufd_util.h"
-#include "iommufd_uapi.h"
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 /* ---- soft IOTLB snapshot ------------------------------------------------- */
 
@@ -314,7 +315,7 @@ case_iommufd_atomic(void)
 	} types[] = {
 		{ IOMMU_HW_INFO_TYPE_NONE, "none (unreported)" },
 		{ IOMMU_HW_INFO_TYPE_INTEL_VTD, "Intel VT-d" },
-		{ IOMMU_HW_INFO_TYPE_ARM_SMMUV3, "ARM SMMUv3" },
+		{ IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3, "ARM SMMUv3" },
 		{ 3, "type 3 (NVIDIA Tegra241 CMDQV)" },
 		{ 4, "type 4 (AMD)" },
 		{ 0x7fffffff, "unknown" },

@@ -14,7 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "iommufd_uapi.h"
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 #include "vm_test_util.h"
 
