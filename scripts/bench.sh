@@ -3,13 +3,14 @@
 #
 # The README's benchmark command: sets up what is missing (scripts/setup.sh,
 # which also installs python3-matplotlib), builds the plain flavor and the
-# benchmark-only nocheck flavor (-Dbench_no_pause_check=true), runs every
+# benchmark-only nocheck flavor (-Dbench_no_pause_check=true: the PMD's
+# bursts also without the pause check, for the hot path), runs every
 # benchmark and writes, under OUT_DIR (default build/bench):
 #   dma-domain-bench.json   pause/switch times of the library, synthetic hot path
 #   virtio-bench.json       packet rate, no swap against a swap every 10 ms
 #                           and 1 ms, interleaved rounds (64 B and 1500 B)
-#   hotpath/*.json          packet rate through the PMD with the pause check
-#                           and without it, processes run alternately
+#   hotpath.json            packet rate through the PMD with the pause check
+#                           and without it (its nocheck bursts), interleaved
 #   demo/demo-report.json   the demo scenario (swaps across the strategies)
 #   report.json             all figures, with the machine, cores, DPDK
 #                           version and build type (scripts/bench-compare.py
@@ -59,16 +60,15 @@ envf="$CACHE/current.env"
 export LD_LIBRARY_PATH="$DPDK_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 if [ "$quick" = 1 ]; then
-	dd_swaps=500 vb_rounds=10 vb_ms=150 hp_pairs=4 hp_rounds=3 hp_ms=200 demo_swaps=200
+	dd_swaps=500 vb_rounds=16 vb_ms=150 hp_rounds=16 hp_ms=150 demo_swaps=200
 else
-	dd_swaps=2000 vb_rounds=30 vb_ms=300 hp_pairs=10 hp_rounds=5 hp_ms=300 demo_swaps=1000
+	dd_swaps=2000 vb_rounds=40 vb_ms=300 hp_rounds=40 hp_ms=300 demo_swaps=1000
 fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -rf "$out/hotpath" "$out/demo"
-rm -f "$out"/*.json "$out"/*.png "$out/performance-table.rst"
-mkdir -p "$out/hotpath"
+rm -rf "$out/demo"
+rm -f "$out"/*.json "$out"/*.png "$out"/*.log "$out/performance-table.rst"
 t0=$(date +%s)
 
 b "1/4 dma-domain-bench: pause and switch times, synthetic hot path ($dd_swaps swaps)"
@@ -78,21 +78,9 @@ b "2/4 virtio-bench: $vb_rounds interleaved pairs of ${vb_ms} ms rounds per poin
 PLUGIN_DIR=$("$here/plugins.sh" dir "$bdir") "$bdir/bench/virtio/virtio-bench" \
 	--rounds "$vb_rounds" --round-ms "$vb_ms" --json "$out/virtio-bench.json" 2>"$out/virtio-bench.log"
 
-b "3/4 hot path through the PMD: $hp_pairs pairs of processes (pause check / compiled out), alternating"
-hp_run() { # BUILD_DIR NAME
-	PLUGIN_DIR=$("$here/plugins.sh" dir "$1") "$1/bench/virtio/virtio-bench" --rate-only \
-		--rounds "$hp_rounds" --round-ms "$hp_ms" --json "$out/hotpath/$2.json" \
-		>>"$out/hotpath/run.log" 2>&1
-}
-for i in $(seq 1 "$hp_pairs"); do
-	if [ $((i % 2)) = 1 ]; then
-		hp_run "$bdir" "check-$i"
-		hp_run "$ncdir" "nocheck-$i"
-	else
-		hp_run "$ncdir" "nocheck-$i"
-		hp_run "$bdir" "check-$i"
-	fi
-done
+b "3/4 hot path through the PMD: $hp_rounds pairs of ${hp_ms} ms rounds, bursts with the pause check / without"
+PLUGIN_DIR=$("$here/plugins.sh" dir "$ncdir") "$ncdir/bench/virtio/virtio-bench" --hotpath \
+	--rounds "$hp_rounds" --round-ms "$hp_ms" --json "$out/hotpath.json" 2>"$out/hotpath.log"
 
 b "4/4 demo scenario ($demo_swaps swaps across the strategies)"
 DPDK_PREFIX=$DPDK_PREFIX DEMO_SWAPS=$demo_swaps "$top/app/test-replace/run-demo-scenario.sh" \

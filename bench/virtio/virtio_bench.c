@@ -14,11 +14,14 @@
  * max): the spread says what the median can resolve.
  *
  *   virtio-bench [--rounds N] [--round-ms MS] [--sizes 64,1500]
- *                [--periods-us 10000,1000] [--rate-only] [--json FILE]
+ *                [--periods-us 10000,1000] [--hotpath] [--json FILE]
  *
- * --rate-only: no swaps, N rounds per frame size, each round's rate
- * (scripts/bench.sh runs it alternately from a normal build and from one
- * with -Dbench_no_pause_check=true: the hot-path cost of the pause check).
+ * --hotpath: no swaps; N pairs of rounds per frame size, one with the
+ * PMD's real bursts, one with its bursts without the pause check
+ * (vio_*_pkts_nocheck, only in a PMD built with
+ * -Dbench_no_pause_check=true: scripts/build.sh nocheck), installed in
+ * the ports' fast-path ops between rounds, the order alternating: the
+ * hot-path cost of the check, as a ratio per pair (check / no check).
  *
  * One polling lcore sends on both ports and receives on both; the swap
  * thread sleeps between swaps (doc/guides/design.rst, "Why the Waits
@@ -26,7 +29,9 @@
  * are counted. Numbers are printed, never asserted.
  */
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -173,7 +178,7 @@ struct opts {
 	unsigned int nb_lens;
 	uint64_t periods[MAX_LIST]; /* us */
 	unsigned int nb_periods;
-	bool rate_only;
+	bool hotpath;
 	const char *json;
 };
 
@@ -267,7 +272,7 @@ static int
 usage(const char *prog, const char *why)
 {
 	fprintf(stderr, "%s: %s\nusage: %s [--rounds N (1-%u)] [--round-ms MS] "
-		"[--sizes 64,1500] [--periods-us 10000,1000] [--rate-only] [--json FILE]\n",
+		"[--sizes 64,1500] [--periods-us 10000,1000] [--hotpath] [--json FILE]\n",
 		prog, why, prog, MAX_ROUNDS - 1);
 	return 2;
 }
@@ -290,8 +295,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	for (k = 1; k < argc; k++) {
 		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
 
-		if (strcmp(a, "--rate-only") == 0) {
-			o->rate_only = true;
+		if (strcmp(a, "--hotpath") == 0) {
+			o->hotpath = true;
 			continue;
 		}
 		if (val == NULL)
@@ -388,32 +393,114 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	fprintf(json, "}%s\n", last ? "" : ",");
 }
 
+/* The PMD's bursts, real (with the pause check) and without the check. */
+struct bursts {
+	eth_rx_burst_t rx[2];
+	eth_tx_burst_t tx[2];
+};
+
 static int
-run_rate_only(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
+find_bursts(struct bursts *b)
 {
-	double mpps[MAX_ROUNDS];
+	const char *dir = getenv("PLUGIN_DIR");
+	char pmd[PATH_MAX];
+	void *h;
+
+	snprintf(pmd, sizeof(pmd), "%s/librte_net_virtio_iommufd.so", dir != NULL ? dir : ".");
+	h = dlopen(pmd, RTLD_NOW | RTLD_NOLOAD);
+	if (h == NULL) {
+		fprintf(stderr, "--hotpath: the PMD %s is not loaded: %s\n", pmd, dlerror());
+		return -1;
+	}
+	*(void **)&b->rx[0] = dlsym(h, "vio_recv_pkts");
+	*(void **)&b->tx[0] = dlsym(h, "vio_xmit_pkts");
+	*(void **)&b->rx[1] = dlsym(h, "vio_recv_pkts_nocheck");
+	*(void **)&b->tx[1] = dlsym(h, "vio_xmit_pkts_nocheck");
+	dlclose(h);
+	if (b->rx[1] == NULL || b->tx[1] == NULL) {
+		fprintf(stderr, "--hotpath: %s has no bursts without the pause check: "
+			"use a build configured with -Dbench_no_pause_check=true "
+			"(scripts/build.sh nocheck)\n", pmd);
+		return -1;
+	}
+	/* the ports run this PMD's real bursts: those we switch from */
+	if (b->rx[0] == NULL || rte_eth_fp_ops[0].rx_pkt_burst != b->rx[0] ||
+			rte_eth_fp_ops[0].tx_pkt_burst != b->tx[0]) {
+		fprintf(stderr, "--hotpath: port 0 does not run %s's bursts\n", pmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Install the real (nocheck false) or unchecked bursts on both ports.
+ * Only this thread polls, and no swap runs: nothing to synchronise. */
+static void
+set_bursts(const struct bursts *b, bool nocheck)
+{
+	uint16_t p;
+
+	for (p = 0; p < 2; p++) {
+		rte_eth_fp_ops[p].rx_pkt_burst = b->rx[nocheck];
+		rte_eth_fp_ops[p].tx_pkt_burst = b->tx[nocheck];
+	}
+}
+
+static int
+run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
+{
+	static double chk[MAX_ROUNDS], nochk[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	struct bursts b;
 	unsigned int l, r, sw;
 
+	if (find_bursts(&b) != 0)
+		return -1;
 	s->period_us = 0;
-	printf("%-6s %10s %10s %10s %10s\n", "frame", "Mpps p50", "p25", "p75", "rounds");
+	printf("%u pairs of %.0f ms rounds (pause check, none) per frame size, order alternating\n",
+		o->rounds, o->round_s * 1e3);
+	printf("%-6s %10s %10s %8s %8s %8s %8s %8s\n", "frame", "check Mpps", "none Mpps",
+		"ratio", "p25", "p75", "min", "max");
 	for (l = 0; l < o->nb_lens; l++) {
-		struct summary m;
+		struct summary c, n, q;
 
 		for (r = 0; r < o->rounds; r++) {
-			mpps[r] = run_point(s, o->lens[l], o->round_s, f, &sw);
-			if (mpps[r] < 0)
-				return -1;
+			int side;
+
+			for (side = 0; side < 2; side++) {
+				bool nocheck = (side == 0) == (r & 1);
+				double v;
+
+				set_bursts(&b, nocheck);
+				v = run_point(s, o->lens[l], o->round_s, f, &sw);
+				if (v < 0)
+					return -1;
+				if (nocheck)
+					nochk[r] = v;
+				else
+					chk[r] = v;
+			}
+			ratio[r] = nochk[r] > 0 ? chk[r] / nochk[r] : 0;
 		}
-		m = summarize(mpps, o->rounds);
-		printf("%-6u %10.3f %10.3f %10.3f %10u\n", o->lens[l], m.median, m.p25, m.p75,
-			o->rounds);
-		if (json != NULL) {
-			fprintf(json, "    {\"frame\": %u, ", o->lens[l]);
-			json_summary(json, "mpps", &m);
-			fputs(", ", json);
-			json_array(json, "mpps_rounds", mpps, o->rounds, "%.4f");
-			fprintf(json, "}%s\n", l + 1 < o->nb_lens ? "," : "");
-		}
+		set_bursts(&b, false);
+		c = summarize(chk, o->rounds);
+		n = summarize(nochk, o->rounds);
+		q = summarize(ratio, o->rounds);
+		printf("%-6u %10.3f %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f\n", o->lens[l],
+			c.median, n.median, q.median, q.p25, q.p75, q.min, q.max);
+		if (json == NULL)
+			continue;
+		fprintf(json, "    {\"frame\": %u, \"pairs\": %u, ", o->lens[l], o->rounds);
+		json_summary(json, "check_mpps", &c);
+		fputs(", ", json);
+		json_summary(json, "nocheck_mpps", &n);
+		fputs(", ", json);
+		json_summary(json, "ratio", &q);
+		fputs(",\n      ", json);
+		json_array(json, "check_mpps_rounds", chk, o->rounds, "%.4f");
+		fputs(",\n      ", json);
+		json_array(json, "nocheck_mpps_rounds", nochk, o->rounds, "%.4f");
+		fputs(",\n      ", json);
+		json_array(json, "ratio_rounds", ratio, o->rounds, "%.5f");
+		fprintf(json, "}%s\n", l + 1 < o->nb_lens ? "," : "");
 	}
 	return 0;
 }
@@ -460,8 +547,8 @@ main(int argc, char **argv)
 		}
 		fprintf(json, "{\n  \"bench\": \"virtio-bench\",\n  \"mode\": \"%s\",\n"
 			"  \"round_s\": %.3f,\n  \"rounds\": %u,\n  \"%s\": [\n",
-			o.rate_only ? "rate" : "interleaved", o.round_s, o.rounds,
-			o.rate_only ? "rates" : "points");
+			o.hotpath ? "hotpath" : "interleaved", o.round_s, o.rounds,
+			o.hotpath ? "hotpath" : "points");
 	}
 	/* warm-up: caches, rings and mempool in their steady state */
 	for (l = 0; l < o.nb_lens; l++) {
@@ -469,8 +556,8 @@ main(int argc, char **argv)
 		if (run_point(&s, o.lens[l], 0.1, &f, &sw) < 0)
 			return 1;
 	}
-	if (o.rate_only) {
-		if (run_rate_only(&s, &f, &o, json) != 0)
+	if (o.hotpath) {
+		if (run_hotpath(&s, &f, &o, json) != 0)
 			return 1;
 	} else {
 		printf("%u pairs of %.0f ms rounds (no swap, swap) per point, order alternating\n",

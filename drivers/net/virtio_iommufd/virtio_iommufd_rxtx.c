@@ -13,8 +13,12 @@
 
 /*
  * The pause check of both bursts. -Dbench_no_pause_check=true (benchmark
- * builds only, scripts/bench.sh) compiles it out to measure what it costs:
- * such a PMD never acknowledges a pause, its swaps time out.
+ * builds only) compiles this file a second time as
+ * virtio_iommufd_rxtx_nocheck.c, with VIO_BENCH_NO_PAUSE_CHECK: bursts
+ * vio_recv_pkts_nocheck()/vio_xmit_pkts_nocheck() without the check, which
+ * virtio-bench --hotpath installs in place of the real ones for its
+ * rounds (such a burst never acknowledges a pause). Shipped builds have
+ * only the real ones.
  */
 #ifdef VIO_BENCH_NO_PAUSE_CHECK
 #define vio_pause_pending(dq) ((void)(dq), false)
