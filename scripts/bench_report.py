@@ -134,6 +134,9 @@ def figures_virtio(vb, fig):
             p["noswap_mpps_rounds"], "rate", "higher", "Mpps")
         fig[key + ".swap_" + period_name(p["period_us"]) + ".ratio"] = spread_figure(
             p["ratio_rounds"], "ratio", "higher")
+        if "ratio_cpu_rounds" in p:
+            fig[key + ".swap_" + period_name(p["period_us"]) + ".ratio_cpu"] = spread_figure(
+                p["ratio_cpu_rounds"], "ratio", "higher")
     # no-swap rate of a frame size: all its no-swap rounds
     by_len = {}
     for p in vb.get("points", []):
@@ -146,6 +149,8 @@ def figures_hotpath(hp, fig):
     for p in hp.get("hotpath", []):
         k = "hotpath.pmd.%dB." % p["frame"]
         fig[k + "ratio"] = spread_figure(p["ratio_rounds"], "ratio", "higher")
+        if "ratio_cpu_rounds" in p:
+            fig[k + "ratio_cpu"] = spread_figure(p["ratio_cpu_rounds"], "ratio", "higher")
         fig[k + "check_mpps"] = spread_figure(p["check_mpps_rounds"], "rate", "higher", "Mpps")
         fig[k + "nocheck_mpps"] = spread_figure(p["nocheck_mpps_rounds"], "rate", "higher",
                                                 "Mpps")
@@ -298,17 +303,22 @@ def table(meta, fig, vb, hp):
         periods = sorted({p["period_us"] for p in vb.get("points", [])}, reverse=True)
         header = ["frame", "no-swap Mpps"]
         for us in periods:
-            header += ["swap %s ratio (IQR)" % period_name(us), "%s min-max" % period_name(us)]
+            header += ["swap %s ratio (IQR)" % period_name(us), "%s min-max" % period_name(us),
+                       "%s per CPU s" % period_name(us)]
         rows = []
         for ln in frames:
             r = [ln, spread_txt(fig["virtio.%dB.noswap_mpps" % ln])]
             for us in periods:
                 f = fig.get("virtio.%dB.swap_%s.ratio" % (ln, period_name(us)))
+                fc = fig.get("virtio.%dB.swap_%s.ratio_cpu" % (ln, period_name(us)))
                 r += [spread_txt(f, 4), minmax_txt(f, 4)] if f else ["-", "-"]
+                r += ["%.4f" % fc["value"] if fc else "-"]
             rows.append(r)
         out += ["Packet rate, no swap against a ``quiesce`` swap every 10 ms and every "
                 "1 ms: median of %d interleaved pairs of %.0f ms rounds (ratio per pair: "
-                "swap / no swap), quartiles in parentheses, then min-max of the pairs:"
+                "swap / no swap), quartiles in parentheses, then min-max of the pairs; "
+                "\"per CPU s\": the median ratio of the rates per second of the polling "
+                "thread's CPU time (what other processes took of its core left out):"
                 % (vb.get("rounds", 0), vb.get("round_s", 0) * 1e3), "",
                 rst_table(header, rows), ""]
     hpf = [(ln, fig["hotpath.pmd.%dB.ratio" % ln]) for ln in frames
@@ -316,13 +326,15 @@ def table(meta, fig, vb, hp):
     if hpf:
         rows = [[ln, spread_txt(fig["hotpath.pmd.%dB.check_mpps" % ln]),
                  spread_txt(fig["hotpath.pmd.%dB.nocheck_mpps" % ln]),
-                 spread_txt(f, 4), minmax_txt(f, 4)] for ln, f in hpf]
+                 spread_txt(f, 4), minmax_txt(f, 4),
+                 "%.4f" % fig["hotpath.pmd.%dB.ratio_cpu" % ln]["value"]
+                 if "hotpath.pmd.%dB.ratio_cpu" % ln in fig else "-"] for ln, f in hpf]
         out += ["Hot path through the PMD: rate with the pause check / without it (the "
                 "PMD's bursts compiled without the check, ``-Dbench_no_pause_check=true``), "
                 "median of %d interleaved pairs of %.0f ms rounds (quartiles; min-max):"
                 % (hp.get("rounds", 0), hp.get("round_s", 0) * 1e3), "",
                 rst_table(["frame", "check Mpps", "no check Mpps", "ratio (IQR)",
-                           "min-max"], rows), ""]
+                           "min-max", "per CPU s"], rows), ""]
     if "hotpath.synthetic.ratio" in fig:
         out += ["Synthetic burst loop of dma-domain-bench (cycles with the check / "
                 "without, best of 15 rounds): %.4f." % fig["hotpath.synthetic.ratio"]["value"],

@@ -11,7 +11,9 @@
  * from pair to pair (A/B, B/A, ...) so that a drift of the machine weighs
  * on both sides alike. Each pair gives one ratio (swap rate / no-swap
  * rate); the benchmark reports their median and spread (quartiles, min,
- * max): the spread says what the median can resolve.
+ * max): the spread says what the median can resolve. The same ratio per
+ * second of the polling thread's CPU time ("cpu" columns) leaves out the
+ * time other processes of a shared machine took its core.
  *
  *   virtio-bench [--rounds N] [--round-ms MS] [--sizes 64,1500]
  *                [--periods-us 10000,1000] [--hotpath] [--json FILE]
@@ -128,12 +130,28 @@ swap_thread(void *arg)
 	return NULL;
 }
 
-/* Mpps received (both directions together) over `secs`. */
+/* The poller's rate per second of its own CPU time in the last
+ * run_point() (Mpps): insensitive to the time other processes take the
+ * core from it, which a shared machine's wall-clock rate is not. */
+static double last_cpu_mpps;
+
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Mpps received (both directions together) over `secs` of wall-clock
+ * time; last_cpu_mpps the same per CPU second of the polling thread. */
 static double
 run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned int *swaps)
 {
 	pthread_t th;
 	uint64_t hz = rte_get_timer_hz(), t0, t1, rx0, rx1;
+	double c0, c1;
 	uint16_t p;
 
 	s->stop = false;
@@ -142,6 +160,7 @@ run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned
 	if (s->period_us != 0 && pthread_create(&th, NULL, swap_thread, s) != 0)
 		return -1;
 	rx0 = f->rx;
+	c0 = thread_cpu_s();
 	t0 = rte_get_timer_cycles();
 	t1 = t0 + (uint64_t)(secs * hz);
 	while (rte_get_timer_cycles() < t1) {
@@ -151,6 +170,7 @@ run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned
 		}
 	}
 	t1 = rte_get_timer_cycles();
+	c1 = thread_cpu_s();
 	rx1 = f->rx;
 	s->stop = true;
 	/* Keep polling, tx queues too, until the swap thread is out: a swap
@@ -165,6 +185,7 @@ run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned
 	if (s->period_us != 0)
 		pthread_join(th, NULL);
 	*swaps = s->swaps;
+	last_cpu_mpps = c1 > c0 ? (double)(rx1 - rx0) / (c1 - c0) / 1e6 : 0;
 	return (double)(rx1 - rx0) / ((double)(t1 - t0) / hz) / 1e6;
 }
 
@@ -333,6 +354,7 @@ struct point {
 	uint16_t len;
 	uint64_t period_us;
 	double base[MAX_ROUNDS], swap[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	double base_cpu[MAX_ROUNDS], swap_cpu[MAX_ROUNDS], ratio_cpu[MAX_ROUNDS];
 	unsigned int swaps[MAX_ROUNDS];
 };
 
@@ -349,14 +371,18 @@ run_pairs(struct swapper *s, struct flow *f, const struct opts *o, struct point 
 			bool swapping = (side == 0) == (r & 1);
 
 			s->period_us = swapping ? pt->period_us : 0;
-			if (swapping)
+			if (swapping) {
 				pt->swap[r] = run_point(s, pt->len, o->round_s, f, &pt->swaps[r]);
-			else
+				pt->swap_cpu[r] = last_cpu_mpps;
+			} else {
 				pt->base[r] = run_point(s, pt->len, o->round_s, f, &sw);
+				pt->base_cpu[r] = last_cpu_mpps;
+			}
 			if ((swapping ? pt->swap[r] : pt->base[r]) < 0)
 				return -1;
 		}
 		pt->ratio[r] = pt->base[r] > 0 ? pt->swap[r] / pt->base[r] : 0;
+		pt->ratio_cpu[r] = pt->base_cpu[r] > 0 ? pt->swap_cpu[r] / pt->base_cpu[r] : 0;
 	}
 	return 0;
 }
@@ -366,6 +392,7 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 {
 	struct summary b = summarize(pt->base, o->rounds);
 	struct summary q = summarize(pt->ratio, o->rounds);
+	struct summary qc = summarize(pt->ratio_cpu, o->rounds);
 	double sw[MAX_ROUNDS];
 	struct summary ss;
 	unsigned int r;
@@ -373,8 +400,9 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	for (r = 0; r < o->rounds; r++)
 		sw[r] = pt->swaps[r];
 	ss = summarize(sw, o->rounds);
-	printf("%-6u %8.1f ms %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f\n", pt->len,
-		pt->period_us / 1000.0, b.median, q.median, q.p25, q.p75, q.min, q.max, ss.median);
+	printf("%-6u %8.1f ms %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f %8.4f\n", pt->len,
+		pt->period_us / 1000.0, b.median, q.median, q.p25, q.p75, q.min, q.max, ss.median,
+		qc.median);
 	if (json == NULL)
 		return;
 	fprintf(json, "    {\"frame\": %u, \"period_us\": %" PRIu64 ", \"pairs\": %u, ",
@@ -383,6 +411,8 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	fputs(", ", json);
 	json_summary(json, "ratio", &q);
 	fputs(", ", json);
+	json_summary(json, "ratio_cpu", &qc);
+	fputs(", ", json);
 	json_summary(json, "swaps_per_round", &ss);
 	fputs(",\n      ", json);
 	json_array(json, "noswap_mpps_rounds", pt->base, o->rounds, "%.4f");
@@ -390,6 +420,8 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	json_array(json, "swap_mpps_rounds", pt->swap, o->rounds, "%.4f");
 	fputs(",\n      ", json);
 	json_array(json, "ratio_rounds", pt->ratio, o->rounds, "%.5f");
+	fputs(",\n      ", json);
+	json_array(json, "ratio_cpu_rounds", pt->ratio_cpu, o->rounds, "%.5f");
 	fprintf(json, "}%s\n", last ? "" : ",");
 }
 
@@ -449,6 +481,7 @@ static int
 run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 {
 	static double chk[MAX_ROUNDS], nochk[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	static double chk_cpu[MAX_ROUNDS], nochk_cpu[MAX_ROUNDS], ratio_cpu[MAX_ROUNDS];
 	struct bursts b;
 	unsigned int l, r, sw;
 
@@ -457,10 +490,10 @@ run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 	s->period_us = 0;
 	printf("%u pairs of %.0f ms rounds (pause check, none) per frame size, order alternating\n",
 		o->rounds, o->round_s * 1e3);
-	printf("%-6s %10s %10s %8s %8s %8s %8s %8s\n", "frame", "check Mpps", "none Mpps",
-		"ratio", "p25", "p75", "min", "max");
+	printf("%-6s %10s %10s %8s %8s %8s %8s %8s %8s\n", "frame", "check Mpps", "none Mpps",
+		"ratio", "p25", "p75", "min", "max", "cpu rat.");
 	for (l = 0; l < o->nb_lens; l++) {
-		struct summary c, n, q;
+		struct summary c, n, q, qc;
 
 		for (r = 0; r < o->rounds; r++) {
 			int side;
@@ -473,19 +506,24 @@ run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 				v = run_point(s, o->lens[l], o->round_s, f, &sw);
 				if (v < 0)
 					return -1;
-				if (nocheck)
+				if (nocheck) {
 					nochk[r] = v;
-				else
+					nochk_cpu[r] = last_cpu_mpps;
+				} else {
 					chk[r] = v;
+					chk_cpu[r] = last_cpu_mpps;
+				}
 			}
 			ratio[r] = nochk[r] > 0 ? chk[r] / nochk[r] : 0;
+			ratio_cpu[r] = nochk_cpu[r] > 0 ? chk_cpu[r] / nochk_cpu[r] : 0;
 		}
 		set_bursts(&b, false);
 		c = summarize(chk, o->rounds);
 		n = summarize(nochk, o->rounds);
 		q = summarize(ratio, o->rounds);
-		printf("%-6u %10.3f %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f\n", o->lens[l],
-			c.median, n.median, q.median, q.p25, q.p75, q.min, q.max);
+		qc = summarize(ratio_cpu, o->rounds);
+		printf("%-6u %10.3f %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n", o->lens[l],
+			c.median, n.median, q.median, q.p25, q.p75, q.min, q.max, qc.median);
 		if (json == NULL)
 			continue;
 		fprintf(json, "    {\"frame\": %u, \"pairs\": %u, ", o->lens[l], o->rounds);
@@ -494,12 +532,16 @@ run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 		json_summary(json, "nocheck_mpps", &n);
 		fputs(", ", json);
 		json_summary(json, "ratio", &q);
+		fputs(", ", json);
+		json_summary(json, "ratio_cpu", &qc);
 		fputs(",\n      ", json);
 		json_array(json, "check_mpps_rounds", chk, o->rounds, "%.4f");
 		fputs(",\n      ", json);
 		json_array(json, "nocheck_mpps_rounds", nochk, o->rounds, "%.4f");
 		fputs(",\n      ", json);
 		json_array(json, "ratio_rounds", ratio, o->rounds, "%.5f");
+		fputs(",\n      ", json);
+		json_array(json, "ratio_cpu_rounds", ratio_cpu, o->rounds, "%.5f");
 		fprintf(json, "}%s\n", l + 1 < o->nb_lens ? "," : "");
 	}
 	return 0;
@@ -562,8 +604,8 @@ main(int argc, char **argv)
 	} else {
 		printf("%u pairs of %.0f ms rounds (no swap, swap) per point, order alternating\n",
 			o.rounds, o.round_s * 1e3);
-		printf("%-6s %11s %10s %8s %8s %8s %8s %8s %8s\n", "frame", "swap every",
-			"base Mpps", "ratio", "p25", "p75", "min", "max", "swaps");
+		printf("%-6s %11s %10s %8s %8s %8s %8s %8s %8s %8s\n", "frame", "swap every",
+			"base Mpps", "ratio", "p25", "p75", "min", "max", "swaps", "cpu rat.");
 		for (l = 0; l < o.nb_lens; l++) {
 			for (k = 0; k < o.nb_periods; k++) {
 				pt.len = o.lens[l];
