@@ -31,6 +31,7 @@ import platform
 import socket
 import subprocess
 import sys
+import textwrap
 
 SCHEMA = 1
 
@@ -90,10 +91,17 @@ def build_type(bdir):
 
 
 def git_commit(top):
+    """HEAD, "-dirty" when a tracked file differs (the tables this script
+    writes into doc/guides/performance.rst do not count)."""
+    def git(*a):
+        return subprocess.run(["git", "-C", top] + list(a), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, universal_newlines=True,
+                              check=True, timeout=10).stdout.strip()
     try:
-        c = subprocess.run(["git", "-C", top, "describe", "--always", "--dirty"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           universal_newlines=True, check=True, timeout=10).stdout.strip()
+        c = git("rev-parse", "--short", "HEAD")
+        if git("status", "--porcelain", "--untracked-files=no", "--", ".",
+               ":!doc/guides/performance.rst"):
+            c += "-dirty"
         return c or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -118,6 +126,8 @@ def meta_line(m):
     s = "%s, %s cores, Linux %s; DPDK %s, build %s; commit %s, %s, %s mode" % (
         m["machine"], m["cores"], m["kernel"], m["dpdk"], m["build"], m["commit"],
         m["date"], m["mode"])
+    if m.get("load_avg"):
+        s += "; load average %s at the end" % m["load_avg"][0]
     if m.get("note"):
         s += "; " + m["note"]
     return s
@@ -359,7 +369,9 @@ def table(meta, fig, vb, hp):
                 "soft backend; demo: dpdk-test-replace's scenario):", "",
                 rst_table(["where", "queues", "pause p50", "pause p99", "switch p50"], rows),
                 ""]
-    return "\n".join(out)
+    # prose wrapped, tables and comments as they are
+    return "\n".join(textwrap.fill(l, 76) if l and not l.startswith(("..", "=", " "))
+                     and "  " not in l else l for l in out)
 
 
 def update_doc(path, text):
