@@ -4,7 +4,9 @@
 # Configures (once) and builds the project against the DPDK that
 # scripts/setup.sh installed last (or DPDK_VERSION=X if several are cached).
 #
-# Usage: scripts/build.sh [plain|asan|tsan|fuzz]
+# Usage: scripts/build.sh [plain|asan|tsan|fuzz|nocheck]
+# (nocheck: plain with -Dbench_no_pause_check=true, for scripts/bench.sh
+# only: its PMD cannot take part in a swap)
 # Prints the build directory on stdout. Environment:
 #   BUILD_WERROR=1  warnings are errors (CI sets it through the test script)
 #   BUILD_TAG=x     separate build directory build/x-dpdk-<ver>-<flavor>
@@ -26,6 +28,7 @@ bdir="$top/build/${BUILD_TAG:+$BUILD_TAG-}dpdk-$DPDK_VERSION-$flavor"
 opts=(-Dpkg_config_path="$DPDK_PREFIX/lib/pkgconfig" --prefix="$top/build/install-$DPDK_VERSION-$flavor")
 case "$flavor" in
 plain) ;;
+nocheck) opts+=(-Dbench_no_pause_check=true) ;;
 asan) opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug) ;;
 tsan)
 	# gcc 12's TSan reports false races on DPDK's inline atomics less than
@@ -37,7 +40,7 @@ fuzz)
 	# is in libclang-rt-14-dev), under ASan+UBSan.
 	export CC=clang-14
 	opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true) ;;
-*) dr_die "unknown build flavor '$flavor' (expected plain, asan, tsan or fuzz)" ;;
+*) dr_die "unknown build flavor '$flavor' (expected plain, asan, tsan, fuzz or nocheck)" ;;
 esac
 [ "${BUILD_WERROR:-0}" = 1 ] && opts+=(-Dwerror=true)
 

@@ -5,12 +5,18 @@
  *   /dma_domain/list            domain names
  *   /dma_domain/info,<name>     one domain
  *   /dma_domain/bindings        binding (device) names
- *   /dma_domain/binding,<dev>   one binding with its swap statistics
+ *   /dma_domain/binding,<dev>   one binding with its swap statistics;
+ *                               <dev> is a device name or, as the
+ *                               /ethdev/ endpoints take it, a port id
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_string_fns.h>
 #include <rte_telemetry.h>
 
 #include "dma_domain_private.h"
@@ -73,19 +79,48 @@ tel_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * The device name a /dma_domain/binding parameter stands for: a port id
+ * (decimal digits only, as /ethdev/info,<port> takes it) of a valid port
+ * gives the name of that port's device, which is its binding's name;
+ * anything else is the binding name itself. Called without dd_lock: the
+ * ethdev calls take their own locks and may call the driver.
+ */
+static const char *
+tel_binding_name(const char *params, char *buf, size_t len)
+{
+	struct rte_eth_dev_info info;
+	unsigned long port;
+	char *end;
+
+	if (params[0] < '0' || params[0] > '9' || strlen(params) > 5)
+		return params;
+	port = strtoul(params, &end, 10);
+	if (*end != '\0' || port >= RTE_MAX_ETHPORTS ||
+			!rte_eth_dev_is_valid_port((uint16_t)port) ||
+			rte_eth_dev_info_get((uint16_t)port, &info) != 0 ||
+			info.device == NULL)
+		return params;
+	strlcpy(buf, rte_dev_name(info.device), len);
+	return buf;
+}
+
 static int
 tel_binding(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_dma_domain_binding *b;
 	struct rte_dma_domain_stats st;
 	const struct rte_dma_domain_swap_record *r;
+	char devname[RTE_DEV_NAME_MAX_LEN];
+	const char *name;
 
 	RTE_SET_USED(cmd);
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
+	name = tel_binding_name(params, devname, sizeof(devname));
 	dd_lock();
 	for (b = dd_binding_first(); b != NULL; b = dd_binding_next(b))
-		if (strcmp(b->name, params) == 0)
+		if (strcmp(b->name, name) == 0)
 			break;
 	if (b == NULL) {
 		dd_unlock();
@@ -152,5 +187,5 @@ RTE_INIT(dd_telemetry_init)
 	rte_telemetry_register_cmd("/dma_domain/bindings", tel_bindings,
 		"Devices bound to DMA domain contexts. No parameters");
 	rte_telemetry_register_cmd("/dma_domain/binding", tel_binding,
-		"One binding with its domain-swap statistics. Parameters: device name");
+		"One binding with its domain-swap statistics. Parameters: device name or port id");
 }

@@ -191,19 +191,32 @@ def case_telemetry():
     prefix = "tr_tptel_%d" % os.getpid()
     q = subprocess.run(["/usr/bin/python3", tel, "-f", prefix], universal_newlines=True,
                        input="/dma_domain/list\n/dma_domain/info,red\n/dma_domain/bindings\n"
-                             "/dma_domain/binding,emu0\n",
+                             "/dma_domain/binding,emu0\n/dma_domain/binding,0\n",
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30, check=False)
     rc, out = t.finish()
     if rc != 0:
         fail("testpmd exited %d" % rc, out)
     replies = {}
+    by_port = None  # the second /dma_domain/binding reply: by port id
     for line in q.stdout.splitlines():
         line = line.strip().lstrip("-->").strip()
         if line.startswith("{"):
             try:
-                replies.update(json.loads(line))
+                r = json.loads(line)
             except ValueError:
-                pass
+                continue
+            if "/dma_domain/binding" in r and "/dma_domain/binding" in replies:
+                by_port = r["/dma_domain/binding"]
+                continue
+            replies.update(r)
+    by_name = replies.get("/dma_domain/binding")
+    # answered like /ethdev/info,0: the port's binding, same as by its name
+    if not isinstance(by_port, dict) or by_port.get("name") != "emu0" or \
+            by_port.get("domain") != "red":
+        fail("/dma_domain/binding,0 (port id) does not answer port 0's binding: %r"
+             % (by_port,), q.stdout)
+    if isinstance(by_name, dict) and by_name.get("swaps") != by_port.get("swaps"):
+        fail("/dma_domain/binding by port and by name differ", q.stdout)
     if "/dma_domain/list" not in replies:
         fail("no /dma_domain/list reply", q.stdout + "\n---- testpmd ----\n" + out)
     if "red" not in json.dumps(replies["/dma_domain/list"]):

@@ -11,6 +11,21 @@
 
 #include "virtio_iommufd.h"
 
+/*
+ * The pause check of both bursts. -Dbench_no_pause_check=true (benchmark
+ * builds only) compiles this file a second time as
+ * virtio_iommufd_rxtx_nocheck.c, with VIO_BENCH_NO_PAUSE_CHECK: bursts
+ * vio_recv_pkts_nocheck()/vio_xmit_pkts_nocheck() without the check, which
+ * virtio-bench --hotpath installs in place of the real ones for its
+ * rounds (such a burst never acknowledges a pause). Shipped builds have
+ * only the real ones.
+ */
+#ifdef VIO_BENCH_NO_PAUSE_CHECK
+#define vio_pause_pending(dq) ((void)(dq), false)
+#else
+#define vio_pause_pending(dq) rte_dma_domain_queue_pause_pending(dq)
+#endif
+
 /* Refill once this many descriptors are free: amortises the avail
  * publish and the notify. */
 #define VIO_RX_REFILL_MIN 32
@@ -38,7 +53,7 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct vio_rxq *q = rxq;
 	uint16_t got = 0;
 
-	if (rte_dma_domain_queue_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq)) {
+	if (vio_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq)) {
 		/* Parked: the swap controller may share this core (design
 		 * guide, "Why the Waits Yield"): give it the CPU rather than
 		 * spin. Slow path only. */
@@ -132,7 +147,7 @@ vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	struct vio_txq *q = txq;
 	uint16_t sent;
 
-	if (rte_dma_domain_queue_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
+	if (vio_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
 		return sent;
 	/* A swap left the queue reset (its resume failed): keep the
 	 * packets, in order, for queue_resume to post; never into the ring. */
