@@ -585,17 +585,22 @@ be_attach_pt(struct be_dev *dev, uint32_t pt_id, const char *op,
 	return 0;
 }
 
-/* The device's HWPT in the domain, allocated on first use and kept. */
+/* The id of the device's HWPT in the domain, allocated on first use and
+ * kept. Copied under ctx->lock: a swap calls this without the library's
+ * lock, while another device's prepare may grow dom->hwpts. */
 static int
 be_hwpt_get(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
-		struct be_hwpt **out)
+		uint32_t *hwpt_id)
 {
+	struct be_hwpt *h;
 	int ret = 0;
 
 	pthread_mutex_lock(&ctx->lock);
-	*out = be_hwpt_find(dom, dev->dev_id);
-	if (*out == NULL)
-		ret = be_hwpt_alloc(ctx, dom, dev, out);
+	h = be_hwpt_find(dom, dev->dev_id);
+	if (h == NULL)
+		ret = be_hwpt_alloc(ctx, dom, dev, &h);
+	if (ret == 0)
+		*hwpt_id = h->hwpt_id;
 	pthread_mutex_unlock(&ctx->lock);
 	return ret;
 }
@@ -606,8 +611,8 @@ static int
 be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		const char *op)
 {
-	struct be_hwpt *h = NULL;
-	int ret = be_hwpt_get(ctx, dom, dev, &h);
+	uint32_t hwpt_id = 0;
+	int ret = be_hwpt_get(ctx, dom, dev, &hwpt_id);
 
 	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
 		/* A kernel that cannot allocate HWPTs for this device: still
@@ -622,7 +627,7 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 	}
 	if (ret != 0)
 		return ret;
-	return be_attach_pt(dev, h->hwpt_id, op, dom);
+	return be_attach_pt(dev, hwpt_id, op, dom);
 }
 
 /* Allocate the device's HWPT in the domain ahead of the switch. A kernel
@@ -631,8 +636,8 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 static int
 be_prepare(void *priv, void *dev_priv, void *dom_priv)
 {
-	struct be_hwpt *h;
-	int ret = be_hwpt_get(priv, dom_priv, dev_priv, &h);
+	uint32_t hwpt_id;
+	int ret = be_hwpt_get(priv, dom_priv, dev_priv, &hwpt_id);
 
 	return ret == -ENOTTY || ret == -EOPNOTSUPP ? 0 : ret;
 }
@@ -761,9 +766,9 @@ be_faults(void *priv, void *dev_priv)
 	return n;
 }
 
-/* The post-resume confirmation: the lock is held while waiting, which
- * only delays other bindings' fault reads (the caller holds the library's
- * lock anyway). */
+/* The post-resume confirmation: ctx->lock is held while waiting, which
+ * delays other bindings' fault reads (not their switches: the library
+ * calls this without its own lock). */
 static uint64_t
 be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
 {

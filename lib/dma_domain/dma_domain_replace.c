@@ -18,8 +18,11 @@
  * two domains pinned under dd_lock; the protocol runs without it, so
  * that driver callbacks (which may stop or start the port, allocate
  * memory, take their own locks, call the library) never run under it;
- * it is retaken for each backend call, domain table read or write,
- * attachment change and the stats commit.
+ * it is retaken for each domain table read (one coverage range),
+ * attachment change and the stats commit. The device's backend calls
+ * (prepare, switch, rollback attach/detach, fault reads) run without it:
+ * the device is the swap's alone, and another binding's swap proceeds
+ * meanwhile.
  * Wait loops yield the CPU: the pollers may share our core.
  */
 
@@ -60,36 +63,63 @@ struct swap {
 	char landing[64];
 };
 
-/* ---- backend calls and the attachment, each under dd_lock ----------------- */
+/* ---- test hooks and the serialise switch (dma_domain_test.h) --------------- */
+
+/* rte_dma_domain_test_serialize(): set while no replace runs; each
+ * replace reads it once and, when set, holds dd_serial for its whole run
+ * (never together with dd_lock across a callback: dd_serial is taken
+ * before dd_lock, and only by rte_dma_domain_replace()). */
+static bool dd_serialize; /* __atomic */
+static pthread_mutex_t dd_serial = PTHREAD_MUTEX_INITIALIZER;
+
+void
+rte_dma_domain_test_serialize(bool on)
+{
+	__atomic_store_n(&dd_serialize, on, __ATOMIC_RELEASE);
+}
+
+int
+rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
+		void (*fn)(void *arg, enum rte_dma_domain_test_point pt), void *arg)
+{
+	if (b == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	__atomic_store_n(&b->test_swap_hook, NULL, __ATOMIC_RELEASE);
+	b->test_swap_arg = arg;
+	__atomic_store_n(&b->test_swap_hook, fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+swap_point(struct swap *s, enum rte_dma_domain_test_point pt)
+{
+	void (*fn)(void *, enum rte_dma_domain_test_point) =
+		__atomic_load_n(&s->b->test_swap_hook, __ATOMIC_ACQUIRE);
+
+	if (unlikely(fn != NULL))
+		fn(s->b->test_swap_arg, pt);
+}
+
+/* ---- the device's backend calls (no lock: the device is the swap's) ------- */
 
 static int
 be_replace(struct swap *s, struct rte_dma_domain *d)
 {
-	int rc;
-
-	dd_lock();
-	rc = s->bops->replace(s->cpriv, s->b->dev_priv, d->priv);
-	dd_unlock();
-	return rc;
+	return s->bops->replace(s->cpriv, s->b->dev_priv, d->priv);
 }
 
 static int
 be_attach(struct swap *s, struct rte_dma_domain *d)
 {
-	int rc;
-
-	dd_lock();
-	rc = s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
-	dd_unlock();
-	return rc;
+	return s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
 }
 
 static void
 be_detach(struct swap *s)
 {
-	dd_lock();
 	s->bops->detach(s->cpriv, s->b->dev_priv);
-	dd_unlock();
 }
 
 static uint64_t
@@ -100,13 +130,12 @@ be_faults(struct swap *s, bool windowed)
 
 	/* windowed: the backend's confirmation window (kernel: up to
 	 * confirm_window_us of /dev/kmsg polling, ended by the first fault
-	 * line) under the lock, after the queues resumed: not in the pause */
-	dd_lock();
+	 * line), after the queues resumed: not in the pause; without
+	 * dd_lock, so other bindings' swaps do not wait for it */
 	f = windowed ? dd_backend_faults_after_resume(s->bops, s->cpriv, s->b->dev_priv) :
 		s->bops->faults(s->cpriv, s->b->dev_priv);
 	if (s->bops->fault_info != NULL)
 		s->bops->fault_info(s->cpriv, s->b->dev_priv, &fi);
-	dd_unlock();
 	if (!fi.exact)
 		s->rec->faults_inexact = true;
 	return f;
@@ -554,6 +583,7 @@ do_switch(struct swap *s)
 	uint64_t t = dd_now_ns();
 	int rc;
 
+	swap_point(s, RTE_DMA_DOMAIN_TEST_SWITCH);
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH)
 		rc = -EIO;
 	else
@@ -727,6 +757,8 @@ park_and_check(struct swap *s)
 {
 	int rc = queues_wait(s, DD_PAUSE_PARK);
 
+	if (rc == 0)
+		swap_point(s, RTE_DMA_DOMAIN_TEST_PARKED);
 	if (rc == 0)
 		rc = coverage_check(s, true);
 	return rc;
@@ -1062,9 +1094,7 @@ prepare_target(struct swap *s)
 
 	if (s->bops->prepare == NULL || s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
 		return 0;
-	dd_lock();
 	rc = s->bops->prepare(s->cpriv, s->b->dev_priv, s->new->priv);
-	dd_unlock();
 	if (rc < 0)
 		return swap_refuse(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
 			s->bops->name, s->new->name, strerror(-rc));
@@ -1171,13 +1201,93 @@ swap_run(struct swap *s)
 	}
 }
 
+/* The replace once its arguments are checked (rte_dma_domain_replace()). */
+static int
+replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct swap *s)
+{
+	struct rte_dma_domain_swap_record rec;
+	bool atomic;
+	int rc;
+
+	dd_lock();
+	if (b->dom == NULL) {
+		dd_unlock();
+		if (b->stranded)
+			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
+				b->name);
+		else
+			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
+				b->name);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (b->swapping) {
+		dd_unlock();
+		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
+		rte_errno = EBUSY;
+		return -EBUSY;
+	}
+	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s->o.strategy = b->default_strategy;
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s->o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
+			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = ++b->stats->seq;
+	rec.strategy = s->o.strategy;
+	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
+	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
+	if (dom == b->dom)
+		return dd_unlock_ret(replace_noop(b, &rec));
+	s->b = b;
+	s->old = b->dom;
+	s->new = dom;
+	s->bops = b->ctx->ops;
+	s->cpriv = b->ctx->priv;
+	s->rec = &rec;
+	s->inj = b->inject;
+	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
+	swap_begin(s);
+	rc = 0;
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s->o.force)
+		rc = swap_refuse(s, -ENOTSUP,
+			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
+			s->bops->name);
+	else if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+		rc = remap_shared_check(s);
+	dd_unlock();
+
+	if (rc == 0)
+		rc = swap_run(s);
+	if (s->switched_back)
+		rollback_fault_check(s);
+	if (s->stranded)
+		rc = stranded_result(s);
+	rec.result = rc;
+	if (rc == 0)
+		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
+			b->name, rec.from, rec.to,
+			rte_dma_domain_strategy_name(rec.strategy),
+			rec.pause_ns, rec.switch_ns);
+
+	dd_lock();
+	swap_end(s);
+	dd_unlock();
+	/* SUCCESS/FAILED once the swap is over: the application may act */
+	if (s->final_ev)
+		recovery_event(s, s->ev_end);
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
 int
 rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom,
 		const struct rte_dma_domain_replace_opts *opts)
 {
-	struct rte_dma_domain_swap_record rec;
 	struct swap s;
-	bool atomic;
+	bool serial;
 	int rc;
 
 	if (b == NULL || dom == NULL) {
@@ -1206,75 +1316,11 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 		return -EDEADLK;
 	}
 
-	dd_lock();
-	if (b->dom == NULL) {
-		dd_unlock();
-		if (b->stranded)
-			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
-				b->name);
-		else
-			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
-				b->name);
-		rte_errno = EINVAL;
-		return -EINVAL;
-	}
-	if (b->swapping) {
-		dd_unlock();
-		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
-		rte_errno = EBUSY;
-		return -EBUSY;
-	}
-	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
-		s.o.strategy = b->default_strategy;
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
-		s.o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
-			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	memset(&rec, 0, sizeof(rec));
-	rec.seq = ++b->stats->seq;
-	rec.strategy = s.o.strategy;
-	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
-	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
-	if (dom == b->dom)
-		return dd_unlock_ret(replace_noop(b, &rec));
-	s.b = b;
-	s.old = b->dom;
-	s.new = dom;
-	s.bops = b->ctx->ops;
-	s.cpriv = b->ctx->priv;
-	s.rec = &rec;
-	s.inj = b->inject;
-	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
-	swap_begin(&s);
-	rc = 0;
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
-		rc = swap_refuse(&s, -ENOTSUP,
-			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
-			s.bops->name);
-	else if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
-		rc = remap_shared_check(&s);
-	dd_unlock();
-
-	if (rc == 0)
-		rc = swap_run(&s);
-	if (s.switched_back)
-		rollback_fault_check(&s);
-	if (s.stranded)
-		rc = stranded_result(&s);
-	rec.result = rc;
-	if (rc == 0)
-		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
-			b->name, rec.from, rec.to,
-			rte_dma_domain_strategy_name(rec.strategy),
-			rec.pause_ns, rec.switch_ns);
-
-	dd_lock();
-	swap_end(&s);
-	dd_unlock();
-	/* SUCCESS/FAILED once the swap is over: the application may act */
-	if (s.final_ev)
-		recovery_event(&s, s.ev_end);
-	if (rc < 0)
-		rte_errno = -rc;
+	serial = __atomic_load_n(&dd_serialize, __ATOMIC_ACQUIRE);
+	if (serial)
+		pthread_mutex_lock(&dd_serial);
+	rc = replace_run(b, dom, &s);
+	if (serial)
+		pthread_mutex_unlock(&dd_serial);
 	return rc;
 }
