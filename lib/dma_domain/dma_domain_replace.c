@@ -37,6 +37,7 @@
 #include <rte_string_fns.h>
 
 #include "dma_domain_private.h"
+#include "dma_domain_trace.h"
 
 #define DD_DEFAULT_TIMEOUT_US 100000
 #define DD_RESUME_TRIES 3
@@ -312,7 +313,13 @@ queues_quiesce(struct swap *s)
 	int rc;
 
 	for (q = 0; q < s->b->nb_queues; q++) {
+		uint64_t t = dd_now_ns(), dt;
+
 		rc = queue_quiesce(s, q);
+		dt = dd_now_ns() - t;
+		s->rec->quiesce_ns += dt;
+		s->rec->quiesce_max_ns = RTE_MAX(s->rec->quiesce_max_ns, dt);
+		rte_dma_domain_trace_swap_quiesce(s->b->name, s->rec->seq, q, dt, rc);
 		if (rc < 0) {
 			/* q too: its quiesce may have stopped it half way */
 			queues_resume_hard(s, 0, q + 1);
@@ -447,7 +454,7 @@ queues_repark(struct swap *s)
  * the check refuses at the deadline ("after draining").
  */
 static int
-coverage_check(struct swap *s, bool parked)
+coverage_check_run(struct swap *s, bool parked)
 {
 	struct rte_dma_domain_binding *b = s->b;
 	uint64_t deadline = dd_now_ns() + (uint64_t)s->o.timeout_us * 1000;
@@ -562,6 +569,19 @@ rollback_end(struct swap *s, int rc)
 
 /* Put the device back on the old domain: switch back, else (VT-d may
  * leave the device blocked) detach + attach the old domain; checked. */
+/* The coverage check, timed and traced. */
+static int
+coverage_check(struct swap *s, bool parked)
+{
+	uint64_t t = dd_now_ns(), dt;
+	int rc = coverage_check_run(s, parked);
+
+	dt = dd_now_ns() - t;
+	s->rec->coverage_ns += dt;
+	rte_dma_domain_trace_swap_coverage(s->b->name, s->rec->seq, parked, dt, rc);
+	return rc;
+}
+
 static int
 restore_old(struct swap *s)
 {
@@ -589,6 +609,7 @@ do_switch(struct swap *s)
 	else
 		rc = be_replace(s, s->new);
 	s->rec->switch_ns = dd_now_ns() - t;
+	rte_dma_domain_trace_swap_switch(s->b->name, s->rec->seq, s->rec->switch_ns, rc);
 	if (rc == 0) {
 		set_domain(s, s->new);
 		return 0;
@@ -687,8 +708,10 @@ baseline(struct swap *s)
 static int
 confirm_after_resume(struct swap *s)
 {
+	uint64_t t = dd_now_ns();
 	uint64_t f = faults_seen(s, true);
 
+	s->rec->confirm_ns = dd_now_ns() - t;
 	if (s->needs_reset && f == 0)
 		f = 1;
 	if (f == 0)
@@ -745,7 +768,9 @@ finish_pause(struct swap *s)
 	s->rec->max_parked_ns = dd_queues_max_parked(s->b, now);
 	if (!s->stranded)
 		queues_release(s);
+	s->rec->resume_ns += dd_now_ns() - now;
 	s->rec->pause_ns = dd_now_ns() - s->t0;
+	rte_dma_domain_trace_swap_resume(s->b->name, s->rec->seq, s->rec->resume_ns);
 }
 
 /* ---- strategies ----------------------------------------------------------- */
@@ -755,8 +780,11 @@ finish_pause(struct swap *s)
 static int
 park_and_check(struct swap *s)
 {
+	uint64_t t = dd_now_ns();
 	int rc = queues_wait(s, DD_PAUSE_PARK);
 
+	s->rec->park_ns = dd_now_ns() - t;
+	rte_dma_domain_trace_swap_parked(s->b->name, s->rec->seq, s->rec->park_ns, rc);
 	if (rc == 0)
 		swap_point(s, RTE_DMA_DOMAIN_TEST_PARKED);
 	if (rc == 0)
@@ -785,8 +813,12 @@ paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
 		if (rc < 0)
 			queues_resume_rollback(s);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		uint64_t t = dd_now_ns();
+
 		rc = resume_or_undo(s, undo);
+		s->rec->resume_ns = dd_now_ns() - t;
+	}
 	return rc;
 }
 
@@ -824,6 +856,8 @@ run_hitless(struct swap *s)
 		/* grace period: every poller passes a burst boundary */
 		s->t0 = dd_now_ns();
 		rc = queues_wait(s, DD_PAUSE_REPORT);
+		s->rec->park_ns = dd_now_ns() - s->t0;
+		rte_dma_domain_trace_swap_parked(s->b->name, s->rec->seq, s->rec->park_ns, rc);
 		queues_release(s);
 		if (rc < 0)
 			restore_old(s);
@@ -1249,6 +1283,7 @@ replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct
 	s->inj = b->inject;
 	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
 	swap_begin(s);
+	rte_dma_domain_trace_swap_request(b->name, rec.seq, (int)rec.strategy, rec.from, rec.to);
 	rc = 0;
 	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s->o.force)
 		rc = swap_refuse(s, -ENOTSUP,
@@ -1265,6 +1300,8 @@ replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct
 	if (s->stranded)
 		rc = stranded_result(s);
 	rec.result = rc;
+	rte_dma_domain_trace_swap_done(b->name, rec.seq, rc, rec.pause_ns, rec.park_ns,
+		rec.coverage_ns, rec.quiesce_ns, rec.switch_ns, rec.resume_ns);
 	if (rc == 0)
 		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
 			b->name, rec.from, rec.to,
