@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -766,22 +767,43 @@ be_faults(void *priv, void *dev_priv)
 	return n;
 }
 
-/* The post-resume confirmation: ctx->lock is held while waiting, which
- * delays other bindings' fault reads (not their switches: the library
- * calls this without its own lock). */
+/*
+ * The post-resume confirmation: read what the kernel logged, and until a
+ * line charges dev or the window ends, wait for more WITHOUT ctx->lock
+ * (poll on the kmsg fd): the library calls this without its own lock,
+ * and another device's switch (be_hwpt_get()) or fault read, in another
+ * port's swap, must not wait for this window (up to 20 ms by default).
+ * Whichever thread reads a line charges it to every device it concerns,
+ * so a line another thread read meanwhile is seen in pending_faults.
+ */
 static uint64_t
 be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
 {
 	struct be_ctx *ctx = priv;
 	struct be_dev *dev = dev_priv;
-	uint64_t n;
+	uint64_t deadline = iommufd_now_ns() + (uint64_t)window_us * 1000;
+	uint64_t n, now;
 
-	pthread_mutex_lock(&ctx->lock);
-	be_kmsg_collect(ctx, dev, window_us == 0 ? 0 :
-		iommufd_now_ns() + (uint64_t)window_us * 1000);
-	n = be_take_faults(dev);
-	pthread_mutex_unlock(&ctx->lock);
-	return n;
+	for (;;) {
+		struct pollfd pfd = { .events = POLLIN };
+		int rc;
+
+		pthread_mutex_lock(&ctx->lock);
+		be_kmsg_collect(ctx, NULL, 0);
+		pfd.fd = ctx->kmsg.fd;
+		now = iommufd_now_ns();
+		if (dev->pending_faults > 0 || pfd.fd < 0 || now >= deadline) {
+			n = be_take_faults(dev);
+			pthread_mutex_unlock(&ctx->lock);
+			return n;
+		}
+		pthread_mutex_unlock(&ctx->lock);
+		/* bounded by the deadline; a source that errs (the next
+		 * collect closes it: fd -1) ends the wait */
+		rc = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (rc > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
+			deadline = now;
+	}
 }
 
 static void
