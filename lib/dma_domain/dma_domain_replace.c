@@ -567,8 +567,6 @@ rollback_end(struct swap *s, int rc)
 	return rc;
 }
 
-/* Put the device back on the old domain: switch back, else (VT-d may
- * leave the device blocked) detach + attach the old domain; checked. */
 /* The coverage check, timed and traced. */
 static int
 coverage_check(struct swap *s, bool parked)
@@ -582,6 +580,8 @@ coverage_check(struct swap *s, bool parked)
 	return rc;
 }
 
+/* Put the device back on the old domain: switch back, else (VT-d may
+ * leave the device blocked) detach + attach the old domain; checked. */
 static int
 restore_old(struct swap *s)
 {
