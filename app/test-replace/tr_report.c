@@ -168,6 +168,13 @@ json_swap(const struct tr_swap_entry *e, void *arg)
 	json_u64(f, "max_parked_ns", e->rec.max_parked_ns, true);
 	json_u64(f, "switch_ns", e->rec.switch_ns, true);
 	json_u64(f, "call_ns", e->call_ns, true);
+	/* where the swap's time went (rte_dma_domain_swap_record) */
+	json_u64(f, "park_ns", e->rec.park_ns, true);
+	json_u64(f, "coverage_ns", e->rec.coverage_ns, true);
+	json_u64(f, "quiesce_ns", e->rec.quiesce_ns, true);
+	json_u64(f, "quiesce_max_ns", e->rec.quiesce_max_ns, true);
+	json_u64(f, "resume_ns", e->rec.resume_ns, true);
+	json_u64(f, "confirm_ns", e->rec.confirm_ns, true);
 	json_u64(f, "faults", e->rec.faults, true);
 	fprintf(f, "\"reason\": ");
 	tr_json_str(f, e->rec.reason);

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,17 +587,22 @@ be_attach_pt(struct be_dev *dev, uint32_t pt_id, const char *op,
 	return 0;
 }
 
-/* The device's HWPT in the domain, allocated on first use and kept. */
+/* The id of the device's HWPT in the domain, allocated on first use and
+ * kept. Copied under ctx->lock: a swap calls this without the library's
+ * lock, while another device's prepare may grow dom->hwpts. */
 static int
 be_hwpt_get(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
-		struct be_hwpt **out)
+		uint32_t *hwpt_id)
 {
+	struct be_hwpt *h;
 	int ret = 0;
 
 	pthread_mutex_lock(&ctx->lock);
-	*out = be_hwpt_find(dom, dev->dev_id);
-	if (*out == NULL)
-		ret = be_hwpt_alloc(ctx, dom, dev, out);
+	h = be_hwpt_find(dom, dev->dev_id);
+	if (h == NULL)
+		ret = be_hwpt_alloc(ctx, dom, dev, &h);
+	if (ret == 0)
+		*hwpt_id = h->hwpt_id;
 	pthread_mutex_unlock(&ctx->lock);
 	return ret;
 }
@@ -607,8 +613,8 @@ static int
 be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		const char *op)
 {
-	struct be_hwpt *h = NULL;
-	int ret = be_hwpt_get(ctx, dom, dev, &h);
+	uint32_t hwpt_id = 0;
+	int ret = be_hwpt_get(ctx, dom, dev, &hwpt_id);
 
 	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
 		/* A kernel that cannot allocate HWPTs for this device: still
@@ -623,7 +629,7 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 	}
 	if (ret != 0)
 		return ret;
-	return be_attach_pt(dev, h->hwpt_id, op, dom);
+	return be_attach_pt(dev, hwpt_id, op, dom);
 }
 
 /* Allocate the device's HWPT in the domain ahead of the switch. A kernel
@@ -632,8 +638,8 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 static int
 be_prepare(void *priv, void *dev_priv, void *dom_priv)
 {
-	struct be_hwpt *h;
-	int ret = be_hwpt_get(priv, dom_priv, dev_priv, &h);
+	uint32_t hwpt_id;
+	int ret = be_hwpt_get(priv, dom_priv, dev_priv, &hwpt_id);
 
 	return ret == -ENOTTY || ret == -EOPNOTSUPP ? 0 : ret;
 }
@@ -762,22 +768,43 @@ be_faults(void *priv, void *dev_priv)
 	return n;
 }
 
-/* The post-resume confirmation: the lock is held while waiting, which
- * only delays other bindings' fault reads (the caller holds the library's
- * lock anyway). */
+/*
+ * The post-resume confirmation: read what the kernel logged, and until a
+ * line charges dev or the window ends, wait for more WITHOUT ctx->lock
+ * (poll on the kmsg fd): the library calls this without its own lock,
+ * and another device's switch (be_hwpt_get()) or fault read, in another
+ * port's swap, must not wait for this window (up to 20 ms by default).
+ * Whichever thread reads a line charges it to every device it concerns,
+ * so a line another thread read meanwhile is seen in pending_faults.
+ */
 static uint64_t
 be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
 {
 	struct be_ctx *ctx = priv;
 	struct be_dev *dev = dev_priv;
-	uint64_t n;
+	uint64_t deadline = iommufd_now_ns() + (uint64_t)window_us * 1000;
+	uint64_t n, now;
 
-	pthread_mutex_lock(&ctx->lock);
-	be_kmsg_collect(ctx, dev, window_us == 0 ? 0 :
-		iommufd_now_ns() + (uint64_t)window_us * 1000);
-	n = be_take_faults(dev);
-	pthread_mutex_unlock(&ctx->lock);
-	return n;
+	for (;;) {
+		struct pollfd pfd = { .events = POLLIN };
+		int rc;
+
+		pthread_mutex_lock(&ctx->lock);
+		be_kmsg_collect(ctx, NULL, 0);
+		pfd.fd = ctx->kmsg.fd;
+		now = iommufd_now_ns();
+		if (dev->pending_faults > 0 || pfd.fd < 0 || now >= deadline) {
+			n = be_take_faults(dev);
+			pthread_mutex_unlock(&ctx->lock);
+			return n;
+		}
+		pthread_mutex_unlock(&ctx->lock);
+		/* bounded by the deadline; a source that errs (the next
+		 * collect closes it: fd -1) ends the wait */
+		rc = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (rc > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
+			deadline = now;
+	}
 }
 
 static void

@@ -154,12 +154,19 @@ soft_domain_free(void *ctx, void *dom_priv)
 	free(d);
 }
 
-/* Invalidate the IOTLB of every device currently on d. */
+/* Invalidate the IOTLB of every device currently on d (dd_lock held).
+ * A swap publishes a device's domain without dd_lock (soft_publish(),
+ * dma_domain_private.h), so a device may switch to d while we look: the
+ * fence orders the page-table stores before our loads of dev->cur. Then
+ * either we see the device on d and invalidate, or its publication's
+ * generation bump (seq_cst) comes after our stores and every translation
+ * under the new generation walks the updated table. */
 static void
 soft_flush_domain(struct soft_dom *d)
 {
 	struct soft_dev *dev;
 
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	TAILQ_FOREACH(dev, &soft_devs, next)
 		if (__atomic_load_n(&dev->cur, __ATOMIC_RELAXED) == d)
 			soft_iotlb_invalidate(&dev->tlb);

@@ -17,6 +17,7 @@
 
 #include "dma_domain_private.h"
 #include "dma_domain_test.h"
+#include "dma_domain_trace.h"
 
 #define DD_MAX_QUEUES 1024
 
@@ -515,6 +516,8 @@ void
 rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q)
 {
 	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_RESUMED);
+	/* slow path: once per queue and pause (dma_domain_trace.h) */
+	rte_dma_domain_trace_queue_resumed(q->binding->name, q->qid);
 }
 
 /* For drivers without a backlog: nothing to post when resumed. */

@@ -9,7 +9,8 @@
  *
  * Locking: one process-wide mutex (dd_lock) serialises the control path:
  * contexts, the lists, domain objects and their mapping tables, bindings'
- * attachment, pins, stats, and every backend call. Rule: no EAL,
+ * attachment, pins, stats, the backend's domain calls and the device
+ * calls of bindings no swap owns (see below for a swap's own). Rule: no EAL,
  * driver or application callback runs under it, and nothing under it
  * takes an EAL lock or calls rte_malloc (this library allocates its own
  * objects with libc). Lock order: the EAL memory hotplug lock (taken by
@@ -22,14 +23,31 @@
  * sections: it marks the binding `swapping` and pins the two domains it
  * uses under the lock, drops the lock for the protocol (driver callbacks:
  * walks, quiesce, resume, port restart, recovery events; waits for the
- * pollers), and retakes it for each domain table read (coverage),
- * backend call, attachment change (set_domain) and the stats commit.
+ * pollers), and retakes it for each domain table read (one coverage range),
+ * attachment change (set_domain) and the stats commit.
  * While `swapping` is set, detach, unbind, attach and another replace of
  * the binding are refused (-EBUSY), and so is the destruction of a pinned
- * domain; the binding's queues are the swap's alone. Mapping changes of
- * a pinned domain are allowed (each is atomic under dd_lock; the coverage
- * check sees the table as it is at the walk). Swaps of different bindings
- * run at the same time.
+ * domain; the binding's queues and its backend device are the swap's
+ * alone: the swap's device calls (prepare, replace, attach and detach in
+ * a rollback, faults, fault_info, faults_wait) run WITHOUT dd_lock, so
+ * that a switch (the soft VT-d window, an iommufd ioctl) or a fault
+ * confirmation window (/dev/kmsg polled) of one binding never holds up
+ * another binding's swap, a map, a telemetry request or the memory
+ * hotplug callback. A backend therefore protects what its devices share
+ * itself (backend_soft.c: atomics, the unmap flush fence; backend_iommufd.c:
+ * be_ctx.lock), and a device call may run while another thread maps or
+ * unmaps a domain (the domains it uses are pinned, not frozen). Mapping
+ * changes of a pinned domain are allowed (each is atomic under dd_lock;
+ * the coverage check sees the table as it is at the walk); the memory
+ * hotplug callback maps into every mirror domain, pinned ones too, and
+ * waits at most for one of those short sections.
+ * Swaps of different bindings run at the same time (test_dd_ctl.c:
+ * two_bindings, overlap); dma_domain_test.h's serialise switch restores
+ * "one replace at a time per process" for the tests and the benchmark.
+ *
+ * Lock order: EAL hotplug lock or a driver's/application's lock, then
+ * dd_lock, then a backend's own lock (be_ctx.lock). A swap holds none of
+ * them across a driver callback.
  *
  * The data path (queue pause flags, soft DMA translation) takes no lock.
  */
@@ -42,6 +60,7 @@
 
 #include "rte_dma_domain.h"
 #include "dma_domain_backend.h"
+#include "dma_domain_test.h"
 
 extern int dma_domain_logtype;
 #define DD_LOG(level, ...) \
@@ -146,6 +165,12 @@ struct rte_dma_domain_binding {
 	bool stranded;
 	enum rte_dma_domain_strategy default_strategy; /* for STRATEGY_DEFAULT */
 	struct dd_stats *stats;
+	/* Tests (dma_domain_test.h): called by the binding's replace at its
+	 * protocol points (rte_dma_domain_test_swap_hook()), from the
+	 * replacing thread, with no library lock held. Set arg, then fn
+	 * (release). */
+	void (*test_swap_hook)(void *arg, enum rte_dma_domain_test_point pt); /* __atomic */
+	void *test_swap_arg;
 	/* Tests (dma_domain_test.h): called by a poller between its load of
 	 * a request and its report. Set arg, then fn (release). */
 	void (*test_ack_hook)(void *arg, uint16_t qid); /* __atomic */

@@ -18,8 +18,11 @@
  * two domains pinned under dd_lock; the protocol runs without it, so
  * that driver callbacks (which may stop or start the port, allocate
  * memory, take their own locks, call the library) never run under it;
- * it is retaken for each backend call, domain table read or write,
- * attachment change and the stats commit.
+ * it is retaken for each domain table read (one coverage range),
+ * attachment change and the stats commit. The device's backend calls
+ * (prepare, switch, rollback attach/detach, fault reads) run without it:
+ * the device is the swap's alone, and another binding's swap proceeds
+ * meanwhile.
  * Wait loops yield the CPU: the pollers may share our core.
  */
 
@@ -34,6 +37,7 @@
 #include <rte_string_fns.h>
 
 #include "dma_domain_private.h"
+#include "dma_domain_trace.h"
 
 #define DD_DEFAULT_TIMEOUT_US 100000
 #define DD_RESUME_TRIES 3
@@ -60,36 +64,63 @@ struct swap {
 	char landing[64];
 };
 
-/* ---- backend calls and the attachment, each under dd_lock ----------------- */
+/* ---- test hooks and the serialise switch (dma_domain_test.h) --------------- */
+
+/* rte_dma_domain_test_serialize(): set while no replace runs; each
+ * replace reads it once and, when set, holds dd_serial for its whole run
+ * (never together with dd_lock across a callback: dd_serial is taken
+ * before dd_lock, and only by rte_dma_domain_replace()). */
+static bool dd_serialize; /* __atomic */
+static pthread_mutex_t dd_serial = PTHREAD_MUTEX_INITIALIZER;
+
+void
+rte_dma_domain_test_serialize(bool on)
+{
+	__atomic_store_n(&dd_serialize, on, __ATOMIC_RELEASE);
+}
+
+int
+rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
+		void (*fn)(void *arg, enum rte_dma_domain_test_point pt), void *arg)
+{
+	if (b == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	__atomic_store_n(&b->test_swap_hook, NULL, __ATOMIC_RELEASE);
+	b->test_swap_arg = arg;
+	__atomic_store_n(&b->test_swap_hook, fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+swap_point(struct swap *s, enum rte_dma_domain_test_point pt)
+{
+	void (*fn)(void *, enum rte_dma_domain_test_point) =
+		__atomic_load_n(&s->b->test_swap_hook, __ATOMIC_ACQUIRE);
+
+	if (unlikely(fn != NULL))
+		fn(s->b->test_swap_arg, pt);
+}
+
+/* ---- the device's backend calls (no lock: the device is the swap's) ------- */
 
 static int
 be_replace(struct swap *s, struct rte_dma_domain *d)
 {
-	int rc;
-
-	dd_lock();
-	rc = s->bops->replace(s->cpriv, s->b->dev_priv, d->priv);
-	dd_unlock();
-	return rc;
+	return s->bops->replace(s->cpriv, s->b->dev_priv, d->priv);
 }
 
 static int
 be_attach(struct swap *s, struct rte_dma_domain *d)
 {
-	int rc;
-
-	dd_lock();
-	rc = s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
-	dd_unlock();
-	return rc;
+	return s->bops->attach(s->cpriv, s->b->dev_priv, d->priv);
 }
 
 static void
 be_detach(struct swap *s)
 {
-	dd_lock();
 	s->bops->detach(s->cpriv, s->b->dev_priv);
-	dd_unlock();
 }
 
 static uint64_t
@@ -100,13 +131,12 @@ be_faults(struct swap *s, bool windowed)
 
 	/* windowed: the backend's confirmation window (kernel: up to
 	 * confirm_window_us of /dev/kmsg polling, ended by the first fault
-	 * line) under the lock, after the queues resumed: not in the pause */
-	dd_lock();
+	 * line), after the queues resumed: not in the pause; without
+	 * dd_lock, so other bindings' swaps do not wait for it */
 	f = windowed ? dd_backend_faults_after_resume(s->bops, s->cpriv, s->b->dev_priv) :
 		s->bops->faults(s->cpriv, s->b->dev_priv);
 	if (s->bops->fault_info != NULL)
 		s->bops->fault_info(s->cpriv, s->b->dev_priv, &fi);
-	dd_unlock();
 	if (!fi.exact)
 		s->rec->faults_inexact = true;
 	return f;
@@ -283,7 +313,13 @@ queues_quiesce(struct swap *s)
 	int rc;
 
 	for (q = 0; q < s->b->nb_queues; q++) {
+		uint64_t t = dd_now_ns(), dt;
+
 		rc = queue_quiesce(s, q);
+		dt = dd_now_ns() - t;
+		s->rec->quiesce_ns += dt;
+		s->rec->quiesce_max_ns = RTE_MAX(s->rec->quiesce_max_ns, dt);
+		rte_dma_domain_trace_swap_quiesce(s->b->name, s->rec->seq, q, dt, rc);
 		if (rc < 0) {
 			/* q too: its quiesce may have stopped it half way */
 			queues_resume_hard(s, 0, q + 1);
@@ -418,7 +454,7 @@ queues_repark(struct swap *s)
  * the check refuses at the deadline ("after draining").
  */
 static int
-coverage_check(struct swap *s, bool parked)
+coverage_check_run(struct swap *s, bool parked)
 {
 	struct rte_dma_domain_binding *b = s->b;
 	uint64_t deadline = dd_now_ns() + (uint64_t)s->o.timeout_us * 1000;
@@ -531,6 +567,19 @@ rollback_end(struct swap *s, int rc)
 	return rc;
 }
 
+/* The coverage check, timed and traced. */
+static int
+coverage_check(struct swap *s, bool parked)
+{
+	uint64_t t = dd_now_ns(), dt;
+	int rc = coverage_check_run(s, parked);
+
+	dt = dd_now_ns() - t;
+	s->rec->coverage_ns += dt;
+	rte_dma_domain_trace_swap_coverage(s->b->name, s->rec->seq, parked, dt, rc);
+	return rc;
+}
+
 /* Put the device back on the old domain: switch back, else (VT-d may
  * leave the device blocked) detach + attach the old domain; checked. */
 static int
@@ -554,11 +603,13 @@ do_switch(struct swap *s)
 	uint64_t t = dd_now_ns();
 	int rc;
 
+	swap_point(s, RTE_DMA_DOMAIN_TEST_SWITCH);
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH)
 		rc = -EIO;
 	else
 		rc = be_replace(s, s->new);
 	s->rec->switch_ns = dd_now_ns() - t;
+	rte_dma_domain_trace_swap_switch(s->b->name, s->rec->seq, s->rec->switch_ns, rc);
 	if (rc == 0) {
 		set_domain(s, s->new);
 		return 0;
@@ -657,8 +708,10 @@ baseline(struct swap *s)
 static int
 confirm_after_resume(struct swap *s)
 {
+	uint64_t t = dd_now_ns();
 	uint64_t f = faults_seen(s, true);
 
+	s->rec->confirm_ns = dd_now_ns() - t;
 	if (s->needs_reset && f == 0)
 		f = 1;
 	if (f == 0)
@@ -715,7 +768,9 @@ finish_pause(struct swap *s)
 	s->rec->max_parked_ns = dd_queues_max_parked(s->b, now);
 	if (!s->stranded)
 		queues_release(s);
+	s->rec->resume_ns += dd_now_ns() - now;
 	s->rec->pause_ns = dd_now_ns() - s->t0;
+	rte_dma_domain_trace_swap_resume(s->b->name, s->rec->seq, s->rec->resume_ns);
 }
 
 /* ---- strategies ----------------------------------------------------------- */
@@ -725,8 +780,13 @@ finish_pause(struct swap *s)
 static int
 park_and_check(struct swap *s)
 {
+	uint64_t t = dd_now_ns();
 	int rc = queues_wait(s, DD_PAUSE_PARK);
 
+	s->rec->park_ns = dd_now_ns() - t;
+	rte_dma_domain_trace_swap_parked(s->b->name, s->rec->seq, s->rec->park_ns, rc);
+	if (rc == 0)
+		swap_point(s, RTE_DMA_DOMAIN_TEST_PARKED);
 	if (rc == 0)
 		rc = coverage_check(s, true);
 	return rc;
@@ -753,8 +813,12 @@ paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
 		if (rc < 0)
 			queues_resume_rollback(s);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		uint64_t t = dd_now_ns();
+
 		rc = resume_or_undo(s, undo);
+		s->rec->resume_ns = dd_now_ns() - t;
+	}
 	return rc;
 }
 
@@ -792,6 +856,8 @@ run_hitless(struct swap *s)
 		/* grace period: every poller passes a burst boundary */
 		s->t0 = dd_now_ns();
 		rc = queues_wait(s, DD_PAUSE_REPORT);
+		s->rec->park_ns = dd_now_ns() - s->t0;
+		rte_dma_domain_trace_swap_parked(s->b->name, s->rec->seq, s->rec->park_ns, rc);
 		queues_release(s);
 		if (rc < 0)
 			restore_old(s);
@@ -1062,9 +1128,7 @@ prepare_target(struct swap *s)
 
 	if (s->bops->prepare == NULL || s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
 		return 0;
-	dd_lock();
 	rc = s->bops->prepare(s->cpriv, s->b->dev_priv, s->new->priv);
-	dd_unlock();
 	if (rc < 0)
 		return swap_refuse(s, rc, "%s backend cannot prepare '%s' for the device: %s; nothing changed",
 			s->bops->name, s->new->name, strerror(-rc));
@@ -1171,13 +1235,96 @@ swap_run(struct swap *s)
 	}
 }
 
+/* The replace once its arguments are checked (rte_dma_domain_replace()). */
+static int
+replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct swap *s)
+{
+	struct rte_dma_domain_swap_record rec;
+	bool atomic;
+	int rc;
+
+	dd_lock();
+	if (b->dom == NULL) {
+		dd_unlock();
+		if (b->stranded)
+			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
+				b->name);
+		else
+			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
+				b->name);
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	if (b->swapping) {
+		dd_unlock();
+		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
+		rte_errno = EBUSY;
+		return -EBUSY;
+	}
+	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s->o.strategy = b->default_strategy;
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
+		s->o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
+			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = ++b->stats->seq;
+	rec.strategy = s->o.strategy;
+	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
+	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
+	if (dom == b->dom)
+		return dd_unlock_ret(replace_noop(b, &rec));
+	s->b = b;
+	s->old = b->dom;
+	s->new = dom;
+	s->bops = b->ctx->ops;
+	s->cpriv = b->ctx->priv;
+	s->rec = &rec;
+	s->inj = b->inject;
+	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
+	swap_begin(s);
+	rte_dma_domain_trace_swap_request(b->name, rec.seq, (int)rec.strategy, rec.from, rec.to);
+	rc = 0;
+	if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s->o.force)
+		rc = swap_refuse(s, -ENOTSUP,
+			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
+			s->bops->name);
+	else if (s->o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
+		rc = remap_shared_check(s);
+	dd_unlock();
+
+	if (rc == 0)
+		rc = swap_run(s);
+	if (s->switched_back)
+		rollback_fault_check(s);
+	if (s->stranded)
+		rc = stranded_result(s);
+	rec.result = rc;
+	rte_dma_domain_trace_swap_done(b->name, rec.seq, rc, rec.pause_ns, rec.park_ns,
+		rec.coverage_ns, rec.quiesce_ns, rec.switch_ns, rec.resume_ns);
+	if (rc == 0)
+		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
+			b->name, rec.from, rec.to,
+			rte_dma_domain_strategy_name(rec.strategy),
+			rec.pause_ns, rec.switch_ns);
+
+	dd_lock();
+	swap_end(s);
+	dd_unlock();
+	/* SUCCESS/FAILED once the swap is over: the application may act */
+	if (s->final_ev)
+		recovery_event(s, s->ev_end);
+	if (rc < 0)
+		rte_errno = -rc;
+	return rc;
+}
+
 int
 rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom,
 		const struct rte_dma_domain_replace_opts *opts)
 {
-	struct rte_dma_domain_swap_record rec;
 	struct swap s;
-	bool atomic;
+	bool serial;
 	int rc;
 
 	if (b == NULL || dom == NULL) {
@@ -1206,75 +1353,11 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 		return -EDEADLK;
 	}
 
-	dd_lock();
-	if (b->dom == NULL) {
-		dd_unlock();
-		if (b->stranded)
-			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
-				b->name);
-		else
-			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
-				b->name);
-		rte_errno = EINVAL;
-		return -EINVAL;
-	}
-	if (b->swapping) {
-		dd_unlock();
-		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
-		rte_errno = EBUSY;
-		return -EBUSY;
-	}
-	atomic = b->ctx->ops->atomic_replace(b->ctx->priv);
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
-		s.o.strategy = b->default_strategy;
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_DEFAULT)
-		s.o.strategy = atomic ? RTE_DMA_DOMAIN_STRATEGY_HITLESS :
-			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	memset(&rec, 0, sizeof(rec));
-	rec.seq = ++b->stats->seq;
-	rec.strategy = s.o.strategy;
-	rte_strlcpy(rec.from, b->dom->name, sizeof(rec.from));
-	rte_strlcpy(rec.to, dom->name, sizeof(rec.to));
-	if (dom == b->dom)
-		return dd_unlock_ret(replace_noop(b, &rec));
-	s.b = b;
-	s.old = b->dom;
-	s.new = dom;
-	s.bops = b->ctx->ops;
-	s.cpriv = b->ctx->priv;
-	s.rec = &rec;
-	s.inj = b->inject;
-	b->inject = RTE_DMA_DOMAIN_INJECT_NONE;
-	swap_begin(&s);
-	rc = 0;
-	if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS && !atomic && !s.o.force)
-		rc = swap_refuse(&s, -ENOTSUP,
-			"hitless needs an atomic replace (the %s backend's is not); use quiesce, or force",
-			s.bops->name);
-	else if (s.o.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP)
-		rc = remap_shared_check(&s);
-	dd_unlock();
-
-	if (rc == 0)
-		rc = swap_run(&s);
-	if (s.switched_back)
-		rollback_fault_check(&s);
-	if (s.stranded)
-		rc = stranded_result(&s);
-	rec.result = rc;
-	if (rc == 0)
-		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
-			b->name, rec.from, rec.to,
-			rte_dma_domain_strategy_name(rec.strategy),
-			rec.pause_ns, rec.switch_ns);
-
-	dd_lock();
-	swap_end(&s);
-	dd_unlock();
-	/* SUCCESS/FAILED once the swap is over: the application may act */
-	if (s.final_ev)
-		recovery_event(&s, s.ev_end);
-	if (rc < 0)
-		rte_errno = -rc;
+	serial = __atomic_load_n(&dd_serialize, __ATOMIC_ACQUIRE);
+	if (serial)
+		pthread_mutex_lock(&dd_serial);
+	rc = replace_run(b, dom, &s);
+	if (serial)
+		pthread_mutex_unlock(&dd_serial);
 	return rc;
 }

@@ -98,11 +98,9 @@ percentiles(const struct dd_ring *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99
 	*max = tmp[n - 1];
 }
 
-void
-dd_stats_compute(const struct rte_dma_domain_binding *b,
-		struct rte_dma_domain_stats *st)
+static void
+stats_compute(const struct dd_stats *s, struct rte_dma_domain_stats *st)
 {
-	const struct dd_stats *s = b->stats;
 	uint64_t *tmp = malloc(sizeof(uint64_t) * DD_STATS_RING);
 
 	*st = s->cum;
@@ -115,6 +113,13 @@ dd_stats_compute(const struct rte_dma_domain_binding *b,
 	percentiles(&s->failed_pause, tmp, &st->failed_pause_p50_ns,
 			&st->failed_pause_p99_ns, &st->failed_pause_max_ns);
 	free(tmp);
+}
+
+void
+dd_stats_compute(const struct rte_dma_domain_binding *b,
+		struct rte_dma_domain_stats *st)
+{
+	stats_compute(b->stats, st);
 }
 
 int
@@ -133,11 +138,24 @@ int
 rte_dma_domain_stats_get(const struct rte_dma_domain_binding *b,
 		struct rte_dma_domain_stats *st)
 {
+	struct dd_stats *snap;
+
 	if (b == NULL || st == NULL)
 		return -EINVAL;
+	/* dd_lock only for the copy: the sorts (three rings of up to
+	 * DD_STATS_RING samples) run outside it, so that a stats reader
+	 * (xstats, a monitoring loop) does not hold up swaps and maps */
+	snap = malloc(sizeof(*snap));
 	dd_lock();
-	dd_stats_compute(b, st);
+	if (snap == NULL) {
+		dd_stats_compute(b, st);
+		dd_unlock();
+		return 0;
+	}
+	*snap = *b->stats;
 	dd_unlock();
+	stats_compute(snap, st);
+	free(snap);
 	return 0;
 }
 

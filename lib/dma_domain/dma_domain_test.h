@@ -9,6 +9,7 @@
  * tests, which include it from the source tree.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_compat.h>
@@ -37,6 +38,47 @@ extern "C" {
 __rte_experimental
 int rte_dma_domain_test_ack_hook(struct rte_dma_domain_binding *b,
 		void (*fn)(void *arg, uint16_t qid), void *arg);
+
+/** Protocol points of a replace at which rte_dma_domain_test_swap_hook()
+ * calls its hook. */
+enum rte_dma_domain_test_point {
+	/** Every poller acknowledged the pause (quiesce, remap: queues
+	 * parked, before the parked coverage check). */
+	RTE_DMA_DOMAIN_TEST_PARKED = 0,
+	/** Inside the switch: the device's replace call is about to run. */
+	RTE_DMA_DOMAIN_TEST_SWITCH,
+};
+
+/**
+ * Call fn(arg, point) from b's replaces at each protocol point, on the
+ * replacing thread with no lock of the library held (a hook may wait
+ * there for another binding's swap: the concurrency tests' rendezvous).
+ *
+ * @param b
+ *   Binding whose replaces call the hook.
+ * @param fn
+ *   The hook; NULL removes it.
+ * @param arg
+ *   Its argument.
+ * @return
+ *   0, or -EINVAL (rte_errno set) when b is NULL.
+ */
+__rte_experimental
+int rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
+		void (*fn)(void *arg, enum rte_dma_domain_test_point pt), void *arg);
+
+/**
+ * Serialise every replace of the process (true), as when one global lock
+ * was held for a whole replace, or let replaces of different bindings
+ * run at the same time (false, the default). For the tests that show
+ * the difference and for the concurrent-swap benchmark's "before" rounds;
+ * change it only while no replace runs.
+ *
+ * @param on
+ *   true: one replace at a time per process.
+ */
+__rte_experimental
+void rte_dma_domain_test_serialize(bool on);
 
 #ifdef __cplusplus
 }

@@ -159,6 +159,21 @@ struct rte_dma_domain_swap_record {
 	/** The fault counts are lower bounds (the backend's fault source
 	 * lost or rate-limited reports; it logged why). */
 	bool faults_inexact;
+	/** Where the swap's time went, in ns (0: the phase did not run).
+	 * The same phases are rte_trace points (lib.dma_domain.swap.*).
+	 * Pause request to every poller parked (hitless: the grace period). */
+	uint64_t park_ns;
+	/** The coverage checks, both phases (the driver's walks and, with
+	 * drain, the re-parks between them). */
+	uint64_t coverage_ns;
+	/** The driver's queue_quiesce of every queue, and of the slowest one. */
+	uint64_t quiesce_ns, quiesce_max_ns;
+	/** The driver's queue_resume of every queue and the release of the
+	 * pause (queue_unpark of what parked pollers kept included). */
+	uint64_t resume_ns;
+	/** The fault confirmation after the queues resumed (the backend's
+	 * window: kernel /dev/kmsg lines arrive late); not in pause_ns. */
+	uint64_t confirm_ns;
 };
 
 /** Cumulative statistics of a binding. */

@@ -20,6 +20,16 @@
  *                    while swaps run: -EBUSY naming the swap while one
  *                    runs, 0 between swaps (then the next replace says
  *                    "not attached", -EINVAL); never a half-done swap
+ *   overlap          two bindings, one swap each: A's swap waits inside
+ *                    its switch (test swap hook) until B's swap got past
+ *                    its pause (every poller of B parked): an explicit
+ *                    rendezvous, possible only when no process-wide lock
+ *                    is held across a swap's switch, coverage walk or
+ *                    pause. With TDD_SERIALIZE=1 in the environment the
+ *                    library serialises replaces as the old global lock
+ *                    did (rte_dma_domain_test_serialize()): the case then
+ *                    FAILS (A's wait ends after MEET_NS), which is how the
+ *                    check is seen to fail
  *   mirror_hotplug   (EAL, 2 MiB hugepages, dynamic memory; skip 77
  *                    without 24 free ones) swaps between two F_MIRROR
  *                    domains while another thread adds external memory,
@@ -50,6 +60,7 @@
 #include <rte_memory.h>
 #include <rte_memzone.h>
 
+#include "dma_domain_test.h"
 #include "tdd.h"
 
 #define M2 0x200000ull
@@ -304,6 +315,100 @@ case_two_bindings(void)
 		CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
 		CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
 	}
+	return 0;
+}
+
+/* ---- overlap ---------------------------------------------------------- */
+
+static uint32_t ov_a_switch, ov_b_parked, ov_timeouts;
+
+/* A: inside its switch, wait for B to be past its pause. */
+static void
+ov_hook_a(void *arg, enum rte_dma_domain_test_point pt)
+{
+	uint64_t end;
+
+	RTE_SET_USED(arg);
+	if (pt != RTE_DMA_DOMAIN_TEST_SWITCH ||
+			__atomic_exchange_n(&ov_a_switch, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	end = tdd_now_ns() + MEET_NS;
+	while (!__atomic_load_n(&ov_b_parked, __ATOMIC_ACQUIRE)) {
+		if (tdd_now_ns() > end) {
+			__atomic_fetch_add(&ov_timeouts, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		sched_yield();
+	}
+}
+
+/* B: every poller parked. */
+static void
+ov_hook_b(void *arg, enum rte_dma_domain_test_point pt)
+{
+	RTE_SET_USED(arg);
+	if (pt == RTE_DMA_DOMAIN_TEST_PARKED)
+		__atomic_store_n(&ov_b_parked, 1, __ATOMIC_RELEASE);
+}
+
+static void *
+ov_a_main(void *arg)
+{
+	struct ctl *c = arg;
+
+	c->last_rc = rte_dma_domain_replace(c->f.b, c->d[1], &quiesce);
+	return NULL;
+}
+
+static int
+case_overlap(void)
+{
+	static const char *const dn[2][2] = { { "ov0-a", "ov0-b" }, { "ov1-a", "ov1-b" } };
+	static const char *const bn[2] = { "ov0-dev", "ov1-dev" };
+	const char *ser = getenv("TDD_SERIALIZE");
+	bool serialized = ser != NULL && strcmp(ser, "1") == 0;
+	int i;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	memset(tb, 0, sizeof(tb));
+	ov_a_switch = ov_b_parked = ov_timeouts = 0;
+	for (i = 0; i < 2; i++) {
+		tdd_two_domains(ctx, mem, &tb[i].d[0], &tb[i].d[1], dn[i][0], dn[i][1]);
+		CHECK_RC(fake_bind(&tb[i].f, bn[i], NQ, 0x100000 + (uint64_t)i * (M2 / 2)), 0);
+		CHECK_RC(rte_dma_domain_attach(tb[i].f.b, tb[i].d[0]), 0);
+		poller_start(&tb[i].p, &tb[i].f, true);
+	}
+	CHECK_RC(rte_dma_domain_test_swap_hook(tb[0].f.b, ov_hook_a, NULL), 0);
+	CHECK_RC(rte_dma_domain_test_swap_hook(tb[1].f.b, ov_hook_b, NULL), 0);
+	if (serialized)
+		printf("  TDD_SERIALIZE=1: one replace at a time (expected to FAIL)\n");
+	rte_dma_domain_test_serialize(serialized);
+	tdd_watchdog(120, "overlap: two bindings' swaps");
+	CHECK(pthread_create(&tb[0].t, NULL, ov_a_main, &tb[0]) == 0, "pthread_create");
+	/* B starts once A is inside its switch */
+	while (!__atomic_load_n(&ov_a_switch, __ATOMIC_ACQUIRE))
+		sched_yield();
+	tb[1].last_rc = rte_dma_domain_replace(tb[1].f.b, tb[1].d[1], &quiesce);
+	pthread_join(tb[0].t, NULL);
+	tdd_watchdog_off();
+	rte_dma_domain_test_serialize(false);
+	CHECK(tb[0].last_rc == 0 && tb[1].last_rc == 0, "replaces returned %d and %d",
+		tb[0].last_rc, tb[1].last_rc);
+	CHECK(__atomic_load_n(&ov_b_parked, __ATOMIC_ACQUIRE) && ov_timeouts == 0,
+		"B's swap did not get past its pause while A's swap was inside its switch: one replace blocks the other (a process-wide lock across the protocol?)");
+	for (i = 0; i < 2; i++) {
+		CHECK_RC(rte_dma_domain_test_swap_hook(tb[i].f.b, NULL, NULL), 0);
+		poller_stop(&tb[i].p, bn[i]);
+		CHECK(rte_dma_soft_fault_count(tb[i].f.b) == 0 && tb[i].p.fault == 0,
+			"%s: faults", bn[i]);
+		CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[1],
+			"%s: on the wrong domain", bn[i]);
+		CHECK_RC(rte_dma_domain_unbind(tb[i].f.b), 0);
+		CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
+		CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
+	}
+	printf("  A inside its switch, B parked: %s\n",
+		ov_timeouts == 0 && ov_b_parked ? "met" : "never met");
 	return 0;
 }
 
@@ -697,6 +802,7 @@ main(int argc, char **argv)
 {
 	static const struct tdd_case cases[] = {
 		{ "two_bindings", case_two_bindings },
+		{ "overlap", case_overlap },
 		{ "destroy_race", case_destroy_race },
 		{ "detach_race", case_detach_race },
 		{ "mirror_hotplug", case_mirror_hotplug },
@@ -710,7 +816,7 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s two_bindings|destroy_race|detach_race|mirror_hotplug\n",
+		fprintf(stderr, "usage: %s two_bindings|overlap|destroy_race|detach_race|mirror_hotplug\n",
 			argv[0]);
 		return 2;
 	}

@@ -11,9 +11,23 @@
 #include <sched.h>
 
 #include <rte_errno.h>
+#include <rte_version.h>
 #include <rte_log.h>
+#include <rte_trace.h>
+#include <rte_trace_point.h>
 
 #include "tdd.h"
+
+/* Whether this DPDK compiles rte_trace points in (25.11: RTE_TRACE). */
+static bool
+tdd_trace_enabled(void)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 0, 0, 0)
+	return rte_trace_feature_is_enabled();
+#else
+	return true;
+#endif
+}
 
 #define K4 0x1000ull
 #define M2 0x200000ull
@@ -1453,6 +1467,104 @@ case_late_faults(void)
 	return 0;
 }
 
+/* ---- phases: where a swap's time went (swap record, trace points) ---- */
+
+#define PH_NS 20000ull
+
+/* The fake driver's callbacks take at least PH_NS each (a busy wait on
+ * the clock: a known lower bound for each phase, as the VT-d window is
+ * for the switch). */
+static void
+ph_spin(void)
+{
+	uint64_t end = tdd_now_ns() + PH_NS;
+
+	while (tdd_now_ns() < end)
+		;
+}
+
+static void
+ph_walk(struct fake_drv *f, bool parked)
+{
+	RTE_SET_USED(f);
+	RTE_SET_USED(parked);
+	ph_spin();
+}
+
+static void
+ph_queue(struct fake_drv *f, uint16_t qid)
+{
+	RTE_SET_USED(f);
+	RTE_SET_USED(qid);
+	ph_spin();
+}
+
+static int
+case_phases(void)
+{
+	static const char *const tp[] = {
+		"lib.dma_domain.swap.request", "lib.dma_domain.swap.coverage",
+		"lib.dma_domain.swap.parked", "lib.dma_domain.swap.quiesce",
+		"lib.dma_domain.swap.switch", "lib.dma_domain.swap.resume",
+		"lib.dma_domain.swap.done", "lib.dma_domain.queue.resumed",
+	};
+	struct rte_dma_domain_replace_opts o = { .strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE };
+	struct rte_dma_domain_swap_record r;
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	uint64_t sum;
+	unsigned int i;
+
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, PH_NS, false);
+	remap_pair(&a, &b, &f, "ph-a", "ph-b", "ph-dev", 2);
+	f.on_walk = ph_walk;
+	f.on_quiesce = ph_queue;
+	f.on_resume = ph_queue;
+	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	CHECK_RC(rte_dma_domain_last_swap(f.b, &r), 0);
+	printf("  pause %" PRIu64 " = park %" PRIu64 " + coverage %" PRIu64 " + quiesce %" PRIu64
+		" (max %" PRIu64 ") + switch %" PRIu64 " + resume %" PRIu64 " (+ rest); confirm %" PRIu64 "\n",
+		r.pause_ns, r.park_ns, r.coverage_ns, r.quiesce_ns, r.quiesce_max_ns,
+		r.switch_ns, r.resume_ns, r.confirm_ns);
+	/* two walks (running, parked), two queues quiesced and resumed */
+	CHECK(r.coverage_ns >= 2 * PH_NS, "coverage_ns %" PRIu64, r.coverage_ns);
+	CHECK(r.quiesce_ns >= 2 * PH_NS && r.quiesce_max_ns >= PH_NS &&
+		r.quiesce_max_ns <= r.quiesce_ns, "quiesce_ns %" PRIu64 " max %" PRIu64,
+		r.quiesce_ns, r.quiesce_max_ns);
+	CHECK(r.switch_ns >= PH_NS, "switch_ns %" PRIu64, r.switch_ns);
+	CHECK(r.resume_ns >= 2 * PH_NS, "resume_ns %" PRIu64, r.resume_ns);
+	/* the phases of the pause do not overlap: their sum is within it
+	 * (the running coverage check is before the pause) */
+	sum = r.park_ns + r.quiesce_ns + r.switch_ns + r.resume_ns;
+	CHECK(sum <= r.pause_ns, "phases %" PRIu64 " > pause %" PRIu64, sum, r.pause_ns);
+	/* a refused swap records what ran: coverage only */
+	f.extra_iova = 0x700000;
+	f.extra_len = K4;
+	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ERANGE);
+	CHECK_RC(rte_dma_domain_last_swap(f.b, &r), -0);
+	CHECK(r.coverage_ns >= PH_NS && r.park_ns == 0 && r.quiesce_ns == 0 &&
+		r.switch_ns == 0 && r.resume_ns == 0 && r.pause_ns == 0,
+		"refused: coverage %" PRIu64 " park %" PRIu64 " quiesce %" PRIu64 " switch %" PRIu64
+		" resume %" PRIu64, r.coverage_ns, r.park_ns, r.quiesce_ns, r.switch_ns, r.resume_ns);
+	f.extra_len = 0;
+	/* the trace points are registered (where this DPDK has tracing) */
+	for (i = 0; i < RTE_DIM(tp); i++) {
+		if (!tdd_trace_enabled()) {
+			printf("  this DPDK is built without rte_trace (RTE_TRACE): %s is compiled out\n",
+				tp[i]);
+			continue;
+		}
+		CHECK(rte_trace_point_lookup(tp[i]) != NULL, "trace point %s not registered", tp[i]);
+	}
+	f.on_walk = NULL;
+	f.on_quiesce = f.on_resume = NULL;
+	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "map_errno", case_map_errno },
 	{ "copy", case_copy },
@@ -1474,6 +1586,7 @@ static const struct tdd_case cases[] = {
 	{ "lock_order", case_lock_order },
 	{ "rollback_stats", case_rollback_stats },
 	{ "late_faults", case_late_faults },
+	{ "phases", case_phases },
 };
 
 int

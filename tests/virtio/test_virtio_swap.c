@@ -295,6 +295,18 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
 	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") == swaps &&
 		vt_xstat(0, "rx_vq0_quiesced") == swaps, "not every swap reset both queues");
+	/* the library's swap counters, as the PMD's xstats */
+	VT_CHECK(vt_xstat(0, "swap_count") == swaps && vt_xstat(0, "swap_failures") == 0 &&
+		vt_xstat(0, "swap_pause_p50_ns") == st.pause_p50_ns &&
+		vt_xstat(0, "swap_last_switch_ns") >= 50000 &&
+		vt_xstat(0, "swap_last_quiesce_ns") > 0 &&
+		vt_xstat(0, "swap_last_pause_ns") >= vt_xstat(0, "swap_last_switch_ns"),
+		"swap xstats: count %" PRIu64 " failures %" PRIu64 " pause p50 %" PRIu64
+		" (library %" PRIu64 ") last switch %" PRIu64 " quiesce %" PRIu64 " pause %" PRIu64,
+		vt_xstat(0, "swap_count"), vt_xstat(0, "swap_failures"),
+		vt_xstat(0, "swap_pause_p50_ns"), st.pause_p50_ns,
+		vt_xstat(0, "swap_last_switch_ns"), vt_xstat(0, "swap_last_quiesce_ns"),
+		vt_xstat(0, "swap_last_pause_ns"));
 	if (check_intact(&v, what) != 0)
 		return -1;
 	return check_no_leak();

@@ -2,6 +2,8 @@
 
 /* Basic and extended statistics of the PMD. */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +58,61 @@ static const char *const port_x[] = {
 };
 #define NB_PORT_X RTE_DIM(port_x)
 
+/*
+ * The device's domain swaps (lib/dma_domain: rte_dma_domain_stats_get()
+ * and rte_dma_domain_last_swap() of the port's binding), so that a
+ * monitoring tool that reads xstats sees them: counters since bind,
+ * pause/switch percentiles over the last swaps, and the phases of the
+ * last swap (where its pause went; see rte_dma_domain_swap_record). Not
+ * reset by xstats_reset (the library's counters are the binding's); 0
+ * for a port with no binding.
+ */
+struct swap_x {
+	const char *name;
+	bool rec;   /* from the last swap record, else from the stats */
+	size_t off;
+};
+
+static const struct swap_x swap_x[] = {
+	{ "swap_count", false, offsetof(struct rte_dma_domain_stats, swaps) },
+	{ "swap_failures", false, offsetof(struct rte_dma_domain_stats, failures) },
+	{ "swap_rollbacks", false, offsetof(struct rte_dma_domain_stats, rollbacks) },
+	{ "swap_timeouts", false, offsetof(struct rte_dma_domain_stats, timeouts) },
+	{ "swap_faults", false, offsetof(struct rte_dma_domain_stats, faults) },
+	{ "swap_pause_p50_ns", false, offsetof(struct rte_dma_domain_stats, pause_p50_ns) },
+	{ "swap_pause_p99_ns", false, offsetof(struct rte_dma_domain_stats, pause_p99_ns) },
+	{ "swap_pause_max_ns", false, offsetof(struct rte_dma_domain_stats, pause_max_ns) },
+	{ "swap_switch_p50_ns", false, offsetof(struct rte_dma_domain_stats, switch_p50_ns) },
+	{ "swap_last_pause_ns", true, offsetof(struct rte_dma_domain_swap_record, pause_ns) },
+	{ "swap_last_park_ns", true, offsetof(struct rte_dma_domain_swap_record, park_ns) },
+	{ "swap_last_coverage_ns", true,
+		offsetof(struct rte_dma_domain_swap_record, coverage_ns) },
+	{ "swap_last_quiesce_ns", true,
+		offsetof(struct rte_dma_domain_swap_record, quiesce_ns) },
+	{ "swap_last_switch_ns", true, offsetof(struct rte_dma_domain_swap_record, switch_ns) },
+	{ "swap_last_resume_ns", true, offsetof(struct rte_dma_domain_swap_record, resume_ns) },
+};
+#define NB_SWAP_X RTE_DIM(swap_x)
+
+static void
+swap_values(const struct vio_dev *vd, uint64_t v[NB_SWAP_X])
+{
+	struct rte_dma_domain_swap_record rec;
+	struct rte_dma_domain_stats st;
+	const struct rte_dma_domain_binding *b = vd->idev->binding;
+	bool have_st, have_rec;
+	unsigned int j;
+
+	have_st = b != NULL && rte_dma_domain_stats_get(b, &st) == 0;
+	have_rec = b != NULL && rte_dma_domain_last_swap(b, &rec) == 0;
+	for (j = 0; j < NB_SWAP_X; j++) {
+		const void *base = swap_x[j].rec ? (const void *)&rec : (const void *)&st;
+		bool have = swap_x[j].rec ? have_rec : have_st;
+
+		v[j] = have ? *(const uint64_t *)((const char *)base + swap_x[j].off) : 0;
+	}
+}
+
 /* A drop counter of the emulated device since the last stats reset (0
  * for a kernel device: a virtio-net device reports no drops). */
 static uint64_t
@@ -81,7 +138,7 @@ port_values(const struct vio_dev *vd, uint64_t v[NB_PORT_X])
 static unsigned int
 xstats_count(const struct rte_eth_dev *dev)
 {
-	return NB_PORT_X + dev->data->nb_rx_queues * RTE_DIM(rx_x) +
+	return NB_PORT_X + NB_SWAP_X + dev->data->nb_rx_queues * RTE_DIM(rx_x) +
 		dev->data->nb_tx_queues * RTE_DIM(tx_x);
 }
 
@@ -194,6 +251,8 @@ vio_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		return (int)cnt;
 	for (j = 0; j < NB_PORT_X; j++)
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s", port_x[j]);
+	for (j = 0; j < NB_SWAP_X; j++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s", swap_x[j].name);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		for (j = 0; j < RTE_DIM(rx_x); j++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_vq%u_%s",
@@ -210,7 +269,7 @@ vio_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 {
 	struct vio_dev *vd = dev->data->dev_private;
 	unsigned int cnt = xstats_count(dev), k = 0, i, j;
-	uint64_t pv[NB_PORT_X];
+	uint64_t pv[NB_PORT_X], sv[NB_SWAP_X];
 
 	if (xs == NULL || n < cnt)
 		return (int)cnt;
@@ -219,6 +278,11 @@ vio_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 	for (j = 0; j < NB_PORT_X; j++, k++) {
 		xs[k].id = k;
 		xs[k].value = pv[j];
+	}
+	swap_values(vd, sv);
+	for (j = 0; j < NB_SWAP_X; j++, k++) {
+		xs[k].id = k;
+		xs[k].value = sv[j];
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct vio_rxq *q = dev->data->rx_queues[i];
