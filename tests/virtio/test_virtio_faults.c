@@ -127,7 +127,6 @@ struct fi_result {
 	int rc;
 	const char *dom_after; /* by the model's translation: "old", "new", "none" */
 	long leaked;
-	uint64_t moved;      /* packets received after the failed swap */
 	char reason[128];
 };
 
@@ -205,7 +204,7 @@ domains_init(void)
 struct fi_poller {
 	struct vt_verify v;  /* the poller's; read by the controller after join */
 	uint64_t refused;
-	uint64_t rx;         /* __atomic: v.received, for the controller */
+	uint64_t rx[2];      /* __atomic: received from port 0, from port 1 */
 	bool stop;           /* __atomic: set by the controller */
 	bool stall;          /* __atomic: block on go, announced by stalled */
 	sem_t stalled, go;
@@ -249,7 +248,8 @@ poller_main(void *arg)
 		got += vt_recv(&p->v, 1, 0);
 		if (!held)
 			got += vt_recv(&p->v, 0, 0);
-		__atomic_store_n(&p->rx, p->v.received, __ATOMIC_RELEASE);
+		for (port = 0; port < 2; port++)
+			__atomic_store_n(&p->rx[port], p->v.next_rx[port][0], __ATOMIC_RELEASE);
 		if (got == 0)
 			sched_yield(); /* the controller may share our core */
 	}
@@ -265,18 +265,36 @@ hold_port0(struct fi_poller *p, bool on)
 		sched_yield();
 }
 
-/* Wait (hang guard 10 s, not a time limit) until the poller received
- * more than since + MOVED packets. */
+/* Packets received so far, each direction. */
+struct fi_rx {
+	uint64_t n[2];
+};
+
+static struct fi_rx
+rx_now(struct fi_poller *p)
+{
+	struct fi_rx r = {
+		.n = { __atomic_load_n(&p->rx[0], __ATOMIC_ACQUIRE),
+			__atomic_load_n(&p->rx[1], __ATOMIC_ACQUIRE) },
+	};
+
+	return r;
+}
+
+/* Wait (hang guard 10 s, not a time limit) until MOVED more packets
+ * arrived in each direction than at since. */
 static bool
-moved_since(struct fi_poller *p, uint64_t since)
+moved_since(struct fi_poller *p, struct fi_rx since)
 {
 	uint64_t deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	unsigned int dir;
 
-	while (__atomic_load_n(&p->rx, __ATOMIC_ACQUIRE) < since + MOVED) {
-		if (rte_get_timer_cycles() > deadline)
-			return false;
-		sched_yield();
-	}
+	for (dir = 0; dir < 2; dir++)
+		while (__atomic_load_n(&p->rx[dir], __ATOMIC_ACQUIRE) < since.n[dir] + MOVED) {
+			if (rte_get_timer_cycles() > deadline)
+				return false;
+			sched_yield();
+		}
 	return true;
 }
 
@@ -379,7 +397,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 	int page_now = model_page();
 	struct rte_dma_domain *from, *to;
 	unsigned int old;
-	uint64_t rx;
+	struct fi_rx rx = { .n = { 0, 0 } };
 	int ret, page;
 
 	VT_CHECK(page_now >= 0, "%s: the model translates the marker through no domain", what);
@@ -388,11 +406,11 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 	from = home_of(s);
 	to = target_of(s);
 	old = cur;
-	VT_CHECK(moved_since(p, 0), "%s: no traffic before the swap", what);
+	VT_CHECK(moved_since(p, rx), "%s: no traffic before the swap", what);
 	if (arm(p, c, h) != 0)
 		return -1;
 	ret = swap(p, s, to, c->stall ? STALL_TIMEOUT_US : 2000000, &rec);
-	rx = __atomic_load_n(&p->rx, __ATOMIC_ACQUIRE);
+	rx = rx_now(p);
 	disarm(p, c, h);
 	page = model_page();
 	r->rc = ret;
@@ -415,15 +433,13 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 		what, rte_dma_domain_name(rte_dma_domain_binding_domain(b0)));
 	r->outcome = rec.rolled_back ? "rolled back" : "failed, nothing changed";
 	/* (b) traffic flows, and the port swaps again */
-	VT_CHECK(moved_since(p, rx), "%s: traffic does not flow after the failed swap", what);
-	r->moved = __atomic_load_n(&p->rx, __ATOMIC_ACQUIRE) - rx;
+	VT_CHECK(moved_since(p, rx), "%s: traffic does not flow both ways after the failed swap", what);
 	ret = swap(p, s, to, 2000000, &rec);
 	VT_CHECK(ret == 0, "%s: the clean swap after it failed: %s", what, rec.reason);
 	cur = 1 - cur;
 	VT_CHECK(model_page() == (int)cur, "%s: after the clean swap the model translates through the %s domain",
 		what, page_name(model_page(), old));
-	rx = __atomic_load_n(&p->rx, __ATOMIC_ACQUIRE);
-	VT_CHECK(moved_since(p, rx), "%s: no traffic after the clean swap", what);
+	VT_CHECK(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap", what);
 	return 0;
 }
 
