@@ -22,7 +22,7 @@
  *  (d) the result and the swap record's reason name the step.
  * The ack timeout is a real stalled poller: the poller thread blocks on a
  * semaphore the controller holds, so it stops calling its bursts.
- * doc/guides/testing.rst, "Fault-injection matrix", has the table.
+ * doc/guides/design.rst, "Fault-Injection Matrix", has the table.
  */
 
 #include <errno.h>
@@ -437,8 +437,9 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 	ret = swap(p, s, to, 2000000, &rec);
 	VT_CHECK(ret == 0, "%s: the clean swap after it failed: %s", what, rec.reason);
 	cur = 1 - cur;
-	VT_CHECK(model_page() == (int)cur, "%s: after the clean swap the model translates through the %s domain",
-		what, page_name(model_page(), old));
+	VT_CHECK(model_page() == (int)cur,
+		"%s: after the clean swap the model translates through the %s domain", what,
+		page_name(model_page(), old));
 	VT_CHECK(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap", what);
 	return 0;
 }
@@ -514,7 +515,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
 		failed += cell(s, &fi_cases[i], &res[i]) != 0;
-	/* The matrix column of this strategy (doc/guides/testing.rst). */
+	/* The matrix column of this strategy (doc/guides/design.rst). */
 	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
 		printf("| %s | %s | soft | %s | %d | %s | %ld | %s |\n", fi_cases[i].step,

@@ -6,7 +6,7 @@
  * one NIC's binding swapped between mirror domains while a poller on
  * lcore 1 moves verified traffic both ways (vm_traffic.c). The soft
  * backend's half is tests/virtio/test_virtio_faults.c; the table is in
- * doc/guides/testing.rst, "Fault-injection matrix".
+ * doc/guides/design.rst, "Fault-Injection Matrix".
  *
  * For each step x strategy (quiesce, remap, restart; hitless is refused
  * on VT-d, whose replace is not atomic): a failure there, then
@@ -92,7 +92,8 @@ struct fi_case {
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_##at }
 #define STALL(rc, cause) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
 #define NA(why) { 0, why, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
-#define NA_HITLESS NA("the kernel backend's replace is not atomic on VT-d: hitless is refused unless forced, and forced it faults (vm-pmd-hitless)")
+#define NA_HITLESS NA("the kernel backend's replace is not atomic on VT-d: " \
+	"hitless is refused unless forced, and forced it faults (vm-pmd-hitless)")
 
 static const struct fi_case fi_cases[] = {
 	{ "coverage", false, {
@@ -468,8 +469,8 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	printf("%s: rc %d, rolled back %d, reason: %s\n", what, ret, rec.rolled_back, rec.reason);
 	/* (d) */
 	VM_EXPECT(ret == h->rc && rec.result == ret && strstr(rec.reason, h->cause) != NULL,
-		"%s: rc %d (expected %d), the reason names the step (\"%s\")", what, ret, h->rc,
-		h->cause);
+		"%s: rc %d (expected %d), the reason names the step (\"%s\"): %s", what, ret,
+		h->rc, h->cause, rec.reason);
 	/* (b) */
 	VM_EXPECT(moved_since(rx), "%s: traffic flows both ways after the failed swap", what);
 	/* (a), by DMA */
@@ -483,8 +484,9 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	ret = swap(s, to, SWAP_TIMEOUT_US, false, &rec);
 	VM_EXPECT(ret == 0, "%s: a clean swap after it (%d: %s)", what, ret, rec.reason);
 	pg = probe_page();
-	VM_EXPECT(pg == (int)(1 - old), "%s: after the clean swap the DMA reads the new domain's page (%s)",
-		what, page_name(pg, old));
+	VM_EXPECT(pg == (int)(1 - old),
+		"%s: after the clean swap the DMA reads the new domain's page (%s)", what,
+		page_name(pg, old));
 	rx_now(rx);
 	VM_EXPECT(moved_since(rx), "%s: traffic after the clean swap", what);
 }
