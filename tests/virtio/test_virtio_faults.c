@@ -38,9 +38,9 @@
 
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
-#include <rte_pmd_virtio_iommufd.h>
 
 #include "vt_common.h"
+#include "vt_fault_cases.h"
 
 #define RING 256u
 #define WINDOW 96u          /* most packets in flight per direction */
@@ -48,82 +48,10 @@
 #define STALL_TIMEOUT_US 20000u
 #define MARKER_IOVA 0x10000ull /* below DPDK's memory: free in every mirror */
 #define MARKER_LEN 4096u
-/* Queue handles of queue pair 0: rx 0, tx 1. */
-#define H_TX0 1
-
-/* ---- the matrix ----------------------------------------------------------- */
-
-enum { S_QUIESCE, S_HITLESS, S_REMAP, S_RESTART, S_NB };
-
-static const char *const strategy_names[S_NB] = { "quiesce", "hitless", "remap", "restart" };
-static const enum rte_dma_domain_strategy strategies[S_NB] = {
-	RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
-	RTE_DMA_DOMAIN_STRATEGY_REMAP, RTE_DMA_DOMAIN_STRATEGY_RESTART,
-};
-
-#define NO_PMD (-1)
-
-/* How a step fails under one strategy, and what the swap must say. */
-struct fi_how {
-	int rc;            /* expected result; 0: the strategy has no such step */
-	const char *cause; /* in the swap record's reason; n/a: why not */
-	enum rte_dma_domain_inject lib; /* library injection point */
-	int pmd;           /* PMD injection point (on H_TX0), or NO_PMD */
-};
-
-struct fi_case {
-	const char *step;
-	bool stall;        /* a real stalled poller, no injection */
-	struct fi_how how[S_NB];
-};
-
-#define LIB(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_##at, NO_PMD }
-#define PMD(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, \
-	RTE_PMD_VIRTIO_IOMMUFD_INJECT_##at }
-#define STALL(rc, cause) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
-#define NA(why) { 0, why, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
-
-static const struct fi_case fi_cases[] = {
-	{ "coverage", false, {
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE) } },
-	{ "ack timeout (poller stalled)", true, {
-		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
-		STALL(-ETIMEDOUT, "did not acknowledge the grace period"),
-		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
-		STALL(-ETIMEDOUT, "did not acknowledge the pause") } },
-	{ "driver quiesce", false, {
-		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
-		NA("hitless does not quiesce: it switches under live DMA"),
-		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
-		LIB(-EIO, "port stop failed: Input/output error (injected)", QUIESCE) } },
-	{ "queue reset timeout", false, {
-		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
-		NA("hitless resets no queue"),
-		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
-		NA("restart stops the port: no queue reset") } },
-	{ "switch", false, {
-		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),
-		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),
-		LIB(-EIO, "failed: Input/output error (injected); mappings restored", SWITCH),
-		LIB(-EIO, "failed: Input/output error (injected); rolled back", SWITCH) } },
-	{ "fault after switch", false, {
-		LIB(-EIO, "fault(s) across the switch", FAULT),
-		LIB(-EIO, "fault(s) across the switch", FAULT),
-		LIB(-EIO, "fault(s) across the switch", FAULT),
-		LIB(-EIO, "fault(s) across the switch", FAULT) } },
-	{ "driver resume", false, {
-		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
-		NA("hitless does not pause: no resume step"),
-		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
-		PMD(-EIO, "port start on", START_SETUP) } },
-};
 
 /* What one cell did, for the table. */
 struct fi_result {
-	const char *outcome; /* "rolled back", "refused", "n/a", "FAIL" */
+	const char *outcome; /* "rolled back", "failed, nothing changed", "n/a", "FAIL" */
 	int rc;
 	const char *dom_after; /* by the model's translation: "old", "new", "none" */
 	long leaked;
@@ -346,7 +274,7 @@ arm(struct fi_poller *p, const struct fi_case *c, const struct fi_how *h)
 	if (h->lib != RTE_DMA_DOMAIN_INJECT_NONE)
 		VT_CHECK(rte_dma_domain_inject(b0, h->lib) == 0, "library injection %d", h->lib);
 	if (h->pmd != NO_PMD)
-		VT_CHECK(vt_pmd_inject(0, h->pmd, H_TX0, 1) == 0, "PMD injection %d", h->pmd);
+		VT_CHECK(vt_pmd_inject(0, h->pmd, FI_PMD_QID, 1) == 0, "PMD injection %d", h->pmd);
 	return 0;
 }
 
@@ -358,7 +286,7 @@ disarm(struct fi_poller *p, const struct fi_case *c, const struct fi_how *h)
 		sem_post(&p->go);
 	}
 	if (h->pmd != NO_PMD)
-		vt_pmd_inject(0, h->pmd, H_TX0, 0); /* if it did not fire */
+		vt_pmd_inject(0, h->pmd, FI_PMD_QID, 0); /* if it did not fire */
 }
 
 /* The traffic of a cell: intact, or (restart) lost exactly what the
@@ -392,7 +320,7 @@ static int
 cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi_result *r,
 		const char *what)
 {
-	const struct fi_how *h = &c->how[s];
+	const struct fi_how *h = fi_how_get(c, s, false);
 	struct rte_dma_domain_swap_record rec;
 	int page_now = model_page();
 	struct rte_dma_domain *from, *to;
@@ -447,7 +375,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 static int
 cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 {
-	const struct fi_how *h = &c->how[s];
+	const struct fi_how *h = fi_how_get(c, s, false);
 	struct fi_poller p;
 	char what[96];
 	unsigned int base;

@@ -45,11 +45,11 @@
 #include <rte_mbuf.h>
 
 #include <rte_dma_domain.h>
-#include <rte_pmd_virtio_iommufd.h>
 
 #include "vm_check.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
+#include "vt_fault_cases.h"
 
 #define WORKER 1
 #define MOVED 32u                /* frames that prove traffic flows */
@@ -59,79 +59,8 @@
 #define MARKER_LEN 4096u
 #define PROBE_ETHERTYPE 0x88b6
 #define PROBE_FRAME 96u
-#define NO_PMD (-1)
-#define H_TX0 1                  /* queue handle of tx queue 0 */
 
 VM_CHECKS_DEFINE;
-
-/* ---- the matrix (kernel backend) ---------------------------------------------- */
-
-enum { S_QUIESCE, S_HITLESS, S_REMAP, S_RESTART, S_NB };
-
-static const char *const strategy_names[S_NB] = { "quiesce", "hitless", "remap", "restart" };
-static const enum rte_dma_domain_strategy strategies[S_NB] = {
-	RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
-	RTE_DMA_DOMAIN_STRATEGY_REMAP, RTE_DMA_DOMAIN_STRATEGY_RESTART,
-};
-
-struct fi_how {
-	int rc;            /* expected result; 0: n/a */
-	const char *cause; /* in the reason; n/a: why not */
-	enum rte_dma_domain_inject lib;
-	int pmd;
-};
-
-struct fi_case {
-	const char *step;
-	bool stall;
-	struct fi_how how[S_NB];
-};
-
-#define LIB(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_##at, NO_PMD }
-#define PMD(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, \
-	RTE_PMD_VIRTIO_IOMMUFD_INJECT_##at }
-#define STALL(rc, cause) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
-#define NA(why) { 0, why, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
-#define NA_HITLESS NA("the kernel backend's replace is not atomic on VT-d: " \
-	"hitless is refused unless forced, and forced it faults (vm-pmd-hitless)")
-
-static const struct fi_case fi_cases[] = {
-	{ "coverage", false, {
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
-		NA_HITLESS,
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
-		LIB(-ERANGE, "(injected); nothing changed", COVERAGE) } },
-	{ "ack timeout (poller stalled)", true, {
-		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
-		NA_HITLESS,
-		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
-		STALL(-ETIMEDOUT, "did not acknowledge the pause") } },
-	{ "driver quiesce", false, {
-		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
-		NA_HITLESS,
-		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
-		LIB(-EIO, "port stop failed: Input/output error (injected)", QUIESCE) } },
-	{ "queue reset timeout", false, {
-		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
-		NA_HITLESS,
-		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
-		NA("restart stops the port: no queue reset") } },
-	{ "switch", false, {
-		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),
-		NA_HITLESS,
-		LIB(-EIO, "failed: Input/output error (injected); mappings restored", SWITCH),
-		LIB(-EIO, "failed: Input/output error (injected); rolled back", SWITCH) } },
-	{ "fault after switch", false, {
-		LIB(-EIO, "fault(s) across the switch", FAULT),
-		NA_HITLESS,
-		LIB(-EIO, "fault(s) across the switch", FAULT),
-		LIB(-EIO, "fault(s) across the switch", FAULT) } },
-	{ "driver resume", false, {
-		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
-		NA_HITLESS,
-		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
-		PMD(-EIO, "port start on", START_SETUP) } },
-};
 
 struct fi_result {
 	const char *outcome;
@@ -431,7 +360,7 @@ swap(unsigned int s, struct rte_dma_domain *to, uint32_t timeout_us, bool stalle
 static void
 cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const char *what)
 {
-	const struct fi_how *h = &c->how[s];
+	const struct fi_how *h = fi_how_get(c, s, true);
 	struct rte_dma_domain_swap_record rec;
 	struct rte_dma_domain *from, *to;
 	uint64_t rx[2] = { 0, 0 };
@@ -454,7 +383,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	if (h->lib != RTE_DMA_DOMAIN_INJECT_NONE)
 		rte_dma_domain_inject(bnd, h->lib);
 	if (h->pmd != NO_PMD)
-		pmd_inject(port_sw, h->pmd, H_TX0, 1);
+		pmd_inject(port_sw, h->pmd, FI_PMD_QID, 1);
 	ret = swap(s, to, c->stall ? STALL_TIMEOUT_US : SWAP_TIMEOUT_US, c->stall, &rec);
 	rx_now(rx);
 	if (c->stall) {
@@ -462,7 +391,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 		sem_post(&pl.go);
 	}
 	if (h->pmd != NO_PMD)
-		pmd_inject(port_sw, h->pmd, H_TX0, 0);
+		pmd_inject(port_sw, h->pmd, FI_PMD_QID, 0);
 	r->rc = ret;
 	snprintf(r->reason, sizeof(r->reason), "%s", rec.reason);
 	r->outcome = rec.rolled_back ? "rolled back" : "failed, nothing changed";
@@ -509,7 +438,7 @@ in_use(void)
 static void
 cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 {
-	const struct fi_how *h = &c->how[s];
+	const struct fi_how *h = fi_how_get(c, s, true);
 	unsigned int base, failed = vm_checks.failed;
 	uint64_t bad = traffic_bad();
 	char what[96];
