@@ -40,22 +40,8 @@
 #include "vt_cases.h"
 #include "vt_common.h"
 
-/* Packets a port dropped, by its counters: received by the device but
- * never given to the application (imissed), accepted by tx_burst but
- * never transmitted (oerrors). */
-static uint64_t
-port_drops(uint16_t port)
-{
-	struct rte_eth_stats st;
-
-	memset(&st, 0, sizeof(st));
-	if (rte_eth_stats_get(port, &st) != 0)
-		return UINT64_MAX;
-	/* the device's drops (imissed), accepted and not sent (oerrors),
-	 * and the driver's receive discards, which imissed leaves out */
-	return st.imissed + st.oerrors + vt_xstat(port, "rx_driver_discards");
-}
-
+/* Packets the device dropped for lack of buffers (vt_port_drops():
+ * every drop a port counts). */
 static uint64_t
 port_imissed(uint16_t port)
 {
@@ -167,11 +153,11 @@ vt_case_restart(unsigned int swaps)
 	vt_drain(&v, 2, 1);
 	vt_print(&v, "restart");
 	lost = v.sent - v.received;
-	drops = port_drops(0) + port_drops(1);
+	drops = vt_port_drops(0) + vt_port_drops(1);
 	printf("restart: %u restarts (%u failed%s%s), lost by the verifier %" PRIu64
 		", dropped by the counters %" PRIu64 " (port 0 imissed+oerrors %" PRIu64
 		", port 1 %" PRIu64 ")\n", r.done, r.failed, r.failed ? ": " : "", r.reason,
-		lost, drops, port_drops(0), port_drops(1));
+		lost, drops, vt_port_drops(0), vt_port_drops(1));
 	VT_CHECK(r.done == swaps && r.failed == 0, "restarts failed: %s", r.reason);
 	VT_CHECK(v.sent > 0 && v.dup == 0 && v.reordered == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic duplicated, reordered or damaged");
@@ -326,15 +312,15 @@ vt_case_stash_grows(void)
 	stashed = vt_xstat(1, "rx_vq0_stashed");
 	refused = vt_xstat(1, "rx_vq0_stash_refused");
 	printf("stash_grows: stashed %" PRIu64 ", refused %" PRIu64 ", port 1 drops %" PRIu64
-		" (imissed %" PRIu64 "), lost %" PRIu64 "\n", stashed, refused, port_drops(1),
+		" (imissed %" PRIu64 "), lost %" PRIu64 "\n", stashed, refused, vt_port_drops(1),
 		port_imissed(1), v.sent - v.received);
 	VT_CHECK(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
 	/* Exact: nothing the device completed may be lost by a swap, and
 	 * the driver's discards are never in imissed. */
 	VT_CHECK(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64 ": %" PRIu64
 		" lost by the driver across queue resets (counted %" PRIu64 ")", v.sent,
-		v.received, v.sent - v.received, port_drops(0) + port_drops(1));
-	VT_CHECK(port_drops(0) + port_drops(1) == 0, "drops counted with nothing lost");
+		v.received, v.sent - v.received, vt_port_drops(0) + vt_port_drops(1));
+	VT_CHECK(vt_port_drops(0) + vt_port_drops(1) == 0, "drops counted with nothing lost");
 	VT_CHECK(refused == 0, "a quiesce was refused (stash could not grow)");
 	VT_CHECK(stashed >= 6 * 256, "only %" PRIu64 " packets stashed over 6 resets of a full ring",
 		stashed);
@@ -377,17 +363,17 @@ vt_case_drops_device(void)
 		vt_recv(&v, 1, 0);
 	vt_print(&v, "drops_device");
 	printf("drops_device: port 1 imissed+oerrors %" PRIu64 " emu_rx_dropped %" PRIu64
-		", port 2 emu_tx_dropped %" PRIu64 "\n", port_drops(1),
+		", port 2 emu_tx_dropped %" PRIu64 "\n", vt_port_drops(1),
 		vt_xstat(1, "emu_rx_dropped"), vt_xstat(2, "emu_tx_dropped"));
 	VT_CHECK(v.next_tx[0][0] == 100 && v.next_tx[2][0] == 100, "not all sent");
 	VT_CHECK(v.received == 0, "a frame bigger than the buffers arrived");
-	VT_CHECK(vt_xstat(1, "emu_rx_dropped") == 100 && port_drops(1) == 100,
+	VT_CHECK(vt_xstat(1, "emu_rx_dropped") == 100 && vt_port_drops(1) == 100,
 		"oversize frames not counted as dropped by port 1");
 	VT_CHECK(vt_xstat(2, "emu_tx_dropped") == 100, "frames into the sink not counted");
-	VT_CHECK(port_drops(2) == 0, "the sink's frames were transmitted: no oerrors");
+	VT_CHECK(vt_port_drops(2) == 0, "the sink's frames were transmitted: no oerrors");
 	/* stats reset starts the device counters from 0 for this port */
 	VT_CHECK(rte_eth_stats_reset(1) == 0 && vt_xstat(1, "emu_rx_dropped") == 0 &&
-		port_drops(1) == 0, "stats reset does not clear the drops");
+		vt_port_drops(1) == 0, "stats reset does not clear the drops");
 	return 0;
 }
 

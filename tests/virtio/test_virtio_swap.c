@@ -52,13 +52,6 @@
 #define H_RX0 0
 #define H_TX0 1
 
-static struct rte_dma_domain *
-mirror(struct rte_dma_domain_binding *b, const char *name)
-{
-	return rte_dma_domain_create(rte_dma_domain_binding_ctx(b), name,
-		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-}
-
 /* ---- a control thread that swaps port 0 ----------------------------------- */
 
 struct swapper {
@@ -124,8 +117,8 @@ swapper_init(struct swapper *s, const char *tag, unsigned int target)
 	s->b = vt_binding("emu0");
 	snprintf(na, sizeof(na), "vt_%s_a", tag);
 	snprintf(nb, sizeof(nb), "vt_%s_b", tag);
-	s->d[0] = mirror(s->b, na);
-	s->d[1] = mirror(s->b, nb);
+	s->d[0] = vt_mirror(s->b, na);
+	s->d[1] = vt_mirror(s->b, nb);
 	VT_CHECK(s->b != NULL && s->d[0] != NULL && s->d[1] != NULL, "mirror domains: %s",
 		rte_strerror(rte_errno));
 	VT_CHECK(s->d[0] != s->d[1], "the two domains must be distinct");
@@ -169,30 +162,6 @@ run_swapper(struct swapper *s, struct vt_verify *v, uint64_t *refused)
 	VT_CHECK(pthread_create(&th, NULL, swapper_main, s) == 0, "thread");
 	*refused += poll_until_stopped(s, v);
 	pthread_join(th, NULL);
-	return 0;
-}
-
-/* Empty tx bursts on port 0 (a tx queue's backlog is posted by its
- * bursts once the pause is over) and rx on both, until quiet. */
-static void
-drain_all(struct vt_verify *v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		vt_send(v, 0, 0, 0, 64);
-		vt_send(v, 1, 0, 0, 64);
-		vt_drain(v, 2, 1);
-	}
-}
-
-static int
-check_intact(const struct vt_verify *v, const char *what)
-{
-	vt_print(v, what);
-	VT_CHECK(v->sent > 0 && v->received == v->sent && v->lost == 0 && v->dup == 0 &&
-		v->reordered == 0 && v->corrupted == 0 && v->foreign == 0,
-		"%s: packets lost, duplicated, reordered or damaged", what);
 	return 0;
 }
 
@@ -270,7 +239,7 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 	t0 = rte_get_timer_cycles();
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	drain_all(&v);
+	vt_drain_all(&v);
 	rte_dma_domain_stats_get(s.b, &st);
 	faults = rte_dma_soft_fault_count(s.b) + rte_dma_soft_fault_count(b1);
 	printf("%s: %u swaps in %.2f s (%u ok, %u failed%s%s), faults: soft %" PRIu64
@@ -307,7 +276,7 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 		vt_xstat(0, "swap_pause_p50_ns"), st.pause_p50_ns,
 		vt_xstat(0, "swap_last_switch_ns"), vt_xstat(0, "swap_last_quiesce_ns"),
 		vt_xstat(0, "swap_last_pause_ns"));
-	if (check_intact(&v, what) != 0)
+	if (vt_check_intact(&v, what) != 0)
 		return -1;
 	return check_no_leak();
 }
@@ -375,7 +344,7 @@ vt_case_resume_retry(unsigned int swaps)
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
 		vt_recv(&v, 1, 0); /* pulls from port 0's tx ring */
-	if (check_intact(&v, "resume_retry tx in flight") != 0)
+	if (vt_check_intact(&v, "resume_retry tx in flight") != 0)
 		return -1;
 
 	/* 2. 100 packets the device wrote into port 0's rx ring, unread:
@@ -388,21 +357,21 @@ vt_case_resume_retry(unsigned int swaps)
 		"inject");
 	swap_offline(&s, &ret);
 	VT_CHECK(ret != 0, "swap with a failing rx resume succeeded");
-	drain_all(&v);
-	if (check_intact(&v, "resume_retry rx completed") != 0)
+	vt_drain_all(&v);
+	if (vt_check_intact(&v, "resume_retry rx completed") != 0)
 		return -1;
 
 	/* 3. Under traffic: every other swap has a resume that fails once. */
 	s.arm = arm_resume;
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	drain_all(&v);
+	vt_drain_all(&v);
 	printf("resume_retry: %u swaps under traffic, %u ok, %u failed (injected), %u unexpected, refused %" PRIu64
 		", port drops %" PRIu64 "/%" PRIu64 "\n", s.done, s.ok, s.failed, s.unexpected,
 		refused, vt_xstat(0, "tx_driver_discards"), vt_xstat(0, "rx_driver_discards"));
 	VT_CHECK(s.unexpected == 0, "swaps did not fail exactly where injected");
 	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
-	if (check_intact(&v, "resume_retry under traffic") != 0)
+	if (vt_check_intact(&v, "resume_retry under traffic") != 0)
 		return -1;
 	return check_no_leak();
 }
@@ -511,11 +480,11 @@ vt_case_parked_reset(void)
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
 	VT_CHECK(s.ok == 1, "the swap after the injection was cleared failed: %s", s.reason);
-	drain_all(&v);
+	vt_drain_all(&v);
 	printf("parked_reset: refused %" PRIu64 ", backlogged %" PRIu64 "\n", refused,
 		vt_xstat(0, "tx_vq0_backlogged"));
 	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
-	if (check_intact(&v, "parked_reset") != 0)
+	if (vt_check_intact(&v, "parked_reset") != 0)
 		return -1;
 	return check_no_leak();
 }
@@ -553,9 +522,9 @@ vt_case_reset_timeout(void)
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
 	VT_CHECK(s.ok == 1, "the swap after the timeout failed: %s", s.reason);
-	drain_all(&v);
+	vt_drain_all(&v);
 	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
-	if (check_intact(&v, "reset_timeout") != 0)
+	if (vt_check_intact(&v, "reset_timeout") != 0)
 		return -1;
 	return check_no_leak();
 }

@@ -267,6 +267,40 @@ vt_print(const struct vt_verify *v, const char *what)
 		what, v->sent, v->received, v->lost, v->dup, v->corrupted, v->foreign);
 }
 
+void
+vt_drain_all(struct vt_verify *v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		vt_send(v, 0, 0, 0, 64);
+		vt_send(v, 1, 0, 0, 64);
+		vt_drain(v, 2, 1);
+	}
+}
+
+int
+vt_check_intact(const struct vt_verify *v, const char *what)
+{
+	vt_print(v, what);
+	VT_CHECK(v->sent > 0 && v->received == v->sent && v->lost == 0 && v->dup == 0 &&
+		v->reordered == 0 && v->corrupted == 0 && v->foreign == 0,
+		"%s: packets lost, duplicated, reordered or damaged", what);
+	return 0;
+}
+
+uint64_t
+vt_port_drops(uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (rte_eth_stats_get(port, &st) != 0)
+		return UINT64_MAX;
+	/* the driver's receive discards are not in imissed */
+	return st.imissed + st.oerrors + vt_xstat(port, "rx_driver_discards");
+}
+
 uint64_t
 vt_xstat(uint16_t port, const char *name)
 {
@@ -289,6 +323,13 @@ unsigned int
 vt_pool_in_use(void)
 {
 	return pool->size - rte_mempool_avail_count(pool);
+}
+
+struct rte_dma_domain *
+vt_mirror(struct rte_dma_domain_binding *b, const char *name)
+{
+	return rte_dma_domain_create(rte_dma_domain_binding_ctx(b), name,
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 }
 
 struct rte_dma_domain_binding *

@@ -57,11 +57,24 @@ uint16_t vt_recv(struct vt_verify *v, uint16_t port, uint16_t q);
 void vt_drain(struct vt_verify *v, uint16_t nb_ports, uint16_t nq);
 /* lost = sent - received (after draining) plus gaps already seen. */
 void vt_print(const struct vt_verify *v, const char *what);
+/* Ports 0 and 1, queue 0: empty tx bursts (a tx queue's backlog is
+ * posted by its bursts once a pause is over) and rx, until quiet. */
+void vt_drain_all(struct vt_verify *v);
+/* Every packet sent was received once, in order, intact (after a
+ * drain): 0, or -1 after a FAIL line naming what. */
+int vt_check_intact(const struct vt_verify *v, const char *what);
+/* What a port's counters say it dropped: the device's drops (imissed),
+ * accepted and not sent (oerrors), and the driver's receive discards. */
+uint64_t vt_port_drops(uint16_t port);
 
 /* An xstat of a port by name (UINT64_MAX if absent). */
 uint64_t vt_xstat(uint16_t port, const char *name);
 
 struct rte_dma_domain_binding;
+struct rte_dma_domain;
+
+/* A mirror domain (all DPDK memory at its IOVAs) in b's context. */
+struct rte_dma_domain *vt_mirror(struct rte_dma_domain_binding *b, const char *name);
 
 /* Binding of emulated device name (emu0, emu1...), NULL if absent or unbound. */
 struct rte_dma_domain_binding *vt_binding(const char *name);

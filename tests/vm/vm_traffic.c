@@ -214,9 +214,8 @@ recv_some(struct vm_traffic *t, uint16_t p)
 	return n;
 }
 
-/* Receive until everything sent arrived, or nothing came for a while. */
-static void
-drain(struct vm_traffic *t)
+void
+vm_traffic_drain(struct vm_traffic *t)
 {
 	uint64_t hz = rte_get_timer_hz(), t0 = rte_get_timer_cycles();
 	uint64_t last = t0, now;
@@ -237,20 +236,25 @@ drain(struct vm_traffic *t)
 	t->drain_ms = (rte_get_timer_cycles() - t0) * 1000 / hz;
 }
 
+uint16_t
+vm_traffic_step(struct vm_traffic *t)
+{
+	send_some(t, 0, 0);
+	send_some(t, 1, 0);
+	return recv_some(t, 1) + recv_some(t, 0);
+}
+
 int
 vm_traffic_loop(void *arg)
 {
 	struct vm_traffic *t = arg;
 
-	while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&t->stop) == 0) {
-		send_some(t, 0, 0);
-		send_some(t, 1, 0);
+	while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&t->stop) == 0)
 		/* The controller shares the vCPUs: let it run while
 		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield"). */
-		if (recv_some(t, 1) + recv_some(t, 0) == 0)
+		if (vm_traffic_step(t) == 0)
 			sched_yield();
-	}
-	drain(t);
+	vm_traffic_drain(t);
 	return 0;
 }
 
@@ -267,7 +271,7 @@ vm_traffic_run(struct vm_traffic *t, uint64_t count)
 		recv_some(t, 1);
 		recv_some(t, 0);
 	}
-	drain(t);
+	vm_traffic_drain(t);
 }
 
 uint64_t

@@ -44,6 +44,12 @@ int vm_ports_start(struct vm_traffic *t);
 void vm_ports_stop(void);
 /* lcore function: send and verify until t->stop, then drain. */
 int vm_traffic_loop(void *t);
+/* One round of the loop: send what the window allows on both ports
+ * (a zero burst when nothing), receive and verify on both; returns the
+ * frames received. For a test's own polling loop. */
+uint16_t vm_traffic_step(struct vm_traffic *t);
+/* Receive until everything sent arrived, or nothing came for a while. */
+void vm_traffic_drain(struct vm_traffic *t);
 /* Send count frames each way and drain, in the calling thread. */
 void vm_traffic_run(struct vm_traffic *t, uint64_t count);
 /* Lost frames of both directions (sent but never received). */

@@ -35,6 +35,11 @@ enum rte_pmd_virtio_iommufd_inject {
 	 * driver whose device keeps doing DMA across the switch. Tests that
 	 * must see faults (e.g. under the soft model's VT-d window) use it. */
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP,
+	/** dev_start: enabling the queue fails with -EIO, as a device that
+	 * does not take the ring would; the start fails and releases what
+	 * it posted. The resume step of strategy restart (a port start
+	 * inside the driver), where the others use RESUME_SETUP. */
+	RTE_PMD_VIRTIO_IOMMUFD_INJECT_START_SETUP,
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX /**< number of injection points */
 };
 

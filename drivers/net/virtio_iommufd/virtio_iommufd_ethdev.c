@@ -288,6 +288,18 @@ queues_release_mbufs(struct vio_dev *vd)
 	}
 }
 
+/* Enable the ring of queue handle qid at start (or fail as injected). */
+static int
+vio_start_setup(struct vio_dev *vd, struct vio_ring *r, uint16_t qid)
+{
+	if (vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_START_SETUP, qid)) {
+		VIO_LOG(ERR, "%s: queue %u could not be enabled at start: %s (injected)",
+			vd->idev->name, qid, strerror(EIO));
+		return -EIO;
+	}
+	return vtpci_queue_setup(&vd->hw, r);
+}
+
 int
 vio_dev_start_queues(struct vio_dev *vd)
 {
@@ -316,7 +328,7 @@ vio_dev_start_queues(struct vio_dev *vd)
 			ret = -ENOMEM;
 			goto fail;
 		}
-		ret = vtpci_queue_setup(&vd->hw, &q->r);
+		ret = vio_start_setup(vd, &q->r, 2 * i);
 		if (ret != 0)
 			goto fail;
 	}
@@ -329,7 +341,7 @@ vio_dev_start_queues(struct vio_dev *vd)
 			goto fail;
 		}
 		vio_txq_init(q);
-		ret = vtpci_queue_setup(&vd->hw, &q->r);
+		ret = vio_start_setup(vd, &q->r, 2 * i + 1);
 		if (ret != 0)
 			goto fail;
 	}

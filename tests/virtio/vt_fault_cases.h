@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef VT_FAULT_CASES_H
+#define VT_FAULT_CASES_H
+
+/*
+ * The fault-injection matrix's one case table: a failure at each step of
+ * a swap (rows) x strategy (columns), how it is caused and what the swap
+ * must answer. Used by both backends' checkers: tests/virtio/
+ * test_virtio_faults.c (soft) and tests/vm/vm_fault_matrix.c (kernel,
+ * through fi_how_get(), which answers n/a for hitless there). The table
+ * is in doc/guides/design.rst, "Fault-Injection Matrix".
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+
+#include <rte_common.h>
+
+#include <rte_dma_domain.h>
+#include <rte_pmd_virtio_iommufd.h>
+
+/* The PMD's injections fire on this queue handle: tx queue 0. */
+#define FI_PMD_QID 1
+
+enum { S_QUIESCE, S_HITLESS, S_REMAP, S_RESTART, S_NB };
+
+static const char *const strategy_names[S_NB] = { "quiesce", "hitless", "remap", "restart" };
+static const enum rte_dma_domain_strategy strategies[S_NB] = {
+	RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+	RTE_DMA_DOMAIN_STRATEGY_REMAP, RTE_DMA_DOMAIN_STRATEGY_RESTART,
+};
+
+#define NO_PMD (-1)
+
+/* How a step fails under one strategy, and what the swap must say. */
+struct fi_how {
+	int rc;            /* expected result; 0: the strategy has no such step */
+	const char *cause; /* in the swap record's reason; n/a: why not */
+	enum rte_dma_domain_inject lib; /* library injection point */
+	int pmd;           /* PMD injection point (on FI_PMD_QID), or NO_PMD */
+};
+
+struct fi_case {
+	const char *step;
+	bool stall;        /* a real stalled poller, no injection */
+	struct fi_how how[S_NB];
+};
+
+#define LIB(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_##at, NO_PMD }
+#define PMD(rc, cause, at) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, \
+	RTE_PMD_VIRTIO_IOMMUFD_INJECT_##at }
+#define STALL(rc, cause) { rc, cause, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
+#define NA(why) { 0, why, RTE_DMA_DOMAIN_INJECT_NONE, NO_PMD }
+
+static const struct fi_case fi_cases[] = {
+	{ "coverage", false, {
+		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
+		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
+		LIB(-ERANGE, "(injected); nothing changed", COVERAGE),
+		LIB(-ERANGE, "(injected); nothing changed", COVERAGE) } },
+	{ "ack timeout (poller stalled)", true, {
+		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
+		STALL(-ETIMEDOUT, "did not acknowledge the grace period"),
+		STALL(-ETIMEDOUT, "did not acknowledge the pause"),
+		STALL(-ETIMEDOUT, "did not acknowledge the pause") } },
+	{ "driver quiesce", false, {
+		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
+		NA("hitless does not quiesce: it switches under live DMA"),
+		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
+		LIB(-EIO, "port stop failed: Input/output error (injected)", QUIESCE) } },
+	{ "queue reset timeout", false, {
+		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
+		NA("hitless resets no queue"),
+		PMD(-ETIMEDOUT, "could not quiesce queue 1", RESET_TIMEOUT),
+		NA("restart stops the port: no queue reset") } },
+	{ "switch", false, {
+		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),
+		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),
+		LIB(-EIO, "failed: Input/output error (injected); mappings restored", SWITCH),
+		LIB(-EIO, "failed: Input/output error (injected); rolled back", SWITCH) } },
+	{ "fault after switch", false, {
+		LIB(-EIO, "fault(s) across the switch", FAULT),
+		LIB(-EIO, "fault(s) across the switch", FAULT),
+		LIB(-EIO, "fault(s) across the switch", FAULT),
+		LIB(-EIO, "fault(s) across the switch", FAULT) } },
+	{ "driver resume", false, {
+		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
+		NA("hitless does not pause: no resume step"),
+		PMD(-EIO, "could not resume queue 1: Input/output error", RESUME_SETUP),
+		PMD(-EIO, "port start on", START_SETUP) } },
+};
+
+/* The cell (c, strategy s) on the soft (kernel false) or kernel backend. */
+static inline const struct fi_how *
+fi_how_get(const struct fi_case *c, unsigned int s, bool kernel)
+{
+	static const struct fi_how kernel_hitless = NA("the kernel backend's replace is not "
+		"atomic on VT-d: hitless is refused unless forced, and forced it faults "
+		"(vm-pmd-hitless)");
+
+	if (kernel && s == S_HITLESS)
+		return &kernel_hitless;
+	return &c->how[s];
+}
+
+#endif /* VT_FAULT_CASES_H */
