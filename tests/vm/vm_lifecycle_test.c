@@ -683,8 +683,8 @@ stop_traffic:
 	rte_eal_wait_lcore(WORKER);
 	vm_traffic_print(&tr, "hotplug");
 	VM_EXPECT(vm_traffic_lost(&tr) == 0 && tr.f[0].corrupt + tr.f[1].corrupt == 0 &&
-		tr.f[0].gaps + tr.f[1].gaps == 0,
-		"hotplug: no frame lost (%" PRIu64 "), gapped or corrupt", vm_traffic_lost(&tr));
+		tr.f[0].gaps + tr.f[1].gaps + tr.f[0].late + tr.f[1].late == 0,
+		"hotplug: no frame lost (%" PRIu64 "), gapped, late or corrupt", vm_traffic_lost(&tr));
 out:
 	if (hp_dom[1] != NULL)
 		VM_EXPECT(rte_dma_domain_destroy(hp_dom[1]) == 0, "hotplug: vm_lc_hp destroyed");
