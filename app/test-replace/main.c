@@ -108,7 +108,7 @@ app_init(void)
 	return 0;
 }
 
-static void
+static int
 app_fini(void)
 {
 	uint16_t port;
@@ -126,6 +126,8 @@ app_fini(void)
 			rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 	}
+	/* Nothing bound any more: domains destroyed, contexts closed. */
+	return tr_domain_fini();
 }
 
 int
@@ -225,7 +227,8 @@ main(int argc, char **argv)
 	if (tr_interrupted)
 		status = 130; /* the run is incomplete: say so, like a shell */
 	fflush(stdout);
-	app_fini();
+	if (app_fini() < 0 && status == 0)
+		status = 1;
 	rte_eal_cleanup();
 	return status;
 }

@@ -55,6 +55,17 @@ allocs_release(const struct rte_dma_domain *dom, uint64_t iova, uint64_t len, bo
 	}
 }
 
+/* The contexts the app used (one per backend), closed by tr_domain_fini(). */
+static struct rte_dma_domain_ctx *used_ctx[2];
+
+static struct rte_dma_domain_ctx *
+ctx_used(struct rte_dma_domain_ctx *ctx)
+{
+	if (ctx != NULL)
+		used_ctx[rte_dma_domain_ctx_backend(ctx) == RTE_DMA_DOMAIN_BACKEND_SOFT ? 0 : 1] = ctx;
+	return ctx;
+}
+
 static struct rte_dma_domain_ctx *
 default_ctx(void)
 {
@@ -66,9 +77,9 @@ default_ctx(void)
 
 		b = rte_dma_domain_binding_lookup(tr_port_devname(port));
 		if (b != NULL)
-			return rte_dma_domain_binding_ctx(b);
+			return ctx_used(rte_dma_domain_binding_ctx(b));
 	}
-	return rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
+	return ctx_used(rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT));
 }
 
 struct copy_arg {
@@ -133,7 +144,7 @@ tr_domain_create(const char *name, const char *how, const char *src, char *err)
 				rte_dma_domain_binding_lookup(tr_port_devname(port));
 
 			if (b != NULL && rte_dma_domain_binding_domain(b) == s)
-				ctx = rte_dma_domain_binding_ctx(b);
+				ctx = ctx_used(rte_dma_domain_binding_ctx(b));
 		}
 		if (ctx == NULL)
 			ctx = default_ctx();
@@ -176,6 +187,48 @@ tr_domain_destroy(const char *name, char *err)
 		return tr_err(err, "cannot destroy domain '%s': %s", name, strerror(-rc));
 	allocs_release(d, 0, 0, true);
 	return 0;
+}
+
+static int
+fini_one(struct rte_dma_domain *d, void *arg)
+{
+	unsigned int *failed = arg;
+	int rc;
+
+	rc = rte_dma_domain_destroy(d);
+	if (rc < 0) {
+		printf("error: exit: cannot destroy domain '%s': %s\n",
+			rte_dma_domain_name(d), strerror(-rc));
+		(*failed)++;
+		return 0;
+	}
+	allocs_release(d, 0, 0, true);
+	return 0;
+}
+
+int
+tr_domain_fini(void)
+{
+	unsigned int failed = 0, i;
+
+	/* The ports are closed (their bindings gone): every domain left is
+	 * unused. Destroying them here, then closing the contexts, leaves
+	 * no /dev/iommu or fault source open, and a refused IOMMU_DESTROY
+	 * is reported instead of lost in the process's exit. */
+	rte_dma_domain_foreach(fini_one, &failed);
+	for (i = 0; i < RTE_DIM(used_ctx); i++) {
+		struct rte_dma_domain_ctx_info info;
+
+		if (used_ctx[i] == NULL ||
+				rte_dma_domain_ctx_info_get(used_ctx[i], &info) != 0)
+			continue;
+		/* Bindings left: devices the app has no port for; the bus
+		 * closes the context at rte_eal_cleanup(). */
+		if (info.nb_bindings == 0 && info.nb_domains == 0)
+			rte_dma_domain_ctx_close(used_ctx[i]);
+		used_ctx[i] = NULL;
+	}
+	return failed != 0 ? -EBUSY : 0;
 }
 
 int

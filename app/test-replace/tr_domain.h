@@ -44,6 +44,13 @@ int tr_domain_map(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 int tr_domain_unmap(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 		bool all, char *err);
 
+/**
+ * At exit, after the ports are closed: destroy every domain left and
+ * close the DMA contexts the app used (rte_dma_domain_ctx_close()).
+ * @return 0, or -EBUSY: a domain could not be destroyed (printed).
+ */
+int tr_domain_fini(void);
+
 /** Table of all domains (name, mapped bytes, mappings, attached ports). */
 void tr_domain_show_all(FILE *f);
 

@@ -214,11 +214,20 @@ be_ctx_close(void *priv)
 {
 	struct be_ctx *ctx = priv;
 
+	struct be_dom *dom;
+
 	if (ctx == NULL)
 		return;
 	iommufd_kmsg_close(&ctx->kmsg);
-	/* Closing the iommufd destroys every object still in it. */
+	/* Closing the iommufd destroys every object still in it (the core
+	 * closes only an empty context; a domain whose free failed while
+	 * its creation was undone can be left here). */
 	close(ctx->fd);
+	while ((dom = TAILQ_FIRST(&ctx->doms)) != NULL) {
+		TAILQ_REMOVE(&ctx->doms, dom, next);
+		free(dom->hwpts);
+		free(dom);
+	}
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -294,22 +303,47 @@ be_domain_alloc(void *priv, enum rte_dma_domain_kind kind, const char *name,
 	return 0;
 }
 
-static void
+/*
+ * Destroy the domain's HWPTs, then its IOAS (HWPTs hold a reference on
+ * their IOAS). A refused IOMMU_DESTROY (logged with id and errno by
+ * be_destroy(); e.g. EBUSY: a device is attached to the HWPT outside
+ * the library's view) stops there: the HWPTs not destroyed stay in
+ * dom->hwpts, the IOAS and its mappings stay, the domain stays on the
+ * list, and the error goes back to the core, which keeps the domain. A
+ * HWPT destroyed before the failure is allocated again at the next
+ * attach or replace of its device.
+ */
+static int
 be_domain_free(void *priv, void *dom_priv)
 {
 	struct be_ctx *ctx = priv;
 	struct be_dom *dom = dom_priv;
-	unsigned int i;
+	unsigned int i, kept = 0;
+	int rc = 0, r;
 
 	pthread_mutex_lock(&ctx->lock);
+	for (i = 0; i < dom->nb_hwpts; i++) {
+		r = be_destroy(ctx, dom->hwpts[i].hwpt_id, "hwpt", dom->name);
+		if (r < 0) {
+			if (rc == 0)
+				rc = r;
+			dom->hwpts[kept++] = dom->hwpts[i];
+		}
+	}
+	dom->nb_hwpts = kept;
+	if (rc == 0)
+		rc = be_destroy(ctx, dom->ioas_id, "ioas", dom->name);
+	if (rc < 0) {
+		pthread_mutex_unlock(&ctx->lock);
+		BE_LOG(ERR, "domain %s: ioas %u kept with %u hwpt(s) after a refused IOMMU_DESTROY (%s)",
+			dom->name, dom->ioas_id, kept, be_errno_meaning(-rc));
+		return rc;
+	}
 	TAILQ_REMOVE(&ctx->doms, dom, next);
 	pthread_mutex_unlock(&ctx->lock);
-	/* HWPTs hold a reference on their IOAS: destroy them first. */
-	for (i = 0; i < dom->nb_hwpts; i++)
-		be_destroy(ctx, dom->hwpts[i].hwpt_id, "hwpt", dom->name);
-	be_destroy(ctx, dom->ioas_id, "ioas", dom->name);
 	free(dom->hwpts);
 	free(dom);
+	return 0;
 }
 
 static uint32_t
@@ -506,7 +540,14 @@ be_unbind(void *priv, void *dev_priv)
 				i++;
 				continue;
 			}
-			be_destroy(ctx, dom->hwpts[i].hwpt_id, "hwpt", dom->name);
+			if (be_destroy(ctx, dom->hwpts[i].hwpt_id, "hwpt",
+					dom->name) < 0) {
+				/* Kept for the domain's destroy to try
+				 * again; dev_id 0 (iommufd ids start at 1)
+				 * so that no later device takes it. */
+				dom->hwpts[i++].dev_id = 0;
+				continue;
+			}
 			dom->hwpts[i] = dom->hwpts[--dom->nb_hwpts];
 		}
 	}

@@ -139,7 +139,7 @@ soft_domain_alloc(void *ctx, enum rte_dma_domain_kind kind, const char *name,
 	return 0;
 }
 
-static void
+static int
 soft_domain_free(void *ctx, void *dom_priv)
 {
 	struct soft_dom *d = dom_priv;
@@ -152,6 +152,7 @@ soft_domain_free(void *ctx, void *dom_priv)
 		dev_synchronize(dev);
 	soft_pt_fini(&d->pt);
 	free(d);
+	return 0;
 }
 
 /* Invalidate the IOTLB of every device currently on d (dd_lock held).

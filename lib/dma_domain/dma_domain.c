@@ -209,6 +209,107 @@ out:
 	return ctx;
 }
 
+/* The backend slot of an open context, or -1 (dd_lock held). Compares
+ * pointers only: ctx may be a closed (freed) context. */
+static int
+ctx_slot(const struct rte_dma_domain_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(dd_ctx); i++)
+		if (ctx != NULL && dd_ctx[i] == ctx)
+			return (int)i;
+	return -1;
+}
+
+/* Domains and bindings of ctx; the first of each in *d, *b (dd_lock held). */
+static void
+ctx_objects(const struct rte_dma_domain_ctx *ctx, uint32_t *nd, uint32_t *nb,
+		const struct rte_dma_domain **d, const struct rte_dma_domain_binding **b)
+{
+	const struct rte_dma_domain *dom;
+	const struct rte_dma_domain_binding *bd;
+
+	*nd = 0;
+	*nb = 0;
+	*d = NULL;
+	*b = NULL;
+	TAILQ_FOREACH(dom, &dd_domains, next) {
+		if (dom->ctx != ctx)
+			continue;
+		if ((*nd)++ == 0)
+			*d = dom;
+	}
+	TAILQ_FOREACH(bd, &dd_bindings, next) {
+		if (bd->ctx != ctx)
+			continue;
+		if ((*nb)++ == 0)
+			*b = bd;
+	}
+}
+
+int
+rte_dma_domain_ctx_close(struct rte_dma_domain_ctx *ctx)
+{
+	const struct rte_dma_domain_binding *b;
+	const struct rte_dma_domain *d;
+	uint32_t nd, nb;
+	int slot;
+
+	if (ctx == NULL)
+		return 0;
+	dd_lock();
+	slot = ctx_slot(ctx);
+	if (slot < 0) {
+		dd_unlock();
+		DD_LOG(DEBUG, "ctx close: %p is not an open context (closed already): nothing to do\n",
+			(void *)ctx);
+		return 0;
+	}
+	ctx_objects(ctx, &nd, &nb, &d, &b);
+	if (nd != 0 || nb != 0) {
+		DD_LOG(ERR, "ctx close: the %s context still has %u binding(s)%s%s%s and %u domain(s)%s%s%s: unbind the devices (bus hot-unplug or rte_eal_cleanup()) and destroy the domains first; the context stays open\n",
+			ctx->ops->name, nb, b != NULL ? " ('" : "",
+			b != NULL ? b->name : "", b != NULL ? "'...)" : "",
+			nd, d != NULL ? " ('" : "", d != NULL ? d->name : "",
+			d != NULL ? "'...)" : "");
+		return dd_unlock_ret(-EBUSY);
+	}
+	ctx->ops->ctx_close(ctx->priv);
+	dd_ctx[slot] = NULL;
+	DD_LOG(INFO, "%s context closed (%" PRIu64 " refused domain destroy(s) in its life)\n",
+		ctx->ops->name, ctx->destroy_failures);
+	dd_unlock();
+	free(ctx);
+	return 0;
+}
+
+int
+rte_dma_domain_ctx_info_get(const struct rte_dma_domain_ctx *ctx,
+		struct rte_dma_domain_ctx_info *info)
+{
+	const struct rte_dma_domain_binding *b;
+	const struct rte_dma_domain *d;
+
+	if (info == NULL) {
+		rte_errno = EINVAL;
+		return -EINVAL;
+	}
+	dd_lock();
+	if (ctx_slot(ctx) < 0) {
+		/* A closed context is a normal answer (the bus asks at its
+		 * cleanup whether the application closed it already). */
+		DD_LOG(DEBUG, "ctx info: %p is not an open context (closed, or not from rte_dma_domain_ctx_get())\n",
+			(const void *)ctx);
+		return dd_unlock_ret(-ENOENT);
+	}
+	memset(info, 0, sizeof(*info));
+	ctx_objects(ctx, &info->nb_domains, &info->nb_bindings, &d, &b);
+	info->destroy_failures = ctx->destroy_failures;
+	dd_unlock();
+	return 0;
+}
+
 enum rte_dma_domain_backend
 rte_dma_domain_ctx_backend(const struct rte_dma_domain_ctx *ctx)
 {
@@ -326,7 +427,10 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 		rc = dd_mirror_populate(dom);
 		if (rc < 0) {
 			dd_unmap_locked(dom, 0, UINT64_MAX, NULL);
-			ctx->ops->domain_free(ctx->priv, dom->priv);
+			if (ctx->ops->domain_free(ctx->priv, dom->priv) < 0)
+				/* the backend logged the object it could
+				 * not free; the handle is lost with dom */
+				ctx->destroy_failures++;
 			goto fail;
 		}
 	}
@@ -348,9 +452,41 @@ fail:
 	return NULL;
 }
 
+/* rte_dma_domain_test_destroy_fail(): under dd_lock. */
+static struct {
+	int err;
+	unsigned int count;
+	bool armed;   /* the current failure is an injected one */
+} dd_test_destroy_fail;
+
+int
+rte_dma_domain_test_destroy_fail(int err, unsigned int count)
+{
+	if (count > 0 && err >= 0)
+		return -EINVAL;
+	dd_lock();
+	dd_test_destroy_fail.err = err;
+	dd_test_destroy_fail.count = count;
+	dd_unlock();
+	return 0;
+}
+
+/* The injected failure of this destroy, or 0 (dd_lock held). */
+static int
+destroy_fail_take(void)
+{
+	if (dd_test_destroy_fail.count == 0)
+		return 0;
+	dd_test_destroy_fail.count--;
+	dd_test_destroy_fail.armed = true;
+	return dd_test_destroy_fail.err;
+}
+
 int
 rte_dma_domain_destroy(struct rte_dma_domain *dom)
 {
+	int rc;
+
 	if (dom == NULL) {
 		rte_errno = EINVAL;
 		return -EINVAL;
@@ -374,13 +510,25 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 		rte_errno = EBUSY;
 		return -EBUSY;
 	}
+	/* The backend first: when it cannot free its objects, the domain
+	 * stays whole (listed, mapped, mirrored) and a later destroy tries
+	 * again. Freeing the backend objects drops their mappings (iommufd:
+	 * destroying an IOAS unmaps it; soft: the page table goes); the
+	 * backend waits until no device can still walk the domain. */
+	rc = destroy_fail_take();
+	if (rc == 0)
+		rc = dom->ctx->ops->domain_free(dom->ctx->priv, dom->priv);
+	if (rc < 0) {
+		dom->ctx->destroy_failures++;
+		DD_LOG(ERR, "destroy '%s': the %s backend could not free it: %s%s; the domain is kept (listed, mappings intact): remove what still uses it (the line above names the object) and destroy it again\n",
+			dom->name, dom->ctx->ops->name, strerror(-rc),
+			dd_test_destroy_fail.armed ? " (injected)" : "");
+		dd_test_destroy_fail.armed = false;
+		return dd_unlock_ret(rc);
+	}
 	TAILQ_REMOVE(&dd_domains, dom, next);
 	if (dom->flags & RTE_DMA_DOMAIN_F_MIRROR)
 		dd_mirror_domain_gone(dom);
-	if (dom->kind == RTE_DMA_DOMAIN_PAGING)
-		dd_unmap_locked(dom, 0, UINT64_MAX, NULL);
-	/* The backend waits until no device can still walk the domain. */
-	dom->ctx->ops->domain_free(dom->ctx->priv, dom->priv);
 	dd_unlock();
 	dd_map_table_free(&dom->tbl);
 	free(dom);

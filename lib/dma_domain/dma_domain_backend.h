@@ -42,6 +42,8 @@ struct dma_domain_backend_ops {
 	 * done per device at bind). Return 0 or negative errno with a log
 	 * line saying what is wrong and how to fix it. *priv = backend state. */
 	int (*ctx_open)(void **priv);
+	/* Close what ctx_open opened (iommufd: /dev/iommu, /dev/kmsg). The
+	 * core calls it only once no domain and no binding is left. */
 	void (*ctx_close)(void *priv);
 	/* Whether replace is atomic for DMA in flight. */
 	bool (*atomic_replace)(void *ctx_priv);
@@ -49,7 +51,12 @@ struct dma_domain_backend_ops {
 	/* Domain objects. *dom_priv = backend handle (iommufd: ioas/hwpt ids). */
 	int (*domain_alloc)(void *ctx_priv, enum rte_dma_domain_kind kind,
 			const char *name, void **dom_priv);
-	void (*domain_free)(void *ctx_priv, void *dom_priv);
+	/* Free the domain's objects. 0: dom_priv is gone. Negative errno
+	 * (logged with the object id and errno): the domain is KEPT and
+	 * stays usable (map, attach...); objects freed before the failure
+	 * are allocated again when needed; the core calls it again at the
+	 * next destroy. */
+	int (*domain_free)(void *ctx_priv, void *dom_priv);
 	int (*map)(void *ctx_priv, void *dom_priv, uint64_t iova, void *va,
 			uint64_t len, uint32_t access);
 	int (*unmap)(void *ctx_priv, void *dom_priv, uint64_t iova, uint64_t len);

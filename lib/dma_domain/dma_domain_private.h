@@ -94,6 +94,9 @@ struct rte_dma_domain_ctx {
 	enum rte_dma_domain_backend backend;
 	const struct dma_domain_backend_ops *ops;
 	void *priv;
+	/* under dd_lock: domain destroys the backend refused (the domain
+	 * was kept); rte_dma_domain_ctx_info.destroy_failures */
+	uint64_t destroy_failures;
 };
 
 /* One mapping of the IOVA-ordered table (same layout as the public one). */

@@ -80,6 +80,22 @@ int rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
 __rte_experimental
 void rte_dma_domain_test_serialize(bool on);
 
+/**
+ * Make the next @p count domain destroys fail in the backend with @p err
+ * (before the backend's free op runs: the backend keeps its objects), as
+ * a refused IOMMU_DESTROY does. Checks the core's handling: the error is
+ * counted and returned, the domain kept.
+ *
+ * @param err
+ *   Negative errno to return (e.g. -EBUSY); 0 with count 0 disarms.
+ * @param count
+ *   Destroys to fail.
+ * @return
+ *   0, or -EINVAL: err is not negative while count > 0.
+ */
+__rte_experimental
+int rte_dma_domain_test_destroy_fail(int err, unsigned int count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -351,6 +351,58 @@ struct rte_dma_domain_binding_params {
 __rte_experimental
 struct rte_dma_domain_ctx *rte_dma_domain_ctx_get(enum rte_dma_domain_backend b);
 
+/**
+ * Close a backend's context: the iommufd backend closes /dev/iommu and
+ * its fault source (the /dev/kmsg reader); the soft backend has nothing
+ * open. The next rte_dma_domain_ctx_get() of the backend opens a fresh
+ * context.
+ *
+ * Order: unbind every binding and destroy every domain of the context
+ * first (a bus driver unbinds its devices at hot-unplug or
+ * rte_eal_cleanup()). While one is left the context stays open and the
+ * call fails with -EBUSY; the log names the first object left and how
+ * many there are. A domain whose destroy failed (see
+ * rte_dma_domain_destroy()) is still there and counts.
+ *
+ * Safe on NULL and on a context that is already closed (both return 0
+ * and change nothing): the library compares the pointer with its open
+ * contexts and never dereferences a closed one. A pointer of a closed
+ * context that a later rte_dma_domain_ctx_get() happened to reuse names
+ * the new context.
+ *
+ * @param ctx
+ *   Context from rte_dma_domain_ctx_get(), or NULL.
+ * @return
+ *   0: closed, or nothing to do; -EBUSY (rte_errno set): bindings or
+ *   domains of the context are left, nothing was closed.
+ */
+__rte_experimental
+int rte_dma_domain_ctx_close(struct rte_dma_domain_ctx *ctx);
+
+/** Objects of a context (rte_dma_domain_ctx_info_get()). */
+struct rte_dma_domain_ctx_info {
+	uint32_t nb_domains;   /**< domains of the context (listed) */
+	uint32_t nb_bindings;  /**< bindings of the context */
+	/** Domain destroys the backend refused since the context opened
+	 * (iommufd: an IOMMU_DESTROY failed); each such domain was kept. */
+	uint64_t destroy_failures;
+};
+
+/**
+ * What a context holds, as the library tracks it.
+ *
+ * @param ctx
+ *   An open context.
+ * @param info
+ *   Filled in.
+ * @return
+ *   0; -EINVAL (rte_errno set): info is NULL; -ENOENT: ctx is NULL or not
+ *   an open context (closed).
+ */
+__rte_experimental
+int rte_dma_domain_ctx_info_get(const struct rte_dma_domain_ctx *ctx,
+		struct rte_dma_domain_ctx_info *info);
+
 /** Backend of a context. */
 __rte_experimental
 enum rte_dma_domain_backend rte_dma_domain_ctx_backend(const struct rte_dma_domain_ctx *ctx);
@@ -380,9 +432,25 @@ struct rte_dma_domain *rte_dma_domain_create(struct rte_dma_domain_ctx *ctx,
 		const char *name, enum rte_dma_domain_kind kind, uint32_t flags);
 
 /**
- * Destroy a domain. @return 0, or -EBUSY: a binding is attached to it,
- * or a running replace uses it (its source or target; the log names the
- * binding).
+ * Destroy a domain: the backend frees its objects (iommufd: IOMMU_DESTROY
+ * of the domain's HWPTs, then of its IOAS, which drops its mappings).
+ *
+ * When the backend cannot free them (iommufd: the kernel refused an
+ * IOMMU_DESTROY, e.g. EBUSY because a HWPT is still attached to a device
+ * outside the library's view), the error is logged with the object id
+ * and errno, counted (rte_dma_domain_ctx_info.destroy_failures) and
+ * returned, and the domain is KEPT: still listed, its mappings and mirror
+ * intact, usable, and destroyed by a later call once the cause is gone.
+ * Objects the backend freed before the failure (some HWPTs) are
+ * allocated again when needed.
+ *
+ * @param dom
+ *   The domain.
+ * @return
+ *   0; -EINVAL: dom is NULL; -EBUSY: a binding is attached to it, or a
+ *   running replace uses it (its source or target; the log names the
+ *   binding); another negative errno: the backend could not free it
+ *   (see above). rte_errno is set on failure.
  */
 __rte_experimental
 int rte_dma_domain_destroy(struct rte_dma_domain *dom);

@@ -17,6 +17,7 @@
 #include <rte_trace_point.h>
 
 #include "tdd.h"
+#include "dma_domain_test.h"
 
 /* Whether this DPDK compiles rte_trace points in (25.11: RTE_TRACE). */
 static bool
@@ -1565,6 +1566,100 @@ case_phases(void)
 	return 0;
 }
 
+/*
+ * A domain destroy the backend refuses (injected as a refused
+ * IOMMU_DESTROY) is returned, counted, and leaves the domain whole:
+ * listed, its mappings there, a device can attach to it and DMA through
+ * it; the next destroy frees it.
+ */
+static int
+case_destroy_fail(void)
+{
+	struct rte_dma_domain_ctx_info i0, i1;
+	struct rte_dma_domain *a;
+	struct rte_dma_domain_mapping m;
+	struct fake_drv f;
+	uint32_t v = 0x5a5a5a5a, r = 0;
+
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i0), 0);
+	a = mkdom("df-a");
+	if (a == NULL)
+		return 1;
+	CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
+	CHECK_RC(rte_dma_domain_test_destroy_fail(0, 1), -EINVAL);
+	CHECK_RC(rte_dma_domain_test_destroy_fail(-EBUSY, 1), 0);
+	CHECK_RC(rte_dma_domain_destroy(a), -EBUSY);
+	CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
+	CHECK(i1.destroy_failures == i0.destroy_failures + 1,
+		"destroy_failures %" PRIu64 " -> %" PRIu64, i0.destroy_failures,
+		i1.destroy_failures);
+	CHECK(i1.nb_domains == i0.nb_domains + 1, "domains %u -> %u (kept?)",
+		i0.nb_domains, i1.nb_domains);
+	/* kept: listed, mapped, usable */
+	CHECK(rte_dma_domain_lookup("df-a") == a, "not listed after a refused destroy");
+	CHECK(rte_dma_domain_query(a, 0x100000, &m) == 0 && m.len == M2,
+		"mapping gone after a refused destroy");
+	CHECK_RC(fake_bind(&f, "df-dev", 1, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	CHECK_RC(rte_dma_soft_write(f.b, 0x100000, &v, sizeof(v)), 0);
+	CHECK_RC(rte_dma_soft_read(f.b, 0x100000, &r, sizeof(r)), 0);
+	CHECK(r == v && memcmp(mem, &v, sizeof(v)) == 0, "DMA through the kept domain");
+	CHECK_RC(rte_dma_domain_destroy(a), -EBUSY); /* attached: the core's refusal */
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	/* the cause gone: the next destroy frees it */
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK(rte_dma_domain_lookup("df-a") == NULL, "still listed after destroy");
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
+	CHECK(i1.nb_domains == i0.nb_domains && i1.destroy_failures == i0.destroy_failures + 1,
+		"domains %u, destroy_failures %" PRIu64, i1.nb_domains, i1.destroy_failures);
+	return 0;
+}
+
+/*
+ * rte_dma_domain_ctx_close(): NULL and a closed context are no-ops;
+ * refused (-EBUSY, nothing closed) while a binding or a domain is left;
+ * closed once they are gone; ctx_get opens a fresh one.
+ */
+static int
+case_ctx_close(void)
+{
+	struct rte_dma_domain_ctx_info info;
+	struct rte_dma_domain_ctx *old;
+	struct rte_dma_domain *a;
+	struct fake_drv f;
+
+	CHECK_RC(rte_dma_domain_ctx_close(NULL), 0);
+	a = mkdom("cc-a");
+	CHECK_RC(fake_bind(&f, "cc-dev", 1, 0x100000), 0);
+	CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY);
+	CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
+	CHECK(info.nb_domains == 1 && info.nb_bindings == 1, "info %u domains %u bindings",
+		info.nb_domains, info.nb_bindings);
+	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY); /* the domain is left */
+	CHECK(rte_dma_domain_lookup("cc-a") == a, "domain gone after a refused close");
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
+	/* closed: not open any more; closing again changes nothing */
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), -ENOENT);
+	CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
+	old = ctx;
+	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
+	CHECK(ctx != NULL, "no soft context after close");
+	if (ctx == NULL)
+		return 1;
+	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
+	CHECK(info.nb_domains == 0 && info.nb_bindings == 0 && info.destroy_failures == 0,
+		"fresh context: %u domains %u bindings %" PRIu64 " failures",
+		info.nb_domains, info.nb_bindings, info.destroy_failures);
+	RTE_SET_USED(old);
+	a = mkdom("cc-b");
+	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	return 0;
+}
+
 static const struct tdd_case cases[] = {
 	{ "map_errno", case_map_errno },
 	{ "copy", case_copy },
@@ -1587,6 +1682,8 @@ static const struct tdd_case cases[] = {
 	{ "rollback_stats", case_rollback_stats },
 	{ "late_faults", case_late_faults },
 	{ "phases", case_phases },
+	{ "destroy_fail", case_destroy_fail },
+	{ "ctx_close", case_ctx_close },
 };
 
 int

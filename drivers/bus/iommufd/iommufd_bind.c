@@ -20,6 +20,17 @@
 
 #define DEFAULT_DOMAIN "default"
 
+/*
+ * What the bus owns in the DMA domain library, released by
+ * iommufd_dma_fini() at rte_eal_cleanup() once every device is removed:
+ * the contexts its devices opened, and the start domains it created
+ * (by name: the application may destroy one before). Control path only
+ * (probe, hot-plug, cleanup: EAL serialises them).
+ */
+#define BUS_MAX_START_DOMAINS 4
+static struct rte_dma_domain_ctx *bus_ctx[2];
+static char bus_start_domains[BUS_MAX_START_DOMAINS][RTE_DMA_DOMAIN_NAMESIZE];
+
 /* Open the cdev; each way it can fail gets its own line with the fix. */
 static int
 cdev_open(struct rte_iommufd_device *dev)
@@ -79,6 +90,7 @@ iommufd_device_open(struct rte_iommufd_device *dev)
 		iommufd_device_close(dev);
 		return ret != 0 ? ret : -ENODEV;
 	}
+	bus_ctx[be] = dev->ctx;
 	return 0;
 }
 
@@ -89,6 +101,63 @@ iommufd_device_close(struct rte_iommufd_device *dev)
 	if (dev->dev_fd >= 0) {
 		close(dev->dev_fd);
 		dev->dev_fd = -1;
+	}
+}
+
+static void
+bus_start_domain_add(const struct rte_iommufd_device *dev, const char *name)
+{
+	unsigned int i;
+
+	IOMMUFD_LOG(INFO, "%s: created mirroring domain '%s'", dev->name, name);
+	for (i = 0; i < BUS_MAX_START_DOMAINS; i++) {
+		if (bus_start_domains[i][0] == '\0') {
+			snprintf(bus_start_domains[i], sizeof(bus_start_domains[i]),
+				"%s", name);
+			return;
+		}
+	}
+	/* More start domains than slots (devargs domain= names): the
+	 * application destroys the rest, or the context stays open. */
+	IOMMUFD_LOG(NOTICE, "%s: domain '%s' is not destroyed at cleanup (the bus tracks %d start domains)",
+		dev->name, name, BUS_MAX_START_DOMAINS);
+}
+
+void
+iommufd_dma_fini(void)
+{
+	struct rte_dma_domain *dom;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < BUS_MAX_START_DOMAINS; i++) {
+		if (bus_start_domains[i][0] == '\0')
+			continue;
+		dom = rte_dma_domain_lookup(bus_start_domains[i]);
+		bus_start_domains[i][0] = '\0';
+		if (dom == NULL)
+			continue; /* the application destroyed it */
+		ret = rte_dma_domain_destroy(dom);
+		if (ret != 0)
+			IOMMUFD_LOG(ERR, "cleanup: cannot destroy start domain '%s': %s",
+				rte_dma_domain_name(dom), strerror(-ret));
+	}
+	for (i = 0; i < RTE_DIM(bus_ctx); i++) {
+		struct rte_dma_domain_ctx_info info;
+
+		if (bus_ctx[i] == NULL)
+			continue;
+		/* Closed already (by the application): nothing to do. */
+		if (rte_dma_domain_ctx_info_get(bus_ctx[i], &info) == 0 &&
+				(info.nb_domains != 0 || info.nb_bindings != 0)) {
+			/* The application's: it closes the context after
+			 * destroying them (rte_dma_domain_ctx_close()). */
+			IOMMUFD_LOG(INFO, "cleanup: DMA context left open: the application holds %u domain(s) and %u binding(s) of it",
+				info.nb_domains, info.nb_bindings);
+			continue;
+		}
+		if (rte_dma_domain_ctx_close(bus_ctx[i]) == 0)
+			bus_ctx[i] = NULL;
 	}
 }
 
@@ -108,7 +177,7 @@ start_domain(struct rte_iommufd_device *dev, const char *name)
 		IOMMUFD_LOG(ERR, "%s: cannot create start domain '%s': %s",
 			dev->name, name, rte_strerror(rte_errno));
 	else
-		IOMMUFD_LOG(INFO, "%s: created mirroring domain '%s'", dev->name, name);
+		bus_start_domain_add(dev, name);
 	return dom;
 }
 

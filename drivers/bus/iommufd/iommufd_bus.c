@@ -222,6 +222,8 @@ iommufd_cleanup(void)
 		}
 		iommufd_device_free(dev);
 	}
+	if (ret == 0)
+		iommufd_dma_fini();
 	return ret;
 }
 

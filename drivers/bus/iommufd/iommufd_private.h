@@ -108,5 +108,10 @@ int iommufd_pci_bus_master(struct rte_iommufd_device *dev, bool enable);
 int iommufd_device_open(struct rte_iommufd_device *dev);
 /* Unbind if bound, close the cdev. */
 void iommufd_device_close(struct rte_iommufd_device *dev);
+/* At bus cleanup, after every device is removed: destroy the start
+ * domains the bus created and close the DMA contexts its devices used
+ * (rte_dma_domain_ctx_close(); refused while the application holds
+ * domains of one). */
+void iommufd_dma_fini(void);
 
 #endif /* IOMMUFD_PRIVATE_H */
