@@ -5,10 +5,19 @@
 # man builder makes dpdk-test-replace.1 from tools/test_replace.rst.
 import configparser
 import os
+import re
 
 project = 'dma-replace'
 copyright = 'The dma-replace authors'
-version = release = os.environ.get('DR_VERSION', '0.1.0')
+
+def _project_version():
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+    with open(os.path.join(top, 'meson.build')) as f:
+        m = re.search(r"version:\s*'([^']+)'", f.read())
+    return m.group(1) if m else 'unknown'
+
+
+version = release = _project_version()
 master_doc = 'index'
 exclude_patterns = ['_build']
 # A fixed date: the man page does not change with the day it is built.
