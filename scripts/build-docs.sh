@@ -9,7 +9,10 @@
 #   scripts/build-docs.sh man OUTDIR [FILE]  Sphinx man builder:
 #                                         dpdk-test-replace.1, checked with
 #                                         groff's warnings; copied to FILE
-#   scripts/build-docs.sh api OUTDIR      doxygen of the installed public headers
+#   scripts/build-docs.sh api OUTDIR      doxygen of the installed public headers:
+#                                         a warning (undocumented symbol, missing
+#                                         @param or @return) fails, unless listed
+#                                         in doc/api/undocumented.txt
 #
 # Exit 0 when the build was clean, 1 on any warning or error (the lines say
 # which file and line), 2 on bad usage or a missing tool.
@@ -66,12 +69,11 @@ api)
 		-e "s|@STRIP@|$top/|" "$top/doc/api/doxy-api.conf.in" >"$out/doxy-api.conf"
 	doxygen "$out/doxy-api.conf" 2>"$out/warnings.txt"
 	rc=$?
-	if [ -s "$out/warnings.txt" ]; then
-		cat "$out/warnings.txt" >&2
-		echo "build-docs: doxygen warned (above): document the public symbols named, with @param and @return" >&2
-		exit 1
-	fi
-	[ $rc -eq 0 ] || { echo "build-docs: doxygen failed (rc $rc)" >&2; exit 1; }
+	[ $rc -eq 0 ] || [ -s "$out/warnings.txt" ] || { echo "build-docs: doxygen failed (rc $rc)" >&2; exit 1; }
+	# Every warning fails, except those of doc/api/undocumented.txt (the
+	# symbols left to document when the check came in; it only shrinks).
+	python3 "$top/doc/api/doxygen_check.py" "$out/warnings.txt" \
+		"$top/doc/api/undocumented.txt" || exit 1
 	echo "build-docs: API reference of $(echo "$hdrs" | wc -w) headers in $out/html/index.html"
 	;;
 *) usage ;;
