@@ -3,8 +3,12 @@
 """Runs every shell command shown in the guides (meson test doc-commands).
 
 A command is a line starting with '$ ' in a '.. code-block:: console' block
-of doc/guides (a line ending with a backslash continues on the next); the
-other lines of such a block are output. Each file's commands run in order in
+of doc/guides (a line ending with a backslash continues on the next, a
+here-document ends at its delimiter line); the other lines of such a block
+are output. Lines starting with an application's prompt ('testpmd> ',
+'test-replace> ') after a command are a session typed into it: they are fed
+to its standard input, and each session command must give an error
+('error:' in its output) exactly when the docs show one after it. Each file's commands run in order in
 one bash, so a variable set by one command is seen by the next, in a scratch
 directory that links the source tree's top-level entries (relative paths
 such as app/test-replace/demo.script work, files written land in the scratch
@@ -72,10 +76,15 @@ EXCLUDED = [
 ]
 
 ASSIGN = re.compile(r'^(B|DPDK)=\S.*$')
+PROMPT = re.compile(r'^(testpmd|test-replace)> (.*)$')
+ERROR = re.compile(r'\berror:')
+HEREDOC = re.compile(r"<<-?\s*'?\"?([A-Za-z_]+)'?\"?")
 
 
 def blocks(path):
-    """Yields (line number, [commands]) per console block of path."""
+    """Yields (line number, [commands]) per console block of path; a
+    command is [line, text, session], session a list of
+    [prompt, input, doc shows an error]."""
     lines = open(path).read().split('\n')
     i = 0
     while i < len(lines):
@@ -87,22 +96,27 @@ def blocks(path):
         start = i + 1
         i += 1
         cmds = []
-        cur = None
+        cur = None      # a command still being read
+        heredoc = None  # the delimiter of its here-document
         while i < len(lines):
             l = lines[i]
             if l.strip() and len(l) - len(l.lstrip()) <= base:
                 break
             s = l.strip()
-            if cur is not None:
-                cur[1] += '\n' + s
-                if not s.endswith('\\'):
-                    cmds.append(tuple(cur))
-                    cur = None
+            if cur is not None and (heredoc or cur[1].endswith('\\')):
+                cur[1] += '\n' + (l[base + 3:] if heredoc else s)
+                if heredoc and s == heredoc:
+                    heredoc = None
             elif s.startswith('$ '):
-                cur = [i + 1, s[2:]]
-                if not s.endswith('\\'):
-                    cmds.append(tuple(cur))
-                    cur = None
+                cur = [i + 1, s[2:], []]
+                cmds.append(cur)
+                h = HEREDOC.search(s)
+                heredoc = h.group(1) if h else None
+            elif cur is not None and PROMPT.match(s):
+                pm = PROMPT.match(s)
+                cur[2].append([pm.group(1), pm.group(2), False])
+            elif cur is not None and cur[2] and ERROR.search(s):
+                cur[2][-1][2] = True
             i += 1
         yield start, cmds
 
@@ -126,14 +140,18 @@ def scratch_dir():
 def run_file(rel, cmds, env, timeout):
     """Runs the commands of one file in one bash; returns the failures."""
     script = ['exec 2>&1']
-    for n, (line, cmd) in enumerate(cmds):
+    for n, (line, cmd, session) in enumerate(cmds):
+        if session:
+            cmd += ' <<\'DR_DOC_SESSION\'\n%s\nDR_DOC_SESSION' % '\n'.join(x[1] for x in session)
         if ASSIGN.match(cmd):
             var = cmd.split('=', 1)[0]
             cmd = '%s=%s  # doc: %s' % (var, shlex.quote(env['DOC_' + var]),
                                         cmd.replace('\n', ' '))
-        script.append('echo %s' % shlex.quote('+++ %s:%d: %s' % (rel, line, cmd.split('\n')[0])))
+        script.append('printf "\\n%%s\\n" %s' % shlex.quote('+++ %s:%d: %s' % (
+            rel, line, cmd.split('\n')[0])))
         script.append(cmd)
-        script.append('echo "+++ rc $? %d"' % n)
+        # (a leading newline: an application may end on a prompt)
+        script.append('printf "\\n+++ rc %%s %d\\n" $?' % n)
     d = scratch_dir()
     t0 = time.time()
     try:
@@ -150,13 +168,42 @@ def run_file(rel, cmds, env, timeout):
     rcs = {int(m.group(2)): int(m.group(1))
            for m in re.finditer(r'^\+\+\+ rc (\d+) (\d+)$', out, re.M)}
     fails = []
-    for n, (line, cmd) in enumerate(cmds):
+    for n, (line, cmd, session) in enumerate(cmds):
+        fails += check_session(rel, line, session, out, n)
         if n not in rcs:
             fails.append('%s:%d: did not finish (timeout, or an earlier command '
                          'ended the shell): %s' % (rel, line, cmd))
         elif rcs[n] != 0:
             fails.append('%s:%d: exit status %d: %s' % (rel, line, rcs[n], cmd))
     print('doc-commands: %s: %d commands in %.1f s' % (rel, len(cmds), time.time() - t0))
+    return fails
+
+
+def check_session(rel, line, session, out, n):
+    """Each session command gives an error exactly when the docs show one."""
+    if not session:
+        return []
+    m = re.search(r'^\+\+\+ %s:%d: .*?$(.*?)^\+\+\+ rc \d+ %d$' % (re.escape(rel), line, n),
+                  out, re.M | re.S)
+    if not m:
+        return []  # no exit status: reported as not finished
+    text = m.group(1)
+    fails = []
+    pos = 0
+    for prompt, inp, doc_err in session:
+        k = text.find('%s> %s' % (prompt, inp), pos)
+        if k < 0:
+            fails.append('%s:%d: session command %r: not echoed after its prompt '
+                         '(the application ended before it?)' % (rel, line, inp))
+            break
+        nxt = text.find('%s> ' % prompt, k + len(prompt) + 2 + len(inp))
+        seg = text[k + len(prompt) + 2 + len(inp):nxt if nxt >= 0 else len(text)]
+        pos = k + 1
+        got = bool(ERROR.search(seg))
+        if got != doc_err:
+            fails.append('%s:%d: session command %r: %s' % (
+                rel, line, inp, 'gave an error the docs do not show' if got
+                else 'the docs show an error, it gave none'))
     return fails
 
 
@@ -192,14 +239,14 @@ def main():
             if not cmds:
                 errors.append("%s:%d: console block without a '$ ' command (mark the "
                               "commands with '$ ', or use code-block:: none)" % (rel, start))
-            for line, cmd in cmds:
+            for line, cmd, session in cmds:
                 k, why = excluded(cmd)
                 if k is not None:
                     used.add(k)
                     n_excl += 1
                     print('excluded %s:%d: %s\n    why: %s' % (rel, line, cmd.split('\n')[0], why))
                 else:
-                    run.append((line, cmd))
+                    run.append((line, cmd, session))
         if rel in EXCLUDED_FILES:
             print('excluded file %s: %s' % (rel, EXCLUDED_FILES[rel]))
         if run:
@@ -208,16 +255,19 @@ def main():
         for k, (rx, why) in enumerate(EXCLUDED):
             if k not in used:
                 errors.append('exclusion %r matches no command any more: remove it' % rx)
+    n_sess = sum(len(c[2]) for _, run in todo for c in run)
     for rel, run in todo:
-        for line, cmd in run:
-            print('run %s:%d: %s' % (rel, line, cmd.split('\n')[0]))
+        for line, cmd, session in run:
+            print('run %s:%d: %s%s' % (rel, line, cmd.split('\n')[0],
+                                       ' (+%d session commands)' % len(session) if session else ''))
         n_run += len(run)
         if not a.list:
             errors += run_file(rel, run, env, a.timeout)
     for e in errors:
         print('FAIL ' + e)
-    print('doc-commands: %d commands %s, %d excluded (reasons above), %d failures'
-          % (n_run, 'listed' if a.list else 'run', n_excl, len(errors)))
+    print('doc-commands: %d commands (and %d session commands) %s, %d excluded '
+          '(reasons above), %d failures'
+          % (n_run, n_sess, 'listed' if a.list else 'run', n_excl, len(errors)))
     return 1 if errors else 0
 
 
