@@ -4,7 +4,9 @@
 # The README's test command: sets up what is missing (packages, DPDK with
 # the driver SDK), builds the project, and runs every test tier:
 #
-#   plain  unit + integration + concurrency + e2e, warnings are errors
+#   plain  unit + integration + concurrency + e2e, warnings are errors;
+#          doc: guides, API reference and man page built with warnings as
+#          errors (scripts/build-docs.sh), every command the guides show run
 #   asan   unit + integration under ASan+UBSan
 #   tsan   concurrency under TSan (clang)
 #   fuzz   libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (20)
@@ -123,7 +125,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/sanitizers/lsan.supp
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/sanitizers/tsan.supp}
 
-case ",$tiers," in *,plain,*) meson_tier plain plain unit integration concurrency e2e ;; esac
+case ",$tiers," in *,plain,*) meson_tier plain plain unit integration concurrency e2e doc ;; esac
 case ",$tiers," in *,asan,*) meson_tier asan asan unit integration ;; esac
 case ",$tiers," in *,tsan,*) meson_tier tsan tsan concurrency ;; esac
 case ",$tiers," in *,fuzz,*) fuzz_tier ;; esac

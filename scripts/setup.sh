@@ -32,10 +32,13 @@ mkdir -p "$CACHE" || dr_die "cannot create cache directory $CACHE (set DMA_REPLA
 # ---- 1. packages -----------------------------------------------------------
 # (libclang-rt-14-dev also holds the libFuzzer runtime of clang-14
 # -fsanitize=fuzzer, for the fuzz build flavor; libfuzzer-14-dev is only
-# the standalone libFuzzer.a and is not needed.)
+# the standalone libFuzzer.a and is not needed. python3-sphinx, doxygen,
+# groff-base and man-db build and check doc/ (guides, API reference, man
+# page), warnings as errors, in meson suite doc.)
 PKGS="meson ninja-build pkg-config gcc python3-pyelftools libnuma-dev dpkg-dev
 xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
-flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin"
+flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin
+python3-sphinx doxygen groff-base man-db"
 
 install_packages() {
 	local missing=""
