@@ -166,8 +166,10 @@ struct rte_dma_domain_swap_record {
 	/** The coverage checks, both phases (the driver's walks and, with
 	 * drain, the re-parks between them). */
 	uint64_t coverage_ns;
-	/** The driver's queue_quiesce of every queue, and of the slowest one. */
-	uint64_t quiesce_ns, quiesce_max_ns;
+	/** The driver's queue_quiesce of every queue. */
+	uint64_t quiesce_ns;
+	/** The driver's queue_quiesce of the slowest queue. */
+	uint64_t quiesce_max_ns;
 	/** The driver's queue_resume of every queue and the release of the
 	 * pause (queue_unpark of what parked pollers kept included). */
 	uint64_t resume_ns;
