@@ -12,46 +12,55 @@
 
 #include <rte_version.h>
 
+#include <rte_common.h>
+#include <rte_log.h>
+
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#include <rte_atomic.h>
 #include <rte_stdatomic.h>
-/** Atomic type qualifier, as DPDK spells it for this version. */
-#define RTE_DMA_DOMAIN_ATOMIC(t) RTE_ATOMIC(t)
-#define RTE_DMA_DOMAIN_LOAD_RELAXED(p) \
-	rte_atomic_load_explicit(p, rte_memory_order_relaxed)
-#define RTE_DMA_DOMAIN_LOAD_ACQUIRE(p) \
-	rte_atomic_load_explicit(p, rte_memory_order_acquire)
-#define RTE_DMA_DOMAIN_STORE_RELAXED(p, v) \
-	rte_atomic_store_explicit(p, v, rte_memory_order_relaxed)
-#define RTE_DMA_DOMAIN_STORE_RELEASE(p, v) \
-	rte_atomic_store_explicit(p, v, rte_memory_order_release)
-#define RTE_DMA_DOMAIN_FETCH_ADD_RELAXED(p, v) \
-	rte_atomic_fetch_add_explicit(p, v, rte_memory_order_relaxed)
-#define RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(p, v) \
-	rte_atomic_fetch_or_explicit(p, v, rte_memory_order_acq_rel)
-#define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
-	rte_atomic_fetch_and_explicit(p, v, rte_memory_order_release)
-/** Compare-and-swap (acq_rel; acquire on failure, *o updated). */
-#define RTE_DMA_DOMAIN_CAS_ACQ_REL(p, o, v) \
-	rte_atomic_compare_exchange_strong_explicit(p, o, v, \
-		rte_memory_order_acq_rel, rte_memory_order_acquire)
 #else
-#define RTE_DMA_DOMAIN_ATOMIC(t) t
-#define RTE_DMA_DOMAIN_LOAD_RELAXED(p) __atomic_load_n(p, __ATOMIC_RELAXED)
-#define RTE_DMA_DOMAIN_LOAD_ACQUIRE(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
-#define RTE_DMA_DOMAIN_STORE_RELAXED(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
-#define RTE_DMA_DOMAIN_STORE_RELEASE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
-#define RTE_DMA_DOMAIN_FETCH_ADD_RELAXED(p, v) \
-	__atomic_fetch_add(p, v, __ATOMIC_RELAXED)
-#define RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(p, v) \
-	__atomic_fetch_or(p, v, __ATOMIC_ACQ_REL)
-#define RTE_DMA_DOMAIN_FETCH_AND_RELEASE(p, v) \
-	__atomic_fetch_and(p, v, __ATOMIC_RELEASE)
-#define RTE_DMA_DOMAIN_CAS_ACQ_REL(p, o, v) \
-	__atomic_compare_exchange_n(p, o, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+/*
+ * DPDK 23.11 introduced rte_stdatomic.h; on 22.11 its names are defined
+ * here the way 23.11 defines them without enable_stdatomic (the GCC
+ * builtins), so that the code is written once, in 23.11's API.
+ */
+#define RTE_ATOMIC(type) type
+#define __rte_atomic
+#define rte_memory_order_relaxed __ATOMIC_RELAXED
+#define rte_memory_order_consume __ATOMIC_CONSUME
+#define rte_memory_order_acquire __ATOMIC_ACQUIRE
+#define rte_memory_order_release __ATOMIC_RELEASE
+#define rte_memory_order_acq_rel __ATOMIC_ACQ_REL
+#define rte_memory_order_seq_cst __ATOMIC_SEQ_CST
+#define rte_atomic_load_explicit(ptr, mo) __atomic_load_n(ptr, mo)
+#define rte_atomic_store_explicit(ptr, val, mo) __atomic_store_n(ptr, val, mo)
+#define rte_atomic_exchange_explicit(ptr, val, mo) \
+	__atomic_exchange_n(ptr, val, mo)
+#define rte_atomic_compare_exchange_strong_explicit(ptr, exp, des, succ, fail) \
+	__atomic_compare_exchange_n(ptr, exp, des, 0, succ, fail)
+#define rte_atomic_compare_exchange_weak_explicit(ptr, exp, des, succ, fail) \
+	__atomic_compare_exchange_n(ptr, exp, des, 1, succ, fail)
+#define rte_atomic_fetch_add_explicit(ptr, val, mo) __atomic_fetch_add(ptr, val, mo)
+#define rte_atomic_fetch_sub_explicit(ptr, val, mo) __atomic_fetch_sub(ptr, val, mo)
+#define rte_atomic_fetch_and_explicit(ptr, val, mo) __atomic_fetch_and(ptr, val, mo)
+#define rte_atomic_fetch_or_explicit(ptr, val, mo) __atomic_fetch_or(ptr, val, mo)
+#define rte_atomic_fetch_xor_explicit(ptr, val, mo) __atomic_fetch_xor(ptr, val, mo)
+#define rte_atomic_thread_fence(mo) __atomic_thread_fence(mo)
 #endif
 
-/** Full (store-load) fence; the compiler builtin in every version, so that
- * sanitizers see the same fence as the code that runs. */
+#ifndef RTE_LOG_LINE
+/* DPDK 24.03 added RTE_LOG_LINE: RTE_LOG with the line's newline added. */
+#define RTE_LOG_LINE(l, t, ...) \
+	RTE_LOG(l, t, RTE_FMT(RTE_FMT_HEAD(__VA_ARGS__ ,) "\n", \
+		RTE_FMT_TAIL(__VA_ARGS__ ,)))
+#endif
+
+/**
+ * Full (store-load) fence. The one raw builtin outside this header's 22.11
+ * block: DPDK's rte_atomic_thread_fence(rte_memory_order_seq_cst) is an
+ * inline-asm locked add on x86 (rte_smp_mb()), which ThreadSanitizer
+ * cannot see; the builtin is the same fence to the hardware and to TSan.
+ */
 #define RTE_DMA_DOMAIN_FENCE_SEQ_CST() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* DPDK 23.03 renamed the unsigned telemetry helpers (the u64 ones went
