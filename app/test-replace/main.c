@@ -25,7 +25,8 @@
 #include "tr_verify.h"
 
 RTE_LOG_REGISTER_DEFAULT(tr_logtype, INFO);
-#define TR_LOG(l, ...) rte_log(RTE_LOG_ ## l, tr_logtype, "test-replace: " __VA_ARGS__)
+#define RTE_LOGTYPE_TEST_REPLACE tr_logtype
+#define TR_LOG(l, ...) RTE_LOG_LINE(l, TEST_REPLACE, __VA_ARGS__)
 
 struct tr_app tr_app;
 volatile sig_atomic_t tr_interrupted;
@@ -68,7 +69,7 @@ port_setup(uint16_t port)
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc != 0) {
-		TR_LOG(ERR, "cannot set up port %u (%s): %s\n", port, tr_port_devname(port),
+		TR_LOG(ERR, "cannot set up port %u (%s): %s", port, tr_port_devname(port),
 			strerror(-rc));
 		return rc;
 	}
@@ -88,7 +89,7 @@ app_init(void)
 	tr_app.mp = rte_pktmbuf_pool_create("tr_pool", tr_app.opts.nb_mbufs, 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (tr_app.mp == NULL) {
-		TR_LOG(ERR, "cannot create a pool of %u mbufs: %s (try --nb-mbufs or more -m)\n",
+		TR_LOG(ERR, "cannot create a pool of %u mbufs: %s (try --nb-mbufs or more -m)",
 			tr_app.opts.nb_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}

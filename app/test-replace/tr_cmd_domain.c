@@ -349,14 +349,14 @@ TR_HANDLER(cmd_show_swap_log)
 
 TR_HANDLER(cmd_set_iommu)
 {
-	struct rte_dma_soft_config c;
+	struct rte_dma_domain_soft_config c;
 	uint64_t win;
 	int rc;
 
-	rte_dma_soft_config_get(&c);
+	rte_dma_domain_soft_config_get(&c);
 	if (argc == 0 || (strcmp(argv[0], "atomic") != 0 && strcmp(argv[0], "vtd") != 0))
 		return tr_err(err, "bad model '%s': expected atomic or vtd", argc ? argv[0] : "");
-	c.model = strcmp(argv[0], "vtd") == 0 ? RTE_DMA_SOFT_REPLACE_VTD : RTE_DMA_SOFT_REPLACE_ATOMIC;
+	c.model = strcmp(argv[0], "vtd") == 0 ? RTE_DMA_DOMAIN_SOFT_REPLACE_VTD : RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC;
 	if (argc > 1) {
 		if (strcmp(argv[1], "window") != 0)
 			return tr_err(err, "bad keyword '%s': expected 'window <us>'", argv[1]);
@@ -367,7 +367,7 @@ TR_HANDLER(cmd_set_iommu)
 	if (tr_args_done(argc, argv, argc > 1 ? 3 : 1, err) < 0)
 		return -EINVAL;
 	tr_dom_lock();
-	rc = rte_dma_soft_configure(&c);
+	rc = rte_dma_domain_soft_configure(&c);
 	tr_dom_unlock();
 	if (rc < 0)
 		return tr_err(err, "cannot set the soft IOMMU model: %s", strerror(-rc));
@@ -376,15 +376,15 @@ TR_HANDLER(cmd_set_iommu)
 
 TR_HANDLER(cmd_show_faults)
 {
-	struct rte_dma_soft_fault f[64];
+	struct rte_dma_domain_soft_fault f[64];
 	uint64_t n = 10;
 	unsigned int i, got;
 
 	if ((argc > 0 && tr_parse_u64("count", argv[0], 1, RTE_DIM(f), &n, err) < 0) ||
 			tr_args_done(argc, argv, 1, err) < 0)
 		return -EINVAL;
-	got = rte_dma_soft_fault_log(NULL, f, (unsigned int)n);
-	printf("DMA faults: %" PRIu64 " in total, last %u:\n", rte_dma_soft_fault_count(NULL), got);
+	got = rte_dma_domain_soft_fault_log(NULL, f, (unsigned int)n);
+	printf("DMA faults: %" PRIu64 " in total, last %u:\n", rte_dma_domain_soft_fault_count(NULL), got);
 	for (i = 0; i < got; i++)
 		printf("  %-8s iova 0x%" PRIx64 " %s domain '%s': %s\n", f[i].device, f[i].iova,
 			f[i].access & RTE_DMA_DOMAIN_ACCESS_WRITE ? "write" : "read",

@@ -443,7 +443,7 @@ tr_metric_get(const char *name, double *v, char *err)
 	else if (strcmp(name, "swaps.failed") == 0) *v = failed;
 	else if (strcmp(name, "swaps.rollbacks") == 0) *v = rb;
 	else if (strcmp(name, "swaps.faults") == 0) *v = faults;
-	else if (strcmp(name, "faults") == 0) *v = rte_dma_soft_fault_count(NULL);
+	else if (strcmp(name, "faults") == 0) *v = rte_dma_domain_soft_fault_count(NULL);
 	else if (strcmp(name, "ports.dropped") == 0 || strcmp(name, "ports.resets") == 0) {
 		uint64_t sum = 0, ok, bad;
 

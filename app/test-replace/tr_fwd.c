@@ -175,7 +175,7 @@ rx_burst(uint16_t idx)
 	}
 	tr_cnt_add(&cnt[port].rx_pkts, nb);
 	tr_cnt_add(&cnt[port].rx_bytes, bytes);
-	if (cfg.mode != TR_FWD_IO || __atomic_load_n(&tx_stop, __ATOMIC_RELAXED)) {
+	if (cfg.mode != TR_FWD_IO || rte_atomic_load_explicit(&tx_stop, rte_memory_order_relaxed)) {
 		rte_pktmbuf_free_bulk(pkts, nb);
 		return;
 	}
@@ -211,19 +211,19 @@ fwd_main(void *arg)
 		for (k = 0; k < cfg.tx_first; k++)
 			for (i = 0; i < cfg.nb_ports; i++)
 				gen_burst(cfg.ports[i]);
-	while (!__atomic_load_n(&quit, __ATOMIC_ACQUIRE)) {
-		bool stop = __atomic_load_n(&tx_stop, __ATOMIC_RELAXED);
+	while (!rte_atomic_load_explicit(&quit, rte_memory_order_acquire)) {
+		bool stop = rte_atomic_load_explicit(&tx_stop, rte_memory_order_relaxed);
 		bool gen = cfg.mode == TR_FWD_TXONLY && !stop;
 
 		/* no burst of this or a later pass sends (io: rx_burst reads
 		 * tx_stop again, it stays set): what was sent is counted */
 		if (stop)
-			__atomic_store_n(&tx_stopped, 1, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(&tx_stopped, 1, rte_memory_order_release);
 
 		for (i = 0; i < cfg.nb_ports; i++) {
 			uint16_t p = cfg.ports[i];
 
-			if (unlikely(__atomic_load_n(&hold[p], __ATOMIC_ACQUIRE) != lheld[p]))
+			if (unlikely(rte_atomic_load_explicit(&hold[p], rte_memory_order_acquire) != lheld[p]))
 				hold_change(p);
 			if (lheld[p])
 				continue;
@@ -248,7 +248,7 @@ hold_change(uint16_t p)
 		tr_port_queues_park(p);
 	else
 		tr_port_queues_unpark(p);
-	__atomic_store_n(&held[p], lheld[p], __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&held[p], lheld[p], rte_memory_order_release);
 }
 
 int
@@ -258,9 +258,9 @@ tr_fwd_hold(uint16_t port, bool on)
 
 	if (!tr_fwd_polls(port))
 		return 0;
-	__atomic_store_n(&hold[port], on, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&hold[port], on, rte_memory_order_release);
 	/* the lcore answers within one loop; sleep, it may share our core */
-	while (__atomic_load_n(&held[port], __ATOMIC_ACQUIRE) != on) {
+	while (rte_atomic_load_explicit(&held[port], rte_memory_order_acquire) != on) {
 		if (tr_now_ns() > deadline)
 			return -ETIMEDOUT;
 		tr_sleep_ns(20000);
@@ -302,7 +302,7 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	for (i = 0; i < cfg.nb_ports; i++) {
 		rte_eth_macaddr_get(cfg.ports[i], &macs[cfg.ports[i]]);
 		tr_port_drops_get(cfg.ports[i], &drops0[cfg.ports[i]]);
-		__atomic_store_n(&polled[cfg.ports[i]], true, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&polled[cfg.ports[i]], true, rte_memory_order_relaxed);
 	}
 	verifier_ran = cfg.mode != TR_FWD_IO;
 	tsc_per_burst = cfg.rate_pps ? rte_get_tsc_hz() * cfg.burst / cfg.rate_pps : 0;
@@ -310,14 +310,14 @@ tr_fwd_start(const struct tr_fwd_cfg *c, struct rte_mempool *mp,
 	memset(hold, 0, sizeof(hold));
 	memset(held, 0, sizeof(held));
 	memset(lheld, 0, sizeof(lheld));
-	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&tx_stop, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&tx_stopped, 0, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&quit, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&tx_stop, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&tx_stopped, 0, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(fwd_main, NULL, lcore) != 0) {
 		clear_polled();
 		return tr_err(err, "cannot launch forwarding on lcore %u", lcore);
 	}
-	__atomic_store_n(&running, true, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&running, true, rte_memory_order_release);
 	return 0;
 }
 
@@ -406,35 +406,35 @@ tr_fwd_stop(unsigned int drain_ms)
 	/* Stop sending; keep receiving until every packet sent is received
 	 * or counted as dropped (exact, whatever the scheduling); the
 	 * deadline only turns a hang (a wedged queue) into a warning. */
-	__atomic_store_n(&tx_stop, 1, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&tx_stop, 1, rte_memory_order_relaxed);
 	deadline = tr_now_ns() + (uint64_t)drain_ms * 1000000ULL;
 	/* the lcore may be in the middle of a send: wait until it saw the
 	 * stop, or the count below misses its last burst */
-	while (!__atomic_load_n(&tx_stopped, __ATOMIC_ACQUIRE) && tr_now_ns() < deadline)
+	while (!rte_atomic_load_explicit(&tx_stopped, rte_memory_order_acquire) && tr_now_ns() < deadline)
 		tr_sleep_ns(100000);
 	while ((left = in_flight()) > 0 && tr_now_ns() < deadline)
 		tr_sleep_ns(1000000);
 	if (left > 0)
 		printf("warning: stop: %" PRId64 " packets neither received nor counted as dropped after %u ms of drain\n",
 			left, drain_ms);
-	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&quit, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(fwd_lcore);
 	clear_polled();
-	__atomic_store_n(&running, false, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&running, false, rte_memory_order_release);
 	return 0;
 }
 
 bool
 tr_fwd_running(void)
 {
-	return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
+	return rte_atomic_load_explicit(&running, rte_memory_order_acquire);
 }
 
 bool
 tr_fwd_polls(uint16_t port)
 {
 	return port < RTE_MAX_ETHPORTS && tr_fwd_running() &&
-		__atomic_load_n(&polled[port], __ATOMIC_RELAXED);
+		rte_atomic_load_explicit(&polled[port], rte_memory_order_relaxed);
 }
 
 void
@@ -493,7 +493,7 @@ clear_polled(void)
 	unsigned int i;
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
-		__atomic_store_n(&polled[i], false, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&polled[i], false, rte_memory_order_relaxed);
 }
 
 /* Zero counters made only of uint64_t with relaxed atomic stores. */

@@ -40,7 +40,7 @@ static float cur_rx_pps;
 void
 tr_report_progress(bool on)
 {
-	__atomic_store_n(&progress_on, on, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&progress_on, on, rte_memory_order_relaxed);
 	if (!on)
 		tr_report_progress_break();
 }
@@ -50,7 +50,7 @@ static int progress_dirty; /* a progress line is on screen */
 void
 tr_report_progress_break(void)
 {
-	if (__atomic_exchange_n(&progress_dirty, 0, __ATOMIC_RELAXED))
+	if (rte_atomic_exchange_explicit(&progress_dirty, 0, rte_memory_order_relaxed))
 		fprintf(stderr, "\n");
 }
 
@@ -61,13 +61,13 @@ progress(uint64_t now)
 	uint64_t done, total, tot, ok, failed, rb, faults;
 	unsigned int active;
 
-	if (!__atomic_load_n(&progress_on, __ATOMIC_RELAXED) || now - last_progress_ns < PROGRESS_NS)
+	if (!rte_atomic_load_explicit(&progress_on, rte_memory_order_relaxed) || now - last_progress_ns < PROGRESS_NS)
 		return;
 	last_progress_ns = now;
 	tr_fwd_verify(&t);
 	active = tr_sched_progress(&done, &total);
 	tr_swap_counts(&tot, &ok, &failed, &rb, &faults);
-	__atomic_store_n(&progress_dirty, 1, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&progress_dirty, 1, rte_memory_order_relaxed);
 	fprintf(stderr, "\r[%6.1fs] rx %7.3f Mpps | swaps: %" PRIu64 " ok, %" PRIu64 " failed",
 		(now - tr_t0_ns()) / 1e9, cur_rx_pps / 1e6, ok, failed);
 	if (active && total)
@@ -230,7 +230,7 @@ json_sched(const struct tr_sched_info *s, void *arg)
 static void
 json_config(FILE *f)
 {
-	struct rte_dma_soft_config sc;
+	struct rte_dma_domain_soft_config sc;
 	uint16_t port, i;
 	int a;
 
@@ -248,9 +248,9 @@ json_config(FILE *f)
 		tr_app.fwd.burst, tr_app.fwd.pktlen, tr_app.fwd.pattern, tr_app.fwd.rate_pps);
 	for (i = 0; i < tr_app.fwd.nb_ports; i++)
 		fprintf(f, "%s%u", i ? ", " : "", tr_app.fwd.ports[i]);
-	rte_dma_soft_config_get(&sc);
+	rte_dma_domain_soft_config_get(&sc);
 	fprintf(f, "], \"lcore\": %u},\n    \"soft_iommu\": {\"model\": \"%s\", \"vtd_window_ns\": %" PRIu64 "},\n",
-		tr_app.fwd_lcore, sc.model == RTE_DMA_SOFT_REPLACE_VTD ? "vtd" : "atomic",
+		tr_app.fwd_lcore, sc.model == RTE_DMA_DOMAIN_SOFT_REPLACE_VTD ? "vtd" : "atomic",
 		sc.vtd_window_ns);
 	fprintf(f, "    \"sample_ms\": %u,\n    \"ports\": [", tr_app.opts.sample_ms);
 	i = 0;
@@ -461,7 +461,7 @@ tr_report_write_json(const char *path, char *err)
 	json_u64(f, "foreign", t.foreign, true);
 	json_loss(f, &t);
 	fprintf(f, "},\n  \"dma_faults\": %" PRIu64 ",\n  \"command_errors\": %u,\n",
-		rte_dma_soft_fault_count(NULL), tr_app.errors);
+		rte_dma_domain_soft_fault_count(NULL), tr_app.errors);
 	/* mbufs out of the pool (caches count as free): flat over a soak */
 	if (tr_app.mp != NULL)
 		fprintf(f, "  \"mempool\": {\"size\": %u, \"in_use\": %u},\n",
@@ -547,5 +547,5 @@ tr_report_summary(FILE *f)
 		" duplicated %" PRIu64 " reordered %" PRIu64 " corrupted %" PRIu64 "\n",
 		t.sent, t.received, t.lost, t.duplicated, t.reordered, t.corrupted);
 	fprintf(f, "DMA faults (soft IOMMU log): %" PRIu64 "; command errors: %u\n",
-		rte_dma_soft_fault_count(NULL), tr_app.errors);
+		rte_dma_domain_soft_fault_count(NULL), tr_app.errors);
 }

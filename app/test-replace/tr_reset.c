@@ -53,7 +53,7 @@ on_reset_event(uint16_t port, enum rte_eth_event_type ev, void *arg, void *ret)
 	RTE_SET_USED(arg);
 	RTE_SET_USED(ret);
 	if (port < RTE_MAX_ETHPORTS) {
-		__atomic_store_n(&pending[port], 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&pending[port], 1, rte_memory_order_release);
 		tr_ctl_kick();
 	}
 	return 0;
@@ -185,7 +185,7 @@ tr_reset_service(uint64_t now_ns)
 		uint64_t t0, t1;
 		int rc;
 
-		if (!__atomic_exchange_n(&pending[port], 0, __ATOMIC_ACQ_REL))
+		if (!rte_atomic_exchange_explicit(&pending[port], 0, rte_memory_order_acq_rel))
 			continue;
 		tr_dom_lock();
 		t0 = tr_now_ns();

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_thread.h>
+#include <rte_dma_domain_compat.h>
 
 #include "tr_domain.h"
 #include "tr_swap.h"
@@ -25,7 +27,7 @@ static uint64_t t0_ns;
 
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond; /* CLOCK_MONOTONIC; schedule changes */
-static pthread_t ctl_tid;
+static rte_thread_t ctl_tid;
 static bool ctl_running, ctl_quit;
 static bool ctl_kicked; /* __atomic: the service hook has work */
 
@@ -474,7 +476,7 @@ sched_run(struct sched *s, uint64_t now)
 		sched_finish(s, now, NULL);
 }
 
-static void *
+static uint32_t
 ctl_main(void *arg)
 {
 	uint64_t next_tick;
@@ -489,7 +491,7 @@ ctl_main(void *arg)
 		struct timespec ts;
 
 		if (hooks.service != NULL) {
-			__atomic_store_n(&ctl_kicked, false, __ATOMIC_RELAXED);
+			rte_atomic_store_explicit(&ctl_kicked, false, rte_memory_order_relaxed);
 			pthread_mutex_unlock(&mtx);
 			hooks.service(now);
 			pthread_mutex_lock(&mtx);
@@ -524,14 +526,14 @@ ctl_main(void *arg)
 			sched_run(due, now);
 			continue;
 		}
-		if (__atomic_load_n(&ctl_kicked, __ATOMIC_RELAXED))
+		if (rte_atomic_load_explicit(&ctl_kicked, rte_memory_order_relaxed))
 			continue;
 		ts.tv_sec = (time_t)(next / 1000000000ULL);
 		ts.tv_nsec = (long)(next % 1000000000ULL);
 		pthread_cond_timedwait(&cond, &mtx, &ts);
 	}
 	pthread_mutex_unlock(&mtx);
-	return NULL;
+	return 0;
 }
 
 int
@@ -542,11 +544,10 @@ tr_ctl_start(void)
 	pthread_mutex_lock(&mtx);
 	if (!ctl_running) {
 		ctl_quit = false;
-		rc = -pthread_create(&ctl_tid, NULL, ctl_main, NULL);
-		if (rc == 0) {
+		rc = rte_thread_create_control(&ctl_tid, "tr-ctl", ctl_main, NULL);
+		rc = rc > 0 ? -rc : rc;
+		if (rc == 0)
 			ctl_running = true;
-			pthread_setname_np(ctl_tid, "tr-ctl");
-		}
 	}
 	pthread_mutex_unlock(&mtx);
 	return rc;
@@ -555,7 +556,7 @@ tr_ctl_start(void)
 void
 tr_ctl_kick(void)
 {
-	__atomic_store_n(&ctl_kicked, true, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&ctl_kicked, true, rte_memory_order_relaxed);
 	/* no mutex: a callback may run where mtx is held */
 	pthread_cond_broadcast(&cond);
 }
@@ -572,7 +573,7 @@ tr_swap_fini(void)
 	ctl_quit = true;
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&mtx);
-	pthread_join(ctl_tid, NULL);
+	rte_thread_join(ctl_tid, NULL);
 	ctl_running = false;
 }
 

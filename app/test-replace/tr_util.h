@@ -85,19 +85,19 @@ void tr_sleep_ns(uint64_t ns);
 static inline uint64_t
 tr_cnt_get(const uint64_t *c)
 {
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
+	return rte_atomic_load_explicit(c, rte_memory_order_relaxed);
 }
 
 static inline void
 tr_cnt_add(uint64_t *c, uint64_t v)
 {
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(c, rte_atomic_load_explicit(c, rte_memory_order_relaxed) + v, rte_memory_order_relaxed);
 }
 
 static inline void
 tr_cnt_set(uint64_t *c, uint64_t v)
 {
-	__atomic_store_n(c, v, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(c, v, rte_memory_order_relaxed);
 }
 
 /**

@@ -31,7 +31,8 @@
 #include "tr_util.h"
 
 RTE_LOG_REGISTER_DEFAULT(tp_logtype, INFO);
-#define TP_LOG(l, ...) rte_log(RTE_LOG_ ## l, tp_logtype, "testpmd-dma-domain: " __VA_ARGS__)
+#define RTE_LOGTYPE_TESTPMD_DMA_DOMAIN tp_logtype
+#define TP_LOG(l, ...) RTE_LOG_LINE(l, TESTPMD_DMA_DOMAIN, __VA_ARGS__)
 
 /* Same layout as struct testpmd_driver_commands in app/test-pmd/testpmd.h
  * of DPDK 22.11 and 25.11 (checked: a TAILQ link, then a NULL-terminated
@@ -386,11 +387,11 @@ RTE_INIT(tp_init)
 	struct tr_swap_hooks h = { .around = around_swap };
 
 	if (testpmd_add_driver_commands == NULL) {
-		TP_LOG(INFO, "not loaded by dpdk-testpmd (no testpmd_add_driver_commands): no commands added\n");
+		TP_LOG(INFO, "not loaded by dpdk-testpmd (no testpmd_add_driver_commands): no commands added");
 		return;
 	}
 	if (!version_matches()) {
-		TP_LOG(ERR, "built for DPDK %d.%02d but running %s: commands not added\n",
+		TP_LOG(ERR, "built for DPDK %d.%02d but running %s: commands not added",
 			RTE_VER_YEAR, RTE_VER_MONTH, rte_version());
 		return;
 	}

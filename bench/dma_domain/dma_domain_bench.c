@@ -59,8 +59,8 @@ poller(void *arg)
 		q[k] = rte_dma_domain_queue_get(bind_b, k);
 		rte_dma_domain_queue_online(q[k]);
 	}
-	__atomic_store_n(&poller_ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE)) {
+	rte_atomic_store_explicit(&poller_ready, 1, rte_memory_order_release);
+	while (!rte_atomic_load_explicit(&stop_flag, rte_memory_order_acquire)) {
 		bool parked = false;
 
 		for (k = 0; k < nb_q; k++)
@@ -110,7 +110,7 @@ measure(struct rte_dma_domain_ctx *ctx, struct rte_dma_domain *a, struct rte_dma
 	poller_ready = 0;
 	pthread_create(&t, NULL, poller, NULL);
 	/* measure with every queue online: offline ones need no ack */
-	while (!__atomic_load_n(&poller_ready, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_load_explicit(&poller_ready, rte_memory_order_acquire))
 		sched_yield();
 	for (i = 0; i < swaps; i++) {
 		struct rte_dma_domain *to = (i & 1) ? a : b;
@@ -123,7 +123,7 @@ measure(struct rte_dma_domain_ctx *ctx, struct rte_dma_domain *a, struct rte_dma
 			fprintf(stderr, "swap %" PRIu64 " failed: %s\n", i, rec.reason);
 		}
 	}
-	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&stop_flag, 1, rte_memory_order_release);
 	pthread_join(t, NULL);
 	r->queues = queues;
 	r->swaps = swaps;

@@ -133,8 +133,8 @@ poller(void *arg)
 			q[n] = rte_dma_domain_queue_get(ports[i].b, k);
 			rte_dma_domain_queue_online(q[n++]);
 		}
-	__atomic_store_n(&poller_ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&stop_poll, __ATOMIC_ACQUIRE)) {
+	rte_atomic_store_explicit(&poller_ready, 1, rte_memory_order_release);
+	while (!rte_atomic_load_explicit(&stop_poll, rte_memory_order_acquire)) {
 		for (k = 0; k < n; k++)
 			if (rte_dma_domain_queue_pause_pending(q[k]))
 				rte_dma_domain_queue_ack(q[k]);
@@ -158,7 +158,7 @@ controller(void *arg)
 
 	for (;;) {
 		pthread_barrier_wait(&go);
-		if (__atomic_load_n(&quit, __ATOMIC_ACQUIRE))
+		if (rte_atomic_load_explicit(&quit, rte_memory_order_acquire))
 			return NULL;
 		p->start_ns = now_ns();
 		p->rc = rte_dma_domain_replace(p->b, p->d[!p->cur], &o);
@@ -268,11 +268,11 @@ run(struct rte_dma_domain_ctx *ctx, unsigned int n, struct figures fig[2])
 	}
 	pthread_barrier_init(&go, NULL, n + 1);
 	pthread_barrier_init(&done, NULL, n + 1);
-	__atomic_store_n(&quit, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&stop_poll, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&poller_ready, 0, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&quit, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&stop_poll, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&poller_ready, 0, rte_memory_order_relaxed);
 	pthread_create(&pt, NULL, poller, NULL);
-	while (!__atomic_load_n(&poller_ready, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_load_explicit(&poller_ready, rte_memory_order_acquire))
 		sched_yield();
 	for (i = 0; i < n; i++)
 		pthread_create(&ports[i].t, NULL, controller, &ports[i]);
@@ -297,11 +297,11 @@ run(struct rte_dma_domain_ctx *ctx, unsigned int n, struct figures fig[2])
 		}
 		s[m].total[s[m].n_total++] = last - first;
 	}
-	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&quit, 1, rte_memory_order_release);
 	pthread_barrier_wait(&go);
 	for (i = 0; i < n; i++)
 		pthread_join(ports[i].t, NULL);
-	__atomic_store_n(&stop_poll, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&stop_poll, 1, rte_memory_order_release);
 	pthread_join(pt, NULL);
 	rte_dma_domain_test_serialize(false);
 	pthread_barrier_destroy(&go);
@@ -330,7 +330,7 @@ main(int argc, char **argv)
 {
 	static const unsigned int counts[] = { 1, 2, 4, 8 };
 	struct figures fig[RTE_DIM(counts)][2];
-	struct rte_dma_soft_config cfg;
+	struct rte_dma_domain_soft_config cfg;
 	struct rte_dma_domain_ctx *ctx;
 	const char *json = NULL;
 	unsigned int c;
@@ -362,10 +362,10 @@ main(int argc, char **argv)
 	if (ctx == NULL || mem == NULL)
 		return 1;
 	memset(mem, 0, M2);
-	rte_dma_soft_config_get(&cfg);
-	cfg.model = RTE_DMA_SOFT_REPLACE_VTD;
+	rte_dma_domain_soft_config_get(&cfg);
+	cfg.model = RTE_DMA_DOMAIN_SOFT_REPLACE_VTD;
 	cfg.vtd_window_ns = (uint64_t)window_us * 1000;
-	if (rte_dma_soft_configure(&cfg) != 0)
+	if (rte_dma_domain_soft_configure(&cfg) != 0)
 		return 1;
 	printf("ports swapped at once: soft backend, VT-d window %u us, queue reset %u us, %u queue(s) per port, %u rounds per mode (interleaved), medians\n",
 		window_us, reset_us, nb_queues, rounds);

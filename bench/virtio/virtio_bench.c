@@ -626,13 +626,13 @@ main(int argc, char **argv)
 	printf("frames: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64
 		" out-of-sequence %" PRIu64 ", swap failures %u, DMA faults %" PRIu64 "\n",
 		f.tx_seq[0] + f.tx_seq[1], f.rx, f.lost, f.bad, s.failed,
-		rte_dma_soft_fault_count(NULL));
+		rte_dma_domain_soft_fault_count(NULL));
 	if (json != NULL) {
 		fprintf(json, "  ],\n  \"frames\": {\"sent\": %" PRIu64 ", \"received\": %" PRIu64
 			", \"lost\": %" PRIu64 ", \"out_of_sequence\": %" PRIu64 "},\n"
 			"  \"swap_failures\": %u,\n  \"dma_faults\": %" PRIu64 "\n}\n",
 			f.tx_seq[0] + f.tx_seq[1], f.rx, f.lost, f.bad, s.failed,
-			rte_dma_soft_fault_count(NULL));
+			rte_dma_domain_soft_fault_count(NULL));
 		if (fclose(json) != 0) {
 			fprintf(stderr, "%s: write failed\n", o.json);
 			return 1;

@@ -51,14 +51,12 @@
 #include <rte_log.h>
 
 #include "dma_domain_backend.h"
+#include "dma_domain_logs.h"
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include "iommufd_util.h"
 
 RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
-#define BE_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, iommufd_be_logtype, \
-		"dma_domain iommufd: " fmt "\n", ##__VA_ARGS__)
 
 /* Tests point this at a path that does not exist to check the refusal. */
 #define IOMMUFD_PATH_ENV "DMA_DOMAIN_IOMMUFD_PATH"

@@ -33,8 +33,8 @@
 /* Windows longer than this sleep instead of spinning. */
 #define SOFT_SPIN_WINDOW_NS 50000
 
-struct rte_dma_soft_config soft_cfg = {
-	.model = RTE_DMA_SOFT_REPLACE_ATOMIC,
+struct rte_dma_domain_soft_config soft_cfg = {
+	.model = RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC,
 	.vtd_window_ns = 2000,
 	.iotlb_entries = 64,
 };
@@ -46,7 +46,7 @@ bool soft_skip_invalidation;
 #define SOFT_F_HOOK 2u
 static uint32_t soft_flags;
 
-/* Test hooks (rte_dma_soft_test_*_hook()): set by a test before its DMA
+/* Test hooks (rte_dma_domain_soft_test_*_hook()): set by a test before its DMA
  * threads start, cleared after they stopped (under dd_lock; a reader that
  * sees fn sees its arg). */
 struct soft_hook {
@@ -65,16 +65,16 @@ static struct soft_dom soft_blocked = { .kind = RTE_DMA_DOMAIN_BLOCKING };
 static inline unsigned int
 dev_read_lock(struct soft_dev *d)
 {
-	unsigned int idx = __atomic_load_n(&d->epoch, __ATOMIC_SEQ_CST) & 1;
+	unsigned int idx = rte_atomic_load_explicit(&d->epoch, rte_memory_order_seq_cst) & 1;
 
-	__atomic_fetch_add(&d->readers[idx], 1, __ATOMIC_SEQ_CST);
+	rte_atomic_fetch_add_explicit(&d->readers[idx], 1, rte_memory_order_seq_cst);
 	return idx;
 }
 
 static inline void
 dev_read_unlock(struct soft_dev *d, unsigned int idx)
 {
-	__atomic_fetch_sub(&d->readers[idx], 1, __ATOMIC_RELEASE);
+	rte_atomic_fetch_sub_explicit(&d->readers[idx], 1, rte_memory_order_release);
 }
 
 /* Wait until no DMA engine of d can still hold a domain pointer loaded
@@ -85,9 +85,9 @@ dev_synchronize(struct soft_dev *d)
 	int flip;
 
 	for (flip = 0; flip < 2; flip++) {
-		unsigned int old = __atomic_fetch_add(&d->epoch, 1, __ATOMIC_SEQ_CST) & 1;
+		unsigned int old = rte_atomic_fetch_add_explicit(&d->epoch, 1, rte_memory_order_seq_cst) & 1;
 
-		while (__atomic_load_n(&d->readers[old], __ATOMIC_ACQUIRE) != 0)
+		while (rte_atomic_load_explicit(&d->readers[old], rte_memory_order_acquire) != 0)
 			sched_yield();
 	}
 }
@@ -111,7 +111,7 @@ static bool
 soft_atomic_replace(void *priv)
 {
 	RTE_SET_USED(priv);
-	return soft_cfg.model == RTE_DMA_SOFT_REPLACE_ATOMIC;
+	return soft_cfg.model == RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC;
 }
 
 /* ---- domains ------------------------------------------------------------ */
@@ -167,9 +167,9 @@ soft_flush_domain(struct soft_dom *d)
 {
 	struct soft_dev *dev;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rte_atomic_thread_fence(rte_memory_order_seq_cst);
 	TAILQ_FOREACH(dev, &soft_devs, next)
-		if (__atomic_load_n(&dev->cur, __ATOMIC_RELAXED) == d)
+		if (rte_atomic_load_explicit(&dev->cur, rte_memory_order_relaxed) == d)
 			soft_iotlb_invalidate(&dev->tlb);
 }
 
@@ -183,7 +183,7 @@ soft_map(void *ctx, void *dom_priv, uint64_t iova, void *va, uint64_t len,
 	RTE_SET_USED(ctx);
 	rc = soft_pt_map(&d->pt, iova, va, len, access);
 	if (rc == -ERANGE)
-		DD_LOG(ERR, "soft domain '%s': IOVA range beyond the model's %d-bit space\n",
+		DD_LOG(ERR, "soft domain '%s': IOVA range beyond the model's %d-bit space",
 			d->name, SOFT_IOVA_BITS);
 	return rc;
 }
@@ -246,10 +246,10 @@ soft_dom_name(const struct soft_dom *d)
 static inline void
 soft_hook_call(const struct soft_hook *h, const struct soft_dom *d)
 {
-	void (*fn)(const char *, void *) = __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE);
+	void (*fn)(const char *, void *) = rte_atomic_load_explicit(&h->fn, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
-		fn(soft_dom_name(d), __atomic_load_n(&h->arg, __ATOMIC_ACQUIRE));
+		fn(soft_dom_name(d), rte_atomic_load_explicit(&h->arg, rte_memory_order_acquire));
 }
 
 /* Make d the device's domain and invalidate its IOTLB as one snapshot
@@ -257,14 +257,14 @@ soft_hook_call(const struct soft_hook *h, const struct soft_dom *d)
 static void
 soft_publish(struct soft_dev *dev, struct soft_dom *d)
 {
-	uint32_t s = __atomic_load_n(&dev->pub_seq, __ATOMIC_RELAXED);
+	uint32_t s = rte_atomic_load_explicit(&dev->pub_seq, rte_memory_order_relaxed);
 
-	__atomic_store_n(&dev->pub_seq, s + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&dev->cur, d, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&dev->pub_seq, s + 1, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&dev->cur, d, rte_memory_order_release);
 	/* test hook: the domain changed, the publication is not complete */
 	soft_hook_call(&soft_publish_hook, d);
 	soft_iotlb_invalidate(&dev->tlb);
-	__atomic_store_n(&dev->pub_seq, s + 2, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&dev->pub_seq, s + 2, rte_memory_order_release);
 }
 
 static int
@@ -300,7 +300,7 @@ soft_replace(void *ctx, void *dev_priv, void *dom_priv)
 	struct soft_dev *dev = dev_priv;
 
 	RTE_SET_USED(ctx);
-	if (soft_cfg.model == RTE_DMA_SOFT_REPLACE_VTD) {
+	if (soft_cfg.model == RTE_DMA_DOMAIN_SOFT_REPLACE_VTD) {
 		/* VT-d: block translation, then attach the new domain */
 		soft_publish(dev, &soft_blocked);
 		soft_hold_window(soft_cfg.vtd_window_ns);
@@ -321,7 +321,7 @@ static uint64_t
 soft_faults(void *ctx, void *dev_priv)
 {
 	struct soft_dev *dev = dev_priv;
-	uint64_t now = __atomic_load_n(&dev->faults, __ATOMIC_ACQUIRE);
+	uint64_t now = rte_atomic_load_explicit(&dev->faults, rte_memory_order_acquire);
 	uint64_t n = now - dev->faults_reported;
 
 	RTE_SET_USED(ctx);
@@ -336,7 +336,7 @@ soft_fault_info(void *ctx, void *dev_priv, struct dd_fault_info *fi)
 	struct soft_dev *dev = dev_priv;
 
 	RTE_SET_USED(ctx);
-	fi->total = __atomic_load_n(&dev->faults, __ATOMIC_ACQUIRE);
+	fi->total = rte_atomic_load_explicit(&dev->faults, rte_memory_order_acquire);
 	fi->exact = true;
 	fi->confirm_window_us = 0;
 	fi->source = "soft fault log";
@@ -373,14 +373,14 @@ soft_dev_of(const struct rte_dma_domain_binding *b)
 /* ---- model settings ------------------------------------------------------- */
 
 int
-rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
+rte_dma_domain_soft_configure(const struct rte_dma_domain_soft_config *cfg)
 {
 	struct rte_dma_domain_binding *b;
 	int rc = 0;
 
-	if (cfg == NULL || (unsigned int)cfg->model > RTE_DMA_SOFT_REPLACE_VTD ||
+	if (cfg == NULL || (unsigned int)cfg->model > RTE_DMA_DOMAIN_SOFT_REPLACE_VTD ||
 			cfg->iotlb_entries > (1u << 20)) {
-		DD_LOG(ERR, "soft configure: bad settings (model ATOMIC or VTD, iotlb_entries <= 2^20)\n");
+		DD_LOG(ERR, "soft configure: bad settings (model ATOMIC or VTD, iotlb_entries <= 2^20)");
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
@@ -391,15 +391,15 @@ rte_dma_soft_configure(const struct rte_dma_soft_config *cfg)
 	if (rc == 0) {
 		soft_cfg = *cfg;
 		if (cfg->iotlb_verify)
-			__atomic_fetch_or(&soft_flags, SOFT_F_VERIFY, __ATOMIC_RELAXED);
+			rte_atomic_fetch_or_explicit(&soft_flags, SOFT_F_VERIFY, rte_memory_order_relaxed);
 		else
-			__atomic_fetch_and(&soft_flags, ~SOFT_F_VERIFY, __ATOMIC_RELAXED);
+			rte_atomic_fetch_and_explicit(&soft_flags, ~SOFT_F_VERIFY, rte_memory_order_relaxed);
 	}
 	return dd_unlock_ret(rc);
 }
 
 void
-rte_dma_soft_config_get(struct rte_dma_soft_config *cfg)
+rte_dma_domain_soft_config_get(struct rte_dma_domain_soft_config *cfg)
 {
 	if (cfg == NULL)
 		return;
@@ -409,13 +409,13 @@ rte_dma_soft_config_get(struct rte_dma_soft_config *cfg)
 }
 
 int
-rte_dma_soft_test_skip_invalidation(bool skip)
+rte_dma_domain_soft_test_skip_invalidation(bool skip)
 {
 	dd_lock();
 	soft_skip_invalidation = skip;
 	dd_unlock();
 	if (skip)
-		DD_LOG(WARNING, "soft IOTLB invalidation DISABLED (test hook): stale translations ahead\n");
+		DD_LOG(WARNING, "soft IOTLB invalidation DISABLED (test hook): stale translations ahead");
 	return 0;
 }
 
@@ -427,56 +427,56 @@ soft_hook_set(struct soft_hook *h, void (*fn)(const char *, void *), void *arg,
 	/* a reader that sees fn sees its arg: arg first when setting, fn
 	 * first when removing */
 	if (fn == NULL)
-		__atomic_store_n(&h->fn, NULL, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->arg, arg, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&h->fn, NULL, rte_memory_order_release);
+	rte_atomic_store_explicit(&h->arg, arg, rte_memory_order_release);
 	if (fn != NULL)
-		__atomic_store_n(&h->fn, fn, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&h->fn, fn, rte_memory_order_release);
 	dd_unlock();
 	if (fn != NULL)
-		DD_LOG(WARNING, "soft model: %s test hook set\n", what);
+		DD_LOG(WARNING, "soft model: %s test hook set", what);
 	return 0;
 }
 
 int
-rte_dma_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
+rte_dma_domain_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
 		void *arg)
 {
 	soft_hook_set(&soft_translate_hook, fn, arg, "translate");
 	if (fn != NULL)
-		__atomic_fetch_or(&soft_flags, SOFT_F_HOOK, __ATOMIC_RELEASE);
+		rte_atomic_fetch_or_explicit(&soft_flags, SOFT_F_HOOK, rte_memory_order_release);
 	else
-		__atomic_fetch_and(&soft_flags, ~SOFT_F_HOOK, __ATOMIC_RELEASE);
+		rte_atomic_fetch_and_explicit(&soft_flags, ~SOFT_F_HOOK, rte_memory_order_release);
 	return 0;
 }
 
 int
-rte_dma_soft_test_publish_hook(void (*fn)(const char *domain, void *arg),
+rte_dma_domain_soft_test_publish_hook(void (*fn)(const char *domain, void *arg),
 		void *arg)
 {
 	return soft_hook_set(&soft_publish_hook, fn, arg, "publish");
 }
 
 void
-rte_dma_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
+rte_dma_domain_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
 		uint64_t *hits, uint64_t *misses, uint64_t *invalidations)
 {
 	struct soft_dev *dev = soft_dev_of(b);
 
 	if (hits != NULL)
-		*hits = dev ? __atomic_load_n(&dev->tlb.hits, __ATOMIC_RELAXED) : 0;
+		*hits = dev ? rte_atomic_load_explicit(&dev->tlb.hits, rte_memory_order_relaxed) : 0;
 	if (misses != NULL)
-		*misses = dev ? __atomic_load_n(&dev->tlb.misses, __ATOMIC_RELAXED) : 0;
+		*misses = dev ? rte_atomic_load_explicit(&dev->tlb.misses, rte_memory_order_relaxed) : 0;
 	if (invalidations != NULL)
 		*invalidations = dev ?
-			__atomic_load_n(&dev->tlb.invalidations, __ATOMIC_RELAXED) : 0;
+			rte_atomic_load_explicit(&dev->tlb.invalidations, rte_memory_order_relaxed) : 0;
 }
 
 uint64_t
-rte_dma_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
+rte_dma_domain_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
 {
 	struct soft_dev *dev = soft_dev_of(b);
 
-	return dev ? __atomic_load_n(&dev->tlb.stale, __ATOMIC_RELAXED) : 0;
+	return dev ? rte_atomic_load_explicit(&dev->tlb.stale, rte_memory_order_relaxed) : 0;
 }
 
 /* ---- the DMA engine --------------------------------------------------------- */
@@ -490,13 +490,13 @@ soft_snapshot(struct soft_dev *dev, uint32_t flags, uint64_t *gen, bool *use_tlb
 	uint32_t s1, s2;
 	struct soft_dom *d;
 
-	s1 = __atomic_load_n(&dev->pub_seq, __ATOMIC_ACQUIRE);
-	*gen = __atomic_load_n(&dev->tlb.gen, __ATOMIC_ACQUIRE);
+	s1 = rte_atomic_load_explicit(&dev->pub_seq, rte_memory_order_acquire);
+	*gen = rte_atomic_load_explicit(&dev->tlb.gen, rte_memory_order_acquire);
 	/* test hook: between the generation and the domain */
 	if (unlikely(flags & SOFT_F_HOOK))
 		soft_hook_call(&soft_translate_hook, NULL);
-	d = __atomic_load_n(&dev->cur, __ATOMIC_ACQUIRE);
-	s2 = __atomic_load_n(&dev->pub_seq, __ATOMIC_RELAXED);
+	d = rte_atomic_load_explicit(&dev->cur, rte_memory_order_acquire);
+	s2 = rte_atomic_load_explicit(&dev->pub_seq, rte_memory_order_relaxed);
 	*use_tlb = s1 == s2 && (s1 & 1) == 0;
 	return d;
 }
@@ -519,8 +519,8 @@ soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint32_t flags, uint64_t gen
 			if (soft_pt_lookup(&d->pt, iova, &b2, &s2, &v2, &a2) < 0 ||
 					v2 + (iova - b2) != *va + (iova - *base) ||
 					a2 != *acc) {
-				__atomic_fetch_add(&dev->tlb.stale, 1, __ATOMIC_RELAXED);
-				DD_LOG(ERR, "soft IOTLB of %s: stale translation of IOVA 0x%" PRIx64 " in '%s' (missing invalidation)\n",
+				rte_atomic_fetch_add_explicit(&dev->tlb.stale, 1, rte_memory_order_relaxed);
+				DD_LOG(ERR, "soft IOTLB of %s: stale translation of IOVA 0x%" PRIx64 " in '%s' (missing invalidation)",
 					dev->name, iova, d->name);
 			}
 		}
@@ -540,7 +540,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 	uint64_t gen, base, size, off, last;
 	uintptr_t va, host = 0;
 	uint32_t acc;
-	uint32_t flags = __atomic_load_n(&soft_flags, __ATOMIC_RELAXED);
+	uint32_t flags = rte_atomic_load_explicit(&soft_flags, rte_memory_order_relaxed);
 	struct soft_dom *d;
 	unsigned int idx;
 	bool use_tlb;
@@ -593,7 +593,7 @@ soft_translate(struct soft_dev *dev, uint64_t iova, uint32_t len,
 }
 
 void *
-rte_dma_soft_translate(struct rte_dma_domain_binding *b, uint64_t iova,
+rte_dma_domain_soft_translate(struct rte_dma_domain_binding *b, uint64_t iova,
 		uint32_t len, uint32_t access, int *err)
 {
 	struct soft_dev *dev = soft_dev_of(b);
@@ -637,14 +637,14 @@ soft_rw(struct rte_dma_domain_binding *b, uint64_t iova, void *buf,
 }
 
 int
-rte_dma_soft_read(struct rte_dma_domain_binding *b, uint64_t iova, void *buf,
+rte_dma_domain_soft_read(struct rte_dma_domain_binding *b, uint64_t iova, void *buf,
 		uint32_t len)
 {
 	return soft_rw(b, iova, buf, len, RTE_DMA_DOMAIN_ACCESS_READ);
 }
 
 int
-rte_dma_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
+rte_dma_domain_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
 		const void *buf, uint32_t len)
 {
 	return soft_rw(b, iova, (void *)(uintptr_t)buf, len,
@@ -672,7 +672,7 @@ soft_field16(struct rte_dma_domain_binding *b, uint64_t iova, uint32_t access,
 }
 
 int
-rte_dma_soft_load16_acquire(struct rte_dma_domain_binding *b, uint64_t iova,
+rte_dma_domain_soft_load16_acquire(struct rte_dma_domain_binding *b, uint64_t iova,
 		uint16_t *v)
 {
 	uint16_t *p;
@@ -682,12 +682,12 @@ rte_dma_soft_load16_acquire(struct rte_dma_domain_binding *b, uint64_t iova,
 		return -EINVAL;
 	p = soft_field16(b, iova, RTE_DMA_DOMAIN_ACCESS_READ, &rc);
 	if (p != NULL)
-		*v = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+		*v = rte_atomic_load_explicit(p, rte_memory_order_acquire);
 	return rc;
 }
 
 int
-rte_dma_soft_store16_release(struct rte_dma_domain_binding *b, uint64_t iova,
+rte_dma_domain_soft_store16_release(struct rte_dma_domain_binding *b, uint64_t iova,
 		uint16_t v)
 {
 	uint16_t *p;
@@ -695,6 +695,6 @@ rte_dma_soft_store16_release(struct rte_dma_domain_binding *b, uint64_t iova,
 
 	p = soft_field16(b, iova, RTE_DMA_DOMAIN_ACCESS_WRITE, &rc);
 	if (p != NULL)
-		__atomic_store_n(p, v, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(p, v, rte_memory_order_release);
 	return rc;
 }

@@ -99,7 +99,7 @@ dd_ctx_check(const struct rte_dma_domain_ctx *ctx,
 {
 	if (dom->ctx == ctx)
 		return 0;
-	DD_LOG(ERR, "%s '%s': domain '%s' belongs to another context\n",
+	DD_LOG(ERR, "%s '%s': domain '%s' belongs to another context",
 		op, who, dom->name);
 	rte_errno = EXDEV;
 	return -EXDEV;
@@ -178,7 +178,7 @@ rte_dma_domain_ctx_get(enum rte_dma_domain_backend b)
 		ops = &dma_domain_backend_iommufd;
 		break;
 	default:
-		DD_LOG(ERR, "unknown backend %d (expected SOFT=0 or IOMMUFD=1)\n", (int)b);
+		DD_LOG(ERR, "unknown backend %d (expected SOFT=0 or IOMMUFD=1)", (int)b);
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -202,7 +202,7 @@ rte_dma_domain_ctx_get(enum rte_dma_domain_backend b)
 		goto out;
 	}
 	dd_ctx[b] = ctx;
-	DD_LOG(INFO, "%s context opened (replace %s)\n", ops->name,
+	DD_LOG(INFO, "%s context opened (replace %s)", ops->name,
 		ops->atomic_replace(ctx->priv) ? "atomic" : "not atomic");
 out:
 	dd_unlock();
@@ -262,13 +262,13 @@ rte_dma_domain_ctx_close(struct rte_dma_domain_ctx *ctx)
 	slot = ctx_slot(ctx);
 	if (slot < 0) {
 		dd_unlock();
-		DD_LOG(DEBUG, "ctx close: %p is not an open context (closed already): nothing to do\n",
+		DD_LOG(DEBUG, "ctx close: %p is not an open context (closed already): nothing to do",
 			(void *)ctx);
 		return 0;
 	}
 	ctx_objects(ctx, &nd, &nb, &d, &b);
 	if (nd != 0 || nb != 0) {
-		DD_LOG(ERR, "ctx close: the %s context still has %u binding(s)%s%s%s and %u domain(s)%s%s%s: unbind the devices (bus hot-unplug or rte_eal_cleanup()) and destroy the domains first; the context stays open\n",
+		DD_LOG(ERR, "ctx close: the %s context still has %u binding(s)%s%s%s and %u domain(s)%s%s%s: unbind the devices (bus hot-unplug or rte_eal_cleanup()) and destroy the domains first; the context stays open",
 			ctx->ops->name, nb, b != NULL ? " ('" : "",
 			b != NULL ? b->name : "", b != NULL ? "'...)" : "",
 			nd, d != NULL ? " ('" : "", d != NULL ? d->name : "",
@@ -277,7 +277,7 @@ rte_dma_domain_ctx_close(struct rte_dma_domain_ctx *ctx)
 	}
 	ctx->ops->ctx_close(ctx->priv);
 	dd_ctx[slot] = NULL;
-	DD_LOG(INFO, "%s context closed (%" PRIu64 " refused domain destroy(s) in its life)\n",
+	DD_LOG(INFO, "%s context closed (%" PRIu64 " refused domain destroy(s) in its life)",
 		ctx->ops->name, ctx->destroy_failures);
 	dd_unlock();
 	free(ctx);
@@ -299,7 +299,7 @@ rte_dma_domain_ctx_info_get(const struct rte_dma_domain_ctx *ctx,
 	if (ctx_slot(ctx) < 0) {
 		/* A closed context is a normal answer (the bus asks at its
 		 * cleanup whether the application closed it already). */
-		DD_LOG(DEBUG, "ctx info: %p is not an open context (closed, or not from rte_dma_domain_ctx_get())\n",
+		DD_LOG(DEBUG, "ctx info: %p is not an open context (closed, or not from rte_dma_domain_ctx_get())",
 			(const void *)ctx);
 		return dd_unlock_ret(-ENOENT);
 	}
@@ -348,13 +348,13 @@ dd_name_check(const char *what, const char *name)
 	size_t n;
 
 	if (name == NULL) {
-		DD_LOG(ERR, "%s name is NULL (expected a string of 1..%d chars)\n",
+		DD_LOG(ERR, "%s name is NULL (expected a string of 1..%d chars)",
 			what, RTE_DMA_DOMAIN_NAMESIZE - 1);
 		return -EINVAL;
 	}
 	n = strnlen(name, RTE_DMA_DOMAIN_NAMESIZE);
 	if (n == 0 || n >= RTE_DMA_DOMAIN_NAMESIZE) {
-		DD_LOG(ERR, "%s name '%.*s' has a bad length (expected 1..%d chars)\n",
+		DD_LOG(ERR, "%s name '%.*s' has a bad length (expected 1..%d chars)",
 			what, RTE_DMA_DOMAIN_NAMESIZE - 1, name,
 			RTE_DMA_DOMAIN_NAMESIZE - 1);
 		return -EINVAL;
@@ -371,7 +371,7 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 	int rc;
 
 	if (ctx == NULL) {
-		DD_LOG(ERR, "create: ctx is NULL (use rte_dma_domain_ctx_get())\n");
+		DD_LOG(ERR, "create: ctx is NULL (use rte_dma_domain_ctx_get())");
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -381,19 +381,19 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 		return NULL;
 	}
 	if ((unsigned int)kind > RTE_DMA_DOMAIN_BLOCKING) {
-		DD_LOG(ERR, "create '%s': bad kind %d (expected paging, identity or blocking)\n",
+		DD_LOG(ERR, "create '%s': bad kind %d (expected paging, identity or blocking)",
 			name, (int)kind);
 		rte_errno = EINVAL;
 		return NULL;
 	}
 	if (flags & ~RTE_DMA_DOMAIN_F_MIRROR) {
-		DD_LOG(ERR, "create '%s': unknown flags 0x%x (expected RTE_DMA_DOMAIN_F_*)\n",
+		DD_LOG(ERR, "create '%s': unknown flags 0x%x (expected RTE_DMA_DOMAIN_F_*)",
 			name, flags & ~RTE_DMA_DOMAIN_F_MIRROR);
 		rte_errno = EINVAL;
 		return NULL;
 	}
 	if (mirror && kind != RTE_DMA_DOMAIN_PAGING) {
-		DD_LOG(ERR, "create '%s': F_MIRROR needs a paging domain, not %s\n",
+		DD_LOG(ERR, "create '%s': F_MIRROR needs a paging domain, not %s",
 			name, dd_kind_name(kind));
 		rte_errno = EINVAL;
 		return NULL;
@@ -404,7 +404,7 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 		rte_mcfg_mem_read_lock();
 	dd_lock();
 	if (domain_find(name) != NULL) {
-		DD_LOG(ERR, "create: domain name '%s' is taken\n", name);
+		DD_LOG(ERR, "create: domain name '%s' is taken", name);
 		rc = -EEXIST;
 		goto fail;
 	}
@@ -419,7 +419,7 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 	dom->flags = flags;
 	rc = ctx->ops->domain_alloc(ctx->priv, kind, name, &dom->priv);
 	if (rc < 0) {
-		DD_LOG(ERR, "create '%s': %s backend cannot allocate a %s domain: %s\n",
+		DD_LOG(ERR, "create '%s': %s backend cannot allocate a %s domain: %s",
 			name, ctx->ops->name, dd_kind_name(kind), strerror(-rc));
 		goto fail;
 	}
@@ -438,7 +438,7 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 	dd_unlock();
 	if (mirror)
 		rte_mcfg_mem_read_unlock();
-	DD_LOG(DEBUG, "domain '%s' (%s%s) created\n", name, dd_kind_name(kind),
+	DD_LOG(DEBUG, "domain '%s' (%s%s) created", name, dd_kind_name(kind),
 		mirror ? ", mirror" : "");
 	return dom;
 fail:
@@ -495,7 +495,7 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 	if (dom->pins > 0) {
 		const struct rte_dma_domain_binding *b = domain_pinner(dom);
 
-		DD_LOG(ERR, "destroy '%s': in use by the replace running on '%s' ('%s' -> '%s'); destroy it after that replace returned\n",
+		DD_LOG(ERR, "destroy '%s': in use by the replace running on '%s' ('%s' -> '%s'); destroy it after that replace returned",
 			dom->name, b != NULL ? b->name : "?",
 			b != NULL ? b->swap_from->name : "?",
 			b != NULL ? b->swap_to->name : "?");
@@ -504,7 +504,7 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 		return -EBUSY;
 	}
 	if (dom->nb_attached > 0) {
-		DD_LOG(ERR, "destroy '%s': %u binding(s) attached (detach or replace first)\n",
+		DD_LOG(ERR, "destroy '%s': %u binding(s) attached (detach or replace first)",
 			dom->name, dom->nb_attached);
 		dd_unlock();
 		rte_errno = EBUSY;
@@ -520,7 +520,7 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 		rc = dom->ctx->ops->domain_free(dom->ctx->priv, dom->priv);
 	if (rc < 0) {
 		dom->ctx->destroy_failures++;
-		DD_LOG(ERR, "destroy '%s': the %s backend could not free it: %s%s; the domain is kept (listed, mappings intact): remove what still uses it (the line above names the object) and destroy it again\n",
+		DD_LOG(ERR, "destroy '%s': the %s backend could not free it: %s%s; the domain is kept (listed, mappings intact): remove what still uses it (the line above names the object) and destroy it again",
 			dom->name, dom->ctx->ops->name, strerror(-rc),
 			dd_test_destroy_fail.armed ? " (injected)" : "");
 		dd_test_destroy_fail.armed = false;
@@ -633,7 +633,7 @@ rte_dma_domain_strategy_parse(const char *s, enum rte_dma_domain_strategy *out)
 			return 0;
 		}
 	}
-	DD_LOG(ERR, "unknown strategy '%s' (expected default, quiesce, hitless, remap or restart)\n",
+	DD_LOG(ERR, "unknown strategy '%s' (expected default, quiesce, hitless, remap or restart)",
 		s);
 	return -EINVAL;
 }

@@ -52,7 +52,7 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 	int rc;
 
 	if (ctx == NULL || p == NULL) {
-		DD_LOG(ERR, "bind: ctx and params are required\n");
+		DD_LOG(ERR, "bind: ctx and params are required");
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -62,13 +62,13 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 		return NULL;
 	}
 	if ((unsigned int)p->default_strategy > RTE_DMA_DOMAIN_STRATEGY_RESTART) {
-		DD_LOG(ERR, "bind '%s': unknown default strategy %d\n",
+		DD_LOG(ERR, "bind '%s': unknown default strategy %d",
 			p->name, (int)p->default_strategy);
 		rte_errno = EINVAL;
 		return NULL;
 	}
 	if (p->nb_queues > DD_MAX_QUEUES) {
-		DD_LOG(ERR, "bind '%s': %u queues (expected at most %u)\n",
+		DD_LOG(ERR, "bind '%s': %u queues (expected at most %u)",
 			p->name, p->nb_queues, DD_MAX_QUEUES);
 		rte_errno = EINVAL;
 		return NULL;
@@ -113,7 +113,7 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 	dd_lock();
 	if (binding_find(p->name) != NULL) {
 		dd_unlock();
-		DD_LOG(ERR, "bind: device '%s' is already bound\n", p->name);
+		DD_LOG(ERR, "bind: device '%s' is already bound", p->name);
 		binding_free(b);
 		rte_errno = EEXIST;
 		return NULL;
@@ -121,7 +121,7 @@ rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 	rc = ctx->ops->bind(ctx->priv, p, &b->dev_priv);
 	if (rc < 0) {
 		dd_unlock();
-		DD_LOG(ERR, "bind '%s': %s backend refused: %s\n", p->name,
+		DD_LOG(ERR, "bind '%s': %s backend refused: %s", p->name,
 			ctx->ops->name, strerror(-rc));
 		binding_free(b);
 		rte_errno = -rc;
@@ -141,7 +141,7 @@ dd_binding_busy(const struct rte_dma_domain_binding *b, const char *op)
 {
 	if (!b->swapping)
 		return 0;
-	DD_LOG(ERR, "%s '%s': a replace ('%s' -> '%s') is running on it (called from one of its callbacks?); %s after it returned\n",
+	DD_LOG(ERR, "%s '%s': a replace ('%s' -> '%s') is running on it (called from one of its callbacks?); %s after it returned",
 		op, b->name, b->swap_from->name, b->swap_to->name, op);
 	rte_errno = EBUSY;
 	return -EBUSY;
@@ -160,10 +160,10 @@ rte_dma_domain_unbind(struct rte_dma_domain_binding *b)
 		return -EBUSY;
 	}
 	for (i = 0; i < b->nb_queues; i++) {
-		if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) ||
+		if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) ||
 				rte_dma_domain_queue_is_armed(&b->queues[i])) {
 			dd_unlock();
-			DD_LOG(ERR, "unbind '%s': queue %u is %s (stop polling it and take it offline first)\n",
+			DD_LOG(ERR, "unbind '%s': queue %u is %s (stop polling it and take it offline first)",
 				b->name, i, rte_dma_domain_queue_is_armed(&b->queues[i]) ?
 				"armed" : "online");
 			rte_errno = EBUSY;
@@ -225,7 +225,7 @@ rte_dma_domain_binding_domain(const struct rte_dma_domain_binding *b)
 {
 	if (b == NULL)
 		return NULL;
-	return __atomic_load_n(&b->dom, __ATOMIC_ACQUIRE);
+	return rte_atomic_load_explicit(&b->dom, rte_memory_order_acquire);
 }
 
 struct rte_dma_domain_ctx *
@@ -251,7 +251,7 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	if (rc < 0)
 		goto out;
 	if (b->dom != NULL) {
-		DD_LOG(ERR, "attach '%s' to '%s': already attached to '%s' (use replace)\n",
+		DD_LOG(ERR, "attach '%s' to '%s': already attached to '%s' (use replace)",
 			b->name, dom->name, b->dom->name);
 		rc = -EBUSY;
 		goto out;
@@ -262,9 +262,9 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 		uint16_t i;
 
 		for (i = 0; i < b->nb_queues; i++) {
-			if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) ||
+			if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) ||
 					rte_dma_domain_queue_is_armed(&b->queues[i])) {
-				DD_LOG(ERR, "attach '%s' to '%s': a failed rollback left the device on no domain; queue %u is still %s: stop the port first (rte_eth_dev_stop()), then attach, then start it\n",
+				DD_LOG(ERR, "attach '%s' to '%s': a failed rollback left the device on no domain; queue %u is still %s: stop the port first (rte_eth_dev_stop()), then attach, then start it",
 					b->name, dom->name, i,
 					rte_dma_domain_queue_is_armed(&b->queues[i]) ?
 					"armed" : "online");
@@ -275,16 +275,16 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	}
 	rc = b->ctx->ops->attach(b->ctx->priv, b->dev_priv, dom->priv);
 	if (rc < 0) {
-		DD_LOG(ERR, "attach '%s' to '%s': %s backend: %s\n", b->name,
+		DD_LOG(ERR, "attach '%s' to '%s': %s backend: %s", b->name,
 			dom->name, b->ctx->ops->name, strerror(-rc));
 		goto out;
 	}
 	dom->nb_attached++;
-	__atomic_store_n(&b->dom, dom, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->dom, dom, rte_memory_order_release);
 	if (b->stranded) {
 		dd_queues_unstrand(b);
 		b->stranded = false;
-		DD_LOG(INFO, "attach '%s' to '%s': recovered from the failed rollback; start the port\n",
+		DD_LOG(INFO, "attach '%s' to '%s': recovered from the failed rollback; start the port",
 			b->name, dom->name);
 	}
 out:
@@ -310,12 +310,12 @@ rte_dma_domain_detach(struct rte_dma_domain_binding *b)
 	}
 	rc = b->ctx->ops->detach(b->ctx->priv, b->dev_priv);
 	if (rc < 0) {
-		DD_LOG(ERR, "detach '%s' from '%s': %s backend: %s\n", b->name,
+		DD_LOG(ERR, "detach '%s' from '%s': %s backend: %s", b->name,
 			b->dom->name, b->ctx->ops->name, strerror(-rc));
 		goto out;
 	}
 	b->dom->nb_attached--;
-	__atomic_store_n(&b->dom, NULL, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->dom, NULL, rte_memory_order_release);
 out:
 	return dd_unlock_ret(rc);
 }
@@ -324,7 +324,7 @@ int
 rte_dma_domain_inject(struct rte_dma_domain_binding *b, enum rte_dma_domain_inject at)
 {
 	if (b == NULL || (unsigned int)at >= RTE_DMA_DOMAIN_INJECT_MAX) {
-		DD_LOG(ERR, "inject: bad binding or point %d (expected < %d)\n",
+		DD_LOG(ERR, "inject: bad binding or point %d (expected < %d)",
 			(int)at, RTE_DMA_DOMAIN_INJECT_MAX);
 		rte_errno = EINVAL;
 		return -EINVAL;
@@ -343,9 +343,9 @@ rte_dma_domain_test_ack_hook(struct rte_dma_domain_binding *b,
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
-	__atomic_store_n(&b->test_ack_hook, NULL, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->test_ack_hook, NULL, rte_memory_order_release);
 	b->test_ack_arg = arg;
-	__atomic_store_n(&b->test_ack_hook, fn, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->test_ack_hook, fn, rte_memory_order_release);
 	return 0;
 }
 
@@ -423,9 +423,9 @@ queue_first_burst(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue 
 {
 	/* ends with the seq_cst fence of the comment above */
 	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
-	__atomic_store_n(&b->qstate[q->qid].online, 1, __ATOMIC_RELEASE);
-	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
-	return RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+	rte_atomic_store_explicit(&b->qstate[q->qid].online, 1, rte_memory_order_release);
+	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_ARMED, rte_memory_order_release);
+	return rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire);
 }
 
 /* Acknowledge the current request: report the QSBR token. A queue that
@@ -436,11 +436,11 @@ queue_report(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
 {
 	struct dd_queue_state *qs = &b->qstate[q->qid];
 
-	if (!__atomic_load_n(&qs->online, __ATOMIC_RELAXED) ||
-			__atomic_load_n(&b->mute_qid, __ATOMIC_RELAXED) == q->qid)
+	if (!rte_atomic_load_explicit(&qs->online, rte_memory_order_relaxed) ||
+			rte_atomic_load_explicit(&b->mute_qid, rte_memory_order_relaxed) == q->qid)
 		return;
-	if (__atomic_load_n(&qs->ack_tsc, __ATOMIC_RELAXED) == 0)
-		__atomic_store_n(&qs->ack_tsc, dd_now_ns(), __ATOMIC_RELAXED);
+	if (rte_atomic_load_explicit(&qs->ack_tsc, rte_memory_order_relaxed) == 0)
+		rte_atomic_store_explicit(&qs->ack_tsc, dd_now_ns(), rte_memory_order_relaxed);
 	rte_rcu_qsbr_quiescent(b->qsbr, q->qid);
 }
 
@@ -467,21 +467,21 @@ enum rte_dma_domain_queue_state
 rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
-	uint32_t req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+	uint32_t req = rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire);
 
 	if (req & DD_PAUSE_ARMED)
 		req = queue_first_burst(b, q);
 	if (req & DD_PAUSE_REQ) {
 		dd_test_ack_point(b, q->qid);
 		queue_report(b, q);
-		req = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+		req = rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire);
 	}
 	if (req & DD_PAUSE_PARK) {
 		/* Before the caller keeps anything: whatever this burst
 		 * keeps is posted by a later RESUMED burst, also when the
 		 * controller clears PARK right now. */
 		if (!(req & DD_PAUSE_RESUMED))
-			RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req, DD_PAUSE_RESUMED);
+			rte_atomic_fetch_or_explicit(&q->pause_req, DD_PAUSE_RESUMED, rte_memory_order_acq_rel);
 		return RTE_DMA_DOMAIN_QUEUE_PARKED;
 	}
 	return (req & DD_PAUSE_RESUMED) ? RTE_DMA_DOMAIN_QUEUE_RESUMED :
@@ -501,21 +501,21 @@ rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 bool
 rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q)
 {
-	uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req);
+	uint32_t old = rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire);
 
 	do {
 		if (!(old & DD_PAUSE_PARK))
 			return false;
 		if (old & DD_PAUSE_KEPT)
 			return true;
-	} while (!RTE_DMA_DOMAIN_CAS_ACQ_REL(&q->pause_req, &old, old | DD_PAUSE_KEPT));
+	} while (!rte_atomic_compare_exchange_strong_explicit(&q->pause_req, &old, old | DD_PAUSE_KEPT, rte_memory_order_acq_rel, rte_memory_order_acquire));
 	return true;
 }
 
 void
 rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q)
 {
-	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_RESUMED);
+	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_RESUMED, rte_memory_order_release);
 	/* slow path: once per queue and pause (dma_domain_trace.h) */
 	rte_dma_domain_trace_queue_resumed(q->binding->name, q->qid);
 }
@@ -541,9 +541,9 @@ rte_dma_domain_queue_online(struct rte_dma_domain_queue *q)
 	struct rte_dma_domain_binding *b = q->binding;
 
 	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
-	__atomic_store_n(&b->qstate[q->qid].online, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->qstate[q->qid].online, 1, rte_memory_order_release);
 	/* online now: the first burst has nothing left to do */
-	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req, ~DD_PAUSE_ARMED);
+	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_ARMED, rte_memory_order_release);
 }
 
 void
@@ -553,9 +553,9 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 
 	/* not polled any more: nothing to post at a next burst (the driver
 	 * discards its backlog when it stops the queue) */
-	RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&q->pause_req,
-			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED));
-	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
+	rte_atomic_fetch_and_explicit(&q->pause_req,
+			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED), rte_memory_order_release);
+	rte_atomic_store_explicit(&b->qstate[q->qid].online, 0, rte_memory_order_release);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
 }
 
@@ -564,21 +564,21 @@ rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
 
-	__atomic_store_n(&b->qstate[q->qid].online, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->qstate[q->qid].online, 0, rte_memory_order_release);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
-	RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&q->pause_req, DD_PAUSE_ARMED);
+	rte_atomic_fetch_or_explicit(&q->pause_req, DD_PAUSE_ARMED, rte_memory_order_acq_rel);
 }
 
 bool
 rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q)
 {
-	return __atomic_load_n(&q->binding->qstate[q->qid].online, __ATOMIC_ACQUIRE) != 0;
+	return rte_atomic_load_explicit(&q->binding->qstate[q->qid].online, rte_memory_order_acquire) != 0;
 }
 
 bool
 rte_dma_domain_queue_is_armed(const struct rte_dma_domain_queue *q)
 {
-	return (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req) & DD_PAUSE_ARMED) != 0;
+	return (rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire) & DD_PAUSE_ARMED) != 0;
 }
 
 struct rte_dma_domain_binding *
@@ -602,9 +602,9 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		__atomic_store_n(&b->qstate[i].ack_tsc, 0, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&b->qstate[i].ack_tsc, 0, rte_memory_order_relaxed);
 		/* OR, not a store: ARMED is the queue's bit */
-		RTE_DMA_DOMAIN_FETCH_OR_ACQ_REL(&b->queues[i].pause_req, req);
+		rte_atomic_fetch_or_explicit(&b->queues[i].pause_req, req, rte_memory_order_acq_rel);
 	}
 	if (b->nb_queues == 0)
 		return 0;
@@ -618,9 +618,9 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		if (dd_now_ns() > deadline) {
 			*first_missing = UINT32_MAX;
 			for (i = 0; i < b->nb_queues; i++) {
-				if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE) &&
-						__atomic_load_n(&b->qstate[i].ack_tsc,
-							__ATOMIC_RELAXED) == 0) {
+				if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) &&
+						rte_atomic_load_explicit(&b->qstate[i].ack_tsc,
+							rte_memory_order_relaxed) == 0) {
 					*first_missing = i;
 					break;
 				}
@@ -652,30 +652,30 @@ dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns)
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		RTE_DMA_DOMAIN_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
-		uint32_t old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(w);
+		RTE_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
+		uint32_t old = rte_atomic_load_explicit(w, rte_memory_order_acquire);
 
 		for (;;) {
 			if (old & DD_PAUSE_KEPT) {
-				RTE_DMA_DOMAIN_FETCH_AND_RELEASE(w, ~DD_PAUSE_KEPT);
+				rte_atomic_fetch_and_explicit(w, ~DD_PAUSE_KEPT, rte_memory_order_release);
 				/* the acquire load that saw KEPT ordered what
 				 * the poller kept before this call */
 				if (b->ops.queue_unpark != NULL)
 					b->ops.queue_unpark(b->drv_arg, i);
 				if (dd_now_ns() > deadline_ns) {
-					old = RTE_DMA_DOMAIN_FETCH_AND_RELEASE(w,
-						~(DD_PAUSE_REQ | DD_PAUSE_KEPT));
+					old = rte_atomic_fetch_and_explicit(w,
+						~(DD_PAUSE_REQ | DD_PAUSE_KEPT), rte_memory_order_release);
 					overruns++;
-					DD_LOG(WARNING, "binding '%s': queue %u kept packets again after every queue_unpark until the timeout; released anyway (%s)\n",
+					DD_LOG(WARNING, "binding '%s': queue %u kept packets again after every queue_unpark until the timeout; released anyway (%s)",
 						b->name, i, (old & DD_PAUSE_KEPT) ?
 						"its next burst posts the rest" :
 						"nothing left to post");
 					break;
 				}
-				old = RTE_DMA_DOMAIN_LOAD_ACQUIRE(w);
+				old = rte_atomic_load_explicit(w, rte_memory_order_acquire);
 				continue;
 			}
-			if (RTE_DMA_DOMAIN_CAS_ACQ_REL(w, &old, old & ~DD_PAUSE_REQ))
+			if (rte_atomic_compare_exchange_strong_explicit(w, &old, old & ~DD_PAUSE_REQ, rte_memory_order_acq_rel, rte_memory_order_acquire))
 				break;
 		}
 	}
@@ -690,8 +690,8 @@ dd_queues_unstrand(struct rte_dma_domain_binding *b)
 	/* offline queues (the caller checked): nobody reads these bits
 	 * until the queue is armed or put online again */
 	for (i = 0; i < b->nb_queues; i++)
-		RTE_DMA_DOMAIN_FETCH_AND_RELEASE(&b->queues[i].pause_req,
-				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED));
+		rte_atomic_fetch_and_explicit(&b->queues[i].pause_req,
+				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED), rte_memory_order_release);
 }
 
 uint64_t
@@ -701,7 +701,7 @@ dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_ns)
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		uint64_t t = __atomic_load_n(&b->qstate[i].ack_tsc, __ATOMIC_RELAXED);
+		uint64_t t = rte_atomic_load_explicit(&b->qstate[i].ack_tsc, rte_memory_order_relaxed);
 
 		if (t != 0 && end_ns > t && end_ns - t > mx)
 			mx = end_ns - t;

@@ -119,12 +119,12 @@ check_range(const char *op, const struct rte_dma_domain *dom, uint64_t iova,
 		uint64_t len)
 {
 	if (len == 0) {
-		DD_LOG(ERR, "%s '%s': zero length at IOVA 0x%" PRIx64 "\n",
+		DD_LOG(ERR, "%s '%s': zero length at IOVA 0x%" PRIx64 "",
 			op, dom->name, iova);
 		return -EINVAL;
 	}
 	if (iova + (len - 1) < iova) {
-		DD_LOG(ERR, "%s '%s': IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps\n",
+		DD_LOG(ERR, "%s '%s': IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps",
 			op, dom->name, iova, len);
 		return -EOVERFLOW;
 	}
@@ -141,17 +141,17 @@ dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
 	int rc;
 
 	if (dom->kind != RTE_DMA_DOMAIN_PAGING) {
-		DD_LOG(ERR, "map '%s': a %s domain has no page table (expected paging)\n",
+		DD_LOG(ERR, "map '%s': a %s domain has no page table (expected paging)",
 			dom->name, dd_kind_name(dom->kind));
 		return -ENOTSUP;
 	}
 	if (len == 0 || access == 0 || (access & ~RTE_DMA_DOMAIN_ACCESS_RW)) {
-		DD_LOG(ERR, "map '%s': length 0x%" PRIx64 " access 0x%x (expected length > 0, access READ and/or WRITE)\n",
+		DD_LOG(ERR, "map '%s': length 0x%" PRIx64 " access 0x%x (expected length > 0, access READ and/or WRITE)",
 			dom->name, len, access);
 		return -EINVAL;
 	}
 	if (!DD_ALIGNED(iova) || !DD_ALIGNED(len) || !DD_ALIGNED((uintptr_t)va)) {
-		DD_LOG(ERR, "map '%s': IOVA 0x%" PRIx64 " VA %p length 0x%" PRIx64 " (expected 4 KiB aligned)\n",
+		DD_LOG(ERR, "map '%s': IOVA 0x%" PRIx64 " VA %p length 0x%" PRIx64 " (expected 4 KiB aligned)",
 			dom->name, iova, va, len);
 		return -EINVAL;
 	}
@@ -159,7 +159,7 @@ dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
 	if (rc < 0)
 		return rc;
 	if (overlaps(&dom->tbl, iova, iova + (len - 1), &at)) {
-		DD_LOG(DEBUG, "map '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps mapping at 0x%" PRIx64 "\n",
+		DD_LOG(DEBUG, "map '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps mapping at 0x%" PRIx64 "",
 			dom->name, iova, len, dom->tbl.m[at].iova);
 		return -EEXIST;
 	}
@@ -172,7 +172,7 @@ dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
 		return rc;
 	rc = ops->map(dom->ctx->priv, dom->priv, iova, va, len, access);
 	if (rc < 0) {
-		DD_LOG(ERR, "map '%s': %s backend failed at IOVA 0x%" PRIx64 ": %s\n",
+		DD_LOG(ERR, "map '%s': %s backend failed at IOVA 0x%" PRIx64 ": %s",
 			dom->name, ops->name, iova, strerror(-rc));
 		tbl_remove(&dom->tbl, at, at + 1);
 	}
@@ -209,7 +209,7 @@ unmap_entries(struct rte_dma_domain *dom, uint32_t from, uint32_t to,
 				dom->tbl.m[i].len);
 
 		if (r < 0 && rc == 0) {
-			DD_LOG(ERR, "unmap '%s': %s backend failed at IOVA 0x%" PRIx64 ": %s\n",
+			DD_LOG(ERR, "unmap '%s': %s backend failed at IOVA 0x%" PRIx64 ": %s",
 				dom->name, ops->name, dom->tbl.m[i].iova, strerror(-r));
 			rc = r;
 		}
@@ -234,7 +234,7 @@ dd_unmap_locked(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 	if (iova == 0 && len == UINT64_MAX)
 		return unmap_entries(dom, 0, dom->tbl.n, unmapped);
 	if (dom->kind != RTE_DMA_DOMAIN_PAGING) {
-		DD_LOG(ERR, "unmap '%s': a %s domain has no page table (expected paging)\n",
+		DD_LOG(ERR, "unmap '%s': a %s domain has no page table (expected paging)",
 			dom->name, dd_kind_name(dom->kind));
 		return -ENOTSUP;
 	}
@@ -247,7 +247,7 @@ dd_unmap_locked(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 		const dd_mapping *m = &dom->tbl.m[to];
 
 		if (m->iova < iova || m->iova + (m->len - 1) > last) {
-			DD_LOG(DEBUG, "unmap '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") would split mapping [0x%" PRIx64 ", +0x%" PRIx64 ")\n",
+			DD_LOG(DEBUG, "unmap '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") would split mapping [0x%" PRIx64 ", +0x%" PRIx64 ")",
 				dom->name, iova, len, m->iova, m->len);
 			return -ENOENT;
 		}
@@ -293,14 +293,14 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	ops = dst->ctx->ops;
 	dd_lock();
 	if (src->kind != RTE_DMA_DOMAIN_PAGING || dst->kind != RTE_DMA_DOMAIN_PAGING) {
-		DD_LOG(ERR, "copy '%s' -> '%s': both domains must be paging\n",
+		DD_LOG(ERR, "copy '%s' -> '%s': both domains must be paging",
 			src->name, dst->name);
 		rc = -ENOTSUP;
 		goto out;
 	}
 	if (access == 0 || (access & ~RTE_DMA_DOMAIN_ACCESS_RW) ||
 			!DD_ALIGNED(dst_iova) || !DD_ALIGNED(src_iova) || !DD_ALIGNED(len)) {
-		DD_LOG(ERR, "copy '%s' -> '%s': access 0x%x, IOVAs 0x%" PRIx64 "/0x%" PRIx64 ", length 0x%" PRIx64 " (expected READ/WRITE bits, 4 KiB aligned)\n",
+		DD_LOG(ERR, "copy '%s' -> '%s': access 0x%x, IOVAs 0x%" PRIx64 "/0x%" PRIx64 ", length 0x%" PRIx64 " (expected READ/WRITE bits, 4 KiB aligned)",
 			src->name, dst->name, access, src_iova, dst_iova, len);
 		rc = -EINVAL;
 		goto out;
@@ -320,7 +320,7 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		const dd_mapping *m = i < src->tbl.n ? &src->tbl.m[i] : NULL;
 
 		if (m == NULL || m->iova > off) {
-			DD_LOG(ERR, "copy '%s' -> '%s': source IOVA 0x%" PRIx64 " is not mapped\n",
+			DD_LOG(ERR, "copy '%s' -> '%s': source IOVA 0x%" PRIx64 " is not mapped",
 				src->name, dst->name, off);
 			rc = -ENOENT;
 			goto out;
@@ -332,13 +332,13 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		off = m->iova + m->len;
 	}
 	if (overlaps(&dst->tbl, dst_iova, dlast, &at)) {
-		DD_LOG(ERR, "copy '%s' -> '%s': destination [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps the mapping at 0x%" PRIx64 "\n",
+		DD_LOG(ERR, "copy '%s' -> '%s': destination [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps the mapping at 0x%" PRIx64 "",
 			src->name, dst->name, dst_iova, len, dst->tbl.m[at].iova);
 		rc = -EEXIST;
 		goto out;
 	}
 	if (denied != NULL) {
-		DD_LOG(ERR, "copy '%s' -> '%s': source mapping at 0x%" PRIx64 " (access 0x%x) lacks the requested access 0x%x\n",
+		DD_LOG(ERR, "copy '%s' -> '%s': source mapping at 0x%" PRIx64 " (access 0x%x) lacks the requested access 0x%x",
 			src->name, dst->name, denied->iova, denied->access, access);
 		rc = -EPERM;
 		goto out;
@@ -370,7 +370,7 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		if (rc < 0) {
 			tbl_remove(&dst->tbl, tbl_lower(&dst->tbl, d.iova),
 					tbl_lower(&dst->tbl, d.iova) + 1);
-			DD_LOG(ERR, "copy '%s' -> '%s': %s backend failed at 0x%" PRIx64 ": %s\n",
+			DD_LOG(ERR, "copy '%s' -> '%s': %s backend failed at 0x%" PRIx64 ": %s",
 				src->name, dst->name, ops->name, d.iova, strerror(-rc));
 			break;
 		}

@@ -49,7 +49,7 @@ mirror_apply(struct rte_dma_domain *d, struct mirror_run *r)
 		rc = dd_map_locked(d, r->iova, (void *)r->va, r->len,
 				RTE_DMA_DOMAIN_ACCESS_RW);
 	if (rc < 0) {
-		DD_LOG(ERR, "mirror '%s': %s of IOVA 0x%" PRIx64 " (VA 0x%" PRIxPTR ", 0x%" PRIx64 " bytes) failed: %s\n",
+		DD_LOG(ERR, "mirror '%s': %s of IOVA 0x%" PRIx64 " (VA 0x%" PRIxPTR ", 0x%" PRIx64 " bytes) failed: %s",
 			d->name, r->unmap ? "unmap" : "map", r->iova, r->va,
 			r->len, strerror(-rc));
 		if (r->rc == 0)
@@ -84,7 +84,7 @@ run_add(struct mirror_run *r, const struct rte_memseg_list *msl,
 
 	if (iova == RTE_BAD_IOVA) {
 		if (!mirror_warned_iova)
-			DD_LOG(WARNING, "mirror: memory without IOVA (e.g. external heap): mapped at IOVA = VA\n");
+			DD_LOG(WARNING, "mirror: memory without IOVA (e.g. external heap): mapped at IOVA = VA");
 		mirror_warned_iova = true;
 		iova = (uintptr_t)ms->addr;
 	}
@@ -124,7 +124,7 @@ mem_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 
 	RTE_SET_USED(arg);
 	if (msl == NULL) {
-		DD_LOG(ERR, "mirror: memory event for %p (+%zu) outside every memseg list\n",
+		DD_LOG(ERR, "mirror: memory event for %p (+%zu) outside every memseg list",
 			addr, len);
 		return;
 	}
@@ -139,7 +139,7 @@ mem_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	}
 	run_flush(&r);
 	dd_unlock();
-	DD_LOG(DEBUG, "mirror: %s %p +%zu\n", r.unmap ? "freed" : "added", addr, len);
+	DD_LOG(DEBUG, "mirror: %s %p +%zu", r.unmap ? "freed" : "added", addr, len);
 }
 
 int
@@ -152,7 +152,7 @@ dd_mirror_populate(struct rte_dma_domain *dom)
 				rte_errno == EEXIST)
 			mirror_cb_registered = true;
 		else
-			DD_LOG(WARNING, "mirror '%s': no memory events (%s; legacy memory mode?): memory added later is not mirrored\n",
+			DD_LOG(WARNING, "mirror '%s': no memory events (%s; legacy memory mode?): memory added later is not mirrored",
 				dom->name, rte_strerror(rte_errno));
 	}
 	/* the caller holds the EAL memory read lock */

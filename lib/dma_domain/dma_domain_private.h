@@ -61,10 +61,8 @@
 #include "rte_dma_domain.h"
 #include "dma_domain_backend.h"
 #include "dma_domain_test.h"
+#include "dma_domain_logs.h"
 
-extern int dma_domain_logtype;
-#define DD_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, dma_domain_logtype, "dma_domain: " __VA_ARGS__)
 
 /* Bits of rte_dma_domain_queue::pause_req (0: run). The controller sets
  * and clears PARK/REPORT, the queue's arm/offline and its first burst set
@@ -224,7 +222,7 @@ void dd_mirror_domain_gone(struct rte_dma_domain *dom);
 static inline void
 dd_test_ack_point(struct rte_dma_domain_binding *b, uint16_t qid)
 {
-	void (*fn)(void *, uint16_t) = __atomic_load_n(&b->test_ack_hook, __ATOMIC_ACQUIRE);
+	void (*fn)(void *, uint16_t) = rte_atomic_load_explicit(&b->test_ack_hook, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
 		fn(b->test_ack_arg, qid);

@@ -76,7 +76,7 @@ static pthread_mutex_t dd_serial = PTHREAD_MUTEX_INITIALIZER;
 void
 rte_dma_domain_test_serialize(bool on)
 {
-	__atomic_store_n(&dd_serialize, on, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&dd_serialize, on, rte_memory_order_release);
 }
 
 int
@@ -87,9 +87,9 @@ rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
-	__atomic_store_n(&b->test_swap_hook, NULL, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->test_swap_hook, NULL, rte_memory_order_release);
 	b->test_swap_arg = arg;
-	__atomic_store_n(&b->test_swap_hook, fn, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&b->test_swap_hook, fn, rte_memory_order_release);
 	return 0;
 }
 
@@ -97,7 +97,7 @@ static void
 swap_point(struct swap *s, enum rte_dma_domain_test_point pt)
 {
 	void (*fn)(void *, enum rte_dma_domain_test_point) =
-		__atomic_load_n(&s->b->test_swap_hook, __ATOMIC_ACQUIRE);
+		rte_atomic_load_explicit(&s->b->test_swap_hook, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
 		fn(s->b->test_swap_arg, pt);
@@ -155,7 +155,7 @@ set_domain(struct swap *s, struct rte_dma_domain *d)
 			cur->nb_attached--;
 		if (d != NULL)
 			d->nb_attached++;
-		__atomic_store_n(&s->b->dom, d, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&s->b->dom, d, rte_memory_order_release);
 	}
 	dd_unlock();
 }
@@ -183,9 +183,14 @@ swap_vfail(struct swap *s, uint32_t level, int rc, const char *fmt, va_list ap)
 {
 	vsnprintf(s->rec->reason, sizeof(s->rec->reason), fmt, ap);
 	s->rec->result = rc;
-	rte_log(level, dma_domain_logtype, "dma_domain: replace '%s' %s -> %s (%s): %s\n",
-		s->b->name, s->old->name, s->new->name,
-		rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
+	if (level == RTE_LOG_WARNING)
+		DD_LOG(WARNING, "replace '%s' %s -> %s (%s): %s",
+			s->b->name, s->old->name, s->new->name,
+			rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
+	else
+		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): %s",
+			s->b->name, s->old->name, s->new->name,
+			rte_dma_domain_strategy_name(s->rec->strategy), s->rec->reason);
 }
 
 /* A failure after the device or its queues were touched: WARNING. */
@@ -231,9 +236,9 @@ queues_wait(struct swap *s, uint32_t req)
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
 		/* mute the first online queue: it "never acknowledges" */
 		for (i = 0; i < b->nb_queues; i++)
-			if (__atomic_load_n(&b->qstate[i].online, __ATOMIC_ACQUIRE))
+			if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire))
 				break;
-		__atomic_store_n(&b->mute_qid, i, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&b->mute_qid, i, rte_memory_order_relaxed);
 		if (i == b->nb_queues) {
 			/* nobody polls: model the silence of queue 0 */
 			dd_queues_request(b, req, s->o.timeout_us, &missing);
@@ -243,7 +248,7 @@ queues_wait(struct swap *s, uint32_t req)
 		}
 	}
 	rc = dd_queues_request(b, req, s->o.timeout_us, &missing);
-	__atomic_store_n(&b->mute_qid, UINT32_MAX, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&b->mute_qid, UINT32_MAX, rte_memory_order_relaxed);
 	if (rc == 0 && s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
 		/* The mute is read by the poller before its report, which
 		 * carries the token current then: a poller that entered its
@@ -256,7 +261,7 @@ queues_wait(struct swap *s, uint32_t req)
 	if (rc == 0)
 		return 0;
 timeout:
-	DD_LOG(ERR, "replace '%s': quiesce timeout: queue %u did not acknowledge within %u us%s\n",
+	DD_LOG(ERR, "replace '%s': quiesce timeout: queue %u did not acknowledge within %u us%s",
 		b->name, missing, s->o.timeout_us,
 		s->inj == RTE_DMA_DOMAIN_INJECT_ACK ? " (injected)" : "");
 	return swap_fail(s, -ETIMEDOUT,
@@ -300,7 +305,7 @@ queues_resume_hard(struct swap *s, uint16_t from, uint16_t n)
 		for (t = 0, rc = -1; t < DD_RESUME_TRIES && rc != 0; t++)
 			rc = queue_resume(s, q);
 		if (rc != 0)
-			DD_LOG(CRIT, "replace '%s': queue %u does not resume: %s\n",
+			DD_LOG(CRIT, "replace '%s': queue %u does not resume: %s",
 				s->b->name, q, strerror(-rc));
 	}
 }
@@ -463,7 +468,7 @@ coverage_check_run(struct swap *s, bool parked)
 
 	if (b->ops.iova_walk == NULL && s->inj != RTE_DMA_DOMAIN_INJECT_COVERAGE) {
 		if (!parked)
-			DD_LOG(INFO, "replace '%s': driver reports no IOVAs (no iova_walk): coverage check skipped\n",
+			DD_LOG(INFO, "replace '%s': driver reports no IOVAs (no iova_walk): coverage check skipped",
 				b->name);
 		return 0;
 	}
@@ -528,7 +533,7 @@ rollback_begin(struct swap *s)
 static void
 rollback_retry(struct swap *s, const char *what, int rc)
 {
-	DD_LOG(ERR, "replace '%s': rollback: %s '%s' failed (%s)%s; trying again\n",
+	DD_LOG(ERR, "replace '%s': rollback: %s '%s' failed (%s)%s; trying again",
 		s->b->name, what, s->old->name, strerror(-rc),
 		s->inj == RTE_DMA_DOMAIN_INJECT_SWITCH_BACK ||
 		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK ? " (injected)" : "");
@@ -555,7 +560,7 @@ rollback_end(struct swap *s, int rc)
 		}
 		return 0;
 	}
-	DD_LOG(CRIT, "replace '%s': ROLLBACK FAILED: the device is on NO domain (return to '%s': %s%s); its queues stay parked; recover: stop the port, rte_dma_domain_attach() it to a domain, start the port\n",
+	DD_LOG(CRIT, "replace '%s': ROLLBACK FAILED: the device is on NO domain (return to '%s': %s%s); its queues stay parked; recover: stop the port, rte_dma_domain_attach() it to a domain, start the port",
 		s->b->name, s->old->name, strerror(-rc),
 		s->inj == RTE_DMA_DOMAIN_INJECT_ROLLBACK ? ", injected" : "");
 	s->stranded = true;
@@ -746,7 +751,7 @@ resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
 			continue;
 		for (r = 0; r < q; r++)
 			if (queue_quiesce(s, r) < 0)
-				DD_LOG(ERR, "replace '%s': rollback: queue %u does not quiesce again\n",
+				DD_LOG(ERR, "replace '%s': rollback: queue %u does not quiesce again",
 					s->b->name, r);
 		undo(s);
 		queues_resume_rollback(s);
@@ -839,7 +844,7 @@ park_stranded(struct swap *s)
 	uint32_t missing = UINT32_MAX;
 
 	if (dd_queues_request(s->b, DD_PAUSE_PARK, s->o.timeout_us, &missing) < 0)
-		DD_LOG(CRIT, "replace '%s': queue %u did not park after the failed rollback within %u us\n",
+		DD_LOG(CRIT, "replace '%s': queue %u did not park after the failed rollback within %u us",
 			s->b->name, missing, s->o.timeout_us);
 }
 
@@ -899,7 +904,7 @@ remap_shared_check(struct swap *s)
 	if (len >= sizeof(names))
 		strcpy(names + sizeof(names) - 4, "...");
 	if (s->o.force) {
-		DD_LOG(WARNING, "replace '%s': forced remap rewrites '%s' in place; %u other binding(s) attached to it were NOT quiesced (their DMA may fault): %s\n",
+		DD_LOG(WARNING, "replace '%s': forced remap rewrites '%s' in place; %u other binding(s) attached to it were NOT quiesced (their DMA may fault): %s",
 			s->b->name, s->old->name, n, names);
 		return 0;
 	}
@@ -955,7 +960,7 @@ remap_undo(struct swap *s)
 	rollback_retry(s, "restoring the table of", rc);
 	rc = remap_restore(s);
 	if (rc < 0) {
-		DD_LOG(CRIT, "replace '%s': remap rollback left '%s' with part of its mappings; the device is detached from it\n",
+		DD_LOG(CRIT, "replace '%s': remap rollback left '%s' with part of its mappings; the device is detached from it",
 			s->b->name, s->old->name);
 		be_detach(s);
 	}
@@ -1145,7 +1150,7 @@ rollback_fault_check(struct swap *s)
 	s->rec->rollback_faults = f;
 	s->rec->faults += f;
 	if (f > 0)
-		DD_LOG(ERR, "replace '%s': %" PRIu64 " fault(s) after the rollback %s '%s'\n",
+		DD_LOG(ERR, "replace '%s': %" PRIu64 " fault(s) after the rollback %s '%s'",
 			s->b->name, f, s->stranded ? "failed to return to" : "to",
 			s->old->name);
 }
@@ -1179,7 +1184,7 @@ replace_noop(struct rte_dma_domain_binding *b, struct rte_dma_domain_swap_record
 	rec->noop = true;
 	rec->result = 0;
 	dd_stats_commit(b, rec);
-	DD_LOG(DEBUG, "replace '%s': already on '%s': nothing to do\n", b->name, rec->to);
+	DD_LOG(DEBUG, "replace '%s': already on '%s': nothing to do", b->name, rec->to);
 	return 0;
 }
 
@@ -1247,17 +1252,17 @@ replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct
 	if (b->dom == NULL) {
 		dd_unlock();
 		if (b->stranded)
-			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it\n",
+			DD_LOG(ERR, "replace '%s': on no domain after a failed rollback: stop the port, rte_dma_domain_attach(), start it",
 				b->name);
 		else
-			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())\n",
+			DD_LOG(ERR, "replace '%s': not attached (use rte_dma_domain_attach())",
 				b->name);
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
 	if (b->swapping) {
 		dd_unlock();
-		DD_LOG(ERR, "replace '%s': a replace is already running on it\n", b->name);
+		DD_LOG(ERR, "replace '%s': a replace is already running on it", b->name);
 		rte_errno = EBUSY;
 		return -EBUSY;
 	}
@@ -1303,7 +1308,7 @@ replace_run(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom, struct
 	rte_dma_domain_trace_swap_done(b->name, rec.seq, rc, rec.pause_ns, rec.park_ns,
 		rec.coverage_ns, rec.quiesce_ns, rec.switch_ns, rec.resume_ns);
 	if (rc == 0)
-		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns\n",
+		DD_LOG(DEBUG, "replace '%s' %s -> %s (%s): pause %" PRIu64 " ns, switch %" PRIu64 " ns",
 			b->name, rec.from, rec.to,
 			rte_dma_domain_strategy_name(rec.strategy),
 			rec.pause_ns, rec.switch_ns);
@@ -1328,7 +1333,7 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	int rc;
 
 	if (b == NULL || dom == NULL) {
-		DD_LOG(ERR, "replace: binding and domain are required\n");
+		DD_LOG(ERR, "replace: binding and domain are required");
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
@@ -1339,7 +1344,7 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 	if (opts != NULL)
 		s.o = *opts;
 	if ((unsigned int)s.o.strategy > RTE_DMA_DOMAIN_STRATEGY_RESTART) {
-		DD_LOG(ERR, "replace '%s': unknown strategy %d\n", b->name, (int)s.o.strategy);
+		DD_LOG(ERR, "replace '%s': unknown strategy %d", b->name, (int)s.o.strategy);
 		rte_errno = EINVAL;
 		return -EINVAL;
 	}
@@ -1347,13 +1352,13 @@ rte_dma_domain_replace(struct rte_dma_domain_binding *b, struct rte_dma_domain *
 		s.o.timeout_us = DD_DEFAULT_TIMEOUT_US;
 	/* the protocol runs driver callbacks: never under our lock */
 	if (dd_lock_held()) {
-		DD_LOG(ERR, "replace '%s': called with the library's lock held (from a foreach callback?); call it from outside\n",
+		DD_LOG(ERR, "replace '%s': called with the library's lock held (from a foreach callback?); call it from outside",
 			b->name);
 		rte_errno = EDEADLK;
 		return -EDEADLK;
 	}
 
-	serial = __atomic_load_n(&dd_serialize, __ATOMIC_ACQUIRE);
+	serial = rte_atomic_load_explicit(&dd_serialize, rte_memory_order_acquire);
 	if (serial)
 		pthread_mutex_lock(&dd_serial);
 	rc = replace_run(b, dom, &s);

@@ -35,7 +35,7 @@ extern "C" {
  * @return
  *   0, or -EINVAL (rte_errno set) when b is NULL.
  */
-__rte_experimental
+__rte_internal
 int rte_dma_domain_test_ack_hook(struct rte_dma_domain_binding *b,
 		void (*fn)(void *arg, uint16_t qid), void *arg);
 
@@ -63,7 +63,7 @@ enum rte_dma_domain_test_point {
  * @return
  *   0, or -EINVAL (rte_errno set) when b is NULL.
  */
-__rte_experimental
+__rte_internal
 int rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
 		void (*fn)(void *arg, enum rte_dma_domain_test_point pt), void *arg);
 
@@ -77,7 +77,7 @@ int rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
  * @param on
  *   true: one replace at a time per process.
  */
-__rte_experimental
+__rte_internal
 void rte_dma_domain_test_serialize(bool on);
 
 /**
@@ -93,7 +93,7 @@ void rte_dma_domain_test_serialize(bool on);
  * @return
  *   0, or -EINVAL: err is not negative while count > 0.
  */
-__rte_experimental
+__rte_internal
 int rte_dma_domain_test_destroy_fail(int err, unsigned int count);
 
 #ifdef __cplusplus

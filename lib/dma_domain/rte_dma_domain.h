@@ -235,7 +235,7 @@ struct rte_dma_domain_binding;
 struct __rte_cache_aligned rte_dma_domain_queue {
 	/** 0: run; else a request, or an armed queue's first burst
 	 * (bits private to the library) */
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) pause_req;
+	RTE_ATOMIC(uint32_t) pause_req;
 	uint16_t qid;                         /**< index in the binding */
 	struct rte_dma_domain_binding *binding; /**< owner */
 };
@@ -694,7 +694,7 @@ struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_bind
 static __rte_always_inline bool
 rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
 {
-	return unlikely(RTE_DMA_DOMAIN_LOAD_ACQUIRE(&q->pause_req) != 0);
+	return unlikely(rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire) != 0);
 }
 
 /**

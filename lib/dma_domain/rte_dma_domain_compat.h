@@ -48,8 +48,43 @@
 #define rte_atomic_thread_fence(mo) __atomic_thread_fence(mo)
 #endif
 
+#if RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0)
+#include <pthread.h>
+#include <rte_thread.h>
+
+/** Longest thread name with its NUL (23.11's rte_thread.h). */
+#define RTE_THREAD_NAME_SIZE 16
+
+/**
+ * DPDK 23.11's rte_thread_create_control(), on 22.11's rte_thread_create():
+ * a named thread (no placement on the control cpuset, which 22.11 offers
+ * only to pthread-based rte_ctrl_thread_create()).
+ *
+ * @param id
+ *   The new thread's id.
+ * @param name
+ *   Its name (at most 15 characters are kept).
+ * @param fn
+ *   Its function.
+ * @param arg
+ *   The argument of fn.
+ * @return
+ *   0, or a positive errno value.
+ */
+static inline int
+rte_thread_create_control(rte_thread_t *id, const char *name,
+		rte_thread_func fn, void *arg)
+{
+	int rc = rte_thread_create(id, NULL, fn, arg);
+
+	if (rc == 0)
+		pthread_setname_np((pthread_t)id->opaque_id, name);
+	return rc;
+}
+#endif
+
 #ifndef RTE_LOG_LINE
-/* DPDK 24.03 added RTE_LOG_LINE: RTE_LOG with the line's newline added. */
+/** DPDK 24.03's RTE_LOG_LINE (for 22.11): RTE_LOG with the newline added. */
 #define RTE_LOG_LINE(l, t, ...) \
 	RTE_LOG(l, t, RTE_FMT(RTE_FMT_HEAD(__VA_ARGS__ ,) "\n", \
 		RTE_FMT_TAIL(__VA_ARGS__ ,)))

@@ -19,7 +19,7 @@
 #define SOFT_FAULT_RING 4096
 
 static rte_spinlock_t fault_lock = RTE_SPINLOCK_INITIALIZER;
-static struct rte_dma_soft_fault fault_ring[SOFT_FAULT_RING];
+static struct rte_dma_domain_soft_fault fault_ring[SOFT_FAULT_RING];
 static uint64_t fault_total; /* records ever written (under fault_lock) */
 static uint64_t fault_count_all; /* atomic, read without the lock */
 
@@ -27,7 +27,7 @@ void
 soft_fault_record(struct soft_dev *dev, uint64_t iova, uint32_t access,
 		int reason, const char *domain)
 {
-	struct rte_dma_soft_fault *f;
+	struct rte_dma_domain_soft_fault *f;
 
 	rte_spinlock_lock(&fault_lock);
 	f = &fault_ring[fault_total % SOFT_FAULT_RING];
@@ -39,9 +39,9 @@ soft_fault_record(struct soft_dev *dev, uint64_t iova, uint32_t access,
 	rte_strlcpy(f->domain, domain, sizeof(f->domain));
 	fault_total++;
 	rte_spinlock_unlock(&fault_lock);
-	__atomic_fetch_add(&dev->faults, 1, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&fault_count_all, 1, __ATOMIC_RELEASE);
-	DD_LOG(DEBUG, "soft fault: device %s IOVA 0x%" PRIx64 " %s: %s (domain '%s')\n",
+	rte_atomic_fetch_add_explicit(&dev->faults, 1, rte_memory_order_release);
+	rte_atomic_fetch_add_explicit(&fault_count_all, 1, rte_memory_order_release);
+	DD_LOG(DEBUG, "soft fault: device %s IOVA 0x%" PRIx64 " %s: %s (domain '%s')",
 		dev->name, iova,
 		access & RTE_DMA_DOMAIN_ACCESS_WRITE ? "write" : "read",
 		reason == -ENOENT ? "not mapped" :
@@ -49,19 +49,19 @@ soft_fault_record(struct soft_dev *dev, uint64_t iova, uint32_t access,
 }
 
 uint64_t
-rte_dma_soft_fault_count(const struct rte_dma_domain_binding *b)
+rte_dma_domain_soft_fault_count(const struct rte_dma_domain_binding *b)
 {
 	struct soft_dev *dev;
 
 	if (b == NULL)
-		return __atomic_load_n(&fault_count_all, __ATOMIC_ACQUIRE);
+		return rte_atomic_load_explicit(&fault_count_all, rte_memory_order_acquire);
 	dev = soft_dev_of(b);
-	return dev != NULL ? __atomic_load_n(&dev->faults, __ATOMIC_ACQUIRE) : 0;
+	return dev != NULL ? rte_atomic_load_explicit(&dev->faults, rte_memory_order_acquire) : 0;
 }
 
 unsigned int
-rte_dma_soft_fault_log(const struct rte_dma_domain_binding *b,
-		struct rte_dma_soft_fault *out, unsigned int n)
+rte_dma_domain_soft_fault_log(const struct rte_dma_domain_binding *b,
+		struct rte_dma_domain_soft_fault *out, unsigned int n)
 {
 	const char *name = b != NULL ? rte_dma_domain_binding_name(b) : NULL;
 	uint64_t first, i;
@@ -73,7 +73,7 @@ rte_dma_soft_fault_log(const struct rte_dma_domain_binding *b,
 	first = fault_total > SOFT_FAULT_RING ? fault_total - SOFT_FAULT_RING : 0;
 	/* newest first into out[], then reverse to oldest first */
 	for (i = fault_total; i > first && cnt < n; i--) {
-		const struct rte_dma_soft_fault *f = &fault_ring[(i - 1) % SOFT_FAULT_RING];
+		const struct rte_dma_domain_soft_fault *f = &fault_ring[(i - 1) % SOFT_FAULT_RING];
 
 		if (name != NULL && strcmp(f->device, name) != 0)
 			continue;
@@ -81,7 +81,7 @@ rte_dma_soft_fault_log(const struct rte_dma_domain_binding *b,
 	}
 	rte_spinlock_unlock(&fault_lock);
 	for (k = 0; k < cnt / 2; k++) {
-		struct rte_dma_soft_fault t = out[k];
+		struct rte_dma_domain_soft_fault t = out[k];
 
 		out[k] = out[cnt - 1 - k];
 		out[cnt - 1 - k] = t;

@@ -65,26 +65,26 @@ soft_iotlb_lookup(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
 	uintptr_t v;
 	uint32_t acc;
 
-	s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	s1 = rte_atomic_load_explicit(&e->seq, rte_memory_order_acquire);
 	if (s1 & 1)
 		goto miss;
-	egen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
-	b = __atomic_load_n(&e->base, __ATOMIC_RELAXED);
-	sz = __atomic_load_n(&e->size, __ATOMIC_RELAXED);
-	v = __atomic_load_n(&e->va, __ATOMIC_RELAXED);
-	acc = __atomic_load_n(&e->access, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	egen = rte_atomic_load_explicit(&e->gen, rte_memory_order_relaxed);
+	b = rte_atomic_load_explicit(&e->base, rte_memory_order_relaxed);
+	sz = rte_atomic_load_explicit(&e->size, rte_memory_order_relaxed);
+	v = rte_atomic_load_explicit(&e->va, rte_memory_order_relaxed);
+	acc = rte_atomic_load_explicit(&e->access, rte_memory_order_relaxed);
+	rte_atomic_thread_fence(rte_memory_order_acquire);
+	s2 = rte_atomic_load_explicit(&e->seq, rte_memory_order_relaxed);
 	if (s1 != s2 || egen != gen || sz == 0 || iova < b || iova - b >= sz)
 		goto miss;
 	*base = b;
 	*size = sz;
 	*va = v;
 	*access = acc;
-	__atomic_fetch_add(&t->hits, 1, __ATOMIC_RELAXED);
+	rte_atomic_fetch_add_explicit(&t->hits, 1, rte_memory_order_relaxed);
 	return true;
 miss:
-	__atomic_fetch_add(&t->misses, 1, __ATOMIC_RELAXED);
+	rte_atomic_fetch_add_explicit(&t->misses, 1, rte_memory_order_relaxed);
 	return false;
 }
 
@@ -93,18 +93,18 @@ soft_iotlb_fill(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
 		uint64_t base, uint64_t size, uintptr_t va, uint32_t access)
 {
 	struct soft_tlb_ent *e = tlb_ent(t, iova);
-	uint32_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	uint32_t s = rte_atomic_load_explicit(&e->seq, rte_memory_order_relaxed);
 
-	if ((s & 1) || !__atomic_compare_exchange_n(&e->seq, &s, s + 1, false,
-			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if ((s & 1) || !rte_atomic_compare_exchange_strong_explicit(&e->seq, &s, s + 1,
+			rte_memory_order_acquire, rte_memory_order_relaxed))
 		return; /* another thread is filling this entry */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->base, base, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->size, size, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->va, va, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->access, access, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
+	rte_atomic_thread_fence(rte_memory_order_release);
+	rte_atomic_store_explicit(&e->gen, gen, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&e->base, base, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&e->size, size, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&e->va, va, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&e->access, access, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&e->seq, s + 2, rte_memory_order_release);
 }
 
 void
@@ -113,6 +113,6 @@ soft_iotlb_invalidate(struct soft_iotlb *t)
 	if (soft_skip_invalidation)
 		return; /* test hook: model a driver that forgets to flush */
 	/* seq_cst: ordered after the page-table stores that preceded it */
-	__atomic_fetch_add(&t->gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&t->invalidations, 1, __ATOMIC_RELAXED);
+	rte_atomic_fetch_add_explicit(&t->gen, 1, rte_memory_order_seq_cst);
+	rte_atomic_fetch_add_explicit(&t->invalidations, 1, rte_memory_order_relaxed);
 }

@@ -84,7 +84,7 @@ pt_slot(struct soft_pt *pt, uint64_t iova, int level, bool alloc)
 
 	for (l = 4; l > level; l--) {
 		uint64_t *slot = &t[pt_index(iova, l)];
-		uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+		uint64_t e = rte_atomic_load_explicit(slot, rte_memory_order_acquire);
 
 		if (!(e & SOFT_PTE_P)) {
 			uint64_t *nt;
@@ -95,7 +95,7 @@ pt_slot(struct soft_pt *pt, uint64_t iova, int level, bool alloc)
 			if (nt == NULL)
 				return NULL;
 			e = (uintptr_t)nt | SOFT_PTE_P;
-			__atomic_store_n(slot, e, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(slot, e, rte_memory_order_release);
 		} else if (e & SOFT_PTE_LEAF) {
 			return NULL;
 		}
@@ -131,9 +131,9 @@ soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 		 * 4 KiB entries is already there. */
 		if ((cur & (SOFT_HUGE - 1)) == 0 && len - off >= SOFT_HUGE) {
 			slot = pt_slot(pt, cur, 2, true);
-			if (slot != NULL && __atomic_load_n(slot, __ATOMIC_RELAXED) == 0) {
-				__atomic_store_n(slot, ((v + off) & SOFT_PTE_ADDR) |
-					pte_perm(access) | SOFT_PTE_LEAF, __ATOMIC_RELEASE);
+			if (slot != NULL && rte_atomic_load_explicit(slot, rte_memory_order_relaxed) == 0) {
+				rte_atomic_store_explicit(slot, ((v + off) & SOFT_PTE_ADDR) |
+					pte_perm(access) | SOFT_PTE_LEAF, rte_memory_order_release);
 				off += SOFT_HUGE;
 				continue;
 			}
@@ -143,8 +143,8 @@ soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 			soft_pt_unmap(pt, iova, off);
 			return -ENOMEM;
 		}
-		__atomic_store_n(slot, ((v + off) & SOFT_PTE_ADDR) | pte_perm(access),
-				__ATOMIC_RELEASE);
+		rte_atomic_store_explicit(slot, ((v + off) & SOFT_PTE_ADDR) | pte_perm(access),
+				rte_memory_order_release);
 		off += step;
 	}
 	return 0;
@@ -155,7 +155,7 @@ soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 static int
 pt_split(struct soft_pt *pt, uint64_t *slot)
 {
-	uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	uint64_t e = rte_atomic_load_explicit(slot, rte_memory_order_relaxed);
 	uint64_t perm = e & (SOFT_PTE_P | SOFT_PTE_R | SOFT_PTE_W);
 	uintptr_t base = e & SOFT_PTE_ADDR;
 	uint64_t *t = pt_table_new(pt);
@@ -165,7 +165,7 @@ pt_split(struct soft_pt *pt, uint64_t *slot)
 		return -ENOMEM;
 	for (i = 0; i < PT_ENTRIES; i++)
 		t[i] = (base + i * SOFT_PAGE) | perm;
-	__atomic_store_n(slot, (uintptr_t)t | SOFT_PTE_P, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(slot, (uintptr_t)t | SOFT_PTE_P, rte_memory_order_release);
 	return 0;
 }
 
@@ -184,28 +184,28 @@ soft_pt_unmap(struct soft_pt *pt, uint64_t iova, uint64_t len)
 			off += SOFT_HUGE - (cur & (SOFT_HUGE - 1));
 			continue;
 		}
-		e = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		e = rte_atomic_load_explicit(slot, rte_memory_order_relaxed);
 		if (!(e & SOFT_PTE_P)) {
 			off += SOFT_HUGE - (cur & (SOFT_HUGE - 1));
 			continue;
 		}
 		if (e & SOFT_PTE_LEAF) {
 			if ((cur & (SOFT_HUGE - 1)) == 0 && len - off >= SOFT_HUGE) {
-				__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+				rte_atomic_store_explicit(slot, 0, rte_memory_order_release);
 				off += SOFT_HUGE;
 				continue;
 			}
 			if (pt_split(pt, slot) < 0) {
 				/* cannot split: drop the whole leaf rather than
 				 * leave a translation the caller unmapped */
-				__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+				rte_atomic_store_explicit(slot, 0, rte_memory_order_release);
 				off += SOFT_HUGE - (cur & (SOFT_HUGE - 1));
 				continue;
 			}
 		}
 		slot = pt_slot(pt, cur, 1, false);
 		if (slot != NULL)
-			__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(slot, 0, rte_memory_order_release);
 		off += SOFT_PAGE;
 	}
 }
@@ -221,7 +221,7 @@ soft_pt_lookup(const struct soft_pt *pt, uint64_t iova, uint64_t *base,
 	if (iova >= (1ull << SOFT_IOVA_BITS))
 		return -ENOENT;
 	for (l = 4; l >= 1; l--) {
-		e = __atomic_load_n(&t[pt_index(iova, l)], __ATOMIC_ACQUIRE);
+		e = rte_atomic_load_explicit(&t[pt_index(iova, l)], rte_memory_order_acquire);
 		if (!(e & SOFT_PTE_P))
 			return -ENOENT;
 		if (l == 1 || (e & SOFT_PTE_LEAF))

@@ -121,7 +121,7 @@ struct soft_dev {
 
 /* backend_soft.c */
 struct soft_dev *soft_dev_of(const struct rte_dma_domain_binding *b);
-extern struct rte_dma_soft_config soft_cfg;
+extern struct rte_dma_domain_soft_config soft_cfg;
 extern bool soft_skip_invalidation;
 
 /* soft_fault.c */

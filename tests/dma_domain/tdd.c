@@ -324,16 +324,16 @@ fake_buffers(const struct fake_drv *f)
 }
 
 void
-tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns, bool verify)
+tdd_soft_model(enum rte_dma_domain_soft_replace_model m, uint64_t window_ns, bool verify)
 {
-	struct rte_dma_soft_config c;
+	struct rte_dma_domain_soft_config c;
 
-	rte_dma_soft_config_get(&c);
+	rte_dma_domain_soft_config_get(&c);
 	c.model = m;
 	c.vtd_window_ns = window_ns;
 	c.iotlb_verify = verify;
-	if (rte_dma_soft_configure(&c) != 0)
-		fprintf(stderr, "rte_dma_soft_configure failed\n");
+	if (rte_dma_domain_soft_configure(&c) != 0)
+		fprintf(stderr, "rte_dma_domain_soft_configure failed\n");
 }
 
 struct rte_dma_domain *

@@ -118,7 +118,7 @@ uint64_t tdd_memseg_bytes(void);
 bool tdd_mirrored(struct rte_dma_domain *d, const void *p, size_t len, size_t step);
 
 /* Soft model setting in one call. */
-void tdd_soft_model(enum rte_dma_soft_replace_model m, uint64_t window_ns,
+void tdd_soft_model(enum rte_dma_domain_soft_replace_model m, uint64_t window_ns,
 		bool verify);
 
 /* A paging domain of ctx; a failure is a CHECK failure. */

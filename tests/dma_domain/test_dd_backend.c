@@ -161,7 +161,7 @@ race_reader(void *arg)
 		if (R.mode == RACE_READER)
 			R.in_window = (i & 1) != 0; /* even i fills the IOTLB */
 		e0 = ld(&R.epoch);
-		p = rte_dma_soft_translate(R.f.b, IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ, &err);
+		p = rte_dma_domain_soft_translate(R.f.b, IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ, &err);
 		e1 = ld(&R.epoch);
 		R.in_window = false;
 		if (p == NULL)
@@ -202,7 +202,7 @@ race_run(enum race_mode mode, unsigned int swaps)
 
 	memset(&R, 0, sizeof(R));
 	R.mode = mode;
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, true);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, true);
 	for (k = 0; k < 2; k++) {
 		R.mem[k] = aligned_alloc(4096, LEN);
 		CHECK(R.mem[k] != NULL, "memory");
@@ -218,9 +218,9 @@ race_run(enum race_mode mode, unsigned int swaps)
 	if (tdd_failures > 0)
 		return 1;
 	if (mode == RACE_READER)
-		rte_dma_soft_test_translate_hook(reader_hook, NULL);
+		rte_dma_domain_soft_test_translate_hook(reader_hook, NULL);
 	if (mode == RACE_WRITER)
-		rte_dma_soft_test_publish_hook(writer_hook, NULL);
+		rte_dma_domain_soft_test_publish_hook(writer_hook, NULL);
 	CHECK(pthread_create(&th, NULL, race_reader, NULL) == 0, "thread");
 
 	for (i = 0; i < swaps && tdd_failures == 0; i++) {
@@ -257,23 +257,23 @@ race_run(enum race_mode mode, unsigned int swaps)
 	__atomic_store_n(&R.stop, 1, __ATOMIC_RELEASE);
 	st(&R.ack, UINT64_MAX / 2);
 	pthread_join(th, NULL);
-	rte_dma_soft_test_translate_hook(NULL, NULL);
-	rte_dma_soft_test_publish_hook(NULL, NULL);
+	rte_dma_domain_soft_test_translate_hook(NULL, NULL);
+	rte_dma_domain_soft_test_publish_hook(NULL, NULL);
 
 	printf("%u replaces, %" PRIu64 " translations: %" PRIu64 " checked against the oracle, %" PRIu64
 		" spanning a replace; wrong domain %" PRIu64 ", outside both %" PRIu64
 		", faults %" PRIu64 ", stale IOTLB hits %" PRIu64 "\n",
 		ok, ld(&R.done), R.checked, R.unchecked, R.wrong, R.outside, R.faults,
-		rte_dma_soft_iotlb_stale(R.f.b));
+		rte_dma_domain_soft_iotlb_stale(R.f.b));
 	CHECK(ok == swaps, "every replace succeeded (%u of %u)", ok, swaps);
 	CHECK(R.hook_timeouts == 0, "a hook waited in vain %" PRIu64 " times", R.hook_timeouts);
 	CHECK(R.wrong == 0, "%" PRIu64 " translations returned the memory of a domain the device was not on during them",
 		R.wrong);
 	CHECK(R.outside == 0 && R.faults == 0, "translations outside both domains' memory: %" PRIu64
 		", faults: %" PRIu64, R.outside, R.faults);
-	CHECK(rte_dma_soft_iotlb_stale(R.f.b) == 0,
+	CHECK(rte_dma_domain_soft_iotlb_stale(R.f.b) == 0,
 		"%" PRIu64 " IOTLB hits disagree with the domain the translation used (a generation paired with another domain)",
-		rte_dma_soft_iotlb_stale(R.f.b));
+		rte_dma_domain_soft_iotlb_stale(R.f.b));
 	if (mode == RACE_WRITER)
 		CHECK(R.checked >= swaps, "each replace had a translation inside its publish window (%" PRIu64 ")",
 			R.checked);
@@ -282,7 +282,7 @@ race_run(enum race_mode mode, unsigned int swaps)
 		CHECK_RC(rte_dma_domain_destroy(R.dom[k]), 0);
 		free(R.mem[k]);
 	}
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	return 0;
 }
 

@@ -2,7 +2,7 @@
 
 /*
  * Concurrency cases: a DMA thread (pthread) acting as the poller of the
- * binding's queues hammers the posted buffers through rte_dma_soft_write/
+ * binding's queues hammers the posted buffers through rte_dma_domain_soft_write/
  * read while the main thread replaces the binding's domain between two
  * domains thousands of times. Two busy threads in all, and every wait
  * yields (design guide, "Why the Waits Yield").
@@ -79,8 +79,8 @@ dma_thread(void *arg)
 			}
 			i = n++ % FAKE_BUFS;
 			v = ((uint64_t)k << 56) | n;
-			if (rte_dma_soft_write(f.b, f.q[k].iova[i], &v, sizeof(v)) != 0 ||
-					rte_dma_soft_read(f.b, f.q[k].iova[i], &r, sizeof(r)) != 0) {
+			if (rte_dma_domain_soft_write(f.b, f.q[k].iova[i], &v, sizeof(v)) != 0 ||
+					rte_dma_domain_soft_read(f.b, f.q[k].iova[i], &r, sizeof(r)) != 0) {
 				__atomic_fetch_add(&dma_fault, 1, __ATOMIC_RELAXED);
 				continue;
 			}
@@ -117,7 +117,7 @@ struct run_result {
 
 /* Replace between a and b until time or MAX_SWAPS runs out. */
 static void
-run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
+run(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 		enum rte_dma_domain_strategy s, struct run_result *res)
 {
 	/* generous timeout: scheduler hiccups (TSan, shared cores) are not
@@ -159,7 +159,7 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	}
 	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	res->faults = rte_dma_soft_fault_count(f.b);
+	res->faults = rte_dma_domain_soft_fault_count(f.b);
 	res->dma_ok = dma_ok;
 	{
 		struct rte_dma_domain_stats st;
@@ -173,7 +173,7 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 	}
 	printf("  %s/%s: %" PRIu64 " swaps, %" PRIu64 " failed, %" PRIu64 " faults, %"
 		PRIu64 " DMA ok, %" PRIu64 " parked polls%s%s\n",
-		model == RTE_DMA_SOFT_REPLACE_VTD ? "vtd" : "atomic",
+		model == RTE_DMA_DOMAIN_SOFT_REPLACE_VTD ? "vtd" : "atomic",
 		rte_dma_domain_strategy_name(s), res->swaps, res->failed, res->faults,
 		res->dma_ok, dma_parked, res->failed ? "; last failure: " : "", res->reason);
 	CHECK(dma_bad == 0, "DMA while nothing posted / corrupted: %" PRIu64, dma_bad);
@@ -188,7 +188,7 @@ run(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 
 /* A run that must be clean: no fault, no failed swap, more than 100 swaps. */
 static int
-run_clean(enum rte_dma_soft_replace_model model, uint64_t window_ns,
+run_clean(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 		enum rte_dma_domain_strategy s, const char *what)
 {
 	struct run_result r;
@@ -203,7 +203,7 @@ run_clean(enum rte_dma_soft_replace_model model, uint64_t window_ns,
 static int
 case_quiesce_vtd(void)
 {
-	return run_clean(RTE_DMA_SOFT_REPLACE_VTD, 20000, RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+	return run_clean(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 20000, RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
 		"quiesce");
 }
 
@@ -214,7 +214,7 @@ case_hitless_vtd(void)
 
 	/* a window long enough to sleep in: the DMA thread runs in it even
 	 * when it shares the controller's core */
-	run(RTE_DMA_SOFT_REPLACE_VTD, 100000, RTE_DMA_DOMAIN_STRATEGY_HITLESS, &r);
+	run(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 100000, RTE_DMA_DOMAIN_STRATEGY_HITLESS, &r);
 	CHECK(r.faults > 0, "forced hitless on VT-d showed no fault in %" PRIu64
 		" swaps: the hazard check cannot fail?", r.swaps + r.failed);
 	CHECK(r.failed > 0, "faults seen but no swap failed (confirm step)");
@@ -224,7 +224,7 @@ case_hitless_vtd(void)
 static int
 case_hitless_atomic(void)
 {
-	return run_clean(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
+	return run_clean(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, RTE_DMA_DOMAIN_STRATEGY_HITLESS,
 		"atomic hitless");
 }
 
@@ -246,7 +246,7 @@ case_inject_live(void)
 	pthread_t t;
 	unsigned int i, j, round;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &a, &b, "inj-a", "inj-b");
 	CHECK_RC(fake_bind(&f, "inj-dev", NQ, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
@@ -289,8 +289,8 @@ case_inject_live(void)
 	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	printf("  %" PRIu64 " DMA ok, %" PRIu64 " faults\n", dma_ok,
-		rte_dma_soft_fault_count(f.b));
-	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults under quiesce with rollbacks");
+		rte_dma_domain_soft_fault_count(f.b));
+	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults under quiesce with rollbacks");
 	CHECK(dma_bad == 0 && f.bad_quiesce == 0, "DMA outside posted buffers");
 	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
@@ -310,7 +310,7 @@ case_drain_inflight(void)
 	pthread_t t;
 	uint64_t ok0;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &a, &b, "drain-a", "drain-b");
 	/* the in-flight buffer: in a only */
 	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem, 0x1000, RTE_DMA_DOMAIN_ACCESS_READ), 0);
@@ -351,7 +351,7 @@ case_drain_inflight(void)
 
 	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults");
+	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
 	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
 		"DMA outside posted buffers, or a walk/quiesce with a queue running");
 	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
@@ -403,7 +403,7 @@ arm_poller(void *arg)
 		} else {
 			v = n;
 			if (__atomic_load_n(&f.q[0].posted, __ATOMIC_ACQUIRE) == 0 ||
-					rte_dma_soft_write(f.b, f.q[0].iova[n % FAKE_BUFS], &v,
+					rte_dma_domain_soft_write(f.b, f.q[0].iova[n % FAKE_BUFS], &v,
 						sizeof(v)) != 0)
 				dma_bad++;
 			else
@@ -421,9 +421,9 @@ arm_poller(void *arg)
 						__atomic_load_n(&f.q[1].posted, __ATOMIC_ACQUIRE) == 0)
 					q1_bad++;
 				v = n | (1ull << 63);
-				if (rte_dma_soft_write(f.b, f.q[1].iova[n % FAKE_BUFS], &v,
+				if (rte_dma_domain_soft_write(f.b, f.q[1].iova[n % FAKE_BUFS], &v,
 							sizeof(v)) != 0 ||
-						rte_dma_soft_read(f.b, f.q[1].iova[n % FAKE_BUFS], &r,
+						rte_dma_domain_soft_read(f.b, f.q[1].iova[n % FAKE_BUFS], &r,
 							sizeof(r)) != 0 || r != v)
 					q1_bad++;
 				__atomic_fetch_add(&q1_work, 1, __ATOMIC_RELEASE);
@@ -452,7 +452,7 @@ case_arm_race(void)
 	uint32_t round;
 	pthread_t t;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 5000, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &d[0], &d[1], "arm-a", "arm-b");
 	CHECK_RC(fake_bind(&f, "arm-dev", NQ, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
@@ -505,13 +505,13 @@ case_arm_race(void)
 	printf("  %u rounds: %" PRIu64 " swaps, %" PRIu64 " failed; queue 1: %" PRIu64
 		" first bursts, %" PRIu64 " of them parked, %" PRIu64 " bursts of work; %"
 		PRIu64 " faults\n", round, swaps, failed, q1_first_bursts, q1_first_parked,
-		q1_work, rte_dma_soft_fault_count(f.b));
+		q1_work, rte_dma_domain_soft_fault_count(f.b));
 	CHECK(failed == 0 && swaps > 20, "swaps %" PRIu64 " failed %" PRIu64, swaps, failed);
 	CHECK(q1_bad == 0, "queue 1 worked %" PRIu64 " times while counted parked", q1_bad);
 	CHECK(idle == 0, "queue 1 did not run after %" PRIu64 " of %u swaps", idle, round);
 	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
 		"DMA outside posted buffers, or a walk/quiesce with a queue running");
-	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults");
+	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
 	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(d[0]);
@@ -619,7 +619,7 @@ case_ack_race(void)
 	uint64_t end, rounds = 0, failed = 0;
 	pthread_t t;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	tdd_two_domains(ctx, mem, &d[0], &d[1], "ack-a", "ack-b");
 	CHECK_RC(fake_bind(&f, "ack-dev", 1, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);

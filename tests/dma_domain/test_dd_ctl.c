@@ -162,8 +162,8 @@ poller_main(void *arg)
 			}
 			iova = f->q[k].iova[n++ % FAKE_BUFS];
 			v = ((uint64_t)k << 56) | n;
-			if (rte_dma_soft_write(f->b, iova, &v, sizeof(v)) != 0 ||
-					rte_dma_soft_read(f->b, iova, &r, sizeof(r)) != 0) {
+			if (rte_dma_domain_soft_write(f->b, iova, &v, sizeof(v)) != 0 ||
+					rte_dma_domain_soft_read(f->b, iova, &r, sizeof(r)) != 0) {
 				__atomic_fetch_add(&p->fault, 1, __ATOMIC_RELAXED);
 				continue;
 			}
@@ -273,7 +273,7 @@ case_two_bindings(void)
 	static const char *const bn[2] = { "tb0-dev", "tb1-dev" };
 	int i;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(tb, 0, sizeof(tb));
 	memset(meet_in, 0, sizeof(meet_in));
 	meet_timeouts = 0;
@@ -296,7 +296,7 @@ case_two_bindings(void)
 
 		poller_stop(&tb[i].p, bn[i]);
 		tb[i].f.on_quiesce = NULL;
-		faults = rte_dma_soft_fault_count(tb[i].f.b);
+		faults = rte_dma_domain_soft_fault_count(tb[i].f.b);
 		printf("  %s: %" PRIu64 " swaps, %" PRIu64 " failed, %" PRIu64 " faults, %" PRIu64
 			" DMA ok, %" PRIu64 " parked bursts%s%s\n", bn[i], tb[i].swaps,
 			tb[i].failed, faults, tb[i].p.ok, tb[i].p.parked,
@@ -369,7 +369,7 @@ case_overlap(void)
 	bool serialized = ser != NULL && strcmp(ser, "1") == 0;
 	int i;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(tb, 0, sizeof(tb));
 	ov_a_switch = ov_b_parked = ov_timeouts = 0;
 	for (i = 0; i < 2; i++) {
@@ -399,7 +399,7 @@ case_overlap(void)
 	for (i = 0; i < 2; i++) {
 		CHECK_RC(rte_dma_domain_test_swap_hook(tb[i].f.b, NULL, NULL), 0);
 		poller_stop(&tb[i].p, bn[i]);
-		CHECK(rte_dma_soft_fault_count(tb[i].f.b) == 0 && tb[i].p.fault == 0,
+		CHECK(rte_dma_domain_soft_fault_count(tb[i].f.b) == 0 && tb[i].p.fault == 0,
 			"%s: faults", bn[i]);
 		CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[1],
 			"%s: on the wrong domain", bn[i]);
@@ -478,7 +478,7 @@ case_destroy_race(void)
 	uint32_t i;
 	char name[32];
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&dr, 0, sizeof(dr));
 	cur = tdd_domain(ctx, "dr-0");
 	CHECK_RC(rte_dma_domain_map(cur, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
@@ -512,7 +512,7 @@ case_destroy_race(void)
 	unbind_lines = log_count("unbind 'dr-dev': ");
 	log_free();
 	poller_stop(&p, "dr-dev");
-	faults = rte_dma_soft_fault_count(f.b);
+	faults = rte_dma_domain_soft_fault_count(f.b);
 	printf("  %u swaps (%" PRIu64 " failed); racing destroys: %" PRIu64 " -EBUSY (%u while pinned by the swap, %u while attached), %" PRIu64
 		" destroyed after the swap; unbind -EBUSY %" PRIu64 "; spare domains destroyed %" PRIu64
 		"; %" PRIu64 " faults, %" PRIu64 " DMA ok\n", i - 1, failed, dr.busy, pinned_lines,
@@ -582,7 +582,7 @@ case_detach_race(void)
 	uint32_t i;
 	int rc;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&dt, 0, sizeof(dt));
 	tdd_two_domains(ctx, mem, &dt.d[0], &dt.d[1], "dt-a", "dt-b");
 	CHECK_RC(fake_bind(&f, "dt-dev", NQ, 0x100000), 0);
@@ -625,7 +625,7 @@ case_detach_race(void)
 		unattached, unattached_lines);
 	CHECK(ok > 0, "no replace succeeded");
 	CHECK(rte_dma_domain_binding_domain(f.b) != NULL, "left detached");
-	CHECK(rte_dma_soft_fault_count(f.b) == 0, "faults");
+	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	CHECK_RC(rte_dma_domain_destroy(dt.d[0]), 0);
 	CHECK_RC(rte_dma_domain_destroy(dt.d[1]), 0);
@@ -740,7 +740,7 @@ case_mirror_hotplug(void)
 	uint32_t i;
 	int k;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&mh, 0, sizeof(mh));
 	mh.d[0] = rte_dma_domain_create(ctx, "mh-a", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	mh.d[1] = rte_dma_domain_create(ctx, "mh-b", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
@@ -771,7 +771,7 @@ case_mirror_hotplug(void)
 	tdd_watchdog_off();
 	poller_stop(&p, "mh-dev");
 	f.on_quiesce = NULL;
-	faults = rte_dma_soft_fault_count(f.b);
+	faults = rte_dma_domain_soft_fault_count(f.b);
 	seg = tdd_memseg_bytes();
 	printf("  %" PRIu64 " swaps (%" PRIu64 " failed) while %" PRIu64
 		" rounds of memory add/allocate/free/remove ran; %" PRIu64

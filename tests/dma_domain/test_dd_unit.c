@@ -191,7 +191,7 @@ case_soft_translate(void)
 			RTE_DMA_DOMAIN_IDENTITY, 0);
 	struct rte_dma_domain_binding_params p = { .name = "xl-dev", .dev_fd = -1 };
 	struct rte_dma_domain_binding *b = rte_dma_domain_bind(ctx, &p);
-	struct rte_dma_soft_fault fl[4];
+	struct rte_dma_domain_soft_fault fl[4];
 	char buf[64];
 	int err = 0;
 	void *h;
@@ -201,22 +201,22 @@ case_soft_translate(void)
 	CHECK_RC(rte_dma_domain_map(d, 0x40000000, mem, 2 * M2, RW), 0);
 	CHECK_RC(rte_dma_domain_map(d, 0x50000000, mem, K4, RD), 0);
 	CHECK_RC(rte_dma_domain_attach(b, d), 0);
-	h = rte_dma_soft_translate(b, 0x40000000 + M2 + 0x1234, 16, RW, &err);
+	h = rte_dma_domain_soft_translate(b, 0x40000000 + M2 + 0x1234, 16, RW, &err);
 	CHECK(h == mem + M2 + 0x1234, "2M translate %p", h);
 	/* crossing the 2 MiB boundary inside one mapping */
-	h = rte_dma_soft_translate(b, 0x40000000 + M2 - 8, 16, RD, &err);
+	h = rte_dma_domain_soft_translate(b, 0x40000000 + M2 - 8, 16, RD, &err);
 	CHECK(h == mem + M2 - 8, "cross %p err %d", h, err);
 	memcpy(mem + 0x100, "hello", 6);
-	CHECK_RC(rte_dma_soft_read(b, 0x40000100, buf, 6), 0);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x40000100, buf, 6), 0);
 	CHECK(strcmp(buf, "hello") == 0, "read '%s'", buf);
-	CHECK_RC(rte_dma_soft_write(b, 0x40000000 + M2 + 4090, "0123456789", 10), 0);
+	CHECK_RC(rte_dma_domain_soft_write(b, 0x40000000 + M2 + 4090, "0123456789", 10), 0);
 	CHECK(memcmp(mem + M2 + 4090, "0123456789", 10) == 0, "write across pages");
 	/* permission and unmapped faults, recorded exactly */
-	CHECK(rte_dma_soft_fault_count(b) == 0, "no faults yet");
-	CHECK_RC(rte_dma_soft_write(b, 0x50000010, "x", 1), -EFAULT);
-	CHECK_RC(rte_dma_soft_read(b, 0x60000000, buf, 4), -EFAULT);
-	CHECK(rte_dma_soft_fault_count(b) == 2, "2 faults");
-	CHECK(rte_dma_soft_fault_log(b, fl, 4) == 2, "log");
+	CHECK(rte_dma_domain_soft_fault_count(b) == 0, "no faults yet");
+	CHECK_RC(rte_dma_domain_soft_write(b, 0x50000010, "x", 1), -EFAULT);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x60000000, buf, 4), -EFAULT);
+	CHECK(rte_dma_domain_soft_fault_count(b) == 2, "2 faults");
+	CHECK(rte_dma_domain_soft_fault_log(b, fl, 4) == 2, "log");
 	CHECK(fl[0].iova == 0x50000010 && fl[0].reason == -EACCES &&
 		fl[0].access == WR && strcmp(fl[0].domain, "xl") == 0 &&
 		strcmp(fl[0].device, "xl-dev") == 0, "fault 0: %" PRIx64 " %d", fl[0].iova,
@@ -225,11 +225,11 @@ case_soft_translate(void)
 		fl[1].access == RD && fl[1].tsc >= fl[0].tsc, "fault 1");
 	/* blocking and identity domains (attach through replace) */
 	CHECK_RC(rte_dma_domain_replace(b, blk, NULL), 0);
-	CHECK_RC(rte_dma_soft_read(b, 0x40000000, buf, 4), -EFAULT);
-	CHECK(rte_dma_soft_fault_log(b, fl, 1) == 1 && fl[0].reason == -EPERM &&
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x40000000, buf, 4), -EFAULT);
+	CHECK(rte_dma_domain_soft_fault_log(b, fl, 1) == 1 && fl[0].reason == -EPERM &&
 		strcmp(fl[0].domain, "xl-block") == 0, "blocked fault");
 	CHECK_RC(rte_dma_domain_replace(b, idn, NULL), 0);
-	h = rte_dma_soft_translate(b, (uintptr_t)(mem + 64), 8, RW, &err);
+	h = rte_dma_domain_soft_translate(b, (uintptr_t)(mem + 64), 8, RW, &err);
 	CHECK(h == mem + 64, "identity");
 	CHECK_RC(rte_dma_domain_destroy(blk), 0);
 	CHECK_RC(rte_dma_domain_destroy(idn), -EBUSY);
@@ -250,28 +250,28 @@ case_iotlb(void)
 	uint64_t hits, misses, inv0, inv1;
 	char buf[8];
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, true);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, true);
 	CHECK_RC(rte_dma_domain_attach(b, d), 0);
 	CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
-	CHECK_RC(rte_dma_soft_read(b, 0x7000, buf, 8), 0);
-	CHECK_RC(rte_dma_soft_read(b, 0x7008, buf, 8), 0);
-	rte_dma_soft_iotlb_stats(b, &hits, &misses, &inv0);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x7008, buf, 8), 0);
+	rte_dma_domain_soft_iotlb_stats(b, &hits, &misses, &inv0);
 	CHECK(hits >= 1 && misses >= 1, "hits %" PRIu64 " misses %" PRIu64, hits, misses);
 	/* with invalidation: the next access faults */
 	CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
-	rte_dma_soft_iotlb_stats(b, NULL, NULL, &inv1);
+	rte_dma_domain_soft_iotlb_stats(b, NULL, NULL, &inv1);
 	CHECK(inv1 > inv0, "unmap did not invalidate");
-	CHECK_RC(rte_dma_soft_read(b, 0x7000, buf, 8), -EFAULT);
-	CHECK(rte_dma_soft_iotlb_stale(b) == 0, "stale with invalidation");
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), -EFAULT);
+	CHECK(rte_dma_domain_soft_iotlb_stale(b) == 0, "stale with invalidation");
 	/* without invalidation: the stale entry hits, and is caught */
 	CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
-	CHECK_RC(rte_dma_soft_read(b, 0x7000, buf, 8), 0);
-	rte_dma_soft_test_skip_invalidation(true);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
+	rte_dma_domain_soft_test_skip_invalidation(true);
 	CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
-	CHECK_RC(rte_dma_soft_read(b, 0x7000, buf, 8), 0); /* the bug */
-	rte_dma_soft_test_skip_invalidation(false);
-	CHECK(rte_dma_soft_iotlb_stale(b) == 1, "stale %" PRIu64, rte_dma_soft_iotlb_stale(b));
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0); /* the bug */
+	rte_dma_domain_soft_test_skip_invalidation(false);
+	CHECK(rte_dma_domain_soft_iotlb_stale(b) == 1, "stale %" PRIu64, rte_dma_domain_soft_iotlb_stale(b));
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	CHECK_RC(rte_dma_domain_unbind(b), 0);
 	CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
@@ -487,7 +487,7 @@ case_strategies(void)
 	enum rte_dma_domain_strategy s;
 
 	remap_pair(&a, &b, &f, "st-a", "st-b", "st-dev", 1);
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 1000, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 1000, false);
 	CHECK(!rte_dma_domain_ctx_atomic_replace(ctx), "vtd is not atomic");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_HITLESS;
 	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTSUP);
@@ -507,7 +507,7 @@ case_strategies(void)
 	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
 	CHECK(rte_dma_domain_binding_domain(f.b) == a && f.restarts == 2 &&
 		f.port_started, "restart");
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_DEFAULT;
 	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
@@ -916,7 +916,7 @@ dev_read(struct fake_drv *f)
 {
 	uint64_t v;
 
-	return rte_dma_soft_read(f->b, 0x100000, &v, sizeof(v));
+	return rte_dma_domain_soft_read(f->b, 0x100000, &v, sizeof(v));
 }
 
 static bool
@@ -1186,7 +1186,7 @@ case_noop(void)
 	struct fake_drv f;
 	unsigned int i;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, 100000, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 100000, false);
 	remap_pair(&a, &b, &f, "noop-a", "noop-b", "noop-dev", 2);
 	for (i = 0; i < RTE_DIM(strat); i++) {
 		o.strategy = strat[i];
@@ -1203,7 +1203,7 @@ case_noop(void)
 		" restarts %" PRIu64 " quiesce %" PRIu64, f.walks[0], f.walks[1],
 		f.fault_checks, f.restarts, f.q[0].quiesce_calls);
 	CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
-		rte_dma_soft_fault_count(f.b) == 0 && dev_read(&f) == 0, "state changed");
+		rte_dma_domain_soft_fault_count(f.b) == 0 && dev_read(&f) == 0, "state changed");
 	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
 	CHECK(st.swaps == RTE_DIM(strat) && st.noops == RTE_DIM(strat) && st.failures == 0 &&
 		st.pause_max_ns == 0 && st.switch_max_ns == 0, "stats: swaps %" PRIu64
@@ -1213,7 +1213,7 @@ case_noop(void)
 	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && !r.noop && r.pause_ns > 0 &&
 		f.q[0].quiesce_calls == 1, "real swap");
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	CHECK_RC(rte_dma_domain_destroy(a), 0);
 	CHECK_RC(rte_dma_domain_destroy(b), 0);
@@ -1353,7 +1353,7 @@ read_target_only(struct fake_drv *f, uint16_t qid)
 	uint64_t v;
 
 	if (qid == 0 && rbf_reads-- > 0)
-		rte_dma_soft_read(f->b, 0x900000, &v, sizeof(v));
+		rte_dma_domain_soft_read(f->b, 0x900000, &v, sizeof(v));
 }
 
 /* Finding 11: faults after a rollback switch are counted, and failed
@@ -1379,8 +1379,8 @@ case_rollback_stats(void)
 	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
 		r.rollback_faults == 1 && r.faults == 2, "rollback faults %" PRIu64
 		" faults %" PRIu64, r.rollback_faults, r.faults);
-	CHECK(rte_dma_soft_fault_count(f.b) == 1, "soft faults %" PRIu64,
-		rte_dma_soft_fault_count(f.b));
+	CHECK(rte_dma_domain_soft_fault_count(f.b) == 1, "soft faults %" PRIu64,
+		rte_dma_domain_soft_fault_count(f.b));
 	/* a timed-out pause: an online queue nobody polls */
 	rte_dma_domain_queue_online(qh(&f, 0));
 	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ETIMEDOUT);
@@ -1433,7 +1433,7 @@ case_late_faults(void)
 	struct fake_drv f;
 	unsigned int i;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	remap_pair(&a, &b, &f, "late-a", "late-b", "late-dev", 2);
 	for (i = 0; i < RTE_DIM(strat); i++) {
 		o.strategy = strat[i];
@@ -1516,7 +1516,7 @@ case_phases(void)
 	uint64_t sum;
 	unsigned int i;
 
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_VTD, PH_NS, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, PH_NS, false);
 	remap_pair(&a, &b, &f, "ph-a", "ph-b", "ph-dev", 2);
 	f.on_walk = ph_walk;
 	f.on_quiesce = ph_queue;
@@ -1559,7 +1559,7 @@ case_phases(void)
 	}
 	f.on_walk = NULL;
 	f.on_quiesce = f.on_resume = NULL;
-	tdd_soft_model(RTE_DMA_SOFT_REPLACE_ATOMIC, 0, false);
+	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	CHECK_RC(rte_dma_domain_destroy(a), 0);
 	CHECK_RC(rte_dma_domain_destroy(b), 0);
@@ -1602,8 +1602,8 @@ case_destroy_fail(void)
 		"mapping gone after a refused destroy");
 	CHECK_RC(fake_bind(&f, "df-dev", 1, 0x100000), 0);
 	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
-	CHECK_RC(rte_dma_soft_write(f.b, 0x100000, &v, sizeof(v)), 0);
-	CHECK_RC(rte_dma_soft_read(f.b, 0x100000, &r, sizeof(r)), 0);
+	CHECK_RC(rte_dma_domain_soft_write(f.b, 0x100000, &v, sizeof(v)), 0);
+	CHECK_RC(rte_dma_domain_soft_read(f.b, 0x100000, &r, sizeof(r)), 0);
 	CHECK(r == v && memcmp(mem, &v, sizeof(v)) == 0, "DMA through the kept domain");
 	CHECK_RC(rte_dma_domain_destroy(a), -EBUSY); /* attached: the core's refusal */
 	CHECK_RC(rte_dma_domain_unbind(f.b), 0);

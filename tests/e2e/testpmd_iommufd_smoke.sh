@@ -42,9 +42,9 @@ bus)
 	run_testpmd -d "$bus" -d "$model" -a iommufd:emu0,model=test,answer=1
 	rc=$?
 	[ $rc -eq 0 ] || fail "testpmd exited with $rc"
-	grep -q "iommufd: emu0: emulated test device created (id 1234:5678)" "$out" ||
+	grep -q "IOMMUFD_BUS: emu0: emulated test device created (id 1234:5678)" "$out" ||
 		fail "the iommufd bus did not create emu0"
-	grep -q "iommufd: emu0: no driver for 1234:5678" "$out" ||
+	grep -q "IOMMUFD_BUS: emu0: no driver for 1234:5678" "$out" ||
 		fail "the iommufd bus did not probe emu0"
 	grep -q "Number of available ports: 0" "$out" ||
 		fail "testpmd did not run its commands"
@@ -57,7 +57,7 @@ pmd)
 		fail "the virtio-net model is not registered (drivers/bus/iommufd/emu)"
 	fi
 	[ $rc -eq 0 ] || fail "testpmd exited with $rc"
-	grep -q "iommufd: emu0: probed by driver" "$out" ||
+	grep -q "IOMMUFD_BUS: emu0: probed by driver" "$out" ||
 		fail "no driver probed emu0"
 	grep -q "Number of available ports: 1" "$out" ||
 		fail "testpmd does not see the port"
@@ -66,5 +66,5 @@ pmd)
 	echo "unknown case '$case_name' (bus or pmd)"; exit 2 ;;
 esac
 echo "PASS: testpmd $case_name"
-grep -E "iommufd: emu0|Number of available ports" "$out"
+grep -E "IOMMUFD_BUS: emu0|Number of available ports" "$out"
 exit 0

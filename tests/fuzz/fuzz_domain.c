@@ -6,7 +6,7 @@
  * fake binding, checked step by step against a plain reference model of
  * the mapping tables (arrays below). Compared: every return code, the
  * unmapped byte count, rte_dma_domain_walk(), query(), covers() and the
- * soft IOMMU's rte_dma_soft_translate() through the binding.
+ * soft IOMMU's rte_dma_domain_soft_translate() through the binding.
  *
  * Input: a sequence of 8-byte operations (see run_op()).
  */
@@ -336,7 +336,7 @@ static void
 check_translate(uint64_t x, uint32_t len, uint32_t access)
 {
 	int err = 0;
-	void *p = rte_dma_soft_translate(drv.b, x, len, access, &err);
+	void *p = rte_dma_domain_soft_translate(drv.b, x, len, access, &err);
 	char *want = NULL;
 	uint64_t off, last = x + (len - 1);
 

@@ -279,7 +279,7 @@ case_queue_reset(uint16_t nq)
 	vt_print(&v, "queue_reset");
 	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
 		"packets lost or damaged across queue resets");
-	VT_CHECK(rte_dma_soft_fault_count(NULL) == 0, "DMA faults");
+	VT_CHECK(rte_dma_domain_soft_fault_count(NULL) == 0, "DMA faults");
 	/* Nothing leaked: every mbuf back in the pool once the ports stop. */
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
@@ -361,17 +361,17 @@ case_fault(void)
 		link.link_status = link_status(0);
 	} while (link.link_status == RTE_ETH_LINK_UP && rte_get_timer_cycles() < deadline);
 	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64 ", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
-		rte_dma_soft_fault_count(b0), rte_dma_soft_fault_count(b1),
+		rte_dma_domain_soft_fault_count(b0), rte_dma_domain_soft_fault_count(b1),
 		link.link_status ? "up" : "down", reset_events,
 		vt_xstat(0, "device_needs_reset"));
-	VT_CHECK(rte_dma_soft_fault_count(b0) >= 1, "no fault logged for emu0");
-	VT_CHECK(rte_dma_soft_fault_count(b1) == 0, "fault attributed to emu1");
+	VT_CHECK(rte_dma_domain_soft_fault_count(b0) >= 1, "no fault logged for emu0");
+	VT_CHECK(rte_dma_domain_soft_fault_count(b1) == 0, "fault attributed to emu1");
 	VT_CHECK(link.link_status == RTE_ETH_LINK_DOWN, "link still up after NEEDS_RESET");
 	VT_CHECK(vt_xstat(0, "device_needs_reset") == 1, "xstat device_needs_reset");
 	VT_CHECK(reset_events == 1, "RTE_ETH_EVENT_INTR_RESET events: %d", reset_events);
 	/* The device stopped: nothing more moves, no fault storm. */
 	vt_send(&v, 0, 0, 8, 64);
-	VT_CHECK(rte_dma_soft_fault_count(b0) == 1, "device kept doing DMA after NEEDS_RESET");
+	VT_CHECK(rte_dma_domain_soft_fault_count(b0) == 1, "device kept doing DMA after NEEDS_RESET");
 
 	/* Recovery: map the memory back, reset the port, traffic again. */
 	VT_CHECK(rte_dma_domain_map(df, m.iova, m.va, m.len, m.access) == 0, "remap");

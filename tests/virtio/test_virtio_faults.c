@@ -12,7 +12,7 @@
  * strategy; a step a strategy does not have is "n/a" with the reason), a
  * failure there, then:
  *  (a) the device translates through the old domain, by the soft
- *      model's own translation (rte_dma_soft_translate() of a marker IOVA
+ *      model's own translation (rte_dma_domain_soft_translate() of a marker IOVA
  *      that the domains map to different pages), not the library's record;
  *  (b) traffic flows again, sequence-checked (nothing lost, duplicated,
  *      reordered or damaged; restart: lost == what the counters dropped),
@@ -93,7 +93,7 @@ static int
 model_page(void)
 {
 	int err = 0;
-	void *va = rte_dma_soft_translate(b0, MARKER_IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ, &err);
+	void *va = rte_dma_domain_soft_translate(b0, MARKER_IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ, &err);
 
 	if (va == marker[0])
 		return 0;

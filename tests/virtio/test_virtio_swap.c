@@ -183,8 +183,8 @@ print_faults(void)
 {
 	static const char *const rings[] = { "vio_p0_rx0", "vio_p0_tx0", "vio_p1_rx0",
 		"vio_p1_tx0", "vio_p0_ctrl", "vio_p1_ctrl" };
-	struct rte_dma_soft_fault f[4];
-	unsigned int n = rte_dma_soft_fault_log(NULL, f, RTE_DIM(f)), i, k;
+	struct rte_dma_domain_soft_fault f[4];
+	unsigned int n = rte_dma_domain_soft_fault_log(NULL, f, RTE_DIM(f)), i, k;
 
 	for (i = 0; i < n; i++) {
 		const char *where = "a packet buffer";
@@ -204,12 +204,12 @@ print_faults(void)
 static int
 set_vtd(uint64_t window_ns)
 {
-	struct rte_dma_soft_config c;
+	struct rte_dma_domain_soft_config c;
 
-	rte_dma_soft_config_get(&c);
-	c.model = RTE_DMA_SOFT_REPLACE_VTD;
+	rte_dma_domain_soft_config_get(&c);
+	c.model = RTE_DMA_DOMAIN_SOFT_REPLACE_VTD;
 	c.vtd_window_ns = window_ns;
-	VT_CHECK(rte_dma_soft_configure(&c) == 0, "soft model VTD");
+	VT_CHECK(rte_dma_domain_soft_configure(&c) == 0, "soft model VTD");
 	return 0;
 }
 
@@ -241,7 +241,7 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 		return -1;
 	vt_drain_all(&v);
 	rte_dma_domain_stats_get(s.b, &st);
-	faults = rte_dma_soft_fault_count(s.b) + rte_dma_soft_fault_count(b1);
+	faults = rte_dma_domain_soft_fault_count(s.b) + rte_dma_domain_soft_fault_count(b1);
 	printf("%s: %u swaps in %.2f s (%u ok, %u failed%s%s), faults: soft %" PRIu64
 		" library %" PRIu64 ", pause p50 %" PRIu64 " ns p99 %" PRIu64 " ns, tx/rx quiesced %"
 		PRIu64 "/%" PRIu64 "\n", what, s.done,

@@ -149,11 +149,11 @@ setup(const char *pmd)
 enum { CMD_RUN, CMD_PROBE, CMD_HOLD };
 
 static struct {
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) stop;
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) stall;
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) cmd;   /* CMD_*: set by the controller */
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) done;  /* the poller's answer: cmd */
-	RTE_DMA_DOMAIN_ATOMIC(uint64_t) rx[2]; /* received from port p */
+	RTE_ATOMIC(uint32_t) stop;
+	RTE_ATOMIC(uint32_t) stall;
+	RTE_ATOMIC(uint32_t) cmd;   /* CMD_*: set by the controller */
+	RTE_ATOMIC(uint32_t) done;  /* the poller's answer: cmd */
+	RTE_ATOMIC(uint64_t) rx[2]; /* received from port p */
 	int probe_page;                        /* CMD_PROBE's result */
 	sem_t stalled, go;
 } pl;
@@ -235,8 +235,8 @@ queues_online(bool on)
 static void
 publish_rx(void)
 {
-	RTE_DMA_DOMAIN_STORE_RELEASE(&pl.rx[0], tr.f[0].received);
-	RTE_DMA_DOMAIN_STORE_RELEASE(&pl.rx[1], tr.f[1].received);
+	rte_atomic_store_explicit(&pl.rx[0], tr.f[0].received, rte_memory_order_release);
+	rte_atomic_store_explicit(&pl.rx[1], tr.f[1].received, rte_memory_order_release);
 }
 
 static int
@@ -245,10 +245,10 @@ poller(void *arg)
 	uint32_t held = CMD_RUN;
 
 	RTE_SET_USED(arg);
-	while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.stop) == 0) {
-		uint32_t cmd = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.cmd);
+	while (rte_atomic_load_explicit(&pl.stop, rte_memory_order_acquire) == 0) {
+		uint32_t cmd = rte_atomic_load_explicit(&pl.cmd, rte_memory_order_acquire);
 
-		if (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.stall) != 0) {
+		if (rte_atomic_load_explicit(&pl.stall, rte_memory_order_acquire) != 0) {
 			/* stops calling its bursts until let go */
 			sem_post(&pl.stalled);
 			sem_wait(&pl.go);
@@ -266,7 +266,7 @@ poller(void *arg)
 				queues_online(false);
 			held = cmd;
 			publish_rx();
-			RTE_DMA_DOMAIN_STORE_RELEASE(&pl.done, cmd);
+			rte_atomic_store_explicit(&pl.done, cmd, rte_memory_order_release);
 		}
 		if (held != CMD_RUN) {
 			sched_yield();
@@ -285,8 +285,8 @@ poller(void *arg)
 static void
 command(uint32_t cmd)
 {
-	RTE_DMA_DOMAIN_STORE_RELEASE(&pl.cmd, cmd);
-	while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.done) != cmd)
+	rte_atomic_store_explicit(&pl.cmd, cmd, rte_memory_order_release);
+	while (rte_atomic_load_explicit(&pl.done, rte_memory_order_acquire) != cmd)
 		sched_yield();
 }
 
@@ -320,7 +320,7 @@ moved_since(const uint64_t since[2])
 	unsigned int i;
 
 	for (i = 0; i < 2; i++)
-		while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.rx[i]) < since[i] + MOVED) {
+		while (rte_atomic_load_explicit(&pl.rx[i], rte_memory_order_acquire) < since[i] + MOVED) {
 			if (rte_get_timer_cycles() > deadline)
 				return false;
 			sched_yield();
@@ -331,8 +331,8 @@ moved_since(const uint64_t since[2])
 static void
 rx_now(uint64_t r[2])
 {
-	r[0] = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.rx[0]);
-	r[1] = RTE_DMA_DOMAIN_LOAD_ACQUIRE(&pl.rx[1]);
+	r[0] = rte_atomic_load_explicit(&pl.rx[0], rte_memory_order_acquire);
+	r[1] = rte_atomic_load_explicit(&pl.rx[1], rte_memory_order_acquire);
 }
 
 /* ---- one cell ------------------------------------------------------------------ */
@@ -377,7 +377,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	from = home_of(s);
 	to = target_of(s);
 	if (c->stall) {
-		RTE_DMA_DOMAIN_STORE_RELEASE(&pl.stall, 1);
+		rte_atomic_store_explicit(&pl.stall, 1, rte_memory_order_release);
 		sem_wait(&pl.stalled);
 	}
 	if (h->lib != RTE_DMA_DOMAIN_INJECT_NONE)
@@ -387,7 +387,7 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	ret = swap(s, to, c->stall ? STALL_TIMEOUT_US : SWAP_TIMEOUT_US, c->stall, &rec);
 	rx_now(rx);
 	if (c->stall) {
-		RTE_DMA_DOMAIN_STORE_RELEASE(&pl.stall, 0);
+		rte_atomic_store_explicit(&pl.stall, 0, rte_memory_order_release);
 		sem_post(&pl.go);
 	}
 	if (h->pmd != NO_PMD)
@@ -459,15 +459,15 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 			VM_EXPECT(false, "%s: port %u starts", what, p);
 			return;
 		}
-	RTE_DMA_DOMAIN_STORE_RELAXED(&pl.stop, 0);
-	RTE_DMA_DOMAIN_STORE_RELAXED(&pl.cmd, CMD_RUN);
-	RTE_DMA_DOMAIN_STORE_RELAXED(&pl.done, CMD_RUN);
+	rte_atomic_store_explicit(&pl.stop, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&pl.cmd, CMD_RUN, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&pl.done, CMD_RUN, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(poller, NULL, WORKER) != 0) {
 		VM_EXPECT(false, "%s: poller launched on lcore %u", what, WORKER);
 		return;
 	}
 	cell_run(s, c, r, what);
-	RTE_DMA_DOMAIN_STORE_RELEASE(&pl.stop, 1);
+	rte_atomic_store_explicit(&pl.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	/* (b) the sequence check, drained */
 	VM_EXPECT(traffic_bad() == bad, "%s: no frame lost, out of order or damaged (%" PRIu64 ")",

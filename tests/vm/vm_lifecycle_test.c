@@ -475,11 +475,11 @@ case_churn(void)
 static struct vm_traffic tr;
 static struct rte_dma_domain_binding *bnd[2];
 static struct rte_dma_domain *hp_dom[2];
-static RTE_DMA_DOMAIN_ATOMIC(uint32_t) hp_stop;
-static RTE_DMA_DOMAIN_ATOMIC(uint32_t) hp_rounds;
+static RTE_ATOMIC(uint32_t) hp_stop;
+static RTE_ATOMIC(uint32_t) hp_rounds;
 /* EAL memory events seen (the test's own callback, next to the
  * library's): pages really hotplugged and given back. */
-static RTE_DMA_DOMAIN_ATOMIC(uint64_t) hp_events[2];
+static RTE_ATOMIC(uint64_t) hp_events[2];
 
 static void
 hp_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
@@ -487,7 +487,7 @@ hp_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	RTE_SET_USED(addr);
 	RTE_SET_USED(len);
 	RTE_SET_USED(arg);
-	RTE_DMA_DOMAIN_FETCH_ADD_RELAXED(&hp_events[type == RTE_MEM_EVENT_FREE], 1);
+	rte_atomic_fetch_add_explicit(&hp_events[type == RTE_MEM_EVENT_FREE], 1, rte_memory_order_relaxed);
 }
 
 struct hp_stats {
@@ -500,7 +500,7 @@ progress(uint64_t since)
 	uint64_t t0 = vm_now_ns();
 
 	while (vm_now_ns() - t0 < PROGRESS_MS * 1000000ull) {
-		if (RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total) > since + 32)
+		if (rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed) > since + 32)
 			return true;
 		rte_delay_us_sleep(1000);
 	}
@@ -543,13 +543,13 @@ hp_thread(void *arg)
 {
 	struct hp_stats *s = arg;
 
-	while (!RTE_DMA_DOMAIN_LOAD_ACQUIRE(&hp_stop)) {
+	while (!rte_atomic_load_explicit(&hp_stop, rte_memory_order_acquire)) {
 		int rc = hp_once(NULL);
 
 		s->alloc_failed += rc < 0;
 		s->unmirrored += rc > 0;
 		s->rounds++;
-		RTE_DMA_DOMAIN_STORE_RELAXED(&hp_rounds, s->rounds);
+		rte_atomic_store_explicit(&hp_rounds, s->rounds, rte_memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -595,7 +595,7 @@ case_hotplug(const char *pmd)
 	hp_dom[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(bnd[0]), "vm_lc_hp",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	VM_EXPECT(hp_dom[1] != NULL, "hotplug: mirror domain vm_lc_hp");
-	RTE_DMA_DOMAIN_STORE_RELAXED(&tr.stop, 0);
+	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
 	if (hp_dom[1] == NULL)
 		goto out;
 	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0) {
@@ -608,7 +608,7 @@ case_hotplug(const char *pmd)
 	}
 	VM_EXPECT(rte_mem_event_callback_register("vm_lc_count", hp_event_cb, NULL) == 0,
 		"hotplug: memory event counter registered");
-	RTE_DMA_DOMAIN_STORE_RELAXED(&hp_stop, 0);
+	rte_atomic_store_explicit(&hp_stop, 0, rte_memory_order_relaxed);
 	if (pthread_create(&th, NULL, hp_thread, &hs) != 0) {
 		VM_EXPECT(false, "hotplug: allocator thread started");
 		goto stop_traffic;
@@ -620,11 +620,11 @@ case_hotplug(const char *pmd)
 	/* At least HP_SWAPS rounds, and until HP_MIN_ROUNDS allocations
 	 * (with their events) ran during them. */
 	for (i = 0; i < HP_SWAPS_MAX && (i < HP_SWAPS ||
-			RTE_DMA_DOMAIN_LOAD_RELAXED(&hp_rounds) < HP_MIN_ROUNDS); i++) {
+			rte_atomic_load_explicit(&hp_rounds, rte_memory_order_relaxed) < HP_MIN_ROUNDS); i++) {
 		for (p = 0; p < 2; p++) {
 			struct rte_dma_domain *from = rte_dma_domain_binding_domain(bnd[p]);
 			struct rte_dma_domain *to = hp_dom[from == hp_dom[0]];
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 
 			rc = rte_dma_domain_replace(bnd[p], to, &o);
 			memset(&rec, 0, sizeof(rec));
@@ -644,10 +644,10 @@ case_hotplug(const char *pmd)
 				moved++;
 		}
 	}
-	RTE_DMA_DOMAIN_STORE_RELEASE(&hp_stop, 1);
+	rte_atomic_store_explicit(&hp_stop, 1, rte_memory_order_release);
 	pthread_join(th, NULL);
-	ev_alloc = RTE_DMA_DOMAIN_LOAD_RELAXED(&hp_events[0]);
-	ev_free = RTE_DMA_DOMAIN_LOAD_RELAXED(&hp_events[1]);
+	ev_alloc = rte_atomic_load_explicit(&hp_events[0], rte_memory_order_relaxed);
+	ev_free = rte_atomic_load_explicit(&hp_events[1], rte_memory_order_relaxed);
 	printf("hotplug: %u swaps ok, %u failed; %u allocations of %u MiB during them (%u failed, %u not mirrored); memory events: %" PRIu64 " alloc, %" PRIu64 " free\n",
 		ok, failed, hs.rounds, HP_LEN >> 20, hs.alloc_failed, hs.unmirrored,
 		ev_alloc, ev_free);
@@ -679,7 +679,7 @@ case_hotplug(const char *pmd)
 			VM_EXPECT(rte_dma_domain_replace(bnd[p], hp_dom[0], &o) == 0,
 				"hotplug: %s back on default", nic[p]);
 stop_traffic:
-	RTE_DMA_DOMAIN_STORE_RELEASE(&tr.stop, 1);
+	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	vm_traffic_print(&tr, "hotplug");
 	VM_EXPECT(vm_traffic_lost(&tr) == 0 && tr.f[0].corrupt + tr.f[1].corrupt == 0 &&

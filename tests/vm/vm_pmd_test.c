@@ -78,7 +78,7 @@ progress(uint64_t since)
 	uint64_t t0 = vm_now_ns();
 
 	while (vm_now_ns() - t0 < PROGRESS_MS * 1000000ull) {
-		if (RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total) > since + 32)
+		if (rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed) > since + 32)
 			return true;
 		rte_delay_us_sleep(1000);
 	}
@@ -88,7 +88,7 @@ progress(uint64_t since)
 static int
 traffic_start(void)
 {
-	RTE_DMA_DOMAIN_STORE_RELAXED(&tr.stop, 0);
+	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0) {
 		printf("FAIL: cannot launch the traffic lcore %u\n", WORKER);
 		return -1;
@@ -99,7 +99,7 @@ traffic_start(void)
 static void
 traffic_stop(const char *what)
 {
-	RTE_DMA_DOMAIN_STORE_RELEASE(&tr.stop, 1);
+	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	vm_traffic_print(&tr, what);
 }
@@ -224,7 +224,7 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			if (ret == 0 && rec.faults == 0 &&
@@ -270,7 +270,7 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			/* The harness attributes QEMU's faults traced since
@@ -336,7 +336,7 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		return;
 	}
 	for (p = 0; p < 2; p++) {
-		rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+		rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 		ret = swap(p, bad, &o, &rec);
 		printf("replace %s -> %s: %d (%s), rolled back %d, pause %" PRIu64 " ns\n",
 			nic[p], rte_dma_domain_name(bad), ret, rec.reason, rec.rolled_back,
@@ -346,7 +346,7 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 			nic[p], ret, rte_dma_domain_name(rte_dma_domain_binding_domain(bnd[p])));
 		VM_EXPECT(progress(rx), "rollback: %s: traffic goes on after the refusal", nic[p]);
 
-		rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+		rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 		VM_EXPECT(rte_dma_domain_inject(bnd[p], RTE_DMA_DOMAIN_INJECT_SWITCH) == 0,
 			"rollback: %s: switch failure armed", nic[p]);
 		ret = swap(p, m2, &o, &rec);
@@ -357,7 +357,7 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 			rte_dma_domain_name(rte_dma_domain_binding_domain(bnd[p])));
 		VM_EXPECT(progress(rx), "rollback: %s: traffic goes on after the rollback", nic[p]);
 
-		rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+		rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 		ret = swap(p, m2, &o, &rec);
 		VM_EXPECT(ret == 0 && rte_dma_domain_binding_domain(bnd[p]) == m2,
 			"rollback: %s: then a good replace to %s (%d)", nic[p],

@@ -209,8 +209,8 @@ recv_some(struct vm_traffic *t, uint16_t p)
 		rte_pktmbuf_free(pkts[i]);
 	}
 	if (n != 0)
-		RTE_DMA_DOMAIN_STORE_RELAXED(&t->rx_total,
-			RTE_DMA_DOMAIN_LOAD_RELAXED(&t->rx_total) + n);
+		rte_atomic_store_explicit(&t->rx_total,
+			rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) + n, rte_memory_order_relaxed);
 	return n;
 }
 
@@ -249,7 +249,7 @@ vm_traffic_loop(void *arg)
 {
 	struct vm_traffic *t = arg;
 
-	while (RTE_DMA_DOMAIN_LOAD_ACQUIRE(&t->stop) == 0)
+	while (rte_atomic_load_explicit(&t->stop, rte_memory_order_acquire) == 0)
 		/* The controller shares the vCPUs: let it run while
 		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield"). */
 		if (vm_traffic_step(t) == 0)

@@ -29,13 +29,13 @@ struct vm_flow {
 
 struct vm_traffic {
 	struct rte_mempool *mp;
-	RTE_DMA_DOMAIN_ATOMIC(uint32_t) stop; /* set by the controller */
+	RTE_ATOMIC(uint32_t) stop; /* set by the controller */
 	uint32_t window;        /* most frames in flight per direction */
 	struct vm_flow f[2];
 	uint64_t foreign;       /* frames that are not ours */
 	/* Received frames, both directions, readable by the controller
 	 * while the loop runs (progress under a replace). */
-	RTE_DMA_DOMAIN_ATOMIC(uint64_t) rx_total;
+	RTE_ATOMIC(uint64_t) rx_total;
 	uint64_t drain_ms;      /* how long the final drain took */
 };
 

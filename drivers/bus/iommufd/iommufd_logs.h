@@ -5,11 +5,12 @@
 
 #include <rte_log.h>
 
-/* The bus's one logtype, "bus.iommufd". */
-extern int iommufd_bus_logtype;
+#include <rte_dma_domain_compat.h>
 
-#define IOMMUFD_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, iommufd_bus_logtype, \
-		"iommufd: " fmt "\n", ##__VA_ARGS__)
+/* The bus's one logtype, "bus.iommufd" (iommufd_bus.c). One line per
+ * call: the format has no newline. */
+extern int iommufd_bus_logtype;
+#define RTE_LOGTYPE_IOMMUFD_BUS iommufd_bus_logtype
+#define IOMMUFD_LOG(level, ...) RTE_LOG_LINE(level, IOMMUFD_BUS, __VA_ARGS__)
 
 #endif /* IOMMUFD_LOGS_H */

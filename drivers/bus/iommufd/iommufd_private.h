@@ -58,12 +58,14 @@ struct iommufd_kinfo {
 bool iommufd_name_is_emu(const char *name);
 bool iommufd_name_to_bdf(const char *name, char *canon, size_t size);
 /* Bus parse callback: 0 when this bus understands the name. */
+__rte_internal
 int iommufd_parse(const char *name, void *addr);
 /* Options string of a devargs (legacy "name,k=v" or layered bus=...). */
 const char *iommufd_devargs_options(const struct rte_devargs *da);
 /* Parse and validate the options of device name; on success *kvargs holds
  * all pairs (caller frees) for an emulated model's create. Logs one line
  * naming the input and what was expected on error. */
+__rte_internal
 int iommufd_opts_parse(const char *name, const char *args, bool emulated,
 		struct iommufd_dev_opts *opts, struct rte_kvargs **kvargs);
 /* This bus's devargs for name (canonical), or NULL. */

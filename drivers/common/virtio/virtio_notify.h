@@ -45,7 +45,7 @@
 static inline void
 vring_avail_publish(uint16_t *avail_idx, uint16_t new_idx)
 {
-	__atomic_store_n(avail_idx, new_idx, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(avail_idx, new_idx, rte_memory_order_release);
 }
 
 /**
@@ -58,7 +58,7 @@ static inline bool
 vring_kick_prepare(const uint16_t *used_flags)
 {
 	VIRTIO_NOTIFY_FENCE();
-	return !(__atomic_load_n(used_flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
+	return !(rte_atomic_load_explicit(used_flags, rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
 }
 
 /**
@@ -70,9 +70,9 @@ vring_kick_prepare(const uint16_t *used_flags)
 static inline uint16_t
 vring_notify_enable_recheck(uint16_t *used_flags, const uint16_t *avail_idx)
 {
-	__atomic_store_n(used_flags, 0, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(used_flags, 0, rte_memory_order_relaxed);
 	VIRTIO_NOTIFY_FENCE();
-	return __atomic_load_n(avail_idx, __ATOMIC_ACQUIRE);
+	return rte_atomic_load_explicit(avail_idx, rte_memory_order_acquire);
 }
 
 #endif /* VIRTIO_NOTIFY_H */

@@ -32,11 +32,8 @@
 #include <virtio_notify.h>
 
 #include "rte_pmd_virtio_iommufd.h"
+#include "virtio_iommufd_logs.h"
 
-extern int vio_logtype;
-#define VIO_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vio_logtype, "net_virtio_iommufd: " fmt "\n", \
-		##__VA_ARGS__)
 
 #define VIO_HDR_LEN		((uint16_t)sizeof(struct virtio_net_hdr))
 #define VIO_MAX_PAIRS		16

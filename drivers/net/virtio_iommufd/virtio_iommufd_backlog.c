@@ -45,30 +45,30 @@ vio_txq_backlog_alloc(struct vio_txq *q, int socket)
 uint16_t
 vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_RELAXED);
-	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_ACQUIRE);
+	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_relaxed);
+	uint32_t tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_acquire);
 	uint32_t room = q->r.size - (head - tail);
 	uint16_t k = (uint16_t)RTE_MIN((uint32_t)n, room), i;
 
 	for (i = 0; i < k; i++)
 		q->bl[(head + i) & q->r.mask] = pkts[i];
 	/* the slots before the index that publishes them */
-	__atomic_store_n(&q->bl_head, head + k, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&q->bl_head, head + k, rte_memory_order_release);
 	return k;
 }
 
 bool
 vio_txq_backlog_empty(struct vio_txq *q)
 {
-	return __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED) ==
-		__atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	return rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed) ==
+		rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 }
 
 uint32_t
 vio_txq_backlog_post(struct vio_txq *q)
 {
-	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
-	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	uint32_t tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed);
+	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 	uint32_t start = tail;
 
 	while (tail != head) {
@@ -82,7 +82,7 @@ vio_txq_backlog_post(struct vio_txq *q)
 			break; /* ring full: the rest waits for completions */
 	}
 	/* the slots are free for the producer once this is seen */
-	__atomic_store_n(&q->bl_tail, tail, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&q->bl_tail, tail, rte_memory_order_release);
 	q->st.backlogged += tail - start;
 	return tail - start;
 }
@@ -96,12 +96,12 @@ vio_txq_backlog_discard(struct vio_txq *q)
 
 	if (q->bl == NULL)
 		return 0;
-	tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
-	head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed);
+	head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 	n = head - tail;
 	for (; tail != head; tail++)
 		rte_pktmbuf_free(q->bl[tail & q->r.mask]);
-	__atomic_store_n(&q->bl_tail, tail, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&q->bl_tail, tail, rte_memory_order_release);
 	return n;
 }
 
@@ -114,8 +114,8 @@ vio_txq_backlog_walk(struct vio_txq *q,
 		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
 		void *arg)
 {
-	uint32_t tail = __atomic_load_n(&q->bl_tail, __ATOMIC_RELAXED);
-	uint32_t head = __atomic_load_n(&q->bl_head, __ATOMIC_ACQUIRE);
+	uint32_t tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed);
+	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 	struct rte_mbuf *m;
 	int ret = 0;
 

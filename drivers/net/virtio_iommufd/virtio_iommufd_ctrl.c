@@ -67,7 +67,7 @@ vio_ctrl_set_pairs(struct vio_dev *vd, uint16_t pairs)
 	r->avail_idx++;
 	vring_avail_publish(&r->avail->idx, r->avail_idx);
 	vtpci_notify(&vd->hw, r); /* always: no notification suppression here */
-	while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) == r->last_used) {
+	while (rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire) == r->last_used) {
 		if (rte_get_timer_cycles() > deadline) {
 			VIO_LOG(ERR, "%s: control command MQ_VQ_PAIRS_SET(%u) got no answer in 1 s",
 				vd->idev->name, pairs);

@@ -68,7 +68,7 @@ static void
 discarded_add(uint64_t *cnt, uint32_t n)
 {
 	if (n != 0)
-		__atomic_store_n(cnt, *cnt + n, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(cnt, *cnt + n, rte_memory_order_relaxed);
 }
 
 static void

@@ -36,8 +36,8 @@ rte_pmd_virtio_iommufd_inject(uint16_t port_id, enum rte_pmd_virtio_iommufd_inje
 		return -EINVAL;
 	}
 	/* the queue before the count that arms it (acquire in vio_inject_hit) */
-	__atomic_store_n(&vd->inj_qid[what], qid, __ATOMIC_RELAXED);
-	__atomic_store_n(&vd->inj_left[what], count, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&vd->inj_qid[what], qid, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&vd->inj_left[what], count, rte_memory_order_release);
 	if (count != 0)
 		VIO_LOG(WARNING, "%s: injection %u armed on queue handle %u, %u time(s)",
 			vd->idev->name, (unsigned int)what, qid, count);
@@ -48,16 +48,15 @@ rte_pmd_virtio_iommufd_inject(uint16_t port_id, enum rte_pmd_virtio_iommufd_inje
 bool
 vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what, uint16_t qid)
 {
-	uint32_t left = __atomic_load_n(&vd->inj_left[what], __ATOMIC_ACQUIRE);
+	uint32_t left = rte_atomic_load_explicit(&vd->inj_left[what], rte_memory_order_acquire);
 	uint16_t q;
 
 	while (left != 0) {
-		q = __atomic_load_n(&vd->inj_qid[what], __ATOMIC_RELAXED);
+		q = rte_atomic_load_explicit(&vd->inj_qid[what], rte_memory_order_relaxed);
 		if (q != RTE_PMD_VIRTIO_IOMMUFD_INJECT_ANY_QUEUE && q != qid)
 			return false;
 		if (left == RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS ||
-				__atomic_compare_exchange_n(&vd->inj_left[what], &left, left - 1,
-					false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				rte_atomic_compare_exchange_strong_explicit(&vd->inj_left[what], &left, left - 1, rte_memory_order_acq_rel, rte_memory_order_acquire)) {
 			VIO_LOG(DEBUG, "%s: injected failure %u on queue handle %u",
 				vd->idev->name, (unsigned int)what, qid);
 			return true;

@@ -44,7 +44,7 @@ device_wants_notify(const struct vio_ring *r, bool published)
 {
 	if (published)
 		return vring_kick_prepare(&r->used->flags);
-	return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
+	return !(rte_atomic_load_explicit(&r->used->flags, rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
 }
 
 uint16_t

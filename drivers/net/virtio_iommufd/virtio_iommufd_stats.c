@@ -129,8 +129,8 @@ static void
 port_values(const struct vio_dev *vd, uint64_t v[NB_PORT_X])
 {
 	v[0] = 0; /* filled by the caller: checking it may raise an event */
-	v[1] = __atomic_load_n(&vd->rx_discarded, __ATOMIC_RELAXED);
-	v[2] = __atomic_load_n(&vd->tx_discarded, __ATOMIC_RELAXED);
+	v[1] = rte_atomic_load_explicit(&vd->rx_discarded, rte_memory_order_relaxed);
+	v[2] = rte_atomic_load_explicit(&vd->tx_discarded, rte_memory_order_relaxed);
 	v[3] = emu_dropped(vd, "rx_dropped", vd->emu_rx_dropped_base);
 	v[4] = emu_dropped(vd, "tx_dropped", vd->emu_tx_dropped_base);
 }
@@ -216,8 +216,8 @@ vio_stats_reset(struct rte_eth_dev *dev)
 	struct vio_dev *vd = dev->data->dev_private;
 	unsigned int i;
 
-	__atomic_store_n(&vd->rx_discarded, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&vd->tx_discarded, 0, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&vd->rx_discarded, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&vd->tx_discarded, 0, rte_memory_order_relaxed);
 	memset(&vd->rx_retired, 0, sizeof(vd->rx_retired));
 	memset(&vd->tx_retired, 0, sizeof(vd->tx_retired));
 	vd->emu_rx_dropped_base = 0;

@@ -129,7 +129,7 @@ uint16_t
 vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vio_ring *r = &q->r;
-	uint16_t used = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
 	uint16_t avail = (uint16_t)(used - r->last_used);
 	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
 	uint16_t got = 0;
@@ -202,7 +202,7 @@ static uint32_t
 rx_completed_unread(const struct vio_rxq *q)
 {
 	const struct vio_ring *r = &q->r;
-	uint16_t used = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
 	uint16_t left = (uint16_t)(used - r->last_used), pos = r->last_used;
 	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
 	uint32_t pkts = 0;
@@ -352,7 +352,7 @@ uint16_t
 vio_txq_reclaim(struct vio_txq *q)
 {
 	struct vio_ring *r = &q->r;
-	uint16_t used = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
 	struct rte_mbuf *done[64];
 	uint16_t nd = 0, cnt = 0;
 

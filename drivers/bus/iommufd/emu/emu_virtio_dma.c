@@ -4,8 +4,8 @@
  * DMA engine of the emulated virtio-net device.
  *
  * Every access to host memory (rings, descriptors, packet buffers) goes
- * through rte_dma_soft_read/write/translate (and, for the ring indexes
- * the driver accesses atomically, rte_dma_soft_load16_acquire/
+ * through rte_dma_domain_soft_read/write/translate (and, for the ring indexes
+ * the driver accesses atomically, rte_dma_domain_soft_load16_acquire/
  * store16_release) on the binding of the device
  * that owns the ring or buffer, so the soft IOMMU sees exactly what a real
  * device would do, and a fault is attributed to the right device.
@@ -81,7 +81,7 @@ bnd(const struct emu_vnet *n)
 static int
 ring_read16(struct emu_vnet *n, uint64_t iova, uint16_t *v, struct emu_err *e)
 {
-	if (rte_dma_soft_read(bnd(n), iova, v, 2) != 0) {
+	if (rte_dma_domain_soft_read(bnd(n), iova, v, 2) != 0) {
 		err_set(e, n, "DMA fault reading a ring");
 		return -EFAULT;
 	}
@@ -92,7 +92,7 @@ static int
 ring_write(struct emu_vnet *n, uint64_t iova, const void *v, uint32_t len,
 		struct emu_err *e)
 {
-	if (rte_dma_soft_write(bnd(n), iova, v, len) != 0) {
+	if (rte_dma_domain_soft_write(bnd(n), iova, v, len) != 0) {
 		err_set(e, n, "DMA fault writing a ring");
 		return -EFAULT;
 	}
@@ -118,7 +118,7 @@ chain_read(struct emu_vnet *n, struct emu_vq *vq, uint16_t slot, struct chain *c
 			err_set(e, n, "descriptor index out of range or chain loops");
 			return -EINVAL;
 		}
-		if (rte_dma_soft_read(bnd(n), vq->desc + 16ULL * idx, &d, sizeof(d)) != 0) {
+		if (rte_dma_domain_soft_read(bnd(n), vq->desc + 16ULL * idx, &d, sizeof(d)) != 0) {
 			err_set(e, n, "DMA fault reading a descriptor");
 			return -EFAULT;
 		}
@@ -178,12 +178,12 @@ copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t sr
 		c = RTE_MIN(c, d[di].len - doff);
 		c = RTE_MIN(c, EMU_PAGE - (uint32_t)(sa & (EMU_PAGE - 1)));
 		c = RTE_MIN(c, EMU_PAGE - (uint32_t)(da & (EMU_PAGE - 1)));
-		sp = rte_dma_soft_translate(bnd(sn), sa, c, RTE_DMA_DOMAIN_ACCESS_READ, &err);
+		sp = rte_dma_domain_soft_translate(bnd(sn), sa, c, RTE_DMA_DOMAIN_ACCESS_READ, &err);
 		if (sp == NULL) {
 			err_set(e, sn, "DMA fault reading a packet buffer");
 			return -EFAULT;
 		}
-		dp = rte_dma_soft_translate(bnd(dn), da, c, RTE_DMA_DOMAIN_ACCESS_WRITE, &err);
+		dp = rte_dma_domain_soft_translate(bnd(dn), da, c, RTE_DMA_DOMAIN_ACCESS_WRITE, &err);
 		if (dp == NULL) {
 			err_set(e, dn, "DMA fault writing a packet buffer");
 			return -EFAULT;
@@ -203,7 +203,7 @@ copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t sr
 static int
 ring_store16(struct emu_vnet *n, uint64_t iova, uint16_t v, struct emu_err *e)
 {
-	if (rte_dma_soft_store16_release(bnd(n), iova, v) != 0) {
+	if (rte_dma_domain_soft_store16_release(bnd(n), iova, v) != 0) {
 		err_set(e, n, "DMA fault writing a ring index");
 		return -EFAULT;
 	}
@@ -260,7 +260,7 @@ avail_count(struct emu_vnet *n, struct emu_vq *vq, uint16_t *cnt, struct emu_err
 
 	/* Acquire: ring entries and descriptors are read after the index;
 	 * pairs with the driver's store-release of avail->idx. */
-	if (rte_dma_soft_load16_acquire(bnd(n), vq->avail + VRING_AVAIL_OFF_IDX, &idx) != 0) {
+	if (rte_dma_domain_soft_load16_acquire(bnd(n), vq->avail + VRING_AVAIL_OFF_IDX, &idx) != 0) {
 		err_set(e, n, "DMA fault reading a ring index");
 		return -EFAULT;
 	}
@@ -402,7 +402,7 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 	unsigned int moved = 0, delivered = 0, too_big = 0, sunk = 0;
 	int ret;
 
-	if (!__atomic_load_n(&tx->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&tx->lock))
+	if (!rte_atomic_load_explicit(&tx->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&tx->lock))
 		return 0;
 	if (!emu_vnet_running(sn) || !tx->enable)
 		goto out_tx;
@@ -410,7 +410,7 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		rx = &dn->vq[rq];
 		/* A disabled target (its port stopped or reset) is not
 		 * locked: back-pressure, the packets wait in the tx ring. */
-		if (!__atomic_load_n(&rx->enable, __ATOMIC_ACQUIRE))
+		if (!rte_atomic_load_explicit(&rx->enable, rte_memory_order_acquire))
 			goto out_tx;
 		if (!rte_spinlock_trylock(&rx->lock))
 			goto out_tx;
@@ -473,14 +473,14 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		goto out;
 	}
 	if (sunk > 0)
-		__atomic_store_n(&tx->dropped, tx->dropped + sunk, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&tx->dropped, tx->dropped + sunk, rte_memory_order_relaxed);
 	if (rx != NULL) {
 		if (delivered > 0 && e.who != dn)
 			used_publish(dn, rx, &e);
 		if (e.who == dn) /* sent, and lost by the receiving device */
 			too_big += delivered;
 		if (too_big > 0)
-			__atomic_store_n(&rx->dropped, rx->dropped + too_big, __ATOMIC_RELAXED);
+			rte_atomic_store_explicit(&rx->dropped, rx->dropped + too_big, rte_memory_order_relaxed);
 	}
 out:
 	fail(&e);
@@ -505,7 +505,7 @@ gen_fill(struct emu_vnet *n, uint16_t rq)
 	unsigned int moved = 0;
 	uint32_t k;
 
-	if (!__atomic_load_n(&rx->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&rx->lock))
+	if (!rte_atomic_load_explicit(&rx->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&rx->lock))
 		return 0;
 	if (!emu_vnet_running(n) || !rx->enable)
 		goto out;
@@ -546,12 +546,12 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 	unsigned int done = 0, k;
 	uint32_t off;
 
-	if (!__atomic_load_n(&vq->enable, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&vq->lock))
+	if (!rte_atomic_load_explicit(&vq->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&vq->lock))
 		return 0;
 	/* Inline, the driver's notify or poll is the request. Else only a
 	 * notify is (struct emu_vnet: ctrl_kick); taken under the lock, so
 	 * a pass that did not get the lock leaves it for the next one. */
-	if (!emu_vnet_inline(n) && !__atomic_exchange_n(&n->ctrl_kick, false, __ATOMIC_ACQUIRE))
+	if (!emu_vnet_inline(n) && !rte_atomic_exchange_explicit(&n->ctrl_kick, false, rte_memory_order_acquire))
 		goto out;
 	if (!emu_vnet_running(n) || !vq->enable || avail_count(n, vq, &avail, &e) != 0)
 		goto out;
@@ -564,7 +564,7 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 			break;
 		}
 		for (k = 0, off = 0; k < c.nro; off += c.ro[k].len, k++)
-			if (rte_dma_soft_read(bnd(n), c.ro[k].addr, cmd + off, c.ro[k].len) != 0) {
+			if (rte_dma_domain_soft_read(bnd(n), c.ro[k].addr, cmd + off, c.ro[k].len) != 0) {
 				err_set(&e, n, "DMA fault reading a control command");
 				goto out;
 			}
@@ -573,7 +573,7 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 				c.ro_len >= 4 && negotiated(n, VIRTIO_NET_F_MQ)) {
 			memcpy(&pairs, cmd + 2, 2);
 			if (pairs >= 1 && pairs <= n->max_pairs) {
-				__atomic_store_n(&n->curr_pairs, pairs, __ATOMIC_RELEASE);
+				rte_atomic_store_explicit(&n->curr_pairs, pairs, rte_memory_order_release);
 				ack = VIRTIO_NET_OK;
 			}
 		}
@@ -594,7 +594,7 @@ out:
 struct emu_vnet *
 emu_vnet_peer(struct emu_vnet *n)
 {
-	struct emu_vnet *p = __atomic_load_n(&n->peer, __ATOMIC_ACQUIRE);
+	struct emu_vnet *p = rte_atomic_load_explicit(&n->peer, rte_memory_order_acquire);
 	struct rte_iommufd_device *d;
 
 	if (p != NULL || n->wire != EMU_WIRE_PEER)
@@ -603,7 +603,7 @@ emu_vnet_peer(struct emu_vnet *n)
 	if (d == NULL || !emu_vnet_is_ours(d))
 		return NULL; /* not there (yet): back-pressure */
 	p = d->emu_priv;
-	__atomic_store_n(&n->peer, p, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&n->peer, p, rte_memory_order_release);
 	return p;
 }
 
@@ -612,7 +612,7 @@ emu_vnet_peer(struct emu_vnet *n)
 static unsigned int
 rx_pull(struct emu_vnet *src, struct emu_vnet *n, uint16_t rq)
 {
-	uint16_t pairs = __atomic_load_n(&n->curr_pairs, __ATOMIC_ACQUIRE);
+	uint16_t pairs = rte_atomic_load_explicit(&n->curr_pairs, rte_memory_order_acquire);
 	uint16_t j;
 	unsigned int moved = 0;
 
@@ -627,7 +627,7 @@ emu_vnet_engine(struct emu_vnet *n, uint16_t qid)
 	struct emu_vnet *p;
 	uint16_t pairs;
 
-	if (qid >= n->num_queues || __atomic_load_n(&n->broken, __ATOMIC_RELAXED))
+	if (qid >= n->num_queues || rte_atomic_load_explicit(&n->broken, rte_memory_order_relaxed))
 		return 0;
 	if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
 		return ctrl_run(n, qid);
@@ -637,10 +637,10 @@ emu_vnet_engine(struct emu_vnet *n, uint16_t qid)
 			p = emu_vnet_peer(n);
 			if (p == NULL)
 				return 0;
-			pairs = __atomic_load_n(&p->curr_pairs, __ATOMIC_ACQUIRE);
+			pairs = rte_atomic_load_explicit(&p->curr_pairs, rte_memory_order_acquire);
 			return lane_run(n, qid, p, VIRTIO_NET_RXQ((qid / 2) % pairs));
 		case EMU_WIRE_LOOP:
-			pairs = __atomic_load_n(&n->curr_pairs, __ATOMIC_ACQUIRE);
+			pairs = rte_atomic_load_explicit(&n->curr_pairs, rte_memory_order_acquire);
 			return lane_run(n, qid, n, VIRTIO_NET_RXQ((qid / 2) % pairs));
 		default:
 			return lane_run(n, qid, NULL, 0);

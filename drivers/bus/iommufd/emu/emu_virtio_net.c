@@ -86,7 +86,7 @@ vq_lock(struct emu_vq *vq)
 void
 emu_vnet_vq_clear(struct emu_vnet *n, struct emu_vq *vq)
 {
-	__atomic_store_n(&vq->enable, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&vq->enable, 0, rte_memory_order_release);
 	vq->size = n->qsize_max;
 	vq->desc = vq->avail = vq->used = 0;
 	vq->last_avail = vq->used_idx = 0;
@@ -100,12 +100,12 @@ emu_vnet_raise_needs_reset(struct emu_vnet *n, const char *why)
 	 * DEVICE_NEEDS_RESET (VERSION_1) and signal a config change; the
 	 * device does no more DMA until the driver resets it. Any engine
 	 * context may get here, the peer's too: one wins. */
-	if (__atomic_exchange_n(&n->broken, true, __ATOMIC_ACQ_REL))
+	if (rte_atomic_exchange_explicit(&n->broken, true, rte_memory_order_acq_rel))
 		return;
-	__atomic_fetch_add(&n->faults, 1, __ATOMIC_RELAXED);
-	__atomic_or_fetch(&n->status, VIRTIO_STATUS_DEVICE_NEEDS_RESET, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&n->cfg_gen, 1, __ATOMIC_RELEASE);
-	__atomic_or_fetch(&n->isr, VIRTIO_PCI_ISR_CONFIG, __ATOMIC_RELEASE);
+	rte_atomic_fetch_add_explicit(&n->faults, 1, rte_memory_order_relaxed);
+	rte_atomic_fetch_or_explicit(&n->status, VIRTIO_STATUS_DEVICE_NEEDS_RESET, rte_memory_order_release);
+	rte_atomic_fetch_add_explicit(&n->cfg_gen, 1, rte_memory_order_release);
+	rte_atomic_fetch_or_explicit(&n->isr, VIRTIO_PCI_ISR_CONFIG, rte_memory_order_release);
 	EMU_LOG(ERR, "%s: %s: device needs reset", n->dev->name, why);
 }
 
@@ -135,11 +135,11 @@ device_reset(struct emu_vnet *n)
 	n->guest_features = 0;
 	n->dfselect = n->gfselect = 0;
 	n->queue_select = 0;
-	__atomic_store_n(&n->curr_pairs, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&n->isr, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&n->broken, false, __ATOMIC_RELEASE);
-	__atomic_store_n(&n->ctrl_kick, false, __ATOMIC_RELEASE);
-	__atomic_store_n(&n->status, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&n->curr_pairs, 1, rte_memory_order_release);
+	rte_atomic_store_explicit(&n->isr, 0, rte_memory_order_release);
+	rte_atomic_store_explicit(&n->broken, false, rte_memory_order_release);
+	rte_atomic_store_explicit(&n->ctrl_kick, false, rte_memory_order_release);
+	rte_atomic_store_explicit(&n->status, 0, rte_memory_order_release);
 }
 
 /* ---- PCI config space ---------------------------------------------------- */
@@ -489,8 +489,8 @@ emu_vnet_destroy(struct rte_iommufd_device *dev)
 		if (d != dev && emu_vnet_is_ours(d)) {
 			struct emu_vnet *o = d->emu_priv;
 
-			if (__atomic_load_n(&o->peer, __ATOMIC_ACQUIRE) == n)
-				__atomic_store_n(&o->peer, NULL, __ATOMIC_RELEASE);
+			if (rte_atomic_load_explicit(&o->peer, rte_memory_order_acquire) == n)
+				rte_atomic_store_explicit(&o->peer, NULL, rte_memory_order_release);
 		}
 	}
 	dev->emu_priv = NULL;
@@ -521,14 +521,14 @@ common_image(struct emu_vnet *n, uint8_t img[VIRTIO_PCI_COMMON_CFG_LEN])
 	v16 = VIRTIO_MSI_NO_VECTOR;
 	memcpy(img + VIRTIO_PCI_COMMON_MSIX, &v16, 2);
 	memcpy(img + VIRTIO_PCI_COMMON_NUMQ, &n->num_queues, 2);
-	img[VIRTIO_PCI_COMMON_STATUS] = __atomic_load_n(&n->status, __ATOMIC_ACQUIRE);
-	img[VIRTIO_PCI_COMMON_CFGGEN] = __atomic_load_n(&n->cfg_gen, __ATOMIC_ACQUIRE);
+	img[VIRTIO_PCI_COMMON_STATUS] = rte_atomic_load_explicit(&n->status, rte_memory_order_acquire);
+	img[VIRTIO_PCI_COMMON_CFGGEN] = rte_atomic_load_explicit(&n->cfg_gen, rte_memory_order_acquire);
 	memcpy(img + VIRTIO_PCI_COMMON_Q_SELECT, &q, 2);
 	if (vq == NULL)
 		return; /* queue_size 0: no such queue */
 	memcpy(img + VIRTIO_PCI_COMMON_Q_SIZE, &vq->size, 2);
 	memcpy(img + VIRTIO_PCI_COMMON_Q_MSIX, &v16, 2);
-	v16 = __atomic_load_n(&vq->enable, __ATOMIC_ACQUIRE);
+	v16 = rte_atomic_load_explicit(&vq->enable, rte_memory_order_acquire);
 	memcpy(img + VIRTIO_PCI_COMMON_Q_ENABLE, &v16, 2);
 	memcpy(img + VIRTIO_PCI_COMMON_Q_NOFF, &q, 2);
 	v64 = vq->desc;
@@ -550,7 +550,7 @@ has_feature(const struct emu_vnet *n, unsigned int bit)
 static void
 status_write(struct emu_vnet *n, uint8_t v)
 {
-	uint8_t old = __atomic_load_n(&n->status, __ATOMIC_ACQUIRE);
+	uint8_t old = rte_atomic_load_explicit(&n->status, rte_memory_order_acquire);
 
 	if (v == VIRTIO_STATUS_RESET) {
 		device_reset(n);
@@ -568,9 +568,9 @@ status_write(struct emu_vnet *n, uint8_t v)
 	/* The driver cannot clear DEVICE_NEEDS_RESET but by a reset, and an
 	 * engine (also the peer's) may raise it meanwhile: keep the bit. */
 	v &= (uint8_t)~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-	while (!__atomic_compare_exchange_n(&n->status, &old,
-			(uint8_t)(v | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET)), false,
-			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_compare_exchange_strong_explicit(&n->status, &old,
+			(uint8_t)(v | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET)),
+			rte_memory_order_acq_rel, rte_memory_order_acquire))
 		;
 	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
 		if (n->mode == EMU_MODE_THREAD && emu_vnet_thread_start(n) != 0)
@@ -583,7 +583,7 @@ status_write(struct emu_vnet *n, uint8_t v)
 static void
 queue_enable_write(struct emu_vnet *n, struct emu_vq *vq, uint16_t v)
 {
-	uint8_t st = __atomic_load_n(&n->status, __ATOMIC_ACQUIRE);
+	uint8_t st = rte_atomic_load_explicit(&n->status, rte_memory_order_acquire);
 
 	if (v != 1)
 		return; /* writing 0 is not allowed by the spec: ignored */
@@ -601,7 +601,7 @@ queue_enable_write(struct emu_vnet *n, struct emu_vq *vq, uint16_t v)
 	vq->last_avail = vq->used_idx = 0;
 	vq->flags_done = false;
 	vq->mrg_rxbuf = has_feature(n, VIRTIO_NET_F_MRG_RXBUF);
-	__atomic_store_n(&vq->enable, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&vq->enable, 1, rte_memory_order_release);
 	rte_spinlock_unlock(&vq->lock);
 }
 
@@ -644,7 +644,7 @@ common_write(struct emu_vnet *n, uint64_t off, const void *buf, size_t len)
 		n->gfselect = v;
 		return 0;
 	case VIRTIO_PCI_COMMON_GF:
-		if (__atomic_load_n(&n->status, __ATOMIC_ACQUIRE) & VIRTIO_STATUS_FEATURES_OK)
+		if (rte_atomic_load_explicit(&n->status, rte_memory_order_acquire) & VIRTIO_STATUS_FEATURES_OK)
 			return 0; /* features are frozen after FEATURES_OK */
 		if (n->gfselect == 0)
 			n->guest_features = (n->guest_features & ~UINT64_C(0xffffffff)) | v;
@@ -718,7 +718,7 @@ emu_vnet_region_read(struct rte_iommufd_device *dev, unsigned int idx,
 		common_image(n, img);
 		memcpy(buf, img + off - EMU_COMMON_OFF, len);
 	} else if (off == EMU_ISR_OFF) {
-		*(uint8_t *)buf = __atomic_exchange_n(&n->isr, 0, __ATOMIC_ACQ_REL);
+		*(uint8_t *)buf = rte_atomic_exchange_explicit(&n->isr, 0, rte_memory_order_acq_rel);
 	} else if (off >= EMU_DEVCFG_OFF && off + len <= EMU_DEVCFG_OFF + sizeof(nc)) {
 		devcfg_image(n, &nc);
 		memcpy(buf, (uint8_t *)&nc + off - EMU_DEVCFG_OFF, len);
@@ -753,7 +753,7 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 		else if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
 			/* after the driver's avail publish: the engine's
 			 * acquire exchange sees the command */
-			__atomic_store_n(&n->ctrl_kick, true, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(&n->ctrl_kick, true, rte_memory_order_release);
 		return 0;
 	}
 	if (off + len <= EMU_COMMON_OFF + VIRTIO_PCI_COMMON_CFG_LEN)
@@ -786,7 +786,7 @@ emu_vnet_counter(struct rte_iommufd_device *dev, const char *name, uint64_t *val
 	else
 		return -ENOENT;
 	for (i = first; i < 2u * n->max_pairs; i += 2)
-		sum += __atomic_load_n(&n->vq[i].dropped, __ATOMIC_RELAXED);
+		sum += rte_atomic_load_explicit(&n->vq[i].dropped, rte_memory_order_relaxed);
 	*value = sum;
 	return 0;
 }

@@ -11,7 +11,7 @@
  *    capabilities, and the registers of BAR 4 (common cfg, ISR, device
  *    cfg, notify) reached through the bus's region read/write;
  *  - emu_virtio_dma.c: the DMA engine, which moves packets between
- *    virtqueues and touches host memory only through rte_dma_soft_read/
+ *    virtqueues and touches host memory only through rte_dma_domain_soft_read/
  *    write/translate on the device's binding;
  *  - emu_virtio_thread.c: the optional engine thread (mode=thread);
  *  - emu_virtio_service.c: the engine as a DPDK service (mode=service).
@@ -19,18 +19,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <pthread.h>
 
 #include <rte_spinlock.h>
 #include <rte_ether.h>
+#include <rte_thread.h>
+#include <rte_dma_domain_compat.h>
 
 #include <virtio_spec.h> /* drivers/common/virtio, shared with the PMD */
 #include "bus_iommufd_driver.h"
+#include "emu_logs.h"
 
-extern int emu_vnet_logtype;
-#define EMU_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, emu_vnet_logtype, "emu_virtio_net: " fmt "\n", \
-		##__VA_ARGS__)
 
 /* BAR 4 layout, one page per structure (like QEMU's modern BAR). */
 #define EMU_BAR			4
@@ -126,8 +124,8 @@ struct emu_vnet {
 	int service_lcore;        /* mode=service: map to this service lcore, -1 = the app maps it */
 	uint32_t service_id;
 	bool service_registered;
-	pthread_t thread;
-	volatile bool thread_stop;
+	rte_thread_t thread;
+	RTE_ATOMIC(bool) thread_stop;
 	bool thread_running;
 	/* DEVICE_NEEDS_RESET raised: no more DMA. __atomic: raised by any
 	 * engine context (also the peer's), cleared by device reset. */
@@ -178,9 +176,9 @@ emu_vnet_inline(const struct emu_vnet *n)
 static inline bool
 emu_vnet_running(const struct emu_vnet *n)
 {
-	return (__atomic_load_n(&n->status, __ATOMIC_ACQUIRE) &
+	return (rte_atomic_load_explicit(&n->status, rte_memory_order_acquire) &
 		VIRTIO_STATUS_DRIVER_OK) != 0 &&
-		!__atomic_load_n(&n->broken, __ATOMIC_ACQUIRE);
+		!rte_atomic_load_explicit(&n->broken, rte_memory_order_acquire);
 }
 
 #endif /* EMU_VIRTIO_NET_H */

@@ -45,16 +45,16 @@ thread_affinity(struct emu_vnet *n)
 			for (cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
 				CPU_SET(cpu, &set);
 	}
-	if (pthread_setaffinity_np(n->thread, sizeof(set), &set) != 0)
+	if (rte_thread_set_affinity_by_id(n->thread, &set) != 0)
 		EMU_LOG(WARNING, "%s: cannot set the engine thread's CPU affinity", n->dev->name);
 }
 
-static void *
+static uint32_t
 engine_thread(void *arg)
 {
 	struct emu_vnet *n = arg;
 
-	while (!__atomic_load_n(&n->thread_stop, __ATOMIC_ACQUIRE)) {
+	while (!rte_atomic_load_explicit(&n->thread_stop, rte_memory_order_acquire)) {
 		unsigned int work = 0;
 
 		if (!emu_vnet_running(n)) {
@@ -65,25 +65,25 @@ engine_thread(void *arg)
 		if (work == 0)
 			sched_yield();
 	}
-	return NULL;
+	return 0;
 }
 
 int
 emu_vnet_thread_start(struct emu_vnet *n)
 {
-	char name[16];
+	char name[RTE_THREAD_NAME_SIZE];
 	int ret;
 
 	if (n->thread_running)
 		return 0;
-	__atomic_store_n(&n->thread_stop, false, __ATOMIC_RELEASE);
-	ret = pthread_create(&n->thread, NULL, engine_thread, n);
+	rte_atomic_store_explicit(&n->thread_stop, false, rte_memory_order_release);
+	snprintf(name, sizeof(name), "emu-%.11s", n->dev->name);
+	ret = rte_thread_create_control(&n->thread, name, engine_thread, n);
 	if (ret != 0) {
+		ret = ret < 0 ? -ret : ret;
 		EMU_LOG(ERR, "%s: cannot create the engine thread: %s", n->dev->name, strerror(ret));
 		return -ret;
 	}
-	snprintf(name, sizeof(name), "emu-%.11s", n->dev->name);
-	pthread_setname_np(n->thread, name);
 	thread_affinity(n);
 	n->thread_running = true;
 	return 0;
@@ -94,7 +94,7 @@ emu_vnet_thread_stop(struct emu_vnet *n)
 {
 	if (!n->thread_running)
 		return;
-	__atomic_store_n(&n->thread_stop, true, __ATOMIC_RELEASE);
-	pthread_join(n->thread, NULL);
+	rte_atomic_store_explicit(&n->thread_stop, true, rte_memory_order_release);
+	rte_thread_join(n->thread, NULL);
 	n->thread_running = false;
 }

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef DMA_DOMAIN_LOGS_H
+#define DMA_DOMAIN_LOGS_H
+
+/*
+ * The library's logtypes: "lib.dma_domain" (registered in dma_domain.c)
+ * and its kernel backend's "lib.dma_domain.iommufd" (backend_iommufd.c).
+ * One line per call: the format has no newline.
+ */
+
+#include <rte_log.h>
+
+#include "rte_dma_domain_compat.h"
+
+extern int dma_domain_logtype;
+#define RTE_LOGTYPE_DMA_DOMAIN dma_domain_logtype
+#define DD_LOG(level, ...) RTE_LOG_LINE(level, DMA_DOMAIN, __VA_ARGS__)
+
+extern int iommufd_be_logtype;
+#define RTE_LOGTYPE_DMA_DOMAIN_IOMMUFD iommufd_be_logtype
+#define BE_LOG(level, ...) RTE_LOG_LINE(level, DMA_DOMAIN_IOMMUFD, __VA_ARGS__)
+
+#endif /* DMA_DOMAIN_LOGS_H */
