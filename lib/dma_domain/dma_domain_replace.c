@@ -170,6 +170,17 @@ landing(struct swap *s)
 	return s->landing;
 }
 
+/* A driver's queue_quiesce failure in words (rte_dma_domain_dev_ops). */
+static const char *
+quiesce_cause(int rc)
+{
+	switch (rc) {
+	case -ETIMEDOUT: return "the device did not confirm the queue stop in time (ETIMEDOUT)";
+	case -ENOTSUP: return "the device cannot stop a single queue (ENOTSUP)";
+	default: return strerror(-rc);
+	}
+}
+
 /* Release the queues (bounded by the swap's timeout), counting overruns. */
 static void
 queues_release(struct swap *s)
@@ -330,7 +341,7 @@ queues_quiesce(struct swap *s)
 			queues_resume_hard(s, 0, q + 1);
 			s->rec->rolled_back = true;
 			return swap_fail(s, rc, "driver could not quiesce queue %u: %s%s; queues resumed on '%s'",
-				q, strerror(-rc),
+				q, quiesce_cause(rc),
 				s->inj == RTE_DMA_DOMAIN_INJECT_QUIESCE ? " (injected)" : "",
 				s->old->name);
 		}

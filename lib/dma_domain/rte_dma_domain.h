@@ -246,7 +246,9 @@ struct rte_dma_domain_dev_ops {
 	 * wait for completions). Called after the queue's poller acknowledged
 	 * a pause. Return 0 when quiet, negative errno on failure: the
 	 * library then calls queue_resume for every queue it quiesced and
-	 * for this one too, whatever state the failure left it in. */
+	 * for this one too, whatever state the failure left it in.
+	 * -ETIMEDOUT: the device did not confirm the stop in time;
+	 * -ENOTSUP: it cannot stop one queue (no queue reset). */
 	int (*queue_quiesce)(void *drv_arg, uint16_t qid);
 	/**
 	 * Restart DMA on queue qid (re-post what quiesce reclaimed).
