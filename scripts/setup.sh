@@ -95,8 +95,10 @@ build_dpdk() {
 	local src=$1 ver opts key prefix bdir
 	ver=$(cat "$src/VERSION")
 	# Options depend on what the tree supports (22.11 has no enable_libs).
+	# lib/vhost + net/vhost: the VM tier's vhost-user boot serves the
+	# guest's NIC with the stock dpdk-testpmd (scripts/vm-run.sh).
 	opts="-Ddefault_library=shared -Dplatform=generic -Denable_driver_sdk=true
--Denable_drivers=bus/pci,bus/vdev,mempool/ring,net/ring,net/null
+-Denable_drivers=bus/pci,bus/vdev,mempool/ring,net/ring,net/null,net/vhost
 -Dtests=false -Dexamples= -Denable_docs=false"
 	if grep -q "option('enable_apps'" "$src/meson_options.txt"; then
 		opts="$opts -Denable_apps=test-pmd"
@@ -104,7 +106,8 @@ build_dpdk() {
 		opts="$opts -Ddisable_apps=$(dr_dpdk_other_apps "$src")"
 	fi
 	if grep -q "option('enable_libs'" "$src/meson_options.txt"; then
-		opts="$opts -Denable_libs=metrics"
+		# vhost needs cryptodev and dmadev (hash, pci: always built)
+		opts="$opts -Denable_libs=metrics,vhost,cryptodev,dmadev"
 	fi
 	key=$(printf '%s\n%s\n' "$ver" "$opts" | sha256sum | cut -c1-10)
 	prefix="$CACHE/dpdk-$ver-$key"

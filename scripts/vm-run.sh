@@ -12,6 +12,14 @@
 # vfio-pci too, for tests that need a device that really does DMA.
 # Tests with VM_BOOT=mock in their env run in a second boot with
 # intel_iommu=off (the kernel's IOMMUFD_TEST mock domains need that).
+# Tests with VM_BOOT=vhost run in a boot whose two NICs are vhost-user
+# (the NFV deployment): the stock dpdk-testpmd of the build's DPDK
+# (VM_VHOST_BACKEND in the tests' env) serves both on the host with
+# net_vhost (iommu-support=1), forwarding port 0 <-> 1 (io mode), so the
+# guest sees the same two-NIC loop; guest RAM is a shared memfd, the NICs
+# have ATS and the VT-d device-iotlb=on (IOTLB misses and invalidations
+# reach the backend). Its log: vm-tier/vhost-backend.log, with the
+# backend's port xstats after each test (vhost_backend_watch()).
 #
 # Usage: scripts/vm-run.sh BUILDDIR [RESULTS]
 # RESULTS (default $VM_RESULTS, else build/vm-results.txt) gets one line per
@@ -32,7 +40,8 @@
 # Environment: VM_BOOT_TIMEOUT (s, default 300 per boot), VM_HUGEPAGES
 # (2 MiB pages reserved at boot, default 256), VM_TIMEOUT_FACTOR (guest
 # timeout = meson timeout x this, default 3), VM_KERNEL_JOBS, VM_NO_BUILD
-# (1: do not run ninja first).
+# (1: do not run ninja first), VM_VHOST_BACKEND (the vhost boot's
+# dpdk-testpmd instead of the one the tests name).
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -129,7 +138,19 @@ boots=$(python3 "$top/tests/vm/vm_harness.py" plan "$builddir" "$rundir" "${nics
 # markers of the test that caused it.
 boot() {
 	local kind=$1 iommu=on log="$rundir/console-$1.log" rc=0
+	local mem=(-m 2G) nic0=(-netdev hubport,id=p0,hubid=0) nic1=(-netdev hubport,id=p1,hubid=0)
+	local ats="" iotlb=""
 	[ "$kind" = mock ] && iommu=off
+	if [ "$kind" = vhost ]; then
+		vhost_backend_start || { vhost_backend_fail "$1"; return 0; }
+		mem=(-m 2G -object memory-backend-memfd,id=mem,size=2G,share=on -machine memory-backend=mem)
+		nic0=(-chardev "socket,id=vu0,path=$vhost_dir/vhost0.sock" -netdev vhost-user,id=p0,chardev=vu0)
+		nic1=(-chardev "socket,id=vu1,path=$vhost_dir/vhost1.sock" -netdev vhost-user,id=p1,chardev=vu1)
+		# vectors=0: no MSI-X (the PMD polls); QEMU 7.2 under TCG
+		# dereferences the KVM-only irqfd table when a vhost device
+		# with MSI-X enabled starts (segfault in its vector notifiers).
+		ats=",ats=on,vectors=0" iotlb=",device-iotlb=on"
+	fi
 	local append="console=ttyS0 loglevel=4 panic=-1 ro root=hostroot rootfstype=9p"
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 	append+=" init=$top/tests/vm/guest-init.sh intel_iommu=$iommu hugepages=$hugepages"
@@ -139,15 +160,15 @@ boot() {
 	append+=" no_timer_check"
 	append+=" VM_SCRIPT=$rundir/guest-$kind.sh"
 	[ -n "$keep_paths" ] && append+=" VM_KEEP_PATHS=$keep_paths"
-	[ "$kind" = iommu ] && append+=" VM_VFIO_DEVICES=$nics,$edu"
+	[ "$kind" = iommu ] || [ "$kind" = vhost ] && append+=" VM_VFIO_DEVICES=$nics,$edu"
 	dr_step "boot $kind (intel_iommu=$iommu; timeout ${boot_timeout}s; console: $log)"
 	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
-		-accel tcg -cpu max -machine q35 -m 2G -smp 2 \
+		-accel tcg -cpu max -machine q35 "${mem[@]}" -smp 2 \
 		-display none -no-reboot -nodefaults -serial stdio \
-		-device intel-iommu,intremap=on -trace vtd_dmar_fault -trace vtd_fault_disabled \
-		-netdev hubport,id=p0,hubid=0 -netdev hubport,id=p1,hubid=0 \
-		-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=p0,romfile=,addr=03.0 \
-		-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=p1,romfile=,addr=04.0 \
+		-device "intel-iommu,intremap=on$iotlb" -trace vtd_dmar_fault -trace vtd_fault_disabled \
+		"${nic0[@]}" "${nic1[@]}" \
+		-device "virtio-net-pci,disable-legacy=on,iommu_platform=on$ats,netdev=p0,romfile=,addr=03.0" \
+		-device "virtio-net-pci,disable-legacy=on,iommu_platform=on$ats,netdev=p1,romfile=,addr=04.0" \
 		-device edu,addr=06.0 \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=05.0 \
@@ -155,9 +176,91 @@ boot() {
 		</dev/null >"$log" 2>&1 || rc=$?
 	[ "$rc" = 124 ] || [ "$rc" = 137 ] &&
 		dr_info "boot $kind: TIMEOUT after ${boot_timeout}s (QEMU killed); see $log"
+	[ "$kind" = vhost ] && vhost_backend_stop
 	dr_done
 	python3 "$top/tests/vm/vm_harness.py" parse "$rundir" "$kind" "$log" "$rc"
 }
+
+# ---- vhost-user backend (boot kind 'vhost') ---------------------------------
+# The stock dpdk-testpmd of the build's DPDK (its path: VM_VHOST_BACKEND of
+# the vhost tests, written by the plan) serves both NICs: io forwarding
+# 0 <-> 1, interactive on a fifo so that its port xstats can be dumped
+# after each test and it exits cleanly (final stats) when the boot ends.
+vhost_dir= vhost_pid= vhost_watch=
+vhost_backend_start() {
+	local bin lcores cpus=$(( $(nproc) - 1 )) n
+	bin=${VM_VHOST_BACKEND:-$(cat "$rundir/backend-vhost.txt" 2>/dev/null || true)}
+	vhost_log=$rundir/vhost-backend.log
+	if [ ! -x "$bin" ]; then
+		vhost_why="no vhost-user backend '$bin' (VM_VHOST_BACKEND): DPDK's dpdk-testpmd with net_vhost is built by scripts/setup.sh; re-run it"
+		return 1
+	fi
+	# A unix socket path has at most 107 bytes.
+	vhost_dir=$rundir
+	[ ${#vhost_dir} -lt 90 ] || vhost_dir=$(mktemp -d /tmp/vm-vhost.XXXXXX)
+	mkfifo "$rundir/vhost-backend.in"
+	: >"$vhost_log"   # appended to by the backend and the watcher
+	# Both lcores float over every CPU: only the forwarding one polls.
+	lcores="(0,1)@(0-$cpus)"
+	dr_info "vhost-user backend: $bin (log: $vhost_log)"
+	LD_LIBRARY_PATH=$(dirname "$(dirname "$bin")")/lib setsid "$bin" --lcores "$lcores" \
+		--log-level=lib.vhost.config:debug --no-huge -m 512 --no-shconf --file-prefix "vm-vhost-$$" --no-pci --no-telemetry \
+		--vdev "net_vhost0,iface=$vhost_dir/vhost0.sock,iommu-support=1" \
+		--vdev "net_vhost1,iface=$vhost_dir/vhost1.sock,iommu-support=1" \
+		-- -i --auto-start --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 \
+		<"$rundir/vhost-backend.in" >>"$vhost_log" 2>&1 &
+	vhost_pid=$!
+	exec 7>"$rundir/vhost-backend.in"
+	for n in $(seq 300); do
+		[ -S "$vhost_dir/vhost0.sock" ] && [ -S "$vhost_dir/vhost1.sock" ] && break
+		kill -0 "$vhost_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! [ -S "$vhost_dir/vhost1.sock" ] || ! kill -0 "$vhost_pid" 2>/dev/null; then
+		vhost_why="vhost-user backend did not come up (no net_vhost in its DPDK? see $vhost_log)"
+		vhost_backend_stop
+		return 1
+	fi
+	# The test markers, and the backend's counters (per-queue xstats with
+	# iotlb_misses while the guest's ports run: a test prints
+	# 'vm-vhost-backend-stats' before it stops them; port stats after each
+	# test) into the backend log, in order. Own session: stopped as a group.
+	setsid bash -c 'tail -n0 -F "$1" 2>/dev/null | while IFS= read -r line; do
+		case "$line" in
+		*@@VMT-*)
+			echo "${line#*@@}" >>"$2"
+			printf "show port stats all\n" >&7 ;;
+		*vm-vhost-backend-stats*)
+			echo "${line%%$(printf "\r")}" >>"$2"
+			printf "show port xstats all\n" >&7 ;;
+		esac
+	done' vhost-watch "$rundir/console-vhost.log" "$vhost_log" &
+	vhost_watch=$!
+}
+vhost_backend_stop() {
+	[ -n "$vhost_watch" ] && kill -- "-$vhost_watch" 2>/dev/null
+	if [ -n "$vhost_pid" ]; then
+		echo "@@BACKEND-EXIT" >>"$vhost_log"
+		# (a subshell that ignores SIGPIPE: the backend may be gone)
+		( trap '' PIPE; printf 'show port xstats all\nquit\n' >&7 ) 2>/dev/null
+		exec 7>&-
+		for _ in $(seq 100); do kill -0 "$vhost_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -- "$vhost_pid" 2>/dev/null
+		wait "$vhost_pid" 2>/dev/null
+	fi
+	[ "$vhost_dir" != "$rundir" ] && [ -n "$vhost_dir" ] && rm -rf "$vhost_dir"
+	vhost_pid= vhost_watch=
+	return 0
+}
+# The boot did not run: every test of it fails, saying why.
+vhost_backend_fail() {
+	python3 -c 'import json,sys
+for n, m in json.load(open(sys.argv[1])).items():
+    if m["boot"] == "vhost":
+        print("FAIL vm/%s: %s" % (n, sys.argv[2]))' "$rundir/plan.json" "$vhost_why" >>"$rundir/results-$1.txt"
+	dr_info "FAIL boot $1: $vhost_why"
+}
+trap 'vhost_backend_stop' EXIT
 
 status=0
 for kind in $boots; do

@@ -7,7 +7,10 @@ plan BUILDDIR RUNDIR NIC_BDFS EDU_BDF
     script per boot kind (RUNDIR/guest-<boot>.sh) and RUNDIR/plan.json, and
     prints the boot kinds that have tests. A test's env VM_BOOT picks the boot
     ('iommu', the default: intel_iommu=on, NICs on vfio-pci; 'mock':
-    intel_iommu=off, for the kernel's IOMMUFD_TEST mock domains).
+    intel_iommu=off, for the kernel's IOMMUFD_TEST mock domains; 'vhost':
+    as iommu, the NICs served by a vhost-user backend on the host, whose
+    binary is the tests' VM_VHOST_BACKEND, written to
+    RUNDIR/backend-vhost.txt).
 
 parse RUNDIR BOOT CONSOLE_LOG QEMU_RC
     Splits the boot's console log (QEMU's serial output and stderr in one
@@ -92,13 +95,19 @@ def test_meta(env, boot, timeout):
 
 def plan(builddir, rundir, devices, edu):
     tests = vm_tests(builddir)
+    only = os.environ.get('VM_ONLY')   # a regex: run only the tests it matches
+    if only:
+        tests = [t for t in tests if re.search(only, t['name'])]
     boots = {}
     meta = {}
     for t in tests:
         env = t.get('env') or {}
         boot = env.get('VM_BOOT', 'iommu')
-        if boot not in ('iommu', 'mock'):
-            sys.exit('test %s: VM_BOOT=%s, expected iommu or mock' % (t['name'], boot))
+        if boot not in ('iommu', 'mock', 'vhost'):
+            sys.exit('test %s: VM_BOOT=%s, expected iommu, mock or vhost' % (t['name'], boot))
+        if boot == 'vhost':
+            with open(os.path.join(rundir, 'backend-vhost.txt'), 'w') as f:
+                f.write(env.get('VM_VHOST_BACKEND', ''))
         timeout = int((t.get('timeout') or 30) * TIMEOUT_FACTOR)
         boots.setdefault(boot, []).append(guest_command(t, devices, edu, timeout))
         meta[t['name']] = test_meta(env, boot, timeout)

@@ -128,6 +128,16 @@ send_some(struct vm_traffic *t, uint16_t p, uint64_t limit)
 	uint64_t room = t->window - RTE_MIN((uint64_t)t->window, f->sent - f->received);
 	uint16_t n = 0, sent, i;
 
+	if (t->pace_pps != 0) {
+		uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz(), due;
+
+		due = f->pace_t0 == 0 ? UINT64_MAX : (now - f->pace_t0) * t->pace_pps / hz;
+		if (due > f->sent + BURST) { /* (re)start the pace from here */
+			f->pace_t0 = now - f->sent * hz / t->pace_pps;
+			due = f->sent + 1;
+		}
+		room = due - RTE_MIN(due, f->sent);
+	}
 	if (limit != 0)
 		room = RTE_MIN(room, limit - RTE_MIN(limit, f->sent));
 	while (n < RTE_MIN(room, (uint64_t)BURST)) {

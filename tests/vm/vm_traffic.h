@@ -25,6 +25,7 @@ struct vm_flow {
 	/* First anomaly: expected and received sequence numbers. */
 	uint64_t bad_expect, bad_got;
 	bool bad_seen;
+	uint64_t pace_t0;   /* paced: timer cycles of frame 0 of the pace */
 };
 
 struct vm_traffic {
@@ -37,6 +38,12 @@ struct vm_traffic {
 	 * while the loop runs (progress under a replace). */
 	RTE_ATOMIC(uint64_t) rx_total;
 	uint64_t drain_ms;      /* how long the final drain took */
+	/* Fixed offered rate (frames/s per direction; 0: window only). Paced,
+	 * the sender ignores the window (frames a restart drops would close
+	 * it for good: no later frame reveals them as a gap) and does not
+	 * catch up more than a burst after a pause (what it could not offer
+	 * then is not offered). */
+	uint64_t pace_pps;
 };
 
 /* Configure and start ports 0 and 1, one queue pair each. */
