@@ -117,7 +117,7 @@ progress(uint64_t since)
 	uint64_t t0 = vm_now_ns();
 
 	while (vm_now_ns() - t0 < PROGRESS_MS * 1000000ull) {
-		if (RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total) > since + 16)
+		if (rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed) > since + 16)
 			return true;
 		rte_delay_us_sleep(1000);
 	}
@@ -127,18 +127,18 @@ progress(uint64_t since)
 static int
 traffic_start(void)
 {
-	RTE_DMA_DOMAIN_STORE_RELAXED(&tr.stop, 0);
+	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0) {
 		printf("FAIL: cannot launch the traffic lcore %u\n", WORKER);
 		return -1;
 	}
-	return progress(RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total)) ? 0 : -1;
+	return progress(rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed)) ? 0 : -1;
 }
 
 static void
 traffic_stop(const char *what)
 {
-	RTE_DMA_DOMAIN_STORE_RELEASE(&tr.stop, 1);
+	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	vm_traffic_print(&tr, what);
 }
@@ -199,11 +199,11 @@ swap_polled(int i, struct rte_dma_domain *to, const struct rte_dma_domain_replac
 {
 	int ret;
 
-	RTE_DMA_DOMAIN_STORE_RELAXED(&tr.stop, 0);
+	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0)
 		return -EBUSY;
 	ret = swap(i, to, o, rec);
-	RTE_DMA_DOMAIN_STORE_RELEASE(&tr.stop, 1);
+	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	return ret;
 }
@@ -336,7 +336,7 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		o.strategy = i == 2 ? RTE_DMA_DOMAIN_STRATEGY_DEFAULT :
 			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 		for (p = 0; p < 2; p++, n++) {
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 
 			ret = swap(p, m2, &o, &rec);
 			printf("quiesce %s -> %s (%s): %d (%s), pause %" PRIu64 " ns\n",
@@ -396,7 +396,7 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			if (ret == 0 && rte_dma_domain_binding_domain(bnd[p]) == to)
@@ -448,7 +448,7 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = RTE_DMA_DOMAIN_LOAD_RELAXED(&tr.rx_total);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			printf("vm-swap %u rc=%d faults=%" PRIu64 "\n", n, ret, rec.faults);
