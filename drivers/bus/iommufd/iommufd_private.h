@@ -55,6 +55,7 @@ struct iommufd_kinfo {
 /* ---- iommufd_devargs.c ---- */
 /* Device name forms: "emuN", or a PCI address (canonical form written to
  * canon: "DDDD:BB:DD.F"). */
+__rte_internal
 bool iommufd_name_is_emu(const char *name);
 bool iommufd_name_to_bdf(const char *name, char *canon, size_t size);
 /* Bus parse callback: 0 when this bus understands the name. */
