@@ -259,13 +259,36 @@ vm_traffic_loop(void *arg)
 {
 	struct vm_traffic *t = arg;
 
-	while (rte_atomic_load_explicit(&t->stop, rte_memory_order_acquire) == 0)
+	rte_atomic_store_explicit(&t->running, 1, rte_memory_order_seq_cst);
+	while (rte_atomic_load_explicit(&t->stop, rte_memory_order_acquire) == 0) {
+		if (rte_atomic_load_explicit(&t->hold, rte_memory_order_seq_cst) != 0) {
+			rte_atomic_store_explicit(&t->held, 1, rte_memory_order_seq_cst);
+			sched_yield();
+			continue;
+		}
+		rte_atomic_store_explicit(&t->held, 0, rte_memory_order_seq_cst);
+		if (rte_atomic_load_explicit(&t->hold, rte_memory_order_seq_cst) != 0)
+			continue;
 		/* The controller shares the vCPUs: let it run while
 		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield"). */
 		if (vm_traffic_step(t) == 0)
 			sched_yield();
+	}
+	rte_atomic_store_explicit(&t->hold, 0, rte_memory_order_relaxed);
 	vm_traffic_drain(t);
+	rte_atomic_store_explicit(&t->running, 0, rte_memory_order_seq_cst);
 	return 0;
+}
+
+void
+vm_traffic_hold(struct vm_traffic *t, bool on)
+{
+	rte_atomic_store_explicit(&t->hold, on ? 1 : 0, rte_memory_order_seq_cst);
+	if (!on)
+		return;
+	while (rte_atomic_load_explicit(&t->running, rte_memory_order_seq_cst) != 0 &&
+			rte_atomic_load_explicit(&t->held, rte_memory_order_seq_cst) == 0)
+		sched_yield();
 }
 
 void

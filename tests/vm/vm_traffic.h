@@ -31,6 +31,13 @@ struct vm_flow {
 struct vm_traffic {
 	struct rte_mempool *mp;
 	RTE_ATOMIC(uint32_t) stop; /* set by the controller */
+	/* Hold handshake (vm_traffic_hold()): the controller sets hold; the
+	 * loop, between bursts, answers held = 1 and bursts no more until
+	 * hold is cleared; it clears held before its next burst and then
+	 * checks hold again (both seq_cst: a Dekker pair, so the controller
+	 * never reads a held = 1 that a burst follows). running: the loop
+	 * runs (set and cleared by it). */
+	RTE_ATOMIC(uint32_t) hold, held, running;
 	uint32_t window;        /* most frames in flight per direction */
 	struct vm_flow f[2];
 	uint64_t foreign;       /* frames that are not ours */
@@ -49,6 +56,11 @@ struct vm_traffic {
 /* Configure and start ports 0 and 1, one queue pair each. */
 int vm_ports_start(struct vm_traffic *t);
 void vm_ports_stop(void);
+/* Stop (on) or let go (off) the loop's bursts, e.g. around a RESTART
+ * replace: an application must not burst on a port being stopped or
+ * started (ethdev's rule). Returns once the loop bursts no more (at once
+ * when no loop runs). */
+void vm_traffic_hold(struct vm_traffic *t, bool on);
 /* lcore function: send and verify until t->stop, then drain. */
 int vm_traffic_loop(void *t);
 /* One round of the loop: send what the window allows on both ports
