@@ -497,14 +497,7 @@ struct hp_stats {
 static bool
 progress(uint64_t since)
 {
-	uint64_t t0 = vm_now_ns();
-
-	while (vm_now_ns() - t0 < PROGRESS_MS * 1000000ull) {
-		if (rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed) > since + 32)
-			return true;
-		rte_delay_us_sleep(1000);
-	}
-	return false;
+	return vm_traffic_progress(&tr, since, 32, PROGRESS_MS);
 }
 
 /* Allocate (hotplugging hugepages), check both mirrors map it, free

@@ -14,9 +14,11 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "vm_test_util.h"
 #include "vm_traffic.h"
 
 #define MAGIC 0x564d5452u /* "VMTR" */
@@ -278,6 +280,41 @@ vm_traffic_loop(void *arg)
 	vm_traffic_drain(t);
 	rte_atomic_store_explicit(&t->running, 0, rte_memory_order_seq_cst);
 	return 0;
+}
+
+bool
+vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new, unsigned int ms)
+{
+	uint64_t t0 = vm_now_ns();
+
+	while (vm_now_ns() - t0 < ms * 1000000ull) {
+		if (rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) >
+				since + min_new)
+			return true;
+		rte_delay_us_sleep(1000);
+	}
+	return false;
+}
+
+int
+vm_traffic_launch(struct vm_traffic *t, unsigned int lcore, uint64_t min_new, unsigned int ms)
+{
+	uint64_t since = rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed);
+
+	rte_atomic_store_explicit(&t->stop, 0, rte_memory_order_relaxed);
+	if (rte_eal_remote_launch(vm_traffic_loop, t, lcore) != 0) {
+		printf("FAIL: cannot launch the traffic lcore %u\n", lcore);
+		return -1;
+	}
+	return vm_traffic_progress(t, since, min_new, ms) ? 0 : -1;
+}
+
+void
+vm_traffic_finish(struct vm_traffic *t, unsigned int lcore, const char *what)
+{
+	rte_atomic_store_explicit(&t->stop, 1, rte_memory_order_release);
+	rte_eal_wait_lcore(lcore);
+	vm_traffic_print(t, what);
 }
 
 void

@@ -61,6 +61,16 @@ void vm_ports_stop(void);
  * started (ethdev's rule). Returns once the loop bursts no more (at once
  * when no loop runs). */
 void vm_traffic_hold(struct vm_traffic *t, bool on);
+/* Whether more than since + min_new frames arrived (rx_total, both
+ * directions) within ms milliseconds. */
+bool vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new,
+		unsigned int ms);
+/* Run vm_traffic_loop on lcore; 0 once more than min_new new frames
+ * arrived within ms, -1 (with a FAIL line) otherwise. */
+int vm_traffic_launch(struct vm_traffic *t, unsigned int lcore, uint64_t min_new,
+		unsigned int ms);
+/* Stop the loop on lcore, wait for it to drain, print the flows as what. */
+void vm_traffic_finish(struct vm_traffic *t, unsigned int lcore, const char *what);
 /* lcore function: send and verify until t->stop, then drain. */
 int vm_traffic_loop(void *t);
 /* One round of the loop: send what the window allows on both ports

@@ -114,33 +114,19 @@ log_text(void)
 static bool
 progress(uint64_t since)
 {
-	uint64_t t0 = vm_now_ns();
-
-	while (vm_now_ns() - t0 < PROGRESS_MS * 1000000ull) {
-		if (rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed) > since + 16)
-			return true;
-		rte_delay_us_sleep(1000);
-	}
-	return false;
+	return vm_traffic_progress(&tr, since, 16, PROGRESS_MS);
 }
 
 static int
 traffic_start(void)
 {
-	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
-	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0) {
-		printf("FAIL: cannot launch the traffic lcore %u\n", WORKER);
-		return -1;
-	}
-	return progress(rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed)) ? 0 : -1;
+	return vm_traffic_launch(&tr, WORKER, 16, PROGRESS_MS);
 }
 
 static void
 traffic_stop(const char *what)
 {
-	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
-	rte_eal_wait_lcore(WORKER);
-	vm_traffic_print(&tr, what);
+	vm_traffic_finish(&tr, WORKER, what);
 }
 
 static int swap(int i, struct rte_dma_domain *to,
