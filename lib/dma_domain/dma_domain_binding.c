@@ -588,6 +588,26 @@ dd_binding_of_queue(struct rte_dma_domain_queue *q)
 }
 
 /*
+ * A grace period that did not end although every online queue has
+ * acknowledged a request since it began (a report of an older token, then
+ * no burst): log what each queue shows, for the bug report.
+ */
+static void
+queues_log_state(struct rte_dma_domain_binding *b, uint64_t token)
+{
+	uint16_t i;
+
+	DD_LOG(ERR, "binding '%s': grace period for token %" PRIu64 " did not end, yet no online queue lacks an acknowledgment; queue states follow",
+		b->name, token);
+	for (i = 0; i < b->nb_queues; i++)
+		DD_LOG(ERR, "binding '%s': queue %u: online %u, first ack %" PRIu64 " ns, pause_req 0x%x",
+			b->name, i,
+			rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire),
+			rte_atomic_load_explicit(&b->qstate[i].ack_tsc, rte_memory_order_relaxed),
+			rte_atomic_load_explicit(&b->queues[i].pause_req, rte_memory_order_acquire));
+}
+
+/*
  * Add req to every queue's pause_req and wait until every online queue
  * has acknowledged (QSBR grace period), yielding the CPU in the loop: the
  * pollers may share our core. -ETIMEDOUT with *first_missing = the first
@@ -625,6 +645,8 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 					break;
 				}
 			}
+			if (*first_missing == UINT32_MAX)
+				queues_log_state(b, token);
 			return -ETIMEDOUT;
 		}
 		sched_yield();

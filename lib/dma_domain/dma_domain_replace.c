@@ -272,6 +272,12 @@ queues_wait(struct swap *s, uint32_t req)
 	if (rc == 0)
 		return 0;
 timeout:
+	if (missing == UINT32_MAX)
+		/* every online queue answered some request: see the state
+		 * dd_queues_request() logged */
+		return swap_fail(s, -ETIMEDOUT,
+			"the %s did not end within %u us although every online queue acknowledged (queue states logged)",
+			req == DD_PAUSE_PARK ? "pause" : "grace period", s->o.timeout_us);
 	DD_LOG(ERR, "replace '%s': quiesce timeout: queue %u did not acknowledge within %u us%s",
 		b->name, missing, s->o.timeout_us,
 		s->inj == RTE_DMA_DOMAIN_INJECT_ACK ? " (injected)" : "");
