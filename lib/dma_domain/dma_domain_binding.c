@@ -421,9 +421,12 @@ rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
 static uint32_t
 queue_first_burst(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
 {
-	/* ends with the seq_cst fence of the comment above */
-	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
+	/* online before the QSBR counter, both before the seq_cst fence
+	 * that thread_online ends with: a controller that reads online as
+	 * 0 after its request (dd_queues_request()) is answered by the
+	 * re-load below, which then sees the request (Dekker) */
 	rte_atomic_store_explicit(&b->qstate[q->qid].online, 1, rte_memory_order_release);
+	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
 	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_ARMED, rte_memory_order_release);
 	return rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire);
 }
@@ -479,9 +482,12 @@ rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 	if (req & DD_PAUSE_PARK) {
 		/* Before the caller keeps anything: whatever this burst
 		 * keeps is posted by a later RESUMED burst, also when the
-		 * controller clears PARK right now. */
-		if (!(req & DD_PAUSE_RESUMED))
-			rte_atomic_fetch_or_explicit(&q->pause_req, DD_PAUSE_RESUMED, rte_memory_order_acq_rel);
+		 * controller clears PARK right now. PARKED: this queue is
+		 * parked on this PARK (see DD_PAUSE_PARKED). */
+		if ((req & (DD_PAUSE_RESUMED | DD_PAUSE_PARKED)) !=
+				(DD_PAUSE_RESUMED | DD_PAUSE_PARKED))
+			rte_atomic_fetch_or_explicit(&q->pause_req,
+				DD_PAUSE_RESUMED | DD_PAUSE_PARKED, rte_memory_order_acq_rel);
 		return RTE_DMA_DOMAIN_QUEUE_PARKED;
 	}
 	return (req & DD_PAUSE_RESUMED) ? RTE_DMA_DOMAIN_QUEUE_RESUMED :
@@ -515,7 +521,8 @@ rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q)
 void
 rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q)
 {
-	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_RESUMED, rte_memory_order_release);
+	rte_atomic_fetch_and_explicit(&q->pause_req, ~(DD_PAUSE_RESUMED | DD_PAUSE_PARKED),
+		rte_memory_order_release);
 	/* slow path: once per queue and pause (dma_domain_trace.h) */
 	rte_dma_domain_trace_queue_resumed(q->binding->name, q->qid);
 }
@@ -540,8 +547,9 @@ rte_dma_domain_queue_online(struct rte_dma_domain_queue *q)
 {
 	struct rte_dma_domain_binding *b = q->binding;
 
-	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
+	/* the order of queue_first_burst() */
 	rte_atomic_store_explicit(&b->qstate[q->qid].online, 1, rte_memory_order_release);
+	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
 	/* online now: the first burst has nothing left to do */
 	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_ARMED, rte_memory_order_release);
 }
@@ -554,7 +562,7 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 	/* not polled any more: nothing to post at a next burst (the driver
 	 * discards its backlog when it stops the queue) */
 	rte_atomic_fetch_and_explicit(&q->pause_req,
-			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED), rte_memory_order_release);
+			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED | DD_PAUSE_PARKED), rte_memory_order_release);
 	rte_atomic_store_explicit(&b->qstate[q->qid].online, 0, rte_memory_order_release);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
 }
@@ -585,6 +593,26 @@ struct rte_dma_domain_binding *
 dd_binding_of_queue(struct rte_dma_domain_queue *q)
 {
 	return q->binding;
+}
+
+/*
+ * Every queue parked on the current PARK, or not online: the other way
+ * a PARK request is answered (DD_PAUSE_PARKED). A queue read as not
+ * online went online after the request, if at all, and its first burst's
+ * re-load sees the PARK (queue_first_burst(): online store, fence,
+ * re-load against the request's RMW, fence, this load).
+ */
+static bool
+queues_all_parked(struct rte_dma_domain_binding *b)
+{
+	uint16_t i;
+
+	for (i = 0; i < b->nb_queues; i++)
+		if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) &&
+				!(rte_atomic_load_explicit(&b->queues[i].pause_req,
+					rte_memory_order_acquire) & DD_PAUSE_PARKED))
+			return false;
+	return true;
 }
 
 /*
@@ -622,9 +650,24 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
+		RTE_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
+		uint32_t old;
+
 		rte_atomic_store_explicit(&b->qstate[i].ack_tsc, 0, rte_memory_order_relaxed);
-		/* OR, not a store: ARMED is the queue's bit */
-		rte_atomic_fetch_or_explicit(&b->queues[i].pause_req, req, rte_memory_order_acq_rel);
+		if (!(req & DD_PAUSE_PARK)) {
+			/* OR, not a store: ARMED is the queue's bit */
+			rte_atomic_fetch_or_explicit(w, req, rte_memory_order_acq_rel);
+			continue;
+		}
+		/* PARK and the end of an earlier PARKED in one RMW: a late
+		 * PARKED of a burst that parked on an earlier PARK then
+		 * lands while this PARK is set (that burst is parked too,
+		 * and the next one sees this PARK) */
+		old = rte_atomic_load_explicit(w, rte_memory_order_relaxed);
+		while (!rte_atomic_compare_exchange_weak_explicit(w, &old,
+				(old & ~DD_PAUSE_PARKED) | req,
+				rte_memory_order_acq_rel, rte_memory_order_relaxed))
+			;
 	}
 	if (b->nb_queues == 0)
 		return 0;
@@ -635,6 +678,8 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 	token = rte_rcu_qsbr_start(b->qsbr);
 	deadline = dd_now_ns() + (uint64_t)timeout_us * 1000;
 	while (rte_rcu_qsbr_check(b->qsbr, token, false) == 0) {
+		if ((req & DD_PAUSE_PARK) && queues_all_parked(b))
+			break;
 		if (dd_now_ns() > deadline) {
 			*first_missing = UINT32_MAX;
 			for (i = 0; i < b->nb_queues; i++) {
@@ -713,7 +758,8 @@ dd_queues_unstrand(struct rte_dma_domain_binding *b)
 	 * until the queue is armed or put online again */
 	for (i = 0; i < b->nb_queues; i++)
 		rte_atomic_fetch_and_explicit(&b->queues[i].pause_req,
-				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED), rte_memory_order_release);
+				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED | DD_PAUSE_PARKED),
+				rte_memory_order_release);
 }
 
 uint64_t

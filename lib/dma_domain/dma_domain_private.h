@@ -83,6 +83,16 @@
  * cleared by the controller, which calls queue_unpark before it clears
  * PARK (dd_queues_release()). */
 #define DD_PAUSE_KEPT   16u
+/* A burst parked on the current PARK request: set by a parked burst with
+ * RESUMED (it decided on a re-load that showed PARK, so no burst of the
+ * queue touches the ring until PARK is cleared), cleared by the
+ * controller in the same RMW that raises the next PARK and by the poller
+ * with RESUMED. The controller counts such a queue as parked even when
+ * its QSBR report carried the token of an earlier request (a report just
+ * before rte_rcu_qsbr_start()): a transmit queue whose application calls
+ * tx_burst only with packets to send, all of them kept by that parked
+ * burst, sends no later report (dd_queues_request()). */
+#define DD_PAUSE_PARKED 32u
 #define DD_PAUSE_REQ    (DD_PAUSE_PARK | DD_PAUSE_REPORT)
 
 /* Number of swap samples the percentiles are computed over. */

@@ -12,6 +12,10 @@
 #  - NO_ONLINE_FENCE (the first burst of an armed queue without the
 #    seq_cst fence after its QSBR counter store, with a store buffer):
 #    spin must find a burst in the ring while the queue is counted parked;
+#  - NO_PARKED_ACK (a PARK answered by the QSBR report only, the code
+#    before DD_PAUSE_PARKED): spin must find a pause that never ends: a
+#    poller that reported the token before the PARK's, parked, kept its
+#    packets and bursts no more;
 #  - UNBOUNDED_RELEASE (dd_queues_release() without a deadline): spin must
 #    find a run where the pause never ends.
 # Usage: check-model.sh [WORKDIR]
@@ -58,9 +62,9 @@ if pan SINGLE_LOAD; then
 	# the race, in order: poller loads req; controller ORs PARK and
 	# starts a grace period; poller reports; controller counts parked
 	# with the poller in the ring
-	sig=$(grep -nE 'req = pause_req|pause_req = \(pause_req\|1\)|token = \(token\+1\)|cnt = t|ctl_parked = 1|p_ring = 1' <<<"$trail" |
+	sig=$(grep -nE 'req = pause_req|pause_req = \(\(pause_req&~\(32\)\)\|1\)|token = \(token\+1\)|cnt = t|ctl_parked = 1|p_ring = 1' <<<"$trail" |
 		sed -E 's/.*\[(.*)\]$/\1/' | tr '\n' ';')
-	if grep -qP 'req = pause_req;((?!req = pause_req)[^;]*;)*pause_req = \(pause_req\|1\);token = \(token\+1\);cnt = t;(p_ring = 1;ctl_parked = 1|ctl_parked = 1;p_ring = 1)' <<<"$sig"; then
+	if grep -qP 'req = pause_req;((?!req = pause_req)[^;]*;)*pause_req = \(\(pause_req&~\(32\)\)\|1\);token = \(token\+1\);cnt = t;(p_ring = 1;ctl_parked = 1|ctl_parked = 1;p_ring = 1)' <<<"$sig"; then
 		echo "  counterexample: report-only request loaded, newer PARK token reported, burst in the ring while counted parked"
 	else
 		bad "counterexample is not the stale-request race: $(tail -c 400 <<<"$sig")"
@@ -72,6 +76,26 @@ if pan NO_ONLINE_FENCE; then
 	out=$(./panNO_ONLINE_FENCE -m100000 2>&1)
 	grep -m1 'assertion violated' <<<"$out" ||
 		bad "no counterexample without the fence of the arm handshake"
+fi
+
+echo "== NO_PARKED_ACK (a PARK answered by the QSBR report only)"
+if pan NO_PARKED_ACK; then
+	out=$(./panNO_PARKED_ACK -m100000 -a -f -N ends 2>&1)
+	if grep -q 'acceptance cycle' <<<"$out" && [ "$(errors "$out")" != 0 ]; then
+		trail=$(spin -DNO_PARKED_ACK -t -p handshake.pml 2>&1)
+		# the deadlock: under the PARK, before its token, the poller
+		# reports the old token, parks and keeps; then the token; then
+		# nothing moves
+		sig=$(grep -nE 'pause_req = \(\(pause_req&~\(32\)\)\|1\)|token = \(token\+1\)|cnt = t|backlog = \(backlog\+1\)' <<<"$trail" |
+			sed -E 's/.*\[(.*)\]$/\1/' | tr '\n' ';')
+		if grep -qP 'pause_req = \(\(pause_req&~\(32\)\)\|1\);cnt = t;backlog = \(backlog\+1\);token = \(token\+1\);$' <<<"$sig"; then
+			echo "  counterexample: old token reported under the PARK, packets kept, no later burst: the pause never ends"
+		else
+			bad "NO_PARKED_ACK counterexample is not the old-token park: $(tail -c 300 <<<"$sig")"
+		fi
+	else
+		bad "no run without end found without PARKED: $(grep -m1 -E 'errors' <<<"$out")"
+	fi
 fi
 
 echo "== UNBOUNDED_RELEASE (release loop without deadline)"

@@ -36,6 +36,16 @@
  * counter store (the Dekker handshake of an armed queue): with the store
  * still buffered, the controller reads the queue as offline while the
  * re-load misses its PARK; the safety assertions must fail.
+ * NO_PARKED_ACK answers a PARK by the QSBR report only (the code before
+ * DD_PAUSE_PARKED): a poller whose report carried the token before the
+ * PARK's, that parked and kept its packets and then bursts no more while
+ * they wait (an application that transmits only what it receives), leaves
+ * the controller waiting for a report that never comes; spin must find
+ * that deadlock (an invalid end state).
+ *
+ * The poller may stay idle while it is parked with kept packets (until
+ * they are posted or the pause ends): a transmit queue of an application
+ * that calls tx_burst only with packets to send.
  */
 
 #define PARK    1
@@ -43,6 +53,7 @@
 #define ARMED   4
 #define RESUMED 8
 #define KEPT    16
+#define PARKED  32
 #define REQ     3
 
 #define MAXB    2  /* backlog slots the model lets a parked burst fill */
@@ -61,6 +72,7 @@ byte cnt = 0;            /* the queue's QSBR counter; 0: offline */
 byte cnt_sb = 0;         /* a store of cnt still in the poller's store buffer */
 bool sb_full = false;
 bool online = false;     /* dd_queue_state.online */
+bool online_sb = false;  /* its store, buffered with cnt's (stored before it) */
 
 bool ctl_parked = false; /* the controller counts the queue parked */
 bool reset = false;      /* the driver reset the queue (queue_quiesce) */
@@ -73,10 +85,16 @@ bool c_post = false;     /* the controller posts the backlog (queue_unpark) */
 
 /* ---- controller ---------------------------------------------------------- */
 
-/* dd_queues_request(): OR the request, seq_cst fence, rte_rcu_qsbr_start() */
+/* dd_queues_request(): OR the request (a PARK clears PARKED in the same
+ * RMW), seq_cst fence, rte_rcu_qsbr_start() */
 inline request(r, t)
 {
-	d_step { pause_req = pause_req | r };
+	d_step {
+		if
+		:: (r & PARK) -> pause_req = (pause_req & ~PARKED) | r
+		:: else -> pause_req = pause_req | r
+		fi
+	};
 	d_step { token = token + 1; t = token }
 }
 
@@ -119,11 +137,17 @@ inline queues_release()
 	od
 }
 
-/* queues_wait(PARK) of park_and_check() / queues_repark() */
+/* queues_wait(PARK) of park_and_check() / queues_repark(): the grace
+ * period, or (queues_all_parked()) the queue not online or parked on this
+ * PARK */
 inline park(t)
 {
 	request(PARK, t);
+#ifdef NO_PARKED_ACK
 	wait_acks(t);
+#else
+	(cnt == 0 || cnt >= t || !online || (pause_req & PARKED));
+#endif
 	ctl_parked = true
 }
 
@@ -180,7 +204,7 @@ inline backlog_flush()
 	assert(!ctl_parked && !reset);
 	backlog = 0;
 	p_post = false;
-	d_step { pause_req = pause_req & ~RESUMED } /* rte_dma_domain_queue_resumed_clear() */
+	d_step { pause_req = pause_req & ~(RESUMED | PARKED) } /* rte_dma_domain_queue_resumed_clear() */
 }
 
 proctype poller()
@@ -189,6 +213,10 @@ proctype poller()
 	bool kept;
 
 	do
+	:: /* idle: parked with kept packets, no burst until they are
+	    * posted or the pause ends */
+	   (backlog > 0 && (pause_req & PARK)) ->
+		(backlog == 0 || !(pause_req & PARK))
 	:: /* rte_dma_domain_queue_pause_pending() */
 	   if
 	   :: pause_req == 0 -> ring_work(); goto next
@@ -198,15 +226,15 @@ ack_state:
 	   req = pause_req;
 	   if
 	   :: (req & ARMED) ->
-		/* queue_first_burst(): rte_rcu_qsbr_thread_online() stores
-		 * the counter (into the store buffer), then its seq_cst fence
-		 * drains it before the re-load of pause_req */
+		/* queue_first_burst(): the online store, then
+		 * rte_rcu_qsbr_thread_online() stores the counter (both into
+		 * the store buffer), then its seq_cst fence drains them
+		 * before the re-load of pause_req */
 		t = token;
-		d_step { cnt_sb = t; sb_full = true };
+		d_step { online_sb = true; cnt_sb = t; sb_full = true };
 #ifndef NO_ONLINE_FENCE
-		d_step { cnt = cnt_sb; sb_full = false };
+		d_step { online = online_sb; cnt = cnt_sb; sb_full = false };
 #endif
-		online = true;
 		d_step { pause_req = pause_req & ~ARMED };
 		req = pause_req
 	   :: else -> skip
@@ -214,7 +242,7 @@ ack_state:
 	   if
 	   :: (req & REQ) ->
 		if
-		:: online ->
+		:: online || (sb_full && online_sb) -> /* its own store, forwarded */
 			/* rte_rcu_qsbr_quiescent(): load the token, store it */
 report:
 			t = token;
@@ -235,7 +263,8 @@ report:
 	   if
 	   :: (req & PARK) ->
 		if
-		:: !(req & RESUMED) -> d_step { pause_req = pause_req | RESUMED }
+		:: (req & (RESUMED | PARKED)) != (RESUMED | PARKED) ->
+			d_step { pause_req = pause_req | RESUMED | PARKED }
 		:: else -> skip
 		fi;
 		/* QUEUE_PARKED: a tx burst may keep its packets */
@@ -275,7 +304,7 @@ next:
 proctype store_buffer()
 {
 	do
-	:: d_step { sb_full -> cnt = cnt_sb; sb_full = false }
+	:: d_step { sb_full -> online = online_sb; cnt = cnt_sb; sb_full = false }
 	od
 }
 
