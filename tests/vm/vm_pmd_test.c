@@ -382,8 +382,12 @@ struct lat_series {
 	unsigned int n, ok, moved;
 	uint64_t pause[LAT_QUIESCE], sw[LAT_QUIESCE], call[LAT_QUIESCE];
 	uint64_t park[LAT_QUIESCE], reset[LAT_QUIESCE], reset_max[LAT_QUIESCE];
-	uint64_t resume[LAT_QUIESCE];
-	uint64_t sum_pause, sum_reset, sum_switch; /* over the series */
+	uint64_t resume[LAT_QUIESCE], cover[LAT_QUIESCE];
+	/* replace call less the fault confirmation after the resume: how
+	 * long the traffic stood still (restart: the loop's hold included) */
+	uint64_t outage[LAT_QUIESCE];
+	/* sums over the series */
+	uint64_t sum_pause, sum_park, sum_cover, sum_reset, sum_switch, sum_resume;
 };
 
 static const struct rte_memzone *alias_mz;
@@ -429,6 +433,7 @@ lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_rep
 		int ret = swap(0, to, o, &rec);
 
 		s->call[i] = vm_now_ns() - t0;
+		s->outage[i] = s->call[i] - RTE_MIN(s->call[i], rec.confirm_ns);
 		if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[0]) == want)
 			s->ok++;
 		else
@@ -441,9 +446,13 @@ lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_rep
 		s->reset[i] = rec.quiesce_ns;
 		s->reset_max[i] = rec.quiesce_max_ns;
 		s->resume[i] = rec.resume_ns;
+		s->cover[i] = rec.coverage_ns;
 		s->sum_pause += rec.pause_ns;
+		s->sum_park += rec.park_ns;
+		s->sum_cover += rec.coverage_ns;
 		s->sum_reset += rec.quiesce_ns;
 		s->sum_switch += rec.switch_ns;
+		s->sum_resume += rec.resume_ns;
 		if (progress(rx))
 			s->moved++;
 		rte_delay_us_sleep(GAP_US);
@@ -494,21 +503,42 @@ med_ratio(const uint64_t *a, unsigned int na, const uint64_t *b, unsigned int nb
 	return na != 0 && nb != 0 && b[nb / 2] != 0 ? (double)a[na / 2] / b[nb / 2] : 0.0;
 }
 
+/* Offer pps frames/s each way from now on (0: window only). The pace
+ * starts afresh: an old pace_t0 would hold the sender back until the
+ * frames sent meanwhile without a pace are due. */
+static void
+lat_pace(uint64_t pps)
+{
+	tr.pace_pps = pps;
+	tr.f[0].pace_t0 = tr.f[1].pace_t0 = 0;
+}
+
+static double
+pct(uint64_t part, uint64_t whole)
+{
+	return whole != 0 ? 100.0 * part / whole : 0.0;
+}
+
 /*
- * Port 0 swapped under the same paced traffic (LAT_PPS each way) with
- * quiesce (def <-> m2), remap (def rewritten with m2's table: unmap + map
- * of all of it) and restart (port stop, re-attach, start), each domain
- * holding 1 GiB more (aliases). Asserted: every swap succeeds, traffic
- * moves after each, nothing lost or reordered across quiesce and remap;
- * never a time. Printed: latency lines (summary.txt), the quiesce pause
- * split into QEMU's queue reset (the PMD's queue_quiesce: virtio
- * RING_RESET) and the switch, and the ratios.
+ * Port 0 swapped with quiesce (def <-> m2) against restart (port stop,
+ * re-attach, start) under the same paced traffic (LAT_PPS each way: a
+ * restart drops what is in flight, which would close the window for
+ * good), and with quiesce against remap (def rewritten with m2's table:
+ * unmap + map of all of it) under window traffic (at most half the rx
+ * ring in flight: remap's long pause would otherwise overrun the ring and
+ * QEMU reorder, tests/vm/README.md); each domain holds 1 GiB more
+ * (aliases). Asserted: every swap succeeds, traffic moves after each,
+ * nothing lost or reordered across quiesce and remap, the PMD's xstats
+ * show the swap record; never a time. Printed: latency lines
+ * (summary.txt), the quiesce pause split into its phases (QEMU's queue
+ * reset: the PMD's queue_quiesce, a virtio RING_RESET; the switch), and
+ * the ratios.
  */
 static void
 case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 {
 	struct rte_dma_domain_replace_opts o = { .timeout_us = 2000000 };
-	static struct lat_series q, rm, rs;
+	static struct lat_series q, qw, rm, rs;
 	struct rte_dma_domain_swap_record rec;
 	uint64_t lost0, late0, mapped;
 	int ret;
@@ -520,72 +550,84 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	if (alias_mz == NULL || alias_map(def) != 0 || alias_map(m2) != 0)
 		return;
 	mapped = rte_dma_domain_mapped_bytes(m2);
-	tr.pace_pps = LAT_PPS;
 
-	/* quiesce: nothing lost */
+	/* 1. quiesce, paced: nothing lost */
+	lat_pace(LAT_PPS);
 	if (!lat_traffic_start("quiesce"))
 		return;
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 	lat_series(&q, LAT_QUIESCE, &o, def, m2);
 	rte_dma_domain_last_swap(bnd[0], &rec);
 	lat_check_xstats(&rec);
-	traffic_stop("latency quiesce");
-	check_traffic_clean("latency quiesce");
+	traffic_stop("latency quiesce (paced)");
+	check_traffic_clean("latency quiesce (paced)");
 
-	/* remap rewrites the domain port 0 is on: port 1 must not be on it
-	 * (not quiesced, it would fault) */
-	if (!lat_traffic_start("remap"))
+	/* 2. quiesce then remap, window traffic: nothing lost. Remap
+	 * rewrites the domain port 0 is on: port 1 must not be on it (not
+	 * quiesced, it would fault). */
+	lat_pace(0);
+	if (!lat_traffic_start("quiesce and remap"))
 		return;
+	lat_series(&qw, LAT_REMAP, &o, def, m2);
 	ret = swap(1, m2, &o, &rec);
 	VM_EXPECT(ret == 0, "latency: %s onto %s before the remaps (%d %s)", nic[1],
 		rte_dma_domain_name(m2), ret, rec.reason);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
 	lat_series(&rm, LAT_REMAP, &o, def, m2);
-	traffic_stop("latency remap");
-	check_traffic_clean("latency remap");
+	traffic_stop("latency quiesce and remap (window)");
+	check_traffic_clean("latency quiesce and remap (window)");
 
-	/* restart: frames in flight are dropped (counted, not asserted) */
+	/* 3. restart, paced as 1: what is in flight is dropped (counted,
+	 * not asserted) */
 	lost0 = vm_traffic_lost(&tr);
 	late0 = tr.f[0].late + tr.f[1].late;
+	lat_pace(LAT_PPS);
 	if (!lat_traffic_start("restart"))
 		return;
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
 	lat_series(&rs, LAT_RESTART, &o, def, m2);
-	traffic_stop("latency restart");
+	traffic_stop("latency restart (paced)");
 	VM_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "latency: restart: no corrupt frame");
 	tr.pace_pps = 0;
 
-	VM_EXPECT(q.ok == q.n && rm.ok == rm.n && rs.ok == rs.n,
-		"latency: every swap succeeded with no fault: quiesce %u/%u, remap %u/%u, restart %u/%u",
-		q.ok, q.n, rm.ok, rm.n, rs.ok, rs.n);
-	VM_EXPECT(q.moved == q.n && rm.moved == rm.n && rs.moved == rs.n,
-		"latency: traffic moved after every swap: quiesce %u/%u, remap %u/%u, restart %u/%u",
-		q.moved, q.n, rm.moved, rm.n, rs.moved, rs.n);
-	printf("latency pmd series: %u pps offered each way, mapped %" PRIu64
+	VM_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && rs.ok == rs.n,
+		"latency: every swap succeeded with no fault: quiesce %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.ok, q.n, qw.ok, qw.n, rm.ok, rm.n, rs.ok, rs.n);
+	VM_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && rs.moved == rs.n,
+		"latency: traffic moved after every swap: quiesce %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.moved, q.n, qw.moved, qw.n, rm.moved, rm.n, rs.moved, rs.n);
+	printf("latency pmd series: quiesce x%u and restart x%u paced (%u frames/s each way), quiesce x%u and remap x%u under window traffic; mapped %" PRIu64
 		" bytes per domain (%u x %llu MiB aliases); restart lost %" PRIu64
 		" (%.1f per swap), late %" PRIu64 "\n",
-		LAT_PPS, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20, vm_traffic_lost(&tr) - lost0,
+		q.n, rs.n, LAT_PPS, qw.n, rm.n, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20,
+		vm_traffic_lost(&tr) - lost0,
 		rs.n ? (double)(vm_traffic_lost(&tr) - lost0) / rs.n : 0.0,
 		tr.f[0].late + tr.f[1].late - late0);
-	printf("latency pmd quiesce pause split (sums over %u swaps): queue reset %.1f %%, switch %.1f %%, rest %.1f %%\n",
-		q.n, q.sum_pause ? 100.0 * q.sum_reset / q.sum_pause : 0.0,
-		q.sum_pause ? 100.0 * q.sum_switch / q.sum_pause : 0.0,
-		q.sum_pause ? 100.0 * (q.sum_pause - RTE_MIN(q.sum_pause, q.sum_reset + q.sum_switch)) /
-			q.sum_pause : 0.0);
-	vm_print_latency("pmd quiesce pause", q.pause, q.n);
-	vm_print_latency("pmd quiesce park", q.park, q.n);
-	vm_print_latency("pmd quiesce queue reset, all queues (quiesce_ns)", q.reset, q.n);
-	vm_print_latency("pmd quiesce queue reset, slowest queue (quiesce_max_ns)", q.reset_max, q.n);
-	vm_print_latency("pmd quiesce switch call", q.sw, q.n);
-	vm_print_latency("pmd quiesce resume", q.resume, q.n);
-	vm_print_latency("pmd quiesce replace call", q.call, q.n);
-	vm_print_latency("pmd remap 1 GiB+ unmap+map (switch)", rm.sw, rm.n);
-	vm_print_latency("pmd remap pause", rm.pause, rm.n);
-	vm_print_latency("pmd restart pause", rs.pause, rs.n);
-	vm_print_latency("pmd restart replace call (loop held)", rs.call, rs.n);
-	printf("latency ratio: restart/quiesce median pause %.1fx, replace call %.1fx; remap/quiesce median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
-		med_ratio(rs.pause, rs.n, q.pause, q.n), med_ratio(rs.call, rs.n, q.call, q.n),
-		med_ratio(rm.sw, rm.n, q.sw, q.n), med_ratio(rm.pause, rm.n, q.pause, q.n), mapped);
+	printf("latency pmd quiesce pause split (paced, sums over %u swaps): park %.1f %%, coverage %.1f %%, queue reset (QEMU) %.1f %%, switch %.1f %%, resume %.1f %%\n",
+		q.n, pct(q.sum_park, q.sum_pause), pct(q.sum_cover, q.sum_pause),
+		pct(q.sum_reset, q.sum_pause), pct(q.sum_switch, q.sum_pause),
+		pct(q.sum_resume, q.sum_pause));
+	vm_print_latency("pmd quiesce (paced) pause", q.pause, q.n);
+	vm_print_latency("pmd quiesce (paced) park", q.park, q.n);
+	vm_print_latency("pmd quiesce (paced) coverage", q.cover, q.n);
+	vm_print_latency("pmd quiesce (paced) queue reset, all queues (quiesce_ns)", q.reset, q.n);
+	vm_print_latency("pmd quiesce (paced) queue reset, slowest queue (quiesce_max_ns)",
+		q.reset_max, q.n);
+	vm_print_latency("pmd quiesce (paced) switch call", q.sw, q.n);
+	vm_print_latency("pmd quiesce (paced) resume", q.resume, q.n);
+	vm_print_latency("pmd quiesce (paced) outage (call less fault confirmation)", q.outage, q.n);
+	vm_print_latency("pmd restart (paced) pause", rs.pause, rs.n);
+	vm_print_latency("pmd restart (paced) switch (re-attach)", rs.sw, rs.n);
+	vm_print_latency("pmd restart (paced) outage (call less fault confirmation, loop held)",
+		rs.outage, rs.n);
+	vm_print_latency("pmd quiesce (window) switch call", qw.sw, qw.n);
+	vm_print_latency("pmd quiesce (window) pause", qw.pause, qw.n);
+	vm_print_latency("pmd remap (window) unmap+map of 1 GiB+ (switch)", rm.sw, rm.n);
+	vm_print_latency("pmd remap (window) pause", rm.pause, rm.n);
+	printf("latency ratio: restart/quiesce (paced) median pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
+		med_ratio(rs.pause, rs.n, q.pause, q.n), med_ratio(rs.outage, rs.n, q.outage, q.n),
+		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n),
+		mapped);
 	alias_unmap(def);
 	alias_unmap(m2);
 }
