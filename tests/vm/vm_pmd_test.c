@@ -414,6 +414,48 @@ alias_unmap(struct rte_dma_domain *d)
 	VM_EXPECT(ret == 0, "latency: aliases unmapped from %s (%d)", rte_dma_domain_name(d), ret);
 }
 
+/* One swap of port 0 with o onto to (the binding must then be on want),
+ * under the running traffic, into s (its next sample). */
+static void
+lat_one(struct lat_series *s, const struct rte_dma_domain_replace_opts *o,
+		struct rte_dma_domain *to, struct rte_dma_domain *want)
+{
+	struct rte_dma_domain_swap_record rec;
+	uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+	uint64_t t0 = vm_now_ns();
+	unsigned int i = s->n;
+	int ret;
+
+	if (i >= RTE_DIM(s->pause))
+		return;
+	ret = swap(0, to, o, &rec);
+	s->call[i] = vm_now_ns() - t0;
+	s->outage[i] = s->call[i] - RTE_MIN(s->call[i], rec.confirm_ns);
+	if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[0]) == want)
+		s->ok++;
+	else
+		printf("%s %s -> %s: %d (%s), faults %" PRIu64 "\n",
+			rte_dma_domain_strategy_name(o->strategy), nic[0],
+			rte_dma_domain_name(to), ret, rec.reason, rec.faults);
+	s->pause[i] = rec.pause_ns;
+	s->sw[i] = rec.switch_ns;
+	s->park[i] = rec.park_ns;
+	s->reset[i] = rec.quiesce_ns;
+	s->reset_max[i] = rec.quiesce_max_ns;
+	s->resume[i] = rec.resume_ns;
+	s->cover[i] = rec.coverage_ns;
+	s->sum_pause += rec.pause_ns;
+	s->sum_park += rec.park_ns;
+	s->sum_cover += rec.coverage_ns;
+	s->sum_reset += rec.quiesce_ns;
+	s->sum_switch += rec.switch_ns;
+	s->sum_resume += rec.resume_ns;
+	s->n++;
+	if (progress(rx))
+		s->moved++;
+	rte_delay_us_sleep(GAP_US);
+}
+
 /* n swaps of port 0 with o, between def and m2 (remap: onto m2 each time,
  * the port stays on its domain), under the running traffic. */
 static void
@@ -421,42 +463,33 @@ lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_rep
 		struct rte_dma_domain *def, struct rte_dma_domain *m2)
 {
 	bool remap = o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP;
-	struct rte_dma_domain_swap_record rec;
 	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < n && i < RTE_DIM(s->pause); i++, s->n++) {
+	for (i = 0; i < n; i++) {
 		struct rte_dma_domain *to = remap || i % 2 == 0 ? m2 : def;
-		struct rte_dma_domain *want = remap ? def : to;
-		uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
-		uint64_t t0 = vm_now_ns();
-		int ret = swap(0, to, o, &rec);
 
-		s->call[i] = vm_now_ns() - t0;
-		s->outage[i] = s->call[i] - RTE_MIN(s->call[i], rec.confirm_ns);
-		if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[0]) == want)
-			s->ok++;
-		else
-			printf("%s %s -> %s: %d (%s), faults %" PRIu64 "\n",
-				rte_dma_domain_strategy_name(o->strategy), nic[0],
-				rte_dma_domain_name(to), ret, rec.reason, rec.faults);
-		s->pause[i] = rec.pause_ns;
-		s->sw[i] = rec.switch_ns;
-		s->park[i] = rec.park_ns;
-		s->reset[i] = rec.quiesce_ns;
-		s->reset_max[i] = rec.quiesce_max_ns;
-		s->resume[i] = rec.resume_ns;
-		s->cover[i] = rec.coverage_ns;
-		s->sum_pause += rec.pause_ns;
-		s->sum_park += rec.park_ns;
-		s->sum_cover += rec.coverage_ns;
-		s->sum_reset += rec.quiesce_ns;
-		s->sum_switch += rec.switch_ns;
-		s->sum_resume += rec.resume_ns;
-		if (progress(rx))
-			s->moved++;
-		rte_delay_us_sleep(GAP_US);
+		lat_one(s, o, to, remap ? def : to);
 	}
+}
+
+/* Median of the pairwise ratios a[i] / b[i] (interleaved rounds: the
+ * drift of a loaded machine cancels in each pair). */
+static double
+pair_ratio(const uint64_t *a, const uint64_t *b, unsigned int n)
+{
+	double r[LAT_QUIESCE], t;
+	unsigned int i, j;
+
+	for (i = 0; i < n && i < RTE_DIM(r); i++) {
+		r[i] = b[i] != 0 ? (double)a[i] / b[i] : 0.0;
+		for (j = i; j > 0 && r[j - 1] > r[j]; j--) {
+			t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	}
+	return i != 0 ? r[i / 2] : 0.0;
 }
 
 static bool
@@ -521,14 +554,16 @@ pct(uint64_t part, uint64_t whole)
 
 /*
  * Port 0 swapped with quiesce (def <-> m2) against restart (port stop,
- * re-attach, start) under the same paced traffic (LAT_PPS each way: a
+ * re-attach, start), in turn (pairs: the drift of the loaded host cancels
+ * in each pair's ratio) under the same paced traffic (LAT_PPS each way: a
  * restart drops what is in flight, which would close the window for
  * good), and with quiesce against remap (def rewritten with m2's table:
  * unmap + map of all of it) under window traffic (at most half the rx
  * ring in flight: remap's long pause would otherwise overrun the ring and
  * QEMU reorder, tests/vm/README.md); each domain holds 1 GiB more
- * (aliases). Asserted: every swap succeeds, traffic moves after each,
- * nothing lost or reordered across quiesce and remap, the PMD's xstats
+ * (aliases). A first series of quiesce alone (paced) gives the pause's
+ * phases. Asserted: every swap succeeds, traffic moves after each,
+ * nothing lost or reordered across quiesce alone and remap, the PMD's xstats
  * show the swap record; never a time. Printed: latency lines
  * (summary.txt), the quiesce pause split into its phases (QEMU's queue
  * reset: the PMD's queue_quiesce, a virtio RING_RESET; the switch), and
@@ -538,9 +573,11 @@ static void
 case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 {
 	struct rte_dma_domain_replace_opts o = { .timeout_us = 2000000 };
-	static struct lat_series q, qw, rm, rs;
+	static struct lat_series q, qw, rm, qp, rs;
 	struct rte_dma_domain_swap_record rec;
 	uint64_t lost0, late0, mapped;
+	double r_pause, r_outage;
+	unsigned int i;
 	int ret;
 
 	alias_mz = rte_memzone_reserve_aligned("vm_lat_alias", LAT_ALIAS_LEN, SOCKET_ID_ANY, 0,
@@ -577,29 +614,38 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	traffic_stop("latency quiesce and remap (window)");
 	check_traffic_clean("latency quiesce and remap (window)");
 
-	/* 3. restart, paced as 1: what is in flight is dropped (counted,
-	 * not asserted) */
+	/* 3. quiesce and restart in turn, paced as 1: what is in flight
+	 * is dropped by restart (counted, not asserted) */
 	lost0 = vm_traffic_lost(&tr);
 	late0 = tr.f[0].late + tr.f[1].late;
 	lat_pace(LAT_PPS);
 	if (!lat_traffic_start("restart"))
 		return;
-	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
-	lat_series(&rs, LAT_RESTART, &o, def, m2);
-	traffic_stop("latency restart (paced)");
+	memset(&qp, 0, sizeof(qp));
+	memset(&rs, 0, sizeof(rs));
+	for (i = 0; i < LAT_RESTART; i++) {
+		o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+		lat_one(&qp, &o, m2, m2);
+		o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
+		lat_one(&rs, &o, def, def);
+	}
+	traffic_stop("latency quiesce and restart in turn (paced)");
+	r_pause = pair_ratio(rs.pause, qp.pause, rs.n);
+	r_outage = pair_ratio(rs.outage, qp.outage, rs.n);
 	VM_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "latency: restart: no corrupt frame");
 	tr.pace_pps = 0;
 
-	VM_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && rs.ok == rs.n,
-		"latency: every swap succeeded with no fault: quiesce %u/%u and %u/%u, remap %u/%u, restart %u/%u",
-		q.ok, q.n, qw.ok, qw.n, rm.ok, rm.n, rs.ok, rs.n);
-	VM_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && rs.moved == rs.n,
-		"latency: traffic moved after every swap: quiesce %u/%u and %u/%u, remap %u/%u, restart %u/%u",
-		q.moved, q.n, qw.moved, qw.n, rm.moved, rm.n, rs.moved, rs.n);
-	printf("latency pmd series: quiesce x%u and restart x%u paced (%u frames/s each way), quiesce x%u and remap x%u under window traffic; mapped %" PRIu64
-		" bytes per domain (%u x %llu MiB aliases); restart lost %" PRIu64
-		" (%.1f per swap), late %" PRIu64 "\n",
-		q.n, rs.n, LAT_PPS, qw.n, rm.n, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20,
+	VM_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && qp.ok == qp.n && rs.ok == rs.n,
+		"latency: every swap succeeded with no fault: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.ok, q.n, qw.ok, qw.n, qp.ok, qp.n, rm.ok, rm.n, rs.ok, rs.n);
+	VM_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && qp.moved == qp.n &&
+		rs.moved == rs.n,
+		"latency: traffic moved after every swap: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.moved, q.n, qw.moved, qw.n, qp.moved, qp.n, rm.moved, rm.n, rs.moved, rs.n);
+	printf("latency pmd series: quiesce x%u paced (%u frames/s each way), then quiesce x%u and remap x%u under window traffic, then quiesce and restart in turn x%u paced; mapped %" PRIu64
+		" bytes per domain (%u x %llu MiB aliases); lost in the last (restart's) %" PRIu64
+		" (%.1f per restart), late %" PRIu64 "\n",
+		q.n, LAT_PPS, qw.n, rm.n, rs.n, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20,
 		vm_traffic_lost(&tr) - lost0,
 		rs.n ? (double)(vm_traffic_lost(&tr) - lost0) / rs.n : 0.0,
 		tr.f[0].late + tr.f[1].late - late0);
@@ -616,6 +662,8 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	vm_print_latency("pmd quiesce (paced) switch call", q.sw, q.n);
 	vm_print_latency("pmd quiesce (paced) resume", q.resume, q.n);
 	vm_print_latency("pmd quiesce (paced) outage (call less fault confirmation)", q.outage, q.n);
+	vm_print_latency("pmd quiesce (paced, in turn with restart) pause", qp.pause, qp.n);
+	vm_print_latency("pmd quiesce (paced, in turn with restart) outage", qp.outage, qp.n);
 	vm_print_latency("pmd restart (paced) pause", rs.pause, rs.n);
 	vm_print_latency("pmd restart (paced) switch (re-attach)", rs.sw, rs.n);
 	vm_print_latency("pmd restart (paced) outage (call less fault confirmation, loop held)",
@@ -624,10 +672,9 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	vm_print_latency("pmd quiesce (window) pause", qw.pause, qw.n);
 	vm_print_latency("pmd remap (window) unmap+map of 1 GiB+ (switch)", rm.sw, rm.n);
 	vm_print_latency("pmd remap (window) pause", rm.pause, rm.n);
-	printf("latency ratio: restart/quiesce (paced) median pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
-		med_ratio(rs.pause, rs.n, q.pause, q.n), med_ratio(rs.outage, rs.n, q.outage, q.n),
-		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n),
-		mapped);
+	printf("latency ratio: restart/quiesce (paced, in turn) median of the pairs' ratios: pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
+		r_pause, r_outage,
+		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n), mapped);
 	alias_unmap(def);
 	alias_unmap(m2);
 }
