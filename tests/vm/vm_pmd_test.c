@@ -17,12 +17,13 @@
  *   vm-pmd-test rollback   replaces that fail (the kernel refuses the
  *                          target's HWPT; an injected switch failure)
  *                          roll back, and traffic goes on, nothing lost
- *   vm-pmd-test latency    port 0 swapped with quiesce, remap (unmap +
- *                          map of 1 GiB and more) and restart under the
- *                          same paced traffic: latency lines (the quiesce
- *                          pause split into QEMU's queue reset and the
- *                          switch), the ratios; every swap succeeds,
- *                          traffic moves, nothing lost but by restart
+ *   vm-pmd-test latency    port 0 swapped with quiesce against remap
+ *                          (unmap + map of 1 GiB and more) and against
+ *                          restart (in turn, same paced traffic): latency
+ *                          lines (the quiesce pause split into QEMU's
+ *                          queue reset and the switch), the ratios; every
+ *                          swap succeeds, traffic moves, nothing lost but
+ *                          by restart
  *
  * Usage: vm-pmd-test CASE PMD.so (librte_net_virtio_iommufd, loaded with -d).
  * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs).
