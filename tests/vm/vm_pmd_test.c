@@ -662,7 +662,8 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		q.reset_max, q.n);
 	vm_print_latency("pmd quiesce (paced) switch call", q.sw, q.n);
 	vm_print_latency("pmd quiesce (paced) resume", q.resume, q.n);
-	vm_print_latency("pmd quiesce (paced) outage (call less fault confirmation)", q.outage, q.n);
+	vm_print_latency("pmd quiesce (paced) outage (call less fault confirmation)",
+		q.outage, q.n);
 	vm_print_latency("pmd quiesce (paced, in turn with restart) pause", qp.pause, qp.n);
 	vm_print_latency("pmd quiesce (paced, in turn with restart) outage", qp.outage, qp.n);
 	vm_print_latency("pmd restart (paced) pause", rs.pause, rs.n);
@@ -675,7 +676,8 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	vm_print_latency("pmd remap (window) pause", rm.pause, rm.n);
 	printf("latency ratio: restart/quiesce (paced, in turn) median of the pairs' ratios: pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
 		r_pause, r_outage,
-		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n), mapped);
+		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n),
+		mapped);
 	alias_unmap(def);
 	alias_unmap(m2);
 }
