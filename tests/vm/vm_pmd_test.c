@@ -17,8 +17,13 @@
  *   vm-pmd-test rollback   replaces that fail (the kernel refuses the
  *                          target's HWPT; an injected switch failure)
  *                          roll back, and traffic goes on, nothing lost
- *   vm-pmd-test latency    replace (quiesce) vs remap (unmap + map of
- *                          the same memory) under traffic: latency lines
+ *   vm-pmd-test latency    port 0 swapped with quiesce against remap
+ *                          (unmap + map of 1 GiB and more) and against
+ *                          restart (in turn, same paced traffic): latency
+ *                          lines (the quiesce pause split into QEMU's
+ *                          queue reset and the switch), the ratios; every
+ *                          swap succeeds, traffic moves, nothing lost but
+ *                          by restart
  *
  * Usage: vm-pmd-test CASE PMD.so (librte_net_virtio_iommufd, loaded with -d).
  * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs).
@@ -41,6 +46,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_memzone.h>
 
 #include <rte_dma_domain.h>
 
@@ -157,16 +163,13 @@ needs_reset(uint16_t i)
 	return v;
 }
 
-/* Replace one binding; the record goes to *rec. */
+/* Replace one binding; the record goes to *rec (restart: the traffic
+ * loop is held around it, vm_traffic_replace()). */
 static int
 swap(int p, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain_swap_record *rec)
 {
-	int ret = rte_dma_domain_replace(bnd[p], to, o);
-
-	memset(rec, 0, sizeof(*rec));
-	rte_dma_domain_last_swap(bnd[p], rec);
-	return ret;
+	return vm_traffic_replace(&tr, bnd[p], to, o, rec);
 }
 
 static struct rte_dma_domain *
@@ -360,57 +363,323 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	munmap(hole, 4096);
 }
 
-static void
-case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int rounds)
-{
-	struct rte_dma_domain_replace_opts rep = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
-	};
-	struct rte_dma_domain_replace_opts rem = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP, .timeout_us = 2000000,
-	};
-	struct rte_dma_domain_swap_record rec;
-	uint64_t rp[64], rs[64], mp[64], ms[64];
-	unsigned int i, n = 0, bad = 0;
+/* ---- latency: quiesce against restart and remap ------------------------- */
 
-	if (traffic_start() != 0) {
-		VM_EXPECT(false, "latency: traffic flows");
-		traffic_stop("latency");
+/*
+ * 1 GiB more in a domain: the same 64 MiB of hugepage memory (one
+ * memzone) mapped LAT_ALIAS_N times, at IOVAs of their own far above
+ * DPDK's (below the emulated VT-d's 39-bit width). The guest has 512 MiB
+ * of hugepages: aliases give a large mapping without more of them.
+ */
+#define LAT_ALIAS_LEN (64ull << 20)
+#define LAT_ALIAS_N 16
+#define LAT_ALIAS_IOVA 0x7000000000ull
+#define LAT_PPS 2000        /* offered per direction, every series */
+#define LAT_QUIESCE 20
+#define LAT_REMAP 10
+#define LAT_RESTART 10
+
+struct lat_series {
+	unsigned int n, ok, moved;
+	uint64_t pause[LAT_QUIESCE], sw[LAT_QUIESCE], call[LAT_QUIESCE];
+	uint64_t park[LAT_QUIESCE], reset[LAT_QUIESCE], reset_max[LAT_QUIESCE];
+	uint64_t resume[LAT_QUIESCE], cover[LAT_QUIESCE];
+	/* replace call less the fault confirmation after the resume: how
+	 * long the traffic stood still (restart: the loop's hold included) */
+	uint64_t outage[LAT_QUIESCE];
+	/* sums over the series */
+	uint64_t sum_pause, sum_park, sum_cover, sum_reset, sum_switch, sum_resume;
+};
+
+static const struct rte_memzone *alias_mz;
+
+static int
+alias_map(struct rte_dma_domain *d)
+{
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; k < LAT_ALIAS_N && ret == 0; k++)
+		ret = rte_dma_domain_map(d, LAT_ALIAS_IOVA + k * LAT_ALIAS_LEN, alias_mz->addr,
+			LAT_ALIAS_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
+	VM_EXPECT(ret == 0, "latency: %u x %llu MiB of one memzone mapped in %s (%d)",
+		LAT_ALIAS_N, LAT_ALIAS_LEN >> 20, rte_dma_domain_name(d), ret);
+	return ret;
+}
+
+static void
+alias_unmap(struct rte_dma_domain *d)
+{
+	int ret = rte_dma_domain_unmap(d, LAT_ALIAS_IOVA, LAT_ALIAS_N * LAT_ALIAS_LEN, NULL);
+
+	VM_EXPECT(ret == 0, "latency: aliases unmapped from %s (%d)", rte_dma_domain_name(d), ret);
+}
+
+/* One swap of port 0 with o onto to (the binding must then be on want),
+ * under the running traffic, into s (its next sample). */
+static void
+lat_one(struct lat_series *s, const struct rte_dma_domain_replace_opts *o,
+		struct rte_dma_domain *to, struct rte_dma_domain *want)
+{
+	struct rte_dma_domain_swap_record rec;
+	uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+	uint64_t t0 = vm_now_ns();
+	unsigned int i = s->n;
+	int ret;
+
+	if (i >= RTE_DIM(s->pause))
 		return;
-	}
-	for (i = 0; i < rounds && n < RTE_DIM(rp); i++, n++) {
-		/* port 0 only: the other port keeps its domain, so the same
-		 * traffic runs in both series. */
-		bad += swap(0, i % 2 == 0 ? m2 : def, &rep, &rec) != 0;
-		rp[n] = rec.pause_ns;
-		rs[n] = rec.switch_ns;
-		rte_delay_us_sleep(GAP_US);
-	}
-	if (rte_dma_domain_binding_domain(bnd[0]) != def)
-		bad += swap(0, def, &rep, &rec) != 0;
-	/* REMAP rewrites the domain the device is on: port 1 must not be
-	 * on it (it is not quiesced and would fault). */
-	bad += swap(1, m2, &rep, &rec) != 0;
+	ret = swap(0, to, o, &rec);
+	s->call[i] = vm_now_ns() - t0;
+	s->outage[i] = s->call[i] - RTE_MIN(s->call[i], rec.confirm_ns);
+	if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[0]) == want)
+		s->ok++;
+	else
+		printf("%s %s -> %s: %d (%s), faults %" PRIu64 "\n",
+			rte_dma_domain_strategy_name(o->strategy), nic[0],
+			rte_dma_domain_name(to), ret, rec.reason, rec.faults);
+	s->pause[i] = rec.pause_ns;
+	s->sw[i] = rec.switch_ns;
+	s->park[i] = rec.park_ns;
+	s->reset[i] = rec.quiesce_ns;
+	s->reset_max[i] = rec.quiesce_max_ns;
+	s->resume[i] = rec.resume_ns;
+	s->cover[i] = rec.coverage_ns;
+	s->sum_pause += rec.pause_ns;
+	s->sum_park += rec.park_ns;
+	s->sum_cover += rec.coverage_ns;
+	s->sum_reset += rec.quiesce_ns;
+	s->sum_switch += rec.switch_ns;
+	s->sum_resume += rec.resume_ns;
+	s->n++;
+	if (progress(rx))
+		s->moved++;
+	rte_delay_us_sleep(GAP_US);
+}
+
+/* n swaps of port 0 with o, between def and m2 (remap: onto m2 each time,
+ * the port stays on its domain), under the running traffic. */
+static void
+lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_replace_opts *o,
+		struct rte_dma_domain *def, struct rte_dma_domain *m2)
+{
+	bool remap = o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++) {
-		/* Same memory, same domain: unmap + map of every range. */
-		bad += swap(0, m2, &rem, &rec) != 0;
-		mp[i] = rec.pause_ns;
-		ms[i] = rec.switch_ns;
-		rte_delay_us_sleep(GAP_US);
+		struct rte_dma_domain *to = remap || i % 2 == 0 ? m2 : def;
+
+		lat_one(s, o, to, remap ? def : to);
 	}
-	traffic_stop("latency");
-	VM_EXPECT(bad == 0, "latency: %u replaces and %u remaps, %u failed", n, n, bad);
-	VM_EXPECT(rte_dma_domain_binding_domain(bnd[0]) == def,
-		"latency: remap kept the binding on its domain");
-	check_traffic_clean("latency");
-	vm_print_latency("pmd replace (quiesce) switch call", rs, n);
-	vm_print_latency("pmd remap unmap+map (same memory)", ms, n);
-	vm_print_latency("pmd replace (quiesce) pause", rp, n);
-	vm_print_latency("pmd remap pause", mp, n);
-	printf("latency ratio: remap/replace median switch %.1fx, median pause %.1fx (mapped %" PRIu64 " bytes)\n",
-		rs[n / 2] ? (double)ms[n / 2] / rs[n / 2] : 0.0,
-		rp[n / 2] ? (double)mp[n / 2] / rp[n / 2] : 0.0,
-		rte_dma_domain_mapped_bytes(def));
+}
+
+/* Median of the pairwise ratios a[i] / b[i] (interleaved rounds: the
+ * drift of a loaded machine cancels in each pair). */
+static double
+pair_ratio(const uint64_t *a, const uint64_t *b, unsigned int n)
+{
+	double r[LAT_QUIESCE], t;
+	unsigned int i, j;
+
+	for (i = 0; i < n && i < RTE_DIM(r); i++) {
+		r[i] = b[i] != 0 ? (double)a[i] / b[i] : 0.0;
+		for (j = i; j > 0 && r[j - 1] > r[j]; j--) {
+			t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	}
+	return i != 0 ? r[i / 2] : 0.0;
+}
+
+static bool
+lat_traffic_start(const char *what)
+{
+	if (traffic_start() == 0)
+		return true;
+	VM_EXPECT(false, "latency: traffic flows before the %s series", what);
+	traffic_stop(what);
+	return false;
+}
+
+/* The PMD's xstats show the last swap's record (port of nic[0]). */
+static void
+lat_check_xstats(const struct rte_dma_domain_swap_record *rec)
+{
+	static const char *const names[] = {
+		"swap_last_pause_ns", "swap_last_quiesce_ns", "swap_last_switch_ns",
+	};
+	uint64_t v[RTE_DIM(names)], id;
+	uint16_t port;
+	unsigned int k, got = 0;
+
+	if (rte_eth_dev_get_port_by_name(nic[0], &port) != 0)
+		port = 0;
+	for (k = 0; k < RTE_DIM(names); k++) {
+		v[k] = 0;
+		if (rte_eth_xstats_get_id_by_name(port, names[k], &id) == 0 &&
+				rte_eth_xstats_get_by_id(port, &id, &v[k], 1) == 1)
+			got++;
+	}
+	printf("latency pmd xstats after the last quiesce: swap_last_pause_ns=%" PRIu64
+		" swap_last_quiesce_ns=%" PRIu64 " swap_last_switch_ns=%" PRIu64 "\n",
+		v[0], v[1], v[2]);
+	VM_EXPECT(got == RTE_DIM(names) && v[0] == rec->pause_ns && v[1] == rec->quiesce_ns &&
+		v[2] == rec->switch_ns,
+		"latency: the PMD's xstats show the last swap's pause, queue reset and switch (%u found)",
+		got);
+}
+
+static double
+med_ratio(const uint64_t *a, unsigned int na, const uint64_t *b, unsigned int nb)
+{
+	return na != 0 && nb != 0 && b[nb / 2] != 0 ? (double)a[na / 2] / b[nb / 2] : 0.0;
+}
+
+/* Offer pps frames/s each way from now on (0: window only). The pace
+ * starts afresh: an old pace_t0 would hold the sender back until the
+ * frames sent meanwhile without a pace are due. */
+static void
+lat_pace(uint64_t pps)
+{
+	tr.pace_pps = pps;
+	tr.f[0].pace_t0 = tr.f[1].pace_t0 = 0;
+}
+
+static double
+pct(uint64_t part, uint64_t whole)
+{
+	return whole != 0 ? 100.0 * part / whole : 0.0;
+}
+
+/*
+ * Port 0 swapped with quiesce (def <-> m2) against restart (port stop,
+ * re-attach, start), in turn (pairs: the drift of the loaded host cancels
+ * in each pair's ratio) under the same paced traffic (LAT_PPS each way: a
+ * restart drops what is in flight, which would close the window for
+ * good), and with quiesce against remap (def rewritten with m2's table:
+ * unmap + map of all of it) under window traffic (at most half the rx
+ * ring in flight: remap's long pause would otherwise overrun the ring and
+ * QEMU reorder, tests/vm/README.md); each domain holds 1 GiB more
+ * (aliases). A first series of quiesce alone (paced) gives the pause's
+ * phases. Asserted: every swap succeeds, traffic moves after each,
+ * nothing lost or reordered across quiesce alone and remap, the PMD's xstats
+ * show the swap record; never a time. Printed: latency lines
+ * (summary.txt), the quiesce pause split into its phases (QEMU's queue
+ * reset: the PMD's queue_quiesce, a virtio RING_RESET; the switch), and
+ * the ratios.
+ */
+static void
+case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
+{
+	struct rte_dma_domain_replace_opts o = { .timeout_us = 2000000 };
+	static struct lat_series q, qw, rm, qp, rs;
+	struct rte_dma_domain_swap_record rec;
+	uint64_t lost0, late0, mapped;
+	double r_pause, r_outage;
+	unsigned int i;
+	int ret;
+
+	alias_mz = rte_memzone_reserve_aligned("vm_lat_alias", LAT_ALIAS_LEN, SOCKET_ID_ANY, 0,
+		2u << 20);
+	VM_EXPECT(alias_mz != NULL, "latency: %llu MiB of hugepage memory (%s)",
+		LAT_ALIAS_LEN >> 20, alias_mz == NULL ? rte_strerror(rte_errno) : "ok");
+	if (alias_mz == NULL || alias_map(def) != 0 || alias_map(m2) != 0)
+		return;
+	mapped = rte_dma_domain_mapped_bytes(m2);
+
+	/* 1. quiesce, paced: nothing lost */
+	lat_pace(LAT_PPS);
+	if (!lat_traffic_start("quiesce"))
+		return;
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+	lat_series(&q, LAT_QUIESCE, &o, def, m2);
+	rte_dma_domain_last_swap(bnd[0], &rec);
+	lat_check_xstats(&rec);
+	traffic_stop("latency quiesce (paced)");
+	check_traffic_clean("latency quiesce (paced)");
+
+	/* 2. quiesce then remap, window traffic: nothing lost. Remap
+	 * rewrites the domain port 0 is on: port 1 must not be on it (not
+	 * quiesced, it would fault). */
+	lat_pace(0);
+	if (!lat_traffic_start("quiesce and remap"))
+		return;
+	lat_series(&qw, LAT_REMAP, &o, def, m2);
+	ret = swap(1, m2, &o, &rec);
+	VM_EXPECT(ret == 0, "latency: %s onto %s before the remaps (%d %s)", nic[1],
+		rte_dma_domain_name(m2), ret, rec.reason);
+	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
+	lat_series(&rm, LAT_REMAP, &o, def, m2);
+	traffic_stop("latency quiesce and remap (window)");
+	check_traffic_clean("latency quiesce and remap (window)");
+
+	/* 3. quiesce and restart in turn, paced as 1: what is in flight
+	 * is dropped by restart (counted, not asserted) */
+	lost0 = vm_traffic_lost(&tr);
+	late0 = tr.f[0].late + tr.f[1].late;
+	lat_pace(LAT_PPS);
+	if (!lat_traffic_start("restart"))
+		return;
+	memset(&qp, 0, sizeof(qp));
+	memset(&rs, 0, sizeof(rs));
+	for (i = 0; i < LAT_RESTART; i++) {
+		o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
+		lat_one(&qp, &o, m2, m2);
+		o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
+		lat_one(&rs, &o, def, def);
+	}
+	traffic_stop("latency quiesce and restart in turn (paced)");
+	r_pause = pair_ratio(rs.pause, qp.pause, rs.n);
+	r_outage = pair_ratio(rs.outage, qp.outage, rs.n);
+	VM_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "latency: restart: no corrupt frame");
+	tr.pace_pps = 0;
+
+	VM_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && qp.ok == qp.n && rs.ok == rs.n,
+		"latency: every swap succeeded with no fault: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.ok, q.n, qw.ok, qw.n, qp.ok, qp.n, rm.ok, rm.n, rs.ok, rs.n);
+	VM_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && qp.moved == qp.n &&
+		rs.moved == rs.n,
+		"latency: traffic moved after every swap: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
+		q.moved, q.n, qw.moved, qw.n, qp.moved, qp.n, rm.moved, rm.n, rs.moved, rs.n);
+	printf("latency pmd series: quiesce x%u paced (%u frames/s each way), then quiesce x%u and remap x%u under window traffic, then quiesce and restart in turn x%u paced; mapped %" PRIu64
+		" bytes per domain (%u x %llu MiB aliases); lost in the last (restart's) %" PRIu64
+		" (%.1f per restart), late %" PRIu64 "\n",
+		q.n, LAT_PPS, qw.n, rm.n, rs.n, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20,
+		vm_traffic_lost(&tr) - lost0,
+		rs.n ? (double)(vm_traffic_lost(&tr) - lost0) / rs.n : 0.0,
+		tr.f[0].late + tr.f[1].late - late0);
+	printf("latency pmd quiesce pause split (paced, sums over %u swaps): park %.1f %%, coverage %.1f %%, queue reset (QEMU) %.1f %%, switch %.1f %%, resume %.1f %%\n",
+		q.n, pct(q.sum_park, q.sum_pause), pct(q.sum_cover, q.sum_pause),
+		pct(q.sum_reset, q.sum_pause), pct(q.sum_switch, q.sum_pause),
+		pct(q.sum_resume, q.sum_pause));
+	vm_print_latency("pmd quiesce (paced) pause", q.pause, q.n);
+	vm_print_latency("pmd quiesce (paced) park", q.park, q.n);
+	vm_print_latency("pmd quiesce (paced) coverage", q.cover, q.n);
+	vm_print_latency("pmd quiesce (paced) queue reset, all queues (quiesce_ns)", q.reset, q.n);
+	vm_print_latency("pmd quiesce (paced) queue reset, slowest queue (quiesce_max_ns)",
+		q.reset_max, q.n);
+	vm_print_latency("pmd quiesce (paced) switch call", q.sw, q.n);
+	vm_print_latency("pmd quiesce (paced) resume", q.resume, q.n);
+	vm_print_latency("pmd quiesce (paced) outage (call less fault confirmation)",
+		q.outage, q.n);
+	vm_print_latency("pmd quiesce (paced, in turn with restart) pause", qp.pause, qp.n);
+	vm_print_latency("pmd quiesce (paced, in turn with restart) outage", qp.outage, qp.n);
+	vm_print_latency("pmd restart (paced) pause", rs.pause, rs.n);
+	vm_print_latency("pmd restart (paced) switch (re-attach)", rs.sw, rs.n);
+	vm_print_latency("pmd restart (paced) outage (call less fault confirmation, loop held)",
+		rs.outage, rs.n);
+	vm_print_latency("pmd quiesce (window) switch call", qw.sw, qw.n);
+	vm_print_latency("pmd quiesce (window) pause", qw.pause, qw.n);
+	vm_print_latency("pmd remap (window) unmap+map of 1 GiB+ (switch)", rm.sw, rm.n);
+	vm_print_latency("pmd remap (window) pause", rm.pause, rm.n);
+	printf("latency ratio: restart/quiesce (paced, in turn) median of the pairs' ratios: pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
+		r_pause, r_outage,
+		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n),
+		mapped);
+	alias_unmap(def);
+	alias_unmap(m2);
 }
 
 int
@@ -462,7 +731,7 @@ main(int argc, char **argv)
 	else if (m2 != NULL && strcmp(mode, "rollback") == 0)
 		case_rollback(def, m2);
 	else if (m2 != NULL)
-		case_latency(def, m2, 20);
+		case_latency(def, m2);
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	vm_ports_stop();
 	rte_eal_cleanup();

@@ -328,6 +328,29 @@ vm_traffic_hold(struct vm_traffic *t, bool on)
 		sched_yield();
 }
 
+int
+vm_traffic_replace(struct vm_traffic *t, struct rte_dma_domain_binding *b,
+		struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
+		struct rte_dma_domain_swap_record *rec)
+{
+	bool hold = o->strategy == RTE_DMA_DOMAIN_STRATEGY_RESTART;
+	struct rte_dma_domain_queue *q;
+	uint16_t qid;
+	int ret;
+
+	if (hold) {
+		vm_traffic_hold(t, true);
+		for (qid = 0; (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++)
+			rte_dma_domain_queue_offline(q);
+	}
+	ret = rte_dma_domain_replace(b, to, o);
+	if (hold)
+		vm_traffic_hold(t, false);
+	memset(rec, 0, sizeof(*rec));
+	rte_dma_domain_last_swap(b, rec);
+	return ret;
+}
+
 void
 vm_traffic_run(struct vm_traffic *t, uint64_t count)
 {

@@ -13,6 +13,8 @@
 
 #include <rte_mempool.h>
 
+#include <rte_dma_domain.h>
+
 #include "rte_dma_domain_compat.h"
 
 #define VM_TRAFFIC_FRAME 128
@@ -61,6 +63,15 @@ void vm_ports_stop(void);
  * started (ethdev's rule). Returns once the loop bursts no more (at once
  * when no loop runs). */
 void vm_traffic_hold(struct vm_traffic *t, bool on);
+/* Replace binding b onto to with o (rte_dma_domain_replace()), then copy
+ * its swap record to *rec (zeroed first). RESTART stops and starts the
+ * port: the loop is held around it (no burst on a port being stopped or
+ * started, ethdev's rule) and b's queues are taken offline first (the
+ * replace must not wait for queues nobody polls; the port's start arms
+ * them again). Returns the replace's result. */
+int vm_traffic_replace(struct vm_traffic *t, struct rte_dma_domain_binding *b,
+		struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
+		struct rte_dma_domain_swap_record *rec);
 /* Whether more than since + min_new frames arrived (rx_total, both
  * directions) within ms milliseconds. */
 bool vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new,

@@ -224,29 +224,12 @@ xstat(uint16_t port, const char *name)
 	return v;
 }
 
+/* restart: the loop held around it (vm_traffic_replace()) */
 static int
 swap(int i, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain_swap_record *rec)
 {
-	/* restart stops and starts the port: nobody may burst on it
-	 * meanwhile (ethdev's rule), and the replace must not wait for its
-	 * unpolled queues (offline; port start arms them again) */
-	bool hold = o->strategy == RTE_DMA_DOMAIN_STRATEGY_RESTART;
-	struct rte_dma_domain_queue *q;
-	uint16_t qid;
-	int ret;
-
-	if (hold) {
-		vm_traffic_hold(&tr, true);
-		for (qid = 0; (q = rte_dma_domain_queue_get(bnd[i], qid)) != NULL; qid++)
-			rte_dma_domain_queue_offline(q);
-	}
-	ret = rte_dma_domain_replace(bnd[i], to, o);
-	if (hold)
-		vm_traffic_hold(&tr, false);
-	memset(rec, 0, sizeof(*rec));
-	rte_dma_domain_last_swap(bnd[i], rec);
-	return ret;
+	return vm_traffic_replace(&tr, bnd[i], to, o, rec);
 }
 
 static struct rte_dma_domain *
@@ -383,13 +366,15 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	unsigned int i, ok = 0, moved = 0, n = 0;
 	int p;
 
+	/* Before the start: once running, frames in flight count as lost
+	 * until they arrive (the difference went negative). */
+	lost0 = vm_traffic_lost(&tr);
 	tr.pace_pps = RESTART_PPS;
 	if (traffic_start() != 0) {
 		VM_EXPECT(false, "restart: traffic flows before the first replace");
 		traffic_stop("restart");
 		return;
 	}
-	lost0 = vm_traffic_lost(&tr);
 	sent0 = tr.f[0].sent + tr.f[1].sent;
 	t0 = vm_now_ns();
 	for (i = 0; i < RESTART_ROUNDS; i++) {
