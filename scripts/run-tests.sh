@@ -36,6 +36,9 @@ mkdir -p "$top/build"
 "$here/setup.sh" || exit 1
 # shellcheck disable=SC1090
 . "$(dr_cache_dir)/current.env"
+# Every build of this run against the DPDK set up above, whatever another
+# run sharing the cache sets up meanwhile (build.sh reads current.env).
+export DPDK_VERSION
 echo "[tests] DPDK $DPDK_VERSION ($DPDK_PREFIX); tiers: $tiers"
 
 # record STATUS NAME [REASON]
