@@ -5,8 +5,14 @@
 
 /**
  * @file
- * Test hooks of librte_dma_domain. Not installed: for the project's own
- * tests, which include it from the source tree.
+ * Test hooks of librte_dma_domain: failure injection into the replace
+ * protocol (rte_dma_domain_inject()), the soft model's
+ * rte_dma_domain_soft_test_*() hooks and the concurrency tests' hooks.
+ * Not installed, __rte_internal (INTERNAL node of version.map): for the
+ * project's own tests, which include it from the source tree with
+ * -DALLOW_INTERNAL_API, and for dpdk-test-replace's "port inject" command
+ * (app/test-replace/tr_cmd_inject.c). Applications include
+ * rte_dma_domain.h; drivers rte_dma_domain_driver.h.
  */
 
 #include <stdbool.h>
