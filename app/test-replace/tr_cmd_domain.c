@@ -13,18 +13,6 @@
 #include "tr_domain.h"
 #include "tr_swap.h"
 
-static const char *const inject_names[RTE_DMA_DOMAIN_INJECT_MAX] = {
-	[RTE_DMA_DOMAIN_INJECT_NONE] = "none",
-	[RTE_DMA_DOMAIN_INJECT_COVERAGE] = "coverage",
-	[RTE_DMA_DOMAIN_INJECT_ACK] = "ack",
-	[RTE_DMA_DOMAIN_INJECT_QUIESCE] = "quiesce",
-	[RTE_DMA_DOMAIN_INJECT_SWITCH] = "switch",
-	[RTE_DMA_DOMAIN_INJECT_FAULT] = "fault",
-	[RTE_DMA_DOMAIN_INJECT_RESUME] = "resume",
-	[RTE_DMA_DOMAIN_INJECT_SWITCH_BACK] = "switch_back",
-	[RTE_DMA_DOMAIN_INJECT_ROLLBACK] = "rollback",
-};
-
 TR_HANDLER(cmd_domain_create)
 {
 	int max = argc > 1 && strcmp(argv[1], "copy") == 0 ? 3 : 2, rc;
@@ -215,32 +203,6 @@ TR_HANDLER(cmd_port_replace)
 		printf("port %u: %s -> %s (%s) pause %.1f us, switch %.1f us, faults %" PRIu64 "\n",
 			port, r.from, r.to, rte_dma_domain_strategy_name(r.strategy),
 			r.pause_ns / 1e3, r.switch_ns / 1e3, r.faults);
-	return 0;
-}
-
-TR_HANDLER(cmd_port_inject)
-{
-	struct rte_dma_domain_binding *b;
-	uint16_t port;
-	int i, rc;
-
-	if (tr_parse_port(argc > 0 ? argv[0] : NULL, &port, err) < 0 ||
-			tr_port_binding(port, &b, err) < 0)
-		return -EINVAL;
-	if (argc < 2)
-		return tr_err(err, "missing injection point: expected coverage, ack, quiesce, switch, fault, resume, switch_back, rollback or none");
-	for (i = 0; i < RTE_DMA_DOMAIN_INJECT_MAX; i++)
-		if (inject_names[i] != NULL && strcmp(argv[1], inject_names[i]) == 0)
-			break;
-	if (i == RTE_DMA_DOMAIN_INJECT_MAX)
-		return tr_err(err, "bad injection point '%s': expected coverage, ack, quiesce, switch, fault, resume, switch_back, rollback or none",
-			argv[1]);
-	if (tr_args_done(argc, argv, 2, err) < 0)
-		return -EINVAL;
-	rc = rte_dma_domain_inject(b, (enum rte_dma_domain_inject)i);
-	if (rc < 0)
-		return tr_err(err, "cannot arm injection '%s' on port %u: %s", argv[1], port,
-			strerror(-rc));
 	return 0;
 }
 

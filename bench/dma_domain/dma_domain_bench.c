@@ -29,6 +29,7 @@
 #include <rte_log.h>
 
 #include <rte_dma_domain.h>
+#include <rte_dma_domain_driver.h>
 #include <rte_dma_domain_soft.h>
 
 #define M2 0x200000ull

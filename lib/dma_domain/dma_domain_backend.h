@@ -16,7 +16,7 @@
  */
 
 #include <stdint.h>
-#include "rte_dma_domain.h"
+#include "rte_dma_domain_driver.h"
 
 /* What a backend knows about its fault count for one device. */
 struct dd_fault_info {

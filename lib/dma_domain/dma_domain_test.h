@@ -5,8 +5,14 @@
 
 /**
  * @file
- * Test hooks of librte_dma_domain. Not installed: for the project's own
- * tests, which include it from the source tree.
+ * Test hooks of librte_dma_domain: failure injection into the replace
+ * protocol (rte_dma_domain_inject()), the soft model's
+ * rte_dma_domain_soft_test_*() hooks and the concurrency tests' hooks.
+ * Not installed, __rte_internal (INTERNAL node of version.map): for the
+ * project's own tests, which include it from the source tree with
+ * -DALLOW_INTERNAL_API, and for dpdk-test-replace's "port inject" command
+ * (app/test-replace/tr_cmd_inject.c). Applications include
+ * rte_dma_domain.h; drivers rte_dma_domain_driver.h.
  */
 
 #include <stdbool.h>
@@ -14,11 +20,36 @@
 
 #include <rte_compat.h>
 
-#include "rte_dma_domain.h"
+#include "rte_dma_domain_driver.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Failure-injection points of the replace protocol (tests only). */
+enum rte_dma_domain_inject {
+	RTE_DMA_DOMAIN_INJECT_NONE = 0,
+	RTE_DMA_DOMAIN_INJECT_COVERAGE,  /**< coverage check says uncovered */
+	RTE_DMA_DOMAIN_INJECT_ACK,       /**< a queue never acknowledges */
+	RTE_DMA_DOMAIN_INJECT_QUIESCE,   /**< driver quiesce callback fails */
+	RTE_DMA_DOMAIN_INJECT_SWITCH,    /**< the switch call fails */
+	RTE_DMA_DOMAIN_INJECT_FAULT,     /**< a fault is seen at confirm */
+	RTE_DMA_DOMAIN_INJECT_RESUME,    /**< driver resume callback fails once */
+	/** A fault is seen at confirm, and the first rollback attempt
+	 * fails (switching back; REMAP: restoring the table; RESTART:
+	 * re-attaching); the fallback works: recovery events RECOVERING,
+	 * then SUCCESS; the device is back on its old domain. */
+	RTE_DMA_DOMAIN_INJECT_SWITCH_BACK,
+	/** A fault is seen at confirm, and both rollback attempts fail
+	 * (switching back and the detach + re-attach): the device is left on
+	 * no domain, -ENOTRECOVERABLE (see rte_dma_domain_replace()). */
+	RTE_DMA_DOMAIN_INJECT_ROLLBACK,
+	RTE_DMA_DOMAIN_INJECT_MAX,      /**< number of injection points */
+};
+
+/** Arm a failure-injection point for the next replace of b (tests). */
+__rte_internal
+int rte_dma_domain_inject(struct rte_dma_domain_binding *b, enum rte_dma_domain_inject at);
 
 /**
  * Call fn(arg, qid) in rte_dma_domain_queue_ack_state() between the
@@ -95,6 +126,39 @@ void rte_dma_domain_test_serialize(bool on);
  */
 __rte_internal
 int rte_dma_domain_test_destroy_fail(int err, unsigned int count);
+
+/**
+ * Soft model, tests only: make the model forget every IOTLB invalidation (unmap,
+ * attach, replace) while skip is true, to show that the stale-translation
+ * check of iotlb_verify catches such a bug. Logs a warning. @return 0.
+ */
+__rte_internal
+int rte_dma_domain_soft_test_skip_invalidation(bool skip);
+
+/**
+ * Soft model, tests only: call fn(domain, arg) inside every translation of the soft
+ * model, between its load of the IOTLB generation and its load of the
+ * device's domain (domain is NULL there). A test uses it to make a
+ * replace happen inside that window on purpose. NULL removes the hook.
+ * Set it before the DMA threads start, remove it after they stopped.
+ * Logs a warning when set. @return 0.
+ */
+__rte_internal
+int rte_dma_domain_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
+		void *arg);
+
+/**
+ * Soft model, tests only: call fn(domain, arg) from the control path each time the
+ * model gives a device a new domain (attach, replace, detach, and both
+ * steps of a VT-d replace), after the device's domain pointer changed and
+ * before that change is complete (IOTLB generation). domain is the new
+ * domain's name ("" for none or blocked). A test uses it to run DMA inside
+ * that window on purpose. NULL removes the hook. Logs a warning when set.
+ * @return 0.
+ */
+__rte_internal
+int rte_dma_domain_soft_test_publish_hook(void (*fn)(const char *domain, void *arg),
+		void *arg);
 
 #ifdef __cplusplus
 }

@@ -50,6 +50,7 @@
 
 #if RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0)
 #include <pthread.h>
+#include <rte_lcore.h>
 #include <rte_thread.h>
 
 /** Longest thread name with its NUL (23.11's rte_thread.h). */
@@ -78,7 +79,10 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
 	int rc = rte_thread_create(id, NULL, fn, arg);
 
 	if (rc == 0)
-		pthread_setname_np((pthread_t)id->opaque_id, name);
+		/* EAL's rte_thread_setname(), not pthread_setname_np(): an
+		 * application including this installed header need not
+		 * define _GNU_SOURCE (tests/symbols: app_api_dma_domain). */
+		rte_thread_setname((pthread_t)id->opaque_id, name);
 	return rc;
 }
 #endif

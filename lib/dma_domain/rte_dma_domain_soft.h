@@ -134,39 +134,6 @@ void rte_dma_domain_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
 __rte_experimental
 uint64_t rte_dma_domain_soft_iotlb_stale(const struct rte_dma_domain_binding *b);
 
-/**
- * Tests only: make the model forget every IOTLB invalidation (unmap,
- * attach, replace) while skip is true, to show that the stale-translation
- * check of iotlb_verify catches such a bug. Logs a warning. @return 0.
- */
-__rte_experimental
-int rte_dma_domain_soft_test_skip_invalidation(bool skip);
-
-/**
- * Tests only: call fn(domain, arg) inside every translation of the soft
- * model, between its load of the IOTLB generation and its load of the
- * device's domain (domain is NULL there). A test uses it to make a
- * replace happen inside that window on purpose. NULL removes the hook.
- * Set it before the DMA threads start, remove it after they stopped.
- * Logs a warning when set. @return 0.
- */
-__rte_experimental
-int rte_dma_domain_soft_test_translate_hook(void (*fn)(const char *domain, void *arg),
-		void *arg);
-
-/**
- * Tests only: call fn(domain, arg) from the control path each time the
- * model gives a device a new domain (attach, replace, detach, and both
- * steps of a VT-d replace), after the device's domain pointer changed and
- * before that change is complete (IOTLB generation). domain is the new
- * domain's name ("" for none or blocked). A test uses it to run DMA inside
- * that window on purpose. NULL removes the hook. Logs a warning when set.
- * @return 0.
- */
-__rte_experimental
-int rte_dma_domain_soft_test_publish_hook(void (*fn)(const char *domain, void *arg),
-		void *arg);
-
 #ifdef __cplusplus
 }
 #endif

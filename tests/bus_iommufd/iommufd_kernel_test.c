@@ -41,6 +41,7 @@
 #include <rte_errno.h>
 
 #include <rte_dma_domain.h>
+#include <rte_dma_domain_driver.h>
 
 #include "iommufd_kernel_check.h"
 

@@ -13,6 +13,8 @@
 
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
+#include <rte_dma_domain_driver.h>
+#include <dma_domain_test.h>
 
 #define TDD_SKIP 77
 

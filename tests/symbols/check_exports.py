@@ -4,7 +4,9 @@
 the dynamic symbols it defines (nm -D) are exactly the ones its version
 map lists; every symbol of the map's public node is declared in one of the
 library's installed headers, and every symbol of its INTERNAL node is
-declared __rte_internal. Usage: check_exports.py LIB.so MAP HEADER...
+declared __rte_internal, and in none of the installed headers given first
+(for librte_dma_domain: the application API; its driver SDK header is
+given after --internal). Usage: check_exports.py LIB.so MAP HEADER...
 (installed headers first, then '--internal' and the headers that declare
 internal symbols)."""
 import re
@@ -64,6 +66,8 @@ def main():
 	public = set().union(*(v for k, v in nodes.items() if k != 'INTERNAL'))
 	for s in sorted(public - declared(pub)):
 		errs.append(f'{s}: in the public node of {mp} but declared in no installed header ({", ".join(pub)})')
+	for s in sorted(nodes.get('INTERNAL', set()) & declared(pub)):
+		errs.append(f'{s}: in the INTERNAL node of {mp} but declared in an installed application header ({", ".join(pub)}): declare it in the driver SDK or test header only')
 	for s in sorted(nodes.get('INTERNAL', set()) - declared(intl, True)):
 		errs.append(f'{s}: in the INTERNAL node of {mp} but not declared __rte_internal in {", ".join(intl) or "any header"}')
 	for e in errs:

@@ -37,6 +37,7 @@
 #include <rte_ethdev.h>
 
 #include <rte_dma_domain.h>
+#include <dma_domain_test.h>
 #include <rte_dma_domain_soft.h>
 
 #include "vt_common.h"

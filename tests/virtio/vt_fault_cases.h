@@ -18,6 +18,7 @@
 #include <rte_common.h>
 
 #include <rte_dma_domain.h>
+#include <dma_domain_test.h>
 #include <rte_pmd_virtio_iommufd.h>
 
 /* The PMD's injections fire on this queue handle: tx queue 0. */

@@ -45,6 +45,7 @@
 #include <rte_mbuf.h>
 
 #include <rte_dma_domain.h>
+#include <dma_domain_test.h>
 
 #include "vm_check.h"
 #include "vm_test_util.h"

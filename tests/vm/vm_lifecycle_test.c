@@ -72,6 +72,7 @@
 #include <rte_malloc.h>
 
 #include <rte_dma_domain.h>
+#include <rte_dma_domain_driver.h>
 
 #include "iommufd_vm_common.h"
 #include "vm_check.h"

@@ -49,6 +49,7 @@
 #include <rte_memzone.h>
 
 #include <rte_dma_domain.h>
+#include <dma_domain_test.h>
 
 #include "vm_check.h"
 #include "vm_test_util.h"

@@ -28,7 +28,7 @@
 #include <bus_driver.h>
 #include <dev_driver.h>
 
-#include <rte_dma_domain.h>
+#include <rte_dma_domain_driver.h>
 
 #ifdef __cplusplus
 extern "C" {

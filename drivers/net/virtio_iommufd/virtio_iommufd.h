@@ -27,7 +27,7 @@
 #include <ethdev_driver.h>
 
 #include <bus_iommufd_driver.h>
-#include <rte_dma_domain.h>
+#include <rte_dma_domain_driver.h>
 #include <virtio_spec.h>
 #include <virtio_notify.h>
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * A caller of the driver side of librte_dma_domain (what only a bus or PMD
+ * does), compiled by check_app_api.sh three ways: with the application
+ * header alone (APP_HEADER_ONLY: must fail, the driver API is not
+ * declared there), with the driver SDK header but without
+ * -DALLOW_INTERNAL_API (must fail: __rte_internal, "Symbol is not public
+ * ABI"), and with -DALLOW_INTERNAL_API (must compile, as the bus and the
+ * PMD do).
+ */
+
+#include <stdbool.h>
+
+#include <rte_dma_domain.h>
+#ifndef APP_HEADER_ONLY
+#include <rte_dma_domain_driver.h>
+#endif
+
+bool driver_use(struct rte_dma_domain_queue *q);
+
+bool
+driver_use(struct rte_dma_domain_queue *q)
+{
+	return rte_dma_domain_queue_ack(q);
+}
