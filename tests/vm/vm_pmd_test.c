@@ -137,14 +137,7 @@ check_traffic_clean(const char *what)
 static uint64_t
 framework_faults(void)
 {
-	struct rte_dma_domain_stats st;
-	uint64_t n = 0;
-	int p;
-
-	for (p = 0; p < 2; p++)
-		if (rte_dma_domain_stats_get(bnd[p], &st) == 0)
-			n += st.faults;
-	return n;
+	return vm_bindings_faults(bnd, 2);
 }
 
 /* The PMD's own view: DEVICE_NEEDS_RESET in the device status of NIC
@@ -152,16 +145,11 @@ framework_faults(void)
 static uint64_t
 needs_reset(uint16_t i)
 {
-	uint64_t id, v = 0;
 	uint16_t port;
 
 	if (rte_eth_dev_get_port_by_name(nic[i], &port) != 0)
 		return 0;
-
-	if (rte_eth_xstats_get_id_by_name(port, "device_needs_reset", &id) != 0 ||
-			rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
-		return 0;
-	return v;
+	return vm_xstat(port, "device_needs_reset");
 }
 
 /* Replace one binding; the record goes to *rec (restart: the traffic
@@ -176,12 +164,7 @@ swap(int p, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts 
 static struct rte_dma_domain *
 mirror(const char *name)
 {
-	struct rte_dma_domain *d = rte_dma_domain_create(rte_dma_domain_binding_ctx(bnd[0]),
-		name, RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-
-	VM_EXPECT(d != NULL, "mirror domain %s (%s)", name,
-		d == NULL ? rte_strerror(rte_errno) : "ok");
-	return d;
+	return vm_mirror_domain(bnd[0], name);
 }
 
 /* ---- cases ------------------------------------------------------------- */

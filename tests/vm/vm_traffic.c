@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "vm_check.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
@@ -396,4 +398,39 @@ vm_traffic_print(const struct vm_traffic *t, const char *what)
 	printf("traffic %s: foreign frames %" PRIu64 ", final drain %" PRIu64 " ms\n",
 		what, t->foreign, t->drain_ms);
 	fflush(stdout);
+}
+
+uint64_t
+vm_bindings_faults(struct rte_dma_domain_binding *const *b, int n)
+{
+	struct rte_dma_domain_stats st;
+	uint64_t faults = 0;
+	int p;
+
+	for (p = 0; p < n; p++)
+		if (rte_dma_domain_stats_get(b[p], &st) == 0)
+			faults += st.faults;
+	return faults;
+}
+
+uint64_t
+vm_xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = 0;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
+			rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
+		return 0;
+	return v;
+}
+
+struct rte_dma_domain *
+vm_mirror_domain(struct rte_dma_domain_binding *b, const char *name)
+{
+	struct rte_dma_domain *d = rte_dma_domain_create(rte_dma_domain_binding_ctx(b),
+		name, RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+
+	VM_EXPECT(d != NULL, "mirror domain %s (%s)", name,
+		d == NULL ? rte_strerror(rte_errno) : "ok");
+	return d;
 }

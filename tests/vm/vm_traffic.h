@@ -82,6 +82,12 @@ int vm_traffic_launch(struct vm_traffic *t, unsigned int lcore, uint64_t min_new
 		unsigned int ms);
 /* Stop the loop on lcore, wait for it to drain, print the flows as what. */
 void vm_traffic_finish(struct vm_traffic *t, unsigned int lcore, const char *what);
+/* Faults the library counted on the n bindings (rte_dma_domain_stats). */
+uint64_t vm_bindings_faults(struct rte_dma_domain_binding *const *b, int n);
+/* Extended stat name of port (0: no such stat). */
+uint64_t vm_xstat(uint16_t port, const char *name);
+/* A mirroring paging domain in b's context (a failed check when none). */
+struct rte_dma_domain *vm_mirror_domain(struct rte_dma_domain_binding *b, const char *name);
 /* lcore function: send and verify until t->stop, then drain. */
 int vm_traffic_loop(void *t);
 /* One round of the loop: send what the window allows on both ports

@@ -203,26 +203,9 @@ bad_frames(void)
 static uint64_t
 framework_faults(void)
 {
-	struct rte_dma_domain_stats st;
-	uint64_t n = 0;
-	int p;
-
-	for (p = 0; p < 2; p++)
-		if (rte_dma_domain_stats_get(bnd[p], &st) == 0)
-			n += st.faults;
-	return n;
+	return vm_bindings_faults(bnd, 2);
 }
 
-static uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = 0;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
-			rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
-		return 0;
-	return v;
-}
 
 /* restart: the loop held around it (vm_traffic_replace()) */
 static int
@@ -235,12 +218,7 @@ swap(int i, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts 
 static struct rte_dma_domain *
 mirror(const char *name)
 {
-	struct rte_dma_domain *d = rte_dma_domain_create(rte_dma_domain_binding_ctx(bnd[0]),
-		name, RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-
-	VM_EXPECT(d != NULL, "mirror domain %s (%s)", name,
-		d == NULL ? rte_strerror(rte_errno) : "ok");
-	return d;
+	return vm_mirror_domain(bnd[0], name);
 }
 
 /* ---- features ------------------------------------------------------------ */
@@ -453,8 +431,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		}
 	}
 	traffic_stop("hitless");
-	seen = framework_faults() + eio + reset_events + xstat(port_of[0], "device_needs_reset") +
-		xstat(port_of[1], "device_needs_reset");
+	seen = framework_faults() + eio + reset_events + vm_xstat(port_of[0], "device_needs_reset") +
+		vm_xstat(port_of[1], "device_needs_reset");
 	printf("vhost-hitless: %u replaces ok, %u failed (%u EIO), faults in swap records %" PRIu64
 		", in stats %" PRIu64 ", reset events %" PRIu64 ", traffic stalled after %u, lost %"
 		PRIu64 ", late %" PRIu64 ", corrupt %" PRIu64 "\n",
