@@ -319,7 +319,7 @@ run(struct rte_dma_domain_ctx *ctx, unsigned int n, struct figures fig[2])
 }
 
 static void
-usage(const char *prog)
+print_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--rounds N] [--window-us U] [--reset-us U] [--queues Q (1-%d)] [--json FILE]\n",
 		prog, MAXQ);
@@ -348,12 +348,12 @@ main(int argc, char **argv)
 		else if (i + 1 < argc && strcmp(argv[i], "--json") == 0)
 			json = argv[++i];
 		else {
-			usage(argv[0]);
+			print_usage(argv[0]);
 			return 2;
 		}
 	}
 	if (rounds == 0 || nb_queues == 0 || nb_queues > MAXQ) {
-		usage(argv[0]);
+		print_usage(argv[0]);
 		return 2;
 	}
 	rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_WARNING);

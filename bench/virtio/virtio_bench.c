@@ -132,7 +132,8 @@ swap_thread(void *arg)
 
 /* The poller's rate per second of its own CPU time in the last
  * run_point() (Mpps): insensitive to the time other processes take the
- * core from it, which a shared machine's wall-clock rate is not. */
+ * core from it, which a shared machine's wall-clock rate is not.
+ */
 static double last_cpu_mpps;
 
 static double
@@ -145,7 +146,8 @@ thread_cpu_s(void)
 }
 
 /* Mpps received (both directions together) over `secs` of wall-clock
- * time; last_cpu_mpps the same per CPU second of the polling thread. */
+ * time; last_cpu_mpps the same per CPU second of the polling thread.
+ */
 static double
 run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned int *swaps)
 {
@@ -175,7 +177,8 @@ run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned
 	s->stop = true;
 	/* Keep polling, tx queues too, until the swap thread is out: a swap
 	 * in progress waits for every online queue to acknowledge its pause
-	 * (polling rx only left a swap caught here to time out). */
+	 * (polling rx only left a swap caught here to time out).
+	 */
 	while (s->period_us != 0 && !s->exited) {
 		for (p = 0; p < 2; p++) {
 			send_burst(f, p, len);
@@ -465,7 +468,8 @@ find_bursts(struct bursts *b)
 }
 
 /* Install the real (nocheck false) or unchecked bursts on both ports.
- * Only this thread polls, and no swap runs: nothing to synchronise. */
+ * Only this thread polls, and no swap runs: nothing to synchronise.
+ */
 static void
 set_bursts(const struct bursts *b, bool nocheck)
 {
@@ -618,7 +622,8 @@ main(int argc, char **argv)
 		}
 	}
 	/* let in-flight frames arrive before counting (the rx bursts pull
-	 * what waits in the peer's tx ring) */
+	 * what waits in the peer's tx ring)
+	 */
 	for (i = 0; i < 1000; i++) {
 		recv_burst(&f, 0);
 		recv_burst(&f, 1);
