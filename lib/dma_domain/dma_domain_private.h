@@ -188,7 +188,7 @@ struct rte_dma_domain_binding {
 	void *test_ack_arg;
 };
 
-/* dma_domain.c */
+/* dma_domain.c: the leaf (lock, lists, helpers); calls no other file. */
 /* Pins of a running swap (dd_lock held). */
 void dd_domain_pin(struct rte_dma_domain *d);
 void dd_domain_unpin(struct rte_dma_domain *d);
@@ -208,8 +208,25 @@ struct rte_dma_domain_binding *dd_binding_first(void);
 struct rte_dma_domain_binding *dd_binding_next(struct rte_dma_domain_binding *b);
 void dd_binding_list_add(struct rte_dma_domain_binding *b);
 void dd_binding_list_del(struct rte_dma_domain_binding *b);
+/* The domain list (dd_lock held). */
+void dd_domain_list_add(struct rte_dma_domain *d);
+void dd_domain_list_del(struct rte_dma_domain *d);
+/* The domain named name, or NULL (dd_lock held). */
+struct rte_dma_domain *dd_domain_find(const char *name);
+/* The binding whose running swap pins d (dd_lock held). */
+const struct rte_dma_domain_binding *dd_domain_pinner(const struct rte_dma_domain *d);
 const char *dd_kind_name(enum rte_dma_domain_kind k);
 int dd_name_check(const char *what, const char *name);
+/* The open context of a backend slot (enum rte_dma_domain_backend), or
+ * NULL; set it (dd_lock held). */
+struct rte_dma_domain_ctx *dd_ctx_at(unsigned int slot);
+void dd_ctx_set(unsigned int slot, struct rte_dma_domain_ctx *ctx);
+/* The backend slot of an open context, or -1 (dd_lock held). Compares
+ * pointers only: ctx may be a closed (freed) context. */
+int dd_ctx_slot(const struct rte_dma_domain_ctx *ctx);
+/* Domains and bindings of ctx; the first of each in *d, *b (dd_lock held). */
+void dd_ctx_objects(const struct rte_dma_domain_ctx *ctx, uint32_t *nd, uint32_t *nb,
+		const struct rte_dma_domain **d, const struct rte_dma_domain_binding **b);
 
 /* dma_domain_map.c (dd_lock held) */
 int dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,

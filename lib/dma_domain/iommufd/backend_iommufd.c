@@ -56,7 +56,7 @@
 #include <linux/vfio.h>
 #include "iommufd_util.h"
 
-RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
+/* Its logtype (lib.dma_domain.iommufd) is registered in dma_domain.c. */
 
 /* Tests point this at a path that does not exist to check the refusal. */
 #define IOMMUFD_PATH_ENV "DMA_DOMAIN_IOMMUFD_PATH"
