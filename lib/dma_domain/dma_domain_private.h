@@ -68,7 +68,7 @@
  * and clears PARK/REPORT, the queue's arm/offline and its first burst set
  * and clear ARMED, its bursts set and clear RESUMED; each side changes
  * only its own bits, with atomic RMW, so neither erases the other's
- * (dma_domain_binding.c). */
+ * (dma_domain_queue.c). */
 #define DD_PAUSE_NONE   0u /* run */
 #define DD_PAUSE_PARK   1u /* acknowledge and stay parked (wins over REPORT) */
 #define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
@@ -243,7 +243,7 @@ int dd_domain_translate(const struct rte_dma_domain *dom, uint64_t iova,
 int dd_mirror_populate(struct rte_dma_domain *dom);
 void dd_mirror_domain_gone(struct rte_dma_domain *dom);
 
-/* dma_domain_binding.c */
+/* dma_domain_queue.c */
 /* The test hook of ack_state (slow path only: one load when a request is
  * pending). */
 static inline void
@@ -264,9 +264,11 @@ int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns);
 /* Clear what a failed rollback left set (queues offline; dd_lock). */
 void dd_queues_unstrand(struct rte_dma_domain_binding *b);
+uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
+
+/* dma_domain_binding.c */
 /* -EBUSY, logged, when a replace runs on b (dd_lock held). */
 int dd_binding_busy(const struct rte_dma_domain_binding *b, const char *op);
-uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
 
 /* dma_domain_stats.c (dd_lock held) */
 struct dd_stats *dd_stats_alloc(void);
