@@ -6,19 +6,23 @@
  * helpers every other file uses (as drivers/iommu/iommufd/main.c is to
  * the kernel's iommufd). It calls into no other file of the library.
  *
- * The layering (tests/layout/check_call_cycles.py checks that no two
- * files call into each other):
- *   dma_domain.c             this leaf
- *   dma_domain_map.c         mapping tables              -> leaf
- *   dma_domain_mirror.c      mirror domains              -> map, leaf
- *   dma_domain_stats.c       swap statistics             -> leaf
- *   dma_domain_queue.c       the queues' side of the protocol -> leaf
- *   dma_domain_binding.c     bindings, attach/detach     -> queue, stats, leaf
- *   dma_domain_ctx.c         contexts                    -> backends, leaf
- *   dma_domain_domain.c      domain objects              -> map, mirror, leaf
- *   dma_domain_replace.c     the replace protocol        -> queue, map, stats, leaf
- *   dma_domain_telemetry.c   telemetry                   -> stats, leaf
- *   soft/, iommufd/          the backends (dma_domain_backend.h) -> leaf
+ * The layering (file -> the files it calls; tests/layout/
+ * check_call_cycles.py fails when two files call into each other):
+ *   dma_domain.c            this leaf                  -> none
+ *   dma_domain_map.c        mapping tables             -> leaf
+ *   dma_domain_mirror.c     mirror domains             -> map, leaf
+ *   dma_domain_stats.c      swap statistics            -> leaf
+ *   dma_domain_queue.c      the queues' side of the
+ *                           protocol (PMD bursts)      -> trace, leaf
+ *   dma_domain_binding.c    bindings, attach/detach    -> queue, stats, leaf
+ *   dma_domain_ctx.c        contexts                   -> backends, leaf
+ *   dma_domain_domain.c     domain objects             -> map, mirror, leaf
+ *   dma_domain_replace.c    the replace protocol       -> queue, map, stats,
+ *                                                         trace, leaf
+ *   dma_domain_telemetry.c  telemetry                  -> stats, leaf
+ *   dma_domain_trace_points.c  trace points            -> none
+ *   soft/, iommufd/         the backends, behind dma_domain_backend.h
+ *                           (struct dma_domain_backend_ops) -> leaf
  */
 
 #include <errno.h>

@@ -34,8 +34,8 @@
  * confirmation window (/dev/kmsg polled) of one binding never holds up
  * another binding's swap, a map, a telemetry request or the memory
  * hotplug callback. A backend therefore protects what its devices share
- * itself (backend_soft.c: atomics, the unmap flush fence; backend_iommufd.c:
- * be_ctx.lock), and a device call may run while another thread maps or
+ * itself (soft/backend_soft.c: atomics, the unmap flush fence;
+ * iommufd/backend_iommufd.c: be_ctx.lock), and a device call may run while another thread maps or
  * unmaps a domain (the domains it uses are pinned, not frozen). Mapping
  * changes of a pinned domain are allowed (each is atomic under dd_lock;
  * the coverage check sees the table as it is at the walk); the memory
