@@ -12,13 +12,14 @@
  *             ~10 us: doc/guides/performance.rst, replace latency).
  *   binding = VFIO_DEVICE_BIND_IOMMUFD on the cdev fd the bus opened;
  *             IOMMU_GET_HW_INFO says which IOMMU is behind the device.
- *   faults  = (iommufd_fault.c) the IOMMU fault lines of /dev/kmsg where the process may
- *             read it (iommufd_util.c parses them), plus the driver's
- *             fault_check (virtio: DEVICE_NEEDS_RESET), the synchronous
- *             signal. Lines arrive asynchronously and rate-limited (10 per
- *             5 s): the replace protocol confirms again after the queues
- *             resumed (faults_wait, confirm_window_us), faults between
- *             swaps are counted (fault_info total), and an unreadable or
+ *   faults  = (iommufd_fault.c) the IOMMU fault lines of /dev/kmsg
+ *             where the process may read it (iommufd_util.c parses
+ *             them), plus the driver's fault_check (virtio:
+ *             DEVICE_NEEDS_RESET), the synchronous signal. Lines arrive
+ *             asynchronously and rate-limited (10 per 5 s): the replace
+ *             protocol confirms again after the queues resumed
+ *             (faults_wait, confirm_window_us), faults between swaps are
+ *             counted (fault_info total), and an unreadable or
  *             rate-limited log is logged once: counts are then a lower
  *             bound (fault_info exact = false).
  *
