@@ -16,8 +16,8 @@ taken together (an app and the static libraries linked into it), so a
 cycle through two of them is seen too. It reads the symbol tables of all
 their objects with nm and draws an edge A -> B when the object of source
 file A references a global symbol (function or data) that the object of
-B defines. It fails (exit 1), naming the files and the
-symbols, when one of the component's files is in
+B defines. It fails (exit 1), naming the files and the symbols, when
+one of the component's files is in
 
   - a pair of files that call into each other (A -> B and B -> A), or
   - a longer cycle of files (A -> B -> C -> A).
