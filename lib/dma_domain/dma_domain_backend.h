@@ -4,9 +4,12 @@
 #define DMA_DOMAIN_BACKEND_H
 
 /*
- * Internal interface between the backend-independent core (dma_domain.c,
- * the replace protocol) and a backend (backend_soft.c, backend_iommufd.c).
- * Not installed.
+ * Internal interface between the backend-independent core (the files of
+ * lib/dma_domain; dma_domain_ctx.c picks a backend's ops for a context)
+ * and a backend, each in its own folder: soft/ (the soft IOMMU model,
+ * soft/backend_soft.c) and iommufd/ (the Linux kernel's,
+ * iommufd/backend_iommufd.c). A backend calls only the core's leaf
+ * (dma_domain.c: lock, lists). Not installed.
  *
  * The core owns names, lists, mapping bookkeeping (an IOVA-ordered table of
  * mappings per domain, used for coverage queries, walks, copies and the

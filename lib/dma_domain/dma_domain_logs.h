@@ -4,8 +4,8 @@
 #define DMA_DOMAIN_LOGS_H
 
 /*
- * The library's logtypes: "lib.dma_domain" (registered in dma_domain.c)
- * and its kernel backend's "lib.dma_domain.iommufd" (backend_iommufd.c).
+ * The library's logtypes: "lib.dma_domain" and its kernel backend's
+ * "lib.dma_domain.iommufd" (iommufd/), both registered in dma_domain.c.
  * One line per call: the format has no newline.
  */
 

@@ -34,8 +34,8 @@
  * confirmation window (/dev/kmsg polled) of one binding never holds up
  * another binding's swap, a map, a telemetry request or the memory
  * hotplug callback. A backend therefore protects what its devices share
- * itself (backend_soft.c: atomics, the unmap flush fence; backend_iommufd.c:
- * be_ctx.lock), and a device call may run while another thread maps or
+ * itself (soft/backend_soft.c: atomics, the unmap flush fence;
+ * iommufd/backend_iommufd.c: be_ctx.lock), and a device call may run while another thread maps or
  * unmaps a domain (the domains it uses are pinned, not frozen). Mapping
  * changes of a pinned domain are allowed (each is atomic under dd_lock;
  * the coverage check sees the table as it is at the walk); the memory
@@ -68,7 +68,7 @@
  * and clears PARK/REPORT, the queue's arm/offline and its first burst set
  * and clear ARMED, its bursts set and clear RESUMED; each side changes
  * only its own bits, with atomic RMW, so neither erases the other's
- * (dma_domain_binding.c). */
+ * (dma_domain_queue.c). */
 #define DD_PAUSE_NONE   0u /* run */
 #define DD_PAUSE_PARK   1u /* acknowledge and stay parked (wins over REPORT) */
 #define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
@@ -188,7 +188,7 @@ struct rte_dma_domain_binding {
 	void *test_ack_arg;
 };
 
-/* dma_domain.c */
+/* dma_domain.c: the leaf (lock, lists, helpers); calls no other file. */
 /* Pins of a running swap (dd_lock held). */
 void dd_domain_pin(struct rte_dma_domain *d);
 void dd_domain_unpin(struct rte_dma_domain *d);
@@ -208,8 +208,25 @@ struct rte_dma_domain_binding *dd_binding_first(void);
 struct rte_dma_domain_binding *dd_binding_next(struct rte_dma_domain_binding *b);
 void dd_binding_list_add(struct rte_dma_domain_binding *b);
 void dd_binding_list_del(struct rte_dma_domain_binding *b);
+/* The domain list (dd_lock held). */
+void dd_domain_list_add(struct rte_dma_domain *d);
+void dd_domain_list_del(struct rte_dma_domain *d);
+/* The domain named name, or NULL (dd_lock held). */
+struct rte_dma_domain *dd_domain_find(const char *name);
+/* The binding whose running swap pins d (dd_lock held). */
+const struct rte_dma_domain_binding *dd_domain_pinner(const struct rte_dma_domain *d);
 const char *dd_kind_name(enum rte_dma_domain_kind k);
 int dd_name_check(const char *what, const char *name);
+/* The open context of a backend slot (enum rte_dma_domain_backend), or
+ * NULL; set it (dd_lock held). */
+struct rte_dma_domain_ctx *dd_ctx_at(unsigned int slot);
+void dd_ctx_set(unsigned int slot, struct rte_dma_domain_ctx *ctx);
+/* The backend slot of an open context, or -1 (dd_lock held). Compares
+ * pointers only: ctx may be a closed (freed) context. */
+int dd_ctx_slot(const struct rte_dma_domain_ctx *ctx);
+/* Domains and bindings of ctx; the first of each in *d, *b (dd_lock held). */
+void dd_ctx_objects(const struct rte_dma_domain_ctx *ctx, uint32_t *nd, uint32_t *nb,
+		const struct rte_dma_domain **d, const struct rte_dma_domain_binding **b);
 
 /* dma_domain_map.c (dd_lock held) */
 int dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
@@ -226,7 +243,7 @@ int dd_domain_translate(const struct rte_dma_domain *dom, uint64_t iova,
 int dd_mirror_populate(struct rte_dma_domain *dom);
 void dd_mirror_domain_gone(struct rte_dma_domain *dom);
 
-/* dma_domain_binding.c */
+/* dma_domain_queue.c */
 /* The test hook of ack_state (slow path only: one load when a request is
  * pending). */
 static inline void
@@ -247,9 +264,11 @@ int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns);
 /* Clear what a failed rollback left set (queues offline; dd_lock). */
 void dd_queues_unstrand(struct rte_dma_domain_binding *b);
+uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
+
+/* dma_domain_binding.c */
 /* -EBUSY, logged, when a replace runs on b (dd_lock held). */
 int dd_binding_busy(const struct rte_dma_domain_binding *b, const char *op);
-uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
 
 /* dma_domain_stats.c (dd_lock held) */
 struct dd_stats *dd_stats_alloc(void);

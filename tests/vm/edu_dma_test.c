@@ -11,7 +11,7 @@
  *     fault (QEMU's VT-d model traces it; the harness counts the events
  *     and requires exactly 2) and change no buffer;
  *  4. the kernel backend's fault source sees them: its /dev/kmsg reader
- *     (lib/dma_domain/iommufd_util.c), started before the faults, charges
+ *     (lib/dma_domain/iommufd/iommufd_util.c), started before the faults, charges
  *     the guest kernel's DMAR lines to edu within its post-resume style
  *     window (poll until the line, not a sleep), and none to the NICs.
  *

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "dma_domain_private.h"
 #include "rte_dma_domain_soft.h"
 
 /* ---- page tables: 4 levels of 512 entries, 4 KiB and 2 MiB leaves ---- */
@@ -119,9 +120,19 @@ struct soft_dev {
 	uint64_t faults_reported;   /* control path: returned by ops->faults */
 };
 
+/* The soft device of a binding, or NULL (not a soft binding). */
+static inline struct soft_dev *
+soft_dev_of(const struct rte_dma_domain_binding *b)
+{
+	if (b == NULL || b->ctx->backend != RTE_DMA_DOMAIN_BACKEND_SOFT)
+		return NULL;
+	return b->dev_priv;
+}
+
 /* backend_soft.c */
-struct soft_dev *soft_dev_of(const struct rte_dma_domain_binding *b);
 extern struct rte_dma_domain_soft_config soft_cfg;
+
+/* soft_iotlb.c */
 extern bool soft_skip_invalidation;
 
 /* soft_fault.c */

@@ -12,13 +12,14 @@
  *             ~10 us: doc/guides/performance.rst, replace latency).
  *   binding = VFIO_DEVICE_BIND_IOMMUFD on the cdev fd the bus opened;
  *             IOMMU_GET_HW_INFO says which IOMMU is behind the device.
- *   faults  = the IOMMU fault lines of /dev/kmsg where the process may
- *             read it (iommufd_util.c parses them), plus the driver's
- *             fault_check (virtio: DEVICE_NEEDS_RESET), the synchronous
- *             signal. Lines arrive asynchronously and rate-limited (10 per
- *             5 s): the replace protocol confirms again after the queues
- *             resumed (faults_wait, confirm_window_us), faults between
- *             swaps are counted (fault_info total), and an unreadable or
+ *   faults  = (iommufd_fault.c) the IOMMU fault lines of /dev/kmsg
+ *             where the process may read it (iommufd_util.c parses
+ *             them), plus the driver's fault_check (virtio:
+ *             DEVICE_NEEDS_RESET), the synchronous signal. Lines arrive
+ *             asynchronously and rate-limited (10 per 5 s): the replace
+ *             protocol confirms again after the queues resumed
+ *             (faults_wait, confirm_window_us), faults between swaps are
+ *             counted (fault_info total), and an unreadable or
  *             rate-limited log is logged once: counts are then a lower
  *             bound (fault_info exact = false).
  *
@@ -37,7 +38,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,13 +55,13 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include "iommufd_util.h"
+#include "iommufd_private.h"
 
-RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
+/* Its logtype (lib.dma_domain.iommufd) is registered in dma_domain.c. */
 
 /* Tests point this at a path that does not exist to check the refusal. */
 #define IOMMUFD_PATH_ENV "DMA_DOMAIN_IOMMUFD_PATH"
 #define IOMMUFD_PATH_DEFAULT "/dev/iommu"
-#define KMSG_PATH "/dev/kmsg"
 /* Post-resume confirmation window where kernel fault lines are readable:
  * a DMAR line is stored by the fault interrupt's handler, so it is in
  * /dev/kmsg within microseconds of the faulting access on hardware; under
@@ -72,45 +72,6 @@ RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
 #define BE_CONFIRM_WINDOW_US 20000
 #define BE_CONFIRM_WINDOW_ENV "DMA_DOMAIN_CONFIRM_WINDOW_US"
 #define BE_CONFIRM_WINDOW_MAX 1000000
-
-struct be_hwpt {
-	uint32_t dev_id;
-	uint32_t hwpt_id;
-};
-
-struct be_dom {
-	TAILQ_ENTRY(be_dom) next;
-	uint32_t ioas_id;
-	char name[RTE_DMA_DOMAIN_NAMESIZE];
-	struct be_hwpt *hwpts;
-	unsigned int nb_hwpts;
-	unsigned int max_hwpts;
-};
-
-struct be_dev {
-	TAILQ_ENTRY(be_dev) next;
-	char name[RTE_DMA_DOMAIN_NAMESIZE];
-	struct iommufd_bdf bdf;   /* as fault lines name it */
-	bool has_bdf;             /* false: name is not a PCI address */
-	int dev_fd;               /* owned by the bus */
-	uint32_t dev_id;
-	uint32_t hw_type;         /* enum iommu_hw_info_type */
-	bool attached;
-	/* under be_ctx.lock */
-	uint64_t pending_faults;  /* counted, not yet returned by faults() */
-	uint64_t total_faults;    /* counted since bind */
-};
-
-struct be_ctx {
-	int fd;
-	pthread_mutex_t lock;     /* lists and kmsg state */
-	struct iommufd_kmsg kmsg; /* kernel fault lines (fd -1: none) */
-	uint32_t confirm_window_us;
-	TAILQ_HEAD(, be_dom) doms;
-	TAILQ_HEAD(, be_dev) devs;
-};
-
-static void be_kmsg_warn(struct be_ctx *ctx);
 
 /* What an errno means coming from iommufd / VFIO cdev ioctls. */
 static const char *
@@ -726,139 +687,6 @@ be_detach(void *priv, void *dev_priv)
 	}
 	dev->attached = false;
 	return 0;
-}
-
-/* ---- faults --------------------------------------------------------- */
-
-/* Log, once per reason, why the fault counts became a lower bound. */
-static void
-be_kmsg_warn(struct be_ctx *ctx)
-{
-	char msg[512];
-
-	while (iommufd_kmsg_lower_bound_msg(&ctx->kmsg, KMSG_PATH, msg, sizeof(msg)) != NULL)
-		BE_LOG(WARNING, "%s", msg);
-}
-
-/* A kernel fault line: charge it to the bound devices it concerns. */
-static void
-be_kmsg_record(const struct iommufd_kmsg_rec *r, void *arg)
-{
-	struct be_ctx *ctx = arg;
-	struct be_dev *dev;
-
-	TAILQ_FOREACH(dev, &ctx->devs, next) {
-		if (!iommufd_kmsg_charges(r, dev->has_bdf ? &dev->bdf : NULL))
-			continue;
-		dev->pending_faults++;
-		dev->total_faults++;
-	}
-}
-
-struct be_wait {
-	struct be_ctx *ctx;
-	struct be_dev *dev;   /* NULL: read what is there */
-};
-
-static void
-be_wait_record(const struct iommufd_kmsg_rec *r, void *arg)
-{
-	be_kmsg_record(r, ((struct be_wait *)arg)->ctx);
-}
-
-static bool
-be_wait_stop(void *arg)
-{
-	const struct be_wait *w = arg;
-
-	return w->dev != NULL && w->dev->pending_faults > 0;
-}
-
-/* Read the kernel's fault lines: what is there, or (deadline_ns in the
- * future) until one concerns dev or the deadline passes. ctx->lock held. */
-static void
-be_kmsg_collect(struct be_ctx *ctx, struct be_dev *dev, uint64_t deadline_ns)
-{
-	struct be_wait w = { .ctx = ctx, .dev = dev };
-
-	iommufd_kmsg_read(&ctx->kmsg, deadline_ns, be_wait_record, be_wait_stop, &w);
-	be_kmsg_warn(ctx);
-}
-
-static uint64_t
-be_take_faults(struct be_dev *dev)
-{
-	uint64_t n = dev->pending_faults;
-
-	dev->pending_faults = 0;
-	return n;
-}
-
-static uint64_t
-be_faults(void *priv, void *dev_priv)
-{
-	struct be_ctx *ctx = priv;
-	uint64_t n;
-
-	pthread_mutex_lock(&ctx->lock);
-	be_kmsg_collect(ctx, NULL, 0);
-	n = be_take_faults(dev_priv);
-	pthread_mutex_unlock(&ctx->lock);
-	return n;
-}
-
-/*
- * The post-resume confirmation: read what the kernel logged, and until a
- * line charges dev or the window ends, wait for more WITHOUT ctx->lock
- * (poll on the kmsg fd): the library calls this without its own lock,
- * and another device's switch (be_hwpt_get()) or fault read, in another
- * port's swap, must not wait for this window (up to 20 ms by default).
- * Whichever thread reads a line charges it to every device it concerns,
- * so a line another thread read meanwhile is seen in pending_faults.
- */
-static uint64_t
-be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
-{
-	struct be_ctx *ctx = priv;
-	struct be_dev *dev = dev_priv;
-	uint64_t deadline = iommufd_now_ns() + (uint64_t)window_us * 1000;
-	uint64_t n, now;
-
-	for (;;) {
-		struct pollfd pfd = { .events = POLLIN };
-		int rc;
-
-		pthread_mutex_lock(&ctx->lock);
-		be_kmsg_collect(ctx, NULL, 0);
-		pfd.fd = ctx->kmsg.fd;
-		now = iommufd_now_ns();
-		if (dev->pending_faults > 0 || pfd.fd < 0 || now >= deadline) {
-			n = be_take_faults(dev);
-			pthread_mutex_unlock(&ctx->lock);
-			return n;
-		}
-		pthread_mutex_unlock(&ctx->lock);
-		/* bounded by the deadline; a source that errs (the next
-		 * collect closes it: fd -1) ends the wait */
-		rc = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
-		if (rc > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
-			deadline = now;
-	}
-}
-
-static void
-be_fault_info(void *priv, void *dev_priv, struct dd_fault_info *fi)
-{
-	struct be_ctx *ctx = priv;
-	struct be_dev *dev = dev_priv;
-
-	pthread_mutex_lock(&ctx->lock);
-	be_kmsg_collect(ctx, NULL, 0);
-	fi->total = dev->total_faults;
-	fi->exact = !ctx->kmsg.lower_bound;
-	fi->confirm_window_us = ctx->kmsg.fd >= 0 ? ctx->confirm_window_us : 0;
-	fi->source = ctx->kmsg.fd >= 0 ? KMSG_PATH : "none (" KMSG_PATH " not readable)";
-	pthread_mutex_unlock(&ctx->lock);
 }
 
 const struct dma_domain_backend_ops dma_domain_backend_iommufd = {

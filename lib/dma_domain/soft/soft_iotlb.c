@@ -107,6 +107,10 @@ soft_iotlb_fill(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
 	rte_atomic_store_explicit(&e->seq, s + 2, rte_memory_order_release);
 }
 
+/* Test hook (rte_dma_domain_soft_test_skip_invalidation(), written under
+ * dd_lock while no DMA runs): invalidations are skipped. */
+bool soft_skip_invalidation;
+
 void
 soft_iotlb_invalidate(struct soft_iotlb *t)
 {

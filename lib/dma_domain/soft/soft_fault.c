@@ -63,7 +63,7 @@ unsigned int
 rte_dma_domain_soft_fault_log(const struct rte_dma_domain_binding *b,
 		struct rte_dma_domain_soft_fault *out, unsigned int n)
 {
-	const char *name = b != NULL ? rte_dma_domain_binding_name(b) : NULL;
+	const char *name = b != NULL ? b->name : NULL;
 	uint64_t first, i;
 	unsigned int cnt = 0, k;
 

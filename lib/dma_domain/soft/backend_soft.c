@@ -38,7 +38,6 @@ struct rte_dma_domain_soft_config soft_cfg = {
 	.vtd_window_ns = 2000,
 	.iotlb_entries = 64,
 };
-bool soft_skip_invalidation;
 /* What a DMA engine checks once per translation, without the lock
  * (relaxed: settings change while no DMA runs): soft_cfg.iotlb_verify,
  * and whether the translate test hook is set. */
@@ -361,14 +360,6 @@ const struct dma_domain_backend_ops dma_domain_backend_soft = {
 	.fault_info = soft_fault_info,
 	.faults_wait = NULL, /* nothing to wait for: faults() */
 };
-
-struct soft_dev *
-soft_dev_of(const struct rte_dma_domain_binding *b)
-{
-	if (b == NULL || b->ctx->backend != RTE_DMA_DOMAIN_BACKEND_SOFT)
-		return NULL;
-	return b->dev_priv;
-}
 
 /* ---- model settings ------------------------------------------------------- */
 
