@@ -38,7 +38,8 @@
 
 RTE_LOG_REGISTER_DEFAULT(dma_domain_logtype, INFO);
 /* The kernel backend's (iommufd/): registered here, with the library's,
- * so that the backend's files share it without calling into each other. */
+ * so that the backend's files share it without calling into each other.
+ */
 RTE_LOG_REGISTER_SUFFIX(iommufd_be_logtype, iommufd, NOTICE);
 
 static pthread_mutex_t dd_mutex;
@@ -54,7 +55,8 @@ RTE_INIT(dd_lock_init)
 	pthread_mutexattr_t a;
 
 	/* Recursive for the library's own nesting; no callback runs
-	 * under it (dma_domain_private.h). */
+	 * under it (dma_domain_private.h).
+	 */
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&dd_mutex, &a);

@@ -25,16 +25,19 @@
 struct dd_fault_info {
 	/* Faults charged to the device since bind, whether faults() has
 	 * returned them yet or not: the library's "faults between swaps" are
-	 * what its pre-switch baseline call of faults() returns. */
+	 * what its pre-switch baseline call of faults() returns.
+	 */
 	uint64_t total;
 	/* false: the count is a lower bound (iommufd: /dev/kmsg unreadable,
 	 * the kernel's rate limit dropped fault lines, or records were
-	 * overwritten); the backend has logged why, once. */
+	 * overwritten); the backend has logged why, once.
+	 */
 	bool exact;
 	/* How long after the queues resumed a fault of the swap may still be
 	 * reported (asynchronous reports; DMA of a buffer the coverage check
 	 * missed): the replace protocol calls faults_wait() with it. 0: the
-	 * source is synchronous or absent, nothing to wait for. */
+	 * source is synchronous or absent, nothing to wait for.
+	 */
 	uint32_t confirm_window_us;
 	const char *source;          /* e.g. "/dev/kmsg", "soft fault log" */
 };
@@ -43,10 +46,12 @@ struct dma_domain_backend_ops {
 	const char *name;
 	/* Open the backend (iommufd: open /dev/iommu, IOMMU_GET_HW_INFO is
 	 * done per device at bind). Return 0 or negative errno with a log
-	 * line saying what is wrong and how to fix it. *priv = backend state. */
+	 * line saying what is wrong and how to fix it. *priv = backend state.
+	 */
 	int (*ctx_open)(void **priv);
 	/* Close what ctx_open opened (iommufd: /dev/iommu, /dev/kmsg). The
-	 * core calls it only once no domain and no binding is left. */
+	 * core calls it only once no domain and no binding is left.
+	 */
 	void (*ctx_close)(void *priv);
 	/* Whether replace is atomic for DMA in flight. */
 	bool (*atomic_replace)(void *ctx_priv);
@@ -58,13 +63,15 @@ struct dma_domain_backend_ops {
 	 * (logged with the object id and errno): the domain is KEPT and
 	 * stays usable (map, attach...); objects freed before the failure
 	 * are allocated again when needed; the core calls it again at the
-	 * next destroy. */
+	 * next destroy.
+	 */
 	int (*domain_free)(void *ctx_priv, void *dom_priv);
 	int (*map)(void *ctx_priv, void *dom_priv, uint64_t iova, void *va,
 			uint64_t len, uint32_t access);
 	int (*unmap)(void *ctx_priv, void *dom_priv, uint64_t iova, uint64_t len);
 	/* Optional: backend-native copy (IOMMU_IOAS_COPY). NULL = the core
-	 * maps the source's VAs again. */
+	 * maps the source's VAs again.
+	 */
 	int (*copy)(void *ctx_priv, void *dst_priv, uint64_t dst_iova,
 			void *src_priv, uint64_t src_iova, uint64_t len, uint32_t access);
 
@@ -76,13 +83,15 @@ struct dma_domain_backend_ops {
 	/* Optional: get ready to switch the device to dom_priv (iommufd: find
 	 * or allocate the domain's HWPT for this device), so that the switch
 	 * itself is one cheap call. Runs before any queue is paused; a
-	 * failure refuses the replace with nothing changed. */
+	 * failure refuses the replace with nothing changed.
+	 */
 	int (*prepare)(void *ctx_priv, void *dev_priv, void *dom_priv);
 	/* Replace the attached domain by dom_priv in one call (the switch). */
 	int (*replace)(void *ctx_priv, void *dev_priv, void *dom_priv);
 	int (*detach)(void *ctx_priv, void *dev_priv);
 	/* Faults the backend saw for this device since the last call
-	 * (soft: exact log; iommufd: /dev/kmsg where readable). Non-blocking. */
+	 * (soft: exact log; iommufd: /dev/kmsg where readable). Non-blocking.
+	 */
 	uint64_t (*faults)(void *ctx_priv, void *dev_priv);
 	/* Optional (NULL: total = 0, exact, no window). */
 	void (*fault_info)(void *ctx_priv, void *dev_priv, struct dd_fault_info *fi);
@@ -90,7 +99,8 @@ struct dma_domain_backend_ops {
 	 * faults of this device seen from the last faults()/faults_wait()
 	 * call until window_us from now; returns as soon as one is seen, or
 	 * when the window has passed (iommufd: polls /dev/kmsg, no spin).
-	 * Counted like faults(): a fault is returned once by either. */
+	 * Counted like faults(): a fault is returned once by either.
+	 */
 	uint64_t (*faults_wait)(void *ctx_priv, void *dev_priv, uint32_t window_us);
 };
 

@@ -254,11 +254,13 @@ rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *d
 	}
 	if (b->stranded) {
 		/* after a failed rollback: the queues' pause requests are
-		 * still set; clear them only once nobody polls the queues */
+		 * still set; clear them only once nobody polls the queues
+		 */
 		uint16_t i;
 
 		for (i = 0; i < b->nb_queues; i++) {
-			if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) ||
+			if (rte_atomic_load_explicit(&b->qstate[i].online,
+					rte_memory_order_acquire) ||
 					rte_dma_domain_queue_is_armed(&b->queues[i])) {
 				DD_LOG(ERR, "attach '%s' to '%s': a failed rollback left the device on no domain; queue %u is still %s: stop the port first (rte_eth_dev_stop()), then attach, then start it",
 					b->name, dom->name, i,

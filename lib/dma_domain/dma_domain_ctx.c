@@ -111,7 +111,8 @@ rte_dma_domain_ctx_info_get(const struct rte_dma_domain_ctx *ctx,
 	dd_lock();
 	if (dd_ctx_slot(ctx) < 0) {
 		/* A closed context is a normal answer (the bus asks at its
-		 * cleanup whether the application closed it already). */
+		 * cleanup whether the application closed it already).
+		 */
 		DD_LOG(DEBUG, "ctx info: %p is not an open context (closed, or not from rte_dma_domain_ctx_get())",
 			(const void *)ctx);
 		return dd_unlock_ret(-ENOENT);

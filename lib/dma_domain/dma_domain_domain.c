@@ -55,7 +55,8 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 		return NULL;
 	}
 	/* Mirror: hold the EAL memory lock across the memseg walk and the
-	 * list insertion, so that no memory event is missed in between. */
+	 * list insertion, so that no memory event is missed in between.
+	 */
 	if (mirror)
 		rte_mcfg_mem_read_lock();
 	dd_lock();
@@ -85,7 +86,8 @@ rte_dma_domain_create(struct rte_dma_domain_ctx *ctx, const char *name,
 			dd_unmap_locked(dom, 0, UINT64_MAX, NULL);
 			if (ctx->ops->domain_free(ctx->priv, dom->priv) < 0)
 				/* the backend logged the object it could
-				 * not free; the handle is lost with dom */
+				 * not free; the handle is lost with dom
+				 */
 				ctx->destroy_failures++;
 			goto fail;
 		}
@@ -170,7 +172,8 @@ rte_dma_domain_destroy(struct rte_dma_domain *dom)
 	 * stays whole (listed, mapped, mirrored) and a later destroy tries
 	 * again. Freeing the backend objects drops their mappings (iommufd:
 	 * destroying an IOAS unmaps it; soft: the page table goes); the
-	 * backend waits until no device can still walk the domain. */
+	 * backend waits until no device can still walk the domain.
+	 */
 	rc = destroy_fail_take();
 	if (rc == 0)
 		rc = dom->ctx->ops->domain_free(dom->ctx->priv, dom->priv);

@@ -119,7 +119,7 @@ check_range(const char *op, const struct rte_dma_domain *dom, uint64_t iova,
 		uint64_t len)
 {
 	if (len == 0) {
-		DD_LOG(ERR, "%s '%s': zero length at IOVA 0x%" PRIx64 "",
+		DD_LOG(ERR, "%s '%s': zero length at IOVA 0x%" PRIx64,
 			op, dom->name, iova);
 		return -EINVAL;
 	}
@@ -159,7 +159,8 @@ dd_map_locked(struct rte_dma_domain *dom, uint64_t iova, void *va,
 	if (rc < 0)
 		return rc;
 	if (overlaps(&dom->tbl, iova, iova + (len - 1), &at)) {
-		DD_LOG(DEBUG, "map '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps mapping at 0x%" PRIx64 "",
+		DD_LOG(DEBUG, "map '%s': [0x%" PRIx64 ", +0x%" PRIx64 ")"
+			" overlaps mapping at 0x%" PRIx64,
 			dom->name, iova, len, dom->tbl.m[at].iova);
 		return -EEXIST;
 	}
@@ -247,7 +248,8 @@ dd_unmap_locked(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 		const dd_mapping *m = &dom->tbl.m[to];
 
 		if (m->iova < iova || m->iova + (m->len - 1) > last) {
-			DD_LOG(DEBUG, "unmap '%s': [0x%" PRIx64 ", +0x%" PRIx64 ") would split mapping [0x%" PRIx64 ", +0x%" PRIx64 ")",
+			DD_LOG(DEBUG, "unmap '%s': [0x%" PRIx64 ", +0x%" PRIx64 ")"
+				" would split mapping [0x%" PRIx64 ", +0x%" PRIx64 ")",
 				dom->name, iova, len, m->iova, m->len);
 			return -ENOENT;
 		}
@@ -300,7 +302,8 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	}
 	if (access == 0 || (access & ~RTE_DMA_DOMAIN_ACCESS_RW) ||
 			!DD_ALIGNED(dst_iova) || !DD_ALIGNED(src_iova) || !DD_ALIGNED(len)) {
-		DD_LOG(ERR, "copy '%s' -> '%s': access 0x%x, IOVAs 0x%" PRIx64 "/0x%" PRIx64 ", length 0x%" PRIx64 " (expected READ/WRITE bits, 4 KiB aligned)",
+		DD_LOG(ERR, "copy '%s' -> '%s': access 0x%x, IOVAs 0x%" PRIx64 "/0x%" PRIx64
+			", length 0x%" PRIx64 " (expected READ/WRITE bits, 4 KiB aligned)",
 			src->name, dst->name, access, src_iova, dst_iova, len);
 		rc = -EINVAL;
 		goto out;
@@ -313,7 +316,8 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	last = src_iova + (len - 1);
 	dlast = dst_iova + (len - 1);
 	/* Validate everything first: a refused copy changes nothing. In the
-	 * kernel's order: source holes, destination range, access. */
+	 * kernel's order: source holes, destination range, access.
+	 */
 	off = src_iova;
 	for (i = tbl_lower(&src->tbl, src_iova); off <= last; i++) {
 		/* no pointer past the table (tbl.m is NULL when empty) */
@@ -332,7 +336,8 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 		off = m->iova + m->len;
 	}
 	if (overlaps(&dst->tbl, dst_iova, dlast, &at)) {
-		DD_LOG(ERR, "copy '%s' -> '%s': destination [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps the mapping at 0x%" PRIx64 "",
+		DD_LOG(ERR, "copy '%s' -> '%s': destination [0x%" PRIx64 ", +0x%" PRIx64 ")"
+			" overlaps the mapping at 0x%" PRIx64,
 			src->name, dst->name, dst_iova, len, dst->tbl.m[at].iova);
 		rc = -EEXIST;
 		goto out;
@@ -346,7 +351,8 @@ rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
 	/* Then map the pieces: one destination mapping per source piece. The
 	 * source mapping is looked up again for each piece: when src == dst,
 	 * a piece inserted below the source range shifts the table (an index
-	 * carried over then pointed back at the same mapping, for ever). */
+	 * carried over then pointed back at the same mapping, for ever).
+	 */
 	off = src_iova;
 	while (off <= last) {
 		const dd_mapping *m = &src->tbl.m[tbl_lower(&src->tbl, off)];

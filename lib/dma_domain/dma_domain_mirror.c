@@ -114,7 +114,8 @@ walk_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *ar
  * memseg lookups here. Taking dd_lock here is the lock order "hotplug
  * lock, then dd_lock"; it cannot deadlock against a replace because no
  * driver or application callback (which may allocate memory, taking the
- * hotplug lock) runs under dd_lock (dma_domain_private.h). */
+ * hotplug lock) runs under dd_lock (dma_domain_private.h).
+ */
 static void
 mem_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 {

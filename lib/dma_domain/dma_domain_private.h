@@ -68,7 +68,8 @@
  * and clears PARK/REPORT, the queue's arm/offline and its first burst set
  * and clear ARMED, its bursts set and clear RESUMED; each side changes
  * only its own bits, with atomic RMW, so neither erases the other's
- * (dma_domain_queue.c). */
+ * (dma_domain_queue.c).
+ */
 #define DD_PAUSE_NONE   0u /* run */
 #define DD_PAUSE_PARK   1u /* acknowledge and stay parked (wins over REPORT) */
 #define DD_PAUSE_REPORT 2u /* acknowledge (grace period) and keep running */
@@ -76,12 +77,14 @@
 /* The poller parked since it last cleared this bit: set by its first
  * parked burst (while PARK is still set), so that once the controller
  * clears PARK the next burst takes the slow path once more and learns it
- * was resumed (rte_dma_domain_queue_ack_state()). The poller's own bit. */
+ * was resumed (rte_dma_domain_queue_ack_state()). The poller's own bit.
+ */
 #define DD_PAUSE_RESUMED 8u
 /* A parked burst kept packets since the controller last called
  * dev_ops.queue_unpark: set by the poller only while PARK is set (CAS),
  * cleared by the controller, which calls queue_unpark before it clears
- * PARK (dd_queues_release()). */
+ * PARK (dd_queues_release()).
+ */
 #define DD_PAUSE_KEPT   16u
 /* A burst parked on the current PARK request: set by a parked burst with
  * RESUMED (it decided on a re-load that showed PARK, so no burst of the
@@ -91,7 +94,8 @@
  * its QSBR report carried the token of an earlier request (a report just
  * before rte_rcu_qsbr_start()): a transmit queue whose application calls
  * tx_burst only with packets to send, all of them kept by that parked
- * burst, sends no later report (dd_queues_request()). */
+ * burst, sends no later report (dd_queues_request()).
+ */
 #define DD_PAUSE_PARKED 32u
 #define DD_PAUSE_REQ    (DD_PAUSE_PARK | DD_PAUSE_REPORT)
 
@@ -103,7 +107,8 @@ struct rte_dma_domain_ctx {
 	const struct dma_domain_backend_ops *ops;
 	void *priv;
 	/* under dd_lock: domain destroys the backend refused (the domain
-	 * was kept); rte_dma_domain_ctx_info.destroy_failures */
+	 * was kept); rte_dma_domain_ctx_info.destroy_failures
+	 */
 	uint64_t destroy_failures;
 };
 
@@ -168,22 +173,26 @@ struct rte_dma_domain_binding {
 	uint32_t mute_qid; /* __atomic */
 	enum rte_dma_domain_inject inject; /* armed for the next replace */
 	/* A replace runs on the binding (dd_lock): it owns the queues, the
-	 * attachment and swap_from/swap_to, which it pins. */
+	 * attachment and swap_from/swap_to, which it pins.
+	 */
 	bool swapping;
 	struct rte_dma_domain *swap_from, *swap_to;
 	/* A failed rollback left the queues' pause requests set (the device
-	 * is on no domain): rte_dma_domain_attach() clears them (dd_lock). */
+	 * is on no domain): rte_dma_domain_attach() clears them (dd_lock).
+	 */
 	bool stranded;
 	enum rte_dma_domain_strategy default_strategy; /* for STRATEGY_DEFAULT */
 	struct dd_stats *stats;
 	/* Tests (dma_domain_test.h): called by the binding's replace at its
 	 * protocol points (rte_dma_domain_test_swap_hook()), from the
 	 * replacing thread, with no library lock held. Set arg, then fn
-	 * (release). */
+	 * (release).
+	 */
 	void (*test_swap_hook)(void *arg, enum rte_dma_domain_test_point pt); /* __atomic */
 	void *test_swap_arg;
 	/* Tests (dma_domain_test.h): called by a poller between its load of
-	 * a request and its report. Set arg, then fn (release). */
+	 * a request and its report. Set arg, then fn (release).
+	 */
 	void (*test_ack_hook)(void *arg, uint16_t qid); /* __atomic */
 	void *test_ack_arg;
 };
@@ -218,11 +227,13 @@ const struct rte_dma_domain_binding *dd_domain_pinner(const struct rte_dma_domai
 const char *dd_kind_name(enum rte_dma_domain_kind k);
 int dd_name_check(const char *what, const char *name);
 /* The open context of a backend slot (enum rte_dma_domain_backend), or
- * NULL; set it (dd_lock held). */
+ * NULL; set it (dd_lock held).
+ */
 struct rte_dma_domain_ctx *dd_ctx_at(unsigned int slot);
 void dd_ctx_set(unsigned int slot, struct rte_dma_domain_ctx *ctx);
 /* The backend slot of an open context, or -1 (dd_lock held). Compares
- * pointers only: ctx may be a closed (freed) context. */
+ * pointers only: ctx may be a closed (freed) context.
+ */
 int dd_ctx_slot(const struct rte_dma_domain_ctx *ctx);
 /* Domains and bindings of ctx; the first of each in *d, *b (dd_lock held). */
 void dd_ctx_objects(const struct rte_dma_domain_ctx *ctx, uint32_t *nd, uint32_t *nb,
@@ -245,11 +256,14 @@ void dd_mirror_domain_gone(struct rte_dma_domain *dom);
 
 /* dma_domain_queue.c */
 /* The test hook of ack_state (slow path only: one load when a request is
- * pending). */
+ * pending).
+ */
 static inline void
 dd_test_ack_point(struct rte_dma_domain_binding *b, uint16_t qid)
 {
-	void (*fn)(void *, uint16_t) = rte_atomic_load_explicit(&b->test_ack_hook, rte_memory_order_acquire);
+	void (*fn)(void *arg, uint16_t qid);
+
+	fn = rte_atomic_load_explicit(&b->test_ack_hook, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
 		fn(b->test_ack_arg, qid);
@@ -260,7 +274,8 @@ int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		uint32_t timeout_us, uint32_t *first_missing);
 /* Clear the requests (after queue_unpark posted what parked pollers
  * kept). Bounded: past deadline_ns the requests are cleared even if a
- * poller keeps again; returns the number of such queues (overruns). */
+ * poller keeps again; returns the number of such queues (overruns).
+ */
 uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns);
 /* Clear what a failed rollback left set (queues offline; dd_lock). */
 void dd_queues_unstrand(struct rte_dma_domain_binding *b);

@@ -87,14 +87,16 @@ rte_dma_domain_queue_get(struct rte_dma_domain_binding *b, uint16_t qid)
  */
 
 /* First burst of an armed queue: online, then the re-load of the Dekker
- * handshake above. Returns pause_req as loaded after the fence. */
+ * handshake above. Returns pause_req as loaded after the fence.
+ */
 static uint32_t
 queue_first_burst(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
 {
 	/* online before the QSBR counter, both before the seq_cst fence
 	 * that thread_online ends with: a controller that reads online as
 	 * 0 after its request (dd_queues_request()) is answered by the
-	 * re-load below, which then sees the request (Dekker) */
+	 * re-load below, which then sees the request (Dekker)
+	 */
 	rte_atomic_store_explicit(&b->qstate[q->qid].online, 1, rte_memory_order_release);
 	rte_rcu_qsbr_thread_online(b->qsbr, q->qid);
 	rte_atomic_fetch_and_explicit(&q->pause_req, ~DD_PAUSE_ARMED, rte_memory_order_release);
@@ -103,7 +105,8 @@ queue_first_burst(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue 
 
 /* Acknowledge the current request: report the QSBR token. A queue that
  * is not online is not a QSBR reader (reporting would make it one);
- * tests may mute one queue (INJECT_ACK). */
+ * tests may mute one queue (INJECT_ACK).
+ */
 static void
 queue_report(struct rte_dma_domain_binding *b, struct rte_dma_domain_queue *q)
 {
@@ -153,7 +156,8 @@ rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q)
 		/* Before the caller keeps anything: whatever this burst
 		 * keeps is posted by a later RESUMED burst, also when the
 		 * controller clears PARK right now. PARKED: this queue is
-		 * parked on this PARK (see DD_PAUSE_PARKED). */
+		 * parked on this PARK (see DD_PAUSE_PARKED).
+		 */
 		if ((req & (DD_PAUSE_RESUMED | DD_PAUSE_PARKED)) !=
 				(DD_PAUSE_RESUMED | DD_PAUSE_PARKED))
 			rte_atomic_fetch_or_explicit(&q->pause_req,
@@ -184,7 +188,8 @@ rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q)
 			return false;
 		if (old & DD_PAUSE_KEPT)
 			return true;
-	} while (!rte_atomic_compare_exchange_strong_explicit(&q->pause_req, &old, old | DD_PAUSE_KEPT, rte_memory_order_acq_rel, rte_memory_order_acquire));
+	} while (!rte_atomic_compare_exchange_strong_explicit(&q->pause_req, &old,
+			old | DD_PAUSE_KEPT, rte_memory_order_acq_rel, rte_memory_order_acquire));
 	return true;
 }
 
@@ -230,9 +235,11 @@ rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q)
 	struct rte_dma_domain_binding *b = q->binding;
 
 	/* not polled any more: nothing to post at a next burst (the driver
-	 * discards its backlog when it stops the queue) */
+	 * discards its backlog when it stops the queue)
+	 */
 	rte_atomic_fetch_and_explicit(&q->pause_req,
-			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED | DD_PAUSE_PARKED), rte_memory_order_release);
+			~(DD_PAUSE_ARMED | DD_PAUSE_RESUMED | DD_PAUSE_PARKED),
+					rte_memory_order_release);
 	rte_atomic_store_explicit(&b->qstate[q->qid].online, 0, rte_memory_order_release);
 	rte_rcu_qsbr_thread_offline(b->qsbr, q->qid);
 }
@@ -250,13 +257,15 @@ rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q)
 bool
 rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q)
 {
-	return rte_atomic_load_explicit(&q->binding->qstate[q->qid].online, rte_memory_order_acquire) != 0;
+	return rte_atomic_load_explicit(&q->binding->qstate[q->qid].online,
+			rte_memory_order_acquire) != 0;
 }
 
 bool
 rte_dma_domain_queue_is_armed(const struct rte_dma_domain_queue *q)
 {
-	return (rte_atomic_load_explicit(&q->pause_req, rte_memory_order_acquire) & DD_PAUSE_ARMED) != 0;
+	return (rte_atomic_load_explicit(&q->pause_req,
+			rte_memory_order_acquire) & DD_PAUSE_ARMED) != 0;
 }
 
 struct rte_dma_domain_binding *
@@ -302,7 +311,8 @@ queues_log_state(struct rte_dma_domain_binding *b, uint64_t token)
 			b->name, i,
 			rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire),
 			rte_atomic_load_explicit(&b->qstate[i].ack_tsc, rte_memory_order_relaxed),
-			rte_atomic_load_explicit(&b->queues[i].pause_req, rte_memory_order_acquire));
+			rte_atomic_load_explicit(&b->queues[i].pause_req,
+					rte_memory_order_acquire));
 }
 
 /*
@@ -320,7 +330,7 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		RTE_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
+		uint32_t __rte_atomic *w = &b->queues[i].pause_req;
 		uint32_t old;
 
 		rte_atomic_store_explicit(&b->qstate[i].ack_tsc, 0, rte_memory_order_relaxed);
@@ -332,7 +342,8 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		/* PARK and the end of an earlier PARKED in one RMW: a late
 		 * PARKED of a burst that parked on an earlier PARK then
 		 * lands while this PARK is set (that burst is parked too,
-		 * and the next one sees this PARK) */
+		 * and the next one sees this PARK)
+		 */
 		old = rte_atomic_load_explicit(w, rte_memory_order_relaxed);
 		while (!rte_atomic_compare_exchange_weak_explicit(w, &old,
 				(old & ~DD_PAUSE_PARKED) | req,
@@ -343,7 +354,8 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		return 0;
 	/* The requests before the loads of the QSBR counters: our half of
 	 * the handshake with an armed queue's first burst (see above
-	 * rte_dma_domain_queue_ack()). */
+	 * rte_dma_domain_queue_ack()).
+	 */
 	RTE_DMA_DOMAIN_FENCE_SEQ_CST();
 	token = rte_rcu_qsbr_start(b->qsbr);
 	deadline = dd_now_ns() + (uint64_t)timeout_us * 1000;
@@ -353,7 +365,8 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
 		if (dd_now_ns() > deadline) {
 			*first_missing = UINT32_MAX;
 			for (i = 0; i < b->nb_queues; i++) {
-				if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire) &&
+				if (rte_atomic_load_explicit(&b->qstate[i].online,
+						rte_memory_order_acquire) &&
 						rte_atomic_load_explicit(&b->qstate[i].ack_tsc,
 							rte_memory_order_relaxed) == 0) {
 					*first_missing = i;
@@ -389,19 +402,22 @@ dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns)
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		RTE_ATOMIC(uint32_t) *w = &b->queues[i].pause_req;
+		uint32_t __rte_atomic *w = &b->queues[i].pause_req;
 		uint32_t old = rte_atomic_load_explicit(w, rte_memory_order_acquire);
 
 		for (;;) {
 			if (old & DD_PAUSE_KEPT) {
-				rte_atomic_fetch_and_explicit(w, ~DD_PAUSE_KEPT, rte_memory_order_release);
+				rte_atomic_fetch_and_explicit(w, ~DD_PAUSE_KEPT,
+						rte_memory_order_release);
 				/* the acquire load that saw KEPT ordered what
-				 * the poller kept before this call */
+				 * the poller kept before this call
+				 */
 				if (b->ops.queue_unpark != NULL)
 					b->ops.queue_unpark(b->drv_arg, i);
 				if (dd_now_ns() > deadline_ns) {
 					old = rte_atomic_fetch_and_explicit(w,
-						~(DD_PAUSE_REQ | DD_PAUSE_KEPT), rte_memory_order_release);
+						~(DD_PAUSE_REQ | DD_PAUSE_KEPT),
+								rte_memory_order_release);
 					overruns++;
 					DD_LOG(WARNING, "binding '%s': queue %u kept packets again after every queue_unpark until the timeout; released anyway (%s)",
 						b->name, i, (old & DD_PAUSE_KEPT) ?
@@ -412,7 +428,9 @@ dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns)
 				old = rte_atomic_load_explicit(w, rte_memory_order_acquire);
 				continue;
 			}
-			if (rte_atomic_compare_exchange_strong_explicit(w, &old, old & ~DD_PAUSE_REQ, rte_memory_order_acq_rel, rte_memory_order_acquire))
+			if (rte_atomic_compare_exchange_strong_explicit(w, &old,
+					old & ~DD_PAUSE_REQ, rte_memory_order_acq_rel,
+							rte_memory_order_acquire))
 				break;
 		}
 	}
@@ -425,11 +443,12 @@ dd_queues_unstrand(struct rte_dma_domain_binding *b)
 	uint16_t i;
 
 	/* offline queues (the caller checked): nobody reads these bits
-	 * until the queue is armed or put online again */
+	 * until the queue is armed or put online again
+	 */
 	for (i = 0; i < b->nb_queues; i++)
 		rte_atomic_fetch_and_explicit(&b->queues[i].pause_req,
-				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED | DD_PAUSE_PARKED),
-				rte_memory_order_release);
+				~(DD_PAUSE_REQ | DD_PAUSE_KEPT | DD_PAUSE_RESUMED |
+				  DD_PAUSE_PARKED), rte_memory_order_release);
 }
 
 uint64_t
@@ -439,7 +458,8 @@ dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_ns)
 	uint16_t i;
 
 	for (i = 0; i < b->nb_queues; i++) {
-		uint64_t t = rte_atomic_load_explicit(&b->qstate[i].ack_tsc, rte_memory_order_relaxed);
+		uint64_t t = rte_atomic_load_explicit(&b->qstate[i].ack_tsc,
+				rte_memory_order_relaxed);
 
 		if (t != 0 && end_ns > t && end_ns - t > mx)
 			mx = end_ns - t;

@@ -69,7 +69,8 @@ struct swap {
 /* rte_dma_domain_test_serialize(): set while no replace runs; each
  * replace reads it once and, when set, holds dd_serial for its whole run
  * (never together with dd_lock across a callback: dd_serial is taken
- * before dd_lock, and only by rte_dma_domain_replace()). */
+ * before dd_lock, and only by rte_dma_domain_replace()).
+ */
 static bool dd_serialize; /* __atomic */
 static pthread_mutex_t dd_serial = PTHREAD_MUTEX_INITIALIZER;
 
@@ -96,8 +97,9 @@ rte_dma_domain_test_swap_hook(struct rte_dma_domain_binding *b,
 static void
 swap_point(struct swap *s, enum rte_dma_domain_test_point pt)
 {
-	void (*fn)(void *, enum rte_dma_domain_test_point) =
-		rte_atomic_load_explicit(&s->b->test_swap_hook, rte_memory_order_acquire);
+	void (*fn)(void *arg, enum rte_dma_domain_test_point pt);
+
+	fn = rte_atomic_load_explicit(&s->b->test_swap_hook, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
 		fn(s->b->test_swap_arg, pt);
@@ -132,7 +134,8 @@ be_faults(struct swap *s, bool windowed)
 	/* windowed: the backend's confirmation window (kernel: up to
 	 * confirm_window_us of /dev/kmsg polling, ended by the first fault
 	 * line), after the queues resumed: not in the pause; without
-	 * dd_lock, so other bindings' swaps do not wait for it */
+	 * dd_lock, so other bindings' swaps do not wait for it
+	 */
 	f = windowed ? dd_backend_faults_after_resume(s->bops, s->cpriv, s->b->dev_priv) :
 		s->bops->faults(s->cpriv, s->b->dev_priv);
 	if (s->bops->fault_info != NULL)
@@ -247,7 +250,8 @@ queues_wait(struct swap *s, uint32_t req)
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
 		/* mute the first online queue: it "never acknowledges" */
 		for (i = 0; i < b->nb_queues; i++)
-			if (rte_atomic_load_explicit(&b->qstate[i].online, rte_memory_order_acquire))
+			if (rte_atomic_load_explicit(&b->qstate[i].online,
+					rte_memory_order_acquire))
 				break;
 		rte_atomic_store_explicit(&b->mute_qid, i, rte_memory_order_relaxed);
 		if (i == b->nb_queues) {
@@ -265,7 +269,8 @@ queues_wait(struct swap *s, uint32_t req)
 		 * carries the token current then: a poller that entered its
 		 * slow path on an older request and reports after this
 		 * request's token can still answer it (a test artifact, as
-		 * the mute is). The injection is a silent queue: time out. */
+		 * the mute is). The injection is a silent queue: time out.
+		 */
 		missing = i;
 		rc = -ETIMEDOUT;
 	}
@@ -274,7 +279,8 @@ queues_wait(struct swap *s, uint32_t req)
 timeout:
 	if (missing == UINT32_MAX)
 		/* every online queue answered some request: see the state
-		 * dd_queues_request() logged */
+		 * dd_queues_request() logged
+		 */
 		return swap_fail(s, -ETIMEDOUT,
 			"the %s did not end within %u us although every online queue acknowledged (queue states logged)",
 			req == DD_PAUSE_PARK ? "pause" : "grace period", s->o.timeout_us);
@@ -311,7 +317,8 @@ queue_resume(struct swap *s, uint16_t q)
 }
 
 /* Resume queues [from, n) during a rollback: retried, never given up
- * silently (queue_resume is idempotent: rte_dma_domain_dev_ops). */
+ * silently (queue_resume is idempotent: rte_dma_domain_dev_ops).
+ */
 static void
 queues_resume_hard(struct swap *s, uint16_t from, uint16_t n)
 {
@@ -367,7 +374,8 @@ struct cov {
 };
 
 /* One range of the driver's walk against the two (pinned) domains'
- * tables, under dd_lock: the walk itself, a driver callback, is not. */
+ * tables, under dd_lock: the walk itself, a driver callback, is not.
+ */
 static int
 cov_range(struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
 {
@@ -417,7 +425,8 @@ cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
 }
 
 /* One walk of the driver's IOVAs in the given phase. 0 with c filled in,
- * or the walk's own negative error. */
+ * or the walk's own negative error.
+ */
 static int
 coverage_walk(struct swap *s, bool parked, struct cov *c)
 {
@@ -526,7 +535,8 @@ recovery_event(struct swap *s, enum rte_dma_domain_recovery ev)
 }
 
 /* Whether this attempt to return to the old domain is to fail (tests):
- * SWITCH_BACK fails the first, ROLLBACK every one. */
+ * SWITCH_BACK fails the first, ROLLBACK every one.
+ */
 static bool
 rb_injected(struct swap *s)
 {
@@ -603,7 +613,8 @@ coverage_check(struct swap *s, bool parked)
 }
 
 /* Put the device back on the old domain: switch back, else (VT-d may
- * leave the device blocked) detach + attach the old domain; checked. */
+ * leave the device blocked) detach + attach the old domain; checked.
+ */
 static int
 restore_old(struct swap *s)
 {
@@ -645,7 +656,8 @@ do_switch(struct swap *s)
 
 /* Faults seen by the backend and the driver since the last call (with
  * windowed, up to the backend's confirmation window from now); notes
- * whether the driver says the device needs a reset (-EIO). */
+ * whether the driver says the device needs a reset (-EIO).
+ */
 static uint64_t
 faults_seen(struct swap *s, bool windowed)
 {
@@ -663,7 +675,8 @@ faults_seen(struct swap *s, bool windowed)
 
 /* A device that needs a reset is dead to DMA (virtio: DEVICE_NEEDS_RESET
  * after a fault): swapping it would "succeed" and leave it dead, so refuse
- * before anything changes. */
+ * before anything changes.
+ */
 static int
 device_check(struct swap *s)
 {
@@ -683,7 +696,8 @@ device_check(struct swap *s)
 }
 
 /* Faults across the switch; windowed where the queues already run on the
- * new domain (hitless, restart): late reports count too. */
+ * new domain (hitless, restart): late reports count too.
+ */
 static int
 confirm(struct swap *s, int (*undo)(struct swap *s), bool windowed)
 {
@@ -695,7 +709,8 @@ confirm(struct swap *s, int (*undo)(struct swap *s), bool windowed)
 	if (inj)
 		f++;
 	/* a device that needs a reset after the switch faulted, counted
-	 * or not */
+	 * or not
+	 */
 	if (s->needs_reset && f == 0)
 		f = 1;
 	s->rec->faults += f;
@@ -709,7 +724,8 @@ confirm(struct swap *s, int (*undo)(struct swap *s), bool windowed)
 }
 
 /* The faults the device caused since the last swap, before this one
- * changes anything: counted apart (faults_between), not charged to it. */
+ * changes anything: counted apart (faults_between), not charged to it.
+ */
 static void
 baseline(struct swap *s)
 {
@@ -755,7 +771,8 @@ queues_resume_rollback(struct swap *s)
 }
 
 /* Resume every queue; if one fails, quiesce the resumed ones again, undo
- * the switch and resume all. */
+ * the switch and resume all.
+ */
 static int
 resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
 {
@@ -781,7 +798,8 @@ resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
 }
 
 /* End of the pause; not after a failed rollback: the queues stay parked
- * (the device is on no domain) until the application recovers. */
+ * (the device is on no domain) until the application recovers.
+ */
 static void
 finish_pause(struct swap *s)
 {
@@ -798,7 +816,8 @@ finish_pause(struct swap *s)
 /* ---- strategies ----------------------------------------------------------- */
 
 /* Park every queue, then check what is in flight (second coverage phase).
- * On failure the queues are still parked: finish_pause() releases them. */
+ * On failure the queues are still parked: finish_pause() releases them.
+ */
 static int
 park_and_check(struct swap *s)
 {
@@ -816,7 +835,8 @@ park_and_check(struct swap *s)
 
 /* The paused sequence of quiesce and remap: park and check, quiesce,
  * switch, confirm, resume; undo brings the old translations back when a
- * step after the switch fails. The caller ends the pause. */
+ * step after the switch fails. The caller ends the pause.
+ */
 static int
 paused_swap(struct swap *s, int (*switch_fn)(struct swap *s),
 		int (*undo)(struct swap *s))
@@ -854,7 +874,8 @@ run_quiesce(struct swap *s)
 }
 
 /* HITLESS never parked the queues: after a failed rollback, park them
- * (their device is on no domain) and leave them parked. */
+ * (their device is on no domain) and leave them parked.
+ */
 static void
 park_stranded(struct swap *s)
 {
@@ -866,7 +887,8 @@ park_stranded(struct swap *s)
 }
 
 /* No pause, so no parked coverage check (see iova_walk in
- * rte_dma_domain.h): the confirm step is the safety net. */
+ * rte_dma_domain.h): the confirm step is the safety net.
+ */
 static int
 run_hitless(struct swap *s)
 {
@@ -919,7 +941,7 @@ remap_shared_check(struct swap *s)
 	if (n == 0)
 		return 0;
 	if (len >= sizeof(names))
-		strcpy(names + sizeof(names) - 4, "...");
+		memcpy(names + sizeof(names) - 4, "...", 4);
 	if (s->o.force) {
 		DD_LOG(WARNING, "replace '%s': forced remap rewrites '%s' in place; %u other binding(s) attached to it were NOT quiesced (their DMA may fault): %s",
 			s->b->name, s->old->name, n, names);
@@ -964,7 +986,8 @@ remap_restore(struct swap *s)
 }
 
 /* A domain whose table could not be restored is no domain to leave the
- * device on: detached (and the binding on no domain). */
+ * device on: detached (and the binding on no domain).
+ */
 static int
 remap_undo(struct swap *s)
 {
@@ -1072,7 +1095,8 @@ restart_undo(struct swap *s)
 }
 
 /* Port stopped, rollback, port started again - unless the device is on
- * no domain: then the port stays stopped (and its queues offline). */
+ * no domain: then the port stays stopped (and its queues offline).
+ */
 static void
 restart_undo_stopped(struct swap *s)
 {
@@ -1101,7 +1125,8 @@ run_restart(struct swap *s)
 		return swap_refuse(s, -ENOTSUP, "driver has no port_restart callback");
 	s->t0 = dd_now_ns();
 	/* No parked coverage check: port stop releases what is in flight,
-	 * port start posts from the mempools the first check covered. */
+	 * port start posts from the mempools the first check covered.
+	 */
 	rc = queues_wait(s, DD_PAUSE_PARK);
 	if (rc < 0)
 		goto out;
@@ -1142,7 +1167,8 @@ out:
 
 /* The backend's one-time work for the target (iommufd: the HWPT of this
  * device in the new domain) happens here, before the pause, so it is not
- * in the switch time and a refusal changes nothing. REMAP does not switch. */
+ * in the switch time and a refusal changes nothing. REMAP does not switch.
+ */
 static int
 prepare_target(struct swap *s)
 {
@@ -1158,7 +1184,8 @@ prepare_target(struct swap *s)
 }
 
 /* After a rollback switched the device back: faults since then are the
- * rollback's (the device on its old domain, or on none), counted apart. */
+ * rollback's (the device on its old domain, or on none), counted apart.
+ */
 static void
 rollback_fault_check(struct swap *s)
 {
@@ -1173,7 +1200,8 @@ rollback_fault_check(struct swap *s)
 }
 
 /* A failed rollback is its own outcome: -ENOTRECOVERABLE, said in the
- * reason (kept to its length: the log has the whole story). */
+ * reason (kept to its length: the log has the whole story).
+ */
 static int
 stranded_result(struct swap *s)
 {
@@ -1194,7 +1222,8 @@ stranded_result(struct swap *s)
 /* ---- entry ----------------------------------------------------------------- */
 
 /* Replace onto the current domain: nothing to do, no pause, no driver
- * callback; recorded as a no-op success (dd_lock held). */
+ * callback; recorded as a no-op success (dd_lock held).
+ */
 static int
 replace_noop(struct rte_dma_domain_binding *b, struct rte_dma_domain_swap_record *rec)
 {

@@ -144,7 +144,8 @@ rte_dma_domain_stats_get(const struct rte_dma_domain_binding *b,
 		return -EINVAL;
 	/* dd_lock only for the copy: the sorts (three rings of up to
 	 * DD_STATS_RING samples) run outside it, so that a stats reader
-	 * (xstats, a monitoring loop) does not hold up swaps and maps */
+	 * (xstats, a monitoring loop) does not hold up swaps and maps
+	 */
 	snap = malloc(sizeof(*snap));
 	dd_lock();
 	if (snap == NULL) {

@@ -8,7 +8,7 @@
  * Test hooks of librte_dma_domain: failure injection into the replace
  * protocol (rte_dma_domain_inject()), the soft model's
  * rte_dma_domain_soft_test_*() hooks and the concurrency tests' hooks.
- * Not installed, __rte_internal (INTERNAL node of version.map): for the
+ * Not installed, internal API (INTERNAL node of version.map): for the
  * project's own tests, which include it from the source tree with
  * -DALLOW_INTERNAL_API, and for dpdk-test-replace's "port inject" command
  * (app/test-replace/tr_cmd_inject.c). Applications include
@@ -38,11 +38,13 @@ enum rte_dma_domain_inject {
 	/** A fault is seen at confirm, and the first rollback attempt
 	 * fails (switching back; REMAP: restoring the table; RESTART:
 	 * re-attaching); the fallback works: recovery events RECOVERING,
-	 * then SUCCESS; the device is back on its old domain. */
+	 * then SUCCESS; the device is back on its old domain.
+	 */
 	RTE_DMA_DOMAIN_INJECT_SWITCH_BACK,
 	/** A fault is seen at confirm, and both rollback attempts fail
 	 * (switching back and the detach + re-attach): the device is left on
-	 * no domain, -ENOTRECOVERABLE (see rte_dma_domain_replace()). */
+	 * no domain, -ENOTRECOVERABLE (see rte_dma_domain_replace()).
+	 */
 	RTE_DMA_DOMAIN_INJECT_ROLLBACK,
 	RTE_DMA_DOMAIN_INJECT_MAX,      /**< number of injection points */
 };
@@ -71,10 +73,12 @@ int rte_dma_domain_test_ack_hook(struct rte_dma_domain_binding *b,
 		void (*fn)(void *arg, uint16_t qid), void *arg);
 
 /** Protocol points of a replace at which rte_dma_domain_test_swap_hook()
- * calls its hook. */
+ * calls its hook.
+ */
 enum rte_dma_domain_test_point {
 	/** Every poller acknowledged the pause (quiesce, remap: queues
-	 * parked, before the parked coverage check). */
+	 * parked, before the parked coverage check).
+	 */
 	RTE_DMA_DOMAIN_TEST_PARKED = 0,
 	/** Inside the switch: the device's replace call is about to run. */
 	RTE_DMA_DOMAIN_TEST_SWITCH,

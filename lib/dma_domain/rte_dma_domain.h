@@ -16,7 +16,7 @@
  * The replace protocol (coverage check, quiesce, switch, confirm, roll back)
  * needs the device's driver to take part: drivers bind their devices and
  * register their queues through the driver SDK header
- * rte_dma_domain_driver.h (__rte_internal, for buses and PMDs, not for
+ * rte_dma_domain_driver.h (internal API, for buses and PMDs, not for
  * applications). This header is the application's API: contexts, domains,
  * mappings, attach/detach/replace of bindings the bus created, swap records
  * and statistics, and taking the queues of a port offline while the
@@ -65,7 +65,8 @@ enum rte_dma_domain_kind {
 	(RTE_DMA_DOMAIN_ACCESS_READ | RTE_DMA_DOMAIN_ACCESS_WRITE)
 
 /** Domain creation flag: mirror all DPDK memory (IOVA from memsegs), now and
- * when memory is hotplugged, before a device can be handed that memory. */
+ * when memory is hotplugged, before a device can be handed that memory.
+ */
 #define RTE_DMA_DOMAIN_F_MIRROR RTE_BIT32(0)
 
 /** Replace strategies (see doc/guides/design.rst). */
@@ -81,7 +82,8 @@ enum rte_dma_domain_strategy {
 	 * The binding stays attached to its current domain object. That
 	 * rewrites the domain in place under every device attached to it:
 	 * refused (-EBUSY) while other bindings are attached to it too, as
-	 * only this binding's queues are quiesced (opts.force overrides). */
+	 * only this binding's queues are quiesced (opts.force overrides).
+	 */
 	RTE_DMA_DOMAIN_STRATEGY_REMAP,
 	/** Baseline: port stop, detach, attach, port start. */
 	RTE_DMA_DOMAIN_STRATEGY_RESTART,
@@ -94,11 +96,13 @@ struct rte_dma_domain_replace_opts {
 	/** Wait (up to timeout_us) for uncovered buffers to retire instead
 	 * of refusing: the in-flight check un-parks the queues between walks
 	 * so that their pollers reclaim completions; the application must
-	 * stop handing the port buffers from uncovered memory. */
+	 * stop handing the port buffers from uncovered memory.
+	 */
 	bool drain;
 	/** Allow HITLESS where replace is not atomic; allow REMAP of a
 	 * domain other bindings are attached to (they are not quiesced:
-	 * their DMA may fault; the log says so). */
+	 * their DMA may fault; the log says so).
+	 */
 	bool force;
 };
 
@@ -118,45 +122,56 @@ struct rte_dma_domain_swap_record {
 	char reason[128];         /**< failure reason, empty on success */
 	/** The rollback failed as well: the device is on no domain, its
 	 * queues are left parked (rte_dma_domain_replace() says how to
-	 * recover); rolled_back is false. */
+	 * recover); rolled_back is false.
+	 */
 	bool rollback_failed;
 	/** The target was the domain the binding is on: nothing was done
-	 * (no pause, no driver callback), result 0. */
+	 * (no pause, no driver callback), result 0.
+	 */
 	bool noop;
 	/** Faults seen after a rollback switched the device back (counted
-	 * in faults too). */
+	 * in faults too).
+	 */
 	uint64_t rollback_faults;
 	/** Queues still keeping packets when their release reached the
 	 * swap's timeout: released anyway, their poller posts the rest
-	 * (see rte_dma_domain_queue_kept()). */
+	 * (see rte_dma_domain_queue_kept()).
+	 */
 	uint32_t release_overruns;
 	/** Faults charged to the device between the previous swap and this
-	 * one (outside any swap: not in faults). */
+	 * one (outside any swap: not in faults).
+	 */
 	uint64_t faults_between;
 	/** Faults seen in the backend's confirmation window after the queues
 	 * resumed (kernel backend: /dev/kmsg lines arrive late); also in
 	 * faults. Such a swap fails with -EIO, the device stays on the new
-	 * domain (a range it used is missing there). */
+	 * domain (a range it used is missing there).
+	 */
 	uint64_t late_faults;
 	/** The fault counts are lower bounds (the backend's fault source
-	 * lost or rate-limited reports; it logged why). */
+	 * lost or rate-limited reports; it logged why).
+	 */
 	bool faults_inexact;
 	/** Where the swap's time went, in ns (0: the phase did not run).
 	 * The same phases are rte_trace points (lib.dma_domain.swap.*).
-	 * Pause request to every poller parked (hitless: the grace period). */
+	 * Pause request to every poller parked (hitless: the grace period).
+	 */
 	uint64_t park_ns;
 	/** The coverage checks, both phases (the driver's walks and, with
-	 * drain, the re-parks between them). */
+	 * drain, the re-parks between them).
+	 */
 	uint64_t coverage_ns;
 	/** The driver's queue_quiesce of every queue. */
 	uint64_t quiesce_ns;
 	/** The driver's queue_quiesce of the slowest queue. */
 	uint64_t quiesce_max_ns;
 	/** The driver's queue_resume of every queue and the release of the
-	 * pause (queue_unpark of what parked pollers kept included). */
+	 * pause (queue_unpark of what parked pollers kept included).
+	 */
 	uint64_t resume_ns;
 	/** The fault confirmation after the queues resumed (the backend's
-	 * window: kernel /dev/kmsg lines arrive late); not in pause_ns. */
+	 * window: kernel /dev/kmsg lines arrive late); not in pause_ns.
+	 */
 	uint64_t confirm_ns;
 };
 
@@ -165,12 +180,14 @@ struct rte_dma_domain_stats {
 	uint64_t swaps;      /**< successful replaces (no-ops included) */
 	uint64_t failures;   /**< refused or failed replaces */
 	uint64_t rollbacks;  /**< failures after which the device was
-			       * returned to its old domain */
+			       * returned to its old domain
+			       */
 	uint64_t faults;     /**< faults seen during swaps (rollbacks too) */
 	uint64_t timeouts;   /**< quiesce timeouts (each one reported) */
 	/** Pause time of every swap that paused the queues, failed and
 	 * timed-out ones included (no-ops and refusals before the pause
-	 * are not samples); over the last 4096 such swaps. */
+	 * are not samples); over the last 4096 such swaps.
+	 */
 	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns;
 	/** Switch call of successful swaps. */
 	uint64_t switch_p50_ns, switch_p99_ns, switch_max_ns;
@@ -241,7 +258,8 @@ struct rte_dma_domain_ctx_info {
 	uint32_t nb_domains;   /**< domains of the context (listed) */
 	uint32_t nb_bindings;  /**< bindings of the context */
 	/** Domain destroys the backend refused since the context opened
-	 * (iommufd: an IOMMU_DESTROY failed); each such domain was kept. */
+	 * (iommufd: an IOMMU_DESTROY failed); each such domain was kept.
+	 */
 	uint64_t destroy_failures;
 };
 
@@ -323,7 +341,8 @@ const char *rte_dma_domain_name(const struct rte_dma_domain *dom);
 /** Call cb for every domain (stops at the first non-zero return).
  * cb runs with the library's lock held: it may call the library (not
  * rte_dma_domain_replace(): -EDEADLK), but must not wait for another
- * thread that does. */
+ * thread that does.
+ */
 __rte_experimental
 int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg);
 
@@ -388,7 +407,8 @@ int rte_dma_domain_query(const struct rte_dma_domain *dom, uint64_t iova,
 		struct rte_dma_domain_mapping *m);
 
 /** Call cb for every mapping in IOVA order (stops at first non-zero).
- * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()).
+ */
 __rte_experimental
 int rte_dma_domain_walk(const struct rte_dma_domain *dom,
 		int (*cb)(const struct rte_dma_domain_mapping *m, void *arg), void *arg);
@@ -404,7 +424,8 @@ __rte_experimental
 struct rte_dma_domain_binding *rte_dma_domain_binding_lookup(const char *name);
 
 /** Call cb for every binding (stops at the first non-zero return).
- * cb runs with the library's lock held (see rte_dma_domain_foreach()). */
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()).
+ */
 __rte_experimental
 int rte_dma_domain_binding_foreach(
 		int (*cb)(struct rte_dma_domain_binding *b, void *arg), void *arg);
@@ -435,7 +456,8 @@ int rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domai
 
 /** Detach. Device DMA must be stopped (queues offline or quiesced).
  * @return 0; -ENOENT not attached; -EBUSY a replace runs on the binding
- *   (e.g. called from a driver callback of that replace). */
+ *   (e.g. called from a driver callback of that replace).
+ */
 __rte_experimental
 int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
 

@@ -15,7 +15,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
-#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#if RTE_VERSION_NUM(23, 11, 0, 0) <= RTE_VERSION
 #include <rte_atomic.h>
 #include <rte_stdatomic.h>
 #else
@@ -48,7 +48,7 @@
 #define rte_atomic_thread_fence(mo) __atomic_thread_fence(mo)
 #endif
 
-#if RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0)
+#if RTE_VERSION_NUM(23, 11, 0, 0) > RTE_VERSION
 #include <pthread.h>
 #include <rte_lcore.h>
 #include <rte_thread.h>
@@ -81,7 +81,8 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
 	if (rc == 0)
 		/* EAL's rte_thread_setname(), not pthread_setname_np(): an
 		 * application including this installed header need not
-		 * define _GNU_SOURCE (tests/symbols: app_api_dma_domain). */
+		 * define _GNU_SOURCE (tests/symbols: app_api_dma_domain).
+		 */
 		rte_thread_setname((pthread_t)id->opaque_id, name);
 	return rc;
 }
@@ -103,16 +104,18 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
 #define RTE_DMA_DOMAIN_FENCE_SEQ_CST() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* DPDK 23.03 renamed the unsigned telemetry helpers (the u64 ones went
- * away later). */
-#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+ * away later).
+ */
+#if RTE_VERSION_NUM(23, 3, 0, 0) <= RTE_VERSION
 #define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_uint(d, n, v)
 #else
 #define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_u64(d, n, v)
 #endif
 
 /* DPDK 25.11 removed the per-queue fields of struct rte_eth_stats and gave
- * the PMD stats callback a struct eth_queue_stats argument instead. */
-#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+ * the PMD stats callback a struct eth_queue_stats argument instead.
+ */
+#if RTE_VERSION_NUM(25, 11, 0, 0) <= RTE_VERSION
 #define RTE_DMA_DOMAIN_ETH_STATS_HAS_QSTATS 1
 #else
 #define RTE_DMA_DOMAIN_ETH_STATS_HAS_QSTATS 0

@@ -17,7 +17,7 @@
  * acknowledges with rte_dma_domain_queue_ack() or
  * rte_dma_domain_queue_ack_state().
  *
- * Every function here is __rte_internal (the INTERNAL node of the
+ * Every function here is internal API (the INTERNAL node of the
  * library's version map): a caller must be compiled with
  * -DALLOW_INTERNAL_API, as DPDK's own drivers are.
  */
@@ -37,16 +37,20 @@ extern "C" {
 
 /** What a driver's recovery_event callback is told (rte_dma_domain_dev_ops),
  * in ethdev's terms (RTE_ETH_EVENT_ERR_RECOVERING and the RECOVERY_*
- * events a PMD maps them to). */
+ * events a PMD maps them to).
+ */
 enum rte_dma_domain_recovery {
 	/** A rollback's first attempt failed (e.g. switching back to the
-	 * old domain); the library tries to re-attach the old domain. */
+	 * old domain); the library tries to re-attach the old domain.
+	 */
 	RTE_DMA_DOMAIN_RECOVERING = 0,
 	/** The fallback worked: the device is on its old domain again and
-	 * its queues run (the replace still fails). */
+	 * its queues run (the replace still fails).
+	 */
 	RTE_DMA_DOMAIN_RECOVERY_SUCCESS,
 	/** The fallback failed: the device is on no domain, its queues stay
-	 * parked; see rte_dma_domain_replace() for the recovery. */
+	 * parked; see rte_dma_domain_replace() for the recovery.
+	 */
 	RTE_DMA_DOMAIN_RECOVERY_FAILED,
 };
 
@@ -56,7 +60,8 @@ enum rte_dma_domain_recovery {
  */
 struct __rte_cache_aligned rte_dma_domain_queue {
 	/** 0: run; else a request, or an armed queue's first burst
-	 * (bits private to the library) */
+	 * (bits private to the library)
+	 */
 	RTE_ATOMIC(uint32_t) pause_req;
 	uint16_t qid;                         /**< index in the binding */
 	struct rte_dma_domain_binding *binding; /**< owner */
@@ -70,7 +75,8 @@ struct rte_dma_domain_dev_ops {
 	 * library then calls queue_resume for every queue it quiesced and
 	 * for this one too, whatever state the failure left it in.
 	 * -ETIMEDOUT: the device did not confirm the stop in time;
-	 * -ENOTSUP: it cannot stop one queue (no queue reset). */
+	 * -ENOTSUP: it cannot stop one queue (no queue reset).
+	 */
 	int (*queue_quiesce)(void *drv_arg, uint16_t qid);
 	/**
 	 * Restart DMA on queue qid (re-post what quiesce reclaimed).
@@ -161,7 +167,8 @@ struct rte_dma_domain_binding_params {
 	const struct rte_dma_domain_dev_ops *ops; /**< driver callbacks */
 	void *drv_arg;          /**< passed to every callback */
 	/** Strategy a replace with RTE_DMA_DOMAIN_STRATEGY_DEFAULT uses on
-	 * this binding (e.g. from devargs); DEFAULT = the backend's choice. */
+	 * this binding (e.g. from devargs); DEFAULT = the backend's choice.
+	 */
 	enum rte_dma_domain_strategy default_strategy;
 };
 
@@ -177,7 +184,8 @@ struct rte_dma_domain_binding *rte_dma_domain_bind(struct rte_dma_domain_ctx *ct
 		const struct rte_dma_domain_binding_params *params);
 
 /** Unbind (detaches first). Queues must be offline; -EBUSY if not, or
- * while a replace runs on the binding. */
+ * while a replace runs on the binding.
+ */
 __rte_internal
 int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
 
@@ -220,13 +228,15 @@ enum rte_dma_domain_queue_state {
 	/** Go on with the burst (no request, or a grace-period report). */
 	RTE_DMA_DOMAIN_QUEUE_RUN = 0,
 	/** Parked: do not touch the ring (a tx burst may keep the packets
-	 * in a software backlog, for queue_resume to post). */
+	 * in a software backlog, for queue_resume to post).
+	 */
 	RTE_DMA_DOMAIN_QUEUE_PARKED,
 	/** First burst after a pause ended: the queue runs again; a driver
 	 * that keeps a backlog while parked posts what is left of it
 	 * before the packets of this burst, then calls
 	 * rte_dma_domain_queue_resumed_clear() once the backlog is empty
-	 * (until then every burst gets RESUMED again). */
+	 * (until then every burst gets RESUMED again).
+	 */
 	RTE_DMA_DOMAIN_QUEUE_RESUMED,
 };
 

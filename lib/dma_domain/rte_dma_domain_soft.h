@@ -30,7 +30,8 @@ enum rte_dma_domain_soft_replace_model {
 	/** One release-ordered pointer publish: an IOMMU whose replace
 	 * never blocks translation (no kernel IOMMU is known to be one:
 	 * SMMUv3 rewrites a live context descriptor through a breaking
-	 * sequence, VT-d blocks first). */
+	 * sequence, VT-d blocks first).
+	 */
 	RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC = 0,
 	/** Block translation, hold window_ns, then set (VT-d-like). */
 	RTE_DMA_DOMAIN_SOFT_REPLACE_VTD = 1,
@@ -43,7 +44,8 @@ struct rte_dma_domain_soft_config {
 	uint32_t iotlb_entries; /**< per-binding IOTLB size (power of 2) */
 	/** Check every IOTLB hit against the page table and count
 	 * mismatches (stale translations: a missing invalidation). Costs a
-	 * page-table walk per access; meant for tests. */
+	 * page-table walk per access; meant for tests.
+	 */
 	bool iotlb_verify;
 };
 
@@ -52,8 +54,8 @@ struct rte_dma_domain_soft_fault {
 	uint64_t tsc;        /**< rte_rdtsc() at the fault */
 	uint64_t iova;       /**< faulting IOVA */
 	uint32_t access;     /**< RTE_DMA_DOMAIN_ACCESS_READ or _WRITE */
-	int reason;          /**< -ENOENT unmapped, -EACCES permission,
-				  -EPERM blocked (domain or replace window) */
+	/** -ENOENT unmapped, -EACCES permission, -EPERM blocked (domain or replace window) */
+	int reason;
 	char device[RTE_DMA_DOMAIN_NAMESIZE]; /**< binding name */
 	char domain[RTE_DMA_DOMAIN_NAMESIZE]; /**< domain at the time, or "" */
 };

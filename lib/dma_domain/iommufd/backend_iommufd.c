@@ -68,7 +68,8 @@
  * QEMU's emulated VT-d (TCG) the VM tier measured ~5 ms from the end of
  * edu's faulting DMA to its line. The wait ends at the first fault line of
  * the device, so the whole window is spent only by a swap without fault.
- * DMA_DOMAIN_CONFIRM_WINDOW_US overrides it (0 to 1000000; 0: no wait). */
+ * DMA_DOMAIN_CONFIRM_WINDOW_US overrides it (0 to 1000000; 0: no wait).
+ */
 #define BE_CONFIRM_WINDOW_US 20000
 #define BE_CONFIRM_WINDOW_ENV "DMA_DOMAIN_CONFIRM_WINDOW_US"
 #define BE_CONFIRM_WINDOW_MAX 1000000
@@ -159,7 +160,8 @@ be_ctx_open(void **priv)
 
 	/* Kernel fault lines are a fault source only where readable (root,
 	 * CAP_SYSLOG). Start at the end: only faults after this point are
-	 * ours to count. Unreadable: one warning, counts are a lower bound. */
+	 * ours to count. Unreadable: one warning, counts are a lower bound.
+	 */
 	iommufd_kmsg_open(&ctx->kmsg, KMSG_PATH);
 	be_kmsg_warn(ctx);
 	ctx->confirm_window_us = be_confirm_window();
@@ -180,7 +182,8 @@ be_ctx_close(void *priv)
 	iommufd_kmsg_close(&ctx->kmsg);
 	/* Closing the iommufd destroys every object still in it (the core
 	 * closes only an empty context; a domain whose free failed while
-	 * its creation was undone can be left here). */
+	 * its creation was undone can be left here).
+	 */
 	close(ctx->fd);
 	while ((dom = TAILQ_FIRST(&ctx->doms)) != NULL) {
 		TAILQ_REMOVE(&ctx->doms, dom, next);
@@ -193,7 +196,8 @@ be_ctx_close(void *priv)
 
 /* Atomic only when every bound device sits behind an IOMMU whose replace
  * was measured atomic (iommufd_hw_replace_atomic(): none today, so the
- * kernel backend never defaults to hitless). */
+ * kernel backend never defaults to hitless).
+ */
 static bool
 be_atomic_replace(void *priv)
 {
@@ -387,7 +391,8 @@ be_copy(void *priv, void *dst_priv, uint64_t dst_iova, void *src_priv,
 		int err = errno;
 
 		BE_IOCTL_ERR("IOMMU_IOAS_COPY", err,
-			"ioas %u (domain %s) iova 0x%" PRIx64 " -> ioas %u (domain %s) iova 0x%" PRIx64 " len 0x%" PRIx64,
+			"ioas %u (domain %s) iova 0x%" PRIx64
+			" -> ioas %u (domain %s) iova 0x%" PRIx64 " len 0x%" PRIx64,
 			src->ioas_id, src->name, src_iova, dst->ioas_id,
 			dst->name, dst_iova, len);
 		return -err;
@@ -492,7 +497,8 @@ be_unbind(void *priv, void *dev_priv)
 	pthread_mutex_lock(&ctx->lock);
 	TAILQ_REMOVE(&ctx->devs, dev, next);
 	/* The device's HWPTs are useless without it (and each pins a page
-	 * table): destroy them. */
+	 * table): destroy them.
+	 */
 	TAILQ_FOREACH(dom, &ctx->doms, next) {
 		for (i = 0; i < dom->nb_hwpts; ) {
 			if (dom->hwpts[i].dev_id != dev->dev_id) {
@@ -503,7 +509,8 @@ be_unbind(void *priv, void *dev_priv)
 					dom->name) < 0) {
 				/* Kept for the domain's destroy to try
 				 * again; dev_id 0 (iommufd ids start at 1)
-				 * so that no later device takes it. */
+				 * so that no later device takes it.
+				 */
 				dom->hwpts[i++].dev_id = 0;
 				continue;
 			}
@@ -589,7 +596,8 @@ be_attach_pt(struct be_dev *dev, uint32_t pt_id, const char *op,
 
 /* The id of the device's HWPT in the domain, allocated on first use and
  * kept. Copied under ctx->lock: a swap calls this without the library's
- * lock, while another device's prepare may grow dom->hwpts. */
+ * lock, while another device's prepare may grow dom->hwpts.
+ */
 static int
 be_hwpt_get(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 		uint32_t *hwpt_id)
@@ -608,7 +616,8 @@ be_hwpt_get(struct be_ctx *ctx, struct be_dom *dom, struct be_dev *dev,
 }
 
 /* Attach or replace: both are one VFIO_DEVICE_ATTACH_IOMMUFD_PT; on an
- * attached device the kernel replaces the domain in place. */
+ * attached device the kernel replaces the domain in place.
+ */
 static int
 be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		const char *op)
@@ -622,7 +631,8 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 		 * for the IOAS at each switch. Any other error (EFAULT: a
 		 * range of the IOAS cannot be pinned, ENOMEM...) would hit
 		 * the IOAS attach the same way, after building a whole
-		 * domain: report it now, with the device untouched. */
+		 * domain: report it now, with the device untouched.
+		 */
 		BE_LOG(WARNING, "%s: no pre-allocated HWPT for domain %s: attaching its IOAS %u directly (each switch builds a kernel domain)",
 			dev->name, dom->name, dom->ioas_id);
 		return be_attach_pt(dev, dom->ioas_id, op, dom);
@@ -634,7 +644,8 @@ be_attach_common(struct be_ctx *ctx, struct be_dev *dev, struct be_dom *dom,
 
 /* Allocate the device's HWPT in the domain ahead of the switch. A kernel
  * that cannot allocate HWPTs is not an error here: the switch falls back
- * to attaching the IOAS (be_attach_common). */
+ * to attaching the IOAS (be_attach_common).
+ */
 static int
 be_prepare(void *priv, void *dev_priv, void *dom_priv)
 {

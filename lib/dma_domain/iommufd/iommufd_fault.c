@@ -67,7 +67,8 @@ be_wait_stop(void *arg)
 }
 
 /* Read the kernel's fault lines: what is there, or (deadline_ns in the
- * future) until one concerns dev or the deadline passes. ctx->lock held. */
+ * future) until one concerns dev or the deadline passes. ctx->lock held.
+ */
 static void
 be_kmsg_collect(struct be_ctx *ctx, struct be_dev *dev, uint64_t deadline_ns)
 {
@@ -131,7 +132,8 @@ be_faults_wait(void *priv, void *dev_priv, uint32_t window_us)
 		}
 		pthread_mutex_unlock(&ctx->lock);
 		/* bounded by the deadline; a source that errs (the next
-		 * collect closes it: fd -1) ends the wait */
+		 * collect closes it: fd -1) ends the wait
+		 */
 		rc = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
 		if (rc > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0)
 			deadline = now;

@@ -72,7 +72,8 @@ hexn(const char *p, int n)
 }
 
 /* A BDF at p: "ssss:bb:dd.f" or "bb:dd.f", not inside a longer token.
- * Returns its length, 0 if none. */
+ * Returns its length, 0 if none.
+ */
 static size_t
 bdf_at(const char *p, struct iommufd_bdf *b)
 {
@@ -111,7 +112,8 @@ bdf_eq(const struct iommufd_bdf *a, const struct iommufd_bdf *b)
 /* ---- records ----------------------------------------------------------- */
 
 /* "fault" as a word or after '_' (IO_PAGE_FAULT, dmar_fault), not inside
- * "default". */
+ * "default".
+ */
 static bool
 has_fault_word(const char *msg)
 {
@@ -409,7 +411,8 @@ iommufd_kmsg_lower_bound_msg(struct iommufd_kmsg *k, const char *path,
 		k->warned |= WARN_UNREADABLE;
 		snprintf(out, sz, "%s not readable (%s): the kernel's IOMMU fault lines are not seen, fault counts are a lower bound (only the driver's fault check, e.g. DEVICE_NEEDS_RESET, reports faults); %s",
 			path, strerror(k->open_err),
-			k->open_err == ENOENT ? "give the process a /dev/kmsg (containers: bind-mount it)" :
+			k->open_err == ENOENT ?
+			"give the process a /dev/kmsg (containers: bind-mount it)" :
 			k->open_err == EPERM || k->open_err == EACCES ?
 			"run as root or with CAP_SYSLOG, or set sysctl kernel.dmesg_restrict=0" :
 			"check the kernel log device");

@@ -53,7 +53,8 @@ enum iommufd_kmsg_kind {
 	IOMMUFD_KMSG_FAULT,         /* one DMA translation fault */
 	/* The kernel's rate limit dropped IOMMU fault lines ("dmar_fault:
 	 * N callbacks suppressed"): at least one fault of an unknown device
-	 * went unreported. */
+	 * went unreported.
+	 */
 	IOMMUFD_KMSG_SUPPRESSED,
 };
 
@@ -67,7 +68,8 @@ struct iommufd_kmsg_rec {
 
 /* Parse one record: the text of /dev/kmsg ("prefix;message"; lines after
  * the first, the record's key=value dictionary, are ignored) or a bare
- * message. */
+ * message.
+ */
 void iommufd_kmsg_parse(const char *rec, struct iommufd_kmsg_rec *out);
 
 /*

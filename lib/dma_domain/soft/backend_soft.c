@@ -40,14 +40,16 @@ struct rte_dma_domain_soft_config soft_cfg = {
 };
 /* What a DMA engine checks once per translation, without the lock
  * (relaxed: settings change while no DMA runs): soft_cfg.iotlb_verify,
- * and whether the translate test hook is set. */
+ * and whether the translate test hook is set.
+ */
 #define SOFT_F_VERIFY 1u
 #define SOFT_F_HOOK 2u
 static uint32_t soft_flags;
 
 /* Test hooks (rte_dma_domain_soft_test_*_hook()): set by a test before its DMA
  * threads start, cleared after they stopped (under dd_lock; a reader that
- * sees fn sees its arg). */
+ * sees fn sees its arg).
+ */
 struct soft_hook {
 	void (*fn)(const char *domain, void *arg);
 	void *arg;
@@ -77,14 +79,16 @@ dev_read_unlock(struct soft_dev *d, unsigned int idx)
 }
 
 /* Wait until no DMA engine of d can still hold a domain pointer loaded
- * before this call. */
+ * before this call.
+ */
 static void
 dev_synchronize(struct soft_dev *d)
 {
 	int flip;
 
 	for (flip = 0; flip < 2; flip++) {
-		unsigned int old = rte_atomic_fetch_add_explicit(&d->epoch, 1, rte_memory_order_seq_cst) & 1;
+		unsigned int old = rte_atomic_fetch_add_explicit(&d->epoch, 1,
+				rte_memory_order_seq_cst) & 1;
 
 		while (rte_atomic_load_explicit(&d->readers[old], rte_memory_order_acquire) != 0)
 			sched_yield();
@@ -146,7 +150,8 @@ soft_domain_free(void *ctx, void *dom_priv)
 
 	RTE_SET_USED(ctx);
 	/* No device points at d (the core checked), but one may still be
-	 * walking it with a pointer it loaded before its last replace. */
+	 * walking it with a pointer it loaded before its last replace.
+	 */
 	TAILQ_FOREACH(dev, &soft_devs, next)
 		dev_synchronize(dev);
 	soft_pt_fini(&d->pt);
@@ -160,7 +165,8 @@ soft_domain_free(void *ctx, void *dom_priv)
  * fence orders the page-table stores before our loads of dev->cur. Then
  * either we see the device on d and invalidate, or its publication's
  * generation bump (seq_cst) comes after our stores and every translation
- * under the new generation walks the updated table. */
+ * under the new generation walks the updated table.
+ */
 static void
 soft_flush_domain(struct soft_dom *d)
 {
@@ -245,14 +251,17 @@ soft_dom_name(const struct soft_dom *d)
 static inline void
 soft_hook_call(const struct soft_hook *h, const struct soft_dom *d)
 {
-	void (*fn)(const char *, void *) = rte_atomic_load_explicit(&h->fn, rte_memory_order_acquire);
+	void (*fn)(const char *domain, void *arg);
+
+	fn = rte_atomic_load_explicit(&h->fn, rte_memory_order_acquire);
 
 	if (unlikely(fn != NULL))
 		fn(soft_dom_name(d), rte_atomic_load_explicit(&h->arg, rte_memory_order_acquire));
 }
 
 /* Make d the device's domain and invalidate its IOTLB as one snapshot
- * (the writer side of the protocol in soft_private.h). */
+ * (the writer side of the protocol in soft_private.h).
+ */
 static void
 soft_publish(struct soft_dev *dev, struct soft_dom *d)
 {
@@ -382,9 +391,11 @@ rte_dma_domain_soft_configure(const struct rte_dma_domain_soft_config *cfg)
 	if (rc == 0) {
 		soft_cfg = *cfg;
 		if (cfg->iotlb_verify)
-			rte_atomic_fetch_or_explicit(&soft_flags, SOFT_F_VERIFY, rte_memory_order_relaxed);
+			rte_atomic_fetch_or_explicit(&soft_flags, SOFT_F_VERIFY,
+					rte_memory_order_relaxed);
 		else
-			rte_atomic_fetch_and_explicit(&soft_flags, ~SOFT_F_VERIFY, rte_memory_order_relaxed);
+			rte_atomic_fetch_and_explicit(&soft_flags, ~SOFT_F_VERIFY,
+					rte_memory_order_relaxed);
 	}
 	return dd_unlock_ret(rc);
 }
@@ -416,7 +427,8 @@ soft_hook_set(struct soft_hook *h, void (*fn)(const char *, void *), void *arg,
 {
 	dd_lock();
 	/* a reader that sees fn sees its arg: arg first when setting, fn
-	 * first when removing */
+	 * first when removing
+	 */
 	if (fn == NULL)
 		rte_atomic_store_explicit(&h->fn, NULL, rte_memory_order_release);
 	rte_atomic_store_explicit(&h->arg, arg, rte_memory_order_release);
@@ -454,12 +466,14 @@ rte_dma_domain_soft_iotlb_stats(const struct rte_dma_domain_binding *b,
 	struct soft_dev *dev = soft_dev_of(b);
 
 	if (hits != NULL)
-		*hits = dev ? rte_atomic_load_explicit(&dev->tlb.hits, rte_memory_order_relaxed) : 0;
+		*hits = dev ? rte_atomic_load_explicit(&dev->tlb.hits,
+				rte_memory_order_relaxed) : 0;
 	if (misses != NULL)
-		*misses = dev ? rte_atomic_load_explicit(&dev->tlb.misses, rte_memory_order_relaxed) : 0;
+		*misses = dev ? rte_atomic_load_explicit(&dev->tlb.misses,
+				rte_memory_order_relaxed) : 0;
 	if (invalidations != NULL)
-		*invalidations = dev ?
-			rte_atomic_load_explicit(&dev->tlb.invalidations, rte_memory_order_relaxed) : 0;
+		*invalidations = dev ? rte_atomic_load_explicit(&dev->tlb.invalidations,
+				rte_memory_order_relaxed) : 0;
 }
 
 uint64_t
@@ -474,7 +488,8 @@ rte_dma_domain_soft_iotlb_stale(const struct rte_dma_domain_binding *b)
 
 /* The reader side of the protocol in soft_private.h: the device's domain
  * and, if no publish overlapped the loads, the IOTLB generation it pairs
- * with (*use_tlb). */
+ * with (*use_tlb).
+ */
 static inline struct soft_dom *
 soft_snapshot(struct soft_dev *dev, uint32_t flags, uint64_t *gen, bool *use_tlb)
 {
@@ -495,7 +510,8 @@ soft_snapshot(struct soft_dev *dev, uint32_t flags, uint64_t *gen, bool *use_tlb
 /* Leaf of iova in d: IOTLB (if the snapshot allows it), else page-table
  * walk + fill. In verify mode a hit is checked against the page table; a
  * mismatch is a stale translation (a missing invalidation) and is
- * counted. */
+ * counted.
+ */
 static int
 soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint32_t flags, uint64_t gen,
 		bool use_tlb, uint64_t iova, uint64_t *base, uint64_t *size,
@@ -510,8 +526,10 @@ soft_leaf(struct soft_dev *dev, struct soft_dom *d, uint32_t flags, uint64_t gen
 			if (soft_pt_lookup(&d->pt, iova, &b2, &s2, &v2, &a2) < 0 ||
 					v2 + (iova - b2) != *va + (iova - *base) ||
 					a2 != *acc) {
-				rte_atomic_fetch_add_explicit(&dev->tlb.stale, 1, rte_memory_order_relaxed);
-				DD_LOG(ERR, "soft IOTLB of %s: stale translation of IOVA 0x%" PRIx64 " in '%s' (missing invalidation)",
+				rte_atomic_fetch_add_explicit(&dev->tlb.stale, 1,
+						rte_memory_order_relaxed);
+				DD_LOG(ERR, "soft IOTLB of %s: stale translation of IOVA 0x%" PRIx64
+					" in '%s' (missing invalidation)",
 					dev->name, iova, d->name);
 			}
 		}
@@ -644,7 +662,8 @@ rte_dma_domain_soft_write(struct rte_dma_domain_binding *b, uint64_t iova,
 
 /* Ring indexes shared with a driver that uses C11 atomics on them: an
  * aligned 16-bit field never crosses a page, so it is one translation
- * and one atomic access (a plain mov on x86; seen by TSan). */
+ * and one atomic access (a plain mov on x86; seen by TSan).
+ */
 static uint16_t *
 soft_field16(struct rte_dma_domain_binding *b, uint64_t iova, uint32_t access,
 		int *rc)

@@ -108,7 +108,8 @@ soft_iotlb_fill(struct soft_iotlb *t, uint64_t gen, uint64_t iova,
 }
 
 /* Test hook (rte_dma_domain_soft_test_skip_invalidation(), written under
- * dd_lock while no DMA runs): invalidations are skipped. */
+ * dd_lock while no DMA runs): invalidations are skipped.
+ */
 bool soft_skip_invalidation;
 
 void

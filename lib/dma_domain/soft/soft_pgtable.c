@@ -128,10 +128,12 @@ soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 		uint64_t step = SOFT_PAGE;
 
 		/* 2 MiB leaf where the range allows it, unless a table of
-		 * 4 KiB entries is already there. */
+		 * 4 KiB entries is already there.
+		 */
 		if ((cur & (SOFT_HUGE - 1)) == 0 && len - off >= SOFT_HUGE) {
 			slot = pt_slot(pt, cur, 2, true);
-			if (slot != NULL && rte_atomic_load_explicit(slot, rte_memory_order_relaxed) == 0) {
+			if (slot != NULL && rte_atomic_load_explicit(slot,
+					rte_memory_order_relaxed) == 0) {
 				rte_atomic_store_explicit(slot, ((v + off) & SOFT_PTE_ADDR) |
 					pte_perm(access) | SOFT_PTE_LEAF, rte_memory_order_release);
 				off += SOFT_HUGE;
@@ -151,7 +153,8 @@ soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 }
 
 /* Replace a 2 MiB leaf by a table of 512 equivalent 4 KiB leaves, so
- * that part of it can be unmapped. Walkers see the leaf or the table. */
+ * that part of it can be unmapped. Walkers see the leaf or the table.
+ */
 static int
 pt_split(struct soft_pt *pt, uint64_t *slot)
 {
@@ -197,7 +200,8 @@ soft_pt_unmap(struct soft_pt *pt, uint64_t iova, uint64_t len)
 			}
 			if (pt_split(pt, slot) < 0) {
 				/* cannot split: drop the whole leaf rather than
-				 * leave a translation the caller unmapped */
+				 * leave a translation the caller unmapped
+				 */
 				rte_atomic_store_explicit(slot, 0, rte_memory_order_release);
 				off += SOFT_HUGE - (cur & (SOFT_HUGE - 1));
 				continue;

@@ -44,7 +44,8 @@ int soft_pt_map(struct soft_pt *pt, uint64_t iova, void *va, uint64_t len,
 		uint32_t access);
 void soft_pt_unmap(struct soft_pt *pt, uint64_t iova, uint64_t len);
 /* Lock-free walk: 0 and the leaf (page base IOVA, size, VA of the base,
- * access bits), or -ENOENT. */
+ * access bits), or -ENOENT.
+ */
 int soft_pt_lookup(const struct soft_pt *pt, uint64_t iova, uint64_t *base,
 		uint64_t *size, uintptr_t *va, uint32_t *access);
 
@@ -113,7 +114,8 @@ struct soft_dev {
 	struct soft_dom *cur;       /* see above */
 	struct soft_iotlb tlb;
 	/* Sleepable-RCU-like reader counts so that a domain's tables are
-	 * freed only once no DMA engine can still walk them. */
+	 * freed only once no DMA engine can still walk them.
+	 */
 	uint32_t epoch;
 	uint64_t readers[2];
 	uint64_t faults;            /* all faults of this device */
