@@ -50,6 +50,14 @@ parse_num(const char *s, uint64_t *v, const char **end)
 }
 
 int
+tr_args_done(int argc, char **argv, int i, char *err)
+{
+	if (i < argc)
+		return tr_err(err, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+int
 tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
 		uint64_t *out, char *err)
 {

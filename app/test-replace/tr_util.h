@@ -23,6 +23,9 @@
 /** printf into an error buffer; returns -EINVAL so callers can 'return tr_err(...)'. */
 int tr_err(char *err, const char *fmt, ...) __rte_format_printf(2, 3);
 
+/** Error for an argument left over at argv[i] (if any). */
+int tr_args_done(int argc, char **argv, int i, char *err);
+
 /** Unsigned integer (decimal or 0x hex) in [min, max]. */
 int tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
 		uint64_t *out, char *err);
