@@ -237,20 +237,6 @@ tr_sort_u64(uint64_t *v, size_t n)
 		qsort(v, n, sizeof(*v), cmp_u64);
 }
 
-uint64_t
-tr_percentile(const uint64_t *sorted, size_t n, unsigned int p)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	/* nearest rank: ceil(p/100 * n), 1-based */
-	rank = (p * n + 99) / 100;
-	if (rank == 0)
-		rank = 1;
-	return sorted[rank - 1];
-}
-
 void *
 tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max)
 {

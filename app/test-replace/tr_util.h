@@ -114,8 +114,6 @@ void *tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max);
 /** Write s as a JSON string literal (quotes included). */
 void tr_json_str(FILE *f, const char *s);
 
-/** Percentile p (0..100) of n sorted values (nearest rank); 0 if n == 0. */
-uint64_t tr_percentile(const uint64_t *sorted, size_t n, unsigned int p);
 
 /** Sort n values in place (ascending). */
 void tr_sort_u64(uint64_t *v, size_t n);
