@@ -28,9 +28,6 @@ RTE_LOG_REGISTER_DEFAULT(tr_logtype, INFO);
 #define RTE_LOGTYPE_TEST_REPLACE tr_logtype
 #define TR_LOG(l, ...) RTE_LOG_LINE(l, TEST_REPLACE, __VA_ARGS__)
 
-struct tr_app tr_app;
-volatile sig_atomic_t tr_interrupted;
-
 static void
 on_signal(int sig)
 {
@@ -78,6 +75,34 @@ port_setup(uint16_t port)
 	tr_port_queues_park(port);
 	tr_app.started[port] = true;
 	return 0;
+}
+
+/* main.c wires the modules (none calls back into another's file): swaps
+ * go around the forwarding lcore, the control thread's tick samples the
+ * report's throughput and recovers ports that asked for a reset. */
+static void
+swap_hooks_init(void)
+{
+	struct tr_swap_hooks h = {
+		.around = tr_fwd_around,
+		.gaps = tr_fwd_gaps,
+		.tick = tr_report_tick,
+		.tick_ns = (uint64_t)tr_app.opts.sample_ms * 1000000ULL,
+		.service = tr_reset_service,
+	};
+
+	tr_swap_init(&h);
+}
+
+static int
+reset_init(void)
+{
+	struct tr_reset_hooks h = {
+		.configure = tr_port_configure,
+		.before_print = tr_report_progress_break,
+	};
+
+	return tr_reset_init(&h);
 }
 
 static int
@@ -178,8 +203,8 @@ main(int argc, char **argv)
 	}
 	if (tr_app.opts.progress < 0)
 		tr_app.opts.progress = tr_app.opts.script != NULL && isatty(STDERR_FILENO);
-	tr_report_init();
-	if (app_init() < 0 || tr_reset_init() < 0 || tr_ctl_start() < 0) {
+	swap_hooks_init();
+	if (app_init() < 0 || reset_init() < 0 || tr_ctl_start() < 0) {
 		app_fini();
 		rte_eal_cleanup();
 		return 1;

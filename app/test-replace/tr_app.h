@@ -55,7 +55,7 @@ extern struct tr_app tr_app;
 /** Set by SIGINT/SIGTERM: scripts stop, waits end, the report is written. */
 extern volatile sig_atomic_t tr_interrupted;
 
-/* ---- ports (main.c) ---- */
+/* ---- ports (main.c; the state above: tr_app.c) ---- */
 
 /**
  * Configure port the app's way (one queue pair, --rxd/--txd descriptors,
@@ -88,10 +88,35 @@ extern const struct tr_cmd tr_cmds[];
 /** Prompt on stdin until 'quit' or end of input. */
 int tr_cli_run(void);
 
-/* ---- reports (tr_report.c) ---- */
+/* ---- report sampling (tr_report_sample.c) ---- */
 
-/** Start throughput sampling and the progress line. */
-void tr_report_init(void);
+/** Ports a throughput sample covers (the first ones). */
+#define TR_SAMPLE_PORTS 8
+
+/** One throughput sample. */
+struct tr_sample {
+	uint64_t t_ns;      /**< since tr_swap_init() */
+	uint16_t nb;        /**< ports sampled */
+	float tx_pps[TR_SAMPLE_PORTS], rx_pps[TR_SAMPLE_PORTS]; /**< per port */
+};
+
+/** Control thread tick (tr_swap_hooks.tick): take a throughput sample
+ * while traffic runs, refresh the progress line. @param now tr_now_ns() */
+void tr_report_tick(uint64_t now);
+
+/** Visit every sample in order, under the samples' lock (cb must not
+ * call back into sampling). @param cb called with each sample and its
+ * index @param arg passed to cb */
+void tr_report_samples_foreach(void (*cb)(const struct tr_sample *s, size_t i, void *arg),
+		void *arg);
+
+/** Progress line on/off (scripts turn it on). */
+void tr_report_progress(bool on);
+
+/** End the progress line before other output. */
+void tr_report_progress_break(void);
+
+/* ---- report output (tr_report.c) ---- */
 
 /**
  * Write the JSON report to path: a new file next to it, renamed over it
@@ -105,12 +130,6 @@ int tr_report_plot(const char *json, const char *png);
 
 /** Print the end-of-run summary table. */
 void tr_report_summary(FILE *f);
-
-/** Progress line on/off (scripts turn it on). */
-void tr_report_progress(bool on);
-
-/** End the progress line before other output. */
-void tr_report_progress_break(void);
 
 /* ---- options (tr_opts.c) ---- */
 

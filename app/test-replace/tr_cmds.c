@@ -69,14 +69,6 @@ const struct tr_cmd tr_cmds[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-int
-tr_args_done(int argc, char **argv, int i, char *err)
-{
-	if (i < argc)
-		return tr_err(err, "unexpected argument '%s'", argv[i]);
-	return 0;
-}
-
 static int
 split_words(const char *s, char *buf, size_t len, char **w, int max)
 {

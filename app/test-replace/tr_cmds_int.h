@@ -12,9 +12,6 @@
 
 #include "tr_util.h"
 
-/** Error for an argument left over at argv[i] (if any). */
-int tr_args_done(int argc, char **argv, int i, char *err);
-
 #define TR_HANDLER(n) int n(int argc, char **argv, char *err)
 
 /* tr_cmd_domain.c */

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
-/* Throughput samples, the live progress line, the JSON report, the plot
- * and the end-of-run summary. */
+/* Report output: the JSON report, the plot and the end-of-run summary.
+ * The throughput samples are taken apart (tr_report_sample.c). */
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,117 +18,6 @@
 #include "tr_reset.h"
 #include "tr_swap.h"
 #include "tr_util.h"
-
-#define SAMPLE_PORTS 8
-#define PROGRESS_NS 1000000000ULL
-
-struct sample {
-	uint64_t t_ns;
-	uint16_t nb;
-	float tx_pps[SAMPLE_PORTS], rx_pps[SAMPLE_PORTS];
-};
-
-static pthread_mutex_t smtx = PTHREAD_MUTEX_INITIALIZER;
-static struct sample *samples;
-static size_t nb_samples, cap_samples;
-static uint64_t last_ns, last_tx[SAMPLE_PORTS], last_rx[SAMPLE_PORTS];
-static uint64_t last_progress_ns;
-static int progress_on;
-static float cur_rx_pps;
-
-void
-tr_report_progress(bool on)
-{
-	rte_atomic_store_explicit(&progress_on, on, rte_memory_order_relaxed);
-	if (!on)
-		tr_report_progress_break();
-}
-
-static int progress_dirty; /* a progress line is on screen */
-
-void
-tr_report_progress_break(void)
-{
-	if (rte_atomic_exchange_explicit(&progress_dirty, 0, rte_memory_order_relaxed))
-		fprintf(stderr, "\n");
-}
-
-static void
-progress(uint64_t now)
-{
-	struct tr_verify_totals t;
-	uint64_t done, total, tot, ok, failed, rb, faults;
-	unsigned int active;
-
-	if (!rte_atomic_load_explicit(&progress_on, rte_memory_order_relaxed) || now - last_progress_ns < PROGRESS_NS)
-		return;
-	last_progress_ns = now;
-	tr_fwd_verify(&t);
-	active = tr_sched_progress(&done, &total);
-	tr_swap_counts(&tot, &ok, &failed, &rb, &faults);
-	rte_atomic_store_explicit(&progress_dirty, 1, rte_memory_order_relaxed);
-	fprintf(stderr, "\r[%6.1fs] rx %7.3f Mpps | swaps: %" PRIu64 " ok, %" PRIu64 " failed",
-		(now - tr_t0_ns()) / 1e9, cur_rx_pps / 1e6, ok, failed);
-	if (active && total)
-		fprintf(stderr, " (schedule %" PRIu64 "/%" PRIu64 ")", done, total);
-	fprintf(stderr, " | faults %" PRIu64 " | gaps %" PRIu64 " corrupted %" PRIu64 "   ",
-		faults, t.gaps, t.corrupted);
-	fflush(stderr);
-}
-
-static void
-tick(uint64_t now)
-{
-	struct sample s;
-	double dt;
-	uint16_t port;
-	float rx = 0;
-
-	memset(&s, 0, sizeof(s));
-	s.t_ns = now - tr_t0_ns();
-	dt = last_ns ? (now - last_ns) / 1e9 : 0;
-	RTE_ETH_FOREACH_DEV(port) {
-		struct tr_port_cnt c;
-
-		if (port >= SAMPLE_PORTS)
-			break;
-		tr_fwd_port_cnt(port, &c);
-		/* counters restart at 'start': a drop means a new run */
-		if (dt > 0 && c.tx_pkts >= last_tx[port] && c.rx_pkts >= last_rx[port]) {
-			s.tx_pps[port] = (float)((c.tx_pkts - last_tx[port]) / dt);
-			s.rx_pps[port] = (float)((c.rx_pkts - last_rx[port]) / dt);
-		}
-		rx += s.rx_pps[port];
-		last_tx[port] = c.tx_pkts;
-		last_rx[port] = c.rx_pkts;
-		s.nb = port + 1;
-	}
-	last_ns = now;
-	cur_rx_pps = rx;
-	if (dt > 0 && tr_fwd_running()) {
-		pthread_mutex_lock(&smtx);
-		samples = tr_array_grow(samples, nb_samples, &cap_samples, sizeof(*samples),
-			SIZE_MAX);
-		if (nb_samples < cap_samples)
-			samples[nb_samples++] = s;
-		pthread_mutex_unlock(&smtx);
-	}
-	progress(now);
-}
-
-void
-tr_report_init(void)
-{
-	struct tr_swap_hooks h = {
-		.around = tr_fwd_around,
-		.gaps = tr_fwd_gaps,
-		.tick = tick,
-		.tick_ns = (uint64_t)tr_app.opts.sample_ms * 1000000ULL,
-		.service = tr_reset_service,
-	};
-
-	tr_swap_init(&h);
-}
 
 /* ---- JSON ---- */
 
@@ -377,28 +265,28 @@ json_ports(FILE *f)
 }
 
 static void
-json_samples(FILE *f)
+json_sample(const struct tr_sample *s, size_t i, void *arg)
 {
-	size_t i;
+	FILE *f = arg;
+	double tx = 0, rx = 0;
 	uint16_t p;
 
-	fprintf(f, "  \"throughput\": [");
-	pthread_mutex_lock(&smtx);
-	for (i = 0; i < nb_samples; i++) {
-		const struct sample *s = &samples[i];
-		double tx = 0, rx = 0;
-
-		for (p = 0; p < s->nb; p++) {
-			tx += s->tx_pps[p];
-			rx += s->rx_pps[p];
-		}
-		fprintf(f, "%s\n    {\"t_ms\": %.1f, \"tx_pps\": %.0f, \"rx_pps\": %.0f, \"rx_pps_port\": [",
-			i ? "," : "", s->t_ns / 1e6, tx, rx);
-		for (p = 0; p < s->nb; p++)
-			fprintf(f, "%s%.0f", p ? ", " : "", s->rx_pps[p]);
-		fprintf(f, "]}");
+	for (p = 0; p < s->nb; p++) {
+		tx += s->tx_pps[p];
+		rx += s->rx_pps[p];
 	}
-	pthread_mutex_unlock(&smtx);
+	fprintf(f, "%s\n    {\"t_ms\": %.1f, \"tx_pps\": %.0f, \"rx_pps\": %.0f, \"rx_pps_port\": [",
+		i ? "," : "", s->t_ns / 1e6, tx, rx);
+	for (p = 0; p < s->nb; p++)
+		fprintf(f, "%s%.0f", p ? ", " : "", s->rx_pps[p]);
+	fprintf(f, "]}");
+}
+
+static void
+json_samples(FILE *f)
+{
+	fprintf(f, "  \"throughput\": [");
+	tr_report_samples_foreach(json_sample, f);
 	fprintf(f, "\n  ],\n");
 }
 

@@ -40,6 +40,10 @@ static int pending[RTE_MAX_ETHPORTS];      /* __atomic: set by the callback */
 static uint64_t nb_ok[RTE_MAX_ETHPORTS], nb_failed[RTE_MAX_ETHPORTS]; /* tr_cnt */
 static uint64_t next_watch_ns;             /* control thread only */
 
+/* Set by tr_reset_init() on the main thread before the control thread
+ * starts; read by the control thread only. */
+static struct tr_reset_hooks hooks;
+
 static pthread_mutex_t emtx = PTHREAD_MUTEX_INITIALIZER;
 static struct tr_reset_entry entries[MAX_ENTRIES];
 static unsigned int nb_entries;
@@ -65,11 +69,12 @@ static const enum rte_eth_event_type recover_events[] = {
 };
 
 int
-tr_reset_init(void)
+tr_reset_init(const struct tr_reset_hooks *h)
 {
 	unsigned int i;
 	int rc = 0;
 
+	hooks = *h;
 	for (i = 0; i < RTE_DIM(recover_events) && rc == 0; i++)
 		rc = rte_eth_dev_callback_register(RTE_ETH_ALL, recover_events[i],
 			on_reset_event, NULL);
@@ -131,7 +136,7 @@ recover(uint16_t port, const char **step)
 	rc = rte_eth_dev_reset(port);
 	if (rc == 0) {
 		*step = "configure";
-		rc = tr_port_configure(port);
+		rc = hooks.configure(port);
 	}
 	if (rc == 0 && tr_app.started[port]) {
 		*step = "start";
@@ -193,7 +198,8 @@ tr_reset_service(uint64_t now_ns)
 		t1 = tr_now_ns();
 		tr_dom_unlock();
 		record(t0, port, rc, t1 - t0, step);
-		tr_report_progress_break();
+		if (hooks.before_print != NULL)
+			hooks.before_print();
 		if (rc == 0)
 			printf("port %u (%s): device needs reset: reset, reconfigured and restarted in %.1f ms (reset #%" PRIu64 ")\n",
 				port, tr_port_devname(port), (t1 - t0) / 1e6,

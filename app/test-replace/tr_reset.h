@@ -26,8 +26,21 @@ struct tr_reset_entry {
 	char step[16];     /**< failed step ("hold", "reset", "configure", "start"), "" if ok */
 };
 
-/** Register the event callback on every port. @return 0 or negative errno. */
-int tr_reset_init(void);
+/** What recovery needs from the application (main.c wires them). */
+struct tr_reset_hooks {
+	/** Configure port the app's way after rte_eth_dev_reset() (queue
+	 * setup, not started). @return 0 or negative errno. */
+	int (*configure)(uint16_t port);
+	/** Before recovery prints a line (ends a progress line). Optional. */
+	void (*before_print)(void);
+};
+
+/**
+ * Register the event callback on every port. @param h the hooks, copied;
+ * called by the control thread (tr_reset_service()) only.
+ * @return 0 or negative errno.
+ */
+int tr_reset_init(const struct tr_reset_hooks *h);
 
 /** Unregister it. */
 void tr_reset_fini(void);

@@ -10,6 +10,8 @@
 #include <rte_thread.h>
 #include <rte_dma_domain_compat.h>
 
+#include <dma_domain_percentile.h>
+
 #include "tr_domain.h"
 #include "tr_swap.h"
 #include "tr_util.h"
@@ -741,8 +743,8 @@ fill_pcts(const struct resv *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99, uin
 
 	memcpy(tmp, r->v, n * sizeof(*tmp));
 	tr_sort_u64(tmp, n);
-	*p50 = tr_percentile(tmp, n, 50);
-	*p99 = tr_percentile(tmp, n, 99);
+	*p50 = dma_domain_percentile(tmp, n, 50);
+	*p99 = dma_domain_percentile(tmp, n, 99);
 	*max = r->max;
 }
 

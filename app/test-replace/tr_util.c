@@ -50,6 +50,14 @@ parse_num(const char *s, uint64_t *v, const char **end)
 }
 
 int
+tr_args_done(int argc, char **argv, int i, char *err)
+{
+	if (i < argc)
+		return tr_err(err, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+int
 tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
 		uint64_t *out, char *err)
 {
@@ -227,20 +235,6 @@ tr_sort_u64(uint64_t *v, size_t n)
 {
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_u64);
-}
-
-uint64_t
-tr_percentile(const uint64_t *sorted, size_t n, unsigned int p)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	/* nearest rank: ceil(p/100 * n), 1-based */
-	rank = (p * n + 99) / 100;
-	if (rank == 0)
-		rank = 1;
-	return sorted[rank - 1];
 }
 
 void *

@@ -23,6 +23,9 @@
 /** printf into an error buffer; returns -EINVAL so callers can 'return tr_err(...)'. */
 int tr_err(char *err, const char *fmt, ...) __rte_format_printf(2, 3);
 
+/** Error for an argument left over at argv[i] (if any). */
+int tr_args_done(int argc, char **argv, int i, char *err);
+
 /** Unsigned integer (decimal or 0x hex) in [min, max]. */
 int tr_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max,
 		uint64_t *out, char *err);
@@ -111,8 +114,6 @@ void *tr_array_grow(void *arr, size_t nb, size_t *cap, size_t elem, size_t max);
 /** Write s as a JSON string literal (quotes included). */
 void tr_json_str(FILE *f, const char *s);
 
-/** Percentile p (0..100) of n sorted values (nearest rank); 0 if n == 0. */
-uint64_t tr_percentile(const uint64_t *sorted, size_t n, unsigned int p);
 
 /** Sort n values in place (ascending). */
 void tr_sort_u64(uint64_t *v, size_t n);

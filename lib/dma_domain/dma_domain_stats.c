@@ -11,6 +11,7 @@
 
 #include <rte_errno.h>
 
+#include "dma_domain_percentile.h"
 #include "dma_domain_private.h"
 
 struct dd_stats *
@@ -80,7 +81,8 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* p50, p99 and max of a ring's samples (sorted in tmp). */
+/* p50, p99 (nearest rank, dma_domain_percentile.h) and max of a ring's
+ * samples (sorted in tmp). */
 static void
 percentiles(const struct dd_ring *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99,
 		uint64_t *max)
@@ -93,8 +95,8 @@ percentiles(const struct dd_ring *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99
 	}
 	memcpy(tmp, r->v, n * sizeof(*tmp));
 	qsort(tmp, n, sizeof(*tmp), cmp_u64);
-	*p50 = tmp[(n - 1) / 2];
-	*p99 = tmp[(uint64_t)(n - 1) * 99 / 100];
+	*p50 = dma_domain_percentile(tmp, n, 50);
+	*p99 = dma_domain_percentile(tmp, n, 99);
 	*max = tmp[n - 1];
 }
 

@@ -13,7 +13,7 @@
  *            strategy= one of the strategy names
  *
  * An emulated device's options that pass go on to its model's create
- * (virtio-net, emu/emu_virtio_net.c: parse_args), without EAL; what it
+ * (virtio-net, emu/emu_virtio_devargs.c: emu_vnet_parse_args), without EAL; what it
  * accepts must be: numbers decimal or 0x hex (no sign, space or octal),
  * peer= an emulated device name (emuN) other than its own, features_off=
  * feature names or such bit numbers.

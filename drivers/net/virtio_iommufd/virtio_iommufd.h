@@ -8,12 +8,17 @@
  * (internal header). Files:
  *   virtio_iommufd_ethdev.c   probe/remove and eth_dev_ops
  *   virtio_iommufd_pci.c      modern PCI transport over the region interface
- *   virtio_iommufd_vq.c       split virtqueues: memory, post, reclaim, reset
+ *   virtio_iommufd_logs.c     the PMD's logtype
+ *   virtio_iommufd_virtqueue.h  split virtqueue fast path, inline: rx
+ *                             refill and dequeue, tx reclaim and enqueue
+ *   virtio_iommufd_rxtx.c     rx/tx burst (built from the above)
+ *   virtio_iommufd_vq.c       split virtqueues: ring memory, init, release
+ *   virtio_iommufd_quiesce.c  queue quiesce (harvest) and resume
  *   virtio_iommufd_ctrl.c     control queue (multiqueue command)
- *   virtio_iommufd_rxtx.c     rx/tx burst
  *   virtio_iommufd_backlog.c  tx backlog of a parked queue
  *   virtio_iommufd_stats.c    basic and extended stats
  *   virtio_iommufd_replace.c  replace-protocol callbacks (lib/dma_domain)
+ *   rte_pmd_virtio_iommufd.c  the PMD's public API (test injection)
  */
 
 #include <stdbool.h>
@@ -230,24 +235,25 @@ vtpci_has(const struct vtpci_hw *hw, unsigned int bit)
 	return (hw->features & VIRTIO_BIT(bit)) != 0;
 }
 
+/* virtio_iommufd_virtqueue.h (inline): vio_rxq_post_one, vio_rxq_fill,
+ * vio_rx_dequeue, vio_txq_reclaim, vio_tx_enqueue. */
+
 /* virtio_iommufd_vq.c */
 int vio_ring_alloc(struct vio_ring *r, const char *name, uint16_t size,
 		uint16_t vq_index, int socket, uint64_t extra, uint64_t *extra_off);
 void vio_ring_free(struct vio_ring *r);
 void vio_ring_init(struct vio_ring *r);
-int vio_rxq_fill(struct vio_rxq *q);
-void vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m);
+uint32_t vio_rxq_completed_unread(const struct vio_rxq *q);
 uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
-void vio_rxq_quiesce_harvest(struct vio_rxq *q);
-int vio_rxq_stash_reserve(struct vio_rxq *q);
-void vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);
-uint16_t vio_txq_reclaim(struct vio_txq *q);
 uint32_t vio_txq_release_mbufs(struct vio_txq *q);
+
+/* virtio_iommufd_quiesce.c */
+int vio_rxq_stash_reserve(struct vio_rxq *q);
+void vio_rxq_quiesce_harvest(struct vio_rxq *q);
+void vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_quiesce_harvest(struct vio_txq *q);
 void vio_txq_requeue_post(struct vio_txq *q);
-uint16_t vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n);
-uint16_t vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n);
 
 /* virtio_iommufd_backlog.c */
 int vio_txq_backlog_alloc(struct vio_txq *q, int socket);

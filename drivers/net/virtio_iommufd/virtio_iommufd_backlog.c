@@ -32,7 +32,7 @@
 
 #include <rte_malloc.h>
 
-#include "virtio_iommufd.h"
+#include "virtio_iommufd_virtqueue.h"
 
 int
 vio_txq_backlog_alloc(struct vio_txq *q, int socket)

@@ -17,9 +17,8 @@
 #include <rte_malloc.h>
 #include <ethdev_driver.h>
 
-#include "virtio_iommufd.h"
+#include "virtio_iommufd_virtqueue.h"
 
-RTE_LOG_REGISTER_DEFAULT(vio_logtype, NOTICE);
 
 static int
 vio_device_init(struct vio_dev *vd)
@@ -673,3 +672,13 @@ static struct rte_iommufd_driver vio_driver = {
 };
 
 RTE_PMD_REGISTER_IOMMUFD(net_virtio_iommufd, vio_driver);
+/* The device keys this driver's ports take; the iommufd bus parses them
+ * for it (drivers/bus/iommufd/iommufd_devargs.c) and hands them over in
+ * the device (nb_queue_pairs, its binding's domain and strategy). */
+RTE_PMD_REGISTER_PARAM_STRING(net_virtio_iommufd,
+	"queues=<int> "
+	"domain=<name> "
+	"strategy=quiesce|hitless|remap|restart");
+/* A real function: bound to vfio-pci, opened through its VFIO cdev
+ * (emulated devices need no module). */
+RTE_PMD_REGISTER_KMOD_DEP(net_virtio_iommufd, "vfio-pci");

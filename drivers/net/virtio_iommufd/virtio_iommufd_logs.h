@@ -7,7 +7,7 @@
 
 #include <rte_dma_domain_compat.h>
 
-/* The PMD's logtype, "pmd.net.virtio_iommufd" (virtio_iommufd_ethdev.c).
+/* The PMD's logtype, "pmd.net.virtio_iommufd" (virtio_iommufd_logs.c).
  * One line per call: the format has no newline. */
 extern int vio_logtype;
 #define RTE_LOGTYPE_VIRTIO_IOMMUFD vio_logtype

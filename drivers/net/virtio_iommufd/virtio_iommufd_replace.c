@@ -16,33 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
-#include "virtio_iommufd.h"
-
-int
-rte_pmd_virtio_iommufd_inject(uint16_t port_id, enum rte_pmd_virtio_iommufd_inject what,
-		uint16_t qid, uint32_t count)
-{
-	struct vio_dev *vd = vio_dev_of_port(port_id);
-
-	if (vd == NULL) {
-		VIO_LOG(ERR, "inject: port %u is not a port of net_virtio_iommufd", port_id);
-		rte_errno = ENODEV;
-		return -ENODEV;
-	}
-	if ((unsigned int)what >= RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX) {
-		VIO_LOG(ERR, "inject: injection point %u out of range (0-%u)", (unsigned int)what,
-			RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX - 1);
-		rte_errno = EINVAL;
-		return -EINVAL;
-	}
-	/* the queue before the count that arms it (acquire in vio_inject_hit) */
-	rte_atomic_store_explicit(&vd->inj_qid[what], qid, rte_memory_order_relaxed);
-	rte_atomic_store_explicit(&vd->inj_left[what], count, rte_memory_order_release);
-	if (count != 0)
-		VIO_LOG(WARNING, "%s: injection %u armed on queue handle %u, %u time(s)",
-			vd->idev->name, (unsigned int)what, qid, count);
-	return 0;
-}
+#include "virtio_iommufd_virtqueue.h"
 
 /* Does injection `what` fire for queue handle qid now? Consumes one. */
 bool

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * Rx/tx burst. Each starts with the replace protocol's pause check: one
+ * Rx/tx burst: dequeue and refill, reclaim and enqueue, all inline from
+ * virtio_iommufd_virtqueue.h (as upstream's virtio_rxtx.c with
+ * virtqueue.h). Each starts with the replace protocol's pause check: one
  * load-acquire of the queue's flag while no swap is pending (a plain load
  * on x86; acquire so that the first burst after a pause sees the rings
  * that queue_resume rebuilt).
@@ -9,7 +11,7 @@
 
 #include <sched.h>
 
-#include "virtio_iommufd.h"
+#include "virtio_iommufd_virtqueue.h"
 
 /*
  * The pause check of both bursts. -Dbench_no_pause_check=true (benchmark

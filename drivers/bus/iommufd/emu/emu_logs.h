@@ -7,7 +7,7 @@
 
 #include <rte_dma_domain_compat.h>
 
-/* The emulated devices' logtype, "bus.iommufd.emu" (emu_virtio_net.c).
+/* The emulated devices' logtype, "bus.iommufd.emu" (emu_virtio_common.c).
  * One line per call: the format has no newline. */
 extern int emu_vnet_logtype;
 #define RTE_LOGTYPE_IOMMUFD_EMU emu_vnet_logtype

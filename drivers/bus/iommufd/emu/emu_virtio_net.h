@@ -6,8 +6,11 @@
 /*
  * Emulated virtio-net 1.x PCI function of the soft backend (internal).
  *
- * The model has three parts:
- *  - emu_virtio_net.c: devargs, PCI config space with the virtio vendor
+ * The model's parts:
+ *  - emu_virtio_common.c: what the others share (logtype, identity, the
+ *    broken state); it uses none of them;
+ *  - emu_virtio_devargs.c: the model's devargs;
+ *  - emu_virtio_net.c: PCI config space with the virtio vendor
  *    capabilities, and the registers of BAR 4 (common cfg, ISR, device
  *    cfg, notify) reached through the bus's region read/write;
  *  - emu_virtio_dma.c: the DMA engine, which moves packets between
@@ -141,10 +144,21 @@ struct emu_vnet {
 	struct emu_vq vq[EMU_MAX_VQS];
 };
 
-/* emu_virtio_net.c */
+/* The model's name (devargs model=, its registration). */
+#define EMU_VNET_MODEL		"virtio-net"
+
+/* emu_virtio_common.c */
 void emu_vnet_raise_needs_reset(struct emu_vnet *n, const char *why);
-void emu_vnet_vq_clear(struct emu_vnet *n, struct emu_vq *vq);
 bool emu_vnet_is_ours(const struct rte_iommufd_device *dev);
+
+/* emu_virtio_devargs.c: the keys (NULL-terminated), and their values into
+ * n (its defaults set before). Returns 0 or -EINVAL (logged, naming the
+ * key and what was expected). */
+extern const char *const emu_vnet_keys[];
+int emu_vnet_parse_args(struct emu_vnet *n, struct rte_kvargs *kv);
+
+/* emu_virtio_net.c */
+void emu_vnet_vq_clear(struct emu_vnet *n, struct emu_vq *vq);
 
 /* emu_virtio_dma.c: one engine pass over virtqueue qid of n (device work
  * for that queue: tx -> wire, rx <- wire, control commands).

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef VIRTIO_IOMMUFD_VIRTQUEUE_H
+#define VIRTIO_IOMMUFD_VIRTQUEUE_H
+
+/*
+ * Fast-path operations on a split virtqueue, inline (as upstream's
+ * drivers/net/virtio/virtqueue.h): rx refill and dequeue, tx reclaim and
+ * enqueue. The bursts (virtio_iommufd_rxtx.c) are built from them; queue
+ * setup, release and quiesce/resume (virtio_iommufd_vq.c,
+ * virtio_iommufd_quiesce.c) and the tx backlog use the same ones. No
+ * locks, syscalls or atomic read-modify-write here.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_atomic.h>
+
+#include "virtio_iommufd.h"
+
+static inline void
+avail_publish(struct vio_ring *r)
+{
+	/* Descriptors and ring entries before the index the device reads. */
+	vring_avail_publish(&r->avail->idx, r->avail_idx);
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+static inline void
+rx_post_id(struct vio_rxq *q, uint16_t id, struct rte_mbuf *m)
+{
+	struct vring_desc *d = &q->r.desc[id];
+
+	q->sw_ring[id] = m;
+	/* The header goes right before the packet data. */
+	d->addr = rte_mbuf_iova_get(m) + RTE_PKTMBUF_HEADROOM - VIO_HDR_LEN;
+	d->len = m->buf_len - RTE_PKTMBUF_HEADROOM + VIO_HDR_LEN;
+	d->flags = VRING_DESC_F_WRITE;
+	d->next = 0;
+	q->r.avail->ring[q->r.avail_idx & q->r.mask] = id;
+	q->r.avail_idx++;
+}
+
+static inline void
+vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m)
+{
+	rx_post_id(q, q->free_ids[--q->nb_free], m);
+}
+
+/* Post a buffer on every free descriptor. Returns the number posted, or
+ * -ENOMEM when the mempool is empty. */
+static inline int
+vio_rxq_fill(struct vio_rxq *q)
+{
+	struct rte_mbuf *m[64];
+	int done = 0;
+
+	while (q->nb_free > 0) {
+		uint16_t n = RTE_MIN(q->nb_free, (uint16_t)RTE_DIM(m)), i;
+
+		if (rte_pktmbuf_alloc_bulk(q->mp, m, n) != 0) {
+			q->st.nombuf += n;
+			q->vd->eth_dev->data->rx_mbuf_alloc_failed += n;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			vio_rxq_post_one(q, m[i]);
+		done += n;
+	}
+	if (done > 0)
+		avail_publish(&q->r);
+	return done > 0 || q->nb_free == 0 ? done : -ENOMEM;
+}
+
+static inline uint16_t
+vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
+	uint16_t avail = (uint16_t)(used - r->last_used);
+	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
+	uint16_t got = 0;
+
+	while (got < n && avail > 0) {
+		struct vring_used_elem *e = &r->used->ring[r->last_used & r->mask];
+		struct rte_mbuf *m, *prev;
+		struct virtio_net_hdr *h;
+		uint16_t nbuf, k;
+		uint32_t id = e->id, len = e->len;
+
+		r->last_used++;
+		avail--;
+		if (id >= r->size || q->sw_ring[id] == NULL) {
+			q->st.errors++; /* device returned a buffer it does not own */
+			continue;
+		}
+		m = q->sw_ring[id];
+		q->sw_ring[id] = NULL;
+		q->free_ids[q->nb_free++] = (uint16_t)id;
+		h = RTE_PTR_ADD(m->buf_addr, RTE_PKTMBUF_HEADROOM - VIO_HDR_LEN);
+		nbuf = mrg ? h->num_buffers : 1;
+		if (len < VIO_HDR_LEN || nbuf == 0 || nbuf - 1 > avail) {
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_off = RTE_PKTMBUF_HEADROOM;
+		m->data_len = (uint16_t)(len - VIO_HDR_LEN);
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		m->next = NULL;
+		m->port = q->port_id;
+		m->ol_flags = 0;
+		m->packet_type = 0;
+		prev = m;
+		for (k = 1; k < nbuf; k++) {
+			struct rte_mbuf *s;
+
+			e = &r->used->ring[r->last_used & r->mask];
+			r->last_used++;
+			avail--;
+			if (e->id >= r->size || q->sw_ring[e->id] == NULL) {
+				q->st.errors++;
+				continue;
+			}
+			s = q->sw_ring[e->id];
+			q->sw_ring[e->id] = NULL;
+			q->free_ids[q->nb_free++] = (uint16_t)e->id;
+			/* Later buffers of a merged packet carry no header. */
+			s->data_off = RTE_PKTMBUF_HEADROOM - VIO_HDR_LEN;
+			s->data_len = (uint16_t)e->len;
+			s->next = NULL;
+			s->nb_segs = 1;
+			prev->next = s;
+			prev = s;
+			m->pkt_len += s->data_len;
+			m->nb_segs++;
+		}
+		q->st.packets++;
+		q->st.bytes += m->pkt_len;
+		pkts[got++] = m;
+	}
+	return got;
+}
+
+static inline uint16_t
+vio_txq_reclaim(struct vio_txq *q)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
+	struct rte_mbuf *done[64];
+	uint16_t nd = 0, cnt = 0;
+
+	while (r->last_used != used) {
+		struct vring_used_elem *e = &r->used->ring[r->last_used & r->mask];
+		uint16_t id = (uint16_t)e->id, tail = id, k;
+
+		r->last_used++;
+		if (e->id >= r->size || q->sw_ring[id] == NULL) {
+			q->st.errors++;
+			continue;
+		}
+		for (k = 1; k < q->ndesc[id]; k++)
+			tail = r->desc[tail].next;
+		r->desc[tail].next = q->free_head;
+		q->free_head = id;
+		q->nb_free += q->ndesc[id];
+		done[nd++] = q->sw_ring[id];
+		q->sw_ring[id] = NULL;
+		cnt++;
+		if (nd == RTE_DIM(done)) {
+			rte_pktmbuf_free_bulk(done, nd);
+			nd = 0;
+		}
+	}
+	if (nd > 0)
+		rte_pktmbuf_free_bulk(done, nd);
+	return cnt;
+}
+
+static inline uint16_t
+vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i], *s;
+		uint32_t plen = m->pkt_len;
+		bool push = m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
+			rte_mbuf_refcnt_read(m) == 1 &&
+			rte_pktmbuf_headroom(m) >= VIO_HDR_LEN;
+		uint16_t need = push ? 1 : (uint16_t)(m->nb_segs + 1);
+		uint16_t head = q->free_head, idx;
+		struct vring_desc *d;
+
+		if (need > q->nb_free) {
+			if (need <= r->size)
+				break; /* ring full: the caller keeps the rest */
+			/* Can never fit: drop it, or it blocks the queue. */
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (push) {
+			void *h = rte_pktmbuf_prepend(m, VIO_HDR_LEN);
+
+			memset(h, 0, VIO_HDR_LEN);
+			d = &r->desc[head];
+			d->addr = rte_pktmbuf_iova(m);
+			d->len = m->data_len;
+			d->flags = 0;
+			q->free_head = d->next;
+		} else {
+			d = &r->desc[head];
+			d->addr = q->hdrs_iova + (uint64_t)head * VIO_HDR_LEN;
+			d->len = VIO_HDR_LEN;
+			d->flags = VRING_DESC_F_NEXT;
+			idx = d->next;
+			for (s = m; s != NULL; s = s->next) {
+				d = &r->desc[idx];
+				d->addr = rte_pktmbuf_iova(s);
+				d->len = s->data_len;
+				d->flags = s->next != NULL ? VRING_DESC_F_NEXT : 0;
+				idx = d->next;
+			}
+			q->free_head = idx;
+		}
+		q->nb_free -= need;
+		q->sw_ring[head] = m;
+		q->ndesc[head] = need;
+		q->pushed[head] = push;
+		r->avail->ring[r->avail_idx & r->mask] = head;
+		r->avail_idx++;
+		q->st.packets++;
+		q->st.bytes += plen;
+	}
+	if (i > 0)
+		avail_publish(r);
+	return i;
+}
+
+#endif /* VIRTIO_IOMMUFD_VIRTQUEUE_H */
