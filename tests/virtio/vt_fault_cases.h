@@ -105,4 +105,26 @@ fi_how_get(const struct fi_case *c, unsigned int s, bool kernel)
 	return &c->how[s];
 }
 
+/*
+ * The domains of a matrix run: d[0], d[2] show the marker IOVA on page 0,
+ * d[1] on page 1; cur is the page the device sees now. Non-remap
+ * strategies move the binding between d[0] and d[1] (the binding is on
+ * d[cur]). REMAP rewrites the domain the device is on (always d[0]) with
+ * the target's table: d[1] (page 1), then d[2] (page 0), and so on.
+ */
+static inline struct rte_dma_domain *
+fi_target_of(struct rte_dma_domain *const d[3], unsigned int cur, unsigned int s)
+{
+	if (s == S_REMAP)
+		return cur == 0 ? d[1] : d[2];
+	return d[1 - cur];
+}
+
+/* The domain the binding is on before a swap (see fi_target_of()). */
+static inline struct rte_dma_domain *
+fi_home_of(struct rte_dma_domain *const d[3], unsigned int cur, unsigned int s)
+{
+	return s == S_REMAP ? d[0] : d[cur];
+}
+
 #endif /* VT_FAULT_CASES_H */

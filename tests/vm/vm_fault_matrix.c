@@ -82,20 +82,6 @@ static uint8_t *page[2];
 static unsigned int cur;                     /* the page the device sees */
 static int (*pmd_inject)(uint16_t, int, uint16_t, uint32_t);
 
-static struct rte_dma_domain *
-target_of(unsigned int s)
-{
-	if (s == S_REMAP)
-		return cur == 0 ? d[1] : d[2];
-	return d[1 - cur];
-}
-
-static struct rte_dma_domain *
-home_of(unsigned int s)
-{
-	return s == S_REMAP ? d[0] : d[cur];
-}
-
 /* Both pages hold the same probe frame to the peer, with the page's
  * number in every payload byte. */
 static void
@@ -375,8 +361,8 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 		return;
 	cur = (unsigned int)pg;
 	old = cur;
-	from = home_of(s);
-	to = target_of(s);
+	from = fi_home_of(d, cur, s);
+	to = fi_target_of(d, cur, s);
 	if (c->stall) {
 		rte_atomic_store_explicit(&pl.stall, 1, rte_memory_order_release);
 		sem_wait(&pl.stalled);
