@@ -31,10 +31,12 @@
  * one entry a line, comments and blank lines allowed between entries.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /** meson's exit code for a test that cannot run here. */
@@ -140,6 +142,24 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	th_checks++; \
 	th_fail_at(__FILE__, __LINE__, __VA_ARGS__); \
 	return -1; \
+} while (0)
+
+/** A failure the process cannot go on after: a FAIL line, exit(1) (for
+ * raw-ioctl tests whose every step needs the previous one). */
+#define TH_FATAL(...) do { \
+	th_checks++; \
+	th_fail_at(__FILE__, __LINE__, __VA_ARGS__); \
+	exit(TH_FAILED); \
+} while (0)
+
+/** call (a syscall, an ioctl) must return 0; otherwise TH_FATAL with the
+ * call's text and errno. */
+#define TH_FATAL_ERRNO(call) do { \
+	th_checks++; \
+	if ((call) != 0) { \
+		th_fail_at(__FILE__, __LINE__, "%s: %s", #call, strerror(errno)); \
+		exit(TH_FAILED); \
+	} \
 } while (0)
 
 /** Like TH_CHECK, but a passing check prints "ok   message" too: for logs

@@ -19,7 +19,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
@@ -287,9 +287,9 @@ vm_traffic_loop(void *arg)
 bool
 vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new, unsigned int ms)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 
-	while (vm_now_ns() - t0 < ms * 1000000ull) {
+	while (th_now_ns() - t0 < ms * 1000000ull) {
 		if (rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) >
 				since + min_new)
 			return true;
@@ -430,7 +430,7 @@ vm_mirror_domain(struct rte_dma_domain_binding *b, const char *name)
 	struct rte_dma_domain *d = rte_dma_domain_create(rte_dma_domain_binding_ctx(b),
 		name, RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 
-	VM_EXPECT(d != NULL, "mirror domain %s (%s)", name,
+	TH_EXPECT(d != NULL, "mirror domain %s (%s)", name,
 		d == NULL ? rte_strerror(rte_errno) : "ok");
 	return d;
 }
