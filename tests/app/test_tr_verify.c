@@ -100,8 +100,4 @@ static const struct th_case cases[] = {
 	{ "payload", "unit", t_payload, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), 0);
-}
+TH_MAIN(cases, 0)

@@ -386,8 +386,4 @@ static const struct th_case cases[] = {
 	{ "kernel", "vm", case_kernel, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -677,8 +677,4 @@ static const struct th_case cases[] = {
 	{ "scan_escape", "integration", case_scan_escape, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

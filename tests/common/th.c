@@ -13,22 +13,32 @@
 
 unsigned int th_checks, th_failures;
 
-/* The arguments after the case name (th_arg()). */
+/* The arguments after the case name (th_arg()), the case running. */
 static int th_argc;
 static char **th_argv;
+static const struct th_case *th_running;
+
+/* A FAIL line: "FAIL file:line: [cond:]message". */
+static void
+th_vfail(const char *file, int line, const char *cond, const char *fmt, va_list ap)
+{
+	th_failures++;
+	printf("FAIL %s:%d: ", file, line);
+	if (cond != NULL)
+		printf("%s:", cond);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+}
 
 void
 th_fail_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	th_failures++;
-	printf("FAIL %s:%d: ", file, line);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	th_vfail(file, line, NULL, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 void
@@ -36,13 +46,9 @@ th_fail_cond(const char *file, int line, const char *cond, const char *fmt, ...)
 {
 	va_list ap;
 
-	th_failures++;
-	printf("FAIL %s:%d: %s:", file, line, cond);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	th_vfail(file, line, cond, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 void
@@ -56,6 +62,12 @@ th_ok(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+const struct th_case *
+th_current(void)
+{
+	return th_running;
 }
 
 const char *
@@ -142,6 +154,7 @@ th_run(const struct th_case *c)
 
 	printf("== %s\n", c->name);
 	fflush(stdout);
+	th_running = c;
 	if (c->setup != NULL)
 		rc = c->setup(c);
 	if (rc == 0) {
@@ -155,6 +168,7 @@ th_run(const struct th_case *c)
 		rc = TH_FAILED;
 	else if (rc != 0 && rc != TH_SKIP)
 		rc = TH_FAILED;
+	th_running = NULL;
 	printf("== %s: %s\n", c->name, rc == 0 ? "ok" : rc == TH_SKIP ? "skipped" : "FAILED");
 	fflush(stdout);
 	return rc;

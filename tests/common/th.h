@@ -195,6 +195,24 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int th_main(int argc, char **argv, const struct th_case *cases, size_t n,
 	unsigned int flags);
 
+/** The main() of a binary that needs nothing before th_main(): one line
+ * after its case table, TH_MAIN(cases, 0 or TH_ONE_PER_PROCESS). */
+#define TH_MAIN(cases, flags) \
+int \
+main(int argc, char **argv) \
+{ \
+	return th_main(argc, argv, cases, sizeof(cases) / sizeof((cases)[0]), flags); \
+}
+
+/**
+ * The case running now (in its setup, body or teardown): one function can
+ * serve several entries of a table and tell them apart by name.
+ *
+ * @return
+ *   The case's table entry; NULL outside a case.
+ */
+const struct th_case *th_current(void);
+
 /**
  * The i-th argument after the case name on the command line.
  *

@@ -120,6 +120,8 @@ case_args(void)
 	TH_CHECK(strcmp(th_arg(0, "none"), "x") == 0, "arg 0 '%s'", th_arg(0, "none"));
 	TH_CHECK_EQ(th_arg_uint(1, 7), 42);
 	TH_CHECK_EQ(th_arg_uint(2, 7), 7);
+	TH_CHECK(th_current() != NULL && strcmp(th_current()->name, "args") == 0,
+		"the running case: %s", th_current() != NULL ? th_current()->name : "none");
 	return 0;
 }
 

@@ -504,8 +504,4 @@ static const struct th_case cases[] = {
 	{ "parked_tx", "concurrency", case_parked_tx, setup_eal, teardown_eal },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -50,15 +50,6 @@
 #define MARKER_IOVA 0x10000ull /* below DPDK's memory: free in every mirror */
 #define MARKER_LEN 4096u
 
-/* What one cell did, for the table. */
-struct fi_result {
-	const char *outcome; /* "rolled back", "failed, nothing changed", "n/a", "FAIL" */
-	int rc;
-	const char *dom_after; /* by the model's translation: "old", "new", "none" */
-	long leaked;
-	char reason[128];
-};
-
 /* ---- domains and the model's view ------------------------------------------ */
 
 static struct rte_dma_domain_binding *b0;
@@ -363,15 +354,8 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 	pthread_t th;
 	int ret;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(what, sizeof(what), "%s/%s", c->step, strategy_names[s]);
-	if (h->rc == 0) {
-		r->outcome = "n/a";
-		r->dom_after = "-";
-		snprintf(r->reason, sizeof(r->reason), "%s", h->cause);
-		printf("%s: n/a: %s\n", what, h->cause);
+	if (fi_cell_na(c, s, h, r, what, sizeof(what)))
 		return 0;
-	}
 	r->outcome = "FAIL";
 	r->dom_after = "?";
 	/* (c) in use with the ports stopped, before and after */
@@ -435,50 +419,32 @@ column(unsigned int s)
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
 		failed += cell(s, &fi_cases[i], &res[i]) != 0;
 	/* The matrix column of this strategy (doc/guides/design.rst). */
-	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
+	fi_print_header();
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
-		printf("| %s | %s | soft | %s | %d | %s | %ld | %s |\n", fi_cases[i].step,
-			strategy_names[s], res[i].outcome, res[i].rc, res[i].dom_after,
-			res[i].leaked, res[i].reason);
+		fi_print_row(&fi_cases[i], s, "soft", &res[i]);
 	printf("%s: %u of %zu cells failed\n", failed ? "FAIL" : "PASS", failed,
 		RTE_DIM(fi_cases));
 	return failed ? 1 : 0;
 }
 
+/* The column of the strategy the case is named after. */
 static int
-case_quiesce(void)
+case_column(void)
 {
-	return column(S_QUIESCE);
-}
+	unsigned int s;
 
-static int
-case_hitless(void)
-{
-	return column(S_HITLESS);
-}
-
-static int
-case_remap(void)
-{
-	return column(S_REMAP);
-}
-
-static int
-case_restart(void)
-{
-	return column(S_RESTART);
+	for (s = 0; s < S_NB; s++)
+		if (strcmp(th_current()->name, strategy_names[s]) == 0)
+			return column(s);
+	TH_FAIL("no strategy '%s'", th_current()->name);
 }
 
 /* One process per strategy (one column of the matrix). */
 static const struct th_case cases[] = {
-	{ "quiesce", "concurrency", case_quiesce, setup_pair, teardown_pair },
-	{ "hitless", "concurrency", case_hitless, setup_pair, teardown_pair },
-	{ "remap", "concurrency", case_remap, setup_pair, teardown_pair },
-	{ "restart", "concurrency", case_restart, setup_pair, teardown_pair },
+	{ "quiesce", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "hitless", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "remap", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "restart", "concurrency", case_column, setup_pair, teardown_pair },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -63,8 +63,4 @@ static const struct th_case cases[] = {
 	{ "litmus", "unit", case_litmus, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), 0);
-}
+TH_MAIN(cases, 0)

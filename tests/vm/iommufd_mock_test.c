@@ -125,8 +125,4 @@ static const struct th_case cases[] = {
 	{ "replace", "vm", test_replace, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

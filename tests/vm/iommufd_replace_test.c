@@ -181,8 +181,4 @@ static const struct th_case cases[] = {
 	{ "latency", "vm", test_latency, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -61,14 +61,6 @@
 #define PROBE_ETHERTYPE 0x88b6
 #define PROBE_FRAME 96u
 
-struct fi_result {
-	const char *outcome;
-	int rc;
-	const char *dom_after;
-	long leaked;
-	char reason[128];
-};
-
 /* ---- setup -------------------------------------------------------------------- */
 
 static struct vm_traffic tr;
@@ -429,15 +421,8 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 	char what[96];
 	uint16_t p;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(what, sizeof(what), "%s/%s", c->step, strategy_names[s]);
-	if (h->rc == 0) {
-		r->outcome = "n/a";
-		r->dom_after = "-";
-		snprintf(r->reason, sizeof(r->reason), "%s", h->cause);
-		printf("%s: n/a: %s\n", what, h->cause);
+	if (fi_cell_na(c, s, h, r, what, sizeof(what)))
 		return;
-	}
 	base = in_use();
 	for (p = 0; p < 2; p++)
 		if (rte_eth_dev_start(p) != 0) {
@@ -488,26 +473,15 @@ column_start(unsigned int s)
 static int
 case_matrix(void)
 {
-	char list[256], a0[64], a1[64];
 	const char *pmd = th_arg(0, "");
-	const char *eal[] = {
-		"vm-fault-matrix", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
 	struct fi_result res[S_NB][RTE_DIM(fi_cases)];
 	unsigned int s, i;
 	uint64_t bad;
 	int rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-fault-matrix", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	sem_init(&pl.stalled, 0, 0);
 	sem_init(&pl.go, 0, 0);
 	if (vm_ports_start(&tr) != 0 || setup(pmd) != 0) {
@@ -528,12 +502,10 @@ case_matrix(void)
 	TH_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0 && bad == 0,
 		"fault matrix: every frame arrived once, in order, intact (lost %" PRIu64
 		", lost/late/corrupt/foreign %" PRIu64 ")", vm_traffic_lost(&tr), bad);
-	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
+	fi_print_header();
 	for (s = 0; s < S_NB; s++)
 		for (i = 0; i < RTE_DIM(fi_cases); i++)
-			printf("| %s | %s | kernel | %s | %d | %s | %ld | %s |\n", fi_cases[i].step,
-				strategy_names[s], res[s][i].outcome, res[s][i].rc,
-				res[s][i].dom_after, res[s][i].leaked, res[s][i].reason);
+			fi_print_row(&fi_cases[i], s, "kernel", &res[s][i]);
 	vm_ports_stop();
 	rte_eal_cleanup();
 	return 0;
@@ -543,8 +515,4 @@ static const struct th_case cases[] = {
 	{ "matrix", "vm", case_matrix, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -549,11 +549,6 @@ hp_thread(void *arg)
 static int
 case_hotplug(const char *pmd)
 {
-	char list[256], a0[64], a1[64];
-	const char *eal[] = {
-		"vm-lifecycle-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
 	struct rte_dma_domain_replace_opts o = {
 		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
 	};
@@ -565,15 +560,9 @@ case_hotplug(const char *pmd)
 	pthread_t th;
 	int p, rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-lifecycle-test", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	for (p = 0; p < 2; p++)
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
 	hp_dom[0] = rte_dma_domain_lookup("default");
@@ -701,8 +690,4 @@ static const struct th_case cases[] = {
 	{ "hotplug", "vm", run_hotplug, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

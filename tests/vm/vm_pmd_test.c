@@ -668,23 +668,12 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 static int
 pmd_run(const char *mode, const char *pmd)
 {
-	char list[256], a0[64], a1[64];
-	const char *eal[] = {
-		"vm-pmd-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
 	struct rte_dma_domain *def, *m2 = NULL;
 	int p, rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-pmd-test", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	for (p = 0; p < 2; p++)
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
 	def = rte_dma_domain_lookup("default");
@@ -714,47 +703,20 @@ pmd_run(const char *mode, const char *pmd)
 	return 0;
 }
 
+/* The case's mode is its name. */
 static int
-run_traffic(void)
+case_run(void)
 {
-	return pmd_run("traffic", th_arg(0, ""));
-}
-
-static int
-run_quiesce(void)
-{
-	return pmd_run("quiesce", th_arg(0, ""));
-}
-
-static int
-run_hitless(void)
-{
-	return pmd_run("hitless", th_arg(0, ""));
-}
-
-static int
-run_rollback(void)
-{
-	return pmd_run("rollback", th_arg(0, ""));
-}
-
-static int
-run_latency(void)
-{
-	return pmd_run("latency", th_arg(0, ""));
+	return pmd_run(th_current()->name, th_arg(0, ""));
 }
 
 /* Each case: vm-pmd-test CASE PMD.so */
 static const struct th_case cases[] = {
-	{ "traffic", "vm", run_traffic, NULL, NULL },
-	{ "quiesce", "vm", run_quiesce, NULL, NULL },
-	{ "hitless", "vm", run_hitless, NULL, NULL },
-	{ "rollback", "vm", run_rollback, NULL, NULL },
-	{ "latency", "vm", run_latency, NULL, NULL },
+	{ "traffic", "vm", case_run, NULL, NULL },
+	{ "quiesce", "vm", case_run, NULL, NULL },
+	{ "hitless", "vm", case_run, NULL, NULL },
+	{ "rollback", "vm", case_run, NULL, NULL },
+	{ "latency", "vm", case_run, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -434,3 +434,29 @@ vm_mirror_domain(struct rte_dma_domain_binding *b, const char *name)
 		d == NULL ? rte_strerror(rte_errno) : "ok");
 	return d;
 }
+
+int
+vm_eal_start(const char *prog, const char *pmd, const char *const *extra,
+	const char *nic[2])
+{
+	/* nic[] point into list: it outlives the call */
+	static char list[256], a0[64], a1[64];
+	const char *eal[24] = {
+		prog, "-l", "0,1", "--in-memory", "--iova-mode=va", "--no-telemetry",
+		"-a", a0, "-a", a1, "-d", pmd,
+	};
+	int n = 12, rc;
+
+	rc = vm_guest_nics(list, sizeof(list), nic);
+	if (rc != 0)
+		return rc;
+	snprintf(a0, sizeof(a0), "%s", nic[0]);
+	snprintf(a1, sizeof(a1), "%s", nic[1]);
+	for (; extra != NULL && *extra != NULL && n < (int)RTE_DIM(eal); extra++)
+		eal[n++] = *extra;
+	if (rte_eal_init(n, (char **)(uintptr_t)eal) < 0) {
+		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	return 0;
+}

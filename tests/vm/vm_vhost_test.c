@@ -661,29 +661,19 @@ check_no_leak(void)
 static int
 vhost_run(const char *mode, const char *pmd)
 {
-	char list[256], a0[64], a1[64];
-	const char *eal[] = {
-		"vm-vhost-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "--log-level=*virtio_iommufd*:debug",
-		"-a", a0, "-a", a1, "-d", pmd,
-	};
+	static const char *const log_debug[] = { "--log-level=*virtio_iommufd*:debug", NULL };
 	struct rte_dma_domain *def, *m2 = NULL;
 	int p, rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
-	if (rc != 0)
-		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
 	logf = open_memstream(&logbuf, &loglen);
 	if (logf == NULL || rte_openlog_stream(logf) != 0) {
 		printf("FAIL: cannot capture the EAL log\n");
 		return 1;
 	}
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
+	rc = vm_eal_start("vm-vhost-test", pmd, log_debug, nic);
+	if (rc != 0) {
 		log_text();
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
+		return rc;
 	}
 	for (p = 0; p < 2; p++) {
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
@@ -724,47 +714,20 @@ vhost_run(const char *mode, const char *pmd)
 	return 0;
 }
 
+/* The case's mode is its name. */
 static int
-run_features(void)
+case_run(void)
 {
-	return vhost_run("features", th_arg(0, ""));
-}
-
-static int
-run_quiesce(void)
-{
-	return vhost_run("quiesce", th_arg(0, ""));
-}
-
-static int
-run_restart(void)
-{
-	return vhost_run("restart", th_arg(0, ""));
-}
-
-static int
-run_hitless(void)
-{
-	return vhost_run("hitless", th_arg(0, ""));
-}
-
-static int
-run_isolation(void)
-{
-	return vhost_run("isolation", th_arg(0, ""));
+	return vhost_run(th_current()->name, th_arg(0, ""));
 }
 
 /* Each case: vm-vhost-test CASE PMD.so */
 static const struct th_case cases[] = {
-	{ "features", "vm", run_features, NULL, NULL },
-	{ "quiesce", "vm", run_quiesce, NULL, NULL },
-	{ "restart", "vm", run_restart, NULL, NULL },
-	{ "hitless", "vm", run_hitless, NULL, NULL },
-	{ "isolation", "vm", run_isolation, NULL, NULL },
+	{ "features", "vm", case_run, NULL, NULL },
+	{ "quiesce", "vm", case_run, NULL, NULL },
+	{ "restart", "vm", case_run, NULL, NULL },
+	{ "hitless", "vm", case_run, NULL, NULL },
+	{ "isolation", "vm", case_run, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)
