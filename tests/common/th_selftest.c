@@ -78,6 +78,14 @@ case_skip(void)
 	return TH_SKIP;
 }
 
+/* A failed check, then a skip: the failure wins. */
+static int
+case_fail_skip(void)
+{
+	TH_CHECK(false, "before the skip"); /* selftest: fail_skip line */
+	return TH_SKIP;
+}
+
 static int
 case_not_run(void)
 {
@@ -141,6 +149,7 @@ static const struct th_case cases[] = {
 	{ "require", "unit", case_require, NULL, NULL },
 	{ "return", "unit", case_return, NULL, NULL },
 	{ "skip", "unit", case_skip, NULL, NULL },
+	{ "fail_skip", "unit", case_fail_skip, NULL, NULL },
 	/* the case must not run */
 	{ "setup_skip", "unit", case_not_run, setup_skip, teardown_say },
 	{ "setup_fail", "unit", case_not_run, setup_fail, teardown_say },

@@ -54,6 +54,8 @@ def main(binary, source, list_cases):
         'require': (1, [fail_at('require line') + r'required thing$'], [r'not reached']),
         'return': (1, [r'== return: FAILED'], []),
         'skip': (77, [r'skipping on purpose', r'== skip: skipped', r'SKIP skip:'], []),
+        'fail_skip': (1, [fail_at('fail_skip line') + r'false: before the skip$',
+                          r'== fail_skip: FAILED'], []),
         'setup_skip': (77, [r'setup of setup_skip: skip'], [r'the case ran', r'teardown of']),
         'setup_fail': (1, [r'setup of setup_fail: fail', r'FAIL setup_fail: setup failed'],
                        [r'the case ran', r'teardown of']),
