@@ -52,6 +52,22 @@ th_fail_cond(const char *file, int line, const char *cond, const char *fmt, ...)
 }
 
 void
+th_abort_at(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "FAIL %s:%d: ", file, line);
+	if (cond != NULL)
+		fprintf(stderr, "%s:", cond);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void
 th_ok(const char *fmt, ...)
 {
 	va_list ap;

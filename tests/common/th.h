@@ -92,6 +92,22 @@ void th_fail_cond(const char *file, int line, const char *cond, const char *fmt,
 	__attribute__((format(printf, 4, 5)));
 
 /**
+ * Print "FAIL file:line: [cond:]message" on stderr and abort() (TH_ABORT,
+ * TH_ASSERT).
+ *
+ * @param file
+ *   __FILE__ of the check.
+ * @param line
+ *   __LINE__ of the check.
+ * @param cond
+ *   The failed condition as written, or NULL.
+ * @param fmt
+ *   printf format of the message, then its arguments.
+ */
+void th_abort_at(const char *file, int line, const char *cond, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+
+/**
  * Count a passed check and print "ok   " and the message (TH_EXPECT).
  *
  * @param fmt
@@ -160,6 +176,17 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		th_fail_at(__FILE__, __LINE__, "%s: %s", #call, strerror(errno)); \
 		exit(TH_FAILED); \
 	} \
+} while (0)
+
+/** libFuzzer targets: a finding must crash. "FAIL file:line: message" on
+ * stderr, then abort(). */
+#define TH_ABORT(...) th_abort_at(__FILE__, __LINE__, NULL, __VA_ARGS__)
+
+/** libFuzzer targets: cond must hold; otherwise "FAIL file:line: cond:
+ * message" on stderr, then abort(). */
+#define TH_ASSERT(cond, ...) do { \
+	if (!(cond)) \
+		th_abort_at(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 } while (0)
 
 /** Like TH_CHECK, but a passing check prints "ok   message" too: for logs
