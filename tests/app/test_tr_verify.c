@@ -6,16 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "th.h"
 #include "tr_verify.h"
-
-static int failures;
-
-#define CHECK(c) do { \
-	if (!(c)) { \
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-		failures++; \
-	} \
-} while (0)
 
 static struct tr_verify_stream *
 fresh(void)
@@ -23,7 +15,7 @@ fresh(void)
 	return calloc(1, sizeof(struct tr_verify_stream));
 }
 
-static void
+static int
 t_in_order(void)
 {
 	struct tr_verify_stream *s = fresh();
@@ -31,12 +23,13 @@ t_in_order(void)
 
 	for (i = 0; i < 100000; i++)
 		tr_verify_seq(s, i);
-	CHECK(s->unique == 100000);
-	CHECK(s->gaps == 0 && s->duplicated == 0 && s->reordered == 0);
+	TH_CHECK(s->unique == 100000);
+	TH_CHECK(s->gaps == 0 && s->duplicated == 0 && s->reordered == 0);
 	free(s);
+	return 0;
 }
 
-static void
+static int
 t_loss(void)
 {
 	struct tr_verify_stream *s = fresh();
@@ -45,16 +38,17 @@ t_loss(void)
 	for (i = 0; i < 1000; i++)
 		if (i % 10 != 3)
 			tr_verify_seq(s, i);
-	CHECK(s->unique == 900);
-	CHECK(s->gaps == 100);
-	CHECK(s->reordered == 0 && s->duplicated == 0);
+	TH_CHECK(s->unique == 900);
+	TH_CHECK(s->gaps == 100);
+	TH_CHECK(s->reordered == 0 && s->duplicated == 0);
 	/* a jump beyond the window counts every skipped number */
 	tr_verify_seq(s, 1000 + 3 * TR_VERIFY_WINDOW);
-	CHECK(s->gaps == 100 + 3 * TR_VERIFY_WINDOW);
+	TH_CHECK(s->gaps == 100 + 3 * TR_VERIFY_WINDOW);
 	free(s);
+	return 0;
 }
 
-static void
+static int
 t_dup_reorder(void)
 {
 	struct tr_verify_stream *s = fresh();
@@ -64,20 +58,21 @@ t_dup_reorder(void)
 	tr_verify_seq(s, 1);   /* late: fills the gap */
 	tr_verify_seq(s, 2);   /* duplicate */
 	tr_verify_seq(s, 0);   /* duplicate */
-	CHECK(s->unique == 3);
-	CHECK(s->gaps == 0);
-	CHECK(s->reordered == 1);
-	CHECK(s->duplicated == 2);
+	TH_CHECK(s->unique == 3);
+	TH_CHECK(s->gaps == 0);
+	TH_CHECK(s->reordered == 1);
+	TH_CHECK(s->duplicated == 2);
 	/* after the window wrapped, an old number is late, not a duplicate
 	 * of the new occupant of its slot */
 	tr_verify_seq(s, 3 + TR_VERIFY_WINDOW);
 	tr_verify_seq(s, 3 + TR_VERIFY_WINDOW - 1);
-	CHECK(s->duplicated == 2);
-	CHECK(s->reordered == 2);
+	TH_CHECK(s->duplicated == 2);
+	TH_CHECK(s->reordered == 2);
 	free(s);
+	return 0;
 }
 
-static void
+static int
 t_payload(void)
 {
 	uint8_t buf[256];
@@ -85,40 +80,24 @@ t_payload(void)
 	uint64_t seq;
 
 	tr_payload_fill(buf, sizeof(buf), 7, 12345, TR_PATTERN_INC);
-	CHECK(tr_payload_check(buf, sizeof(buf), &stream, &seq));
-	CHECK(stream == 7 && seq == 12345);
+	TH_CHECK(tr_payload_check(buf, sizeof(buf), &stream, &seq));
+	TH_CHECK(stream == 7 && seq == 12345);
 	buf[200] ^= 1;
-	CHECK(!tr_payload_check(buf, sizeof(buf), &stream, &seq));
+	TH_CHECK(!tr_payload_check(buf, sizeof(buf), &stream, &seq));
 	tr_payload_fill(buf, 100, 1, 1, 0xa5);
-	CHECK(tr_payload_check(buf, 100, &stream, &seq));
-	CHECK(!tr_payload_check(buf, 99, &stream, &seq)); /* length mismatch */
+	TH_CHECK(tr_payload_check(buf, 100, &stream, &seq));
+	TH_CHECK(!tr_payload_check(buf, 99, &stream, &seq)); /* length mismatch */
 	buf[0] ^= 0xff;
-	CHECK(!tr_payload_check(buf, 100, &stream, &seq)); /* bad magic */
-	CHECK(!tr_payload_check(buf, 8, &stream, &seq));   /* too short */
+	TH_CHECK(!tr_payload_check(buf, 100, &stream, &seq)); /* bad magic */
+	TH_CHECK(!tr_payload_check(buf, 8, &stream, &seq));   /* too short */
+	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct { const char *name; void (*fn)(void); } cases[] = {
-		{ "in_order", t_in_order },
-		{ "loss", t_loss },
-		{ "dup_reorder", t_dup_reorder },
-		{ "payload", t_payload },
-	};
-	unsigned int i;
+static const struct th_case cases[] = {
+	{ "in_order", "unit", t_in_order, NULL, NULL },
+	{ "loss", "unit", t_loss, NULL, NULL },
+	{ "dup_reorder", "unit", t_dup_reorder, NULL, NULL },
+	{ "payload", "unit", t_payload, NULL, NULL },
+};
 
-	if (argc != 2) {
-		printf("usage: %s <case>\n", argv[0]);
-		return 2;
-	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		cases[i].fn();
-		printf("%s %s\n", failures ? "FAIL" : "PASS", argv[1]);
-		return failures ? 1 : 0;
-	}
-	printf("unknown case '%s'\n", argv[1]);
-	return 2;
-}
+TH_MAIN(cases, 0)

@@ -292,14 +292,14 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	hole = mmap(NULL, SZ_4K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(buf != MAP_FAILED && hole != MAP_FAILED && sctx != NULL,
+	TH_EXPECT(buf != MAP_FAILED && hole != MAP_FAILED && sctx != NULL,
 		"errno table: buffers, soft context");
 	if (buf == MAP_FAILED || hole == MAP_FAILED || sctx == NULL)
 		goto out;
-	CHECK(k_engine(&kn, NULL) == -1, "errno table: raw IOASes without HWPT");
+	TH_EXPECT(k_engine(&kn, NULL) == -1, "errno table: raw IOASes without HWPT");
 	if (cdev != NULL) {
 		dfd = k_engine(&kh, cdev);
-		CHECK(dfd >= 0, "errno table: raw IOASes with a HWPT each (device %s)", cdev);
+		TH_EXPECT(dfd >= 0, "errno table: raw IOASes with a HWPT each (device %s)", cdev);
 		if (dfd < 0)
 			goto out;
 	} else {
@@ -309,7 +309,7 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 	lk.dom[1] = rte_dma_domain_create(kctx, "kt_errno_k1", RTE_DMA_DOMAIN_PAGING, 0);
 	ls.dom[0] = rte_dma_domain_create(sctx, "kt_errno_s0", RTE_DMA_DOMAIN_PAGING, 0);
 	ls.dom[1] = rte_dma_domain_create(sctx, "kt_errno_s1", RTE_DMA_DOMAIN_PAGING, 0);
-	CHECK(lk.dom[0] && lk.dom[1] && ls.dom[0] && ls.dom[1],
+	TH_EXPECT(lk.dom[0] && lk.dom[1] && ls.dom[0] && ls.dom[1],
 		"errno table: iommufd and soft library domains");
 	if (!(lk.dom[0] && lk.dom[1] && ls.dom[0] && ls.dom[1]))
 		goto out;
@@ -331,10 +331,10 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 		printf("  %-44s %-10s %-10s %-11s %-10s %d/%d/%d/%d\n", c->what,
 			kt_errno_name(rn), dfd >= 0 ? kt_errno_name(rh) : "-",
 			kt_errno_name(rlk), kt_errno_name(rls), an, ah, alk, als);
-		CHECK(rn == c->expect_nohwpt, "kernel, no HWPT: %s = %s (Linux 6.12 source: %s)",
+		TH_EXPECT(rn == c->expect_nohwpt, "kernel, no HWPT: %s = %s (Linux 6.12 source: %s)",
 			c->what, kt_errno_name(rn), kt_errno_name(c->expect_nohwpt));
 		if (dfd >= 0)
-			CHECK(rh == c->expect, "kernel, HWPT: %s = %s (Linux 6.12 source: %s)",
+			TH_EXPECT(rh == c->expect, "kernel, HWPT: %s = %s (Linux 6.12 source: %s)",
 				c->what, kt_errno_name(rh), kt_errno_name(c->expect));
 		/* The library follows the kernel as it behaves for devices:
 		 * an IOAS with a HWPT. */
@@ -344,9 +344,9 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 				c->what, kt_errno_name(ref), kt_errno_name(rlk),
 				kt_errno_name(rls), c->known_diff);
 		} else {
-			CHECK(rlk == ref, "lib/iommufd matches the kernel: %s (%s)",
+			TH_EXPECT(rlk == ref, "lib/iommufd matches the kernel: %s (%s)",
 				c->what, kt_errno_name(rlk));
-			CHECK(rls == ref, "lib/soft matches the kernel: %s (%s)",
+			TH_EXPECT(rls == ref, "lib/soft matches the kernel: %s (%s)",
 				c->what, kt_errno_name(rls));
 		}
 		if (dfd >= 0 && rn != rh)
@@ -355,7 +355,7 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 				c->op == OP_MAP && rn == 0 && rh == -EINVAL ? ": " : "",
 				c->op == OP_MAP && rn == 0 && rh == -EINVAL ? NO_ALIGN : "");
 		if (c->op == OP_UNMAP && ref == 0)
-			CHECK(un == c->len && ulk == c->len && uls == c->len &&
+			TH_EXPECT(un == c->len && ulk == c->len && uls == c->len &&
 				(dfd < 0 || uh == c->len),
 				"%s: unmapped bytes kernel %" PRIu64 "/%" PRIu64 ", lib %" PRIu64 "/%" PRIu64,
 				c->what, un, uh, ulk, uls);
@@ -363,7 +363,7 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 		 * the kernel's unmap does not (it unmaps what it met before
 		 * the mapping it would cut): reported, not asserted. */
 		if (ref != 0 && rlk != 0 && rls != 0) {
-			CHECK(alk == 1 && als == 1,
+			TH_EXPECT(alk == 1 && als == 1,
 				"library state unchanged by the refused call: %s", c->what);
 			if (an == 0 || ah == 0)
 				printf("info kernel: '%s' failed with %s but had removed M1\n",

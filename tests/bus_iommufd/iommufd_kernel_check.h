@@ -3,25 +3,14 @@
 #ifndef IOMMUFD_KERNEL_CHECK_H
 #define IOMMUFD_KERNEL_CHECK_H
 
-/* Check counting shared by the parts of iommufd_kernel_test. */
+/* The parts of iommufd_kernel_test (checks: tests/common/th.h, TH_EXPECT:
+ * every check shown). */
 
 #include <stdio.h>
 
 #include <rte_dma_domain.h>
 
-extern int kt_failures, kt_checks;
-
-#define CHECK(cond, ...) do { \
-	kt_checks++; \
-	if (!(cond)) { \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		kt_failures++; \
-	} else { \
-		printf("ok   "); \
-	} \
-	printf(__VA_ARGS__); \
-	printf("\n"); \
-} while (0)
+#include "th.h"
 
 /* "EEXIST" for -17, "0" for 0. */
 const char *kt_errno_name(int rc);

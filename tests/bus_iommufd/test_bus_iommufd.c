@@ -31,23 +31,12 @@
 #include <rte_log.h>
 
 #include "iommufd_private.h"
+#include "th.h"
 #include "test_emu_model.h"
 
-#define SKIP 77
-
-static int failures;
 static char *logbuf;
 static size_t loglen;
 static FILE *logf;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		printf("FAIL %s:%d: ", __func__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-		failures++; \
-	} \
-} while (0)
 
 /* ---- log capture ---- */
 
@@ -310,10 +299,10 @@ case_names(void)
 		char out[RTE_IOMMUFD_NAME_MAX] = "";
 		int ret = iommufd_parse(t[i].in, out);
 
-		CHECK(ret == t[i].ret, "parse('%s') = %d, expected %d",
+		TH_CHECK(ret == t[i].ret, "parse('%s') = %d, expected %d",
 			t[i].in, ret, t[i].ret);
 		if (ret == 0 && t[i].out != NULL)
-			CHECK(strcmp(out, t[i].out) == 0, "parse('%s') -> '%s', expected '%s'",
+			TH_CHECK(strcmp(out, t[i].out) == 0, "parse('%s') -> '%s', expected '%s'",
 				t[i].in, out, t[i].out);
 	}
 	return 0;
@@ -377,10 +366,10 @@ case_bad_devargs(void)
 		log_clear();
 		kv = (struct rte_kvargs *)1;
 		ret = iommufd_opts_parse(t[i].name, t[i].args, t[i].emulated, &o, &kv);
-		CHECK(ret == -EINVAL, "'%s,%s': returned %d, expected -EINVAL",
+		TH_CHECK(ret == -EINVAL, "'%s,%s': returned %d, expected -EINVAL",
 			t[i].name, t[i].args, ret);
-		CHECK(kv == NULL, "'%s,%s': kvargs returned on error", t[i].name, t[i].args);
-		CHECK(log_has(t[i].msg), "'%s,%s': expected message '%s', log was: %s",
+		TH_CHECK(kv == NULL, "'%s,%s': kvargs returned on error", t[i].name, t[i].args);
+		TH_CHECK(log_has(t[i].msg), "'%s,%s': expected message '%s', log was: %s",
 			t[i].name, t[i].args, t[i].msg, log_text());
 	}
 
@@ -388,21 +377,21 @@ case_bad_devargs(void)
 	log_clear();
 	ret = iommufd_opts_parse("emu0", "model=test,answer=3,queues=4,strategy=hitless,domain=d1",
 		true, &o, &kv);
-	CHECK(ret == 0, "good options refused: %s", log_text());
+	TH_CHECK(ret == 0, "good options refused: %s", log_text());
 	if (ret == 0) {
-		CHECK(o.queues == 4, "queues %u", o.queues);
-		CHECK(o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS, "strategy %d",
+		TH_CHECK(o.queues == 4, "queues %u", o.queues);
+		TH_CHECK(o.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS, "strategy %d",
 			(int)o.strategy);
-		CHECK(strcmp(o.domain, "d1") == 0, "domain '%s'", o.domain);
-		CHECK(o.emu != NULL && strcmp(o.emu->model, TEST_EMU_MODEL) == 0,
+		TH_CHECK(strcmp(o.domain, "d1") == 0, "domain '%s'", o.domain);
+		TH_CHECK(o.emu != NULL && strcmp(o.emu->model, TEST_EMU_MODEL) == 0,
 			"model not resolved");
-		CHECK(kv != NULL && rte_kvargs_get(kv, "answer") != NULL &&
+		TH_CHECK(kv != NULL && rte_kvargs_get(kv, "answer") != NULL &&
 			strcmp(rte_kvargs_get(kv, "answer"), "3") == 0,
 			"model key not passed on");
 		rte_kvargs_free(kv);
 	}
 	ret = iommufd_opts_parse("0000:00:03.0", NULL, false, &o, NULL);
-	CHECK(ret == 0 && o.emu == NULL && o.queues == 0 && o.domain[0] == '\0',
+	TH_CHECK(ret == 0 && o.emu == NULL && o.queues == 0 && o.domain[0] == '\0',
 		"no options: %d", ret);
 	return 0;
 }
@@ -420,26 +409,26 @@ case_scan_default(void)
 	mk_func("0000:00:05.0", "vfio-pci", NULL, false, "0x8086", "0x10d3");
 	mk_func("0000:00:06.0", NULL, NULL, false, "0x8086", "0x10d3");
 	log_capture();
-	CHECK(eal_start("scan_default", NULL) >= 0, "EAL init failed: %s", log_text());
+	TH_CHECK(eal_start("scan_default", NULL) >= 0, "EAL init failed: %s", log_text());
 
 	dev = rte_iommufd_device_find("0000:00:03.0");
-	CHECK(dev != NULL, "vfio-pci function with a cdev not claimed; log: %s", log_text());
+	TH_CHECK(dev != NULL, "vfio-pci function with a cdev not claimed; log: %s", log_text());
 	if (dev != NULL) {
-		CHECK(dev->type == RTE_IOMMUFD_DEV_KERNEL, "type %d", dev->type);
-		CHECK(dev->id.vendor_id == 0x8086 && dev->id.device_id == 0x10d3,
+		TH_CHECK(dev->type == RTE_IOMMUFD_DEV_KERNEL, "type %d", dev->type);
+		TH_CHECK(dev->id.vendor_id == 0x8086 && dev->id.device_id == 0x10d3,
 			"id %04x:%04x", dev->id.vendor_id, dev->id.device_id);
-		CHECK(dev->id.subsystem_vendor_id == 0x1af4, "subsystem vendor %04x",
+		TH_CHECK(dev->id.subsystem_vendor_id == 0x1af4, "subsystem vendor %04x",
 			dev->id.subsystem_vendor_id);
 		snprintf(path, sizeof(path), "%s/dev/vfio/devices/vfio0", root);
-		CHECK(strcmp(dev->cdev_path, path) == 0, "cdev '%s', expected '%s'",
+		TH_CHECK(strcmp(dev->cdev_path, path) == 0, "cdev '%s', expected '%s'",
 			dev->cdev_path, path);
-		CHECK(dev->driver == NULL && dev->dev_fd == -1,
+		TH_CHECK(dev->driver == NULL && dev->dev_fd == -1,
 			"device opened without a driver");
 	}
-	CHECK(rte_iommufd_device_find("0000:00:04.0") == NULL, "virtio-pci function claimed");
-	CHECK(rte_iommufd_device_find("0000:00:05.0") == NULL, "function without cdev claimed");
-	CHECK(rte_iommufd_device_find("0000:00:06.0") == NULL, "unbound function claimed");
-	CHECK(!log_has("ERR") && !log_has("is bound to"),
+	TH_CHECK(rte_iommufd_device_find("0000:00:04.0") == NULL, "virtio-pci function claimed");
+	TH_CHECK(rte_iommufd_device_find("0000:00:05.0") == NULL, "function without cdev claimed");
+	TH_CHECK(rte_iommufd_device_find("0000:00:06.0") == NULL, "unbound function claimed");
+	TH_CHECK(!log_has("ERR") && !log_has("is bound to"),
 		"unnamed devices must not be reported: %s", log_text());
 	rte_eal_cleanup();
 	tree_fini();
@@ -456,25 +445,25 @@ case_scan_escape(void)
 	tree_init();
 	mk_func("0000:00:03.0", "vfio-pci", "vfio0", true, "0x8086", "0x10d3");
 	snprintf(out, sizeof(out), "/tmp/bus_iommufd_test.XXXXXX");
-	CHECK(mkdtemp(out) != NULL, "mkdtemp: %s", strerror(errno));
+	TH_CHECK(mkdtemp(out) != NULL, "mkdtemp: %s", strerror(errno));
 	snprintf(dev, sizeof(dev), "%s/evil", out);
 	mkdirs("%s/vfio-dev/vfio1", dev);
 	put(dev, "vendor", "0x8086");
 	put(dev, "device", "0x10d3");
 	snprintf(link, sizeof(link), "%s/driver", dev);
-	CHECK(symlink("../../../bus/pci/drivers/vfio-pci", link) == 0, "symlink: %s",
+	TH_CHECK(symlink("../../../bus/pci/drivers/vfio-pci", link) == 0, "symlink: %s",
 		strerror(errno));
 	snprintf(link, sizeof(link), "%s/sys/bus/pci/devices/0000:00:08.0", root);
-	CHECK(symlink(dev, link) == 0, "symlink: %s", strerror(errno));
+	TH_CHECK(symlink(dev, link) == 0, "symlink: %s", strerror(errno));
 	snprintf(link, sizeof(link), "%s/dev/vfio/devices", root);
 	put(link, "vfio1", "");
 	log_capture();
-	CHECK(eal_start("scan_escape", NULL) >= 0, "EAL init failed: %s", log_text());
-	CHECK(rte_iommufd_device_find("0000:00:03.0") != NULL,
+	TH_CHECK(eal_start("scan_escape", NULL) >= 0, "EAL init failed: %s", log_text());
+	TH_CHECK(rte_iommufd_device_find("0000:00:03.0") != NULL,
 		"the function inside sysfs was not claimed: %s", log_text());
-	CHECK(rte_iommufd_device_find("0000:00:08.0") == NULL,
+	TH_CHECK(rte_iommufd_device_find("0000:00:08.0") == NULL,
 		"a function whose sysfs link leads out of sysfs was claimed: %s", log_text());
-	CHECK(log_has("0000:00:08.0: ") && log_has("leads outside"),
+	TH_CHECK(log_has("0000:00:08.0: ") && log_has("leads outside"),
 		"no line refusing the link out of sysfs: %s", log_text());
 	rte_eal_cleanup();
 	tree_fini();
@@ -511,31 +500,31 @@ case_scan_explicit(void)
 	mk_func("0000:00:0a.0", "vfio-pci", "vfio2", true, "0x1af4", "0x1041");
 	log_capture();
 	ret = eal_start("scan_explicit", args);
-	CHECK(ret >= 0, "EAL init must carry on past unusable devices: %s", log_text());
+	TH_CHECK(ret >= 0, "EAL init must carry on past unusable devices: %s", log_text());
 
-	CHECK(log_has("0000:00:04.0 is bound to virtio-pci, iommufd needs vfio-pci: run 'driverctl set-override 0000:00:04.0 vfio-pci'"),
+	TH_CHECK(log_has("0000:00:04.0 is bound to virtio-pci, iommufd needs vfio-pci: run 'driverctl set-override 0000:00:04.0 vfio-pci'"),
 		"no refusal for a function on another driver: %s", log_text());
-	CHECK(log_has("/bus/pci/devices/0000:00:04.0/driver/unbind"),
+	TH_CHECK(log_has("/bus/pci/devices/0000:00:04.0/driver/unbind"),
 		"no sysfs steps for a function on another driver");
-	CHECK(log_has("0000:00:05.0 is bound to vfio-pci but has no VFIO device cdev") &&
+	TH_CHECK(log_has("0000:00:05.0 is bound to vfio-pci but has no VFIO device cdev") &&
 		log_has("CONFIG_VFIO_DEVICE_CDEV"), "no refusal for a missing cdev: %s",
 		log_text());
-	CHECK(log_has("0000:00:06.0 is not bound to any driver, iommufd needs vfio-pci"),
+	TH_CHECK(log_has("0000:00:06.0 is not bound to any driver, iommufd needs vfio-pci"),
 		"no refusal for an unbound function");
-	CHECK(log_has("0000:00:07.0: ") && log_has("vfio1 does not exist although sysfs lists the cdev"),
+	TH_CHECK(log_has("0000:00:07.0: ") && log_has("vfio1 does not exist although sysfs lists the cdev"),
 		"no refusal for a missing cdev node: %s", log_text());
-	CHECK(log_has("0000:00:09.0: no such PCI function"),
+	TH_CHECK(log_has("0000:00:09.0: no such PCI function"),
 		"no refusal for a missing function");
-	CHECK(log_has("0000:00:0a.0: queues '0': expected a number of queue pairs"),
+	TH_CHECK(log_has("0000:00:0a.0: queues '0': expected a number of queue pairs"),
 		"no refusal for bad options of a kernel device");
-	CHECK(rte_iommufd_device_find("0000:00:03.0") == NULL,
+	TH_CHECK(rte_iommufd_device_find("0000:00:03.0") == NULL,
 		"allow list given: an unnamed function must not be claimed");
-	CHECK(rte_iommufd_device_find("0000:00:04.0") == NULL, "refused function on the bus");
-	CHECK(rte_iommufd_device_find("0000:00:0a.0") == NULL, "bad options accepted");
+	TH_CHECK(rte_iommufd_device_find("0000:00:04.0") == NULL, "refused function on the bus");
+	TH_CHECK(rte_iommufd_device_find("0000:00:0a.0") == NULL, "bad options accepted");
 	{
 		struct rte_iommufd_device *d = rte_iommufd_device_find("0000:00:07.0");
 
-		CHECK(d != NULL && d->driver == NULL && d->dev_fd < 0,
+		TH_CHECK(d != NULL && d->driver == NULL && d->dev_fd < 0,
 			"unopenable device must stay unprobed");
 	}
 	rte_eal_cleanup();
@@ -560,21 +549,21 @@ case_kernel_no_iommu(void)
 		path = fake;
 	}
 	log_capture();
-	CHECK(eal_start("kernel_no_iommu", NULL) >= 0,
+	TH_CHECK(eal_start("kernel_no_iommu", NULL) >= 0,
 		"EAL init must succeed without /dev/iommu: %s", log_text());
 	snprintf(expect, sizeof(expect),
 		"no %s: kernel without CONFIG_IOMMUFD, or iommufd module not loaded (modprobe iommufd)",
 		path);
-	CHECK(log_has(expect), "expected '%s' in: %s", expect, log_text());
-	CHECK(log_has("0000:00:03.0: skipped: its DMA backend (kernel iommufd) is unavailable"),
+	TH_CHECK(log_has(expect), "expected '%s' in: %s", expect, log_text());
+	TH_CHECK(log_has("0000:00:03.0: skipped: its DMA backend (kernel iommufd) is unavailable"),
 		"no per-device line: %s", log_text());
 	dev = rte_iommufd_device_find("0000:00:03.0");
-	CHECK(dev != NULL, "device not scanned");
+	TH_CHECK(dev != NULL, "device not scanned");
 	if (dev != NULL)
-		CHECK(dev->driver == NULL && dev->dev_fd < 0 && dev->binding == NULL,
+		TH_CHECK(dev->driver == NULL && dev->dev_fd < 0 && dev->binding == NULL,
 			"device half-probed: driver %p fd %d", (void *)dev->driver,
 			dev->dev_fd);
-	CHECK(drv_probed == 0, "driver probed without a backend");
+	TH_CHECK(drv_probed == 0, "driver probed without a backend");
 	rte_eal_cleanup();
 	tree_fini();
 	return 0;
@@ -603,114 +592,89 @@ case_emu_lifecycle(void)
 
 	log_capture();
 	if (eal_start("emu_lifecycle", args) < 0) {
-		CHECK(false, "EAL init failed: %s", log_text());
+		TH_CHECK(false, "EAL init failed: %s", log_text());
 		return 0;
 	}
 	dev = rte_iommufd_device_find("emu0");
-	CHECK(dev != NULL, "emu0 not created: %s", log_text());
+	TH_CHECK(dev != NULL, "emu0 not created: %s", log_text());
 	if (dev == NULL)
 		goto out;
-	CHECK(test_emu_created() == 1, "created %u", test_emu_created());
-	CHECK(dev->type == RTE_IOMMUFD_DEV_EMULATED && dev->dev_fd == -1, "not emulated");
-	CHECK(dev->nb_queue_pairs == 2, "queues %u", dev->nb_queue_pairs);
-	CHECK(drv_probed == 1 && dev->driver == &t_drv, "not probed by the test driver");
-	CHECK(drv_bind_ret == 0, "bind failed (%d): %s", drv_bind_ret, log_text());
-	CHECK(dev->binding != NULL, "no binding");
+	TH_CHECK(test_emu_created() == 1, "created %u", test_emu_created());
+	TH_CHECK(dev->type == RTE_IOMMUFD_DEV_EMULATED && dev->dev_fd == -1, "not emulated");
+	TH_CHECK(dev->nb_queue_pairs == 2, "queues %u", dev->nb_queue_pairs);
+	TH_CHECK(drv_probed == 1 && dev->driver == &t_drv, "not probed by the test driver");
+	TH_CHECK(drv_bind_ret == 0, "bind failed (%d): %s", drv_bind_ret, log_text());
+	TH_CHECK(dev->binding != NULL, "no binding");
 	if (dev->binding != NULL) {
-		CHECK(rte_dma_domain_ctx_backend(rte_dma_domain_binding_ctx(dev->binding)) ==
+		TH_CHECK(rte_dma_domain_ctx_backend(rte_dma_domain_binding_ctx(dev->binding)) ==
 			RTE_DMA_DOMAIN_BACKEND_SOFT, "emulated device not on the soft backend");
 		dom = rte_dma_domain_binding_domain(dev->binding);
-		CHECK(dom != NULL && strcmp(rte_dma_domain_name(dom), "default") == 0,
+		TH_CHECK(dom != NULL && strcmp(rte_dma_domain_name(dom), "default") == 0,
 			"not attached to the default domain");
 	}
 
 	/* Regions through the model's callbacks. */
-	CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &v) == 0 && v == 42,
+	TH_CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &v) == 0 && v == 42,
 		"register 0 = %u, expected the devargs answer 42", v);
-	CHECK(rte_iommufd_region_write(dev, RTE_IOMMUFD_REGION_BAR(0), 16, &w, 4) == 0 &&
+	TH_CHECK(rte_iommufd_region_write(dev, RTE_IOMMUFD_REGION_BAR(0), 16, &w, 4) == 0 &&
 		reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), 16, &v) == 0 && v == w,
 		"write/read back: %x", v);
-	CHECK(rte_iommufd_region_write(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &w, 4) == -EPERM,
+	TH_CHECK(rte_iommufd_region_write(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &w, 4) == -EPERM,
 		"model error not passed through");
 	log_clear();
-	CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), TEST_EMU_BAR_REGS * 4, &v) == -ERANGE,
+	TH_CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), TEST_EMU_BAR_REGS * 4, &v) == -ERANGE,
 		"read past the region accepted");
-	CHECK(log_has("emu0: region 0 read of 4 bytes at 0x100 is outside its 0x100 bytes"),
+	TH_CHECK(log_has("emu0: region 0 read of 4 bytes at 0x100 is outside its 0x100 bytes"),
 		"no message for an out-of-range read: %s", log_text());
-	CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(3), 0, &v) == -ENOENT, "absent region read");
-	CHECK(reg_read(dev, RTE_IOMMUFD_MAX_REGIONS, 0, &v) == -EINVAL, "bad region index");
+	TH_CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(3), 0, &v) == -ENOENT, "absent region read");
+	TH_CHECK(reg_read(dev, RTE_IOMMUFD_MAX_REGIONS, 0, &v) == -EINVAL, "bad region index");
 	{
 		uint16_t vid = 0;
 
-		CHECK(rte_iommufd_region_read(dev, RTE_IOMMUFD_REGION_CONFIG, 0, &vid, 2) == 0 &&
+		TH_CHECK(rte_iommufd_region_read(dev, RTE_IOMMUFD_REGION_CONFIG, 0, &vid, 2) == 0 &&
 			vid == TEST_EMU_VENDOR, "config vendor id %04x", vid);
 	}
-	CHECK(rte_iommufd_region_map(dev, RTE_IOMMUFD_REGION_BAR(0)) == NULL &&
+	TH_CHECK(rte_iommufd_region_map(dev, RTE_IOMMUFD_REGION_BAR(0)) == NULL &&
 		rte_errno == ENOTSUP, "emulated region must not map");
 
 	/* Iteration. */
 	n = 0;
 	RTE_DEV_FOREACH(d, "bus=iommufd", &it)
 		n++;
-	CHECK(n == 1, "%u devices iterated, expected 1", n);
+	TH_CHECK(n == 1, "%u devices iterated, expected 1", n);
 
 	/* Hot-unplug, then plug the same name again. */
 	ret = rte_dev_remove(&dev->device);
-	CHECK(ret == 0, "rte_dev_remove: %d: %s", ret, log_text());
-	CHECK(rte_iommufd_device_find("emu0") == NULL, "emu0 still on the bus");
-	CHECK(drv_removed == 1 && test_emu_destroyed() == 1,
+	TH_CHECK(ret == 0, "rte_dev_remove: %d: %s", ret, log_text());
+	TH_CHECK(rte_iommufd_device_find("emu0") == NULL, "emu0 still on the bus");
+	TH_CHECK(drv_removed == 1 && test_emu_destroyed() == 1,
 		"removed %u destroyed %u", drv_removed, test_emu_destroyed());
-	CHECK(rte_dma_domain_binding_lookup("emu0") == NULL, "binding left behind");
+	TH_CHECK(rte_dma_domain_binding_lookup("emu0") == NULL, "binding left behind");
 
 	ret = rte_dev_probe("iommufd:emu0,model=test,answer=7");
-	CHECK(ret == 0, "rte_dev_probe: %d: %s", ret, log_text());
+	TH_CHECK(ret == 0, "rte_dev_probe: %d: %s", ret, log_text());
 	dev = rte_iommufd_device_find("emu0");
-	CHECK(dev != NULL && dev->driver == &t_drv && dev->binding != NULL,
+	TH_CHECK(dev != NULL && dev->driver == &t_drv && dev->binding != NULL,
 		"replugged device not probed and bound");
 	if (dev != NULL)
-		CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &v) == 0 && v == 7,
+		TH_CHECK(reg_read(dev, RTE_IOMMUFD_REGION_BAR(0), 0, &v) == 0 && v == 7,
 			"replugged register 0 = %u, expected 7", v);
 out:
 	rte_eal_cleanup();
-	CHECK(test_emu_destroyed() == test_emu_created(),
+	TH_CHECK(test_emu_destroyed() == test_emu_created(),
 		"cleanup: %u created, %u destroyed", test_emu_created(),
 		test_emu_destroyed());
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} cases[] = {
-	{ "names", case_names },
-	{ "bad_devargs", case_bad_devargs },
-	{ "scan_default", case_scan_default },
-	{ "scan_explicit", case_scan_explicit },
-	{ "kernel_no_iommu", case_kernel_no_iommu },
-	{ "emu_lifecycle", case_emu_lifecycle },
-	{ "scan_escape", case_scan_escape },
+static const struct th_case cases[] = {
+	{ "names", "unit", case_names, NULL, NULL },
+	{ "bad_devargs", "unit", case_bad_devargs, NULL, NULL },
+	{ "scan_default", "integration", case_scan_default, NULL, NULL },
+	{ "scan_explicit", "integration", case_scan_explicit, NULL, NULL },
+	{ "kernel_no_iommu", "integration", case_kernel_no_iommu, NULL, NULL },
+	{ "emu_lifecycle", "integration", case_emu_lifecycle, NULL, NULL },
+	{ "scan_escape", "integration", case_scan_escape, NULL, NULL },
 };
 
-int
-main(int argc, char **argv)
-{
-	unsigned int i;
-	int ret;
-
-	if (argc != 2) {
-		printf("usage: %s CASE\n", argv[0]);
-		return 2;
-	}
-	for (i = 0; i < RTE_DIM(cases); i++) {
-		if (strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		ret = cases[i].fn();
-		if (ret == SKIP)
-			return SKIP;
-		printf("%s: %s (%d failed checks)\n", argv[1],
-			failures ? "FAIL" : "PASS", failures);
-		return failures ? 1 : 0;
-	}
-	printf("unknown case '%s'\n", argv[1]);
-	return 2;
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -27,15 +27,6 @@ tdd_hugepages_get(const char *counter)
 	return v;
 }
 
-uint64_t
-tdd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static int
 seg_bytes_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
 {
@@ -77,72 +68,6 @@ tdd_mirrored(struct rte_dma_domain *d, const void *p0, size_t len, size_t step)
 		}
 	}
 	return true;
-}
-
-int tdd_failures;
-
-static const char *watchdog_what;
-
-static void
-watchdog_fire(int sig)
-{
-	static const char msg[] = "FAIL: watchdog: hung: ";
-
-	(void)sig;
-	/* async-signal-safe only */
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0 ||
-			write(STDERR_FILENO, watchdog_what, strlen(watchdog_what)) < 0 ||
-			write(STDERR_FILENO, "\n", 1) < 0)
-		_exit(1);
-	_exit(1);
-}
-
-void
-tdd_watchdog(unsigned int seconds, const char *what)
-{
-	watchdog_what = what;
-	signal(SIGALRM, watchdog_fire);
-	alarm(seconds);
-}
-
-void
-tdd_watchdog_off(void)
-{
-	alarm(0);
-}
-
-int
-tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n)
-{
-	size_t i;
-	int rc, ran = 0, skipped = 0;
-
-	for (i = 0; i < n; i++) {
-		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		ran++;
-		printf("== %s\n", cases[i].name);
-		fflush(stdout);
-		rc = cases[i].fn();
-		if (rc == TDD_SKIP) {
-			skipped++;
-			continue;
-		}
-		if (rc != 0)
-			tdd_failures++;
-		printf("== %s: %s\n", cases[i].name,
-			rc == 0 && tdd_failures == 0 ? "ok" : "FAILED");
-	}
-	if (ran == 0) {
-		fprintf(stderr, "unknown case '%s'; cases:", argc > 1 ? argv[1] : "");
-		for (i = 0; i < n; i++)
-			fprintf(stderr, " %s", cases[i].name);
-		fputc('\n', stderr);
-		return 2;
-	}
-	if (tdd_failures > 0)
-		return 1;
-	return skipped == ran ? TDD_SKIP : 0;
 }
 
 /* ---- fake driver ----------------------------------------------------- */
@@ -341,7 +266,7 @@ tdd_domain(struct rte_dma_domain_ctx *ctx, const char *name)
 {
 	struct rte_dma_domain *d = rte_dma_domain_create(ctx, name, RTE_DMA_DOMAIN_PAGING, 0);
 
-	CHECK(d != NULL, "create %s", name);
+	TH_CHECK(d != NULL, "create %s", name);
 	return d;
 }
 
@@ -352,6 +277,6 @@ tdd_two_domains(struct rte_dma_domain_ctx *ctx, void *mem,
 {
 	*a = tdd_domain(ctx, name_a);
 	*b = tdd_domain(ctx, name_b);
-	CHECK_RC(rte_dma_domain_map(*a, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(rte_dma_domain_map(*b, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(*a, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(*b, 0x100000, mem, 0x200000, RTE_DMA_DOMAIN_ACCESS_RW), 0);
 }

@@ -3,7 +3,8 @@
 #ifndef TDD_H
 #define TDD_H
 
-/* Helpers of the lib/dma_domain tests: checks, case tables, fake driver. */
+/* Helpers of the lib/dma_domain tests: fake driver, domains, hugepages (the
+ * checks and case tables: tests/common/th.h). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,37 +17,7 @@
 #include <rte_dma_domain_driver.h>
 #include <dma_domain_test.h>
 
-#define TDD_SKIP 77
-
-extern int tdd_failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		tdd_failures++; \
-		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
-
-#define CHECK_RC(expr, want) do { \
-	int _rc = (expr); \
-	CHECK(_rc == (want), "%s returned %d (%s), expected %d (%s)", #expr, \
-		_rc, strerror(-_rc), (want), strerror(-(want))); \
-} while (0)
-
-struct tdd_case {
-	const char *name;
-	int (*fn)(void);
-};
-
-/* Run the case named argv[1] (or all); returns the process exit code. */
-int tdd_main(int argc, char **argv, const struct tdd_case *cases, size_t n);
-
-/* A hang is a failure: after seconds, print what hung and exit(1).
- * tdd_watchdog_off() disarms it. */
-void tdd_watchdog(unsigned int seconds, const char *what);
-void tdd_watchdog_off(void);
+#include "th.h"
 
 /* ---- fake driver: queues with posted-buffer accounting ---- */
 
@@ -110,8 +81,6 @@ uint32_t fake_buffers(const struct fake_drv *f);
 #define TDD_HP_SYS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 long tdd_hugepages_get(const char *counter);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t tdd_now_ns(void);
 /* Bytes in the EAL's memsegs. */
 uint64_t tdd_memseg_bytes(void);
 /* Every step-th byte page of [p, p + len) is mapped in d at its IOVA (VA

@@ -99,10 +99,10 @@ st(uint64_t *p, uint64_t v)
 static bool
 wait_ge(uint64_t *p, uint64_t v)
 {
-	uint64_t end = tdd_now_ns() + WAIT_NS;
+	uint64_t end = th_now_ns() + WAIT_NS;
 
 	while (ld(p) < v) {
-		if (__atomic_load_n(&R.stop, __ATOMIC_ACQUIRE) || tdd_now_ns() > end)
+		if (__atomic_load_n(&R.stop, __ATOMIC_ACQUIRE) || th_now_ns() > end)
 			return ld(p) >= v;
 		sched_yield();
 	}
@@ -205,30 +205,30 @@ race_run(enum race_mode mode, unsigned int swaps)
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, true);
 	for (k = 0; k < 2; k++) {
 		R.mem[k] = aligned_alloc(4096, LEN);
-		CHECK(R.mem[k] != NULL, "memory");
+		TH_CHECK(R.mem[k] != NULL, "memory");
 		if (R.mem[k] == NULL)
 			return 1;
 		memset(R.mem[k], 0xa0 + k, LEN);
 		R.dom[k] = tdd_domain(ctx, k == 0 ? "snap-a" : "snap-b");
-		CHECK_RC(rte_dma_domain_map(R.dom[k], IOVA, R.mem[k], LEN,
+		TH_CHECK_RC(rte_dma_domain_map(R.dom[k], IOVA, R.mem[k], LEN,
 			RTE_DMA_DOMAIN_ACCESS_RW), 0);
 	}
-	CHECK_RC(fake_bind(&R.f, "snap0", 0, IOVA), 0);
-	CHECK_RC(rte_dma_domain_attach(R.f.b, R.dom[0]), 0);
-	if (tdd_failures > 0)
+	TH_CHECK_RC(fake_bind(&R.f, "snap0", 0, IOVA), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(R.f.b, R.dom[0]), 0);
+	if (th_failures > 0)
 		return 1;
 	if (mode == RACE_READER)
 		rte_dma_domain_soft_test_translate_hook(reader_hook, NULL);
 	if (mode == RACE_WRITER)
 		rte_dma_domain_soft_test_publish_hook(writer_hook, NULL);
-	CHECK(pthread_create(&th, NULL, race_reader, NULL) == 0, "thread");
+	TH_CHECK(pthread_create(&th, NULL, race_reader, NULL) == 0, "thread");
 
-	for (i = 0; i < swaps && tdd_failures == 0; i++) {
+	for (i = 0; i < swaps && th_failures == 0; i++) {
 		uint64_t e, d;
 		int rc;
 
 		if (mode == RACE_READER && !wait_ge(&R.req, R.ack + 1)) {
-			CHECK(false, "the DMA thread asked for no replace (%" PRIu64 " done)",
+			TH_CHECK(false, "the DMA thread asked for no replace (%" PRIu64 " done)",
 				ld(&R.done));
 			break;
 		}
@@ -236,7 +236,7 @@ race_run(enum race_mode mode, unsigned int swaps)
 		e = ld(&R.epoch);
 		st(&R.epoch, e + 1);
 		rc = rte_dma_domain_replace(R.f.b, R.dom[R.target], &o);
-		CHECK(rc == 0, "replace %u to %s: %d", i,
+		TH_CHECK(rc == 0, "replace %u to %s: %d", i,
 			rte_dma_domain_name(R.dom[R.target]), rc);
 		if (rc != 0)
 			break;
@@ -244,13 +244,13 @@ race_run(enum race_mode mode, unsigned int swaps)
 		cur = R.target;
 		if (ld(&R.epoch) == e + 1)
 			st(&R.epoch, e + 2); /* not done by the writer hook */
-		CHECK(ld(&R.epoch) == e + 2, "epoch");
+		TH_CHECK(ld(&R.epoch) == e + 2, "epoch");
 		if (mode == RACE_READER)
 			st(&R.ack, ld(&R.req));
 		/* a whole translation on the new domain fills its entry */
 		d = ld(&R.done);
 		if (mode != RACE_READER && !wait_ge(&R.done, d + 2)) {
-			CHECK(false, "the DMA thread is stuck");
+			TH_CHECK(false, "the DMA thread is stuck");
 			break;
 		}
 	}
@@ -265,21 +265,21 @@ race_run(enum race_mode mode, unsigned int swaps)
 		", faults %" PRIu64 ", stale IOTLB hits %" PRIu64 "\n",
 		ok, ld(&R.done), R.checked, R.unchecked, R.wrong, R.outside, R.faults,
 		rte_dma_domain_soft_iotlb_stale(R.f.b));
-	CHECK(ok == swaps, "every replace succeeded (%u of %u)", ok, swaps);
-	CHECK(R.hook_timeouts == 0, "a hook waited in vain %" PRIu64 " times", R.hook_timeouts);
-	CHECK(R.wrong == 0, "%" PRIu64 " translations returned the memory of a domain the device was not on during them",
+	TH_CHECK(ok == swaps, "every replace succeeded (%u of %u)", ok, swaps);
+	TH_CHECK(R.hook_timeouts == 0, "a hook waited in vain %" PRIu64 " times", R.hook_timeouts);
+	TH_CHECK(R.wrong == 0, "%" PRIu64 " translations returned the memory of a domain the device was not on during them",
 		R.wrong);
-	CHECK(R.outside == 0 && R.faults == 0, "translations outside both domains' memory: %" PRIu64
+	TH_CHECK(R.outside == 0 && R.faults == 0, "translations outside both domains' memory: %" PRIu64
 		", faults: %" PRIu64, R.outside, R.faults);
-	CHECK(rte_dma_domain_soft_iotlb_stale(R.f.b) == 0,
+	TH_CHECK(rte_dma_domain_soft_iotlb_stale(R.f.b) == 0,
 		"%" PRIu64 " IOTLB hits disagree with the domain the translation used (a generation paired with another domain)",
 		rte_dma_domain_soft_iotlb_stale(R.f.b));
 	if (mode == RACE_WRITER)
-		CHECK(R.checked >= swaps, "each replace had a translation inside its publish window (%" PRIu64 ")",
+		TH_CHECK(R.checked >= swaps, "each replace had a translation inside its publish window (%" PRIu64 ")",
 			R.checked);
-	CHECK_RC(rte_dma_domain_unbind(R.f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(R.f.b), 0);
 	for (k = 0; k < 2; k++) {
-		CHECK_RC(rte_dma_domain_destroy(R.dom[k]), 0);
+		TH_CHECK_RC(rte_dma_domain_destroy(R.dom[k]), 0);
 		free(R.mem[k]);
 	}
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
@@ -324,7 +324,7 @@ case_iommufd_atomic(void)
 	size_t i;
 
 	for (i = 0; i < RTE_DIM(types); i++)
-		CHECK(!iommufd_hw_replace_atomic(types[i].type),
+		TH_CHECK(!iommufd_hw_replace_atomic(types[i].type),
 			"kernel backend says replace is atomic on %s: it must never default to hitless without a measured result",
 			types[i].name);
 	return 0;
@@ -353,32 +353,32 @@ case_kmsg_parse(void)
 	struct iommufd_bdf b;
 
 	iommufd_kmsg_parse(L_VTD_03, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].seg == -1 &&
+	TH_CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].seg == -1 &&
 		r.bdf[0].bus == 0 && r.bdf[0].dev == 3 && r.bdf[0].fn == 0,
 		"VT-d fault line: kind %d, %u devices", r.kind, r.nb_bdf);
 	iommufd_kmsg_parse(L_DRHD, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_OTHER, "VT-d summary line is not a fault of its own");
+	TH_CHECK(r.kind == IOMMUFD_KMSG_OTHER, "VT-d summary line is not a fault of its own");
 	iommufd_kmsg_parse(L_SUPP, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_SUPPRESSED && r.suppressed == 17,
+	TH_CHECK(r.kind == IOMMUFD_KMSG_SUPPRESSED && r.suppressed == 17,
 		"rate-limit line: kind %d, N %u", r.kind, r.suppressed);
 	iommufd_kmsg_parse(L_DEFAULT, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_OTHER, "'Default domain' is not a fault");
+	TH_CHECK(r.kind == IOMMUFD_KMSG_OTHER, "'Default domain' is not a fault");
 	iommufd_kmsg_parse(L_INTR, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_OTHER, "an interrupt-remapping fault is not a DMA fault");
+	TH_CHECK(r.kind == IOMMUFD_KMSG_OTHER, "an interrupt-remapping fault is not a DMA fault");
 	iommufd_kmsg_parse(L_AMD, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].seg == 0 &&
+	TH_CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].seg == 0 &&
 		r.bdf[0].bus == 1 && r.bdf[0].dev == 0, "AMD-Vi fault line");
 	iommufd_kmsg_parse(L_SMMU_OLD, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 0, "SMMUv3 event line (no device)");
+	TH_CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 0, "SMMUv3 event line (no device)");
 	iommufd_kmsg_parse(L_SMMU_NEW, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].dev == 3,
+	TH_CHECK(r.kind == IOMMUFD_KMSG_FAULT && r.nb_bdf == 1 && r.bdf[0].dev == 3,
 		"SMMUv3 event line naming its client");
 	iommufd_kmsg_parse(L_OTHER, &r);
-	CHECK(r.kind == IOMMUFD_KMSG_OTHER, "unrelated line");
-	CHECK_RC(iommufd_bdf_parse("0000:00:03.0", &b), 0);
-	CHECK(b.seg == 0 && b.bus == 0 && b.dev == 3 && b.fn == 0, "BDF parse");
-	CHECK_RC(iommufd_bdf_parse("emu0", &b), -EINVAL);
-	CHECK_RC(iommufd_bdf_parse("0000:00:03.0x", &b), -EINVAL);
+	TH_CHECK(r.kind == IOMMUFD_KMSG_OTHER, "unrelated line");
+	TH_CHECK_RC(iommufd_bdf_parse("0000:00:03.0", &b), 0);
+	TH_CHECK(b.seg == 0 && b.bus == 0 && b.dev == 3 && b.fn == 0, "BDF parse");
+	TH_CHECK_RC(iommufd_bdf_parse("emu0", &b), -EINVAL);
+	TH_CHECK_RC(iommufd_bdf_parse("0000:00:03.0x", &b), -EINVAL);
 	return 0;
 }
 
@@ -419,8 +419,8 @@ feed(struct iommufd_kmsg *k, int wfd, const char *text, struct kdevs *d)
 {
 	size_t n = strlen(text);
 
-	CHECK(write(wfd, text, n) == (ssize_t)n, "pipe write");
-	CHECK_RC(iommufd_kmsg_read(k, 0, kdevs_record, NULL, d), 0);
+	TH_CHECK(write(wfd, text, n) == (ssize_t)n, "pipe write");
+	TH_CHECK_RC(iommufd_kmsg_read(k, 0, kdevs_record, NULL, d), 0);
 }
 
 static int
@@ -440,42 +440,42 @@ case_kmsg_charge(void)
 	char msg[512];
 	int p[2];
 
-	CHECK_RC(kmsg_pipe(p), 0);
+	TH_CHECK_RC(kmsg_pipe(p), 0);
 	iommufd_kmsg_init_fd(&k, p[0]);
 	kdevs_init(&d);
 
 	/* a fault of a device that is not ours (edu at 00:06.0) */
 	feed(&k, p[1], L_DRHD L_VTD_06, &d);
-	CHECK(d.faults[0] == 0 && d.faults[1] == 0,
+	TH_CHECK(d.faults[0] == 0 && d.faults[1] == 0,
 		"another device's fault counted for ours: %" PRIu64 "/%" PRIu64,
 		d.faults[0], d.faults[1]);
 	/* ours: one each, the summary line not counted */
 	feed(&k, p[1], L_DRHD L_VTD_03 L_DRHD L_VTD_04, &d);
-	CHECK(d.faults[0] == 1 && d.faults[1] == 1, "named faults: %" PRIu64 "/%" PRIu64,
+	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1, "named faults: %" PRIu64 "/%" PRIu64,
 		d.faults[0], d.faults[1]);
 	/* lines that are no DMA fault */
 	feed(&k, p[1], L_DEFAULT L_INTR L_OTHER, &d);
-	CHECK(d.faults[0] == 1 && d.faults[1] == 1, "non-fault lines counted: %" PRIu64 "/%" PRIu64,
+	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1, "non-fault lines counted: %" PRIu64 "/%" PRIu64,
 		d.faults[0], d.faults[1]);
-	CHECK(!k.lower_bound, "exact so far");
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
+	TH_CHECK(!k.lower_bound, "exact so far");
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
 		"no lower-bound message yet");
 	/* a line naming no device counts for both */
 	feed(&k, p[1], L_SMMU_OLD, &d);
-	CHECK(d.faults[0] == 2 && d.faults[1] == 2, "unnamed fault: %" PRIu64 "/%" PRIu64,
+	TH_CHECK(d.faults[0] == 2 && d.faults[1] == 2, "unnamed fault: %" PRIu64 "/%" PRIu64,
 		d.faults[0], d.faults[1]);
 	/* the kernel's rate limit: counts, and the count is a lower bound */
 	feed(&k, p[1], L_SUPP, &d);
-	CHECK(d.faults[0] == 3 && d.faults[1] == 3, "rate-limit line: %" PRIu64 "/%" PRIu64,
+	TH_CHECK(d.faults[0] == 3 && d.faults[1] == 3, "rate-limit line: %" PRIu64 "/%" PRIu64,
 		d.faults[0], d.faults[1]);
-	CHECK(k.lower_bound && k.suppressed == 1, "rate limit seen: lower bound");
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) != NULL &&
+	TH_CHECK(k.lower_bound && k.suppressed == 1, "rate limit seen: lower bound");
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) != NULL &&
 		strstr(msg, "lower bound") != NULL, "one message says the count is a lower bound");
 	printf("message: %s\n", msg);
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
 		"and only one");
 	feed(&k, p[1], L_SUPP, &d);
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
 		"not again at the next rate-limit line");
 	close(p[1]);
 	close(p[0]);
@@ -493,16 +493,16 @@ case_kmsg_stream(void)
 	size_t cut = sizeof(L_AMD) - 1 + 40;
 	int p[2];
 
-	CHECK_RC(kmsg_pipe(p), 0);
+	TH_CHECK_RC(kmsg_pipe(p), 0);
 	iommufd_kmsg_init_fd(&k, p[0]);
 	kdevs_init(&d);
-	CHECK(write(p[1], all, cut) == (ssize_t)cut, "write");
-	CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
-	CHECK(d.faults[0] == 0 && d.faults[1] == 0 && k.records == 1,
+	TH_CHECK(write(p[1], all, cut) == (ssize_t)cut, "write");
+	TH_CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
+	TH_CHECK(d.faults[0] == 0 && d.faults[1] == 0 && k.records == 1,
 		"half a line is not a record yet (%" PRIu64 " records)", k.records);
-	CHECK(write(p[1], all + cut, strlen(all) - cut) == (ssize_t)(strlen(all) - cut), "write");
-	CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
-	CHECK(d.faults[0] == 1 && d.faults[1] == 1 && k.records == 3 && k.faults == 3,
+	TH_CHECK(write(p[1], all + cut, strlen(all) - cut) == (ssize_t)(strlen(all) - cut), "write");
+	TH_CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
+	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1 && k.records == 3 && k.faults == 3,
 		"whole records: %" PRIu64 "/%" PRIu64 ", %" PRIu64 " records, %" PRIu64 " faults",
 		d.faults[0], d.faults[1], k.records, k.faults);
 	close(p[1]);
@@ -544,22 +544,22 @@ case_kmsg_late(void)
 	pthread_t th;
 	int p[2];
 
-	CHECK_RC(kmsg_pipe(p), 0);
+	TH_CHECK_RC(kmsg_pipe(p), 0);
 	iommufd_kmsg_init_fd(&k, p[0]);
 	kdevs_init(&d);
 	l.wfd = p[1];
 	memset(&R, 0, sizeof(R)); /* wait_ge's stop flag */
 	/* the pre-resume confirm: nothing yet */
-	CHECK_RC(iommufd_kmsg_read(&k, 0, late_record, NULL, &d), 0);
-	CHECK(d.faults[0] == 0, "no fault before the line");
+	TH_CHECK_RC(iommufd_kmsg_read(&k, 0, late_record, NULL, &d), 0);
+	TH_CHECK(d.faults[0] == 0, "no fault before the line");
 	/* the post-resume window: the line arrives while it waits; the
 	 * deadline is a hang guard, the wait ends at the line */
-	CHECK(pthread_create(&th, NULL, late_writer, &l) == 0, "thread");
+	TH_CHECK(pthread_create(&th, NULL, late_writer, &l) == 0, "thread");
 	st(&l.go, 1);
-	CHECK_RC(iommufd_kmsg_read(&k, tdd_now_ns() + WAIT_NS, late_record,
+	TH_CHECK_RC(iommufd_kmsg_read(&k, th_now_ns() + WAIT_NS, late_record,
 		kdevs_dev0_faulted, &d), 0);
 	pthread_join(th, NULL);
-	CHECK(d.faults[0] == 1, "the late fault line is attributed by the post-resume window (%" PRIu64 ")",
+	TH_CHECK(d.faults[0] == 1, "the late fault line is attributed by the post-resume window (%" PRIu64 ")",
 		d.faults[0]);
 	close(p[1]);
 	close(p[0]);
@@ -574,28 +574,28 @@ case_kmsg_unreadable(void)
 	char msg[512];
 
 	kdevs_init(&d);
-	CHECK_RC(iommufd_kmsg_open(&k, "/nonexistent/kmsg"), -ENOENT);
-	CHECK(k.fd < 0 && k.lower_bound, "no source: lower bound");
-	CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/nonexistent/kmsg", msg, sizeof(msg)) != NULL &&
+	TH_CHECK_RC(iommufd_kmsg_open(&k, "/nonexistent/kmsg"), -ENOENT);
+	TH_CHECK(k.fd < 0 && k.lower_bound, "no source: lower bound");
+	TH_CHECK_RC(iommufd_kmsg_read(&k, 0, kdevs_record, NULL, &d), 0);
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/nonexistent/kmsg", msg, sizeof(msg)) != NULL &&
 		strstr(msg, "lower bound") != NULL && strstr(msg, "not readable") != NULL,
 		"one message: not readable, lower bound");
 	printf("message: %s\n", msg);
-	CHECK(iommufd_kmsg_lower_bound_msg(&k, "/nonexistent/kmsg", msg, sizeof(msg)) == NULL,
+	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/nonexistent/kmsg", msg, sizeof(msg)) == NULL,
 		"only one");
 	return 0;
 }
 
-static const struct tdd_case cases[] = {
-	{ "iotlb_race", case_iotlb_race },
-	{ "iotlb_reader", case_iotlb_reader },
-	{ "iotlb_writer", case_iotlb_writer },
-	{ "iommufd_atomic", case_iommufd_atomic },
-	{ "kmsg_parse", case_kmsg_parse },
-	{ "kmsg_charge", case_kmsg_charge },
-	{ "kmsg_stream", case_kmsg_stream },
-	{ "kmsg_late", case_kmsg_late },
-	{ "kmsg_unreadable", case_kmsg_unreadable },
+static const struct th_case cases[] = {
+	{ "iotlb_race", "concurrency", case_iotlb_race, NULL, NULL },
+	{ "iotlb_reader", "concurrency", case_iotlb_reader, NULL, NULL },
+	{ "iotlb_writer", "concurrency", case_iotlb_writer, NULL, NULL },
+	{ "iommufd_atomic", "unit", case_iommufd_atomic, NULL, NULL },
+	{ "kmsg_parse", "unit", case_kmsg_parse, NULL, NULL },
+	{ "kmsg_charge", "unit", case_kmsg_charge, NULL, NULL },
+	{ "kmsg_stream", "unit", case_kmsg_stream, NULL, NULL },
+	{ "kmsg_late", "unit", case_kmsg_late, NULL, NULL },
+	{ "kmsg_unreadable", "unit", case_kmsg_unreadable, NULL, NULL },
 };
 
 int
@@ -605,5 +605,5 @@ main(int argc, char **argv)
 	rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_CRIT);
 	if (rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT) == NULL)
 		return 1;
-	return tdd_main(argc, argv, cases, RTE_DIM(cases));
+	return th_main(argc, argv, cases, RTE_DIM(cases), 0);
 }

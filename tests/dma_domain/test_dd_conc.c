@@ -134,16 +134,16 @@ run(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 	memset(res, 0, sizeof(*res));
 	tdd_soft_model(model, window_ns, false);
 	tdd_two_domains(ctx, mem, &d[0], &d[1], "conc-a", "conc-b");
-	CHECK_RC(fake_bind(&f, "conc-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
+	TH_CHECK_RC(fake_bind(&f, "conc-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
 	stop_flag = 0;
 	dma_ok = dma_fault = dma_parked = dma_bad = 0;
 	pthread_create(&t, NULL, dma_thread, NULL);
 	/* let the DMA thread start */
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = tdd_now_ns() + RUN_NS;
-	for (i = 0; i < MAX_SWAPS && tdd_now_ns() < end; i++) {
+	end = th_now_ns() + RUN_NS;
+	for (i = 0; i < MAX_SWAPS && th_now_ns() < end; i++) {
 		struct rte_dma_domain *to = d[(i + 1) & 1];
 
 		if (rte_dma_domain_binding_domain(f.b) == to)
@@ -176,14 +176,14 @@ run(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 		model == RTE_DMA_DOMAIN_SOFT_REPLACE_VTD ? "vtd" : "atomic",
 		rte_dma_domain_strategy_name(s), res->swaps, res->failed, res->faults,
 		res->dma_ok, dma_parked, res->failed ? "; last failure: " : "", res->reason);
-	CHECK(dma_bad == 0, "DMA while nothing posted / corrupted: %" PRIu64, dma_bad);
-	CHECK(f.bad_quiesce == 0, "quiesce before the poller parked");
-	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost: %u of %u",
+	TH_CHECK(dma_bad == 0, "DMA while nothing posted / corrupted: %" PRIu64, dma_bad);
+	TH_CHECK(f.bad_quiesce == 0, "quiesce before the poller parked");
+	TH_CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost: %u of %u",
 		fake_buffers(&f), NQ * FAKE_BUFS);
-	CHECK(res->dma_ok > 0, "no DMA happened");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(d[0]), 0);
-	CHECK_RC(rte_dma_domain_destroy(d[1]), 0);
+	TH_CHECK(res->dma_ok > 0, "no DMA happened");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d[0]), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d[1]), 0);
 }
 
 /* A run that must be clean: no fault, no failed swap, more than 100 swaps. */
@@ -194,8 +194,8 @@ run_clean(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 	struct run_result r;
 
 	run(model, window_ns, s, &r);
-	CHECK(r.faults == 0, "%" PRIu64 " faults under %s", r.faults, what);
-	CHECK(r.failed == 0 && r.swaps > 100, "swaps %" PRIu64 " failed %" PRIu64,
+	TH_CHECK(r.faults == 0, "%" PRIu64 " faults under %s", r.faults, what);
+	TH_CHECK(r.failed == 0 && r.swaps > 100, "swaps %" PRIu64 " failed %" PRIu64,
 		r.swaps, r.failed);
 	return 0;
 }
@@ -215,9 +215,9 @@ case_hitless_vtd(void)
 	/* a window long enough to sleep in: the DMA thread runs in it even
 	 * when it shares the controller's core */
 	run(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 100000, RTE_DMA_DOMAIN_STRATEGY_HITLESS, &r);
-	CHECK(r.faults > 0, "forced hitless on VT-d showed no fault in %" PRIu64
+	TH_CHECK(r.faults > 0, "forced hitless on VT-d showed no fault in %" PRIu64
 		" swaps: the hazard check cannot fail?", r.swaps + r.failed);
-	CHECK(r.failed > 0, "faults seen but no swap failed (confirm step)");
+	TH_CHECK(r.failed > 0, "faults seen but no swap failed (confirm step)");
 	return 0;
 }
 
@@ -248,8 +248,8 @@ case_inject_live(void)
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &a, &b, "inj-a", "inj-b");
-	CHECK_RC(fake_bind(&f, "inj-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(fake_bind(&f, "inj-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	stop_flag = 0;
 	dma_ok = dma_fault = dma_bad = 0;
 	pthread_create(&t, NULL, dma_thread, NULL);
@@ -273,16 +273,16 @@ case_inject_live(void)
 				rte_dma_domain_inject(f.b, pts[i]);
 				rc = rte_dma_domain_replace(f.b, to, &o);
 				rte_dma_domain_last_swap(f.b, &rec);
-				CHECK(rc < 0 && rte_dma_domain_binding_domain(f.b) == old,
+				TH_CHECK(rc < 0 && rte_dma_domain_binding_domain(f.b) == old,
 					"%s inject %d: rc %d, on %s",
 					rte_dma_domain_strategy_name(strat[j]), pts[i], rc,
 					rte_dma_domain_name(rte_dma_domain_binding_domain(f.b)));
-				CHECK(strstr(rec.reason, "injected") != NULL, "reason '%s'",
+				TH_CHECK(strstr(rec.reason, "injected") != NULL, "reason '%s'",
 					rec.reason);
-				CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "lost buffers");
+				TH_CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "lost buffers");
 				/* a clean swap in between */
 				o.timeout_us = 0;
-				CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
+				TH_CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
 			}
 		}
 	}
@@ -290,10 +290,10 @@ case_inject_live(void)
 	pthread_join(t, NULL);
 	printf("  %" PRIu64 " DMA ok, %" PRIu64 " faults\n", dma_ok,
 		rte_dma_domain_soft_fault_count(f.b));
-	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults under quiesce with rollbacks");
-	CHECK(dma_bad == 0 && f.bad_quiesce == 0, "DMA outside posted buffers");
-	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults under quiesce with rollbacks");
+	TH_CHECK(dma_bad == 0 && f.bad_quiesce == 0, "DMA outside posted buffers");
+	TH_CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -313,9 +313,9 @@ case_drain_inflight(void)
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &a, &b, "drain-a", "drain-b");
 	/* the in-flight buffer: in a only */
-	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem, 0x1000, RTE_DMA_DOMAIN_ACCESS_READ), 0);
-	CHECK_RC(fake_bind(&f, "drain-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x500000, mem, 0x1000, RTE_DMA_DOMAIN_ACCESS_READ), 0);
+	TH_CHECK_RC(fake_bind(&f, "drain-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	f.inflight_iova = 0x500000;
 	__atomic_store_n(&f.inflight_len, 0x1000, __ATOMIC_RELAXED);
 	__atomic_store_n(&retire_bursts, 0, __ATOMIC_RELAXED);
@@ -326,12 +326,12 @@ case_drain_inflight(void)
 		sched_yield();
 
 	/* no drain: refused after the pause, before any quiesce */
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
 	rte_dma_domain_last_swap(f.b, &rec);
 	printf("  no drain: %s\n", rec.reason);
-	CHECK(strstr(rec.reason, "in flight") != NULL && !rec.rolled_back, "reason '%s'",
+	TH_CHECK(strstr(rec.reason, "in flight") != NULL && !rec.rolled_back, "reason '%s'",
 		rec.reason);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a && f.q[0].quiesce_calls == 0,
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && f.q[0].quiesce_calls == 0,
 		"state changed");
 	/* the queues run again */
 	ok0 = __atomic_load_n(&dma_ok, __ATOMIC_RELAXED);
@@ -342,20 +342,20 @@ case_drain_inflight(void)
 	f.walks[1] = 0;
 	__atomic_store_n(&retire_bursts, 50, __ATOMIC_RELAXED);
 	o.drain = true;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	rte_dma_domain_last_swap(f.b, &rec);
 	printf("  drain: %" PRIu64 " parked walks, pause %" PRIu64 " ns%s%s\n",
 		f.walks[1], rec.pause_ns, rec.reason[0] ? ": " : "", rec.reason);
-	CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
-	CHECK(f.walks[1] >= 2, "drain did not wait (%" PRIu64 " parked walks)", f.walks[1]);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
+	TH_CHECK(f.walks[1] >= 2, "drain did not wait (%" PRIu64 " parked walks)", f.walks[1]);
 
 	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
-	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
+	TH_CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
+	TH_CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
 		"DMA outside posted buffers, or a walk/quiesce with a queue running");
-	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -454,8 +454,8 @@ case_arm_race(void)
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 5000, false);
 	tdd_two_domains(ctx, mem, &d[0], &d[1], "arm-a", "arm-b");
-	CHECK_RC(fake_bind(&f, "arm-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
+	TH_CHECK_RC(fake_bind(&f, "arm-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
 	q1 = rte_dma_domain_queue_get(f.b, 1);
 	stop_flag = 0;
 	q1_go = q1_stop = 0;
@@ -464,17 +464,17 @@ case_arm_race(void)
 	pthread_create(&t, NULL, arm_poller, NULL);
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = tdd_now_ns() + RUN_NS / 2;
-	for (round = 0; round < MAX_SWAPS && tdd_now_ns() < end; round++) {
+	end = th_now_ns() + RUN_NS / 2;
+	for (round = 0; round < MAX_SWAPS && th_now_ns() < end; round++) {
 		struct rte_dma_domain *to = rte_dma_domain_binding_domain(f.b) == d[0] ?
 			d[1] : d[0];
-		uint64_t until = tdd_now_ns() + (round * 7919) % 20000;
+		uint64_t until = th_now_ns() + (round * 7919) % 20000;
 
 		rte_dma_domain_queue_arm(q1);
 		__atomic_store_n(&q1_go, 1, __ATOMIC_RELEASE);
 		/* a varying head start, from none to 20 us */
 		if (round % 3 != 0)
-			while (tdd_now_ns() < until)
+			while (th_now_ns() < until)
 				;
 		if (rte_dma_domain_replace(f.b, to, &o) == 0) {
 			swaps++;
@@ -486,10 +486,10 @@ case_arm_race(void)
 		/* the queue went online and runs after the swap */
 		{
 			uint64_t w = __atomic_load_n(&q1_work, __ATOMIC_ACQUIRE);
-			uint64_t dl = tdd_now_ns() + 1000000000ull;
+			uint64_t dl = th_now_ns() + 1000000000ull;
 
 			while (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w &&
-					tdd_now_ns() < dl)
+					th_now_ns() < dl)
 				sched_yield();
 			if (__atomic_load_n(&q1_work, __ATOMIC_ACQUIRE) == w)
 				idle++;
@@ -506,14 +506,14 @@ case_arm_race(void)
 		" first bursts, %" PRIu64 " of them parked, %" PRIu64 " bursts of work; %"
 		PRIu64 " faults\n", round, swaps, failed, q1_first_bursts, q1_first_parked,
 		q1_work, rte_dma_domain_soft_fault_count(f.b));
-	CHECK(failed == 0 && swaps > 20, "swaps %" PRIu64 " failed %" PRIu64, swaps, failed);
-	CHECK(q1_bad == 0, "queue 1 worked %" PRIu64 " times while counted parked", q1_bad);
-	CHECK(idle == 0, "queue 1 did not run after %" PRIu64 " of %u swaps", idle, round);
-	CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
+	TH_CHECK(failed == 0 && swaps > 20, "swaps %" PRIu64 " failed %" PRIu64, swaps, failed);
+	TH_CHECK(q1_bad == 0, "queue 1 worked %" PRIu64 " times while counted parked", q1_bad);
+	TH_CHECK(idle == 0, "queue 1 did not run after %" PRIu64 " of %u swaps", idle, round);
+	TH_CHECK(dma_bad == 0 && f.bad_quiesce == 0 && f.bad_walk == 0,
 		"DMA outside posted buffers, or a walk/quiesce with a queue running");
-	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
-	CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
+	TH_CHECK(fake_buffers(&f) == NQ * FAKE_BUFS, "buffers lost");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(d[0]);
 	rte_dma_domain_destroy(d[1]);
 	return 0;
@@ -551,7 +551,7 @@ ack_race_walk(struct fake_drv *fd, bool parked)
 static uint64_t
 deadline_in(uint64_t ns)
 {
-	return tdd_now_ns() + ns;
+	return th_now_ns() + ns;
 }
 
 static void
@@ -566,7 +566,7 @@ ack_race_hook(void *arg, uint16_t qid)
 	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u /* PARK */)
 		return;
 	dl = deadline_in(2000000);
-	while (!(__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) && tdd_now_ns() < dl)
+	while (!(__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) && th_now_ns() < dl)
 		sched_yield();
 	if (__atomic_load_n(&q->pause_req, __ATOMIC_ACQUIRE) & 1u) {
 		ar.staged++;
@@ -596,7 +596,7 @@ ack_race_poller(void *arg)
 		ar.runs++;
 		w0 = __atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE);
 		dl = deadline_in(2000000);
-		while (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) == w0 && tdd_now_ns() < dl)
+		while (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) == w0 && th_now_ns() < dl)
 			sched_yield();
 		if (__atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE) != w0)
 			ar.raced++;
@@ -621,19 +621,19 @@ case_ack_race(void)
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	tdd_two_domains(ctx, mem, &d[0], &d[1], "ack-a", "ack-b");
-	CHECK_RC(fake_bind(&f, "ack-dev", 1, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
+	TH_CHECK_RC(fake_bind(&f, "ack-dev", 1, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, d[0]), 0);
 	q = rte_dma_domain_queue_get(f.b, 0);
 	memset(&ar, 0, sizeof(ar));
 	f.on_walk = ack_race_walk;
-	CHECK_RC(rte_dma_domain_test_ack_hook(f.b, ack_race_hook, q), 0);
+	TH_CHECK_RC(rte_dma_domain_test_ack_hook(f.b, ack_race_hook, q), 0);
 	stop_flag = 0;
 	dma_ok = 0;
 	pthread_create(&t, NULL, ack_race_poller, q);
 	while (__atomic_load_n(&dma_ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	end = tdd_now_ns() + RUN_NS / 2;
-	for (rounds = 0; rounds < MAX_SWAPS && tdd_now_ns() < end && ar.staged < 200; rounds++) {
+	end = th_now_ns() + RUN_NS / 2;
+	for (rounds = 0; rounds < MAX_SWAPS && th_now_ns() < end && ar.staged < 200; rounds++) {
 		__atomic_store_n(&ar.calls, 0, __ATOMIC_RELEASE);
 		if (rte_dma_domain_replace(f.b, d[1], &hl) != 0)
 			failed++;
@@ -648,27 +648,27 @@ case_ack_race(void)
 		" reports of a PARK token after a report-only load, %" PRIu64
 		" bursts ran after them, %" PRIu64 " while counted parked\n",
 		rounds, failed, ar.staged, ar.runs, ar.raced);
-	CHECK(ar.staged > 0, "the race was never staged (the test cannot fail)");
-	CHECK(ar.raced == 0, "%" PRIu64 " bursts ran while the controller walked the queue as parked",
+	TH_CHECK(ar.staged > 0, "the race was never staged (the test cannot fail)");
+	TH_CHECK(ar.raced == 0, "%" PRIu64 " bursts ran while the controller walked the queue as parked",
 		ar.raced);
-	CHECK(ar.runs == 0, "%" PRIu64 " bursts ran after reporting a PARK token", ar.runs);
-	CHECK(failed == 0, "%" PRIu64 " swaps failed", failed);
-	CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "walk/quiesce with the queue running");
-	CHECK(fake_buffers(&f) == FAKE_BUFS, "buffers lost");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(ar.runs == 0, "%" PRIu64 " bursts ran after reporting a PARK token", ar.runs);
+	TH_CHECK(failed == 0, "%" PRIu64 " swaps failed", failed);
+	TH_CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "walk/quiesce with the queue running");
+	TH_CHECK(fake_buffers(&f) == FAKE_BUFS, "buffers lost");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(d[0]);
 	rte_dma_domain_destroy(d[1]);
 	return 0;
 }
 
-static const struct tdd_case cases[] = {
-	{ "quiesce_vtd", case_quiesce_vtd },
-	{ "hitless_vtd", case_hitless_vtd },
-	{ "hitless_atomic", case_hitless_atomic },
-	{ "inject_live", case_inject_live },
-	{ "drain_inflight", case_drain_inflight },
-	{ "arm_race", case_arm_race },
-	{ "ack_race", case_ack_race },
+static const struct th_case cases[] = {
+	{ "quiesce_vtd", "concurrency", case_quiesce_vtd, NULL, NULL },
+	{ "hitless_vtd", "concurrency", case_hitless_vtd, NULL, NULL },
+	{ "hitless_atomic", "concurrency", case_hitless_atomic, NULL, NULL },
+	{ "inject_live", "concurrency", case_inject_live, NULL, NULL },
+	{ "drain_inflight", "concurrency", case_drain_inflight, NULL, NULL },
+	{ "arm_race", "concurrency", case_arm_race, NULL, NULL },
+	{ "ack_race", "concurrency", case_ack_race, NULL, NULL },
 };
 
 int
@@ -681,5 +681,5 @@ main(int argc, char **argv)
 	if (ctx == NULL || mem == NULL)
 		return 1;
 	memset(mem, 0, M2);
-	return tdd_main(argc, argv, cases, RTE_DIM(cases));
+	return th_main(argc, argv, cases, RTE_DIM(cases), 0);
 }

@@ -81,7 +81,7 @@ static void
 log_start(void)
 {
 	log_fp = open_memstream(&logbuf, &loglen);
-	CHECK(log_fp != NULL, "open_memstream");
+	TH_CHECK(log_fp != NULL, "open_memstream");
 	if (log_fp != NULL)
 		rte_openlog_stream(log_fp);
 }
@@ -184,7 +184,7 @@ poller_start(struct poller *p, struct fake_drv *f, bool dma)
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->dma = dma;
-	CHECK(pthread_create(&p->t, NULL, poller_main, p) == 0, "pthread_create");
+	TH_CHECK(pthread_create(&p->t, NULL, poller_main, p) == 0, "pthread_create");
 	while (__atomic_load_n(&p->ok, __ATOMIC_RELAXED) == 0)
 		sched_yield();
 }
@@ -194,10 +194,10 @@ poller_stop(struct poller *p, const char *what)
 {
 	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(p->t, NULL);
-	CHECK(p->bad == 0, "%s: burst with nothing posted / corrupted DMA: %" PRIu64, what, p->bad);
-	CHECK(p->f->bad_quiesce == 0 && p->f->bad_walk == 0,
+	TH_CHECK(p->bad == 0, "%s: burst with nothing posted / corrupted DMA: %" PRIu64, what, p->bad);
+	TH_CHECK(p->f->bad_quiesce == 0 && p->f->bad_walk == 0,
 		"%s: quiesce/parked walk with a queue running", what);
-	CHECK(fake_buffers(p->f) == NQ * FAKE_BUFS, "%s: buffers lost: %u of %u", what,
+	TH_CHECK(fake_buffers(p->f) == NQ * FAKE_BUFS, "%s: buffers lost: %u of %u", what,
 		fake_buffers(p->f), NQ * FAKE_BUFS);
 }
 
@@ -233,9 +233,9 @@ meet_quiesce(struct fake_drv *f, uint16_t qid)
 
 	if (qid != 0 || __atomic_exchange_n(&meet_in[me], 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	end = tdd_now_ns() + MEET_NS;
+	end = th_now_ns() + MEET_NS;
 	while (!__atomic_load_n(&meet_in[!me], __ATOMIC_ACQUIRE)) {
-		if (tdd_now_ns() > end) {
+		if (th_now_ns() > end) {
 			__atomic_fetch_add(&meet_timeouts, 1, __ATOMIC_RELAXED);
 			return;
 		}
@@ -280,17 +280,17 @@ case_two_bindings(void)
 	for (i = 0; i < 2; i++) {
 		/* each binding's buffers in its own MiB of mem */
 		tdd_two_domains(ctx, mem, &tb[i].d[0], &tb[i].d[1], dn[i][0], dn[i][1]);
-		CHECK_RC(fake_bind(&tb[i].f, bn[i], NQ, 0x100000 + (uint64_t)i * (M2 / 2)), 0);
-		CHECK_RC(rte_dma_domain_attach(tb[i].f.b, tb[i].d[0]), 0);
+		TH_CHECK_RC(fake_bind(&tb[i].f, bn[i], NQ, 0x100000 + (uint64_t)i * (M2 / 2)), 0);
+		TH_CHECK_RC(rte_dma_domain_attach(tb[i].f.b, tb[i].d[0]), 0);
 		tb[i].f.on_quiesce = meet_quiesce;
 		poller_start(&tb[i].p, &tb[i].f, true);
 	}
-	tdd_watchdog(120, "two_bindings: two controllers' swaps");
+	th_watchdog(120, "two_bindings: two controllers' swaps");
 	for (i = 0; i < 2; i++)
-		CHECK(pthread_create(&tb[i].t, NULL, ctl_main, &tb[i]) == 0, "pthread_create");
+		TH_CHECK(pthread_create(&tb[i].t, NULL, ctl_main, &tb[i]) == 0, "pthread_create");
 	for (i = 0; i < 2; i++)
 		pthread_join(tb[i].t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	for (i = 0; i < 2; i++) {
 		uint64_t faults;
 
@@ -301,19 +301,19 @@ case_two_bindings(void)
 			" DMA ok, %" PRIu64 " parked bursts%s%s\n", bn[i], tb[i].swaps,
 			tb[i].failed, faults, tb[i].p.ok, tb[i].p.parked,
 			tb[i].failed ? "; last failure: " : "", tb[i].reason);
-		CHECK(tb[i].swaps == SWAPS && tb[i].failed == 0, "%s: %" PRIu64 " of %d swaps failed (%s)",
+		TH_CHECK(tb[i].swaps == SWAPS && tb[i].failed == 0, "%s: %" PRIu64 " of %d swaps failed (%s)",
 			bn[i], tb[i].failed, SWAPS, tb[i].reason);
-		CHECK(faults == 0 && tb[i].p.fault == 0, "%s: %" PRIu64 " faults", bn[i], faults);
-		CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[SWAPS & 1],
+		TH_CHECK(faults == 0 && tb[i].p.fault == 0, "%s: %" PRIu64 " faults", bn[i], faults);
+		TH_CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[SWAPS & 1],
 			"%s: on the wrong domain", bn[i]);
 	}
-	CHECK(meet_in[0] && meet_in[1] && meet_timeouts == 0,
+	TH_CHECK(meet_in[0] && meet_in[1] && meet_timeouts == 0,
 		"the two bindings' swaps never ran at the same time (%u waits timed out): one swap blocks the other's",
 		meet_timeouts);
 	for (i = 0; i < 2; i++) {
-		CHECK_RC(rte_dma_domain_unbind(tb[i].f.b), 0);
-		CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
-		CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
+		TH_CHECK_RC(rte_dma_domain_unbind(tb[i].f.b), 0);
+		TH_CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
+		TH_CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
 	}
 	return 0;
 }
@@ -332,9 +332,9 @@ ov_hook_a(void *arg, enum rte_dma_domain_test_point pt)
 	if (pt != RTE_DMA_DOMAIN_TEST_SWITCH ||
 			__atomic_exchange_n(&ov_a_switch, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	end = tdd_now_ns() + MEET_NS;
+	end = th_now_ns() + MEET_NS;
 	while (!__atomic_load_n(&ov_b_parked, __ATOMIC_ACQUIRE)) {
-		if (tdd_now_ns() > end) {
+		if (th_now_ns() > end) {
 			__atomic_fetch_add(&ov_timeouts, 1, __ATOMIC_RELAXED);
 			return;
 		}
@@ -374,38 +374,38 @@ case_overlap(void)
 	ov_a_switch = ov_b_parked = ov_timeouts = 0;
 	for (i = 0; i < 2; i++) {
 		tdd_two_domains(ctx, mem, &tb[i].d[0], &tb[i].d[1], dn[i][0], dn[i][1]);
-		CHECK_RC(fake_bind(&tb[i].f, bn[i], NQ, 0x100000 + (uint64_t)i * (M2 / 2)), 0);
-		CHECK_RC(rte_dma_domain_attach(tb[i].f.b, tb[i].d[0]), 0);
+		TH_CHECK_RC(fake_bind(&tb[i].f, bn[i], NQ, 0x100000 + (uint64_t)i * (M2 / 2)), 0);
+		TH_CHECK_RC(rte_dma_domain_attach(tb[i].f.b, tb[i].d[0]), 0);
 		poller_start(&tb[i].p, &tb[i].f, true);
 	}
-	CHECK_RC(rte_dma_domain_test_swap_hook(tb[0].f.b, ov_hook_a, NULL), 0);
-	CHECK_RC(rte_dma_domain_test_swap_hook(tb[1].f.b, ov_hook_b, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_test_swap_hook(tb[0].f.b, ov_hook_a, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_test_swap_hook(tb[1].f.b, ov_hook_b, NULL), 0);
 	if (serialized)
 		printf("  TDD_SERIALIZE=1: one replace at a time (expected to FAIL)\n");
 	rte_dma_domain_test_serialize(serialized);
-	tdd_watchdog(120, "overlap: two bindings' swaps");
-	CHECK(pthread_create(&tb[0].t, NULL, ov_a_main, &tb[0]) == 0, "pthread_create");
+	th_watchdog(120, "overlap: two bindings' swaps");
+	TH_CHECK(pthread_create(&tb[0].t, NULL, ov_a_main, &tb[0]) == 0, "pthread_create");
 	/* B starts once A is inside its switch */
 	while (!__atomic_load_n(&ov_a_switch, __ATOMIC_ACQUIRE))
 		sched_yield();
 	tb[1].last_rc = rte_dma_domain_replace(tb[1].f.b, tb[1].d[1], &quiesce);
 	pthread_join(tb[0].t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	rte_dma_domain_test_serialize(false);
-	CHECK(tb[0].last_rc == 0 && tb[1].last_rc == 0, "replaces returned %d and %d",
+	TH_CHECK(tb[0].last_rc == 0 && tb[1].last_rc == 0, "replaces returned %d and %d",
 		tb[0].last_rc, tb[1].last_rc);
-	CHECK(__atomic_load_n(&ov_b_parked, __ATOMIC_ACQUIRE) && ov_timeouts == 0,
+	TH_CHECK(__atomic_load_n(&ov_b_parked, __ATOMIC_ACQUIRE) && ov_timeouts == 0,
 		"B's swap did not get past its pause while A's swap was inside its switch: one replace blocks the other (a process-wide lock across the protocol?)");
 	for (i = 0; i < 2; i++) {
-		CHECK_RC(rte_dma_domain_test_swap_hook(tb[i].f.b, NULL, NULL), 0);
+		TH_CHECK_RC(rte_dma_domain_test_swap_hook(tb[i].f.b, NULL, NULL), 0);
 		poller_stop(&tb[i].p, bn[i]);
-		CHECK(rte_dma_domain_soft_fault_count(tb[i].f.b) == 0 && tb[i].p.fault == 0,
+		TH_CHECK(rte_dma_domain_soft_fault_count(tb[i].f.b) == 0 && tb[i].p.fault == 0,
 			"%s: faults", bn[i]);
-		CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[1],
+		TH_CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[1],
 			"%s: on the wrong domain", bn[i]);
-		CHECK_RC(rte_dma_domain_unbind(tb[i].f.b), 0);
-		CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
-		CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
+		TH_CHECK_RC(rte_dma_domain_unbind(tb[i].f.b), 0);
+		TH_CHECK_RC(rte_dma_domain_destroy(tb[i].d[0]), 0);
+		TH_CHECK_RC(rte_dma_domain_destroy(tb[i].d[1]), 0);
 	}
 	printf("  A inside its switch, B parked: %s\n",
 		ov_timeouts == 0 && ov_b_parked ? "met" : "never met");
@@ -481,18 +481,18 @@ case_destroy_race(void)
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&dr, 0, sizeof(dr));
 	cur = tdd_domain(ctx, "dr-0");
-	CHECK_RC(rte_dma_domain_map(cur, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
-	CHECK_RC(fake_bind(&f, "dr-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, cur), 0);
+	TH_CHECK_RC(rte_dma_domain_map(cur, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+	TH_CHECK_RC(fake_bind(&f, "dr-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, cur), 0);
 	dr.f = &f;
 	poller_start(&p, &f, true);
 	log_start();
-	CHECK(pthread_create(&t, NULL, destroy_racer, NULL) == 0, "pthread_create");
-	tdd_watchdog(120, "destroy_race");
+	TH_CHECK(pthread_create(&t, NULL, destroy_racer, NULL) == 0, "pthread_create");
+	th_watchdog(120, "destroy_race");
 	for (i = 1; i <= RACE_ROUNDS; i++) {
 		snprintf(name, sizeof(name), "dr-%u", i);
 		nxt = tdd_domain(ctx, name);
-		CHECK_RC(rte_dma_domain_map(nxt, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+		TH_CHECK_RC(rte_dma_domain_map(nxt, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
 		/* the racer destroys cur from now on: attached, then pinned
 		 * by the swap (-EBUSY), then free (0) */
 		__atomic_store_n(&dr.victim, cur, __ATOMIC_RELEASE);
@@ -506,7 +506,7 @@ case_destroy_race(void)
 	}
 	__atomic_store_n(&dr.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	pinned_lines = log_stop_count("in use by the replace running on 'dr-dev'");
 	attached_lines = log_count("binding(s) attached (detach or replace first)");
 	unbind_lines = log_count("unbind 'dr-dev': ");
@@ -517,21 +517,21 @@ case_destroy_race(void)
 		" destroyed after the swap; unbind -EBUSY %" PRIu64 "; spare domains destroyed %" PRIu64
 		"; %" PRIu64 " faults, %" PRIu64 " DMA ok\n", i - 1, failed, dr.busy, pinned_lines,
 		attached_lines, dr.destroyed, dr.unbind_busy, dr.spare_ok, faults, p.ok);
-	CHECK(failed == 0, "a swap failed with a destroy racing it");
-	CHECK(dr.bad == 0, "%" PRIu64 " racing calls returned neither 0 nor -EBUSY (last %d)",
+	TH_CHECK(failed == 0, "a swap failed with a destroy racing it");
+	TH_CHECK(dr.bad == 0, "%" PRIu64 " racing calls returned neither 0 nor -EBUSY (last %d)",
 		dr.bad, dr.bad_rc);
-	CHECK(dr.bad_errno == 0, "-EBUSY without rte_errno EBUSY");
-	CHECK(dr.destroyed == RACE_ROUNDS, "%" PRIu64 " of %d domains destroyed once their swap returned",
+	TH_CHECK(dr.bad_errno == 0, "-EBUSY without rte_errno EBUSY");
+	TH_CHECK(dr.destroyed == RACE_ROUNDS, "%" PRIu64 " of %d domains destroyed once their swap returned",
 		dr.destroyed, RACE_ROUNDS);
-	CHECK(pinned_lines > 0, "no destroy ever met a running swap (the race was not staged)");
-	CHECK(pinned_lines + attached_lines == dr.busy,
+	TH_CHECK(pinned_lines > 0, "no destroy ever met a running swap (the race was not staged)");
+	TH_CHECK(pinned_lines + attached_lines == dr.busy,
 		"%" PRIu64 " -EBUSY, %u log lines naming the swap or the attachment", dr.busy,
 		pinned_lines + attached_lines);
-	CHECK(unbind_lines == dr.unbind_busy, "unbind: %" PRIu64 " -EBUSY, %u log lines",
+	TH_CHECK(unbind_lines == dr.unbind_busy, "unbind: %" PRIu64 " -EBUSY, %u log lines",
 		dr.unbind_busy, unbind_lines);
-	CHECK(faults == 0 && p.fault == 0, "%" PRIu64 " faults", faults);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(cur), 0);
+	TH_CHECK(faults == 0 && p.fault == 0, "%" PRIu64 " faults", faults);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(cur), 0);
 	return 0;
 }
 
@@ -585,14 +585,14 @@ case_detach_race(void)
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&dt, 0, sizeof(dt));
 	tdd_two_domains(ctx, mem, &dt.d[0], &dt.d[1], "dt-a", "dt-b");
-	CHECK_RC(fake_bind(&f, "dt-dev", NQ, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, dt.d[0]), 0);
+	TH_CHECK_RC(fake_bind(&f, "dt-dev", NQ, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, dt.d[0]), 0);
 	dt.f = &f;
 	/* no DMA: between a detach and the attach the device has no domain */
 	poller_start(&p, &f, false);
 	log_start();
-	CHECK(pthread_create(&t, NULL, detach_racer, NULL) == 0, "pthread_create");
-	tdd_watchdog(120, "detach_race");
+	TH_CHECK(pthread_create(&t, NULL, detach_racer, NULL) == 0, "pthread_create");
+	th_watchdog(120, "detach_race");
 	for (i = 0; i < SWAPS; i++) {
 		struct rte_dma_domain *cur = rte_dma_domain_binding_domain(f.b);
 		struct rte_dma_domain *to = cur == dt.d[0] ? dt.d[1] : dt.d[0];
@@ -609,7 +609,7 @@ case_detach_race(void)
 	}
 	__atomic_store_n(&dt.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	lines = log_stop_count("detach 'dt-dev': a replace (");
 	unattached_lines = log_count("replace 'dt-dev': not attached");
 	log_free();
@@ -617,18 +617,18 @@ case_detach_race(void)
 	printf("  %d replaces: %" PRIu64 " done, %" PRIu64 " refused (detached meanwhile), %" PRIu64
 		" failed; racing detaches: %" PRIu64 " -EBUSY (%u log lines naming the swap), %" PRIu64
 		" done between swaps\n", SWAPS, ok, unattached, failed, dt.busy, lines, dt.detached);
-	CHECK(failed == 0, "%" PRIu64 " replaces failed other than 'not attached'", failed);
-	CHECK(dt.bad == 0, "%" PRIu64 " racing detach/attach calls failed (last %d)", dt.bad, dt.bad_rc);
-	CHECK(dt.busy > 0 && lines == dt.busy, "%" PRIu64 " -EBUSY detaches, %u log lines naming the swap",
+	TH_CHECK(failed == 0, "%" PRIu64 " replaces failed other than 'not attached'", failed);
+	TH_CHECK(dt.bad == 0, "%" PRIu64 " racing detach/attach calls failed (last %d)", dt.bad, dt.bad_rc);
+	TH_CHECK(dt.busy > 0 && lines == dt.busy, "%" PRIu64 " -EBUSY detaches, %u log lines naming the swap",
 		dt.busy, lines);
-	CHECK(unattached_lines == unattached, "%" PRIu64 " -EINVAL replaces, %u 'not attached' lines",
+	TH_CHECK(unattached_lines == unattached, "%" PRIu64 " -EINVAL replaces, %u 'not attached' lines",
 		unattached, unattached_lines);
-	CHECK(ok > 0, "no replace succeeded");
-	CHECK(rte_dma_domain_binding_domain(f.b) != NULL, "left detached");
-	CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(dt.d[0]), 0);
-	CHECK_RC(rte_dma_domain_destroy(dt.d[1]), 0);
+	TH_CHECK(ok > 0, "no replace succeeded");
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) != NULL, "left detached");
+	TH_CHECK(rte_dma_domain_soft_fault_count(f.b) == 0, "faults");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(dt.d[0]), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(dt.d[1]), 0);
 	return 0;
 }
 
@@ -745,17 +745,17 @@ case_mirror_hotplug(void)
 	mh.d[0] = rte_dma_domain_create(ctx, "mh-a", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	mh.d[1] = rte_dma_domain_create(ctx, "mh-b", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	bufs = rte_malloc(NULL, 4 * FAKE_BUFS * FAKE_BUF_SIZE, 64 << 10);
-	CHECK(mh.d[0] != NULL && mh.d[1] != NULL && bufs != NULL, "setup: %s",
+	TH_CHECK(mh.d[0] != NULL && mh.d[1] != NULL && bufs != NULL, "setup: %s",
 		rte_strerror(rte_errno));
 	if (mh.d[0] == NULL || mh.d[1] == NULL || bufs == NULL)
 		return 1;
-	CHECK_RC(rte_malloc_heap_create(MH_HEAP), 0);
-	CHECK_RC(fake_bind(&f, "mh-dev", NQ, rte_malloc_virt2iova(bufs)), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, mh.d[0]), 0);
+	TH_CHECK_RC(rte_malloc_heap_create(MH_HEAP), 0);
+	TH_CHECK_RC(fake_bind(&f, "mh-dev", NQ, rte_malloc_virt2iova(bufs)), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, mh.d[0]), 0);
 	f.on_quiesce = mh_quiesce;
 	poller_start(&p, &f, true);
-	CHECK(pthread_create(&t, NULL, hotplug_main, NULL) == 0, "pthread_create");
-	tdd_watchdog(120, "mirror_hotplug: swaps while memory events run (deadlock?)");
+	TH_CHECK(pthread_create(&t, NULL, hotplug_main, NULL) == 0, "pthread_create");
+	th_watchdog(120, "mirror_hotplug: swaps while memory events run (deadlock?)");
 	/* until both sides did their share: swaps and hotplug rounds */
 	for (i = 0; i < SWAPS || __atomic_load_n(&mh.rounds, __ATOMIC_RELAXED) < 100; i++) {
 		if (__atomic_load_n(&mh.errors, __ATOMIC_ACQUIRE) != 0)
@@ -768,7 +768,7 @@ case_mirror_hotplug(void)
 	}
 	__atomic_store_n(&mh.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	poller_stop(&p, "mh-dev");
 	f.on_quiesce = NULL;
 	faults = rte_dma_domain_soft_fault_count(f.b);
@@ -779,70 +779,92 @@ case_mirror_hotplug(void)
 		PRIu64 " bytes, memsegs %" PRIu64 "\n", swaps, failed, mh.rounds, mh.unmirrored,
 		faults, p.ok, rte_dma_domain_mapped_bytes(mh.d[0]),
 		rte_dma_domain_mapped_bytes(mh.d[1]), seg);
-	CHECK(mh.errors == 0, "hotplug thread: %s", mh.err);
-	CHECK(failed == 0, "%" PRIu64 " swaps failed", failed);
-	CHECK(mh.unmirrored == 0, "%" PRIu64 " allocations not in both mirrors", mh.unmirrored);
-	CHECK(mh.sock_calls > 0, "the driver callback never took the hotplug lock");
-	CHECK(faults == 0 && p.fault == 0, "%" PRIu64 " faults", faults);
+	TH_CHECK(mh.errors == 0, "hotplug thread: %s", mh.err);
+	TH_CHECK(failed == 0, "%" PRIu64 " swaps failed", failed);
+	TH_CHECK(mh.unmirrored == 0, "%" PRIu64 " allocations not in both mirrors", mh.unmirrored);
+	TH_CHECK(mh.sock_calls > 0, "the driver callback never took the hotplug lock");
+	TH_CHECK(faults == 0 && p.fault == 0, "%" PRIu64 " faults", faults);
 	for (k = 0; k < 2; k++)
-		CHECK(rte_dma_domain_mapped_bytes(mh.d[k]) == seg, "mirror %d: %" PRIu64
+		TH_CHECK(rte_dma_domain_mapped_bytes(mh.d[k]) == seg, "mirror %d: %" PRIu64
 			" bytes mapped, memsegs %" PRIu64, k, rte_dma_domain_mapped_bytes(mh.d[k]), seg);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_free(bufs);
 	rte_malloc_heap_destroy(MH_HEAP);
-	CHECK_RC(rte_dma_domain_destroy(mh.d[0]), 0);
-	CHECK_RC(rte_dma_domain_destroy(mh.d[1]), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(mh.d[0]), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(mh.d[1]), 0);
 	return 0;
 }
 
 #define MH_HUGEPAGES 24
 
-int
-main(int argc, char **argv)
+/* Every case: the soft context and 2 MiB of memory the domains map. */
+static int
+setup_soft(const struct th_case *c)
 {
-	static const struct tdd_case cases[] = {
-		{ "two_bindings", case_two_bindings },
-		{ "overlap", case_overlap },
-		{ "destroy_race", case_destroy_race },
-		{ "detach_race", case_detach_race },
-		{ "mirror_hotplug", case_mirror_hotplug },
-	};
-	char prefix[64];
-	/* hugepages, dynamic memory: --no-huge (legacy memory) sends no
-	 * memory events */
-	char *eal[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
-		"--file-prefix", prefix, NULL };
-	bool with_eal = argc > 1 && strcmp(argv[1], "mirror_hotplug") == 0;
-	int rc;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s two_bindings|overlap|destroy_race|detach_race|mirror_hotplug\n",
-			argv[0]);
-		return 2;
-	}
-	if (with_eal) {
-		snprintf(prefix, sizeof(prefix), "ddctl%d", (int)getpid());
-		if (tdd_hugepages_get("free_hugepages") < MH_HUGEPAGES) {
-			printf("SKIP: mirror_hotplug needs %d free 2 MiB hugepages (%ld free)\n",
-				MH_HUGEPAGES, tdd_hugepages_get("free_hugepages"));
-			return TDD_SKIP;
-		}
-		if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-			/* the machine's free hugepages, taken meanwhile */
-			printf("SKIP: EAL init failed: %s\n", rte_strerror(rte_errno));
-			return TDD_SKIP;
-		}
-	}
-	/* the refusals the races provoke are logged at ERR: captured */
-	rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_ERR);
+	RTE_SET_USED(c);
 	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
 	mem = aligned_alloc(M2, M2);
 	if (ctx == NULL || mem == NULL)
 		return 1;
 	memset(mem, 0, M2);
-	rc = tdd_main(argc, argv, cases, RTE_DIM(cases));
+	return 0;
+}
+
+static void
+teardown_soft(const struct th_case *c)
+{
+	RTE_SET_USED(c);
 	free(mem);
-	if (with_eal)
+	mem = NULL;
+}
+
+/* mirror_hotplug: hugepages, dynamic memory (--no-huge, legacy memory,
+ * sends no memory events), then setup_soft(). */
+static int
+setup_eal(const struct th_case *c)
+{
+	static char prefix[64];
+	static char arg0[] = "test-dma-domain-ctl";
+	char *eal[] = { arg0, "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
+		"--file-prefix", prefix, NULL };
+
+	snprintf(prefix, sizeof(prefix), "ddctl%d", (int)getpid());
+	if (tdd_hugepages_get("free_hugepages") < MH_HUGEPAGES) {
+		printf("SKIP: mirror_hotplug needs %d free 2 MiB hugepages (%ld free)\n",
+			MH_HUGEPAGES, tdd_hugepages_get("free_hugepages"));
+		return TH_SKIP;
+	}
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
+		/* the machine's free hugepages, taken meanwhile */
+		printf("SKIP: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return TH_SKIP;
+	}
+	if (setup_soft(c) != 0) {
 		rte_eal_cleanup();
-	return rc;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+teardown_eal(const struct th_case *c)
+{
+	teardown_soft(c);
+	rte_eal_cleanup();
+}
+
+static const struct th_case cases[] = {
+	{ "two_bindings", "unit,concurrency", case_two_bindings, setup_soft, teardown_soft },
+	{ "overlap", "unit,concurrency", case_overlap, setup_soft, teardown_soft },
+	{ "destroy_race", "unit,concurrency", case_destroy_race, setup_soft, teardown_soft },
+	{ "detach_race", "unit,concurrency", case_detach_race, setup_soft, teardown_soft },
+	{ "mirror_hotplug", "unit,concurrency", case_mirror_hotplug, setup_eal, teardown_eal },
+};
+
+int
+main(int argc, char **argv)
+{
+	/* the refusals the races provoke are logged at ERR: captured */
+	rte_log_set_level_pattern("lib.dma_domain", RTE_LOG_ERR);
+	return th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
 }

@@ -45,17 +45,17 @@ case_static(void)
 			RTE_DMA_DOMAIN_F_MIRROR);
 	void *buf = rte_malloc(NULL, 1 << 20, 4096);
 
-	CHECK(d != NULL && buf != NULL, "setup: %s", rte_strerror(rte_errno));
+	TH_CHECK(d != NULL && buf != NULL, "setup: %s", rte_strerror(rte_errno));
 	if (d == NULL || buf == NULL)
 		return 1;
-	CHECK(tdd_mirrored(d, buf, 1 << 20, 4096), "rte_malloc buffer not mirrored");
-	CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
+	TH_CHECK(tdd_mirrored(d, buf, 1 << 20, 4096), "rte_malloc buffer not mirrored");
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
 		"mapped %" PRIu64 " != memsegs %" PRIu64,
 		rte_dma_domain_mapped_bytes(d), tdd_memseg_bytes());
-	CHECK(rte_dma_domain_create(ctx, "mir-id", RTE_DMA_DOMAIN_IDENTITY,
+	TH_CHECK(rte_dma_domain_create(ctx, "mir-id", RTE_DMA_DOMAIN_IDENTITY,
 		RTE_DMA_DOMAIN_F_MIRROR) == NULL && rte_errno == EINVAL, "mirror identity");
 	rte_free(buf);
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
 
@@ -69,28 +69,28 @@ case_extmem(void)
 	void *area, *buf;
 	int sock;
 
-	CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
+	TH_CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
 	if (d == NULL)
 		return 1;
 	before = rte_dma_domain_mapped_bytes(d);
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(area != MAP_FAILED, "mmap");
-	CHECK_RC(rte_malloc_heap_create("dd_ext"), 0);
+	TH_CHECK(area != MAP_FAILED, "mmap");
+	TH_CHECK_RC(rte_malloc_heap_create("dd_ext"), 0);
 	/* the ALLOC event fires inside this call */
-	CHECK_RC(rte_malloc_heap_memory_add("dd_ext", area, len, NULL, 0, 4096), 0);
-	CHECK(rte_dma_domain_mapped_bytes(d) == before + len,
+	TH_CHECK_RC(rte_malloc_heap_memory_add("dd_ext", area, len, NULL, 0, 4096), 0);
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == before + len,
 		"external memory not mirrored: %" PRIu64 " -> %" PRIu64, before,
 		rte_dma_domain_mapped_bytes(d));
 	sock = rte_malloc_heap_get_socket("dd_ext");
 	buf = rte_malloc_socket(NULL, 64 << 10, 4096, sock);
-	CHECK(buf != NULL && tdd_mirrored(d, buf, 64 << 10, 4096), "buffer from the new heap");
+	TH_CHECK(buf != NULL && tdd_mirrored(d, buf, 64 << 10, 4096), "buffer from the new heap");
 	rte_free(buf);
-	CHECK_RC(rte_malloc_heap_memory_remove("dd_ext", area, len), 0);
-	CHECK(rte_dma_domain_mapped_bytes(d) == before, "not unmapped on removal: %" PRIu64,
+	TH_CHECK_RC(rte_malloc_heap_memory_remove("dd_ext", area, len), 0);
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == before, "not unmapped on removal: %" PRIu64,
 		rte_dma_domain_mapped_bytes(d));
 	rte_malloc_heap_destroy("dd_ext");
 	munmap(area, len);
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
 
@@ -146,29 +146,29 @@ case_huge(void)
 	uint64_t before, grown;
 	void *buf;
 
-	CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
+	TH_CHECK(d != NULL, "create: %s", rte_strerror(rte_errno));
 	if (d == NULL)
 		return 1;
 	before = rte_dma_domain_mapped_bytes(d);
-	CHECK(before == tdd_memseg_bytes(), "initial %" PRIu64 " vs %" PRIu64, before,
+	TH_CHECK(before == tdd_memseg_bytes(), "initial %" PRIu64 " vs %" PRIu64, before,
 		tdd_memseg_bytes());
 	/* more than what the EAL holds now: new hugepages are allocated */
 	buf = rte_malloc(NULL, 32 << 20, 4096);
-	CHECK(buf != NULL, "rte_malloc 32 MiB");
+	TH_CHECK(buf != NULL, "rte_malloc 32 MiB");
 	if (buf == NULL)
 		return 1;
 	grown = rte_dma_domain_mapped_bytes(d);
 	printf("  mirror: %" PRIu64 " MiB before, %" PRIu64 " MiB after rte_malloc\n",
 		before >> 20, grown >> 20);
-	CHECK(grown > before, "hotplugged memory not mirrored");
-	CHECK(grown == tdd_memseg_bytes(), "mapped %" PRIu64 " != memsegs %" PRIu64, grown,
+	TH_CHECK(grown > before, "hotplugged memory not mirrored");
+	TH_CHECK(grown == tdd_memseg_bytes(), "mapped %" PRIu64 " != memsegs %" PRIu64, grown,
 		tdd_memseg_bytes());
-	CHECK(tdd_mirrored(d, buf, 32 << 20, 4096), "buffer not mirrored at its IOVA");
+	TH_CHECK(tdd_mirrored(d, buf, 32 << 20, 4096), "buffer not mirrored at its IOVA");
 	rte_free(buf);
-	CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == tdd_memseg_bytes(),
 		"after free: mapped %" PRIu64 " != memsegs %" PRIu64,
 		rte_dma_domain_mapped_bytes(d), tdd_memseg_bytes());
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
 
@@ -231,77 +231,69 @@ case_swap(void)
 	void *bufs;
 
 	memset(&ms, 0, sizeof(ms));
-	CHECK_RC(rte_mem_event_callback_register("dd_test_probe", ms_event_cb, NULL), 0);
+	TH_CHECK_RC(rte_mem_event_callback_register("dd_test_probe", ms_event_cb, NULL), 0);
 	a = rte_dma_domain_create(ctx, "ms-a", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	b = rte_dma_domain_create(ctx, "ms-b", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	/* the fake device's buffers in DPDK memory: both mirrors map them */
 	bufs = rte_malloc(NULL, 4 * FAKE_BUFS * FAKE_BUF_SIZE, 64 << 10);
-	CHECK(a != NULL && b != NULL && bufs != NULL, "setup: %s", rte_strerror(rte_errno));
+	TH_CHECK(a != NULL && b != NULL && bufs != NULL, "setup: %s", rte_strerror(rte_errno));
 	if (a == NULL || b == NULL || bufs == NULL)
 		return 1;
-	CHECK_RC(fake_bind(&f, "ms-dev", 2, rte_malloc_virt2iova(bufs)), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(fake_bind(&f, "ms-dev", 2, rte_malloc_virt2iova(bufs)), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	ms.len = 4 << 20;
 	ms.area = mmap(NULL, ms.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ms.area != MAP_FAILED, "mmap");
-	CHECK_RC(rte_malloc_heap_create("dd_swap"), 0);
+	TH_CHECK(ms.area != MAP_FAILED, "mmap");
+	TH_CHECK_RC(rte_malloc_heap_create("dd_swap"), 0);
 	before_a = rte_dma_domain_mapped_bytes(a);
 	before_b = rte_dma_domain_mapped_bytes(b);
 	__atomic_store_n(&ms.armed, 1, __ATOMIC_RELEASE);
 	f.on_quiesce = ms_quiesce;
-	CHECK(pthread_create(&t, NULL, ms_add_thread, NULL) == 0, "pthread_create");
-	tdd_watchdog(30, "mirror_swap: a driver callback ran under the library's lock while a memory event waited for it (deadlock)");
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(pthread_create(&t, NULL, ms_add_thread, NULL) == 0, "pthread_create");
+	th_watchdog(30, "mirror_swap: a driver callback ran under the library's lock while a memory event waited for it (deadlock)");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	pthread_join(t, NULL);
-	tdd_watchdog_off();
+	th_watchdog_off();
 	f.on_quiesce = NULL;
 	__atomic_store_n(&ms.armed, 0, __ATOMIC_RELEASE);
-	CHECK(ms.done == 1 && ms.add_rc == 0 && ms.sock >= 0, "callback %u, memory add %d, socket %d",
+	TH_CHECK(ms.done == 1 && ms.add_rc == 0 && ms.sock >= 0, "callback %u, memory add %d, socket %d",
 		ms.done, ms.add_rc, ms.sock);
-	CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
 		"swap did not complete");
 	/* the event mapped the new memory into both mirrors, during the swap */
-	CHECK(rte_dma_domain_mapped_bytes(a) == before_a + ms.len &&
+	TH_CHECK(rte_dma_domain_mapped_bytes(a) == before_a + ms.len &&
 		rte_dma_domain_mapped_bytes(b) == before_b + ms.len, "memory added during the swap not mirrored");
-	CHECK_RC(rte_malloc_heap_memory_remove("dd_swap", ms.area, ms.len), 0);
+	TH_CHECK_RC(rte_malloc_heap_memory_remove("dd_swap", ms.area, ms.len), 0);
 	rte_malloc_heap_destroy("dd_swap");
 	munmap(ms.area, ms.len);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_free(bufs);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	rte_mem_event_callback_unregister("dd_test_probe", NULL);
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Start EAL for one case: --no-huge (64 MiB of legacy memory) for
+ * mirror_static, hugepages (dynamic memory) for the others. */
+static int
+setup_eal(const struct th_case *c)
 {
-	char prefix[64];
-	char *nohuge[] = { argv[0], "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
+	static char prefix[64];
+	static char arg0[] = "test-dma-domain-mirror";
+	char *nohuge[] = { arg0, "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
 		"--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
-	char *huge[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
+	char *huge[] = { arg0, "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
 		"--file-prefix", prefix, NULL };
-	static const struct tdd_case cases[] = {
-		{ "mirror_static", case_static },
-		{ "mirror_extmem", case_extmem },
-		{ "mirror_huge", case_huge },
-		{ "mirror_swap", case_swap },
-	};
 	char **eal = nohuge;
-	int n = RTE_DIM(nohuge) - 1, rc;
+	int n = RTE_DIM(nohuge) - 1;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s mirror_static|mirror_extmem|mirror_huge|mirror_swap\n",
-			argv[0]);
-		return 2;
-	}
 	snprintf(prefix, sizeof(prefix), "ddmir%d", (int)getpid());
-	if (strcmp(argv[1], "mirror_huge") == 0 ||
-			strcmp(argv[1], "mirror_extmem") == 0 ||
-			strcmp(argv[1], "mirror_swap") == 0) {
+	if (strcmp(c->name, "mirror_huge") == 0 ||
+			strcmp(c->name, "mirror_extmem") == 0 ||
+			strcmp(c->name, "mirror_swap") == 0) {
 		if (!hugepages_ready())
-			return TDD_SKIP;
+			return TH_SKIP;
 		eal = huge;
 		n = RTE_DIM(huge) - 1;
 	}
@@ -310,13 +302,31 @@ main(int argc, char **argv)
 		 * pages another process may take meanwhile). */
 		printf("%s: EAL init failed: %s\n", eal == huge ? "SKIP" : "FAIL",
 			rte_strerror(rte_errno));
-		rc = eal == huge ? TDD_SKIP : 1;
-		goto out;
+		return eal == huge ? TH_SKIP : 1;
 	}
 	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
-	rc = tdd_main(argc, argv, cases, RTE_DIM(cases));
+	return 0;
+}
+
+static void
+teardown_eal(const struct th_case *c)
+{
+	RTE_SET_USED(c);
 	rte_eal_cleanup();
-out:
+}
+
+static const struct th_case cases[] = {
+	{ "mirror_static", "unit", case_static, setup_eal, teardown_eal },
+	{ "mirror_extmem", "unit", case_extmem, setup_eal, teardown_eal },
+	{ "mirror_huge", "unit", case_huge, setup_eal, teardown_eal },
+	{ "mirror_swap", "unit", case_swap, setup_eal, teardown_eal },
+};
+
+int
+main(int argc, char **argv)
+{
+	int rc = th_main(argc, argv, cases, RTE_DIM(cases), TH_ONE_PER_PROCESS);
+
 	if (hp_restore >= 0)
 		sysfs_set("nr_hugepages", hp_restore);
 	return rc;

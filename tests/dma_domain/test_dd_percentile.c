@@ -10,10 +10,10 @@
  */
 
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include <dma_domain_percentile.h>
+
+#include "th.h"
 
 static const struct {
 	size_t n;
@@ -31,11 +31,11 @@ static const struct {
 	{ 10, 150, 9 }, /* above 100: the largest */
 };
 
-int
-main(void)
+static int
+t_nearest_rank(void)
 {
 	static uint64_t v[4096];
-	unsigned int i, fails = 0;
+	unsigned int i;
 
 	for (i = 0; i < 4096; i++)
 		v[i] = 1000 + i; /* sorted, v[k] names its index */
@@ -43,21 +43,16 @@ main(void)
 		size_t got = dma_domain_percentile_index(cases[i].n, cases[i].p);
 		uint64_t val = dma_domain_percentile(v, cases[i].n, cases[i].p);
 
-		if (got != cases[i].idx || val != v[cases[i].idx]) {
-			fprintf(stderr, "FAIL: n=%zu p=%u: index %zu (value %" PRIu64 "), expected index %zu (nearest rank)\n",
-				cases[i].n, cases[i].p, got, val, cases[i].idx);
-			fails++;
-		}
+		TH_CHECK(got == cases[i].idx && val == v[cases[i].idx],
+			"n=%zu p=%u: index %zu (value %" PRIu64 "), expected index %zu (nearest rank)",
+			cases[i].n, cases[i].p, got, val, cases[i].idx);
 	}
-	if (dma_domain_percentile(v, 0, 99) != 0) {
-		fprintf(stderr, "FAIL: no samples: expected 0\n");
-		fails++;
-	}
-	if (fails != 0) {
-		fprintf(stderr, "FAIL: %u of %zu percentile cases\n", fails,
-			sizeof(cases) / sizeof(cases[0]) + 1);
-		return 1;
-	}
-	printf("PASS: %zu percentile cases (nearest rank)\n", sizeof(cases) / sizeof(cases[0]) + 1);
+	TH_CHECK(dma_domain_percentile(v, 0, 99) == 0, "no samples: expected 0");
 	return 0;
 }
+
+static const struct th_case th_cases[] = {
+	{ "nearest_rank", "unit", t_nearest_rank, NULL, NULL },
+};
+
+TH_MAIN(th_cases, 0)

@@ -79,44 +79,44 @@ case_map_errno(void)
 			RTE_DMA_DOMAIN_IDENTITY, 0);
 	uint64_t u;
 
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 0, RW), -EINVAL);
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, K4, 0), -EINVAL);
-	CHECK_RC(rte_dma_domain_map(d, 0x100800, mem, K4, RW), -EINVAL);
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem + 8, K4, RW), -EINVAL);
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 100, RW), -EINVAL);
-	CHECK_RC(rte_dma_domain_map(d, UINT64_MAX & ~(K4 - 1), mem, 2 * K4, RW), -EOVERFLOW);
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 4 * K4, RW), 0);
-	CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, K4, RW), -EEXIST);
-	CHECK_RC(rte_dma_domain_map(d, 0x0ff000, mem, 2 * K4, RW), -EEXIST);
-	CHECK_RC(rte_dma_domain_map(d, 0x103000, mem, 2 * K4, RW), -EEXIST);
-	CHECK_RC(rte_dma_domain_map(d, 0x0fe000, mem, 8 * K4, RW), -EEXIST);
-	CHECK_RC(rte_dma_domain_map(d, 0x104000, mem, K4, RW), 0); /* adjacent */
-	CHECK_RC(rte_dma_domain_map(d, 0x0ff000, mem, K4, RD), 0); /* adjacent */
-	CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "bytes %" PRIu64,
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 0, RW), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, K4, 0), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100800, mem, K4, RW), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem + 8, K4, RW), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 100, RW), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_map(d, UINT64_MAX & ~(K4 - 1), mem, 2 * K4, RW), -EOVERFLOW);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, 4 * K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x100000, mem, K4, RW), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x0ff000, mem, 2 * K4, RW), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x103000, mem, 2 * K4, RW), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x0fe000, mem, 8 * K4, RW), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x104000, mem, K4, RW), 0); /* adjacent */
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x0ff000, mem, K4, RD), 0); /* adjacent */
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "bytes %" PRIu64,
 		rte_dma_domain_mapped_bytes(d));
-	CHECK_RC(rte_dma_domain_map(idn, 0, mem, K4, RW), -ENOTSUP);
+	TH_CHECK_RC(rte_dma_domain_map(idn, 0, mem, K4, RW), -ENOTSUP);
 	/* beyond the soft model's 48-bit IOVA space (rte_dma_domain_map doc) */
-	CHECK_RC(rte_dma_domain_map(d, 1ULL << 48, mem, K4, RW), -ERANGE);
-	CHECK_RC(rte_dma_domain_map(d, (1ULL << 48) - K4, mem, 2 * K4, RW), -ERANGE);
-	CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "refused map changed state");
+	TH_CHECK_RC(rte_dma_domain_map(d, 1ULL << 48, mem, K4, RW), -ERANGE);
+	TH_CHECK_RC(rte_dma_domain_map(d, (1ULL << 48) - K4, mem, 2 * K4, RW), -ERANGE);
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "refused map changed state");
 
 	/* unmap */
-	CHECK_RC(rte_dma_domain_unmap(d, 0x100000, 0, NULL), -EINVAL);
-	CHECK_RC(rte_dma_domain_unmap(d, UINT64_MAX - K4, 2 * K4, NULL), -EOVERFLOW);
-	CHECK_RC(rte_dma_domain_unmap(d, 0x200000, K4, NULL), -ENOENT);
-	CHECK_RC(rte_dma_domain_unmap(d, 0x101000, K4, NULL), -ENOENT); /* cuts */
-	CHECK_RC(rte_dma_domain_unmap(d, 0x100000, 2 * K4, NULL), -ENOENT);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x100000, 0, NULL), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, UINT64_MAX - K4, 2 * K4, NULL), -EOVERFLOW);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x200000, K4, NULL), -ENOENT);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x101000, K4, NULL), -ENOENT); /* cuts */
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x100000, 2 * K4, NULL), -ENOENT);
 	/* a refused unmap changes nothing (the kernel may unmap earlier areas) */
-	CHECK_RC(rte_dma_domain_unmap(d, 0x0ff000, 3 * K4, NULL), -ENOENT);
-	CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "refused unmap changed state");
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x0ff000, 3 * K4, NULL), -ENOENT);
+	TH_CHECK(rte_dma_domain_mapped_bytes(d) == 6 * K4, "refused unmap changed state");
 	u = 0;
-	CHECK_RC(rte_dma_domain_unmap(d, 0x0ff000, 5 * K4, &u), 0); /* 2 whole */
-	CHECK(u == 5 * K4, "unmapped %" PRIu64, u);
-	CHECK_RC(rte_dma_domain_unmap(d, 0, UINT64_MAX, &u), 0);
-	CHECK(u == K4 && rte_dma_domain_mapped_bytes(d) == 0, "unmap all %" PRIu64, u);
-	CHECK_RC(rte_dma_domain_unmap(d, 0, UINT64_MAX, &u), 0); /* empty: ok */
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
-	CHECK_RC(rte_dma_domain_destroy(idn), 0);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x0ff000, 5 * K4, &u), 0); /* 2 whole */
+	TH_CHECK(u == 5 * K4, "unmapped %" PRIu64, u);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0, UINT64_MAX, &u), 0);
+	TH_CHECK(u == K4 && rte_dma_domain_mapped_bytes(d) == 0, "unmap all %" PRIu64, u);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0, UINT64_MAX, &u), 0); /* empty: ok */
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(idn), 0);
 	return 0;
 }
 
@@ -129,54 +129,54 @@ case_copy(void)
 
 	/* fuzz_domain: from an empty source (its table NULL) the hole check
 	 * formed &NULL[0] (UBSan under clang); -ENOENT, nothing changed */
-	CHECK_RC(rte_dma_domain_copy(a, 0x80000, b, 0x10000, 2 * K4, RW), -ENOENT);
-	CHECK(rte_dma_domain_mapped_bytes(a) == 0, "refused copy changed a");
-	CHECK_RC(rte_dma_domain_map(a, 0x10000, mem, 4 * K4, RW), 0);
-	CHECK_RC(rte_dma_domain_map(a, 0x14000, mem + 0x10000, 4 * K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_copy(a, 0x80000, b, 0x10000, 2 * K4, RW), -ENOENT);
+	TH_CHECK(rte_dma_domain_mapped_bytes(a) == 0, "refused copy changed a");
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x10000, mem, 4 * K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x14000, mem + 0x10000, 4 * K4, RD), 0);
 	/* fuzz_domain: beyond the soft model's 48-bit IOVA space, -ERANGE
 	 * (now documented), nothing changed */
-	CHECK_RC(rte_dma_domain_copy(b, 1ULL << 48, a, 0x10000, K4, RW), -ERANGE);
-	CHECK_RC(rte_dma_domain_copy(b, (1ULL << 48) - K4, a, 0x10000, 2 * K4, RW), -ERANGE);
-	CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
-	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 0, RW), -EINVAL);
-	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x0f000, 2 * K4, RD), -ENOENT);
-	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 8 * K4, RW), -EPERM);
-	CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
+	TH_CHECK_RC(rte_dma_domain_copy(b, 1ULL << 48, a, 0x10000, K4, RW), -ERANGE);
+	TH_CHECK_RC(rte_dma_domain_copy(b, (1ULL << 48) - K4, a, 0x10000, 2 * K4, RW), -ERANGE);
+	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 0, RW), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x0f000, 2 * K4, RD), -ENOENT);
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x10000, 8 * K4, RW), -EPERM);
+	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
 	/* a part of one mapping plus a part of the next */
-	CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x12000, 4 * K4, RD), 0);
-	CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "b bytes");
-	CHECK_RC(rte_dma_domain_query(b, 0x81000, &m), 0);
-	CHECK(m.va == mem + 0x2000 && m.len == 2 * K4, "piece 1 va %p len %" PRIx64, m.va, m.len);
-	CHECK_RC(rte_dma_domain_query(b, 0x82000, &m), 0);
-	CHECK(m.va == mem + 0x10000, "piece 2 va %p", m.va);
-	CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RD, &gap) == 1, "covers");
-	CHECK(rte_dma_domain_covers(b, 0x80000, 5 * K4, RD, &gap) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x12000, 4 * K4, RD), 0);
+	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "b bytes");
+	TH_CHECK_RC(rte_dma_domain_query(b, 0x81000, &m), 0);
+	TH_CHECK(m.va == mem + 0x2000 && m.len == 2 * K4, "piece 1 va %p len %" PRIx64, m.va, m.len);
+	TH_CHECK_RC(rte_dma_domain_query(b, 0x82000, &m), 0);
+	TH_CHECK(m.va == mem + 0x10000, "piece 2 va %p", m.va);
+	TH_CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RD, &gap) == 1, "covers");
+	TH_CHECK(rte_dma_domain_covers(b, 0x80000, 5 * K4, RD, &gap) == 0 &&
 		gap == 0x84000, "gap 0x%" PRIx64, gap);
 	/* copied read-only: no write access anywhere */
-	CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RW, &gap) == 0 &&
+	TH_CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RW, &gap) == 0 &&
 		gap == 0x80000, "write gap 0x%" PRIx64, gap);
-	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x10000, K4, RD), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x10000, K4, RD), -EEXIST);
 	/* both wrong: write from the read-only source onto b's mapping; the
 	 * kernel checks the destination first */
-	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x14000, K4, RW), -EEXIST);
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x14000, K4, RW), -EEXIST);
 	/* a hole in the source wins over both */
-	CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
-	CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
+	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
+	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
 	/* fuzz_domain: a copy within one domain, below two source mappings,
 	 * looped for ever (the first piece shifted the source's table) */
-	tdd_watchdog(10, "copy within one domain");
-	CHECK_RC(rte_dma_domain_copy(a, 0x2000, a, 0x13000, 2 * K4, RD), 0);
-	tdd_watchdog_off();
-	CHECK_RC(rte_dma_domain_query(a, 0x2000, &m), 0);
-	CHECK(m.va == mem + 0x3000 && m.len == K4, "same-domain piece 1 va %p len %" PRIx64,
+	th_watchdog(10, "copy within one domain");
+	TH_CHECK_RC(rte_dma_domain_copy(a, 0x2000, a, 0x13000, 2 * K4, RD), 0);
+	th_watchdog_off();
+	TH_CHECK_RC(rte_dma_domain_query(a, 0x2000, &m), 0);
+	TH_CHECK(m.va == mem + 0x3000 && m.len == K4, "same-domain piece 1 va %p len %" PRIx64,
 		m.va, m.len);
-	CHECK_RC(rte_dma_domain_query(a, 0x3000, &m), 0);
-	CHECK(m.va == mem + 0x10000 && m.len == K4, "same-domain piece 2 va %p len %" PRIx64,
+	TH_CHECK_RC(rte_dma_domain_query(a, 0x3000, &m), 0);
+	TH_CHECK(m.va == mem + 0x10000 && m.len == K4, "same-domain piece 2 va %p len %" PRIx64,
 		m.va, m.len);
-	CHECK(rte_dma_domain_mapped_bytes(a) == 10 * K4, "a bytes %" PRIu64,
+	TH_CHECK(rte_dma_domain_mapped_bytes(a) == 10 * K4, "a bytes %" PRIu64,
 		rte_dma_domain_mapped_bytes(a));
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -196,46 +196,46 @@ case_soft_translate(void)
 	int err = 0;
 	void *h;
 
-	CHECK(b != NULL && blk != NULL && idn != NULL, "setup");
+	TH_CHECK(b != NULL && blk != NULL && idn != NULL, "setup");
 	/* 2 MiB aligned: one 2 MiB leaf, translations across it */
-	CHECK_RC(rte_dma_domain_map(d, 0x40000000, mem, 2 * M2, RW), 0);
-	CHECK_RC(rte_dma_domain_map(d, 0x50000000, mem, K4, RD), 0);
-	CHECK_RC(rte_dma_domain_attach(b, d), 0);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x40000000, mem, 2 * M2, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x50000000, mem, K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(b, d), 0);
 	h = rte_dma_domain_soft_translate(b, 0x40000000 + M2 + 0x1234, 16, RW, &err);
-	CHECK(h == mem + M2 + 0x1234, "2M translate %p", h);
+	TH_CHECK(h == mem + M2 + 0x1234, "2M translate %p", h);
 	/* crossing the 2 MiB boundary inside one mapping */
 	h = rte_dma_domain_soft_translate(b, 0x40000000 + M2 - 8, 16, RD, &err);
-	CHECK(h == mem + M2 - 8, "cross %p err %d", h, err);
+	TH_CHECK(h == mem + M2 - 8, "cross %p err %d", h, err);
 	memcpy(mem + 0x100, "hello", 6);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x40000100, buf, 6), 0);
-	CHECK(strcmp(buf, "hello") == 0, "read '%s'", buf);
-	CHECK_RC(rte_dma_domain_soft_write(b, 0x40000000 + M2 + 4090, "0123456789", 10), 0);
-	CHECK(memcmp(mem + M2 + 4090, "0123456789", 10) == 0, "write across pages");
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x40000100, buf, 6), 0);
+	TH_CHECK(strcmp(buf, "hello") == 0, "read '%s'", buf);
+	TH_CHECK_RC(rte_dma_domain_soft_write(b, 0x40000000 + M2 + 4090, "0123456789", 10), 0);
+	TH_CHECK(memcmp(mem + M2 + 4090, "0123456789", 10) == 0, "write across pages");
 	/* permission and unmapped faults, recorded exactly */
-	CHECK(rte_dma_domain_soft_fault_count(b) == 0, "no faults yet");
-	CHECK_RC(rte_dma_domain_soft_write(b, 0x50000010, "x", 1), -EFAULT);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x60000000, buf, 4), -EFAULT);
-	CHECK(rte_dma_domain_soft_fault_count(b) == 2, "2 faults");
-	CHECK(rte_dma_domain_soft_fault_log(b, fl, 4) == 2, "log");
-	CHECK(fl[0].iova == 0x50000010 && fl[0].reason == -EACCES &&
+	TH_CHECK(rte_dma_domain_soft_fault_count(b) == 0, "no faults yet");
+	TH_CHECK_RC(rte_dma_domain_soft_write(b, 0x50000010, "x", 1), -EFAULT);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x60000000, buf, 4), -EFAULT);
+	TH_CHECK(rte_dma_domain_soft_fault_count(b) == 2, "2 faults");
+	TH_CHECK(rte_dma_domain_soft_fault_log(b, fl, 4) == 2, "log");
+	TH_CHECK(fl[0].iova == 0x50000010 && fl[0].reason == -EACCES &&
 		fl[0].access == WR && strcmp(fl[0].domain, "xl") == 0 &&
 		strcmp(fl[0].device, "xl-dev") == 0, "fault 0: %" PRIx64 " %d", fl[0].iova,
 		fl[0].reason);
-	CHECK(fl[1].iova == 0x60000000 && fl[1].reason == -ENOENT &&
+	TH_CHECK(fl[1].iova == 0x60000000 && fl[1].reason == -ENOENT &&
 		fl[1].access == RD && fl[1].tsc >= fl[0].tsc, "fault 1");
 	/* blocking and identity domains (attach through replace) */
-	CHECK_RC(rte_dma_domain_replace(b, blk, NULL), 0);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x40000000, buf, 4), -EFAULT);
-	CHECK(rte_dma_domain_soft_fault_log(b, fl, 1) == 1 && fl[0].reason == -EPERM &&
+	TH_CHECK_RC(rte_dma_domain_replace(b, blk, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x40000000, buf, 4), -EFAULT);
+	TH_CHECK(rte_dma_domain_soft_fault_log(b, fl, 1) == 1 && fl[0].reason == -EPERM &&
 		strcmp(fl[0].domain, "xl-block") == 0, "blocked fault");
-	CHECK_RC(rte_dma_domain_replace(b, idn, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(b, idn, NULL), 0);
 	h = rte_dma_domain_soft_translate(b, (uintptr_t)(mem + 64), 8, RW, &err);
-	CHECK(h == mem + 64, "identity");
-	CHECK_RC(rte_dma_domain_destroy(blk), 0);
-	CHECK_RC(rte_dma_domain_destroy(idn), -EBUSY);
-	CHECK_RC(rte_dma_domain_unbind(b), 0);
-	CHECK_RC(rte_dma_domain_destroy(idn), 0);
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK(h == mem + 64, "identity");
+	TH_CHECK_RC(rte_dma_domain_destroy(blk), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(idn), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_unbind(b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(idn), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
 
@@ -251,29 +251,29 @@ case_iotlb(void)
 	char buf[8];
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, true);
-	CHECK_RC(rte_dma_domain_attach(b, d), 0);
-	CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x7008, buf, 8), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(b, d), 0);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7008, buf, 8), 0);
 	rte_dma_domain_soft_iotlb_stats(b, &hits, &misses, &inv0);
-	CHECK(hits >= 1 && misses >= 1, "hits %" PRIu64 " misses %" PRIu64, hits, misses);
+	TH_CHECK(hits >= 1 && misses >= 1, "hits %" PRIu64 " misses %" PRIu64, hits, misses);
 	/* with invalidation: the next access faults */
-	CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
 	rte_dma_domain_soft_iotlb_stats(b, NULL, NULL, &inv1);
-	CHECK(inv1 > inv0, "unmap did not invalidate");
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), -EFAULT);
-	CHECK(rte_dma_domain_soft_iotlb_stale(b) == 0, "stale with invalidation");
+	TH_CHECK(inv1 > inv0, "unmap did not invalidate");
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), -EFAULT);
+	TH_CHECK(rte_dma_domain_soft_iotlb_stale(b) == 0, "stale with invalidation");
 	/* without invalidation: the stale entry hits, and is caught */
-	CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
+	TH_CHECK_RC(rte_dma_domain_map(d, 0x7000, mem, K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0);
 	rte_dma_domain_soft_test_skip_invalidation(true);
-	CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
-	CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0); /* the bug */
+	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0); /* the bug */
 	rte_dma_domain_soft_test_skip_invalidation(false);
-	CHECK(rte_dma_domain_soft_iotlb_stale(b) == 1, "stale %" PRIu64, rte_dma_domain_soft_iotlb_stale(b));
+	TH_CHECK(rte_dma_domain_soft_iotlb_stale(b) == 1, "stale %" PRIu64, rte_dma_domain_soft_iotlb_stale(b));
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
-	CHECK_RC(rte_dma_domain_unbind(b), 0);
-	CHECK_RC(rte_dma_domain_destroy(d), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
 	return 0;
 }
 
@@ -285,9 +285,9 @@ remap_pair(struct rte_dma_domain **a, struct rte_dma_domain **b, struct fake_drv
 		const char *pa, const char *pb, const char *dev, uint16_t nq)
 {
 	tdd_two_domains(ctx, mem, a, b, pa, pb);
-	CHECK_RC(rte_dma_domain_map(*b, 0x900000, mem, K4, RD), 0);
-	CHECK_RC(fake_bind(f, dev, nq, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f->b, *a), 0);
+	TH_CHECK_RC(rte_dma_domain_map(*b, 0x900000, mem, K4, RD), 0);
+	TH_CHECK_RC(fake_bind(f, dev, nq, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f->b, *a), 0);
 }
 
 static int
@@ -301,31 +301,31 @@ case_coverage(void)
 	tdd_two_domains(ctx, mem, &a, &b, "cov-a", "cov-b");
 	c = mkdom("cov-c");
 	/* c maps the buffers' IOVAs to other memory, and misses the extra */
-	CHECK_RC(rte_dma_domain_map(c, 0x100000, mem + M2, M2, RW), 0);
-	CHECK_RC(fake_bind(&f, "cov-dev", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_map(c, 0x100000, mem + M2, M2, RW), 0);
+	TH_CHECK_RC(fake_bind(&f, "cov-dev", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	f.extra_iova = 0x300000;
 	f.extra_len = K4;
-	CHECK_RC(rte_dma_domain_map(a, 0x300000, mem + 3 * M2, K4, RD), 0);
-	CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), -ERANGE);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ERANGE &&
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x300000, mem + 3 * M2, K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ERANGE &&
 		!r.rolled_back && strstr(r.reason, "0x300000") != NULL &&
 		strstr(r.reason, "not mapped") != NULL, "reason '%s'", r.reason);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
-	CHECK(f.q[0].quiesce_calls == 0 && rte_dma_domain_mapped_bytes(b) == M2,
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
+	TH_CHECK(f.q[0].quiesce_calls == 0 && rte_dma_domain_mapped_bytes(b) == M2,
 		"state changed");
-	CHECK_RC(rte_dma_domain_replace(f.b, c, NULL), -ERANGE);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, c, NULL), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
 		strstr(r.reason, "0x100000") != NULL &&
 		strstr(r.reason, "other memory") != NULL, "reason '%s'", r.reason);
 	/* once b maps the extra range too, the swap goes through */
-	CHECK_RC(rte_dma_domain_map(b, 0x300000, mem + 3 * M2, K4, RD), 0);
-	CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
-	CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.swaps == 1 && st.failures == 2 && st.rollbacks == 0, "stats");
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_map(b, 0x300000, mem + 3 * M2, K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.swaps == 1 && st.failures == 2 && st.rollbacks == 0, "stats");
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	rte_dma_domain_destroy(c);
@@ -351,55 +351,55 @@ case_coverage_parked(void)
 	uint16_t q;
 
 	tdd_two_domains(ctx, mem, &a, &b, "covp-a", "covp-b");
-	CHECK_RC(rte_dma_domain_map(a, 0x500000, mem + 3 * M2, K4, RD), 0);
-	CHECK_RC(fake_bind(&f, "covp-dev", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x500000, mem + 3 * M2, K4, RD), 0);
+	TH_CHECK_RC(fake_bind(&f, "covp-dev", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	f.inflight_iova = 0x500000;
 	f.inflight_len = K4;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ERANGE &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ERANGE &&
 		!r.rolled_back && strstr(r.reason, "0x500000") != NULL &&
 		strstr(r.reason, "in flight") != NULL &&
 		strstr(r.reason, "nothing changed") != NULL, "reason '%s'", r.reason);
-	CHECK(f.walks[0] == 1 && f.walks[1] == 1, "walks running %" PRIu64 " parked %" PRIu64,
+	TH_CHECK(f.walks[0] == 1 && f.walks[1] == 1, "walks running %" PRIu64 " parked %" PRIu64,
 		f.walks[0], f.walks[1]);
-	CHECK(f.bad_walk == 0, "parked walk while a queue was not parked");
-	CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
+	TH_CHECK(f.bad_walk == 0, "parked walk while a queue was not parked");
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
 	for (q = 0; q < 2; q++) {
-		CHECK(f.q[q].quiesce_calls == 0 && f.q[q].resume_calls == 0,
+		TH_CHECK(f.q[q].quiesce_calls == 0 && f.q[q].resume_calls == 0,
 			"queue %u touched", q);
-		CHECK(!rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f.b, q)),
+		TH_CHECK(!rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f.b, q)),
 			"queue %u still paused", q);
 	}
 	/* drain: nothing retires without a poller, so it gives up */
 	o.drain = true;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
 		strstr(r.reason, "after draining") != NULL, "reason '%s'", r.reason);
-	CHECK(f.walks[1] > 2, "drain walked %" PRIu64 " times", f.walks[1] - 1);
+	TH_CHECK(f.walks[1] > 2, "drain walked %" PRIu64 " times", f.walks[1] - 1);
 	o.drain = false;
 	/* RESTART: port stop releases what is in flight, no parked walk */
 	f.walks[1] = 0;
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(f.walks[1] == 0 && rte_dma_domain_binding_domain(f.b) == b, "restart");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(f.walks[1] == 0 && rte_dma_domain_binding_domain(f.b) == b, "restart");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
 	/* once b maps it, QUIESCE goes through, both walks done */
-	CHECK_RC(rte_dma_domain_map(b, 0x500000, mem + 3 * M2, K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_map(b, 0x500000, mem + 3 * M2, K4, RD), 0);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 	f.walks[0] = f.walks[1] = 0;
 	qc = f.q[0].quiesce_calls;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(f.walks[0] == 1 && f.walks[1] == 1 && f.bad_walk == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(f.walks[0] == 1 && f.walks[1] == 1 && f.bad_walk == 0 &&
 		f.q[0].quiesce_calls == qc + 1, "quiesce: walks %" PRIu64 "/%" PRIu64,
 		f.walks[0], f.walks[1]);
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.failures == 2 && st.rollbacks == 0 && st.swaps == 3,
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.failures == 2 && st.rollbacks == 0 && st.swaps == 3,
 		"stats: failures %" PRIu64 " rollbacks %" PRIu64 " swaps %" PRIu64,
 		st.failures, st.rollbacks, st.swaps);
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -442,35 +442,35 @@ case_inject(void)
 			.strategy = t[i].s, .timeout_us = 20000, .force = true,
 		};
 
-		CHECK_RC(rte_dma_domain_inject(f.b, t[i].at), 0);
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), t[i].rc);
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0, "record");
+		TH_CHECK_RC(rte_dma_domain_inject(f.b, t[i].at), 0);
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), t[i].rc);
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0, "record");
 		printf("  %-8s inject %d: %d rolled_back %d: %s\n",
 			rte_dma_domain_strategy_name(t[i].s), t[i].at, r.result,
 			r.rolled_back, r.reason);
-		CHECK(r.result == t[i].rc && r.rolled_back == t[i].rolled_back &&
+		TH_CHECK(r.result == t[i].rc && r.rolled_back == t[i].rolled_back &&
 			strstr(r.reason, "injected") != NULL,
 			"case %u: result %d rolled_back %d '%s'", i, r.result, r.rolled_back,
 			r.reason);
-		CHECK(rte_dma_domain_binding_domain(f.b) == a, "case %u: not on a", i);
-		CHECK(rte_dma_domain_mapped_bytes(a) == M2, "case %u: a changed", i);
-		CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0 &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a, "case %u: not on a", i);
+		TH_CHECK(rte_dma_domain_mapped_bytes(a) == M2, "case %u: a changed", i);
+		TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0 &&
 			f.q[1].reclaimed == 0, "case %u: buffers %u", i, fake_buffers(&f));
-		CHECK(!rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f.b, 0)),
+		TH_CHECK(!rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f.b, 0)),
 			"case %u: queue still paused", i);
-		CHECK(f.port_started, "case %u: port stopped", i);
+		TH_CHECK(f.port_started, "case %u: port stopped", i);
 	}
 	/* the ACK injection needs an online queue that never answers */
-	CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
-	CHECK(rte_dma_domain_binding_domain(f.b) == b, "clean swap");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "clean swap");
 	{
 		struct rte_dma_domain_stats st;
 
-		CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-		CHECK(st.failures == RTE_DIM(t) && st.timeouts == 1 && st.swaps == 1,
+		TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+		TH_CHECK(st.failures == RTE_DIM(t) && st.timeouts == 1 && st.swaps == 1,
 			"stats: failures %" PRIu64 " timeouts %" PRIu64, st.failures, st.timeouts);
 	}
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -488,44 +488,44 @@ case_strategies(void)
 
 	remap_pair(&a, &b, &f, "st-a", "st-b", "st-dev", 1);
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 1000, false);
-	CHECK(!rte_dma_domain_ctx_atomic_replace(ctx), "vtd is not atomic");
+	TH_CHECK(!rte_dma_domain_ctx_atomic_replace(ctx), "vtd is not atomic");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_HITLESS;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTSUP);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTSUP);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a, "moved");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_DEFAULT;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
 		r.strategy == RTE_DMA_DOMAIN_STRATEGY_QUIESCE && r.pause_ns > 0 &&
 		r.switch_ns >= 1000, "default on vtd: %d pause %" PRIu64 " switch %" PRIu64,
 		r.strategy, r.pause_ns, r.switch_ns);
 	/* REMAP: the binding stays on b, whose table becomes a's */
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
-	CHECK(rte_dma_domain_binding_domain(f.b) == b &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b &&
 		rte_dma_domain_mapped_bytes(b) == M2, "remap");
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_RESTART;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a && f.restarts == 2 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && f.restarts == 2 &&
 		f.port_started, "restart");
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_DEFAULT;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
 		r.strategy == RTE_DMA_DOMAIN_STRATEGY_HITLESS, "default on atomic");
-	CHECK(fake_buffers(&f) == FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	TH_CHECK(fake_buffers(&f) == FAKE_BUFS && f.bad_quiesce == 0, "buffers");
 	/* names */
-	CHECK(rte_dma_domain_strategy_parse("remap", &s) == 0 &&
+	TH_CHECK(rte_dma_domain_strategy_parse("remap", &s) == 0 &&
 		s == RTE_DMA_DOMAIN_STRATEGY_REMAP, "parse");
-	CHECK(rte_dma_domain_strategy_parse("bogus", &s) == -EINVAL, "parse bogus");
-	CHECK(strcmp(rte_dma_domain_strategy_name(RTE_DMA_DOMAIN_STRATEGY_HITLESS),
+	TH_CHECK(rte_dma_domain_strategy_parse("bogus", &s) == -EINVAL, "parse bogus");
+	TH_CHECK(strcmp(rte_dma_domain_strategy_name(RTE_DMA_DOMAIN_STRATEGY_HITLESS),
 		"hitless") == 0, "name");
 	/* bad input changes nothing */
-	CHECK(rte_dma_domain_create(ctx, "st-a", RTE_DMA_DOMAIN_PAGING, 0) == NULL, "dup");
-	CHECK(rte_dma_domain_create(ctx, "x", 7, 0) == NULL, "kind");
-	CHECK(rte_dma_domain_create(ctx, "", RTE_DMA_DOMAIN_PAGING, 0) == NULL, "name");
-	CHECK(rte_dma_domain_lookup("st-b") == b, "lookup");
-	CHECK_RC(rte_dma_domain_destroy(b), -EBUSY);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK(rte_dma_domain_create(ctx, "st-a", RTE_DMA_DOMAIN_PAGING, 0) == NULL, "dup");
+	TH_CHECK(rte_dma_domain_create(ctx, "x", 7, 0) == NULL, "kind");
+	TH_CHECK(rte_dma_domain_create(ctx, "", RTE_DMA_DOMAIN_PAGING, 0) == NULL, "name");
+	TH_CHECK(rte_dma_domain_lookup("st-b") == b, "lookup");
+	TH_CHECK_RC(rte_dma_domain_destroy(b), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -571,23 +571,23 @@ case_default_strategy(void)
 
 	tdd_two_domains(ctx, mem, &a, &c, "ds-a", "ds-b");
 	p.default_strategy = (enum rte_dma_domain_strategy)99;
-	CHECK(rte_dma_domain_bind(ctx, &p) == NULL && rte_errno == EINVAL,
+	TH_CHECK(rte_dma_domain_bind(ctx, &p) == NULL && rte_errno == EINVAL,
 		"a bad default strategy is refused");
 	p.default_strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
 	b = rte_dma_domain_bind(ctx, &p);
-	CHECK(b != NULL, "bind");
-	CHECK_RC(rte_dma_domain_attach(b, a), 0);
-	CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
-	CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
+	TH_CHECK(b != NULL, "bind");
+	TH_CHECK_RC(rte_dma_domain_attach(b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
 		r.strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP &&
 		rte_dma_domain_binding_domain(b) == a,
 		"default strategy of the binding used: %d", r.strategy);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE; /* explicit wins */
-	CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
-	CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(b, c, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(b, &r) == 0 &&
 		r.strategy == RTE_DMA_DOMAIN_STRATEGY_QUIESCE &&
 		rte_dma_domain_binding_domain(b) == c, "explicit strategy");
-	CHECK_RC(rte_dma_domain_unbind(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(b), 0);
 	return 0;
 }
 
@@ -608,55 +608,55 @@ case_remap_shared(void)
 	FILE *lf;
 
 	tdd_two_domains(ctx, mem, &a, &b, "rsh-a", "rsh-b");
-	CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
-	CHECK_RC(fake_bind(&f, "rsh-dev", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_map(b, 0x900000, mem, K4, RD), 0);
+	TH_CHECK_RC(fake_bind(&f, "rsh-dev", 2, 0x100000), 0);
 	other = rte_dma_domain_bind(ctx, &p2);
 	third = rte_dma_domain_bind(ctx, &p3);
-	CHECK(other != NULL && third != NULL, "bind");
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
-	CHECK_RC(rte_dma_domain_attach(other, a), 0);
-	CHECK_RC(rte_dma_domain_attach(third, b), 0); /* on the target: fine */
+	TH_CHECK(other != NULL && third != NULL, "bind");
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(other, a), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(third, b), 0); /* on the target: fine */
 
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EBUSY);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EBUSY &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EBUSY);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EBUSY &&
 		!r.rolled_back && strstr(r.reason, "'rsh-other'") != NULL &&
 		strstr(r.reason, "rsh-third") == NULL &&
 		strstr(r.reason, "not be quiesced") != NULL, "reason '%s'", r.reason);
-	CHECK(rte_dma_domain_mapped_bytes(a) == M2 && f.walks[0] == 0 &&
+	TH_CHECK(rte_dma_domain_mapped_bytes(a) == M2 && f.walks[0] == 0 &&
 		f.q[0].quiesce_calls == 0 && rte_dma_domain_binding_domain(f.b) == a,
 		"a refused remap changed something");
 	/* other strategies move only this binding: allowed */
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
 
 	/* forced: done, and the log names the binding left running */
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
 	o.force = true;
 	lf = log_capture(&logbuf, &loglen);
-	CHECK(lf != NULL, "open_memstream");
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(lf != NULL, "open_memstream");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	if (lf != NULL) {
 		log_release(lf);
-		CHECK(logbuf != NULL && strstr(logbuf, "NOT quiesced") != NULL &&
+		TH_CHECK(logbuf != NULL && strstr(logbuf, "NOT quiesced") != NULL &&
 			strstr(logbuf, "'rsh-other'") != NULL, "log '%s'",
 			logbuf != NULL ? logbuf : "");
 		free(logbuf);
 	}
-	CHECK(rte_dma_domain_binding_domain(f.b) == a &&
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a &&
 		rte_dma_domain_mapped_bytes(a) == M2 + K4, "forced remap not done");
 
 	/* alone on the domain: no force needed */
 	o.force = false;
-	CHECK_RC(rte_dma_domain_detach(other), 0);
-	CHECK_RC(rte_dma_domain_map(b, 0xa00000, mem, K4, RD), 0);
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(rte_dma_domain_mapped_bytes(a) == M2 + 2 * K4, "remap alone");
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_unbind(other), 0);
-	CHECK_RC(rte_dma_domain_unbind(third), 0);
+	TH_CHECK_RC(rte_dma_domain_detach(other), 0);
+	TH_CHECK_RC(rte_dma_domain_map(b, 0xa00000, mem, K4, RD), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_mapped_bytes(a) == M2 + 2 * K4, "remap alone");
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(other), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(third), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -717,28 +717,28 @@ case_arm(void)
 	struct fake_drv f;
 
 	tdd_two_domains(ctx, mem, &a, &b, "arm-a", "arm-b");
-	CHECK_RC(fake_bind(&f, "arm-dev", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(fake_bind(&f, "arm-dev", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
 	q0 = rte_dma_domain_queue_get(f.b, 0);
 	q1 = rte_dma_domain_queue_get(f.b, 1);
 	rte_dma_domain_queue_arm(q0);
 	rte_dma_domain_queue_arm(q1);
-	CHECK(rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_is_online(q0),
+	TH_CHECK(rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_is_online(q0),
 		"armed queue");
 	/* never polled: the swap does not wait for them */
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(rte_dma_domain_queue_is_armed(q0) && rte_dma_domain_queue_is_armed(q1),
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_queue_is_armed(q0) && rte_dma_domain_queue_is_armed(q1),
 		"a swap disarmed the queues");
 	/* first burst: goes online, runs; later bursts take the fast path */
-	CHECK(rte_dma_domain_queue_pause_pending(q0), "first burst not sent to the slow path");
-	CHECK(!burst_parks(q0), "first burst parked with no swap running");
-	CHECK(rte_dma_domain_queue_is_online(q0) && !rte_dma_domain_queue_is_armed(q0) &&
+	TH_CHECK(rte_dma_domain_queue_pause_pending(q0), "first burst not sent to the slow path");
+	TH_CHECK(!burst_parks(q0), "first burst parked with no swap running");
+	TH_CHECK(rte_dma_domain_queue_is_online(q0) && !rte_dma_domain_queue_is_armed(q0) &&
 		!rte_dma_domain_queue_pause_pending(q0), "first burst: online, fast path");
 	/* online and not polled: the swap times out (what arm avoids) */
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ETIMEDOUT);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && strstr(r.reason, "queue 0") != NULL,
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ETIMEDOUT);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && strstr(r.reason, "queue 0") != NULL,
 		"reason '%s'", r.reason);
-	CHECK(!rte_dma_domain_queue_pause_pending(q0) && rte_dma_domain_queue_is_armed(q1),
+	TH_CHECK(!rte_dma_domain_queue_pause_pending(q0) && rte_dma_domain_queue_is_armed(q1),
 		"released: q0 %d q1 armed %d", rte_dma_domain_queue_pause_pending(q0),
 		rte_dma_domain_queue_is_armed(q1));
 	rte_dma_domain_queue_offline(q0);
@@ -746,17 +746,17 @@ case_arm(void)
 	/* q1's first burst comes while the swap has the queues parked */
 	arm_late_q = q1;
 	f.on_quiesce = arm_late_burst;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
 	f.on_quiesce = NULL;
 	arm_late_q = NULL;
-	CHECK(arm_late_parked == 1, "first burst during a swap did not park (%d)",
+	TH_CHECK(arm_late_parked == 1, "first burst during a swap did not park (%d)",
 		arm_late_parked);
 	/* it parked: its next burst takes the slow path once more, to learn
 	 * that the pause ended (a driver posts what it kept while parked) */
-	CHECK(rte_dma_domain_queue_is_online(q1) && rte_dma_domain_queue_pause_pending(q1),
+	TH_CHECK(rte_dma_domain_queue_is_online(q1) && rte_dma_domain_queue_pause_pending(q1),
 		"after the swap: online %d pending %d", rte_dma_domain_queue_is_online(q1),
 		rte_dma_domain_queue_pause_pending(q1));
-	CHECK(!burst_parks(q1) && !rte_dma_domain_queue_pause_pending(q1),
+	TH_CHECK(!burst_parks(q1) && !rte_dma_domain_queue_pause_pending(q1),
 		"resumed burst: runs, and ack() ends the resumed state");
 	/* the same with ack_state(): RESUMED until the driver clears it */
 	rte_dma_domain_queue_offline(q1);
@@ -767,22 +767,22 @@ case_arm(void)
 	f.on_quiesce = arm_late_burst;
 	f.on_unpark = arm_late_unpark;
 	f.q[0].unpark_calls = f.q[1].unpark_calls = 0;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	f.on_quiesce = NULL;
 	f.on_unpark = NULL;
-	CHECK(arm_late_parked == 1, "ack_state()/kept() during a swap did not park (%d)",
+	TH_CHECK(arm_late_parked == 1, "ack_state()/kept() during a swap did not park (%d)",
 		arm_late_parked);
-	CHECK(f.q[1].unpark_calls == 2 && f.q[0].unpark_calls == 0,
+	TH_CHECK(f.q[1].unpark_calls == 2 && f.q[0].unpark_calls == 0,
 		"queue_unpark calls %" PRIu64 "/%" PRIu64 " (expected 0/2: kept twice)",
 		f.q[0].unpark_calls, f.q[1].unpark_calls);
-	CHECK(!rte_dma_domain_queue_kept(arm_late_q), "kept() after the pause: not parked");
+	TH_CHECK(!rte_dma_domain_queue_kept(arm_late_q), "kept() after the pause: not parked");
 	arm_late_q = NULL;
-	CHECK(rte_dma_domain_queue_pause_pending(q1) &&
+	TH_CHECK(rte_dma_domain_queue_pause_pending(q1) &&
 		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RESUMED &&
 		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RESUMED,
 		"after the swap: not RESUMED until cleared");
 	rte_dma_domain_queue_resumed_clear(q1);
-	CHECK(!rte_dma_domain_queue_pause_pending(q1) &&
+	TH_CHECK(!rte_dma_domain_queue_pause_pending(q1) &&
 		rte_dma_domain_queue_ack_state(q1) == RTE_DMA_DOMAIN_QUEUE_RUN,
 		"cleared: fast path");
 	/* offline() forgets a pending RESUMED: nobody polls the queue */
@@ -790,28 +790,28 @@ case_arm(void)
 	rte_dma_domain_queue_arm(q1);
 	arm_late_q = q1;
 	f.on_quiesce = arm_late_burst;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
 	f.on_quiesce = NULL;
 	arm_late_q = NULL;
 	arm_late_state = false;
 	rte_dma_domain_queue_offline(q1);
-	CHECK(!rte_dma_domain_queue_pause_pending(q1), "offline() left RESUMED set");
+	TH_CHECK(!rte_dma_domain_queue_pause_pending(q1), "offline() left RESUMED set");
 	rte_dma_domain_queue_online(q1);
 	/* online() clears ARMED; offline() disarms */
 	rte_dma_domain_queue_arm(q0);
 	rte_dma_domain_queue_online(q0);
-	CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
+	TH_CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
 		"online() left the queue armed");
 	rte_dma_domain_queue_arm(q0);
-	CHECK(!rte_dma_domain_queue_is_online(q0), "arm() left the queue online");
-	CHECK_RC(rte_dma_domain_unbind(f.b), -EBUSY); /* armed / online queues */
+	TH_CHECK(!rte_dma_domain_queue_is_online(q0), "arm() left the queue online");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), -EBUSY); /* armed / online queues */
 	rte_dma_domain_queue_offline(q0);
 	rte_dma_domain_queue_offline(q1);
-	CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
+	TH_CHECK(!rte_dma_domain_queue_is_armed(q0) && !rte_dma_domain_queue_pause_pending(q0),
 		"offline() left the queue armed");
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0 && f.bad_walk == 0,
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0 && f.bad_walk == 0,
 		"buffers %u", fake_buffers(&f));
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -855,12 +855,12 @@ case_needs_reset(void)
 		f.needs_reset = true;
 		f.dev_faults = 1;
 		f.walks[0] = f.restarts = f.q[0].quiesce_calls = 0;
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
 			!r.rolled_back && strstr(r.reason, "needs a reset") != NULL &&
 			strstr(r.reason, "nothing changed") != NULL, "%s: reason '%s'",
 			rte_dma_domain_strategy_name(strat[i]), r.reason);
-		CHECK(rte_dma_domain_binding_domain(f.b) == a && f.walks[0] == 0 &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && f.walks[0] == 0 &&
 			f.q[0].quiesce_calls == 0 && f.restarts == 0 &&
 			rte_dma_domain_mapped_bytes(a) == M2, "%s: refused swap changed state",
 			rte_dma_domain_strategy_name(strat[i]));
@@ -872,30 +872,30 @@ case_needs_reset(void)
 			f.on_quiesce = reset_on_quiesce;
 		else
 			f.on_walk = reset_on_walk;
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
 		f.on_quiesce = NULL;
 		f.on_walk = NULL;
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
 			r.rolled_back && r.faults >= 1 &&
 			strstr(r.reason, "needs a reset") != NULL, "%s: faults %" PRIu64 " reason '%s'",
 			rte_dma_domain_strategy_name(strat[i]), r.faults, r.reason);
-		CHECK(rte_dma_domain_binding_domain(f.b) == a &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a &&
 			rte_dma_domain_mapped_bytes(a) == M2 && f.port_started,
 			"%s: not rolled back", rte_dma_domain_strategy_name(strat[i]));
-		CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0,
+		TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0,
 			"%s: buffers %u", rte_dma_domain_strategy_name(strat[i]),
 			fake_buffers(&f));
 	}
 	/* reset: swaps work again */
 	f.needs_reset = false;
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(f.fault_checks > 0, "fault_check never called");
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.failures == 2 * RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(f.fault_checks > 0, "fault_check never called");
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.failures == 2 * RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
 		st.swaps == 1, "stats: failures %" PRIu64 " rollbacks %" PRIu64,
 		st.failures, st.rollbacks);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_dma_domain_destroy(a);
 	rte_dma_domain_destroy(b);
 	return 0;
@@ -957,16 +957,16 @@ case_rollback_failed(void)
 		o.strategy = strat[i];
 		/* the fallback works */
 		f.nb_events = 0;
-		CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_SWITCH_BACK), 0);
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
+		TH_CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_SWITCH_BACK), 0);
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -EIO &&
 			r.rolled_back && !r.rollback_failed, "%s: switch back: %d rb %d rbf %d '%s'",
 			sn, r.result, r.rolled_back, r.rollback_failed, r.reason);
-		CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_SUCCESS),
+		TH_CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_SUCCESS),
 			"%s: events %u: %d %d", sn, f.nb_events, f.events[0], f.events[1]);
-		CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
 			dev_read(&f) == 0 && f.port_started, "%s: not back on a", sn);
-		CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+		TH_CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
 			!rte_dma_domain_queue_pause_pending(qh(&f, 1)) &&
 			fake_buffers(&f) == 2 * FAKE_BUFS && f.q[0].reclaimed == 0 &&
 			f.q[1].reclaimed == 0, "%s: queues not running again", sn);
@@ -974,58 +974,58 @@ case_rollback_failed(void)
 		/* both attempts fail: the device is on no domain */
 		f.nb_events = 0;
 		resumes = f.q[0].resume_calls + f.q[1].resume_calls;
-		CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_ROLLBACK), 0);
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTRECOVERABLE);
-		CHECK(rte_errno == ENOTRECOVERABLE, "%s: rte_errno %d", sn, rte_errno);
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ENOTRECOVERABLE &&
+		TH_CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_ROLLBACK), 0);
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ENOTRECOVERABLE);
+		TH_CHECK(rte_errno == ENOTRECOVERABLE, "%s: rte_errno %d", sn, rte_errno);
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.result == -ENOTRECOVERABLE &&
 			r.rollback_failed && !r.rolled_back &&
 			strstr(r.reason, "ROLLBACK FAILED") != NULL,
 			"%s: record: %d rb %d rbf %d '%s'", sn, r.result, r.rolled_back,
 			r.rollback_failed, r.reason);
-		CHECK(rte_dma_domain_binding_domain(f.b) == NULL, "%s: binding on '%s'", sn,
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == NULL, "%s: binding on '%s'", sn,
 			rte_dma_domain_name(rte_dma_domain_binding_domain(f.b)));
-		CHECK(dev_read(&f) == -EFAULT, "%s: the device still translates", sn);
-		CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_FAILED),
+		TH_CHECK(dev_read(&f) == -EFAULT, "%s: the device still translates", sn);
+		TH_CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_FAILED),
 			"%s: events %u: %d %d", sn, f.nb_events, f.events[0], f.events[1]);
 		/* not resumed onto no domain: parked, quiesced or port stopped */
-		CHECK(rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+		TH_CHECK(rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
 			rte_dma_domain_queue_pause_pending(qh(&f, 1)), "%s: queues released", sn);
 		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_RESTART)
-			CHECK(!f.port_started, "%s: port started on no domain", sn);
+			TH_CHECK(!f.port_started, "%s: port started on no domain", sn);
 		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_QUIESCE ||
 				strat[i] == RTE_DMA_DOMAIN_STRATEGY_REMAP)
-			CHECK(f.q[0].resume_calls + f.q[1].resume_calls == resumes &&
+			TH_CHECK(f.q[0].resume_calls + f.q[1].resume_calls == resumes &&
 				f.q[0].posted == 0 && f.q[1].posted == 0,
 				"%s: queues resumed onto no domain", sn);
-		CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EINVAL); /* not attached */
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EINVAL); /* not attached */
 
 		/* recovery: stop the port, attach, start */
 		rte_dma_domain_queue_online(qh(&f, 0));
-		CHECK_RC(rte_dma_domain_attach(f.b, a), -EBUSY); /* a queue is polled */
+		TH_CHECK_RC(rte_dma_domain_attach(f.b, a), -EBUSY); /* a queue is polled */
 		rte_dma_domain_queue_offline(qh(&f, 0));
 		if (f.port_started)
 			fake_ops.port_restart(&f, false);
 		if (strat[i] == RTE_DMA_DOMAIN_STRATEGY_REMAP) /* a's table was lost */
-			CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
-		CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
-		CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+			TH_CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
+		TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+		TH_CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
 			!rte_dma_domain_queue_pause_pending(qh(&f, 1)),
 			"%s: attach left the pause requests set", sn);
 		fake_ops.port_restart(&f, true);
-		CHECK(dev_read(&f) == 0 && fake_buffers(&f) == 2 * FAKE_BUFS &&
+		TH_CHECK(dev_read(&f) == 0 && fake_buffers(&f) == 2 * FAKE_BUFS &&
 			f.q[0].reclaimed == 0 && f.q[1].reclaimed == 0, "%s: not recovered", sn);
 	}
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.rollback_failures == RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.rollback_failures == RTE_DIM(strat) && st.rollbacks == RTE_DIM(strat) &&
 		st.failures == 2 * RTE_DIM(strat), "stats: rollback_failures %" PRIu64
 		" rollbacks %" PRIu64 " failures %" PRIu64, st.rollback_failures,
 		st.rollbacks, st.failures);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "protocol order");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(f.bad_quiesce == 0 && f.bad_walk == 0, "protocol order");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1043,22 +1043,22 @@ case_quiesce_fail(void)
 
 	remap_pair(&a, &b, &f, "qf-a", "qf-b", "qf-dev", 3);
 	f.quiesce_fail_mask = 1u << 1;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
 		strstr(r.reason, "queue 1") != NULL, "reason '%s'", r.reason);
-	CHECK(f.q[0].quiesce_calls == 1 && f.q[1].quiesce_calls == 1 &&
+	TH_CHECK(f.q[0].quiesce_calls == 1 && f.q[1].quiesce_calls == 1 &&
 		f.q[2].quiesce_calls == 0, "quiesce calls %" PRIu64 "/%" PRIu64 "/%" PRIu64,
 		f.q[0].quiesce_calls, f.q[1].quiesce_calls, f.q[2].quiesce_calls);
-	CHECK(f.q[0].resume_calls == 1 && f.q[1].resume_calls == 1 &&
+	TH_CHECK(f.q[0].resume_calls == 1 && f.q[1].resume_calls == 1 &&
 		f.q[2].resume_calls == 0, "resume calls %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		" (expected 1/1/0: the queue whose quiesce failed is resumed too)",
 		f.q[0].resume_calls, f.q[1].resume_calls, f.q[2].resume_calls);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a && fake_buffers(&f) == 3 * FAKE_BUFS,
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && fake_buffers(&f) == 3 * FAKE_BUFS,
 		"not on a, or buffers lost");
 	f.quiesce_fail_mask = 0;
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1085,23 +1085,23 @@ case_release_bound(void)
 	remap_pair(&a, &b, &f, "rl-a", "rl-b", "rl-dev", 2);
 	f.on_quiesce = keep_again; /* the parked poller kept packets */
 	f.on_unpark = keep_again;  /* and keeps again after every post */
-	tdd_watchdog(30, "release_bound: the release loop never ends");
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	tdd_watchdog_off();
+	th_watchdog(30, "release_bound: the release loop never ends");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	th_watchdog_off();
 	f.on_quiesce = f.on_unpark = NULL;
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.release_overruns == 1,
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.release_overruns == 1,
 		"release_overruns %u", r.release_overruns);
-	CHECK(f.q[0].unpark_calls > 1 && f.q[1].unpark_calls == 0, "unpark calls %" PRIu64
+	TH_CHECK(f.q[0].unpark_calls > 1 && f.q[1].unpark_calls == 0, "unpark calls %" PRIu64
 		"/%" PRIu64, f.q[0].unpark_calls, f.q[1].unpark_calls);
 	/* released: what the poller keeps now, it posts itself */
-	CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
+	TH_CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
 		!rte_dma_domain_queue_kept(qh(&f, 0)), "queue 0 still parked");
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.release_overruns == 1 && st.swaps == 1, "stats: overruns %" PRIu64,
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.release_overruns == 1 && st.swaps == 1, "stats: overruns %" PRIu64,
 		st.release_overruns);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1117,14 +1117,14 @@ pin_quiesce(struct fake_drv *f, uint16_t qid)
 	if (qid != 0 || pin.done)
 		return;
 	pin.done = true;
-	CHECK_RC(rte_dma_domain_replace(f->b, pin.spare, NULL), -EBUSY);
-	CHECK_RC(rte_dma_domain_attach(f->b, pin.spare), -EBUSY);
-	CHECK_RC(rte_dma_domain_destroy(pin.old), -EBUSY);
-	CHECK_RC(rte_dma_domain_destroy(pin.target), -EBUSY);
-	CHECK_RC(rte_dma_domain_detach(f->b), -EBUSY);
-	CHECK_RC(rte_dma_domain_unbind(f->b), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_replace(f->b, pin.spare, NULL), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_attach(f->b, pin.spare), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_destroy(pin.old), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_destroy(pin.target), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_detach(f->b), -EBUSY);
+	TH_CHECK_RC(rte_dma_domain_unbind(f->b), -EBUSY);
 	/* not used by the swap */
-	CHECK_RC(rte_dma_domain_destroy(pin.spare), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(pin.spare), 0);
 }
 
 /* Finding 8: a driver callback cannot pull what a swap uses from under it. */
@@ -1147,11 +1147,11 @@ case_pins(void)
 	pin.done = false;
 	f.on_quiesce = pin_quiesce;
 	lf = log_capture(&logbuf, &loglen);
-	CHECK(lf != NULL, "open_memstream");
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(lf != NULL, "open_memstream");
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	if (lf != NULL) {
 		log_release(lf);
-		CHECK(logbuf != NULL &&
+		TH_CHECK(logbuf != NULL &&
 			strstr(logbuf, "destroy 'pin-b': in use by the replace running on 'pin-dev' ('pin-a' -> 'pin-b')") != NULL &&
 			strstr(logbuf, "detach 'pin-dev': a replace ('pin-a' -> 'pin-b') is running") != NULL &&
 			strstr(logbuf, "unbind 'pin-dev': a replace") != NULL,
@@ -1159,14 +1159,14 @@ case_pins(void)
 		free(logbuf);
 	}
 	f.on_quiesce = NULL;
-	CHECK(pin.done, "quiesce hook not called");
-	CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
+	TH_CHECK(pin.done, "quiesce hook not called");
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b && fake_buffers(&f) == 2 * FAKE_BUFS,
 		"swap did not complete");
 	/* after the swap: the usual rules */
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), -EBUSY); /* attached */
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), -EBUSY); /* attached */
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1190,33 +1190,33 @@ case_noop(void)
 	remap_pair(&a, &b, &f, "noop-a", "noop-b", "noop-dev", 2);
 	for (i = 0; i < RTE_DIM(strat); i++) {
 		o.strategy = strat[i];
-		CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.noop && r.result == 0 &&
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.noop && r.result == 0 &&
 			r.pause_ns == 0 && r.switch_ns == 0 && r.reason[0] == '\0',
 			"%s: noop %d pause %" PRIu64 " switch %" PRIu64,
 			rte_dma_domain_strategy_name(strat[i]), r.noop, r.pause_ns, r.switch_ns);
 	}
-	CHECK(f.walks[0] == 0 && f.walks[1] == 0 && f.fault_checks == 0 && f.restarts == 0 &&
+	TH_CHECK(f.walks[0] == 0 && f.walks[1] == 0 && f.fault_checks == 0 && f.restarts == 0 &&
 		f.q[0].quiesce_calls == 0 && f.q[0].resume_calls == 0 &&
 		f.q[0].unpark_calls == 0 && f.nb_events == 0,
 		"driver called: walks %" PRIu64 "/%" PRIu64 " fault checks %" PRIu64
 		" restarts %" PRIu64 " quiesce %" PRIu64, f.walks[0], f.walks[1],
 		f.fault_checks, f.restarts, f.q[0].quiesce_calls);
-	CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
 		rte_dma_domain_soft_fault_count(f.b) == 0 && dev_read(&f) == 0, "state changed");
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.swaps == RTE_DIM(strat) && st.noops == RTE_DIM(strat) && st.failures == 0 &&
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.swaps == RTE_DIM(strat) && st.noops == RTE_DIM(strat) && st.failures == 0 &&
 		st.pause_max_ns == 0 && st.switch_max_ns == 0, "stats: swaps %" PRIu64
 		" noops %" PRIu64 " pause max %" PRIu64, st.swaps, st.noops, st.pause_max_ns);
 	/* a real swap still is one */
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && !r.noop && r.pause_ns > 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && !r.noop && r.pause_ns > 0 &&
 		f.q[0].quiesce_calls == 1, "real swap");
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1303,11 +1303,11 @@ case_lock_order(void)
 	pthread_t t;
 
 	remap_pair(&a, &b, &f, "lo-a", "lo-b", "lo-dev", 2);
-	CHECK_RC(fake_bind(&g, "lo-other", 2, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(g.b, a), 0);
+	TH_CHECK_RC(fake_bind(&g, "lo-other", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(g.b, a), 0);
 	f.on_quiesce = lo_quiesce;
 	f.on_restart = lo_restart;
-	tdd_watchdog(30, "lock_order: a driver callback ran under the library's lock (deadlock)");
+	th_watchdog(30, "lock_order: a driver callback ran under the library's lock (deadlock)");
 	for (i = 0; i < RTE_DIM(strat); i++) {
 		struct rte_dma_domain *to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
 
@@ -1316,31 +1316,31 @@ case_lock_order(void)
 		lo.to = rte_dma_domain_binding_domain(g.b) == a ? b : a;
 		lo.rc = 1;
 		o.strategy = strat[i];
-		CHECK(pthread_create(&t, NULL, lo_thread, NULL) == 0, "pthread_create");
-		CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
+		TH_CHECK(pthread_create(&t, NULL, lo_thread, NULL) == 0, "pthread_create");
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
 		pthread_join(t, NULL);
-		CHECK(lo.in_cb > 0 && lo.rc == 0, "%s: callback %u, other swap %d",
+		TH_CHECK(lo.in_cb > 0 && lo.rc == 0, "%s: callback %u, other swap %d",
 			rte_dma_domain_strategy_name(strat[i]), lo.in_cb, lo.rc);
-		CHECK(rte_dma_domain_binding_domain(f.b) == to &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == to &&
 			rte_dma_domain_binding_domain(g.b) == lo.to, "%s: not moved",
 			rte_dma_domain_strategy_name(strat[i]));
 	}
-	tdd_watchdog_off();
+	th_watchdog_off();
 	f.on_quiesce = NULL;
 	f.on_restart = NULL;
 	/* a replace would run its callbacks under the lock a foreach holds */
 	lo.other = &f;
 	lo.to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
 	lo.rc = 1;
-	CHECK_RC(rte_dma_domain_binding_foreach(replace_in_foreach, NULL), 0);
-	CHECK(lo.rc == -EDEADLK && rte_dma_domain_binding_domain(f.b) != lo.to,
+	TH_CHECK_RC(rte_dma_domain_binding_foreach(replace_in_foreach, NULL), 0);
+	TH_CHECK(lo.rc == -EDEADLK && rte_dma_domain_binding_domain(f.b) != lo.to,
 		"replace from a foreach callback: %d", lo.rc);
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && fake_buffers(&g) == 2 * FAKE_BUFS &&
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && fake_buffers(&g) == 2 * FAKE_BUFS &&
 		f.bad_quiesce == 0 && g.bad_quiesce == 0, "buffers or protocol order");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_unbind(g.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(g.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1373,36 +1373,36 @@ case_rollback_stats(void)
 	/* a fault at confirm (injected), one after the switch back */
 	rbf_reads = 1;
 	f.on_resume = read_target_only;
-	CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_FAULT), 0);
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
+	TH_CHECK_RC(rte_dma_domain_inject(f.b, RTE_DMA_DOMAIN_INJECT_FAULT), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -EIO);
 	f.on_resume = NULL;
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.rolled_back &&
 		r.rollback_faults == 1 && r.faults == 2, "rollback faults %" PRIu64
 		" faults %" PRIu64, r.rollback_faults, r.faults);
-	CHECK(rte_dma_domain_soft_fault_count(f.b) == 1, "soft faults %" PRIu64,
+	TH_CHECK(rte_dma_domain_soft_fault_count(f.b) == 1, "soft faults %" PRIu64,
 		rte_dma_domain_soft_fault_count(f.b));
 	/* a timed-out pause: an online queue nobody polls */
 	rte_dma_domain_queue_online(qh(&f, 0));
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ETIMEDOUT);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), -ETIMEDOUT);
 	rte_dma_domain_queue_offline(qh(&f, 0));
-	CHECK(rte_dma_domain_last_swap(f.b, &rt) == 0 && rt.pause_ns > 0, "timeout pause");
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.rollback_faults == 1 && st.faults == 2, "stats: rollback faults %" PRIu64
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &rt) == 0 && rt.pause_ns > 0, "timeout pause");
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.rollback_faults == 1 && st.faults == 2, "stats: rollback faults %" PRIu64
 		" faults %" PRIu64, st.rollback_faults, st.faults);
-	CHECK(st.failed_pauses == 2 && st.timeouts == 1 && st.swaps == 0 &&
+	TH_CHECK(st.failed_pauses == 2 && st.timeouts == 1 && st.swaps == 0 &&
 		st.failed_pause_max_ns == RTE_MAX(r.pause_ns, rt.pause_ns) &&
 		st.pause_max_ns == st.failed_pause_max_ns, "failed pauses %" PRIu64
 		" max %" PRIu64 " (records %" PRIu64 ", %" PRIu64 "), pause max %" PRIu64,
 		st.failed_pauses, st.failed_pause_max_ns, r.pause_ns, rt.pause_ns,
 		st.pause_max_ns);
 	/* a success: in pause_*, not in failed_pause_* */
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.swaps == 1 && st.failed_pauses == 2 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.swaps == 1 && st.failed_pauses == 2 &&
 		st.pause_max_ns >= st.failed_pause_max_ns, "after a success");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1439,32 +1439,32 @@ case_late_faults(void)
 		o.strategy = strat[i];
 		to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
 		f.on_resume = fault_at_resume;
-		CHECK_RC(rte_dma_domain_replace(f.b, to, &o), -EIO);
+		TH_CHECK_RC(rte_dma_domain_replace(f.b, to, &o), -EIO);
 		f.on_resume = NULL;
-		CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.late_faults == 1 &&
+		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.late_faults == 1 &&
 			r.faults == 1 && !r.rolled_back && strstr(r.reason, "after the queues resumed") != NULL,
 			"%s: late %" PRIu64 " faults %" PRIu64 " rolled back %d reason '%s'",
 			rte_dma_domain_strategy_name(strat[i]), r.late_faults, r.faults,
 			r.rolled_back, r.reason);
 		if (strat[i] != RTE_DMA_DOMAIN_STRATEGY_REMAP)
-			CHECK(rte_dma_domain_binding_domain(f.b) == to, "%s: not on the new domain",
+			TH_CHECK(rte_dma_domain_binding_domain(f.b) == to, "%s: not on the new domain",
 				rte_dma_domain_strategy_name(strat[i]));
 	}
 	/* between swaps: counted apart, the next swap succeeds */
 	f.dev_faults = 2;
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 	to = rte_dma_domain_binding_domain(f.b) == a ? b : a;
-	CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
-	CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.faults == 0 && r.late_faults == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, to, &o), 0);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.faults == 0 && r.late_faults == 0 &&
 		r.faults_between == 2, "between: faults %" PRIu64 " between %" PRIu64,
 		r.faults, r.faults_between);
-	CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
-	CHECK(st.late_faults == 2 && st.faults_between == 2 && !st.faults_inexact,
+	TH_CHECK_RC(rte_dma_domain_stats_get(f.b, &st), 0);
+	TH_CHECK(st.late_faults == 2 && st.faults_between == 2 && !st.faults_inexact,
 		"stats: late %" PRIu64 " between %" PRIu64, st.late_faults, st.faults_between);
-	CHECK(fake_buffers(&f) == 2 * FAKE_BUFS, "buffers lost");
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS, "buffers lost");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1478,9 +1478,9 @@ case_late_faults(void)
 static void
 ph_spin(void)
 {
-	uint64_t end = tdd_now_ns() + PH_NS;
+	uint64_t end = th_now_ns() + PH_NS;
 
-	while (tdd_now_ns() < end)
+	while (th_now_ns() < end)
 		;
 }
 
@@ -1521,29 +1521,29 @@ case_phases(void)
 	f.on_walk = ph_walk;
 	f.on_quiesce = ph_queue;
 	f.on_resume = ph_queue;
-	CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
-	CHECK_RC(rte_dma_domain_last_swap(f.b, &r), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK_RC(rte_dma_domain_last_swap(f.b, &r), 0);
 	printf("  pause %" PRIu64 " = park %" PRIu64 " + coverage %" PRIu64 " + quiesce %" PRIu64
 		" (max %" PRIu64 ") + switch %" PRIu64 " + resume %" PRIu64 " (+ rest); confirm %" PRIu64 "\n",
 		r.pause_ns, r.park_ns, r.coverage_ns, r.quiesce_ns, r.quiesce_max_ns,
 		r.switch_ns, r.resume_ns, r.confirm_ns);
 	/* two walks (running, parked), two queues quiesced and resumed */
-	CHECK(r.coverage_ns >= 2 * PH_NS, "coverage_ns %" PRIu64, r.coverage_ns);
-	CHECK(r.quiesce_ns >= 2 * PH_NS && r.quiesce_max_ns >= PH_NS &&
+	TH_CHECK(r.coverage_ns >= 2 * PH_NS, "coverage_ns %" PRIu64, r.coverage_ns);
+	TH_CHECK(r.quiesce_ns >= 2 * PH_NS && r.quiesce_max_ns >= PH_NS &&
 		r.quiesce_max_ns <= r.quiesce_ns, "quiesce_ns %" PRIu64 " max %" PRIu64,
 		r.quiesce_ns, r.quiesce_max_ns);
-	CHECK(r.switch_ns >= PH_NS, "switch_ns %" PRIu64, r.switch_ns);
-	CHECK(r.resume_ns >= 2 * PH_NS, "resume_ns %" PRIu64, r.resume_ns);
+	TH_CHECK(r.switch_ns >= PH_NS, "switch_ns %" PRIu64, r.switch_ns);
+	TH_CHECK(r.resume_ns >= 2 * PH_NS, "resume_ns %" PRIu64, r.resume_ns);
 	/* the phases of the pause do not overlap: their sum is within it
 	 * (the running coverage check is before the pause) */
 	sum = r.park_ns + r.quiesce_ns + r.switch_ns + r.resume_ns;
-	CHECK(sum <= r.pause_ns, "phases %" PRIu64 " > pause %" PRIu64, sum, r.pause_ns);
+	TH_CHECK(sum <= r.pause_ns, "phases %" PRIu64 " > pause %" PRIu64, sum, r.pause_ns);
 	/* a refused swap records what ran: coverage only */
 	f.extra_iova = 0x700000;
 	f.extra_len = K4;
-	CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ERANGE);
-	CHECK_RC(rte_dma_domain_last_swap(f.b, &r), -0);
-	CHECK(r.coverage_ns >= PH_NS && r.park_ns == 0 && r.quiesce_ns == 0 &&
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), -ERANGE);
+	TH_CHECK_RC(rte_dma_domain_last_swap(f.b, &r), -0);
+	TH_CHECK(r.coverage_ns >= PH_NS && r.park_ns == 0 && r.quiesce_ns == 0 &&
 		r.switch_ns == 0 && r.resume_ns == 0 && r.pause_ns == 0,
 		"refused: coverage %" PRIu64 " park %" PRIu64 " quiesce %" PRIu64 " switch %" PRIu64
 		" resume %" PRIu64, r.coverage_ns, r.park_ns, r.quiesce_ns, r.switch_ns, r.resume_ns);
@@ -1555,14 +1555,14 @@ case_phases(void)
 				tp[i]);
 			continue;
 		}
-		CHECK(rte_trace_point_lookup(tp[i]) != NULL, "trace point %s not registered", tp[i]);
+		TH_CHECK(rte_trace_point_lookup(tp[i]) != NULL, "trace point %s not registered", tp[i]);
 	}
 	f.on_walk = NULL;
 	f.on_quiesce = f.on_resume = NULL;
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_destroy(b), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(b), 0);
 	return 0;
 }
 
@@ -1581,37 +1581,37 @@ case_destroy_fail(void)
 	struct fake_drv f;
 	uint32_t v = 0x5a5a5a5a, r = 0;
 
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i0), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i0), 0);
 	a = mkdom("df-a");
 	if (a == NULL)
 		return 1;
-	CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
-	CHECK_RC(rte_dma_domain_test_destroy_fail(0, 1), -EINVAL);
-	CHECK_RC(rte_dma_domain_test_destroy_fail(-EBUSY, 1), 0);
-	CHECK_RC(rte_dma_domain_destroy(a), -EBUSY);
-	CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
-	CHECK(i1.destroy_failures == i0.destroy_failures + 1,
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x100000, mem, M2, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_test_destroy_fail(0, 1), -EINVAL);
+	TH_CHECK_RC(rte_dma_domain_test_destroy_fail(-EBUSY, 1), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), -EBUSY);
+	TH_CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
+	TH_CHECK(i1.destroy_failures == i0.destroy_failures + 1,
 		"destroy_failures %" PRIu64 " -> %" PRIu64, i0.destroy_failures,
 		i1.destroy_failures);
-	CHECK(i1.nb_domains == i0.nb_domains + 1, "domains %u -> %u (kept?)",
+	TH_CHECK(i1.nb_domains == i0.nb_domains + 1, "domains %u -> %u (kept?)",
 		i0.nb_domains, i1.nb_domains);
 	/* kept: listed, mapped, usable */
-	CHECK(rte_dma_domain_lookup("df-a") == a, "not listed after a refused destroy");
-	CHECK(rte_dma_domain_query(a, 0x100000, &m) == 0 && m.len == M2,
+	TH_CHECK(rte_dma_domain_lookup("df-a") == a, "not listed after a refused destroy");
+	TH_CHECK(rte_dma_domain_query(a, 0x100000, &m) == 0 && m.len == M2,
 		"mapping gone after a refused destroy");
-	CHECK_RC(fake_bind(&f, "df-dev", 1, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
-	CHECK_RC(rte_dma_domain_soft_write(f.b, 0x100000, &v, sizeof(v)), 0);
-	CHECK_RC(rte_dma_domain_soft_read(f.b, 0x100000, &r, sizeof(r)), 0);
-	CHECK(r == v && memcmp(mem, &v, sizeof(v)) == 0, "DMA through the kept domain");
-	CHECK_RC(rte_dma_domain_destroy(a), -EBUSY); /* attached: the core's refusal */
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(fake_bind(&f, "df-dev", 1, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_write(f.b, 0x100000, &v, sizeof(v)), 0);
+	TH_CHECK_RC(rte_dma_domain_soft_read(f.b, 0x100000, &r, sizeof(r)), 0);
+	TH_CHECK(r == v && memcmp(mem, &v, sizeof(v)) == 0, "DMA through the kept domain");
+	TH_CHECK_RC(rte_dma_domain_destroy(a), -EBUSY); /* attached: the core's refusal */
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	/* the cause gone: the next destroy frees it */
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK(rte_dma_domain_lookup("df-a") == NULL, "still listed after destroy");
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
-	CHECK(i1.nb_domains == i0.nb_domains && i1.destroy_failures == i0.destroy_failures + 1,
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK(rte_dma_domain_lookup("df-a") == NULL, "still listed after destroy");
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &i1), 0);
+	TH_CHECK(i1.nb_domains == i0.nb_domains && i1.destroy_failures == i0.destroy_failures + 1,
 		"domains %u, destroy_failures %" PRIu64, i1.nb_domains, i1.destroy_failures);
 	return 0;
 }
@@ -1629,61 +1629,61 @@ case_ctx_close(void)
 	struct rte_dma_domain *a;
 	struct fake_drv f;
 
-	CHECK_RC(rte_dma_domain_ctx_close(NULL), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_close(NULL), 0);
 	a = mkdom("cc-a");
-	CHECK_RC(fake_bind(&f, "cc-dev", 1, 0x100000), 0);
-	CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY);
-	CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
-	CHECK(info.nb_domains == 1 && info.nb_bindings == 1, "info %u domains %u bindings",
+	TH_CHECK_RC(fake_bind(&f, "cc-dev", 1, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY);
+	TH_CHECK(rte_errno == EBUSY, "rte_errno %d", rte_errno);
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
+	TH_CHECK(info.nb_domains == 1 && info.nb_bindings == 1, "info %u domains %u bindings",
 		info.nb_domains, info.nb_bindings);
-	CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY); /* the domain is left */
-	CHECK(rte_dma_domain_lookup("cc-a") == a, "domain gone after a refused close");
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
-	CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_close(ctx), -EBUSY); /* the domain is left */
+	TH_CHECK(rte_dma_domain_lookup("cc-a") == a, "domain gone after a refused close");
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
 	/* closed: not open any more; closing again changes nothing */
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), -ENOENT);
-	CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), -ENOENT);
+	TH_CHECK_RC(rte_dma_domain_ctx_close(ctx), 0);
 	old = ctx;
 	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
-	CHECK(ctx != NULL, "no soft context after close");
+	TH_CHECK(ctx != NULL, "no soft context after close");
 	if (ctx == NULL)
 		return 1;
-	CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
-	CHECK(info.nb_domains == 0 && info.nb_bindings == 0 && info.destroy_failures == 0,
+	TH_CHECK_RC(rte_dma_domain_ctx_info_get(ctx, &info), 0);
+	TH_CHECK(info.nb_domains == 0 && info.nb_bindings == 0 && info.destroy_failures == 0,
 		"fresh context: %u domains %u bindings %" PRIu64 " failures",
 		info.nb_domains, info.nb_bindings, info.destroy_failures);
 	RTE_SET_USED(old);
 	a = mkdom("cc-b");
-	CHECK_RC(rte_dma_domain_destroy(a), 0);
+	TH_CHECK_RC(rte_dma_domain_destroy(a), 0);
 	return 0;
 }
 
-static const struct tdd_case cases[] = {
-	{ "map_errno", case_map_errno },
-	{ "copy", case_copy },
-	{ "soft_translate", case_soft_translate },
-	{ "iotlb", case_iotlb },
-	{ "coverage", case_coverage },
-	{ "coverage_parked", case_coverage_parked },
-	{ "inject", case_inject },
-	{ "strategies", case_strategies },
-	{ "remap_shared", case_remap_shared },
-	{ "default_strategy", case_default_strategy },
-	{ "arm", case_arm },
-	{ "needs_reset", case_needs_reset },
-	{ "rollback_failed", case_rollback_failed },
-	{ "quiesce_fail", case_quiesce_fail },
-	{ "release_bound", case_release_bound },
-	{ "pins", case_pins },
-	{ "noop", case_noop },
-	{ "lock_order", case_lock_order },
-	{ "rollback_stats", case_rollback_stats },
-	{ "late_faults", case_late_faults },
-	{ "phases", case_phases },
-	{ "destroy_fail", case_destroy_fail },
-	{ "ctx_close", case_ctx_close },
+static const struct th_case cases[] = {
+	{ "map_errno", "unit", case_map_errno, NULL, NULL },
+	{ "copy", "unit", case_copy, NULL, NULL },
+	{ "soft_translate", "unit", case_soft_translate, NULL, NULL },
+	{ "iotlb", "unit", case_iotlb, NULL, NULL },
+	{ "coverage", "unit", case_coverage, NULL, NULL },
+	{ "coverage_parked", "unit", case_coverage_parked, NULL, NULL },
+	{ "inject", "unit", case_inject, NULL, NULL },
+	{ "strategies", "unit", case_strategies, NULL, NULL },
+	{ "remap_shared", "unit", case_remap_shared, NULL, NULL },
+	{ "default_strategy", "unit", case_default_strategy, NULL, NULL },
+	{ "arm", "unit", case_arm, NULL, NULL },
+	{ "needs_reset", "unit", case_needs_reset, NULL, NULL },
+	{ "rollback_failed", "unit", case_rollback_failed, NULL, NULL },
+	{ "quiesce_fail", "unit", case_quiesce_fail, NULL, NULL },
+	{ "release_bound", "unit", case_release_bound, NULL, NULL },
+	{ "pins", "unit", case_pins, NULL, NULL },
+	{ "noop", "unit", case_noop, NULL, NULL },
+	{ "lock_order", "unit,concurrency", case_lock_order, NULL, NULL },
+	{ "rollback_stats", "unit", case_rollback_stats, NULL, NULL },
+	{ "late_faults", "unit", case_late_faults, NULL, NULL },
+	{ "phases", "unit", case_phases, NULL, NULL },
+	{ "destroy_fail", "unit", case_destroy_fail, NULL, NULL },
+	{ "ctx_close", "unit", case_ctx_close, NULL, NULL },
 };
 
 int
@@ -1697,5 +1697,5 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(mem, 0, 8 * M2);
-	return tdd_main(argc, argv, cases, RTE_DIM(cases));
+	return th_main(argc, argv, cases, RTE_DIM(cases), 0);
 }

@@ -27,15 +27,10 @@
 
 #include "tr_app.h"
 #include "tr_cmds_int.h"
+#include "th.h"
 
 struct tr_app tr_app;
 volatile sig_atomic_t tr_interrupted;
-
-#define FAIL(...) do { \
-	fprintf(stderr, "fuzz_cli: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	abort(); \
-} while (0)
 
 /* ---- reference number grammar ---------------------------------------- */
 
@@ -72,11 +67,11 @@ static void
 check_u64(const char *what, const char *s, uint64_t min, uint64_t max, int rc, uint64_t v)
 {
 	const char *end;
-	uint64_t r;
+	uint64_t r = 0;
 	bool ok = s != NULL && ref_num(s, &r, &end) && *end == '\0' && r >= min && r <= max;
 
 	if ((rc == 0) != ok || (ok && v != r))
-		FAIL("%s '%s' in [%" PRIu64 ", %" PRIu64 "]: parser rc %d value %" PRIu64
+		TH_ABORT("%s '%s' in [%" PRIu64 ", %" PRIu64 "]: parser rc %d value %" PRIu64
 			", reference %s %" PRIu64, what, s ? s : "(none)", min, max, rc, v,
 			ok ? "accepts" : "refuses", r);
 }
@@ -84,7 +79,7 @@ check_u64(const char *what, const char *s, uint64_t min, uint64_t max, int rc, u
 static void
 check_size(const char *what, const char *s, uint64_t min, uint64_t max, int rc, uint64_t v)
 {
-	uint64_t r, mul = 1;
+	uint64_t r = 0, mul = 1;
 	const char *end;
 	bool ok = s != NULL && ref_num(s, &r, &end);
 
@@ -101,7 +96,7 @@ check_size(const char *what, const char *s, uint64_t min, uint64_t max, int rc, 
 		}
 	}
 	if ((rc == 0) != ok || (ok && v != r))
-		FAIL("%s '%s': parser rc %d value %" PRIu64 ", reference %s %" PRIu64,
+		TH_ABORT("%s '%s': parser rc %d value %" PRIu64 ", reference %s %" PRIu64,
 			what, s ? s : "(none)", rc, v, ok ? "accepts" : "refuses", r);
 }
 
@@ -113,7 +108,7 @@ u64(const char *what, const char *s, uint64_t min, uint64_t max, char *err)
 
 	check_u64(what, s, min, max, rc, v);
 	if (rc < 0 && err[0] == '\0')
-		FAIL("%s '%s' refused without an error message", what, s ? s : "(none)");
+		TH_ABORT("%s '%s' refused without an error message", what, s ? s : "(none)");
 	return rc;
 }
 
@@ -180,7 +175,7 @@ TR_HANDLER(cmd_port_replace)
 			tr_parse_replace_opts(argc, argv, 2, true, &o, err) < 0)
 		return -EINVAL;
 	if (o.timeout_us > 60000000)
-		FAIL("timeout %u accepted", o.timeout_us);
+		TH_ABORT("timeout %u accepted", o.timeout_us);
 	return 0;
 }
 
@@ -195,7 +190,7 @@ TR_HANDLER(cmd_swap)
 	if (tr_parse_swap_opts(argc, argv, 5, false, &count, &o, err) < 0)
 		return -EINVAL;
 	if (count > UINT32_MAX)
-		FAIL("count %" PRIu64 " accepted", count);
+		TH_ABORT("count %" PRIu64 " accepted", count);
 	return 0;
 }
 

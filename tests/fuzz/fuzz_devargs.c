@@ -32,12 +32,7 @@
 #include <rte_log.h>
 
 #include "iommufd_private.h"
-
-#define FAIL(...) do { \
-	fprintf(stderr, "fuzz_devargs: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	abort(); \
-} while (0)
+#include "th.h"
 
 /* n hex digits (1..max) at *p, value out; advances *p. */
 static bool
@@ -114,10 +109,10 @@ check_name(const char *s)
 		want = ref_name(base, canon, sizeof(canon));
 	}
 	if (ok != want)
-		FAIL("name '%.*s': parser %s it, the grammar %s it", (int)len, s,
+		TH_ABORT("name '%.*s': parser %s it, the grammar %s it", (int)len, s,
 			ok ? "accepts" : "refuses", want ? "accepts" : "refuses");
 	if (ok && strcmp(out, canon) != 0)
-		FAIL("name '%.*s': canonical '%s', expected '%s'", (int)len, s, out, canon);
+		TH_ABORT("name '%.*s': canonical '%s', expected '%s'", (int)len, s, out, canon);
 }
 
 static bool
@@ -194,7 +189,7 @@ check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops
 	for (i = 0; numeric[i] != NULL; i++) {
 		v = kv != NULL ? rte_kvargs_get(kv, numeric[i]) : NULL;
 		if (v != NULL && !plain_number(v))
-			FAIL("options '%s': model %s accepted %s=%s", args, emu->model,
+			TH_ABORT("options '%s': model %s accepted %s=%s", args, emu->model,
 				numeric[i], v);
 	}
 	/* features_off=name+bit+...: names start with a letter and hold
@@ -212,13 +207,13 @@ check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops
 				while (*c != '\0' && (isalnum((unsigned char)*c) || *c == '_'))
 					c++;
 			if (*c != '\0' && !plain_number(tok))
-				FAIL("options '%s': model %s accepted features_off=%s (token '%s')",
+				TH_ABORT("options '%s': model %s accepted features_off=%s (token '%s')",
 					args, emu->model, v, tok);
 		}
 	}
 	v = kv != NULL ? rte_kvargs_get(kv, "peer") : NULL;
 	if (v != NULL && (!iommufd_name_is_emu(v) || strcmp(v, name) == 0))
-		FAIL("options '%s': model %s accepted peer=%s", args, emu->model, v);
+		TH_ABORT("options '%s': model %s accepted peer=%s", args, emu->model, v);
 	if (emu->destroy != NULL)
 		emu->destroy(dev);
 	free(dev);
@@ -234,7 +229,7 @@ check_opts(const char *name, const char *args, bool emulated)
 
 	if (iommufd_opts_parse(name, args, emulated, &o, &kv) != 0) {
 		if (kv != NULL)
-			FAIL("options '%s': refused but kvargs returned", args);
+			TH_ABORT("options '%s': refused but kvargs returned", args);
 		return;
 	}
 	for (i = 0; kv != NULL && i < kv->count; i++) {
@@ -242,22 +237,22 @@ check_opts(const char *name, const char *args, bool emulated)
 
 		for (j = 0; j < i; j++)
 			if (strcmp(kv->pairs[j].key, k) == 0)
-				FAIL("options '%s': key '%s' given twice, accepted", args, k);
+				TH_ABORT("options '%s': key '%s' given twice, accepted", args, k);
 		if (strcmp(k, "domain") == 0 && (!valid_domain(v) || strcmp(o.domain, v) != 0))
-			FAIL("options '%s': domain '%s' accepted", args, v ? v : "(none)");
+			TH_ABORT("options '%s': domain '%s' accepted", args, v ? v : "(none)");
 		if (strcmp(k, "queues") == 0 && !valid_queues(v, o.queues))
-			FAIL("options '%s': queues '%s' accepted as %u", args,
+			TH_ABORT("options '%s': queues '%s' accepted as %u", args,
 				v ? v : "(none)", o.queues);
 		if (strcmp(k, "strategy") == 0 &&
 				(v == NULL || rte_dma_domain_strategy_parse(v, &s) != 0 ||
 				 s != o.strategy))
-			FAIL("options '%s': strategy '%s' accepted", args, v ? v : "(none)");
+			TH_ABORT("options '%s': strategy '%s' accepted", args, v ? v : "(none)");
 		if (strcmp(k, "model") == 0 && (!emulated || v == NULL ||
 				o.emu == NULL || strcmp(o.emu->model, v) != 0))
-			FAIL("options '%s': model '%s' accepted", args, v ? v : "(none)");
+			TH_ABORT("options '%s': model '%s' accepted", args, v ? v : "(none)");
 	}
 	if (emulated && o.emu == NULL)
-		FAIL("options '%s': emulated device without a model", args);
+		TH_ABORT("options '%s': emulated device without a model", args);
 	if (emulated && o.emu->create != NULL)
 		check_model(name, args, o.emu, kv);
 	rte_kvargs_free(kv);

@@ -50,15 +50,6 @@ static struct ref_dom ref[NB_DOM];
 static struct fake_drv drv;
 static int ref_att;               /* domain index the binding is on, -1 none */
 
-#define DIFF(cond, ...) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "fuzz_domain: mismatch: %s: ", #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		abort(); \
-	} \
-} while (0)
-
 /* ---- reference model ------------------------------------------------ */
 
 static uint64_t
@@ -101,7 +92,7 @@ ref_insert(struct ref_dom *d, const struct ref_map *m)
 {
 	unsigned int i = d->n;
 
-	DIFF(d->n < MAX_MAPS, "reference table full");
+	TH_ASSERT(d->n < MAX_MAPS, "reference table full");
 	while (i > 0 && d->m[i - 1].iova > m->iova) {
 		d->m[i] = d->m[i - 1];
 		i--;
@@ -287,9 +278,9 @@ walk_cb(const struct rte_dma_domain_mapping *m, void *arg)
 	struct walk_state *w = arg;
 	const struct ref_map *r = &w->r->m[w->i];
 
-	DIFF(w->i < w->r->n, "domain %d: walk reports a mapping at 0x%" PRIx64
+	TH_ASSERT(w->i < w->r->n, "domain %d: walk reports a mapping at 0x%" PRIx64
 		" beyond the model's %u", w->di, m->iova, w->r->n);
-	DIFF(m->iova == r->iova && m->len == r->len && m->va == r->va &&
+	TH_ASSERT(m->iova == r->iova && m->len == r->len && m->va == r->va &&
 		m->access == r->access,
 		"domain %d mapping %u: walk {0x%" PRIx64 ", 0x%" PRIx64 ", %p, %u} model {0x%"
 		PRIx64 ", 0x%" PRIx64 ", %p, %u}", w->di, w->i, m->iova, m->len, m->va,
@@ -305,12 +296,12 @@ check_domain(int di)
 	uint64_t bytes = 0;
 	unsigned int i;
 
-	DIFF(rte_dma_domain_walk(dom[di], walk_cb, &w) == 0, "walk of domain %d", di);
-	DIFF(w.i == ref[di].n, "domain %d: walk saw %u mappings, model has %u",
+	TH_ASSERT(rte_dma_domain_walk(dom[di], walk_cb, &w) == 0, "walk of domain %d", di);
+	TH_ASSERT(w.i == ref[di].n, "domain %d: walk saw %u mappings, model has %u",
 		di, w.i, ref[di].n);
 	for (i = 0; i < ref[di].n; i++)
 		bytes += ref[di].m[i].len;
-	DIFF(rte_dma_domain_mapped_bytes(dom[di]) == bytes, "domain %d: mapped bytes %"
+	TH_ASSERT(rte_dma_domain_mapped_bytes(dom[di]) == bytes, "domain %d: mapped bytes %"
 		PRIu64 ", model %" PRIu64, di, rte_dma_domain_mapped_bytes(dom[di]), bytes);
 }
 
@@ -321,10 +312,10 @@ check_query(int di, uint64_t x)
 	int k = ref_find(&ref[di], x);
 	int rc = rte_dma_domain_query(dom[di], x, &m);
 
-	DIFF(rc == (k < 0 ? -ENOENT : 0), "domain %d query 0x%" PRIx64 ": rc %d, model %s",
+	TH_ASSERT(rc == (k < 0 ? -ENOENT : 0), "domain %d query 0x%" PRIx64 ": rc %d, model %s",
 		di, x, rc, k < 0 ? "unmapped" : "mapped");
 	if (k >= 0)
-		DIFF(m.iova == ref[di].m[k].iova && m.len == ref[di].m[k].len,
+		TH_ASSERT(m.iova == ref[di].m[k].iova && m.len == ref[di].m[k].len,
 			"domain %d query 0x%" PRIx64 ": mapping 0x%" PRIx64 "+0x%" PRIx64,
 			di, x, m.iova, m.len);
 }
@@ -357,7 +348,7 @@ check_translate(uint64_t x, uint32_t len, uint32_t access)
 			off = last_of(m->iova, m->len) + 1;
 		}
 	}
-	DIFF(p == want, "translate 0x%" PRIx64 "+%u access %u on domain %d: %p, model %p (err %d)",
+	TH_ASSERT(p == want, "translate 0x%" PRIx64 "+%u access %u on domain %d: %p, model %p (err %d)",
 		x, len, access, ref_att, p, (void *)want, err);
 }
 
@@ -411,28 +402,28 @@ run_op(const uint8_t *o)
 			len = PG;
 		rc = rte_dma_domain_map(dom[di], iova, va, len, access);
 		want = ref_map(&ref[di], iova, va, len, access);
-		DIFF(rc == want, "map d%d 0x%" PRIx64 " len 0x%" PRIx64 " access %u: %d, model %d",
+		TH_ASSERT(rc == want, "map d%d 0x%" PRIx64 " len 0x%" PRIx64 " access %u: %d, model %d",
 			di, iova, len, access, rc, want);
 		break;
 	case 2:
 	case 3:
 		rc = rte_dma_domain_unmap(dom[di], iova, len, &got);
 		want = ref_unmap(&ref[di], iova, len, &exp);
-		DIFF(rc == want, "unmap d%d 0x%" PRIx64 " len 0x%" PRIx64 ": %d, model %d",
+		TH_ASSERT(rc == want, "unmap d%d 0x%" PRIx64 " len 0x%" PRIx64 ": %d, model %d",
 			di, iova, len, rc, want);
-		DIFF(rc != 0 || got == exp, "unmap d%d: %" PRIu64 " bytes, model %" PRIu64,
+		TH_ASSERT(rc != 0 || got == exp, "unmap d%d: %" PRIu64 " bytes, model %" PRIu64,
 			di, got, exp);
 		break;
 	case 4:
 		rc = rte_dma_domain_unmap(dom[di], 0, UINT64_MAX, &got);
 		want = ref_unmap(&ref[di], 0, UINT64_MAX, &exp);
-		DIFF(rc == want && got == exp, "unmap all d%d: %d %" PRIu64 ", model %d %" PRIu64,
+		TH_ASSERT(rc == want && got == exp, "unmap all d%d: %d %" PRIu64 ", model %d %" PRIu64,
 			di, rc, got, want, exp);
 		break;
 	case 5:
 		rc = rte_dma_domain_copy(dom[di], pick_iova(o[7]), dom[si], iova, len, access);
 		want = ref_copy(&ref[di], pick_iova(o[7]), &ref[si], iova, len, access);
-		DIFF(rc == want, "copy d%d 0x%" PRIx64 " <- d%d 0x%" PRIx64 " len 0x%" PRIx64
+		TH_ASSERT(rc == want, "copy d%d 0x%" PRIx64 " <- d%d 0x%" PRIx64 " len 0x%" PRIx64
 			" access %u: %d, model %d", di, pick_iova(o[7]), si, iova, len, access,
 			rc, want);
 		break;
@@ -441,7 +432,7 @@ run_op(const uint8_t *o)
 
 		rc = rte_dma_domain_covers(dom[di], iova, len, access & 3, &gap);
 		want = ref_covers(&ref[di], iova, len, access & 3, &rgap);
-		DIFF(rc == want && (rc != 0 || gap == rgap), "covers d%d 0x%" PRIx64 " len 0x%"
+		TH_ASSERT(rc == want && (rc != 0 || gap == rgap), "covers d%d 0x%" PRIx64 " len 0x%"
 			PRIx64 ": %d gap 0x%" PRIx64 ", model %d gap 0x%" PRIx64,
 			di, iova, len, rc, gap, want, rgap);
 		check_query(di, iova + (o[7] & 0x1f) * 512);
@@ -452,7 +443,7 @@ run_op(const uint8_t *o)
 		 * queues are offline: no poller to wait for) */
 		if (ref_att < 0) {
 			rc = rte_dma_domain_attach(drv.b, dom[di]);
-			DIFF(rc == 0, "attach to d%d: %d", di, rc);
+			TH_ASSERT(rc == 0, "attach to d%d: %d", di, rc);
 			ref_att = di;
 			break;
 		}
@@ -462,10 +453,10 @@ run_op(const uint8_t *o)
 		} else {
 			want = ref_replace_ok(ref_att, di) ? 0 : -ERANGE;
 		}
-		DIFF(rc == want, "replace d%d -> d%d: %d, model %d", ref_att, di, rc, want);
+		TH_ASSERT(rc == want, "replace d%d -> d%d: %d, model %d", ref_att, di, rc, want);
 		if (rc == 0)
 			ref_att = di;
-		DIFF(rte_dma_domain_binding_domain(drv.b) == dom[ref_att],
+		TH_ASSERT(rte_dma_domain_binding_domain(drv.b) == dom[ref_att],
 			"binding on the wrong domain after replace");
 		break;
 	case 8:
@@ -510,17 +501,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; i < NB_DOM; i++) {
 		dom[i] = rte_dma_domain_create(ctx, names[i], RTE_DMA_DOMAIN_PAGING, 0);
-		DIFF(dom[i] != NULL, "create %s: %d", names[i], rte_errno);
+		TH_ASSERT(dom[i] != NULL, "create %s: %d", names[i], rte_errno);
 		ref[i].n = 0;
 	}
-	DIFF(fake_bind(&drv, "fzdev", 1, BUF_BASE) == 0, "fake_bind");
+	TH_ASSERT(fake_bind(&drv, "fzdev", 1, BUF_BASE) == 0, "fake_bind");
 	ref_att = -1;
 	for (n = 0; n + 8 <= size && n / 8 < MAX_OPS; n += 8)
 		run_op(data + n);
 	if (ref_att >= 0)
-		DIFF(rte_dma_domain_detach(drv.b) == 0, "detach");
-	DIFF(rte_dma_domain_unbind(drv.b) == 0, "unbind");
+		TH_ASSERT(rte_dma_domain_detach(drv.b) == 0, "detach");
+	TH_ASSERT(rte_dma_domain_unbind(drv.b) == 0, "unbind");
 	for (i = 0; i < NB_DOM; i++)
-		DIFF(rte_dma_domain_destroy(dom[i]) == 0, "destroy %s", names[i]);
+		TH_ASSERT(rte_dma_domain_destroy(dom[i]) == 0, "destroy %s", names[i]);
 	return 0;
 }

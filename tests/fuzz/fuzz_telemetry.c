@@ -26,12 +26,6 @@
 
 #include "tdd.h"
 
-#define FAIL(...) do { \
-	fprintf(stderr, "fuzz_telemetry: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	abort(); \
-} while (0)
-
 struct tel_cmd {
 	const char *name;
 	telemetry_cb fn;
@@ -66,7 +60,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
 	if (nb_cmds != 4)
-		FAIL("%u /dma_domain/ commands registered, expected 4", nb_cmds);
+		TH_ABORT("%u /dma_domain/ commands registered, expected 4", nb_cmds);
 	d1 = rte_dma_domain_create(ctx, "d1", RTE_DMA_DOMAIN_PAGING, 0);
 	d2 = rte_dma_domain_create(ctx, "dom.two", RTE_DMA_DOMAIN_PAGING, 0);
 	if (d1 == NULL || d2 == NULL || fake_bind(&drv, "fzdev", 1, 0x10000) != 0 ||
@@ -74,7 +68,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			rte_dma_domain_map(d2, 0x10000, mem, sizeof(mem), RTE_DMA_DOMAIN_ACCESS_RW) != 0 ||
 			rte_dma_domain_attach(drv.b, d1) != 0 ||
 			rte_dma_domain_replace(drv.b, d2, NULL) != 0)
-		FAIL("setup failed: %s", rte_strerror(rte_errno));
+		TH_ABORT("setup failed: %s", rte_strerror(rte_errno));
 	rte_log_set_global_level(RTE_LOG_CRIT);
 	return 0;
 }
@@ -107,9 +101,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		want = (data[0] & 0x80) || params[0] == '\0' ? -EINVAL :
 			exists ? 0 : -ENOENT;
 		if (rc != want)
-			FAIL("%s '%s': %d, expected %d", c->name, params, rc, want);
+			TH_ABORT("%s '%s': %d, expected %d", c->name, params, rc, want);
 	} else if (rc != 0) {
-		FAIL("%s '%s': %d", c->name, params, rc);
+		TH_ABORT("%s '%s': %d", c->name, params, rc);
 	}
 	rte_tel_data_free(d);
 	free(params);

@@ -84,13 +84,13 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 	}
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "traffic");
-	VT_CHECK(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
+	TH_REQUIRE(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
 		" (nothing moved for 10 s: back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
-	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
+	TH_REQUIRE(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic not delivered intact");
 	for (p = 0; p < 2; p++)
 		for (q = 0; q < nq; q++)
-			VT_CHECK(v.next_rx[p][q] == (uint64_t)per_queue * nlens,
+			TH_REQUIRE(v.next_rx[p][q] == (uint64_t)per_queue * nlens,
 				"stream port %u queue %u: %" PRIu64 " in order", p, q, v.next_rx[p][q]);
 	return 0;
 }
@@ -113,28 +113,28 @@ case_bringup(void)
 	struct rte_ether_addr mac;
 	uint16_t p;
 
-	VT_CHECK(rte_eth_dev_count_avail() == 2, "%u ports, expected 2",
+	TH_REQUIRE(rte_eth_dev_count_avail() == 2, "%u ports, expected 2",
 		rte_eth_dev_count_avail());
 	for (p = 0; p < 2; p++) {
-		VT_CHECK(rte_eth_dev_info_get(p, &info) == 0, "info");
-		VT_CHECK(strcmp(info.driver_name, "net_virtio_iommufd") == 0,
+		TH_REQUIRE(rte_eth_dev_info_get(p, &info) == 0, "info");
+		TH_REQUIRE(strcmp(info.driver_name, "net_virtio_iommufd") == 0,
 			"driver %s", info.driver_name);
-		VT_CHECK(info.max_rx_queues == 4, "max_rx_queues %u (device offers 4 pairs)",
+		TH_REQUIRE(info.max_rx_queues == 4, "max_rx_queues %u (device offers 4 pairs)",
 			info.max_rx_queues);
 		rte_eth_macaddr_get(p, &mac);
-		VT_CHECK(mac.addr_bytes[0] == 0x02 && mac.addr_bytes[5] == p,
+		TH_REQUIRE(mac.addr_bytes[0] == 0x02 && mac.addr_bytes[5] == p,
 			"MAC of port %u not from device cfg", p);
-		VT_CHECK(vt_binding(p == 0 ? "emu0" : "emu1") != NULL, "not bound");
-		VT_CHECK(link_status(p) == RTE_ETH_LINK_DOWN, "link up before start");
+		TH_REQUIRE(vt_binding(p == 0 ? "emu0" : "emu1") != NULL, "not bound");
+		TH_REQUIRE(link_status(p) == RTE_ETH_LINK_DOWN, "link up before start");
 		if (vt_port_setup(p, 1, 256, true) != 0)
 			return -1;
-		VT_CHECK(link_status(p) == RTE_ETH_LINK_UP, "link down after start");
+		TH_REQUIRE(link_status(p) == RTE_ETH_LINK_UP, "link down after start");
 	}
 	/* Unequal queue counts are refused with a clear error. */
 	rte_eth_dev_stop(0);
-	VT_CHECK(rte_eth_dev_configure(0, 2, 1, &(struct rte_eth_conf){0}) != 0,
+	TH_REQUIRE(rte_eth_dev_configure(0, 2, 1, &(struct rte_eth_conf){0}) != 0,
 		"2 rx + 1 tx queues accepted");
-	VT_CHECK(rte_eth_dev_configure(0, 5, 5, &(struct rte_eth_conf){0}) != 0,
+	TH_REQUIRE(rte_eth_dev_configure(0, 5, 5, &(struct rte_eth_conf){0}) != 0,
 		"5 pairs accepted on a 4-pair device");
 	printf("bringup: 2 ports, driver net_virtio_iommufd, link up after start\n");
 	return 0;
@@ -150,12 +150,12 @@ case_no_access_platform(void)
 	/* The device was refused at probe: no port, and the log said why. */
 	fflush(log_f);
 	fprintf(stderr, "%.*s", (int)log_len, log_buf);
-	VT_CHECK(log_buf != NULL && strstr(log_buf, "VIRTIO_F_ACCESS_PLATFORM") != NULL &&
+	TH_REQUIRE(log_buf != NULL && strstr(log_buf, "VIRTIO_F_ACCESS_PLATFORM") != NULL &&
 		strstr(log_buf, "emu0") != NULL, "no clear error naming the device and the feature");
-	VT_CHECK(rte_eth_dev_count_avail() == 0,
+	TH_REQUIRE(rte_eth_dev_count_avail() == 0,
 		"device without ACCESS_PLATFORM got a port");
-	VT_CHECK(rte_iommufd_device_find("emu0") != NULL, "emu0 not created by the bus");
-	VT_CHECK(rte_iommufd_device_find("emu0")->binding == NULL, "refused device bound");
+	TH_REQUIRE(rte_iommufd_device_find("emu0") != NULL, "emu0 not created by the bus");
+	TH_REQUIRE(rte_iommufd_device_find("emu0")->binding == NULL, "refused device bound");
 	printf("no_access_platform: refused as expected\n");
 	return 0;
 }
@@ -182,13 +182,13 @@ case_traffic_service(void)
 	if (case_traffic() != 0)
 		return -1;
 	for (i = 0; i < RTE_DIM(names); i++) {
-		VT_CHECK(rte_service_get_by_name(names[i], &id) == 0, "no service %s", names[i]);
-		VT_CHECK(rte_service_map_lcore_get(id, 1) == 1, "%s not mapped to lcore 1",
+		TH_REQUIRE(rte_service_get_by_name(names[i], &id) == 0, "no service %s", names[i]);
+		TH_REQUIRE(rte_service_map_lcore_get(id, 1) == 1, "%s not mapped to lcore 1",
 			names[i]);
 	}
 	/* Device reset stops the service: after port stop nothing runs it. */
 	rte_eth_dev_stop(0);
-	VT_CHECK(rte_service_get_by_name(names[0], &id) == 0 && !rte_service_may_be_active(id),
+	TH_REQUIRE(rte_service_get_by_name(names[0], &id) == 0 && !rte_service_may_be_active(id),
 		"service of a stopped port still active");
 	printf("traffic_service: both engines ran as services on lcore 1\n");
 	return 0;
@@ -231,7 +231,7 @@ case_queue_reset(uint16_t nq)
 	memset(&v, 0, sizeof(v));
 	da = mirror(b0, "vt_qr_a");
 	db = mirror(b0, "vt_qr_b");
-	VT_CHECK(da != NULL && db != NULL, "mirror domains: %s", rte_strerror(rte_errno));
+	TH_REQUIRE(da != NULL && db != NULL, "mirror domains: %s", rte_strerror(rte_errno));
 	if (vt_port_setup(0, nq, 256, true) != 0 || vt_port_setup(1, nq, 256, false) != 0)
 		return -1;
 
@@ -242,18 +242,18 @@ case_queue_reset(uint16_t nq)
 		while (v.next_tx[0][q] < 200)
 			if (vt_send(&v, 0, q, 50, 128) == 0)
 				break;
-	VT_CHECK(v.sent == 200u * nq, "only %" PRIu64 " of %u queued", v.sent, 200u * nq);
+	TH_REQUIRE(v.sent == 200u * nq, "only %" PRIu64 " of %u queued", v.sent, 200u * nq);
 	vt_queues_online(0, nq, false); /* nobody polls while the test swaps */
 	ret = rte_dma_domain_replace(b0, db, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
-	VT_CHECK(ret == 0, "replace: %s", rec.reason);
+	TH_REQUIRE(ret == 0, "replace: %s", rec.reason);
 	vt_queues_online(0, nq, true);
 	for (q = 0; q < nq; q++) {
-		VT_CHECK(qstat(0, "tx", q, "quiesced") == 1, "tx queue %u not reset", q);
-		VT_CHECK(qstat(0, "tx", q, "requeued") == 200, "tx queue %u requeued %" PRIu64
+		TH_REQUIRE(qstat(0, "tx", q, "quiesced") == 1, "tx queue %u not reset", q);
+		TH_REQUIRE(qstat(0, "tx", q, "requeued") == 200, "tx queue %u requeued %" PRIu64
 			", expected 200", q, qstat(0, "tx", q, "requeued"));
 	}
-	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
+	TH_REQUIRE(rte_eth_dev_start(1) == 0, "start port 1");
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
 		for (q = 0; q < nq; q++)
@@ -266,24 +266,24 @@ case_queue_reset(uint16_t nq)
 		while (v.next_tx[1][q] < 100)
 			if (vt_send(&v, 1, q, 50, 1000) == 0)
 				break;
-	VT_CHECK(v.sent == want, "only %" PRIu64 " of %" PRIu64 " sent", v.sent, want);
+	TH_REQUIRE(v.sent == want, "only %" PRIu64 " of %" PRIu64 " sent", v.sent, want);
 	vt_queues_online(0, nq, false);
 	ret = rte_dma_domain_replace(b0, da, &quiesce_opts);
 	rte_dma_domain_last_swap(b0, &rec);
-	VT_CHECK(ret == 0, "replace back: %s", rec.reason);
+	TH_REQUIRE(ret == 0, "replace back: %s", rec.reason);
 	vt_queues_online(0, nq, true);
 	for (q = 0; q < nq; q++)
-		VT_CHECK(qstat(0, "rx", q, "stashed") == 100, "rx queue %u stashed %" PRIu64
+		TH_REQUIRE(qstat(0, "rx", q, "stashed") == 100, "rx queue %u stashed %" PRIu64
 			", expected 100", q, qstat(0, "rx", q, "stashed"));
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "queue_reset");
-	VT_CHECK(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
+	TH_REQUIRE(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
 		"packets lost or damaged across queue resets");
-	VT_CHECK(rte_dma_domain_soft_fault_count(NULL) == 0, "DMA faults");
+	TH_REQUIRE(rte_dma_domain_soft_fault_count(NULL) == 0, "DMA faults");
 	/* Nothing leaked: every mbuf back in the pool once the ports stop. */
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
-	VT_CHECK(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
+	TH_REQUIRE(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
 		"%u mbufs leaked", vt_pool()->size - rte_mempool_avail_count(vt_pool()));
 	return 0;
 }
@@ -298,7 +298,7 @@ case_no_ring_reset(void)
 	int ret;
 
 	db = mirror(b0, "vt_nr_b");
-	VT_CHECK(db != NULL, "mirror");
+	TH_REQUIRE(db != NULL, "mirror");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
 	vt_queues_online(0, 1, false);
@@ -306,8 +306,8 @@ case_no_ring_reset(void)
 	vt_queues_online(0, 1, true);
 	rte_dma_domain_last_swap(b0, &rec);
 	printf("no_ring_reset: replace -> %d (%s)\n", ret, rec.reason);
-	VT_CHECK(ret == -ENOTSUP, "replace without RING_RESET: %d, expected -ENOTSUP", ret);
-	VT_CHECK(rte_dma_domain_binding_domain(b0) != db, "binding moved");
+	TH_REQUIRE(ret == -ENOTSUP, "replace without RING_RESET: %d, expected -ENOTSUP", ret);
+	TH_REQUIRE(rte_dma_domain_binding_domain(b0) != db, "binding moved");
 	/* The port still works after the refusal. */
 	return run_traffic(1, 500, lens, 1);
 }
@@ -339,22 +339,22 @@ case_fault(void)
 
 	memset(&v, 0, sizeof(v));
 	df = mirror(b0, "vt_fault");
-	VT_CHECK(df != NULL, "mirror");
+	TH_REQUIRE(df != NULL, "mirror");
 	/* Port 0 alone on its own domain (stopped ports swap trivially). */
 	ret = rte_dma_domain_replace(b0, df, &quiesce_opts);
-	VT_CHECK(ret == 0, "replace to vt_fault: %d", ret);
+	TH_REQUIRE(ret == 0, "replace to vt_fault: %d", ret);
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
 	rte_eth_dev_callback_register(0, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	vt_send(&v, 0, 0, 32, 64);
 	vt_drain(&v, 2, 1);
-	VT_CHECK(v.received == 32, "no traffic before the fault");
+	TH_REQUIRE(v.received == 32, "no traffic before the fault");
 
 	/* Take the tx ring's memory out of port 0's domain. */
 	mz = rte_memzone_lookup("vio_p0_tx0");
-	VT_CHECK(mz != NULL, "tx ring memzone not found");
-	VT_CHECK(rte_dma_domain_query(df, mz->iova, &m) == 0, "ring not mapped");
-	VT_CHECK(rte_dma_domain_unmap(df, m.iova, m.len, NULL) == 0, "unmap");
+	TH_REQUIRE(mz != NULL, "tx ring memzone not found");
+	TH_REQUIRE(rte_dma_domain_query(df, mz->iova, &m) == 0, "ring not mapped");
+	TH_REQUIRE(rte_dma_domain_unmap(df, m.iova, m.len, NULL) == 0, "unmap");
 	vt_send(&v, 0, 0, 8, 64);
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz();
 	do {
@@ -364,33 +364,34 @@ case_fault(void)
 		rte_dma_domain_soft_fault_count(b0), rte_dma_domain_soft_fault_count(b1),
 		link.link_status ? "up" : "down", reset_events,
 		vt_xstat(0, "device_needs_reset"));
-	VT_CHECK(rte_dma_domain_soft_fault_count(b0) >= 1, "no fault logged for emu0");
-	VT_CHECK(rte_dma_domain_soft_fault_count(b1) == 0, "fault attributed to emu1");
-	VT_CHECK(link.link_status == RTE_ETH_LINK_DOWN, "link still up after NEEDS_RESET");
-	VT_CHECK(vt_xstat(0, "device_needs_reset") == 1, "xstat device_needs_reset");
-	VT_CHECK(reset_events == 1, "RTE_ETH_EVENT_INTR_RESET events: %d", reset_events);
+	TH_REQUIRE(rte_dma_domain_soft_fault_count(b0) >= 1, "no fault logged for emu0");
+	TH_REQUIRE(rte_dma_domain_soft_fault_count(b1) == 0, "fault attributed to emu1");
+	TH_REQUIRE(link.link_status == RTE_ETH_LINK_DOWN, "link still up after NEEDS_RESET");
+	TH_REQUIRE(vt_xstat(0, "device_needs_reset") == 1, "xstat device_needs_reset");
+	TH_REQUIRE(reset_events == 1, "RTE_ETH_EVENT_INTR_RESET events: %d", reset_events);
 	/* The device stopped: nothing more moves, no fault storm. */
 	vt_send(&v, 0, 0, 8, 64);
-	VT_CHECK(rte_dma_domain_soft_fault_count(b0) == 1, "device kept doing DMA after NEEDS_RESET");
+	TH_REQUIRE(rte_dma_domain_soft_fault_count(b0) == 1, "device kept doing DMA after NEEDS_RESET");
 
 	/* Recovery: map the memory back, reset the port, traffic again. */
-	VT_CHECK(rte_dma_domain_map(df, m.iova, m.va, m.len, m.access) == 0, "remap");
-	VT_CHECK(rte_eth_dev_reset(0) == 0, "rte_eth_dev_reset");
-	VT_CHECK(rte_eth_dev_start(0) == 0, "restart after reset");
+	TH_REQUIRE(rte_dma_domain_map(df, m.iova, m.va, m.len, m.access) == 0, "remap");
+	TH_REQUIRE(rte_eth_dev_reset(0) == 0, "rte_eth_dev_reset");
+	TH_REQUIRE(rte_eth_dev_start(0) == 0, "restart after reset");
 	memset(&v, 0, sizeof(v));
 	vt_send(&v, 0, 0, 32, 64);
 	vt_send(&v, 1, 0, 32, 64);
 	vt_drain(&v, 2, 1);
 	vt_print(&v, "after reset");
-	VT_CHECK(v.received == 64 && v.corrupted == 0, "no traffic after reset");
-	VT_CHECK(link_status(0) == RTE_ETH_LINK_UP, "link down after reset");
+	TH_REQUIRE(v.received == 64 && v.corrupted == 0, "no traffic after reset");
+	TH_REQUIRE(link_status(0) == RTE_ETH_LINK_UP, "link down after reset");
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* EAL with the devices a case needs (the PMD loaded with -d). */
+static int
+setup_eal(const struct th_case *tc)
 {
-	const char *c = argc > 1 ? argv[1] : "";
+	const char *c = tc->name;
 	static const char *const nap[] = { "iommufd:emu0,features_off=access_platform", NULL };
 	/* One engine thread + the polling lcore: 2 busy threads at most. */
 	static const char *const thr[] = { "iommufd:emu0,peer=emu1,mode=thread",
@@ -405,7 +406,6 @@ main(int argc, char **argv)
 	static const char *const drp[] = { "iommufd:emu0,peer=emu1",
 		"iommufd:emu1,peer=emu0,features_off=mrg_rxbuf", "iommufd:emu2,wire=sink", NULL };
 	const char *const *devs = pair_args, *const *extra = NULL;
-	int ret;
 
 	if (strcmp(c, "no_access_platform") == 0) {
 		devs = nap;
@@ -422,56 +422,86 @@ main(int argc, char **argv)
 		devs = srv;
 		extra = srv_eal;
 	}
-	ret = vt_eal_init(argv[0], devs, extra);
-	if (ret != 0)
-		return 1;
-	if (strcmp(c, "bringup") == 0)
-		ret = case_bringup();
-	else if (strcmp(c, "no_access_platform") == 0)
-		ret = case_no_access_platform();
-	else if (strcmp(c, "traffic") == 0)
-		ret = case_traffic();
-	else if (strcmp(c, "traffic_mq") == 0)
-		ret = case_traffic_mq();
-	else if (strcmp(c, "traffic_thread") == 0)
-		ret = case_traffic();
-	else if (strcmp(c, "traffic_service") == 0)
-		ret = case_traffic_service();
-	else if (strcmp(c, "queue_reset") == 0)
-		ret = case_queue_reset(1);
-	else if (strcmp(c, "queue_reset_mq") == 0)
-		ret = case_queue_reset(2);
-	else if (strcmp(c, "no_ring_reset") == 0)
-		ret = case_no_ring_reset();
-	else if (strcmp(c, "fault") == 0)
-		ret = case_fault();
-	else if (strcmp(c, "replace_vtd") == 0)
-		ret = vt_case_replace_vtd(argc > 2 ? (unsigned int)atoi(argv[2]) : 2000, false);
-	else if (strcmp(c, "replace_vtd_broken") == 0)
-		ret = vt_case_replace_vtd(argc > 2 ? (unsigned int)atoi(argv[2]) : 2000, true);
-	else if (strcmp(c, "resume_retry") == 0)
-		ret = vt_case_resume_retry(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
-	else if (strcmp(c, "parked_reset") == 0)
-		ret = vt_case_parked_reset();
-	else if (strcmp(c, "reset_timeout") == 0)
-		ret = vt_case_reset_timeout();
-	else if (strcmp(c, "restart") == 0)
-		ret = vt_case_restart(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
-	else if (strcmp(c, "rx_pull") == 0)
-		ret = vt_case_rx_pull();
-	else if (strcmp(c, "two_lcores") == 0)
-		ret = vt_case_two_lcores();
-	else if (strcmp(c, "stash_grows") == 0)
-		ret = vt_case_stash_grows();
-	else if (strcmp(c, "drops_device") == 0)
-		ret = vt_case_drops_device();
-	else if (strcmp(c, "parked_tx") == 0)
-		ret = vt_case_parked_tx(argc > 2 ? (unsigned int)atoi(argv[2]) : 200);
-	else {
-		fprintf(stderr, "unknown case '%s': expected bringup, no_access_platform, traffic, traffic_mq, traffic_thread, traffic_service, queue_reset, queue_reset_mq, no_ring_reset, fault, restart, rx_pull, two_lcores, stash_grows, drops_device, parked_tx, replace_vtd, replace_vtd_broken, resume_retry, parked_reset or reset_timeout\n", c);
-		ret = -1;
-	}
-	vt_eal_fini();
-	printf("%s: %s\n", c, ret == 0 ? "PASS" : "FAIL");
-	return ret == 0 ? 0 : 1;
+	return vt_eal_init("test_virtio", devs, extra) != 0 ? 1 : 0;
 }
+
+static void
+teardown_eal(const struct th_case *tc)
+{
+	RTE_SET_USED(tc);
+	vt_eal_fini();
+}
+
+/* The cases with a parameter: the number of swaps (the test's argument). */
+static int
+case_queue_reset_1(void)
+{
+	return case_queue_reset(1);
+}
+
+static int
+case_queue_reset_2(void)
+{
+	return case_queue_reset(2);
+}
+
+static int
+case_replace_vtd(void)
+{
+	return vt_case_replace_vtd(th_arg_uint(0, 2000), false);
+}
+
+static int
+case_replace_vtd_broken(void)
+{
+	return vt_case_replace_vtd(th_arg_uint(0, 2000), true);
+}
+
+static int
+case_resume_retry(void)
+{
+	return vt_case_resume_retry(th_arg_uint(0, 200));
+}
+
+static int
+case_restart(void)
+{
+	return vt_case_restart(th_arg_uint(0, 200));
+}
+
+static int
+case_parked_tx(void)
+{
+	return vt_case_parked_tx(th_arg_uint(0, 200));
+}
+
+static const struct th_case cases[] = {
+	{ "bringup", "integration", case_bringup, setup_eal, teardown_eal },
+	{ "no_access_platform", "integration", case_no_access_platform, setup_eal, teardown_eal },
+	{ "traffic", "integration", case_traffic, setup_eal, teardown_eal },
+	{ "traffic_mq", "integration", case_traffic_mq, setup_eal, teardown_eal },
+	{ "traffic_thread", "concurrency", case_traffic, setup_eal, teardown_eal },
+	{ "traffic_service", "concurrency", case_traffic_service, setup_eal, teardown_eal },
+	{ "queue_reset", "integration", case_queue_reset_1, setup_eal, teardown_eal },
+	{ "queue_reset_mq", "integration", case_queue_reset_2, setup_eal, teardown_eal },
+	{ "no_ring_reset", "integration", case_no_ring_reset, setup_eal, teardown_eal },
+	{ "fault", "integration", case_fault, setup_eal, teardown_eal },
+	/* quiesce swaps under the soft VT-d model, the device's engine on its
+	 * own thread: 0 faults; and with the PMD's quiesce broken: faults */
+	{ "replace_vtd", "concurrency", case_replace_vtd, setup_eal, teardown_eal },
+	{ "replace_vtd_broken", "concurrency", case_replace_vtd_broken, setup_eal, teardown_eal },
+	/* the PMD's failures inside a swap (its own injection points) */
+	{ "resume_retry", "concurrency", case_resume_retry, setup_eal, teardown_eal },
+	{ "parked_reset", "concurrency", vt_case_parked_reset, setup_eal, teardown_eal },
+	{ "reset_timeout", "concurrency", vt_case_reset_timeout, setup_eal, teardown_eal },
+	/* restart swaps while the peer delivers into the port being reset */
+	{ "restart", "concurrency", case_restart, setup_eal, teardown_eal },
+	{ "rx_pull", "integration", vt_case_rx_pull, setup_eal, teardown_eal },
+	{ "two_lcores", "concurrency", vt_case_two_lcores, setup_eal, teardown_eal },
+	{ "stash_grows", "integration", vt_case_stash_grows, setup_eal, teardown_eal },
+	{ "drops_device", "integration", vt_case_drops_device, setup_eal, teardown_eal },
+	/* tx bursts of a parked queue: kept, sent after the pause, in order */
+	{ "parked_tx", "concurrency", case_parked_tx, setup_eal, teardown_eal },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -50,15 +50,6 @@
 #define MARKER_IOVA 0x10000ull /* below DPDK's memory: free in every mirror */
 #define MARKER_LEN 4096u
 
-/* What one cell did, for the table. */
-struct fi_result {
-	const char *outcome; /* "rolled back", "failed, nothing changed", "n/a", "FAIL" */
-	int rc;
-	const char *dom_after; /* by the model's translation: "old", "new", "none" */
-	long leaked;
-	char reason[128];
-};
-
 /* ---- domains and the model's view ------------------------------------------ */
 
 static struct rte_dma_domain_binding *b0;
@@ -67,26 +58,6 @@ static struct rte_dma_domain *d[3];
 static uint8_t marker[2][MARKER_LEN] __rte_aligned(MARKER_LEN);
 /* Which page the device sees at the marker now (0 or 1). */
 static unsigned int cur;
-
-/*
- * Non-remap strategies move the binding between d[0] and d[1] (the
- * binding is on d[cur]). REMAP rewrites the domain the device is on
- * (always d[0]) with the target's table: d[1] (page 1), then d[2]
- * (page 0), and so on.
- */
-static struct rte_dma_domain *
-target_of(unsigned int s)
-{
-	if (s == S_REMAP)
-		return cur == 0 ? d[1] : d[2];
-	return d[1 - cur];
-}
-
-static struct rte_dma_domain *
-home_of(unsigned int s)
-{
-	return s == S_REMAP ? d[0] : d[cur];
-}
 
 /* The page the soft model translates the marker IOVA to for emu0: the
  * domain the device really is on. -1: no translation (no domain). */
@@ -110,20 +81,20 @@ domains_init(void)
 	unsigned int i;
 
 	b0 = vt_binding("emu0");
-	VT_CHECK(b0 != NULL, "emu0 not bound");
+	TH_REQUIRE(b0 != NULL, "emu0 not bound");
 	memset(marker[0], 0xa0, MARKER_LEN);
 	memset(marker[1], 0xb1, MARKER_LEN);
 	for (i = 0; i < 3; i++) {
 		d[i] = vt_mirror(b0, names[i]);
-		VT_CHECK(d[i] != NULL, "mirror domain %s: %s", names[i], rte_strerror(rte_errno));
-		VT_CHECK(rte_dma_domain_map(d[i], MARKER_IOVA, marker[i == 1],
+		TH_REQUIRE(d[i] != NULL, "mirror domain %s: %s", names[i], rte_strerror(rte_errno));
+		TH_REQUIRE(rte_dma_domain_map(d[i], MARKER_IOVA, marker[i == 1],
 			MARKER_LEN, RTE_DMA_DOMAIN_ACCESS_READ) == 0, "marker in %s: %s",
 			names[i], rte_strerror(rte_errno));
 	}
 	/* ports stopped: a trivial swap */
-	VT_CHECK(rte_dma_domain_replace(b0, d[0], NULL) == 0, "initial move");
+	TH_REQUIRE(rte_dma_domain_replace(b0, d[0], NULL) == 0, "initial move");
 	cur = 0;
-	VT_CHECK(model_page() == 0, "the model does not translate the marker through %s",
+	TH_REQUIRE(model_page() == 0, "the model does not translate the marker through %s",
 		names[0]);
 	return 0;
 }
@@ -235,7 +206,7 @@ ports_start(void)
 	uint16_t p;
 
 	for (p = 0; p < 2; p++) {
-		VT_CHECK(rte_eth_dev_start(p) == 0, "start port %u", p);
+		TH_REQUIRE(rte_eth_dev_start(p) == 0, "start port %u", p);
 		rte_eth_stats_reset(p);
 	}
 	return 0;
@@ -273,9 +244,9 @@ arm(struct fi_poller *p, const struct fi_case *c, const struct fi_how *h)
 		sem_wait(&p->stalled);
 	}
 	if (h->lib != RTE_DMA_DOMAIN_INJECT_NONE)
-		VT_CHECK(rte_dma_domain_inject(b0, h->lib) == 0, "library injection %d", h->lib);
+		TH_REQUIRE(rte_dma_domain_inject(b0, h->lib) == 0, "library injection %d", h->lib);
 	if (h->pmd != NO_PMD)
-		VT_CHECK(vt_pmd_inject(0, h->pmd, FI_PMD_QID, 1) == 0, "PMD injection %d", h->pmd);
+		TH_REQUIRE(vt_pmd_inject(0, h->pmd, FI_PMD_QID, 1) == 0, "PMD injection %d", h->pmd);
 	return 0;
 }
 
@@ -301,10 +272,10 @@ check_traffic(const struct fi_poller *p, unsigned int s, const char *what)
 	if (s != S_RESTART)
 		return vt_check_intact(&p->v, what);
 	vt_print(&p->v, what);
-	VT_CHECK(p->v.sent > 0 && p->v.dup == 0 && p->v.reordered == 0 &&
+	TH_REQUIRE(p->v.sent > 0 && p->v.dup == 0 && p->v.reordered == 0 &&
 		p->v.corrupted == 0 && p->v.foreign == 0,
 		"%s: packets duplicated, reordered or damaged", what);
-	VT_CHECK(lost == drops, "%s: the verifier lost %" PRIu64 " packets, the counters dropped %"
+	TH_REQUIRE(lost == drops, "%s: the verifier lost %" PRIu64 " packets, the counters dropped %"
 		PRIu64, what, lost, drops);
 	return 0;
 }
@@ -329,13 +300,13 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 	struct fi_rx rx = { .n = { 0, 0 } };
 	int ret, page;
 
-	VT_CHECK(page_now >= 0, "%s: the model translates the marker through no domain", what);
+	TH_REQUIRE(page_now >= 0, "%s: the model translates the marker through no domain", what);
 	/* after a failed cell: go on from where the device is */
 	cur = (unsigned int)page_now;
-	from = home_of(s);
-	to = target_of(s);
+	from = fi_home_of(d, cur, s);
+	to = fi_target_of(d, cur, s);
 	old = cur;
-	VT_CHECK(moved_since(p, rx), "%s: no traffic before the swap", what);
+	TH_REQUIRE(moved_since(p, rx), "%s: no traffic before the swap", what);
 	if (arm(p, c, h) != 0)
 		return -1;
 	ret = swap(p, s, to, c->stall ? STALL_TIMEOUT_US : 2000000, &rec);
@@ -348,28 +319,28 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 	printf("%s: rc %d (%s), rolled back %d, reason: %s\n", what, ret,
 		ret < 0 ? strerror(-ret) : "ok", rec.rolled_back, rec.reason);
 	/* (d) the error names its cause */
-	VT_CHECK(ret == h->rc && rec.result == ret,
+	TH_REQUIRE(ret == h->rc && rec.result == ret,
 		"%s: rc %d, record %d, expected %d", what, ret, rec.result, h->rc);
-	VT_CHECK(strstr(rec.reason, h->cause) != NULL,
+	TH_REQUIRE(strstr(rec.reason, h->cause) != NULL,
 		"%s: the reason does not name the step (expected \"%s\"): %s", what, h->cause,
 		rec.reason);
 	/* (a) on the old domain, by the model's translation */
-	VT_CHECK(page >= 0 && (unsigned int)page == old,
+	TH_REQUIRE(page >= 0 && (unsigned int)page == old,
 		"%s: the soft model translates the marker through the %s domain (library says '%s')",
 		what, page_name(page, old),
 		rte_dma_domain_name(rte_dma_domain_binding_domain(b0)));
-	VT_CHECK(rte_dma_domain_binding_domain(b0) == from, "%s: the library's record moved to '%s'",
+	TH_REQUIRE(rte_dma_domain_binding_domain(b0) == from, "%s: the library's record moved to '%s'",
 		what, rte_dma_domain_name(rte_dma_domain_binding_domain(b0)));
 	r->outcome = rec.rolled_back ? "rolled back" : "failed, nothing changed";
 	/* (b) traffic flows, and the port swaps again */
-	VT_CHECK(moved_since(p, rx), "%s: traffic does not flow both ways after the failed swap", what);
+	TH_REQUIRE(moved_since(p, rx), "%s: traffic does not flow both ways after the failed swap", what);
 	ret = swap(p, s, to, 2000000, &rec);
-	VT_CHECK(ret == 0, "%s: the clean swap after it failed: %s", what, rec.reason);
+	TH_REQUIRE(ret == 0, "%s: the clean swap after it failed: %s", what, rec.reason);
 	cur = 1 - cur;
-	VT_CHECK(model_page() == (int)cur,
+	TH_REQUIRE(model_page() == (int)cur,
 		"%s: after the clean swap the model translates through the %s domain", what,
 		page_name(model_page(), old));
-	VT_CHECK(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap", what);
+	TH_REQUIRE(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap", what);
 	return 0;
 }
 
@@ -383,15 +354,8 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 	pthread_t th;
 	int ret;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(what, sizeof(what), "%s/%s", c->step, strategy_names[s]);
-	if (h->rc == 0) {
-		r->outcome = "n/a";
-		r->dom_after = "-";
-		snprintf(r->reason, sizeof(r->reason), "%s", h->cause);
-		printf("%s: n/a: %s\n", what, h->cause);
+	if (fi_cell_na(c, s, h, r, what, sizeof(what)))
 		return 0;
-	}
 	r->outcome = "FAIL";
 	r->dom_after = "?";
 	/* (c) in use with the ports stopped, before and after */
@@ -401,7 +365,7 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 	sem_init(&p.go, 0, 0);
 	if (ports_start() != 0)
 		return -1;
-	VT_CHECK(pthread_create(&th, NULL, poller_main, &p) == 0, "poller thread");
+	TH_REQUIRE(pthread_create(&th, NULL, poller_main, &p) == 0, "poller thread");
 	ret = cell_run(s, c, &p, r, what);
 	__atomic_store_n(&p.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
@@ -412,46 +376,75 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
 	r->leaked = (long)vt_pool_in_use() - (long)base;
-	VT_CHECK(r->leaked == 0, "%s: %ld mbufs leaked (in use %u before, %u after)", what,
+	TH_REQUIRE(r->leaked == 0, "%s: %ld mbufs leaked (in use %u before, %u after)", what,
 		r->leaked, base, vt_pool_in_use());
 	if (ret != 0)
 		r->outcome = "FAIL";
 	return ret;
 }
 
-int
-main(int argc, char **argv)
+/* EAL with the two paired devices, both ports set up, the domains. */
+static int
+setup_pair(const struct th_case *tc)
 {
 	static const char *const pair[] = {
 		"iommufd:emu0,peer=emu1", "iommufd:emu1,peer=emu0", NULL,
 	};
-	struct fi_result res[RTE_DIM(fi_cases)];
-	unsigned int s, i, failed = 0;
 
-	for (s = 0; s < S_NB; s++)
-		if (argc > 1 && strcmp(argv[1], strategy_names[s]) == 0)
-			break;
-	if (s == S_NB) {
-		printf("usage: %s quiesce|hitless|remap|restart\n", argv[0]);
-		return 1;
-	}
-	if (vt_eal_init(argv[0], pair, NULL) != 0)
+	RTE_SET_USED(tc);
+	if (vt_eal_init("test_virtio_faults", pair, NULL) != 0)
 		return 1;
 	if (vt_port_setup(0, 1, RING, false) != 0 || vt_port_setup(1, 1, RING, false) != 0 ||
 			domains_init() != 0) {
 		vt_eal_fini();
 		return 1;
 	}
+	return 0;
+}
+
+static void
+teardown_pair(const struct th_case *tc)
+{
+	RTE_SET_USED(tc);
+	vt_eal_fini();
+}
+
+/* Every cell of strategy s's column, then the column as a table. */
+static int
+column(unsigned int s)
+{
+	struct fi_result res[RTE_DIM(fi_cases)];
+	unsigned int i, failed = 0;
+
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
 		failed += cell(s, &fi_cases[i], &res[i]) != 0;
 	/* The matrix column of this strategy (doc/guides/design.rst). */
-	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
+	fi_print_header();
 	for (i = 0; i < RTE_DIM(fi_cases); i++)
-		printf("| %s | %s | soft | %s | %d | %s | %ld | %s |\n", fi_cases[i].step,
-			strategy_names[s], res[i].outcome, res[i].rc, res[i].dom_after,
-			res[i].leaked, res[i].reason);
-	vt_eal_fini();
+		fi_print_row(&fi_cases[i], s, "soft", &res[i]);
 	printf("%s: %u of %zu cells failed\n", failed ? "FAIL" : "PASS", failed,
 		RTE_DIM(fi_cases));
 	return failed ? 1 : 0;
 }
+
+/* The column of the strategy the case is named after. */
+static int
+case_column(void)
+{
+	unsigned int s;
+
+	for (s = 0; s < S_NB; s++)
+		if (strcmp(th_current()->name, strategy_names[s]) == 0)
+			return column(s);
+	TH_FAIL("no strategy '%s'", th_current()->name);
+}
+
+/* One process per strategy (one column of the matrix). */
+static const struct th_case cases[] = {
+	{ "quiesce", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "hitless", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "remap", "concurrency", case_column, setup_pair, teardown_pair },
+	{ "restart", "concurrency", case_column, setup_pair, teardown_pair },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

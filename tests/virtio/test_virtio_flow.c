@@ -122,13 +122,13 @@ vt_case_restart(unsigned int swaps)
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	r.d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(r.b), "vt_rs_b",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-	VT_CHECK(r.d[0] != NULL && r.d[1] != NULL, "mirror domains");
-	VT_CHECK(rte_dma_domain_replace(r.b, r.d[0], NULL) == 0, "initial move");
+	TH_REQUIRE(r.d[0] != NULL && r.d[1] != NULL, "mirror domains");
+	TH_REQUIRE(rte_dma_domain_replace(r.b, r.d[0], NULL) == 0, "initial move");
 	r.target = swaps;
 	for (p = 0; p < 2; p++)
 		if (vt_port_setup(p, 1, 256, true) != 0)
 			return -1;
-	VT_CHECK(pthread_create(&th, NULL, restart_thread, &r) == 0, "thread");
+	TH_REQUIRE(pthread_create(&th, NULL, restart_thread, &r) == 0, "thread");
 	while (!__atomic_load_n(&r.stop, __ATOMIC_ACQUIRE)) {
 		int h = __atomic_load_n(&r.hold, __ATOMIC_ACQUIRE);
 
@@ -158,13 +158,13 @@ vt_case_restart(unsigned int swaps)
 		", dropped by the counters %" PRIu64 " (port 0 imissed+oerrors %" PRIu64
 		", port 1 %" PRIu64 ")\n", r.done, r.failed, r.failed ? ": " : "", r.reason,
 		lost, drops, vt_port_drops(0), vt_port_drops(1));
-	VT_CHECK(r.done == swaps && r.failed == 0, "restarts failed: %s", r.reason);
-	VT_CHECK(v.sent > 0 && v.dup == 0 && v.reordered == 0 && v.corrupted == 0 &&
+	TH_REQUIRE(r.done == swaps && r.failed == 0, "restarts failed: %s", r.reason);
+	TH_REQUIRE(v.sent > 0 && v.dup == 0 && v.reordered == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic duplicated, reordered or damaged");
-	VT_CHECK(v.received <= v.sent, "received more than sent");
-	VT_CHECK(lost == drops, "the verifier lost %" PRIu64 " packets, the port counters dropped %"
+	TH_REQUIRE(v.received <= v.sent, "received more than sent");
+	TH_REQUIRE(lost == drops, "the verifier lost %" PRIu64 " packets, the port counters dropped %"
 		PRIu64, lost, drops);
-	VT_CHECK(drops > 0 || swaps < 20,
+	TH_REQUIRE(drops > 0 || swaps < 20,
 		"%u restarts under traffic and nothing was in flight at any of them: the test did not exercise the drop path",
 		swaps);
 	return 0;
@@ -185,18 +185,18 @@ vt_case_rx_pull(void)
 	while (v.next_tx[0][0] < 200)
 		if (vt_send(&v, 0, 0, 50, 200) == 0)
 			break;
-	VT_CHECK(v.sent == 200, "only %" PRIu64 " of 200 queued in the tx ring", v.sent);
-	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
+	TH_REQUIRE(v.sent == 200, "only %" PRIu64 " of 200 queued in the tx ring", v.sent);
+	TH_REQUIRE(rte_eth_dev_start(1) == 0, "start port 1");
 	/* From now on only port 1's rx burst runs: no tx burst on port 0. */
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
 		if (vt_recv(&v, 1, 0) == 0)
 			sched_yield();
 	vt_print(&v, "rx_pull");
-	VT_CHECK(v.received == 200 && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
+	TH_REQUIRE(v.received == 200 && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
 		"the receiver's rx burst did not pull the back-pressured packets (%" PRIu64
 		" of 200 arrived)", v.received);
-	VT_CHECK(v.next_rx[0][0] == 200, "out of order");
+	TH_REQUIRE(v.next_rx[0][0] == 200, "out of order");
 	return 0;
 }
 
@@ -244,7 +244,7 @@ vt_case_two_lcores(void)
 	for (p = 0; p < 2; p++) {
 		w[p].port = p;
 		w[p].deadline = rte_get_timer_cycles() + 20 * rte_get_timer_hz();
-		VT_CHECK(pthread_create(&th[p], NULL, port_worker_main, &w[p]) == 0, "thread");
+		TH_REQUIRE(pthread_create(&th[p], NULL, port_worker_main, &w[p]) == 0, "thread");
 	}
 	for (p = 0; p < 2; p++)
 		pthread_join(th[p], NULL);
@@ -257,8 +257,8 @@ vt_case_two_lcores(void)
 			" (next %" PRIu64 "), lost %" PRIu64 " dup/reordered %" PRIu64
 			" corrupted %" PRIu64 "\n", p, v->sent, v->received, src,
 			v->next_rx[src][0], v->lost, v->dup, v->corrupted);
-		VT_CHECK(v->sent == TL_PER_PORT, "port %u sent only %" PRIu64, p, v->sent);
-		VT_CHECK(v->received == TL_PER_PORT && v->next_rx[src][0] == TL_PER_PORT &&
+		TH_REQUIRE(v->sent == TL_PER_PORT, "port %u sent only %" PRIu64, p, v->sent);
+		TH_REQUIRE(v->received == TL_PER_PORT && v->next_rx[src][0] == TL_PER_PORT &&
 			v->lost == 0 && v->dup == 0 && v->reordered == 0 && v->corrupted == 0 &&
 			v->foreign == 0, "port %u: not exactly once and in order", p);
 	}
@@ -293,7 +293,7 @@ vt_case_stash_grows(void)
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(b1), "vt_so_b",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-	VT_CHECK(d[0] != NULL && d[1] != NULL, "mirror domains");
+	TH_REQUIRE(d[0] != NULL && d[1] != NULL, "mirror domains");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
 	vt_queues_online(1, 1, false); /* nobody polls port 1 until the end */
@@ -303,7 +303,7 @@ vt_case_stash_grows(void)
 	 * stash grew on demand. Six rounds: three times its first size. */
 	for (i = 0; i < 6; i++) {
 		fill(&v);
-		VT_CHECK(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
+		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
 	}
 	fill(&v);
 	vt_queues_online(1, 1, true);
@@ -314,15 +314,15 @@ vt_case_stash_grows(void)
 	printf("stash_grows: stashed %" PRIu64 ", refused %" PRIu64 ", port 1 drops %" PRIu64
 		" (imissed %" PRIu64 "), lost %" PRIu64 "\n", stashed, refused, vt_port_drops(1),
 		port_imissed(1), v.sent - v.received);
-	VT_CHECK(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
+	TH_REQUIRE(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
 	/* Exact: nothing the device completed may be lost by a swap, and
 	 * the driver's discards are never in imissed. */
-	VT_CHECK(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64 ": %" PRIu64
+	TH_REQUIRE(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64 ": %" PRIu64
 		" lost by the driver across queue resets (counted %" PRIu64 ")", v.sent,
 		v.received, v.sent - v.received, vt_port_drops(0) + vt_port_drops(1));
-	VT_CHECK(vt_port_drops(0) + vt_port_drops(1) == 0, "drops counted with nothing lost");
-	VT_CHECK(refused == 0, "a quiesce was refused (stash could not grow)");
-	VT_CHECK(stashed >= 6 * 256, "only %" PRIu64 " packets stashed over 6 resets of a full ring",
+	TH_REQUIRE(vt_port_drops(0) + vt_port_drops(1) == 0, "drops counted with nothing lost");
+	TH_REQUIRE(refused == 0, "a quiesce was refused (stash could not grow)");
+	TH_REQUIRE(stashed >= 6 * 256, "only %" PRIu64 " packets stashed over 6 resets of a full ring",
 		stashed);
 	return 0;
 }
@@ -341,7 +341,7 @@ vt_case_drops_device(void)
 	/* Port 1 posts 396-byte buffers and has no MRG_RXBUF (devargs): a
 	 * 1000-byte frame does not fit and the device drops it. */
 	small = rte_pktmbuf_pool_create("vt_small", 1023, 0, 0, 512, SOCKET_ID_ANY);
-	VT_CHECK(small != NULL, "small pool");
+	TH_REQUIRE(small != NULL, "small pool");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(2, 1, 256, true) != 0)
 		return -1;
 	ret = rte_eth_dev_configure(1, 1, 1, &(struct rte_eth_conf){0});
@@ -351,7 +351,7 @@ vt_case_drops_device(void)
 		ret = rte_eth_tx_queue_setup(1, 0, 256, SOCKET_ID_ANY, NULL);
 	if (ret == 0)
 		ret = rte_eth_dev_start(1);
-	VT_CHECK(ret == 0, "port 1 with small buffers: %d", ret);
+	TH_REQUIRE(ret == 0, "port 1 with small buffers: %d", ret);
 	while (v.next_tx[0][0] < 100)
 		if (vt_send(&v, 0, 0, 25, 1000) == 0)
 			break;
@@ -365,14 +365,14 @@ vt_case_drops_device(void)
 	printf("drops_device: port 1 imissed+oerrors %" PRIu64 " emu_rx_dropped %" PRIu64
 		", port 2 emu_tx_dropped %" PRIu64 "\n", vt_port_drops(1),
 		vt_xstat(1, "emu_rx_dropped"), vt_xstat(2, "emu_tx_dropped"));
-	VT_CHECK(v.next_tx[0][0] == 100 && v.next_tx[2][0] == 100, "not all sent");
-	VT_CHECK(v.received == 0, "a frame bigger than the buffers arrived");
-	VT_CHECK(vt_xstat(1, "emu_rx_dropped") == 100 && vt_port_drops(1) == 100,
+	TH_REQUIRE(v.next_tx[0][0] == 100 && v.next_tx[2][0] == 100, "not all sent");
+	TH_REQUIRE(v.received == 0, "a frame bigger than the buffers arrived");
+	TH_REQUIRE(vt_xstat(1, "emu_rx_dropped") == 100 && vt_port_drops(1) == 100,
 		"oversize frames not counted as dropped by port 1");
-	VT_CHECK(vt_xstat(2, "emu_tx_dropped") == 100, "frames into the sink not counted");
-	VT_CHECK(vt_port_drops(2) == 0, "the sink's frames were transmitted: no oerrors");
+	TH_REQUIRE(vt_xstat(2, "emu_tx_dropped") == 100, "frames into the sink not counted");
+	TH_REQUIRE(vt_port_drops(2) == 0, "the sink's frames were transmitted: no oerrors");
 	/* stats reset starts the device counters from 0 for this port */
-	VT_CHECK(rte_eth_stats_reset(1) == 0 && vt_xstat(1, "emu_rx_dropped") == 0 &&
+	TH_REQUIRE(rte_eth_stats_reset(1) == 0 && vt_xstat(1, "emu_rx_dropped") == 0 &&
 		vt_port_drops(1) == 0, "stats reset does not clear the drops");
 	return 0;
 }
@@ -427,11 +427,11 @@ vt_case_parked_tx(unsigned int swaps)
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 	s.d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(s.b), "vt_pt_b",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-	VT_CHECK(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");
-	VT_CHECK(rte_dma_domain_replace(s.b, s.d[0], NULL) == 0, "initial move");
+	TH_REQUIRE(s.d[0] != NULL && s.d[1] != NULL, "mirror domains");
+	TH_REQUIRE(rte_dma_domain_replace(s.b, s.d[0], NULL) == 0, "initial move");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	VT_CHECK(pthread_create(&th, NULL, parked_swap_thread, &s) == 0, "thread");
+	TH_REQUIRE(pthread_create(&th, NULL, parked_swap_thread, &s) == 0, "thread");
 	while (!__atomic_load_n(&s.stop, __ATOMIC_ACQUIRE)) {
 		/* At most 96 + 32 in flight: well within the ring (256) and
 		 * the backlog (one ring), so a burst the PMD refuses is one it
@@ -449,19 +449,19 @@ vt_case_parked_tx(unsigned int swaps)
 	printf("parked_tx: %u swaps (%u failed%s%s), refused %" PRIu64 ", backlogged %" PRIu64
 		", quiesced %" PRIu64 "\n", swaps, s.failed, s.failed ? ": " : "", s.reason,
 		refused, backlogged, vt_xstat(0, "tx_vq0_quiesced"));
-	VT_CHECK(s.failed == 0, "swaps failed: %s", s.reason);
-	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") >= swaps, "not every swap reset the tx queue");
-	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst (dropped by the app)",
+	TH_REQUIRE(s.failed == 0, "swaps failed: %s", s.reason);
+	TH_REQUIRE(vt_xstat(0, "tx_vq0_quiesced") >= swaps, "not every swap reset the tx queue");
+	TH_REQUIRE(refused == 0, "%" PRIu64 " packets refused by tx burst (dropped by the app)",
 		refused);
-	VT_CHECK(backlogged != UINT64_MAX && backlogged > 0,
+	TH_REQUIRE(backlogged != UINT64_MAX && backlogged > 0,
 		"no tx burst came while the queue was parked (backlogged %" PRIu64 ")",
 		backlogged);
-	VT_CHECK(v.sent > 0 && v.received == v.sent && v.lost == 0 && v.dup == 0 &&
+	TH_REQUIRE(v.sent > 0 && v.received == v.sent && v.lost == 0 && v.dup == 0 &&
 		v.reordered == 0 && v.corrupted == 0 && v.foreign == 0,
 		"backlogged packets lost, reordered or damaged");
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
-	VT_CHECK(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
+	TH_REQUIRE(rte_mempool_avail_count(vt_pool()) == vt_pool()->size,
 		"%u mbufs leaked", vt_pool()->size - rte_mempool_avail_count(vt_pool()));
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "th.h"
 #include "vt_litmus.h"
 
 #define CHUNK 100000u
@@ -29,8 +30,8 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int
-main(void)
+static int
+case_litmus(void)
 {
 	uint64_t lost = 0, n = 0, r;
 	double t0 = now_s(), t1;
@@ -38,31 +39,28 @@ main(void)
 	/* Unfenced: chunks until a lost kick, at most 4M iterations or 8 s. */
 	while (lost == 0 && n < 40 * (uint64_t)CHUNK && now_s() - t0 < 8) {
 		r = vt_litmus_unfenced(CHUNK);
-		if (r == UINT64_MAX) {
-			fprintf(stderr, "FAIL: litmus setup (memory or thread)\n");
-			return 1;
-		}
+		if (r == UINT64_MAX)
+			TH_FAIL("litmus setup (memory or thread)");
 		lost += r;
 		n += CHUNK;
 	}
 	t1 = now_s();
 	printf("litmus without the fence: %" PRIu64 " lost kicks in %" PRIu64 " iterations (%.2f s)\n",
 		lost, n, t1 - t0);
-	if (lost == 0) {
-		fprintf(stderr, "FAIL: the litmus saw no lost kick without the fence in %" PRIu64
-			" iterations: it cannot show the fence matters on this machine\n", n);
-		return 1;
-	}
+	TH_REQUIRE(lost > 0, "the litmus saw no lost kick without the fence in %" PRIu64
+		" iterations: it cannot show the fence matters on this machine", n);
 	/* Fenced: at least as many iterations as the unfenced run needed,
 	 * and at least 5 chunks. */
 	n = n < 5 * (uint64_t)CHUNK ? 5 * (uint64_t)CHUNK : n;
 	r = vt_litmus_fenced(n);
 	printf("litmus with the fence: %" PRIu64 " lost kicks in %" PRIu64 " iterations (%.2f s)\n",
 		r, n, now_s() - t1);
-	if (r != 0) {
-		fprintf(stderr, "FAIL: %" PRIu64 " lost kicks with the PMD's fence\n", r);
-		return 1;
-	}
-	printf("litmus: PASS\n");
+	TH_REQUIRE(r == 0, "%" PRIu64 " lost kicks with the PMD's fence", r);
 	return 0;
 }
+
+static const struct th_case cases[] = {
+	{ "litmus", "unit", case_litmus, NULL, NULL },
+};
+
+TH_MAIN(cases, 0)

@@ -119,12 +119,12 @@ swapper_init(struct swapper *s, const char *tag, unsigned int target)
 	snprintf(nb, sizeof(nb), "vt_%s_b", tag);
 	s->d[0] = vt_mirror(s->b, na);
 	s->d[1] = vt_mirror(s->b, nb);
-	VT_CHECK(s->b != NULL && s->d[0] != NULL && s->d[1] != NULL, "mirror domains: %s",
+	TH_REQUIRE(s->b != NULL && s->d[0] != NULL && s->d[1] != NULL, "mirror domains: %s",
 		rte_strerror(rte_errno));
-	VT_CHECK(s->d[0] != s->d[1], "the two domains must be distinct");
+	TH_REQUIRE(s->d[0] != s->d[1], "the two domains must be distinct");
 	s->target = target;
 	/* ports stopped: a trivial swap */
-	VT_CHECK(rte_dma_domain_replace(s->b, s->d[0], NULL) == 0, "initial move");
+	TH_REQUIRE(rte_dma_domain_replace(s->b, s->d[0], NULL) == 0, "initial move");
 	return 0;
 }
 
@@ -159,7 +159,7 @@ run_swapper(struct swapper *s, struct vt_verify *v, uint64_t *refused)
 {
 	pthread_t th;
 
-	VT_CHECK(pthread_create(&th, NULL, swapper_main, s) == 0, "thread");
+	TH_REQUIRE(pthread_create(&th, NULL, swapper_main, s) == 0, "thread");
 	*refused += poll_until_stopped(s, v);
 	pthread_join(th, NULL);
 	return 0;
@@ -171,7 +171,7 @@ check_no_leak(void)
 {
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
-	VT_CHECK(vt_pool_in_use() == 0, "%u mbufs leaked", vt_pool_in_use());
+	TH_REQUIRE(vt_pool_in_use() == 0, "%u mbufs leaked", vt_pool_in_use());
 	return 0;
 }
 
@@ -209,7 +209,7 @@ set_vtd(uint64_t window_ns)
 	rte_dma_domain_soft_config_get(&c);
 	c.model = RTE_DMA_DOMAIN_SOFT_REPLACE_VTD;
 	c.vtd_window_ns = window_ns;
-	VT_CHECK(rte_dma_domain_soft_configure(&c) == 0, "soft model VTD");
+	TH_REQUIRE(rte_dma_domain_soft_configure(&c) == 0, "soft model VTD");
 	return 0;
 }
 
@@ -233,7 +233,7 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 		return -1;
 	rte_dma_domain_stats_reset(s.b);
 	if (broken)
-		VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP,
+		TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP,
 			RTE_PMD_VIRTIO_IOMMUFD_INJECT_ANY_QUEUE,
 			RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS) == 0, "inject");
 	t0 = rte_get_timer_cycles();
@@ -253,19 +253,19 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 	if (broken) {
 		/* The device kept reading its rings through the blocked
 		 * window: faults, seen by the model and by the library. */
-		VT_CHECK(faults > 0 && st.faults > 0 && s.failed > 0,
+		TH_REQUIRE(faults > 0 && st.faults > 0 && s.failed > 0,
 			"quiesce broken by injection, %u swaps under the VT-d model with the device's engine running: no fault seen (soft %" PRIu64 ", library %" PRIu64 "): this test cannot see a missed quiesce",
 			s.done, faults, st.faults);
 		return 0;
 	}
-	VT_CHECK(s.ok == swaps && s.failed == 0, "swaps failed: %s", s.reason);
-	VT_CHECK(st.swaps == swaps, "library counted %" PRIu64 " swaps", st.swaps);
-	VT_CHECK(faults == 0 && st.faults == 0 && s.faults == 0, "DMA faults across swaps");
-	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
-	VT_CHECK(vt_xstat(0, "tx_vq0_quiesced") == swaps &&
+	TH_REQUIRE(s.ok == swaps && s.failed == 0, "swaps failed: %s", s.reason);
+	TH_REQUIRE(st.swaps == swaps, "library counted %" PRIu64 " swaps", st.swaps);
+	TH_REQUIRE(faults == 0 && st.faults == 0 && s.faults == 0, "DMA faults across swaps");
+	TH_REQUIRE(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
+	TH_REQUIRE(vt_xstat(0, "tx_vq0_quiesced") == swaps &&
 		vt_xstat(0, "rx_vq0_quiesced") == swaps, "not every swap reset both queues");
 	/* the library's swap counters, as the PMD's xstats */
-	VT_CHECK(vt_xstat(0, "swap_count") == swaps && vt_xstat(0, "swap_failures") == 0 &&
+	TH_REQUIRE(vt_xstat(0, "swap_count") == swaps && vt_xstat(0, "swap_failures") == 0 &&
 		vt_xstat(0, "swap_pause_p50_ns") == st.pause_p50_ns &&
 		vt_xstat(0, "swap_last_switch_ns") >= 50000 &&
 		vt_xstat(0, "swap_last_quiesce_ns") > 0 &&
@@ -331,16 +331,16 @@ vt_case_resume_retry(unsigned int swaps)
 	while (v.next_tx[0][0] < 200)
 		if (vt_send(&v, 0, 0, 50, 128) == 0)
 			break;
-	VT_CHECK(v.sent == 200, "only %" PRIu64 " of 200 queued", v.sent);
+	TH_REQUIRE(v.sent == 200, "only %" PRIu64 " of 200 queued", v.sent);
 	before = rte_dma_domain_binding_domain(s.b);
-	VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0, 1) == 0,
+	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0, 1) == 0,
 		"inject");
 	swap_offline(&s, &ret);
-	VT_CHECK(ret != 0, "swap with a failing tx resume succeeded");
-	VT_CHECK(rte_dma_domain_binding_domain(s.b) == before, "binding moved");
+	TH_REQUIRE(ret != 0, "swap with a failing tx resume succeeded");
+	TH_REQUIRE(rte_dma_domain_binding_domain(s.b) == before, "binding moved");
 	printf("resume_retry: tx resume failed once, swap -> %d, tx_vq0_requeued %" PRIu64 "\n",
 		ret, vt_xstat(0, "tx_vq0_requeued"));
-	VT_CHECK(rte_eth_dev_start(1) == 0, "start port 1");
+	TH_REQUIRE(rte_eth_dev_start(1) == 0, "start port 1");
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (v.received < v.sent && rte_get_timer_cycles() < deadline)
 		vt_recv(&v, 1, 0); /* pulls from port 0's tx ring */
@@ -352,11 +352,11 @@ vt_case_resume_retry(unsigned int swaps)
 	while (v.next_tx[1][0] < 100)
 		if (vt_send(&v, 1, 0, 50, 1000) == 0)
 			break;
-	VT_CHECK(v.next_tx[1][0] == 100, "only %" PRIu64 " of 100 sent", v.next_tx[1][0]);
-	VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_RX0, 1) == 0,
+	TH_REQUIRE(v.next_tx[1][0] == 100, "only %" PRIu64 " of 100 sent", v.next_tx[1][0]);
+	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_RX0, 1) == 0,
 		"inject");
 	swap_offline(&s, &ret);
-	VT_CHECK(ret != 0, "swap with a failing rx resume succeeded");
+	TH_REQUIRE(ret != 0, "swap with a failing rx resume succeeded");
 	vt_drain_all(&v);
 	if (vt_check_intact(&v, "resume_retry rx completed") != 0)
 		return -1;
@@ -369,8 +369,8 @@ vt_case_resume_retry(unsigned int swaps)
 	printf("resume_retry: %u swaps under traffic, %u ok, %u failed (injected), %u unexpected, refused %" PRIu64
 		", port drops %" PRIu64 "/%" PRIu64 "\n", s.done, s.ok, s.failed, s.unexpected,
 		refused, vt_xstat(0, "tx_driver_discards"), vt_xstat(0, "rx_driver_discards"));
-	VT_CHECK(s.unexpected == 0, "swaps did not fail exactly where injected");
-	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
+	TH_REQUIRE(s.unexpected == 0, "swaps did not fail exactly where injected");
+	TH_REQUIRE(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
 	if (vt_check_intact(&v, "resume_retry under traffic") != 0)
 		return -1;
 	return check_no_leak();
@@ -398,7 +398,7 @@ tx_posted(struct tx_posted *t)
 {
 	const struct rte_memzone *mz = rte_memzone_lookup("vio_p0_tx0");
 
-	VT_CHECK(mz != NULL, "memzone vio_p0_tx0 not found");
+	TH_REQUIRE(mz != NULL, "memzone vio_p0_tx0 not found");
 	t->avail_idx = __atomic_load_n((const uint16_t *)((const uint8_t *)mz->addr +
 		vring_desc_bytes(RING) + 2), __ATOMIC_ACQUIRE);
 	t->packets = vt_xstat(0, "tx_vq0_packets");
@@ -427,7 +427,7 @@ check_not_posted_while_reset(struct vt_verify *v, uint16_t n, const char *what)
 		sent += vt_send(v, 0, 0, (uint16_t)RTE_MIN(16, n - sent), 200);
 		vt_recv(v, 0, 0);
 	}
-	VT_CHECK(v->sent == want, "%s: only %u of %u packets accepted", what, sent, n);
+	TH_REQUIRE(v->sent == want, "%s: only %u of %u packets accepted", what, sent, n);
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 4;
 	while (v->received < v->sent && rte_get_timer_cycles() < deadline) {
 		vt_send(v, 0, 0, 0, 64);
@@ -441,7 +441,7 @@ check_not_posted_while_reset(struct vt_verify *v, uint16_t n, const char *what)
 		a.packets, b.packets, v->received, v->sent);
 	if (v->received == v->sent)
 		return 0; /* the queue was brought back: sent and delivered */
-	VT_CHECK(b.avail_idx == a.avail_idx && b.packets == a.packets,
+	TH_REQUIRE(b.avail_idx == a.avail_idx && b.packets == a.packets,
 		"%s: tx queue not running, and %u packets were posted into its ring (they would wait unseen, or be lost by the next resume)",
 		what, (uint16_t)(b.avail_idx - a.avail_idx));
 	return 0;
@@ -462,28 +462,28 @@ vt_case_parked_reset(void)
 	/* 1. The tx queue's resume keeps failing (also the library's
 	 * retries): the swap fails and leaves it reset. Its parked bursts
 	 * kept packets meanwhile. */
-	VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0,
+	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0,
 		RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS) == 0, "inject");
 	s.arm = expect_failure;
 	s.stop_on_fail = true;
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	VT_CHECK(s.failed == 1, "the swap with a tx queue that cannot resume succeeded");
+	TH_REQUIRE(s.failed == 1, "the swap with a tx queue that cannot resume succeeded");
 	/* 2. Bursts on the reset queue: kept, nothing posted. */
 	if (check_not_posted_while_reset(&v, 64, "parked_reset") != 0)
 		return -1;
 	/* 3. The next swap resumes it: everything goes out, in order. */
-	VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0, 0) == 0,
+	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0, 0) == 0,
 		"clear");
 	s.arm = NULL;
 	s.stop = false;
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	VT_CHECK(s.ok == 1, "the swap after the injection was cleared failed: %s", s.reason);
+	TH_REQUIRE(s.ok == 1, "the swap after the injection was cleared failed: %s", s.reason);
 	vt_drain_all(&v);
 	printf("parked_reset: refused %" PRIu64 ", backlogged %" PRIu64 "\n", refused,
 		vt_xstat(0, "tx_vq0_backlogged"));
-	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
+	TH_REQUIRE(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
 	if (vt_check_intact(&v, "parked_reset") != 0)
 		return -1;
 	return check_no_leak();
@@ -505,13 +505,13 @@ vt_case_reset_timeout(void)
 		return -1;
 	/* 1. The tx queue's reset is requested, its completion not seen in
 	 * time: quiesce fails, the swap rolls back. */
-	VT_CHECK(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT, H_TX0, 1) == 0,
+	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT, H_TX0, 1) == 0,
 		"inject");
 	s.arm = expect_failure;
 	s.stop_on_fail = true;
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	VT_CHECK(s.failed == 1, "the swap whose queue reset timed out succeeded");
+	TH_REQUIRE(s.failed == 1, "the swap whose queue reset timed out succeeded");
 	printf("reset_timeout: %s\n", s.reason);
 	/* 2. The queue is back, or kept out of use. */
 	if (check_not_posted_while_reset(&v, 64, "reset_timeout") != 0)
@@ -521,9 +521,9 @@ vt_case_reset_timeout(void)
 	s.stop = false;
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
-	VT_CHECK(s.ok == 1, "the swap after the timeout failed: %s", s.reason);
+	TH_REQUIRE(s.ok == 1, "the swap after the timeout failed: %s", s.reason);
 	vt_drain_all(&v);
-	VT_CHECK(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
+	TH_REQUIRE(refused == 0, "%" PRIu64 " packets refused by tx burst", refused);
 	if (vt_check_intact(&v, "reset_timeout") != 0)
 		return -1;
 	return check_no_leak();

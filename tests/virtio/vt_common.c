@@ -130,16 +130,16 @@ vt_port_setup(uint16_t port, uint16_t nq, uint16_t ring, bool start)
 
 	memset(&conf, 0, sizeof(conf));
 	ret = rte_eth_dev_configure(port, nq, nq, &conf);
-	VT_CHECK(ret == 0, "configure port %u: %s", port, strerror(-ret));
+	TH_REQUIRE(ret == 0, "configure port %u: %s", port, strerror(-ret));
 	for (q = 0; q < nq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, ring, SOCKET_ID_ANY, NULL, pool);
-		VT_CHECK(ret == 0, "rx queue %u/%u: %s", port, q, strerror(-ret));
+		TH_REQUIRE(ret == 0, "rx queue %u/%u: %s", port, q, strerror(-ret));
 		ret = rte_eth_tx_queue_setup(port, q, ring, SOCKET_ID_ANY, NULL);
-		VT_CHECK(ret == 0, "tx queue %u/%u: %s", port, q, strerror(-ret));
+		TH_REQUIRE(ret == 0, "tx queue %u/%u: %s", port, q, strerror(-ret));
 	}
 	if (start) {
 		ret = rte_eth_dev_start(port);
-		VT_CHECK(ret == 0, "start port %u: %s", port, strerror(-ret));
+		TH_REQUIRE(ret == 0, "start port %u: %s", port, strerror(-ret));
 	}
 	return 0;
 }
@@ -283,7 +283,7 @@ int
 vt_check_intact(const struct vt_verify *v, const char *what)
 {
 	vt_print(v, what);
-	VT_CHECK(v->sent > 0 && v->received == v->sent && v->lost == 0 && v->dup == 0 &&
+	TH_REQUIRE(v->sent > 0 && v->received == v->sent && v->lost == 0 && v->dup == 0 &&
 		v->reordered == 0 && v->corrupted == 0 && v->foreign == 0,
 		"%s: packets lost, duplicated, reordered or damaged", what);
 	return 0;

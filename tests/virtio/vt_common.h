@@ -6,7 +6,8 @@
 /*
  * Helpers of the virtio PMD tests and benchmark: EAL start with the PMD
  * loaded by -d and emulated devices from devargs, port setup, and traffic
- * that carries sequence numbers and a checkable payload.
+ * that carries sequence numbers and a checkable payload. Checks and case
+ * tables: tests/common/th.h.
  */
 
 #include <stdbool.h>
@@ -16,16 +17,10 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "th.h"
+
 #define VT_MAX_PORTS 4
 #define VT_MAX_Q 4
-
-#define VT_FAIL(...) do { \
-	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); \
-	fprintf(stderr, "\n"); \
-	return -1; \
-} while (0)
-#define VT_CHECK(c, ...) do { if (!(c)) VT_FAIL(__VA_ARGS__); } while (0)
 
 /* Start EAL with the given devargs (NULL-terminated list of "-a" values)
  * and extra EAL options (lcores "-l 0" unless they give "-l"). Returns 0,

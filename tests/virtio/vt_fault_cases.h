@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -103,6 +105,73 @@ fi_how_get(const struct fi_case *c, unsigned int s, bool kernel)
 	if (kernel && s == S_HITLESS)
 		return &kernel_hitless;
 	return &c->how[s];
+}
+
+/*
+ * The domains of a matrix run: d[0], d[2] show the marker IOVA on page 0,
+ * d[1] on page 1; cur is the page the device sees now. Non-remap
+ * strategies move the binding between d[0] and d[1] (the binding is on
+ * d[cur]). REMAP rewrites the domain the device is on (always d[0]) with
+ * the target's table: d[1] (page 1), then d[2] (page 0), and so on.
+ */
+static inline struct rte_dma_domain *
+fi_target_of(struct rte_dma_domain *const d[3], unsigned int cur, unsigned int s)
+{
+	if (s == S_REMAP)
+		return cur == 0 ? d[1] : d[2];
+	return d[1 - cur];
+}
+
+/* The domain the binding is on before a swap (see fi_target_of()). */
+static inline struct rte_dma_domain *
+fi_home_of(struct rte_dma_domain *const d[3], unsigned int cur, unsigned int s)
+{
+	return s == S_REMAP ? d[0] : d[cur];
+}
+
+/* What one cell did, for the table. */
+struct fi_result {
+	const char *outcome; /* "rolled back", "failed, nothing changed", "n/a", "FAIL" */
+	int rc;
+	const char *dom_after; /* by the model's translation: "old", "new", "none" */
+	long leaked;
+	char reason[128];
+};
+
+/*
+ * The start of cell (c, strategy s) of either backend: r cleared, what
+ * names the cell ("step/strategy"). True when the strategy has no such
+ * step: r says n/a and why (printed), the cell is done.
+ */
+static inline bool
+fi_cell_na(const struct fi_case *c, unsigned int s, const struct fi_how *h,
+	struct fi_result *r, char *what, size_t size)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(what, size, "%s/%s", c->step, strategy_names[s]);
+	if (h->rc != 0)
+		return false;
+	r->outcome = "n/a";
+	r->dom_after = "-";
+	snprintf(r->reason, sizeof(r->reason), "%s", h->cause);
+	printf("%s: n/a: %s\n", what, h->cause);
+	return true;
+}
+
+/* The matrix as a table (doc/guides/design.rst): the header, then one row
+ * a cell (backend: "soft" or "kernel"). */
+static inline void
+fi_print_header(void)
+{
+	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
+}
+
+static inline void
+fi_print_row(const struct fi_case *c, unsigned int s, const char *backend,
+	const struct fi_result *r)
+{
+	printf("| %s | %s | %s | %s | %d | %s | %ld | %s |\n", c->step, strategy_names[s],
+		backend, r->outcome, r->rc, r->dom_after, r->leaked, r->reason);
 }
 
 #endif /* VT_FAULT_CASES_H */

@@ -48,7 +48,7 @@ region_offset(struct vm_vdev *v, uint32_t index)
 {
 	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
 
-	VM_CHECK(ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+	TH_FATAL_ERRNO(ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	return ri.offset;
 }
 
@@ -56,7 +56,7 @@ static void
 bar_write64(struct vm_vdev *v, uint64_t reg, uint64_t val)
 {
 	if (pwrite(v->fd, &val, sizeof(val), bar0_off + reg) != sizeof(val))
-		VM_FAIL("edu %s: BAR0 write at 0x%llx: %s", v->bdf,
+		TH_FATAL("edu %s: BAR0 write at 0x%llx: %s", v->bdf,
 			(unsigned long long)reg, strerror(errno));
 }
 
@@ -65,7 +65,7 @@ static void
 bar_read(struct vm_vdev *v, uint64_t reg, void *val, size_t size)
 {
 	if (pread(v->fd, val, size, bar0_off + reg) != (ssize_t)size)
-		VM_FAIL("edu %s: BAR0 read at 0x%llx: %s", v->bdf,
+		TH_FATAL("edu %s: BAR0 read at 0x%llx: %s", v->bdf,
 			(unsigned long long)reg, strerror(errno));
 }
 
@@ -95,15 +95,15 @@ bar_read64(struct vm_vdev *v, uint64_t reg)
 static void
 edu_dma(struct vm_vdev *v, int to_ram, uint64_t len)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 
 	bar_write64(v, EDU_DMA_SRC, to_ram ? EDU_BUF : IOVA_X);
 	bar_write64(v, EDU_DMA_DST, to_ram ? IOVA_X : EDU_BUF);
 	bar_write64(v, EDU_DMA_COUNT, len);
 	bar_write64(v, EDU_DMA_CMD, EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0));
 	while (bar_read64(v, EDU_DMA_CMD) & EDU_DMA_START) {
-		if (vm_now_ns() - t0 > 10000000000ull)
-			VM_FAIL("edu %s: DMA did not complete in 10 s", v->bdf);
+		if (th_now_ns() - t0 > 10000000000ull)
+			TH_FATAL("edu %s: DMA did not complete in 10 s", v->bdf);
 		usleep(1000);
 	}
 }
@@ -115,10 +115,10 @@ enable_bus_master(struct vm_vdev *v)
 	uint16_t cmd;
 
 	if (pread(v->fd, &cmd, sizeof(cmd), cfg + PCI_COMMAND) != sizeof(cmd))
-		VM_FAIL("edu %s: config read: %s", v->bdf, strerror(errno));
+		TH_FATAL("edu %s: config read: %s", v->bdf, strerror(errno));
 	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	if (pwrite(v->fd, &cmd, sizeof(cmd), cfg + PCI_COMMAND) != sizeof(cmd))
-		VM_FAIL("edu %s: config write: %s", v->bdf, strerror(errno));
+		TH_FATAL("edu %s: config write: %s", v->bdf, strerror(errno));
 }
 
 static int
@@ -166,12 +166,12 @@ kmsg_check(struct iommufd_kmsg *k, const char *edu)
 	struct kmsg_devs d = { .want = 2 };
 	char list[256], *save = NULL, *tok;
 	const char *nics = getenv("IOMMUFD_TEST_DEVICES");
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 	unsigned int i;
 	int rc;
 
 	if (iommufd_bdf_parse(edu, &d.bdf[d.n++]) != 0)
-		VM_FAIL("VM_EDU_DEVICE '%s' is not a PCI address", edu);
+		TH_FATAL("VM_EDU_DEVICE '%s' is not a PCI address", edu);
 	snprintf(list, sizeof(list), "%s", nics != NULL ? nics : "");
 	for (tok = strtok_r(list, " ", &save); tok != NULL && d.n < 3;
 			tok = strtok_r(NULL, " ", &save))
@@ -181,18 +181,18 @@ kmsg_check(struct iommufd_kmsg *k, const char *edu)
 	printf("kernel log: %" PRIu64 " records, %" PRIu64 " fault lines, %" PRIu64
 		" rate-limit lines; charged to edu %" PRIu64 " after %" PRIu64 " us",
 		k->records, k->faults, k->suppressed, d.faults[0],
-		(vm_now_ns() - t0) / 1000);
+		(th_now_ns() - t0) / 1000);
 	for (i = 1; i < d.n; i++)
 		printf(", NIC %u: %" PRIu64, i, d.faults[i]);
 	printf("\n");
 	if (rc != 0)
-		VM_FAIL("reading /dev/kmsg: %s", strerror(-rc));
+		TH_FATAL("reading /dev/kmsg: %s", strerror(-rc));
 	if (d.faults[0] == 0)
-		VM_FAIL("the kernel backend's fault reader saw no DMAR line for %s after 2 faulting DMAs",
+		TH_FATAL("the kernel backend's fault reader saw no DMAR line for %s after 2 faulting DMAs",
 			edu);
 	for (i = 1; i < d.n; i++)
 		if (d.faults[i] != 0 && k->suppressed == 0)
-			VM_FAIL("edu's faults were charged to NIC %u (%" PRIu64 ")", i, d.faults[i]);
+			TH_FATAL("edu's faults were charged to NIC %u (%" PRIu64 ")", i, d.faults[i]);
 	iommufd_kmsg_close(k);
 }
 
@@ -214,7 +214,7 @@ test_replace(void)
 	bar0_off = region_offset(&v, VFIO_PCI_BAR0_REGION_INDEX);
 	id = bar_read32(&v, EDU_ID);
 	if ((id & 0xffff00ffu) != 0x010000edu)
-		VM_FAIL("%s is not an edu device (id register 0x%x)", bdf, id);
+		TH_FATAL("%s is not an edu device (id register 0x%x)", bdf, id);
 	enable_bus_master(&v);
 
 	a = vm_buffer(MAP_SIZE);
@@ -234,33 +234,28 @@ test_replace(void)
 	vm_attach(&v, hwpt[1]);
 	edu_dma(&v, 1, EDU_BUF_SIZE);   /* edu -> X, now b */
 	if (!all_bytes(b, 0xaa) || !all_bytes(a, 0xaa))
-		VM_FAIL("after replace A->B the DMA write did not land in B's buffer (b[0]=0x%x a[0]=0x%x)",
+		TH_FATAL("after replace A->B the DMA write did not land in B's buffer (b[0]=0x%x a[0]=0x%x)",
 			b[0], a[0]);
 	printf("DMA follows replace: read through HWPT A, write through HWPT B ok\n");
 
 	memset(a, 0x11, EDU_BUF_SIZE);
 	memset(b, 0x22, EDU_BUF_SIZE);
 	if (iommufd_kmsg_open(&k, "/dev/kmsg") != 0)
-		VM_FAIL("/dev/kmsg not readable in the guest (%s): the kernel backend's fault source is missing",
+		TH_FATAL("/dev/kmsg not readable in the guest (%s): the kernel backend's fault source is missing",
 			strerror(k.open_err));
 	vm_attach(&v, hwpt[2]);         /* empty domain: must fault */
 	edu_dma(&v, 1, 4);
 	vm_detach(&v);                  /* blocked: must fault */
 	edu_dma(&v, 1, 4);
 	if (!all_bytes(a, 0x11) || !all_bytes(b, 0x22))
-		VM_FAIL("a DMA through an empty domain or after detach changed memory");
+		TH_FATAL("a DMA through an empty domain or after detach changed memory");
 	printf("2 DMA writes issued through an empty HWPT and after detach: no memory changed (faults expected)\n");
 	kmsg_check(&k, bdf);
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct vm_case cases[] = {
-		{ "replace", test_replace },
-		{ NULL, NULL },
-	};
+static const struct th_case cases[] = {
+	{ "replace", "vm", test_replace, NULL, NULL },
+};
 
-	return vm_case_main(argc, argv, cases, "replace");
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

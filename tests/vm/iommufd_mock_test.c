@@ -43,7 +43,7 @@ mock_replace(int fd, uint32_t stdev, uint32_t pt_id)
 	};
 
 	if (ioctl(fd, IOMMU_TEST_CMD, &c) != 0)
-		VM_FAIL("MOCK_DOMAIN_REPLACE stdev %u -> pt %u: %s", stdev, pt_id,
+		TH_FATAL("MOCK_DOMAIN_REPLACE stdev %u -> pt %u: %s", stdev, pt_id,
 			strerror(errno));
 	return c.mock_domain_replace.pt_id;
 }
@@ -83,32 +83,32 @@ test_replace(void)
 		return vm_cannot_run("IOMMU_TEST_OP_MOCK_DOMAIN: %s (needs CONFIG_IOMMUFD_TEST and a boot with intel_iommu=off)",
 			strerror(-rc));
 	if (rc != 0)
-		VM_FAIL("IOMMU_TEST_OP_MOCK_DOMAIN on IOAS %u: %s", ioas[0], strerror(-rc));
+		TH_FATAL("IOMMU_TEST_OP_MOCK_DOMAIN on IOAS %u: %s", ioas[0], strerror(-rc));
 	if (mock_check_map_try(fd, auto_hwpt, IOVA_A, buf, len) != 0)
-		VM_FAIL("mock HWPT %u does not map IOAS %u's memory: %s", auto_hwpt,
+		TH_FATAL("mock HWPT %u does not map IOAS %u's memory: %s", auto_hwpt,
 			ioas[0], strerror(errno));
 	hwpt[0] = vm_hwpt_alloc(fd, idev, ioas[0]);
 	hwpt[1] = vm_hwpt_alloc(fd, idev, ioas[1]);
 	/* Each pre-allocated domain holds its own IOAS's mapping, not the other's. */
 	if (mock_check_map_try(fd, hwpt[1], IOVA_B, buf, len) != 0)
-		VM_FAIL("mock HWPT %u lacks IOAS %u's mapping", hwpt[1], ioas[1]);
+		TH_FATAL("mock HWPT %u lacks IOAS %u's mapping", hwpt[1], ioas[1]);
 	if (mock_check_map_try(fd, hwpt[1], IOVA_A, buf, len) == 0)
-		VM_FAIL("mock HWPT %u maps IOAS %u's IOVA 0x%llx too", hwpt[1], ioas[0],
+		TH_FATAL("mock HWPT %u maps IOAS %u's IOVA 0x%llx too", hwpt[1], ioas[0],
 			(unsigned long long)IOVA_A);
 
 	for (i = 0; i < iters; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		got = mock_replace(fd, stdev, hwpt[(i + 1) & 1]);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 		if (got != hwpt[(i + 1) & 1])
-			VM_FAIL("mock replace onto HWPT %u returned pt %u", hwpt[(i + 1) & 1], got);
+			TH_FATAL("mock replace onto HWPT %u returned pt %u", hwpt[(i + 1) & 1], got);
 	}
 	vm_print_latency("mock replace HWPT<->HWPT", ns, iters);
 
 	for (i = 0; i < iters / 5; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		mock_replace(fd, stdev, ioas[i & 1]);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 	}
 	vm_print_latency("mock replace IOAS<->IOAS", ns, iters / 5);
 
@@ -116,18 +116,13 @@ test_replace(void)
 	vm_time_remap(fd, ioas[0], buf, len, IOVA_A, ns, iters / 5,
 		"mock unmap+map same memory");
 	if (mock_check_map_try(fd, hwpt[0], IOVA_A, buf, len) != 0)
-		VM_FAIL("mock HWPT %u lost its mapping after unmap+map", hwpt[0]);
+		TH_FATAL("mock HWPT %u lost its mapping after unmap+map", hwpt[0]);
 	printf("mock domain replace ok\n");
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct vm_case cases[] = {
-		{ "replace", test_replace },
-		{ NULL, NULL },
-	};
+static const struct th_case cases[] = {
+	{ "replace", "vm", test_replace, NULL, NULL },
+};
 
-	return vm_case_main(argc, argv, cases, "replace");
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -31,7 +31,7 @@ vdevs_bind(int iommufd, struct vm_vdev *devs)
 		vm_vdev_bind(iommufd, tok, &devs[n++]);
 	}
 	if (n == 0)
-		VM_FAIL("IOMMUFD_TEST_DEVICES='%s' names no device", env);
+		TH_FATAL("IOMMUFD_TEST_DEVICES='%s' names no device", env);
 	return n;
 }
 
@@ -59,7 +59,7 @@ test_lifecycle(void)
 		/* Onto an IOAS the kernel creates (or shares) a HWPT. */
 		got = vm_attach(v, ioas_a);
 		if (got == ioas_a || got == 0)
-			VM_FAIL("device %s: attach to IOAS %u returned pt %u, expected an automatic HWPT",
+			TH_FATAL("device %s: attach to IOAS %u returned pt %u, expected an automatic HWPT",
 				v->bdf, ioas_a, got);
 		vm_attach(v, ioas_b);
 		vm_attach(v, ioas_a);
@@ -69,20 +69,20 @@ test_lifecycle(void)
 		if ((got = vm_attach(v, hwpt[i][0])) != hwpt[i][0] ||
 				(got = vm_attach(v, hwpt[i][1])) != hwpt[i][1] ||
 				(got = vm_attach(v, hwpt[i][0])) != hwpt[i][0])
-			VM_FAIL("device %s: replace onto a HWPT returned pt %u", v->bdf, got);
+			TH_FATAL("device %s: replace onto a HWPT returned pt %u", v->bdf, got);
 		vm_attach(v, ioas_b);
 		vm_attach(v, hwpt[i][1]);
 		/* A bad target fails cleanly and leaves the attachment usable. */
 		rc = vm_attach_try(v, 0xdead00u, NULL);
 		if (rc != -ENOENT)
-			VM_FAIL("device %s: replace onto unknown pt 0xdead00 gave %s, expected ENOENT",
+			TH_FATAL("device %s: replace onto unknown pt 0xdead00 gave %s, expected ENOENT",
 				v->bdf, rc == 0 ? "success" : strerror(-rc));
 		if (vm_attach(v, hwpt[i][0]) != hwpt[i][0])
-			VM_FAIL("device %s: replace after a failed replace broke", v->bdf);
+			TH_FATAL("device %s: replace after a failed replace broke", v->bdf);
 		/* A HWPT in use cannot be destroyed. */
 		rc = vm_destroy_try(fd, hwpt[i][0]);
 		if (rc != -EBUSY)
-			VM_FAIL("device %s: destroying the attached HWPT %u gave %s, expected EBUSY",
+			TH_FATAL("device %s: destroying the attached HWPT %u gave %s, expected EBUSY",
 				v->bdf, hwpt[i][0], rc == 0 ? "success" : strerror(-rc));
 		printf("device %s: dev_id %u bound, attach/replace IOAS<->IOAS, HWPT<->HWPT ok\n",
 			v->bdf, v->dev_id);
@@ -90,7 +90,7 @@ test_lifecycle(void)
 	for (i = 0; i < n; i++) {
 		vm_detach(&devs[i]);
 		if (vm_destroy_try(fd, hwpt[i][0]) != 0 || vm_destroy_try(fd, hwpt[i][1]) != 0)
-			VM_FAIL("device %s: HWPTs not destroyable after detach: %s",
+			TH_FATAL("device %s: HWPTs not destroyable after detach: %s",
 				devs[i].bdf, strerror(errno));
 		/* Detached means attachable again. */
 		vm_attach(&devs[i], ioas_a);
@@ -113,7 +113,7 @@ env_uint(const char *name, unsigned int def)
 		return def;
 	v = strtoul(s, &end, 0);
 	if (*end != '\0' || v == 0 || v > 1u << 20)
-		VM_FAIL("%s='%s': expected a positive integer", name, s);
+		TH_FATAL("%s='%s': expected a positive integer", name, s);
 	return (unsigned int)v;
 }
 
@@ -135,7 +135,7 @@ test_latency(void)
 	buf = vm_buffer(len);
 	ns = calloc(iters, sizeof(*ns));
 	if (ns == NULL)
-		VM_FAIL("out of memory");
+		TH_FATAL("out of memory");
 	ioas[0] = vm_ioas_alloc(fd);
 	ioas[1] = vm_ioas_alloc(fd);
 	vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
@@ -146,24 +146,24 @@ test_latency(void)
 	printf("device %s, %zu MiB mapped in each IOAS\n", devs[0].bdf, len >> 20);
 
 	for (i = 0; i < iters; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		vm_attach(&devs[0], hwpt[(i + 1) & 1]);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 	}
 	vm_print_latency("replace HWPT<->HWPT", ns, iters);
 
 	for (i = 0; i < iters; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		vm_attach(&devs[0], hwpt[1]);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 	}
 	vm_print_latency("re-attach same HWPT", ns, iters);
 
 	/* The kernel builds (and fills) a fresh domain on every IOAS replace. */
 	for (i = 0; i < slow_iters; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		vm_attach(&devs[0], ioas[i & 1]);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 	}
 	vm_print_latency("replace IOAS<->IOAS", ns, slow_iters);
 
@@ -176,14 +176,9 @@ test_latency(void)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct vm_case cases[] = {
-		{ "lifecycle", test_lifecycle },
-		{ "latency", test_latency },
-		{ NULL, NULL },
-	};
+static const struct th_case cases[] = {
+	{ "lifecycle", "vm", test_lifecycle, NULL, NULL },
+	{ "latency", "vm", test_latency, NULL, NULL },
+};
 
-	return vm_case_main(argc, argv, cases, "lifecycle|latency");
-}
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -35,7 +35,7 @@ vm_ioas_alloc(int fd)
 {
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
 
-	VM_CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &a));
+	TH_FATAL_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a));
 	return a.out_ioas_id;
 }
 
@@ -61,7 +61,7 @@ vm_ioas_map(int fd, uint32_t ioas, void *va, uint64_t len, uint64_t iova)
 	int rc = vm_ioas_map_try(fd, ioas, va, len, iova);
 
 	if (rc != 0)
-		VM_FAIL("IOMMU_IOAS_MAP ioas %u iova 0x%llx len 0x%llx: %s", ioas,
+		TH_FATAL("IOMMU_IOAS_MAP ioas %u iova 0x%llx len 0x%llx: %s", ioas,
 			(unsigned long long)iova, (unsigned long long)len,
 			strerror(-rc));
 }
@@ -73,9 +73,9 @@ vm_ioas_unmap(int fd, uint32_t ioas, uint64_t len, uint64_t iova)
 		.size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len,
 	};
 
-	VM_CHECK(ioctl(fd, IOMMU_IOAS_UNMAP, &u));
+	TH_FATAL_ERRNO(ioctl(fd, IOMMU_IOAS_UNMAP, &u));
 	if (u.length != len)
-		VM_FAIL("IOMMU_IOAS_UNMAP unmapped 0x%llx bytes, expected 0x%llx",
+		TH_FATAL("IOMMU_IOAS_UNMAP unmapped 0x%llx bytes, expected 0x%llx",
 			(unsigned long long)u.length, (unsigned long long)len);
 }
 
@@ -90,10 +90,10 @@ vm_time_remap(int fd, uint32_t ioas, void *va, uint64_t len, uint64_t iova,
 	uint64_t t0;
 
 	for (i = 0; i < n; i++) {
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		vm_ioas_unmap(fd, ioas, len, iova);
 		vm_ioas_map(fd, ioas, va, len, iova);
-		ns[i] = vm_now_ns() - t0;
+		ns[i] = th_now_ns() - t0;
 	}
 	vm_print_latency(what, ns, n);
 }
@@ -105,7 +105,7 @@ vm_hwpt_alloc(int fd, uint32_t dev_id, uint32_t ioas)
 		.size = sizeof(h), .dev_id = dev_id, .pt_id = ioas,
 	};
 
-	VM_CHECK(ioctl(fd, IOMMU_HWPT_ALLOC, &h));
+	TH_FATAL_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h));
 	return h.out_hwpt_id;
 }
 
@@ -125,7 +125,7 @@ vm_buffer(size_t len)
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	if (p == MAP_FAILED)
-		VM_FAIL("mmap %zu bytes: %s", len, strerror(errno));
+		TH_FATAL("mmap %zu bytes: %s", len, strerror(errno));
 	memset(p, 0x5a, len);
 	return p;
 }
@@ -149,7 +149,7 @@ vm_vdev_open(const char *bdf)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
 	d = opendir(path);
 	if (d == NULL)
-		VM_FAIL("device %s: %s: %s (not bound to vfio-pci, or no VFIO_DEVICE_CDEV)",
+		TH_FATAL("device %s: %s: %s (not bound to vfio-pci, or no VFIO_DEVICE_CDEV)",
 			bdf, path, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "vfio", 4) != 0)
@@ -157,12 +157,12 @@ vm_vdev_open(const char *bdf)
 		snprintf(path, sizeof(path), "/dev/vfio/devices/%s", de->d_name);
 		fd = open(path, O_RDWR);
 		if (fd < 0)
-			VM_FAIL("device %s: open %s: %s", bdf, path, strerror(errno));
+			TH_FATAL("device %s: open %s: %s", bdf, path, strerror(errno));
 		break;
 	}
 	closedir(d);
 	if (fd < 0)
-		VM_FAIL("device %s: no vfioN entry under vfio-dev", bdf);
+		TH_FATAL("device %s: no vfioN entry under vfio-dev", bdf);
 	return fd;
 }
 
@@ -176,7 +176,7 @@ vm_vdev_bind(int iommufd, const char *bdf, struct vm_vdev *v)
 	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
 	v->fd = vm_vdev_open(bdf);
 	if (ioctl(v->fd, VFIO_DEVICE_BIND_IOMMUFD, &b) != 0)
-		VM_FAIL("device %s: VFIO_DEVICE_BIND_IOMMUFD: %s", bdf, strerror(errno));
+		TH_FATAL("device %s: VFIO_DEVICE_BIND_IOMMUFD: %s", bdf, strerror(errno));
 	v->dev_id = b.out_devid;
 }
 
@@ -202,7 +202,7 @@ vm_attach(struct vm_vdev *v, uint32_t pt_id)
 	int rc = vm_attach_try(v, pt_id, &out);
 
 	if (rc != 0)
-		VM_FAIL("device %s: attach/replace to pt %u: %s", v->bdf, pt_id,
+		TH_FATAL("device %s: attach/replace to pt %u: %s", v->bdf, pt_id,
 			strerror(-rc));
 	return out;
 }
@@ -212,7 +212,7 @@ vm_detach(struct vm_vdev *v)
 {
 	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
 
-	VM_CHECK(ioctl(v->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d));
+	TH_FATAL_ERRNO(ioctl(v->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d));
 }
 
 #endif /* IOMMUFD_VM_COMMON_H */

@@ -35,14 +35,12 @@
 #include <bus_iommufd_driver.h>
 #include <rte_dma_domain.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_NET_MODERN 0x1041
 #define HOTPLUG_LEN (64u << 20)
-
-VM_CHECKS_DEFINE;
 
 static unsigned int nb_probed;
 
@@ -96,21 +94,21 @@ check_nic(const char *bdf, struct rte_dma_domain *def)
 	uint16_t id[2] = { 0, 0 };
 	int ret;
 
-	VM_EXPECT(dev != NULL, "%s is on the iommufd bus", bdf);
+	TH_EXPECT(dev != NULL, "%s is on the iommufd bus", bdf);
 	if (dev == NULL)
 		return;
-	VM_EXPECT(dev->type == RTE_IOMMUFD_DEV_KERNEL && dev->dev_fd >= 0 &&
+	TH_EXPECT(dev->type == RTE_IOMMUFD_DEV_KERNEL && dev->dev_fd >= 0 &&
 		strncmp(dev->cdev_path, "/dev/vfio/devices/vfio", 22) == 0,
 		"%s: kernel device, cdev %s open (fd %d)", bdf, dev->cdev_path, dev->dev_fd);
-	VM_EXPECT(dev->driver == &vb_drv, "%s: probed by the test driver", bdf);
-	VM_EXPECT(dev->binding != NULL && rte_dma_domain_ctx_backend(
+	TH_EXPECT(dev->driver == &vb_drv, "%s: probed by the test driver", bdf);
+	TH_EXPECT(dev->binding != NULL && rte_dma_domain_ctx_backend(
 			rte_dma_domain_binding_ctx(dev->binding)) == RTE_DMA_DOMAIN_BACKEND_IOMMUFD,
 		"%s: bound to the kernel iommufd backend", bdf);
-	VM_EXPECT(dev->binding != NULL && def != NULL &&
+	TH_EXPECT(dev->binding != NULL && def != NULL &&
 		rte_dma_domain_binding_domain(dev->binding) == def,
 		"%s: attached to the default domain", bdf);
 	ret = rte_iommufd_region_read(dev, RTE_IOMMUFD_REGION_CONFIG, 0, id, sizeof(id));
-	VM_EXPECT(ret == 0 && id[0] == VIRTIO_VENDOR && id[1] == VIRTIO_NET_MODERN,
+	TH_EXPECT(ret == 0 && id[0] == VIRTIO_VENDOR && id[1] == VIRTIO_NET_MODERN,
 		"%s: config space through the region interface: %04x:%04x (%d)",
 		bdf, id[0], id[1], ret);
 }
@@ -125,15 +123,15 @@ check_mirror(struct rte_dma_domain *def, size_t len, const char *what)
 	uint8_t *p = rte_malloc(what, len, 4096);
 	rte_iova_t iova;
 
-	VM_EXPECT(p != NULL, "%s: rte_malloc %zu bytes", what, len);
+	TH_EXPECT(p != NULL, "%s: rte_malloc %zu bytes", what, len);
 	if (p == NULL)
 		return;
 	memset(p, 0x5a, len);
 	iova = rte_malloc_virt2iova(p);
-	VM_EXPECT(rte_dma_domain_covers(def, iova, len, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
+	TH_EXPECT(rte_dma_domain_covers(def, iova, len, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
 		"%s: default domain covers IOVA 0x%" PRIx64 " +%zu (mapped %" PRIu64 " -> %" PRIu64 " bytes)",
 		what, iova, len, before, rte_dma_domain_mapped_bytes(def));
-	VM_EXPECT(rte_dma_domain_query(def, iova + len - 1, &m) == 0 &&
+	TH_EXPECT(rte_dma_domain_query(def, iova + len - 1, &m) == 0 &&
 		(uint8_t *)m.va + (iova + len - 1 - m.iova) == p + len - 1,
 		"%s: last byte translates to its VA", what);
 	rte_free(p);
@@ -152,18 +150,19 @@ check_replug(const char *bdf, struct rte_dma_domain *def)
 	if (dev == NULL)
 		return;
 	ret = rte_dev_remove(&dev->device);
-	VM_EXPECT(ret == 0 && rte_iommufd_device_find(bdf) == NULL,
+	TH_EXPECT(ret == 0 && rte_iommufd_device_find(bdf) == NULL,
 		"%s: removed (%d)", bdf, ret);
 	snprintf(name, sizeof(name), RTE_IOMMUFD_BUS_NAME ":%s", bdf);
 	ret = rte_dev_probe(name);
-	VM_EXPECT(ret == 0 && nb_probed == probed + 1, "%s: probed again (%d)", name, ret);
+	TH_EXPECT(ret == 0 && nb_probed == probed + 1, "%s: probed again (%d)", name, ret);
 	check_nic(bdf, def);
 }
 
-int
-main(int argc, char **argv)
+/* One process per mode (allow: the NICs in an allow list; auto: no list,
+ * the bus claims every vfio-pci function with a cdev). */
+static int
+bus_run(const char *mode)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
 	const char *edu = getenv("VM_EDU_DEVICE");
 	char list[256], a0[64], a1[64];
 	const char *nic[2] = { NULL, NULL };
@@ -172,10 +171,6 @@ main(int argc, char **argv)
 	struct rte_iommufd_device *e;
 	int n = 0, i, rc;
 
-	if (strcmp(mode, "allow") != 0 && strcmp(mode, "auto") != 0) {
-		printf("usage: %s allow|auto\n", argv[0]);
-		return 1;
-	}
 	rc = vm_guest_nics(list, sizeof(list), nic);
 	if (rc != 0)
 		return rc;
@@ -202,17 +197,17 @@ main(int argc, char **argv)
 		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	VM_EXPECT(nb_probed == 2, "test driver probed %u devices (the two NICs)", nb_probed);
+	TH_EXPECT(nb_probed == 2, "test driver probed %u devices (the two NICs)", nb_probed);
 	def = rte_dma_domain_lookup("default");
-	VM_EXPECT(def != NULL, "bus created the default domain");
+	TH_EXPECT(def != NULL, "bus created the default domain");
 	for (i = 0; i < 2; i++)
 		check_nic(nic[i], def);
 	if (edu != NULL && edu[0] != '\0') {
 		e = rte_iommufd_device_find(edu);
 		if (strcmp(mode, "allow") == 0)
-			VM_EXPECT(e == NULL, "edu %s not on the bus (not in the allow list)", edu);
+			TH_EXPECT(e == NULL, "edu %s not on the bus (not in the allow list)", edu);
 		else
-			VM_EXPECT(e != NULL && e->driver == NULL && e->binding == NULL,
+			TH_EXPECT(e != NULL && e->driver == NULL && e->binding == NULL,
 				"edu %s on the bus (vfio-pci + cdev), no driver, not bound", edu);
 	}
 	if (def != NULL) {
@@ -226,5 +221,19 @@ main(int argc, char **argv)
 		}
 	}
 	rte_eal_cleanup();
-	return vm_check_exit(mode);
+	return 0;
 }
+
+/* The case's mode is its name. */
+static int
+case_bus(void)
+{
+	return bus_run(th_current()->name);
+}
+
+static const struct th_case cases[] = {
+	{ "allow", "vm", case_bus, NULL, NULL },
+	{ "auto", "vm", case_bus, NULL, NULL },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -23,7 +23,7 @@
  *  (d) the result and the swap record's reason name the step.
  * The ack timeout is a real stalled poller (blocked on a semaphore).
  *
- * Usage: vm-fault-matrix PMD.so. Env (VM tier): IOMMUFD_TEST_DEVICES.
+ * Usage: vm-fault-matrix matrix PMD.so. Env (VM tier): IOMMUFD_TEST_DEVICES.
  */
 
 #include <dlfcn.h>
@@ -47,7 +47,7 @@
 #include <rte_dma_domain.h>
 #include <dma_domain_test.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 #include "vt_fault_cases.h"
@@ -61,16 +61,6 @@
 #define PROBE_ETHERTYPE 0x88b6
 #define PROBE_FRAME 96u
 
-VM_CHECKS_DEFINE;
-
-struct fi_result {
-	const char *outcome;
-	int rc;
-	const char *dom_after;
-	long leaked;
-	char reason[128];
-};
-
 /* ---- setup -------------------------------------------------------------------- */
 
 static struct vm_traffic tr;
@@ -81,20 +71,6 @@ static struct rte_dma_domain *d[3];          /* marker on page 0, 1, 0 */
 static uint8_t *page[2];
 static unsigned int cur;                     /* the page the device sees */
 static int (*pmd_inject)(uint16_t, int, uint16_t, uint32_t);
-
-static struct rte_dma_domain *
-target_of(unsigned int s)
-{
-	if (s == S_REMAP)
-		return cur == 0 ? d[1] : d[2];
-	return d[1 - cur];
-}
-
-static struct rte_dma_domain *
-home_of(unsigned int s)
-{
-	return s == S_REMAP ? d[0] : d[cur];
-}
 
 /* Both pages hold the same probe frame to the peer, with the page's
  * number in every payload byte. */
@@ -118,9 +94,9 @@ setup(const char *pmd)
 	unsigned int i;
 
 	*(void **)&pmd_inject = h != NULL ? dlsym(h, "rte_pmd_virtio_iommufd_inject") : NULL;
-	VM_EXPECT(pmd_inject != NULL, "rte_pmd_virtio_iommufd_inject found in %s", pmd);
+	TH_EXPECT(pmd_inject != NULL, "rte_pmd_virtio_iommufd_inject found in %s", pmd);
 	bnd = rte_dma_domain_binding_lookup(nic[0]);
-	VM_EXPECT(bnd != NULL && rte_eth_dev_get_port_by_name(nic[0], &port_sw) == 0,
+	TH_EXPECT(bnd != NULL && rte_eth_dev_get_port_by_name(nic[0], &port_sw) == 0,
 		"%s bound by the PMD, its port", nic[0]);
 	if (pmd_inject == NULL || bnd == NULL)
 		return -1;
@@ -128,7 +104,7 @@ setup(const char *pmd)
 	for (i = 0; i < 2; i++) {
 		page[i] = mmap(NULL, MARKER_LEN, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		VM_EXPECT(page[i] != MAP_FAILED, "marker page %u", i);
+		TH_EXPECT(page[i] != MAP_FAILED, "marker page %u", i);
 		if (page[i] == MAP_FAILED)
 			return -1;
 		page_fill(i);
@@ -136,7 +112,7 @@ setup(const char *pmd)
 	for (i = 0; i < 3; i++) {
 		d[i] = rte_dma_domain_create(rte_dma_domain_binding_ctx(bnd), names[i],
 			RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-		VM_EXPECT(d[i] != NULL && rte_dma_domain_map(d[i], MARKER_IOVA, page[i == 1],
+		TH_EXPECT(d[i] != NULL && rte_dma_domain_map(d[i], MARKER_IOVA, page[i == 1],
 			MARKER_LEN, RTE_DMA_DOMAIN_ACCESS_READ) == 0,
 			"mirror %s with the marker on page %u", names[i], i == 1);
 		if (d[i] == NULL)
@@ -368,15 +344,15 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	unsigned int old;
 	int ret, pg;
 
-	VM_EXPECT(moved_since(rx), "%s: traffic before the swap", what);
+	TH_EXPECT(moved_since(rx), "%s: traffic before the swap", what);
 	pg = probe_page();
-	VM_EXPECT(pg == 0 || pg == 1, "%s: the probe's DMA reads a marker page (%d)", what, pg);
+	TH_EXPECT(pg == 0 || pg == 1, "%s: the probe's DMA reads a marker page (%d)", what, pg);
 	if (pg != 0 && pg != 1)
 		return;
 	cur = (unsigned int)pg;
 	old = cur;
-	from = home_of(s);
-	to = target_of(s);
+	from = fi_home_of(d, cur, s);
+	to = fi_target_of(d, cur, s);
 	if (c->stall) {
 		rte_atomic_store_explicit(&pl.stall, 1, rte_memory_order_release);
 		sem_wait(&pl.stalled);
@@ -398,27 +374,27 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 	r->outcome = rec.rolled_back ? "rolled back" : "failed, nothing changed";
 	printf("%s: rc %d, rolled back %d, reason: %s\n", what, ret, rec.rolled_back, rec.reason);
 	/* (d) */
-	VM_EXPECT(ret == h->rc && rec.result == ret && strstr(rec.reason, h->cause) != NULL,
+	TH_EXPECT(ret == h->rc && rec.result == ret && strstr(rec.reason, h->cause) != NULL,
 		"%s: rc %d (expected %d), the reason names the step (\"%s\"): %s", what, ret,
 		h->rc, h->cause, rec.reason);
 	/* (b) */
-	VM_EXPECT(moved_since(rx), "%s: traffic flows both ways after the failed swap", what);
+	TH_EXPECT(moved_since(rx), "%s: traffic flows both ways after the failed swap", what);
 	/* (a), by DMA */
 	pg = probe_page();
 	r->dom_after = page_name(pg, old);
-	VM_EXPECT(pg == (int)old, "%s: the device's DMA reads the old domain's page (%s; library: '%s')",
+	TH_EXPECT(pg == (int)old, "%s: the device's DMA reads the old domain's page (%s; library: '%s')",
 		what, page_name(pg, old), rte_dma_domain_name(rte_dma_domain_binding_domain(bnd)));
-	VM_EXPECT(rte_dma_domain_binding_domain(bnd) == from, "%s: the library's record: '%s'",
+	TH_EXPECT(rte_dma_domain_binding_domain(bnd) == from, "%s: the library's record: '%s'",
 		what, rte_dma_domain_name(rte_dma_domain_binding_domain(bnd)));
 	/* the port swaps again */
 	ret = swap(s, to, SWAP_TIMEOUT_US, false, &rec);
-	VM_EXPECT(ret == 0, "%s: a clean swap after it (%d: %s)", what, ret, rec.reason);
+	TH_EXPECT(ret == 0, "%s: a clean swap after it (%d: %s)", what, ret, rec.reason);
 	pg = probe_page();
-	VM_EXPECT(pg == (int)(1 - old),
+	TH_EXPECT(pg == (int)(1 - old),
 		"%s: after the clean swap the DMA reads the new domain's page (%s)", what,
 		page_name(pg, old));
 	rx_now(rx);
-	VM_EXPECT(moved_since(rx), "%s: traffic after the clean swap", what);
+	TH_EXPECT(moved_since(rx), "%s: traffic after the clean swap", what);
 }
 
 /* Frames lost (a gap is one too, once drained), out of order, damaged or
@@ -440,46 +416,39 @@ static void
 cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 {
 	const struct fi_how *h = fi_how_get(c, s, true);
-	unsigned int base, failed = vm_checks.failed;
+	unsigned int base, failed = th_failures;
 	uint64_t bad = traffic_bad();
 	char what[96];
 	uint16_t p;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(what, sizeof(what), "%s/%s", c->step, strategy_names[s]);
-	if (h->rc == 0) {
-		r->outcome = "n/a";
-		r->dom_after = "-";
-		snprintf(r->reason, sizeof(r->reason), "%s", h->cause);
-		printf("%s: n/a: %s\n", what, h->cause);
+	if (fi_cell_na(c, s, h, r, what, sizeof(what)))
 		return;
-	}
 	base = in_use();
 	for (p = 0; p < 2; p++)
 		if (rte_eth_dev_start(p) != 0) {
-			VM_EXPECT(false, "%s: port %u starts", what, p);
+			TH_EXPECT(false, "%s: port %u starts", what, p);
 			return;
 		}
 	rte_atomic_store_explicit(&pl.stop, 0, rte_memory_order_relaxed);
 	rte_atomic_store_explicit(&pl.cmd, CMD_RUN, rte_memory_order_relaxed);
 	rte_atomic_store_explicit(&pl.done, CMD_RUN, rte_memory_order_relaxed);
 	if (rte_eal_remote_launch(poller, NULL, WORKER) != 0) {
-		VM_EXPECT(false, "%s: poller launched on lcore %u", what, WORKER);
+		TH_EXPECT(false, "%s: poller launched on lcore %u", what, WORKER);
 		return;
 	}
 	cell_run(s, c, r, what);
 	rte_atomic_store_explicit(&pl.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	/* (b) the sequence check, drained */
-	VM_EXPECT(traffic_bad() == bad, "%s: no frame lost, out of order or damaged (%" PRIu64 ")",
+	TH_EXPECT(traffic_bad() == bad, "%s: no frame lost, out of order or damaged (%" PRIu64 ")",
 		what, traffic_bad() - bad);
 	for (p = 0; p < 2; p++)
 		rte_eth_dev_stop(p);
 	r->leaked = (long)in_use() - (long)base;
 	/* (c) */
-	VM_EXPECT(r->leaked == 0, "%s: %ld mbufs leaked (in use %u before, %u after)", what,
+	TH_EXPECT(r->leaked == 0, "%s: %ld mbufs leaked (in use %u before, %u after)", what,
 		r->leaked, base, in_use());
-	if (vm_checks.failed != failed)
+	if (th_failures != failed)
 		r->outcome = "FAIL";
 }
 
@@ -495,40 +464,30 @@ column_start(unsigned int s)
 	if (ret == 0)
 		ret = rte_dma_domain_map(d[0], MARKER_IOVA, page[0], MARKER_LEN,
 			RTE_DMA_DOMAIN_ACCESS_READ);
-	VM_EXPECT(ret == 0, "%s: %s on %s, its marker on page 0 (%d)", strategy_names[s],
+	TH_EXPECT(ret == 0, "%s: %s on %s, its marker on page 0 (%d)", strategy_names[s],
 		nic[0], rte_dma_domain_name(d[0]), ret);
 	cur = 0;
 }
 
-int
-main(int argc, char **argv)
+/* vm-fault-matrix matrix PMD.so: every cell, one process. */
+static int
+case_matrix(void)
 {
-	char list[256], a0[64], a1[64];
-	const char *pmd = argc > 1 ? argv[1] : "";
-	const char *eal[] = {
-		"vm-fault-matrix", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
+	const char *pmd = th_arg(0, "");
 	struct fi_result res[S_NB][RTE_DIM(fi_cases)];
 	unsigned int s, i;
 	uint64_t bad;
 	int rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-fault-matrix", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	sem_init(&pl.stalled, 0, 0);
 	sem_init(&pl.go, 0, 0);
 	if (vm_ports_start(&tr) != 0 || setup(pmd) != 0) {
-		VM_EXPECT(false, "ports up, domains set up");
+		TH_EXPECT(false, "ports up, domains set up");
 		rte_eal_cleanup();
-		return vm_check_exit("vm-fault-matrix");
+		return 0;
 	}
 	/* the cells start and stop the ports */
 	rte_eth_dev_stop(0);
@@ -540,16 +499,20 @@ main(int argc, char **argv)
 	}
 	vm_traffic_print(&tr, "fault matrix");
 	bad = traffic_bad();
-	VM_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0 && bad == 0,
+	TH_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0 && bad == 0,
 		"fault matrix: every frame arrived once, in order, intact (lost %" PRIu64
 		", lost/late/corrupt/foreign %" PRIu64 ")", vm_traffic_lost(&tr), bad);
-	printf("\n| step | strategy | backend | outcome | rc | domain after | mbufs leaked | cause |\n");
+	fi_print_header();
 	for (s = 0; s < S_NB; s++)
 		for (i = 0; i < RTE_DIM(fi_cases); i++)
-			printf("| %s | %s | kernel | %s | %d | %s | %ld | %s |\n", fi_cases[i].step,
-				strategy_names[s], res[s][i].outcome, res[s][i].rc,
-				res[s][i].dom_after, res[s][i].leaked, res[s][i].reason);
+			fi_print_row(&fi_cases[i], s, "kernel", &res[s][i]);
 	vm_ports_stop();
 	rte_eal_cleanup();
-	return vm_check_exit("vm-fault-matrix");
+	return 0;
 }
+
+static const struct th_case cases[] = {
+	{ "matrix", "vm", case_matrix, NULL, NULL },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -75,11 +75,9 @@
 #include <rte_dma_domain_driver.h>
 
 #include "iommufd_vm_common.h"
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
-
-VM_CHECKS_DEFINE;
 
 #define CHURN_ROUNDS 1000
 #define CTX_ROUNDS 100
@@ -218,11 +216,11 @@ domain(struct rte_dma_domain_ctx *ctx, const char *name)
 	struct rte_dma_domain *d = rte_dma_domain_create(ctx, name, RTE_DMA_DOMAIN_PAGING, 0);
 
 	if (d == NULL) {
-		VM_EXPECT(false, "create %s: %s", name, rte_strerror(rte_errno));
+		TH_EXPECT(false, "create %s: %s", name, rte_strerror(rte_errno));
 		return NULL;
 	}
 	if (rte_dma_domain_map(d, MAP_IOVA, buf, MAP_LEN, RTE_DMA_DOMAIN_ACCESS_RW) != 0)
-		VM_EXPECT(false, "map 64 KiB in %s: %s", name, rte_strerror(rte_errno));
+		TH_EXPECT(false, "map 64 KiB in %s: %s", name, rte_strerror(rte_errno));
 	return d;
 }
 
@@ -240,7 +238,7 @@ bind_nic(struct rte_dma_domain_ctx *ctx, int k, int *cdev)
 	p.dev_fd = *cdev;
 	b = rte_dma_domain_bind(ctx, &p);
 	if (b == NULL) {
-		VM_EXPECT(false, "bind %s: %s", nic[k], rte_strerror(rte_errno));
+		TH_EXPECT(false, "bind %s: %s", nic[k], rte_strerror(rte_errno));
 		close(*cdev);
 		*cdev = -1;
 	}
@@ -290,62 +288,62 @@ case_busy(void)
 	if (ctx == NULL)
 		return vm_cannot_run("kernel backend context: %s", rte_strerror(rte_errno));
 	lfd = lib_iommufd();
-	VM_EXPECT(lfd >= 0, "busy: the library's /dev/iommu fd found (%d)", lfd);
+	TH_EXPECT(lfd >= 0, "busy: the library's /dev/iommu fd found (%d)", lfd);
 	if (lfd < 0)
-		return vm_check_exit("busy");
+		return 0;
 	a = domain(ctx, "lc_busy");
 	b = bind_nic(ctx, 0, &cdev);
 	if (a == NULL || b == NULL)
-		return vm_check_exit("busy");
-	VM_EXPECT(rte_dma_domain_attach(b, a) == 0 && rte_dma_domain_detach(b) == 0,
+		return 0;
+	TH_EXPECT(rte_dma_domain_attach(b, a) == 0 && rte_dma_domain_detach(b) == 0,
 		"busy: %s attached to and detached from lc_busy", nic[0]);
 	probe_objs(lfd, &o);
 	objs_print("after detach", &o);
-	VM_EXPECT(o.ioas == 1 && o.hwpt == 1 && o.dev == 1 && o.other_err == 0,
+	TH_EXPECT(o.ioas == 1 && o.hwpt == 1 && o.dev == 1 && o.other_err == 0,
 		"busy: the kernel holds 1 ioas, 1 hwpt (kept for the next attach), 1 device");
 	/* Behind the library's back: the cdev on the library's HWPT. */
 	memset(&v, 0, sizeof(v));
 	snprintf(v.bdf, sizeof(v.bdf), "%s", nic[0]);
 	v.fd = cdev;
 	rc = vm_attach_try(&v, o.first_hwpt, NULL);
-	VM_EXPECT(rc == 0, "busy: %s attached directly to hwpt %u (%d)", nic[0], o.first_hwpt, rc);
+	TH_EXPECT(rc == 0, "busy: %s attached directly to hwpt %u (%d)", nic[0], o.first_hwpt, rc);
 
-	VM_EXPECT(rte_dma_domain_ctx_info_get(ctx, &i0) == 0, "busy: ctx info");
+	TH_EXPECT(rte_dma_domain_ctx_info_get(ctx, &i0) == 0, "busy: ctx info");
 	rc = rte_dma_domain_destroy(a);
-	VM_EXPECT(rc == -EBUSY && rte_errno == EBUSY,
+	TH_EXPECT(rc == -EBUSY && rte_errno == EBUSY,
 		"busy: destroy refused by the kernel: %d (expected -EBUSY)", rc);
-	VM_EXPECT(rte_dma_domain_ctx_info_get(ctx, &i1) == 0 &&
+	TH_EXPECT(rte_dma_domain_ctx_info_get(ctx, &i1) == 0 &&
 		i1.destroy_failures == i0.destroy_failures + 1 && i1.nb_domains == 1,
 		"busy: counted (destroy_failures %" PRIu64 " -> %" PRIu64 "), domain kept (%u)",
 		i0.destroy_failures, i1.destroy_failures, i1.nb_domains);
-	VM_EXPECT(rte_dma_domain_lookup("lc_busy") == a &&
+	TH_EXPECT(rte_dma_domain_lookup("lc_busy") == a &&
 		rte_dma_domain_covers(a, MAP_IOVA, MAP_LEN, RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
 		"busy: lc_busy still listed with its mapping");
 	probe_objs(lfd, &o);
 	objs_print("after the refused destroy", &o);
-	VM_EXPECT(o.ioas == 1 && o.hwpt == 1,
+	TH_EXPECT(o.ioas == 1 && o.hwpt == 1,
 		"busy: the kernel still holds the domain's ioas and hwpt");
-	VM_EXPECT(rte_dma_domain_ctx_close(ctx) == -EBUSY && lib_iommufd() == lfd,
+	TH_EXPECT(rte_dma_domain_ctx_close(ctx) == -EBUSY && lib_iommufd() == lfd,
 		"busy: the context refuses to close while lc_busy and the binding exist");
 
 	vm_detach(&v);
 	rc = rte_dma_domain_destroy(a);
-	VM_EXPECT(rc == 0, "busy: destroyed after the detach (%d)", rc);
+	TH_EXPECT(rc == 0, "busy: destroyed after the detach (%d)", rc);
 	probe_objs(lfd, &o);
 	objs_print("after the destroy", &o);
-	VM_EXPECT(o.ioas == 0 && o.hwpt == 0 && o.dev == 1,
+	TH_EXPECT(o.ioas == 0 && o.hwpt == 0 && o.dev == 1,
 		"busy: the kernel's ioas and hwpt are gone");
-	VM_EXPECT(rte_dma_domain_unbind(b) == 0, "busy: unbind");
+	TH_EXPECT(rte_dma_domain_unbind(b) == 0, "busy: unbind");
 	close(cdev);
 	probe_objs(lfd, &o);
-	VM_EXPECT(o.ioas == 0 && o.hwpt == 0 && o.dev == 0, "busy: no object left in the kernel");
-	VM_EXPECT(rte_dma_domain_ctx_close(ctx) == 0, "busy: context closed");
-	VM_EXPECT(lib_iommufd() < 0 && fd_count() == fd0,
+	TH_EXPECT(o.ioas == 0 && o.hwpt == 0 && o.dev == 0, "busy: no object left in the kernel");
+	TH_EXPECT(rte_dma_domain_ctx_close(ctx) == 0, "busy: context closed");
+	TH_EXPECT(lib_iommufd() < 0 && fd_count() == fd0,
 		"busy: /dev/iommu and the fault source closed (fds %d, before the context %d)",
 		fd_count(), fd0);
-	VM_EXPECT(rte_dma_domain_ctx_close(ctx) == 0 && rte_dma_domain_ctx_close(NULL) == 0,
+	TH_EXPECT(rte_dma_domain_ctx_close(ctx) == 0 && rte_dma_domain_ctx_close(NULL) == 0,
 		"busy: closing again, or NULL, is a no-op");
-	return vm_check_exit("busy");
+	return 0;
 }
 
 /* ---- churn: 1000 create/bind/attach/unbind/destroy rounds ----------- */
@@ -376,7 +374,7 @@ churn_round(struct rte_dma_domain_ctx *ctx, unsigned int i, const char *brk)
 
 		probe_objs(lib_iommufd(), &o);
 		objs_print("in round 0", &o);
-		VM_EXPECT(o.ioas == 2 && o.hwpt == 2 && o.dev == 1 && o.other_err == 0,
+		TH_EXPECT(o.ioas == 2 && o.hwpt == 2 && o.dev == 1 && o.other_err == 0,
 			"churn: the probe sees round 0's 2 ioas, 2 hwpt, 1 device");
 	}
 	ok &= rte_dma_domain_unbind(b) == 0;
@@ -416,14 +414,14 @@ case_churn(void)
 	if (ctx == NULL)
 		return vm_cannot_run("kernel backend context: %s", rte_strerror(rte_errno));
 	lfd = lib_iommufd();
-	VM_EXPECT(lfd >= 0, "churn: the library's /dev/iommu fd found (%d)", lfd);
+	TH_EXPECT(lfd >= 0, "churn: the library's /dev/iommu fd found (%d)", lfd);
 	if (lfd < 0)
-		return vm_check_exit("churn");
+		return 0;
 	probe_objs(lfd, &base);
 	fdb = fd_count();
 	objs_print("at start", &base);
 	printf("fds at start: %d (%d before the context)\n", fdb, fd0);
-	t0 = vm_now_ns();
+	t0 = th_now_ns();
 	for (i = 0; i < CHURN_ROUNDS; i++) {
 		if (!churn_round(ctx, i, brk))
 			bad++;
@@ -433,35 +431,35 @@ case_churn(void)
 			objs_print("", &o);
 		}
 	}
-	printf("churn: %u rounds in %.1f s\n", CHURN_ROUNDS, (vm_now_ns() - t0) / 1e9);
+	printf("churn: %u rounds in %.1f s\n", CHURN_ROUNDS, (th_now_ns() - t0) / 1e9);
 	probe_objs(lfd, &o);
 	objs_print("at end", &o);
-	VM_EXPECT(bad == 0, "churn: %u of %u rounds had a failed call", bad, CHURN_ROUNDS);
-	VM_EXPECT(o.ioas == base.ioas && o.hwpt == base.hwpt && o.dev == base.dev &&
+	TH_EXPECT(bad == 0, "churn: %u of %u rounds had a failed call", bad, CHURN_ROUNDS);
+	TH_EXPECT(o.ioas == base.ioas && o.hwpt == base.hwpt && o.dev == base.dev &&
 		o.other_err == 0,
 		"churn: live iommufd objects flat: %u/%u/%u ioas/hwpt/device at end, %u/%u/%u at start",
 		o.ioas, o.hwpt, o.dev, base.ioas, base.hwpt, base.dev);
-	VM_EXPECT(fd_count() == fdb, "churn: fd count flat: %d at end, %d at start",
+	TH_EXPECT(fd_count() == fdb, "churn: fd count flat: %d at end, %d at start",
 		fd_count(), fdb);
-	VM_EXPECT(rte_dma_domain_ctx_info_get(ctx, &info) == 0 && info.nb_domains == 0 &&
+	TH_EXPECT(rte_dma_domain_ctx_info_get(ctx, &info) == 0 && info.nb_domains == 0 &&
 		info.nb_bindings == 0 && info.destroy_failures == 0,
 		"churn: the library holds %u domains, %u bindings, %" PRIu64 " refused destroys",
 		info.nb_domains, info.nb_bindings, info.destroy_failures);
 	/* Leftovers (a broken run) go before the close. */
 	rte_dma_domain_foreach(destroy_cb, NULL);
-	VM_EXPECT(rte_dma_domain_ctx_close(ctx) == 0, "churn: context closed");
-	t0 = vm_now_ns();
+	TH_EXPECT(rte_dma_domain_ctx_close(ctx) == 0, "churn: context closed");
+	t0 = th_now_ns();
 	rte_log_set_level_pattern("lib.dma_domain*", RTE_LOG_NOTICE); /* 2 lines a round */
 	for (i = 0; i < CTX_ROUNDS; i++) {
 		ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_IOMMUFD);
 		if (ctx == NULL || rte_dma_domain_ctx_close(ctx) != 0)
 			bad++;
 	}
-	printf("context open/close: %u rounds in %.1f s\n", CTX_ROUNDS, (vm_now_ns() - t0) / 1e9);
-	VM_EXPECT(bad == 0 && fd_count() == fd0,
+	printf("context open/close: %u rounds in %.1f s\n", CTX_ROUNDS, (th_now_ns() - t0) / 1e9);
+	TH_EXPECT(bad == 0 && fd_count() == fd0,
 		"churn: %u context open/close rounds: fds %d, %d before the first open",
 		CTX_ROUNDS, fd_count(), fd0);
-	return vm_check_exit("churn");
+	return 0;
 }
 
 /* ---- hotplug: hugepage memory hotplug during swaps under traffic ----- */
@@ -551,11 +549,6 @@ hp_thread(void *arg)
 static int
 case_hotplug(const char *pmd)
 {
-	char list[256], a0[64], a1[64];
-	const char *eal[] = {
-		"vm-lifecycle-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
 	struct rte_dma_domain_replace_opts o = {
 		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
 	};
@@ -567,50 +560,44 @@ case_hotplug(const char *pmd)
 	pthread_t th;
 	int p, rc;
 
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-lifecycle-test", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	for (p = 0; p < 2; p++)
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
 	hp_dom[0] = rte_dma_domain_lookup("default");
-	VM_EXPECT(bnd[0] != NULL && bnd[1] != NULL && hp_dom[0] != NULL,
+	TH_EXPECT(bnd[0] != NULL && bnd[1] != NULL && hp_dom[0] != NULL,
 		"hotplug: both NICs bound by the PMD, default domain exists");
 	if (bnd[0] == NULL || bnd[1] == NULL || hp_dom[0] == NULL || vm_ports_start(&tr) != 0) {
-		VM_EXPECT(false, "hotplug: ports 0 and 1 up");
+		TH_EXPECT(false, "hotplug: ports 0 and 1 up");
 		rte_eal_cleanup();
-		return vm_check_exit("hotplug");
+		return 0;
 	}
 	hp_dom[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(bnd[0]), "vm_lc_hp",
 		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-	VM_EXPECT(hp_dom[1] != NULL, "hotplug: mirror domain vm_lc_hp");
+	TH_EXPECT(hp_dom[1] != NULL, "hotplug: mirror domain vm_lc_hp");
 	rte_atomic_store_explicit(&tr.stop, 0, rte_memory_order_relaxed);
 	if (hp_dom[1] == NULL)
 		goto out;
 	if (rte_eal_remote_launch(vm_traffic_loop, &tr, WORKER) != 0) {
-		VM_EXPECT(false, "hotplug: traffic lcore %u launched", WORKER);
+		TH_EXPECT(false, "hotplug: traffic lcore %u launched", WORKER);
 		goto out;
 	}
 	if (!progress(0)) {
-		VM_EXPECT(false, "hotplug: traffic flows before the first swap");
+		TH_EXPECT(false, "hotplug: traffic flows before the first swap");
 		goto stop_traffic;
 	}
-	VM_EXPECT(rte_mem_event_callback_register("vm_lc_count", hp_event_cb, NULL) == 0,
+	TH_EXPECT(rte_mem_event_callback_register("vm_lc_count", hp_event_cb, NULL) == 0,
 		"hotplug: memory event counter registered");
 	rte_atomic_store_explicit(&hp_stop, 0, rte_memory_order_relaxed);
 	if (pthread_create(&th, NULL, hp_thread, &hs) != 0) {
-		VM_EXPECT(false, "hotplug: allocator thread started");
+		TH_EXPECT(false, "hotplug: allocator thread started");
 		goto stop_traffic;
 	}
 	/* NIC 1 starts on vm_lc_hp: the NICs are on different domains
 	 * from here on, each swap moving both the other way. */
 	rc = rte_dma_domain_replace(bnd[1], hp_dom[1], &o);
-	VM_EXPECT(rc == 0, "hotplug: %s on vm_lc_hp first (%d)", nic[1], rc);
+	TH_EXPECT(rc == 0, "hotplug: %s on vm_lc_hp first (%d)", nic[1], rc);
 	/* At least HP_SWAPS rounds, and until HP_MIN_ROUNDS allocations
 	 * (with their events) ran during them. */
 	for (i = 0; i < HP_SWAPS_MAX && (i < HP_SWAPS ||
@@ -645,23 +632,23 @@ case_hotplug(const char *pmd)
 	printf("hotplug: %u swaps ok, %u failed; %u allocations of %u MiB during them (%u failed, %u not mirrored); memory events: %" PRIu64 " alloc, %" PRIu64 " free\n",
 		ok, failed, hs.rounds, HP_LEN >> 20, hs.alloc_failed, hs.unmirrored,
 		ev_alloc, ev_free);
-	VM_EXPECT(ev_alloc > 0 && ev_free > 0,
+	TH_EXPECT(ev_alloc > 0 && ev_free > 0,
 		"hotplug: hugepages were hotplugged (%" PRIu64 " alloc events) and given back (%" PRIu64 " free events) during the swaps",
 		ev_alloc, ev_free);
-	VM_EXPECT(ok + failed == 2 * i && unclear == 0 && stayed == failed,
+	TH_EXPECT(ok + failed == 2 * i && unclear == 0 && stayed == failed,
 		"hotplug: every swap succeeded (%u) or failed with a reason, on its old domain (%u of %u)",
 		ok, stayed, failed);
-	VM_EXPECT(moved == 2 * i, "hotplug: traffic moved after %u of %u swaps",
+	TH_EXPECT(moved == 2 * i, "hotplug: traffic moved after %u of %u swaps",
 		moved, 2 * i);
-	VM_EXPECT(hs.rounds >= HP_MIN_ROUNDS && hs.alloc_failed == 0 && hs.unmirrored == 0,
+	TH_EXPECT(hs.rounds >= HP_MIN_ROUNDS && hs.alloc_failed == 0 && hs.unmirrored == 0,
 		"hotplug: %u hotplug allocations during the swaps, each mapped in both mirrors",
 		hs.rounds);
 	/* After the swaps: new memory is mapped where each NIC is now. */
-	VM_EXPECT(hp_once(&kept) == 0, "hotplug: memory added after the swaps is mapped in both mirrors");
+	TH_EXPECT(hp_once(&kept) == 0, "hotplug: memory added after the swaps is mapped in both mirrors");
 	for (p = 0; p < 2 && kept != NULL; p++) {
 		const struct rte_dma_domain *on = rte_dma_domain_binding_domain(bnd[p]);
 
-		VM_EXPECT(rte_dma_domain_covers(on, rte_malloc_virt2iova(kept), HP_LEN,
+		TH_EXPECT(rte_dma_domain_covers(on, rte_malloc_virt2iova(kept), HP_LEN,
 			RTE_DMA_DOMAIN_ACCESS_RW, NULL) == 1,
 			"hotplug: %s: the hotplugged memory is mapped in %s, the domain it is on",
 			nic[p], rte_dma_domain_name(on));
@@ -670,35 +657,37 @@ case_hotplug(const char *pmd)
 	/* Back to default while the poller runs (a quiesce needs it). */
 	for (p = 0; p < 2; p++)
 		if (rte_dma_domain_binding_domain(bnd[p]) != hp_dom[0])
-			VM_EXPECT(rte_dma_domain_replace(bnd[p], hp_dom[0], &o) == 0,
+			TH_EXPECT(rte_dma_domain_replace(bnd[p], hp_dom[0], &o) == 0,
 				"hotplug: %s back on default", nic[p]);
 stop_traffic:
 	rte_atomic_store_explicit(&tr.stop, 1, rte_memory_order_release);
 	rte_eal_wait_lcore(WORKER);
 	vm_traffic_print(&tr, "hotplug");
-	VM_EXPECT(vm_traffic_lost(&tr) == 0 && tr.f[0].corrupt + tr.f[1].corrupt == 0 &&
+	TH_EXPECT(vm_traffic_lost(&tr) == 0 && tr.f[0].corrupt + tr.f[1].corrupt == 0 &&
 		tr.f[0].gaps + tr.f[1].gaps + tr.f[0].late + tr.f[1].late == 0,
 		"hotplug: no frame lost (%" PRIu64 "), gapped, late or corrupt", vm_traffic_lost(&tr));
 out:
 	if (hp_dom[1] != NULL)
-		VM_EXPECT(rte_dma_domain_destroy(hp_dom[1]) == 0, "hotplug: vm_lc_hp destroyed");
+		TH_EXPECT(rte_dma_domain_destroy(hp_dom[1]) == 0, "hotplug: vm_lc_hp destroyed");
 	vm_ports_stop();
 	rte_eal_cleanup();
-	return vm_check_exit("hotplug");
+	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* vm-lifecycle-test hotplug PMD.so */
+static int
+run_hotplug(void)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	const char *pmd = th_arg(0, NULL);
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (strcmp(mode, "busy") == 0)
-		return case_busy();
-	if (strcmp(mode, "churn") == 0)
-		return case_churn();
-	if (strcmp(mode, "hotplug") == 0 && argc > 2)
-		return case_hotplug(argv[2]);
-	printf("usage: %s busy|churn|hotplug PMD.so\n", argv[0]);
-	return 2;
+	TH_REQUIRE(pmd != NULL, "hotplug needs the PMD's path: vm-lifecycle-test hotplug PMD.so");
+	return case_hotplug(pmd);
 }
+
+static const struct th_case cases[] = {
+	{ "busy", "vm", case_busy, NULL, NULL },
+	{ "churn", "vm", case_churn, NULL, NULL },
+	{ "hotplug", "vm", run_hotplug, NULL, NULL },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

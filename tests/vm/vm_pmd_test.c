@@ -51,7 +51,7 @@
 #include <rte_dma_domain.h>
 #include <dma_domain_test.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
@@ -59,8 +59,6 @@
 #define GAP_US 5000          /* between two replaces */
 #define PROGRESS_MS 2000     /* traffic must move again within this */
 #define BAD_IOVA 0x10000ull  /* below DPDK's memory: free in every mirror */
-
-VM_CHECKS_DEFINE;
 
 static struct vm_traffic tr;
 static struct rte_dma_domain_binding *bnd[2];
@@ -125,11 +123,11 @@ check_traffic_clean(const char *what)
 	uint64_t bad = tr.f[0].gaps + tr.f[1].gaps + tr.f[0].late + tr.f[1].late +
 		tr.f[0].corrupt + tr.f[1].corrupt;
 
-	VM_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0, "%s: frames sent both ways (%" PRIu64 ", %" PRIu64 ")",
+	TH_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0, "%s: frames sent both ways (%" PRIu64 ", %" PRIu64 ")",
 		what, tr.f[0].sent, tr.f[1].sent);
-	VM_EXPECT(vm_traffic_lost(&tr) == 0, "%s: no frame lost (%" PRIu64 ")", what,
+	TH_EXPECT(vm_traffic_lost(&tr) == 0, "%s: no frame lost (%" PRIu64 ")", what,
 		vm_traffic_lost(&tr));
-	VM_EXPECT(bad == 0, "%s: no gap, late or corrupt frame (%" PRIu64 ")", what, bad);
+	TH_EXPECT(bad == 0, "%s: no gap, late or corrupt frame (%" PRIu64 ")", what, bad);
 	if (vm_traffic_lost(&tr) != 0 || bad != 0)
 		dump_xstats();
 }
@@ -189,7 +187,7 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 	int p;
 
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "quiesce: traffic flows before the first replace");
+		TH_EXPECT(false, "quiesce: traffic flows before the first replace");
 		traffic_stop("quiesce");
 		return;
 	}
@@ -213,9 +211,9 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		}
 	}
 	traffic_stop("quiesce");
-	VM_EXPECT(ok == 2 * i, "quiesce: %u of %u replaces succeeded, no fault seen", ok, 2 * i);
-	VM_EXPECT(moved == 2 * i, "quiesce: traffic moved after %u of %u replaces", moved, 2 * i);
-	VM_EXPECT(framework_faults() == 0 && reset_events == 0 &&
+	TH_EXPECT(ok == 2 * i, "quiesce: %u of %u replaces succeeded, no fault seen", ok, 2 * i);
+	TH_EXPECT(moved == 2 * i, "quiesce: traffic moved after %u of %u replaces", moved, 2 * i);
+	TH_EXPECT(framework_faults() == 0 && reset_events == 0 &&
 		needs_reset(0) == 0 && needs_reset(1) == 0,
 		"quiesce: no fault in the stats, no reset event, no DEVICE_NEEDS_RESET");
 	check_traffic_clean("quiesce");
@@ -235,7 +233,7 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 	int p;
 
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "hitless: traffic flows before the first replace");
+		TH_EXPECT(false, "hitless: traffic flows before the first replace");
 		traffic_stop("hitless");
 		return;
 	}
@@ -275,9 +273,9 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		nic[0], needs_reset(0), nic[1], needs_reset(1), stalled, vm_traffic_lost(&tr));
 	/* The harness compares this with QEMU's trace count. */
 	printf("vm-faults-seen %" PRIu64 "\n", seen);
-	VM_EXPECT(ok + failed == 2 * i, "hitless: every forced replace returned (%u)", ok + failed);
+	TH_EXPECT(ok + failed == 2 * i, "hitless: every forced replace returned (%u)", ok + failed);
 	/* A fault the framework saw must not pass as a success. */
-	VM_EXPECT(framework_faults() == 0 || failed > 0,
+	TH_EXPECT(framework_faults() == 0 || failed > 0,
 		"hitless: faults seen (%" PRIu64 ") were reported as failed replaces (%u)",
 		framework_faults(), failed);
 	vm_print_latency("pmd hitless replace switch call (under traffic)", sw, 2 * i);
@@ -301,10 +299,10 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	 * the kernel cannot pin: accepted while the IOAS has no HWPT,
 	 * refused when the replace allocates one. */
 	ret = rte_dma_domain_map(bad, BAD_IOVA, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
-	VM_EXPECT(ret == 0, "rollback: PROT_NONE page mapped lazily in %s (%d)",
+	TH_EXPECT(ret == 0, "rollback: PROT_NONE page mapped lazily in %s (%d)",
 		rte_dma_domain_name(bad), ret);
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "rollback: traffic flows before the first replace");
+		TH_EXPECT(false, "rollback: traffic flows before the first replace");
 		traffic_stop("rollback");
 		return;
 	}
@@ -314,35 +312,35 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		printf("replace %s -> %s: %d (%s), rolled back %d, pause %" PRIu64 " ns\n",
 			nic[p], rte_dma_domain_name(bad), ret, rec.reason, rec.rolled_back,
 			rec.pause_ns);
-		VM_EXPECT(ret == -EFAULT && rte_dma_domain_binding_domain(bnd[p]) == def,
+		TH_EXPECT(ret == -EFAULT && rte_dma_domain_binding_domain(bnd[p]) == def,
 			"rollback: %s: kernel refused the target's HWPT (%d), still on %s",
 			nic[p], ret, rte_dma_domain_name(rte_dma_domain_binding_domain(bnd[p])));
-		VM_EXPECT(progress(rx), "rollback: %s: traffic goes on after the refusal", nic[p]);
+		TH_EXPECT(progress(rx), "rollback: %s: traffic goes on after the refusal", nic[p]);
 
 		rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
-		VM_EXPECT(rte_dma_domain_inject(bnd[p], RTE_DMA_DOMAIN_INJECT_SWITCH) == 0,
+		TH_EXPECT(rte_dma_domain_inject(bnd[p], RTE_DMA_DOMAIN_INJECT_SWITCH) == 0,
 			"rollback: %s: switch failure armed", nic[p]);
 		ret = swap(p, m2, &o, &rec);
 		printf("replace %s -> %s (injected switch failure): %d (%s), rolled back %d\n",
 			nic[p], rte_dma_domain_name(m2), ret, rec.reason, rec.rolled_back);
-		VM_EXPECT(ret != 0 && rte_dma_domain_binding_domain(bnd[p]) == def,
+		TH_EXPECT(ret != 0 && rte_dma_domain_binding_domain(bnd[p]) == def,
 			"rollback: %s: injected switch failure (%d), still on %s", nic[p], ret,
 			rte_dma_domain_name(rte_dma_domain_binding_domain(bnd[p])));
-		VM_EXPECT(progress(rx), "rollback: %s: traffic goes on after the rollback", nic[p]);
+		TH_EXPECT(progress(rx), "rollback: %s: traffic goes on after the rollback", nic[p]);
 
 		rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
 		ret = swap(p, m2, &o, &rec);
-		VM_EXPECT(ret == 0 && rte_dma_domain_binding_domain(bnd[p]) == m2,
+		TH_EXPECT(ret == 0 && rte_dma_domain_binding_domain(bnd[p]) == m2,
 			"rollback: %s: then a good replace to %s (%d)", nic[p],
 			rte_dma_domain_name(m2), ret);
-		VM_EXPECT(progress(rx), "rollback: %s: traffic on %s", nic[p],
+		TH_EXPECT(progress(rx), "rollback: %s: traffic on %s", nic[p],
 			rte_dma_domain_name(m2));
 		ret = swap(p, def, &o, &rec);
-		VM_EXPECT(ret == 0, "rollback: %s: and back (%d)", nic[p], ret);
+		TH_EXPECT(ret == 0, "rollback: %s: and back (%d)", nic[p], ret);
 	}
 	traffic_stop("rollback");
 	check_traffic_clean("rollback");
-	VM_EXPECT(rte_dma_domain_destroy(bad) == 0, "rollback: %s destroyed",
+	TH_EXPECT(rte_dma_domain_destroy(bad) == 0, "rollback: %s destroyed",
 		rte_dma_domain_name(bad));
 	munmap(hole, 4096);
 }
@@ -386,7 +384,7 @@ alias_map(struct rte_dma_domain *d)
 	for (k = 0; k < LAT_ALIAS_N && ret == 0; k++)
 		ret = rte_dma_domain_map(d, LAT_ALIAS_IOVA + k * LAT_ALIAS_LEN, alias_mz->addr,
 			LAT_ALIAS_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
-	VM_EXPECT(ret == 0, "latency: %u x %llu MiB of one memzone mapped in %s (%d)",
+	TH_EXPECT(ret == 0, "latency: %u x %llu MiB of one memzone mapped in %s (%d)",
 		LAT_ALIAS_N, LAT_ALIAS_LEN >> 20, rte_dma_domain_name(d), ret);
 	return ret;
 }
@@ -396,7 +394,7 @@ alias_unmap(struct rte_dma_domain *d)
 {
 	int ret = rte_dma_domain_unmap(d, LAT_ALIAS_IOVA, LAT_ALIAS_N * LAT_ALIAS_LEN, NULL);
 
-	VM_EXPECT(ret == 0, "latency: aliases unmapped from %s (%d)", rte_dma_domain_name(d), ret);
+	TH_EXPECT(ret == 0, "latency: aliases unmapped from %s (%d)", rte_dma_domain_name(d), ret);
 }
 
 /* One swap of port 0 with o onto to (the binding must then be on want),
@@ -407,14 +405,14 @@ lat_one(struct lat_series *s, const struct rte_dma_domain_replace_opts *o,
 {
 	struct rte_dma_domain_swap_record rec;
 	uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 	unsigned int i = s->n;
 	int ret;
 
 	if (i >= RTE_DIM(s->pause))
 		return;
 	ret = swap(0, to, o, &rec);
-	s->call[i] = vm_now_ns() - t0;
+	s->call[i] = th_now_ns() - t0;
 	s->outage[i] = s->call[i] - RTE_MIN(s->call[i], rec.confirm_ns);
 	if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[0]) == want)
 		s->ok++;
@@ -482,7 +480,7 @@ lat_traffic_start(const char *what)
 {
 	if (traffic_start() == 0)
 		return true;
-	VM_EXPECT(false, "latency: traffic flows before the %s series", what);
+	TH_EXPECT(false, "latency: traffic flows before the %s series", what);
 	traffic_stop(what);
 	return false;
 }
@@ -509,7 +507,7 @@ lat_check_xstats(const struct rte_dma_domain_swap_record *rec)
 	printf("latency pmd xstats after the last quiesce: swap_last_pause_ns=%" PRIu64
 		" swap_last_quiesce_ns=%" PRIu64 " swap_last_switch_ns=%" PRIu64 "\n",
 		v[0], v[1], v[2]);
-	VM_EXPECT(got == RTE_DIM(names) && v[0] == rec->pause_ns && v[1] == rec->quiesce_ns &&
+	TH_EXPECT(got == RTE_DIM(names) && v[0] == rec->pause_ns && v[1] == rec->quiesce_ns &&
 		v[2] == rec->switch_ns,
 		"latency: the PMD's xstats show the last swap's pause, queue reset and switch (%u found)",
 		got);
@@ -567,7 +565,7 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	alias_mz = rte_memzone_reserve_aligned("vm_lat_alias", LAT_ALIAS_LEN, SOCKET_ID_ANY, 0,
 		2u << 20);
-	VM_EXPECT(alias_mz != NULL, "latency: %llu MiB of hugepage memory (%s)",
+	TH_EXPECT(alias_mz != NULL, "latency: %llu MiB of hugepage memory (%s)",
 		LAT_ALIAS_LEN >> 20, alias_mz == NULL ? rte_strerror(rte_errno) : "ok");
 	if (alias_mz == NULL || alias_map(def) != 0 || alias_map(m2) != 0)
 		return;
@@ -592,7 +590,7 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		return;
 	lat_series(&qw, LAT_REMAP, &o, def, m2);
 	ret = swap(1, m2, &o, &rec);
-	VM_EXPECT(ret == 0, "latency: %s onto %s before the remaps (%d %s)", nic[1],
+	TH_EXPECT(ret == 0, "latency: %s onto %s before the remaps (%d %s)", nic[1],
 		rte_dma_domain_name(m2), ret, rec.reason);
 	o.strategy = RTE_DMA_DOMAIN_STRATEGY_REMAP;
 	lat_series(&rm, LAT_REMAP, &o, def, m2);
@@ -617,13 +615,13 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	traffic_stop("latency quiesce and restart in turn (paced)");
 	r_pause = pair_ratio(rs.pause, qp.pause, rs.n);
 	r_outage = pair_ratio(rs.outage, qp.outage, rs.n);
-	VM_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "latency: restart: no corrupt frame");
+	TH_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "latency: restart: no corrupt frame");
 	tr.pace_pps = 0;
 
-	VM_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && qp.ok == qp.n && rs.ok == rs.n,
+	TH_EXPECT(q.ok == q.n && qw.ok == qw.n && rm.ok == rm.n && qp.ok == qp.n && rs.ok == rs.n,
 		"latency: every swap succeeded with no fault: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
 		q.ok, q.n, qw.ok, qw.n, qp.ok, qp.n, rm.ok, rm.n, rs.ok, rs.n);
-	VM_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && qp.moved == qp.n &&
+	TH_EXPECT(q.moved == q.n && qw.moved == qw.n && rm.moved == rm.n && qp.moved == qp.n &&
 		rs.moved == rs.n,
 		"latency: traffic moved after every swap: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
 		q.moved, q.n, qw.moved, qw.n, qp.moved, qp.n, rm.moved, rm.n, rs.moved, rs.n);
@@ -666,42 +664,25 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	alias_unmap(m2);
 }
 
-int
-main(int argc, char **argv)
+/* One process per mode; pmd: the PMD's path (loaded with -d). */
+static int
+pmd_run(const char *mode, const char *pmd)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
-	char list[256], a0[64], a1[64];
-	const char *pmd = argc > 2 ? argv[2] : "";
-	const char *eal[] = {
-		"vm-pmd-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "-a", a0, "-a", a1, "-d", pmd,
-	};
 	struct rte_dma_domain *def, *m2 = NULL;
 	int p, rc;
 
-	if (strcmp(mode, "traffic") && strcmp(mode, "quiesce") && strcmp(mode, "hitless") &&
-			strcmp(mode, "rollback") && strcmp(mode, "latency")) {
-		printf("usage: %s traffic|quiesce|hitless|rollback|latency PMD.so\n", argv[0]);
-		return 1;
-	}
-	rc = vm_guest_nics(list, sizeof(list), nic);
+	rc = vm_eal_start("vm-pmd-test", pmd, NULL, nic);
 	if (rc != 0)
 		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	for (p = 0; p < 2; p++)
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
 	def = rte_dma_domain_lookup("default");
-	VM_EXPECT(bnd[0] != NULL && bnd[1] != NULL && def != NULL,
+	TH_EXPECT(bnd[0] != NULL && bnd[1] != NULL && def != NULL,
 		"both NICs bound by the PMD, default domain exists");
 	if (bnd[0] == NULL || bnd[1] == NULL || def == NULL || vm_ports_start(&tr) != 0) {
-		VM_EXPECT(false, "ports 0 and 1 up");
+		TH_EXPECT(false, "ports 0 and 1 up");
 		rte_eal_cleanup();
-		return vm_check_exit(mode);
+		return 0;
 	}
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	if (strcmp(mode, "traffic") != 0)
@@ -719,5 +700,23 @@ main(int argc, char **argv)
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	vm_ports_stop();
 	rte_eal_cleanup();
-	return vm_check_exit(mode);
+	return 0;
 }
+
+/* The case's mode is its name. */
+static int
+case_run(void)
+{
+	return pmd_run(th_current()->name, th_arg(0, ""));
+}
+
+/* Each case: vm-pmd-test CASE PMD.so */
+static const struct th_case cases[] = {
+	{ "traffic", "vm", case_run, NULL, NULL },
+	{ "quiesce", "vm", case_run, NULL, NULL },
+	{ "hitless", "vm", case_run, NULL, NULL },
+	{ "rollback", "vm", case_run, NULL, NULL },
+	{ "latency", "vm", case_run, NULL, NULL },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Helpers shared by the VM tier's own in-guest tests: error reporting in the
- * runner's format, skip, the guest's NICs, case dispatch and latency
- * statistics.
+ * Helpers shared by the VM tier's own in-guest tests: skip (a FAIL in the
+ * guest), the guest's NICs and latency statistics. Checks, case tables and
+ * dispatch: tests/common/th.h.
  */
 #ifndef VM_TEST_UTIL_H
 #define VM_TEST_UTIL_H
@@ -17,8 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* meson's exit code for a test that cannot run here. */
-#define VM_TEST_SKIP 77
+#include "th.h"
 
 /*
  * A vm test that cannot run: prints why and returns its exit code. Outside
@@ -41,26 +40,13 @@ vm_cannot_run(const char *fmt, ...)
 	printf("%s\n", guest ? " (in the VM tier's guest: a missing artifact of the tier)" :
 		" (runs in the VM tier: scripts/vm-run.sh)");
 	fflush(stdout);
-	return guest ? 1 : VM_TEST_SKIP;
+	return guest ? 1 : TH_SKIP;
 }
-
-#define VM_FAIL(...) do { \
-	fprintf(stderr, "FAIL: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	exit(1); \
-} while (0)
-
-/* An ioctl that must succeed; names the call and the errno when it fails. */
-#define VM_CHECK(call) do { \
-	if ((call) != 0) \
-		VM_FAIL("%s:%d: %s: %s", __FILE__, __LINE__, #call, \
-			strerror(errno)); \
-} while (0)
 
 /*
  * The two NICs of the VM tier's guest, the first two addresses of
  * IOMMUFD_TEST_DEVICES, split in list (nic[] point into it). 0; otherwise
- * vm_cannot_run()'s code (VM_TEST_SKIP outside the guest), or 1 after a FAIL
+ * vm_cannot_run()'s code (TH_SKIP outside the guest), or 1 after a FAIL
  * line when the variable does not name two.
  */
 static inline int
@@ -84,36 +70,6 @@ vm_guest_nics(char *list, size_t size, const char *nic[2])
 		return 1;
 	}
 	return 0;
-}
-
-/* One test case of an executable: argv[1] names it. */
-struct vm_case {
-	const char *name;
-	int (*run)(void);
-};
-
-/* Runs the case argv[1] names (stdout line-buffered for the runner), or
- * prints the usage and returns 2. cases ends with a NULL name. */
-static inline int
-vm_case_main(int argc, char **argv, const struct vm_case *cases, const char *usage)
-{
-	const struct vm_case *c;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (c = cases; argc == 2 && c->name != NULL; c++)
-		if (strcmp(argv[1], c->name) == 0)
-			return c->run();
-	fprintf(stderr, "usage: %s %s\n", argv[0], usage);
-	return 2;
-}
-
-static inline uint64_t
-vm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static inline int

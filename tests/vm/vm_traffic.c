@@ -19,7 +19,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
@@ -287,9 +287,9 @@ vm_traffic_loop(void *arg)
 bool
 vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new, unsigned int ms)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 
-	while (vm_now_ns() - t0 < ms * 1000000ull) {
+	while (th_now_ns() - t0 < ms * 1000000ull) {
 		if (rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) >
 				since + min_new)
 			return true;
@@ -430,7 +430,33 @@ vm_mirror_domain(struct rte_dma_domain_binding *b, const char *name)
 	struct rte_dma_domain *d = rte_dma_domain_create(rte_dma_domain_binding_ctx(b),
 		name, RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
 
-	VM_EXPECT(d != NULL, "mirror domain %s (%s)", name,
+	TH_EXPECT(d != NULL, "mirror domain %s (%s)", name,
 		d == NULL ? rte_strerror(rte_errno) : "ok");
 	return d;
+}
+
+int
+vm_eal_start(const char *prog, const char *pmd, const char *const *extra,
+	const char *nic[2])
+{
+	/* nic[] point into list: it outlives the call */
+	static char list[256], a0[64], a1[64];
+	const char *eal[24] = {
+		prog, "-l", "0,1", "--in-memory", "--iova-mode=va", "--no-telemetry",
+		"-a", a0, "-a", a1, "-d", pmd,
+	};
+	int n = 12, rc;
+
+	rc = vm_guest_nics(list, sizeof(list), nic);
+	if (rc != 0)
+		return rc;
+	snprintf(a0, sizeof(a0), "%s", nic[0]);
+	snprintf(a1, sizeof(a1), "%s", nic[1]);
+	for (; extra != NULL && *extra != NULL && n < (int)RTE_DIM(eal); extra++)
+		eal[n++] = *extra;
+	if (rte_eal_init(n, (char **)(uintptr_t)eal) < 0) {
+		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	return 0;
 }

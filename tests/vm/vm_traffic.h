@@ -102,4 +102,15 @@ void vm_traffic_run(struct vm_traffic *t, uint64_t count);
 uint64_t vm_traffic_lost(const struct vm_traffic *t);
 void vm_traffic_print(const struct vm_traffic *t, const char *what);
 
+/*
+ * The start of a PMD test in the guest: the VM tier's two NICs (nic[],
+ * from IOMMUFD_TEST_DEVICES) in an allow list, the PMD loaded with -d
+ * from pmd, EAL in memory with IOVA as VA on lcores 0 and 1; prog names
+ * the program, extra (NULL or NULL-terminated) adds EAL options. 0; the
+ * code of vm_guest_nics() (a skip outside the guest); or 1 after a FAIL
+ * line when EAL init failed.
+ */
+int vm_eal_start(const char *prog, const char *pmd, const char *const *extra,
+	const char *nic[2]);
+
 #endif /* VM_TRAFFIC_H */

@@ -55,7 +55,7 @@
 
 #include <rte_dma_domain.h>
 
-#include "vm_check.h"
+#include "th.h"
 #include "vm_test_util.h"
 #include "vm_traffic.h"
 
@@ -73,8 +73,6 @@
 
 #define VIRTIO_F_ACCESS_PLATFORM 33
 #define VIRTIO_F_RING_RESET 40
-
-VM_CHECKS_DEFINE;
 
 static struct vm_traffic tr;
 static struct rte_dma_domain_binding *bnd[2];
@@ -249,25 +247,25 @@ case_features(void)
 	for (i = 0; i < 2; i++) {
 		bool ok = offered_features(i, &f);
 
-		VM_EXPECT(ok, "%s: the PMD logged the features the device offers", nic[i]);
+		TH_EXPECT(ok, "%s: the PMD logged the features the device offers", nic[i]);
 		if (!ok)
 			continue;
 		printf("vhost-features %s %s: offered 0x%" PRIx64 " ACCESS_PLATFORM=%d RING_RESET=%d\n",
 			vhost ? "vhost-user" : "qemu-userspace", nic[i], f,
 			(int)((f >> VIRTIO_F_ACCESS_PLATFORM) & 1),
 			(int)((f >> VIRTIO_F_RING_RESET) & 1));
-		VM_EXPECT(f & (1ull << VIRTIO_F_ACCESS_PLATFORM),
+		TH_EXPECT(f & (1ull << VIRTIO_F_ACCESS_PLATFORM),
 			"%s: ACCESS_PLATFORM offered (the device is behind the vIOMMU)", nic[i]);
 		if (vhost)
-			VM_EXPECT(!(f & (1ull << VIRTIO_F_RING_RESET)),
+			TH_EXPECT(!(f & (1ull << VIRTIO_F_RING_RESET)),
 				"%s: vhost-user (DPDK vhost) does not offer RING_RESET", nic[i]);
 		else
-			VM_EXPECT(f & (1ull << VIRTIO_F_RING_RESET),
+			TH_EXPECT(f & (1ull << VIRTIO_F_RING_RESET),
 				"%s: QEMU's userspace virtio-net offers RING_RESET", nic[i]);
 	}
 	vm_traffic_run(&tr, 1000);
 	vm_traffic_print(&tr, "features");
-	VM_EXPECT(tr.f[0].received > 0 && tr.f[1].received > 0 && bad_frames() == 0,
+	TH_EXPECT(tr.f[0].received > 0 && tr.f[1].received > 0 && bad_frames() == 0,
 		"verified traffic both ways after the warm-up: no late or corrupt frame (lost %" PRIu64 ")",
 		vm_traffic_lost(&tr));
 }
@@ -287,7 +285,7 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	tr.pace_pps = RESTART_PPS;
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "quiesce: traffic flows before the first replace");
+		TH_EXPECT(false, "quiesce: traffic flows before the first replace");
 		traffic_stop("quiesce");
 		return;
 	}
@@ -314,20 +312,20 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		}
 	}
 	traffic_stop("quiesce");
-	VM_EXPECT(refused == n, "quiesce: %u of %u replaces refused with -ENOTSUP and a reason, port left on %s",
+	TH_EXPECT(refused == n, "quiesce: %u of %u replaces refused with -ENOTSUP and a reason, port left on %s",
 		refused, n, rte_dma_domain_name(def));
-	VM_EXPECT(strstr(log_text(), "VIRTIO_F_RING_RESET not negotiated") != NULL,
+	TH_EXPECT(strstr(log_text(), "VIRTIO_F_RING_RESET not negotiated") != NULL,
 		"quiesce: the PMD's refusal names the missing VIRTIO_F_RING_RESET");
-	VM_EXPECT(moved == n, "quiesce: traffic moved after %u of %u refusals", moved, n);
+	TH_EXPECT(moved == n, "quiesce: traffic moved after %u of %u refusals", moved, n);
 	/* The refusal comes from queue_quiesce, after the queues parked:
 	 * what the backend could not place meanwhile is dropped there. */
 	printf("latency quiesce refused: offered %u pps per direction, %u refusals, lost %" PRIu64
 		" (%.1f per refusal)\n", RESTART_PPS, n, vm_traffic_lost(&tr),
 		n ? (double)vm_traffic_lost(&tr) / n : 0.0);
 	vm_print_latency("vhost refused quiesce pause (under traffic)", pause, n);
-	VM_EXPECT(bad_frames() == 0, "quiesce: no late or corrupt frame");
+	TH_EXPECT(bad_frames() == 0, "quiesce: no late or corrupt frame");
 	tr.pace_pps = 0;
-	VM_EXPECT(framework_faults() == 0 && reset_events == 0,
+	TH_EXPECT(framework_faults() == 0 && reset_events == 0,
 		"quiesce: no fault, no reset event");
 }
 
@@ -349,12 +347,12 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	lost0 = vm_traffic_lost(&tr);
 	tr.pace_pps = RESTART_PPS;
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "restart: traffic flows before the first replace");
+		TH_EXPECT(false, "restart: traffic flows before the first replace");
 		traffic_stop("restart");
 		return;
 	}
 	sent0 = tr.f[0].sent + tr.f[1].sent;
-	t0 = vm_now_ns();
+	t0 = th_now_ns();
 	for (i = 0; i < RESTART_ROUNDS; i++) {
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
@@ -373,11 +371,11 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 			rte_delay_us_sleep(GAP_US);
 		}
 	}
-	t1 = vm_now_ns();
+	t1 = th_now_ns();
 	traffic_stop("restart");
-	VM_EXPECT(ok == n, "restart: %u of %u replaces succeeded", ok, n);
-	VM_EXPECT(moved == n, "restart: traffic moved after %u of %u replaces", moved, n);
-	VM_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "restart: no corrupt frame");
+	TH_EXPECT(ok == n, "restart: %u of %u replaces succeeded", ok, n);
+	TH_EXPECT(moved == n, "restart: traffic moved after %u of %u replaces", moved, n);
+	TH_EXPECT(tr.f[0].corrupt + tr.f[1].corrupt == 0, "restart: no corrupt frame");
 	printf("latency restart offered %u pps per direction (sent %" PRIu64 " in %" PRIu64
 		" ms): %u swaps, lost %" PRIu64 " (%.1f per swap), late %" PRIu64 "\n",
 		RESTART_PPS, tr.f[0].sent + tr.f[1].sent - sent0, (t1 - t0) / 1000000, n,
@@ -403,7 +401,7 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	tr.pace_pps = RESTART_PPS;
 	if (traffic_start() != 0) {
-		VM_EXPECT(false, "hitless: traffic flows before the first replace");
+		TH_EXPECT(false, "hitless: traffic flows before the first replace");
 		traffic_stop("hitless");
 		return;
 	}
@@ -440,8 +438,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		vm_traffic_lost(&tr), tr.f[0].late + tr.f[1].late,
 		tr.f[0].corrupt + tr.f[1].corrupt);
 	printf("vm-faults-seen %" PRIu64 "\n", seen);
-	VM_EXPECT(ok + failed == n, "hitless: every forced replace returned (%u)", ok + failed);
-	VM_EXPECT(framework_faults() == 0 || failed > 0,
+	TH_EXPECT(ok + failed == n, "hitless: every forced replace returned (%u)", ok + failed);
+	TH_EXPECT(framework_faults() == 0 || failed > 0,
 		"hitless: faults seen (%" PRIu64 ") were reported as failed replaces (%u)",
 		framework_faults(), failed);
 	vm_print_latency("vhost hitless replace switch call (under traffic)", sw, n);
@@ -491,14 +489,14 @@ iso_pool(void)
 	iso_va = mmap(NULL, ISO_LEN, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED, -1, 0);
 	if (iso_va == MAP_FAILED) {
-		VM_EXPECT(false, "isolation: mmap of %u bytes: %s", ISO_LEN, strerror(errno));
+		TH_EXPECT(false, "isolation: mmap of %u bytes: %s", ISO_LEN, strerror(errno));
 		return NULL;
 	}
 	mp = rte_mempool_create_empty("vm_iso", ISO_MBUFS,
 		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
 		sizeof(struct rte_pktmbuf_pool_private), SOCKET_ID_ANY, 0);
 	if (mp == NULL) {
-		VM_EXPECT(false, "isolation: mempool: %s", rte_strerror(rte_errno));
+		TH_EXPECT(false, "isolation: mempool: %s", rte_strerror(rte_errno));
 		return NULL;
 	}
 	ret = rte_mempool_set_ops_byname(mp, "ring_mp_mc", NULL);
@@ -508,7 +506,7 @@ iso_pool(void)
 		ret = ret == (int)ISO_MBUFS ? 0 : ret < 0 ? ret : -ENOSPC;
 	}
 	if (ret != 0) {
-		VM_EXPECT(false, "isolation: mempool on the revocable range: %d", ret);
+		TH_EXPECT(false, "isolation: mempool on the revocable range: %d", ret);
 		rte_mempool_free(mp);
 		return NULL;
 	}
@@ -544,9 +542,9 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		return;
 	iova = ISO_IOVA;
 	ret = rte_dma_domain_map(dr, iova, iso_va, ISO_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
-	VM_EXPECT(ret == 0, "isolation: range 0x%" PRIx64 "+%u mapped in %s (%d)",
+	TH_EXPECT(ret == 0, "isolation: range 0x%" PRIx64 "+%u mapped in %s (%d)",
 		iova, ISO_LEN, rte_dma_domain_name(dr), ret);
-	VM_EXPECT(rte_dma_domain_covers(m2, iova, ISO_LEN, RTE_DMA_DOMAIN_ACCESS_READ, NULL) == 0,
+	TH_EXPECT(rte_dma_domain_covers(m2, iova, ISO_LEN, RTE_DMA_DOMAIN_ACCESS_READ, NULL) == 0,
 		"isolation: %s does not map it", rte_dma_domain_name(m2));
 
 	/* 1. Read: both NICs transmit from the range on dr, then NIC 0 is
@@ -554,7 +552,7 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	 * NIC 0 any more; NIC 1, still on dr, goes on. */
 	for (p = 0; p < 2; p++) {
 		ret = swap_polled(p, dr, &o, &rec);
-		VM_EXPECT(ret == 0, "isolation: %s restarted onto %s (%d %s)", nic[p],
+		TH_EXPECT(ret == 0, "isolation: %s restarted onto %s (%d %s)", nic[p],
 			rte_dma_domain_name(dr), ret, rec.reason);
 	}
 	traffic_warmup();
@@ -566,13 +564,13 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	got = tr.f[port_of[0]].received - got;
 	rx = tr.f[port_of[1]].received - rx;
 	/* (a vhost-user backend drops a frame now and then: most arrive) */
-	VM_EXPECT(got >= ISO_FRAMES / 2 && rx >= ISO_FRAMES / 2,
+	TH_EXPECT(got >= ISO_FRAMES / 2 && rx >= ISO_FRAMES / 2,
 		"isolation: frames sent from the range arrive while it is mapped (%" PRIu64
 		" and %" PRIu64 " of %u; corrupt %" PRIu64 ")", got, rx, ISO_FRAMES,
 		tr.f[0].corrupt + tr.f[1].corrupt);
 	tr.mp = main_mp;
 	ret = swap_polled(0, m2, &o, &rec);
-	VM_EXPECT(ret == 0, "isolation: %s restarted onto %s, which does not map the range (%d %s)",
+	TH_EXPECT(ret == 0, "isolation: %s restarted onto %s, which does not map the range (%d %s)",
 		nic[0], rte_dma_domain_name(m2), ret, rec.reason);
 	traffic_warmup();
 	tr.mp = pool;
@@ -586,20 +584,20 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	printf("vhost-isolation: tx after the swap: %s sent %u frames from the revoked range, %" PRIu64
 		" arrived; %s (range still mapped on its domain) %" PRIu64 " of %u\n",
 		nic[0], ISO_FRAMES, got, nic[1], rx, ISO_FRAMES);
-	VM_EXPECT(got == 0, "isolation: none of the %u frames %s sent from the revoked range arrived (%" PRIu64 ")",
+	TH_EXPECT(got == 0, "isolation: none of the %u frames %s sent from the revoked range arrived (%" PRIu64 ")",
 		ISO_FRAMES, nic[0], got);
-	VM_EXPECT(rx >= ISO_FRAMES / 2, "isolation: the other way (range still mapped) they arrive (%" PRIu64 " of %u)",
+	TH_EXPECT(rx >= ISO_FRAMES / 2, "isolation: the other way (range still mapped) they arrive (%" PRIu64 " of %u)",
 		rx, ISO_FRAMES);
 	/* Back: the stop releases what the backend could not read. */
 	ret = swap_polled(0, dr, &o, &rec);
-	VM_EXPECT(ret == 0, "isolation: %s restarted onto %s (%d %s)", nic[0],
+	TH_EXPECT(ret == 0, "isolation: %s restarted onto %s (%d %s)", nic[0],
 		rte_dma_domain_name(dr), ret, rec.reason);
 
 	/* 2. Write: NIC 1 receives into buffers of the range on dr, then
 	 * the range is unmapped from dr under it: the backend must not
 	 * write there any more (canary intact, nothing received). */
 	ret = port_rx_pool(port_of[1], pool);
-	VM_EXPECT(ret == 0, "isolation: %s receives into the range (%d)", nic[1], ret);
+	TH_EXPECT(ret == 0, "isolation: %s receives into the range (%d)", nic[1], ret);
 	traffic_warmup();
 	got = tr.f[port_of[0]].received;
 	/* Paced, 10 x ISO_FRAMES: the backend drops a frame for a page of
@@ -612,11 +610,11 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	got = tr.f[port_of[0]].received - got;
 	/* The backend drops what lands on a page it has no IOTLB entry
 	 * for yet (its miss is answered later): some arrive. */
-	VM_EXPECT(got > 0,
+	TH_EXPECT(got > 0,
 		"isolation: frames arrive in the range while it is mapped (%" PRIu64 " of %u)",
 		got, 10 * ISO_FRAMES);
 	ret = rte_dma_domain_unmap(dr, iova, ISO_LEN, NULL);
-	VM_EXPECT(ret == 0, "isolation: range unmapped from %s under the running port (%d)",
+	TH_EXPECT(ret == 0, "isolation: range unmapped from %s under the running port (%d)",
 		rte_dma_domain_name(dr), ret);
 	rte_mempool_obj_iter(pool, canary_fill, NULL);
 	got = tr.f[port_of[0]].received;
@@ -627,20 +625,20 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	printf("vhost-isolation: rx after the unmap: %u frames sent to %s, %" PRIu64
 		" received, %" PRIu64 " of %u range buffers written\n",
 		ISO_FRAMES, nic[1], got, bad, ISO_MBUFS);
-	VM_EXPECT(bad == 0, "isolation: no buffer of the revoked range written (%" PRIu64 ")", bad);
-	VM_EXPECT(got == 0, "isolation: no frame received into the revoked range (%" PRIu64 ")", got);
+	TH_EXPECT(bad == 0, "isolation: no buffer of the revoked range written (%" PRIu64 ")", bad);
+	TH_EXPECT(got == 0, "isolation: no frame received into the revoked range (%" PRIu64 ")", got);
 	/* Back to normal buffers, range mapped again before the stop
 	 * releases it (nothing leaks). */
 	ret = rte_dma_domain_map(dr, iova, iso_va, ISO_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
-	VM_EXPECT(ret == 0, "isolation: range mapped again (%d)", ret);
+	TH_EXPECT(ret == 0, "isolation: range mapped again (%d)", ret);
 	ret = port_rx_pool(port_of[1], main_mp);
-	VM_EXPECT(ret == 0, "isolation: %s back on its own pool (%d)", nic[1], ret);
+	TH_EXPECT(ret == 0, "isolation: %s back on its own pool (%d)", nic[1], ret);
 	for (p = 0; p < 2; p++) {
 		ret = swap_polled(p, def, &o, &rec);
-		VM_EXPECT(ret == 0, "isolation: %s back on %s (%d)", nic[p],
+		TH_EXPECT(ret == 0, "isolation: %s back on %s (%d)", nic[p],
 			rte_dma_domain_name(def), ret);
 	}
-	VM_EXPECT(rte_mempool_in_use_count(pool) == 0,
+	TH_EXPECT(rte_mempool_in_use_count(pool) == 0,
 		"isolation: every mbuf of the range's pool returned (%u in use)",
 		rte_mempool_in_use_count(pool));
 	rte_mempool_free(pool);
@@ -654,45 +652,28 @@ check_no_leak(void)
 
 	for (p = 0; p < 2; p++)
 		rte_eth_dev_stop(p);
-	VM_EXPECT(rte_mempool_in_use_count(tr.mp) == 0,
+	TH_EXPECT(rte_mempool_in_use_count(tr.mp) == 0,
 		"no mbuf leaked: %u of the traffic pool's in use after both ports stopped",
 		rte_mempool_in_use_count(tr.mp));
 }
 
-int
-main(int argc, char **argv)
+/* One process per mode; pmd: the PMD's path (loaded with -d). */
+static int
+vhost_run(const char *mode, const char *pmd)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
-	const char *pmd = argc > 2 ? argv[2] : "";
-	char list[256], a0[64], a1[64];
-	const char *eal[] = {
-		"vm-vhost-test", "-l", "0,1", "--in-memory", "--iova-mode=va",
-		"--no-telemetry", "--log-level=*virtio_iommufd*:debug",
-		"-a", a0, "-a", a1, "-d", pmd,
-	};
+	static const char *const log_debug[] = { "--log-level=*virtio_iommufd*:debug", NULL };
 	struct rte_dma_domain *def, *m2 = NULL;
 	int p, rc;
 
-	if (strcmp(mode, "features") && strcmp(mode, "quiesce") && strcmp(mode, "restart") &&
-			strcmp(mode, "hitless") && strcmp(mode, "isolation")) {
-		printf("usage: %s features|quiesce|restart|hitless|isolation PMD.so\n", argv[0]);
-		return 1;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = vm_guest_nics(list, sizeof(list), nic);
-	if (rc != 0)
-		return rc;
-	snprintf(a0, sizeof(a0), "%s", nic[0]);
-	snprintf(a1, sizeof(a1), "%s", nic[1]);
 	logf = open_memstream(&logbuf, &loglen);
 	if (logf == NULL || rte_openlog_stream(logf) != 0) {
 		printf("FAIL: cannot capture the EAL log\n");
 		return 1;
 	}
-	if (rte_eal_init(RTE_DIM(eal), (char **)(uintptr_t)eal) < 0) {
+	rc = vm_eal_start("vm-vhost-test", pmd, log_debug, nic);
+	if (rc != 0) {
 		log_text();
-		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
-		return 1;
+		return rc;
 	}
 	for (p = 0; p < 2; p++) {
 		bnd[p] = rte_dma_domain_binding_lookup(nic[p]);
@@ -700,16 +681,16 @@ main(int argc, char **argv)
 			port_of[p] = p;
 	}
 	def = rte_dma_domain_lookup("default");
-	VM_EXPECT(bnd[0] != NULL && bnd[1] != NULL && def != NULL,
+	TH_EXPECT(bnd[0] != NULL && bnd[1] != NULL && def != NULL,
 		"both NICs bound by the PMD, default domain exists");
 	if (bnd[0] == NULL || bnd[1] == NULL || def == NULL || vm_ports_start(&tr) != 0) {
-		VM_EXPECT(false, "ports 0 and 1 up");
+		TH_EXPECT(false, "ports 0 and 1 up");
 		log_text();
 		rte_eal_cleanup();
-		return vm_check_exit(mode);
+		return 0;
 	}
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
-	VM_EXPECT(traffic_warmup(), "both backend ports forward (half a round of 64 frames each way at least)");
+	TH_EXPECT(traffic_warmup(), "both backend ports forward (half a round of 64 frames each way at least)");
 	if (strcmp(mode, "features") != 0)
 		m2 = mirror("vm_m2");
 	if (strcmp(mode, "features") == 0)
@@ -730,5 +711,23 @@ main(int argc, char **argv)
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	vm_ports_stop();
 	rte_eal_cleanup();
-	return vm_check_exit(mode);
+	return 0;
 }
+
+/* The case's mode is its name. */
+static int
+case_run(void)
+{
+	return vhost_run(th_current()->name, th_arg(0, ""));
+}
+
+/* Each case: vm-vhost-test CASE PMD.so */
+static const struct th_case cases[] = {
+	{ "features", "vm", case_run, NULL, NULL },
+	{ "quiesce", "vm", case_run, NULL, NULL },
+	{ "restart", "vm", case_run, NULL, NULL },
+	{ "hitless", "vm", case_run, NULL, NULL },
+	{ "isolation", "vm", case_run, NULL, NULL },
+};
+
+TH_MAIN(cases, TH_ONE_PER_PROCESS)
