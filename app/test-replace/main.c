@@ -79,7 +79,8 @@ port_setup(uint16_t port)
 
 /* main.c wires the modules (none calls back into another's file): swaps
  * go around the forwarding lcore, the control thread's tick samples the
- * report's throughput and recovers ports that asked for a reset. */
+ * report's throughput and recovers ports that asked for a reset.
+ */
 static void
 swap_hooks_init(void)
 {
@@ -244,7 +245,8 @@ main(int argc, char **argv)
 			status = 1;
 		} else {
 			printf("report: %s\n", tr_app.opts.json);
-			if (tr_app.opts.png != NULL && tr_report_plot(tr_app.opts.json, tr_app.opts.png) == 0)
+			if (tr_app.opts.png != NULL && tr_report_plot(tr_app.opts.json,
+					tr_app.opts.png) == 0)
 				printf("plot: %s\n", tr_app.opts.png);
 		}
 	}

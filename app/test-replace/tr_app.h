@@ -101,12 +101,14 @@ struct tr_sample {
 };
 
 /** Control thread tick (tr_swap_hooks.tick): take a throughput sample
- * while traffic runs, refresh the progress line. @param now tr_now_ns() */
+ * while traffic runs, refresh the progress line. @param now tr_now_ns()
+ */
 void tr_report_tick(uint64_t now);
 
 /** Visit every sample in order, under the samples' lock (cb must not
  * call back into sampling). @param cb called with each sample and its
- * index @param arg passed to cb */
+ * index @param arg passed to cb
+ */
 void tr_report_samples_foreach(void (*cb)(const struct tr_sample *s, size_t i, void *arg),
 		void *arg);
 

@@ -48,7 +48,8 @@ static cmdline_parse_inst_t inst_line = {
 
 /* Last token of a completion-only instance: never matches (so that a
  * complete line matches inst_line alone, not ambiguously), offers no
- * completion, and shows the command's argument synopsis as help. */
+ * completion, and shows the command's argument synopsis as help.
+ */
 struct never_token {
 	struct cmdline_token_hdr hdr;
 	const char *help;

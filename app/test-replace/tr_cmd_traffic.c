@@ -40,7 +40,8 @@ parse_port_or_all(int argc, char **argv, bool *mask, char *err)
 /* Port start and stop run the PMD's queue and device setup, which a
  * periodic swap's driver callbacks use too: under the domain lock, as
  * the swaps and the reset recovery are (the stop waits for a running
- * swap; the next swaps see the port stopped). */
+ * swap; the next swaps see the port stopped).
+ */
 static int
 port_start_one(uint16_t port, char *err)
 {
@@ -53,7 +54,8 @@ port_start_one(uint16_t port, char *err)
 		return tr_err(err, "cannot start port %u: %s", port, strerror(-rc));
 	}
 	/* The PMD marks started queues polled; nobody polls them until
-	 * traffic starts, and a swap must not wait for them. */
+	 * traffic starts, and a swap must not wait for them.
+	 */
 	if (!tr_fwd_polls(port))
 		tr_port_queues_park(port);
 	tr_app.started[port] = true;
@@ -369,7 +371,8 @@ TR_HANDLER(cmd_clear_stats)
 
 /* Packets a port dropped by its own counters (struct tr_port_drops):
  * the device's (imissed, wire=sink), the driver's receive discards
- * (rx_driver_discards), accepted and never sent (oerrors). */
+ * (rx_driver_discards), accepted and never sent (oerrors).
+ */
 static uint64_t
 port_dropped(uint16_t port)
 {

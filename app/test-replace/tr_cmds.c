@@ -109,7 +109,8 @@ listed(const char *list, const char *word)
 }
 
 /* Error for a line no command matches: say which word is wrong and list
- * what could come there. */
+ * what could come there.
+ */
 static int
 unknown(int argc, char **argv, char *err)
 {

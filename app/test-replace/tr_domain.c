@@ -30,7 +30,8 @@ tr_dom_unlock(void)
 }
 
 /* Memory the app allocated for 'domain map ... alloc', owned until the
- * exact range is unmapped or the domain is destroyed. */
+ * exact range is unmapped or the domain is destroyed.
+ */
 struct tr_alloc {
 	struct tr_alloc *next;
 	const struct rte_dma_domain *dom;
@@ -62,7 +63,8 @@ static struct rte_dma_domain_ctx *
 ctx_used(struct rte_dma_domain_ctx *ctx)
 {
 	if (ctx != NULL)
-		used_ctx[rte_dma_domain_ctx_backend(ctx) == RTE_DMA_DOMAIN_BACKEND_SOFT ? 0 : 1] = ctx;
+		used_ctx[rte_dma_domain_ctx_backend(ctx) == RTE_DMA_DOMAIN_BACKEND_SOFT ? 0 : 1] =
+				ctx;
 	return ctx;
 }
 
@@ -214,7 +216,8 @@ tr_domain_fini(void)
 	/* The ports are closed (their bindings gone): every domain left is
 	 * unused. Destroying them here, then closing the contexts, leaves
 	 * no /dev/iommu or fault source open, and a refused IOMMU_DESTROY
-	 * is reported instead of lost in the process's exit. */
+	 * is reported instead of lost in the process's exit.
+	 */
 	rte_dma_domain_foreach(fini_one, &failed);
 	for (i = 0; i < RTE_DIM(used_ctx); i++) {
 		struct rte_dma_domain_ctx_info info;
@@ -223,7 +226,8 @@ tr_domain_fini(void)
 				rte_dma_domain_ctx_info_get(used_ctx[i], &info) != 0)
 			continue;
 		/* Bindings left: devices the app has no port for; the bus
-		 * closes the context at rte_eal_cleanup(). */
+		 * closes the context at rte_eal_cleanup().
+		 */
 		if (info.nb_bindings == 0 && info.nb_domains == 0)
 			rte_dma_domain_ctx_close(used_ctx[i]);
 		used_ctx[i] = NULL;
@@ -302,7 +306,8 @@ tr_domain_unmap(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 	rc = rte_dma_domain_unmap(dom, iova, len, &done);
 	if (rc == -ENOENT)
 		/* iommufd answers ENOENT both for nothing mapped and for a
-		 * range that would split a mapping. */
+		 * range that would split a mapping.
+		 */
 		return tr_err(err, "cannot unmap 0x%" PRIx64 "+0x%" PRIx64 " in '%s': nothing is mapped there, or the range cuts a mapping (unmap takes whole mappings; see 'show domain %s')",
 			iova, len, rte_dma_domain_name(dom), rte_dma_domain_name(dom));
 	if (rc == -EINVAL)
@@ -423,7 +428,8 @@ tr_port_binding(uint16_t port, struct rte_dma_domain_binding **b, char *err)
 }
 
 /* Queue handles of each port the app took offline (bit = handle id).
- * Only the thread that starts/stops polling a port touches its entry. */
+ * Only the thread that starts/stops polling a port touches its entry.
+ */
 static uint64_t parked[RTE_MAX_ETHPORTS];
 
 /* Binding of a port the park table covers, or NULL. */
@@ -446,7 +452,8 @@ tr_port_queues_park(uint16_t port)
 	if (b == NULL)
 		return;
 	/* Only the handles the driver has online are in use: unused ones
-	 * (queues not set up) must stay offline when polling resumes. */
+	 * (queues not set up) must stay offline when polling resumes.
+	 */
 	for (qid = 0; qid < 64 && (q = rte_dma_domain_queue_get(b, qid)) != NULL; qid++) {
 		if (!rte_dma_domain_queue_is_online(q))
 			continue;

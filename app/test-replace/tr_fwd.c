@@ -26,13 +26,15 @@ static bool running;              /* written by main, read anywhere (atomic) */
 static bool polled[RTE_MAX_ETHPORTS]; /* written by main (atomic) */
 static int quit, tx_stop;         /* set by main, read by the lcore */
 /* set by the lcore once it saw tx_stop at the top of its loop: every
- * tx_burst of traffic it sent is counted (the drain starts from there) */
+ * tx_burst of traffic it sent is counted (the drain starts from there)
+ */
 static int tx_stopped;
 static bool verifier_ran;
 
 /* Ports the lcore must leave alone for a while (restart swaps stop the
  * port under it): hold is set by the swapping thread, held is the lcore's
- * answer, lheld its private copy. */
+ * answer, lheld its private copy.
+ */
 static int hold[RTE_MAX_ETHPORTS], held[RTE_MAX_ETHPORTS];
 static bool lheld[RTE_MAX_ETHPORTS];
 
@@ -93,7 +95,8 @@ check_one(struct rte_mbuf *m, bool seq_check)
  * a tx queue sees it only in a burst call, so a queue with nothing to
  * send (rate pacing, rxonly/io modes, the drain at 'stop') is polled
  * anyway. Packets still in the tx ring do not need it: the receiving
- * port's rx burst pulls them (emulated devices, inline mode). */
+ * port's rx burst pulls them (emulated devices, inline mode).
+ */
 static inline void
 tx_poll(uint16_t port)
 {
@@ -110,7 +113,8 @@ gen_burst(uint16_t port)
 	uint64_t seq = sent[port];
 
 	/* Whenever nothing is sent, an empty burst still polls the queue
-	 * (see tx_poll()). */
+	 * (see tx_poll()).
+	 */
 	if (tsc_per_burst != 0) {
 		uint64_t now = rte_rdtsc();
 
@@ -216,14 +220,16 @@ fwd_main(void *arg)
 		bool gen = cfg.mode == TR_FWD_TXONLY && !stop;
 
 		/* no burst of this or a later pass sends (io: rx_burst reads
-		 * tx_stop again, it stays set): what was sent is counted */
+		 * tx_stop again, it stays set): what was sent is counted
+		 */
 		if (stop)
 			rte_atomic_store_explicit(&tx_stopped, 1, rte_memory_order_release);
 
 		for (i = 0; i < cfg.nb_ports; i++) {
 			uint16_t p = cfg.ports[i];
 
-			if (unlikely(rte_atomic_load_explicit(&hold[p], rte_memory_order_acquire) != lheld[p]))
+			if (unlikely(rte_atomic_load_explicit(&hold[p],
+					rte_memory_order_acquire) != lheld[p]))
 				hold_change(p);
 			if (lheld[p])
 				continue;
@@ -376,7 +382,8 @@ tr_fwd_was_polled(uint16_t port)
  * tx_burst since the start, neither received nor counted as dropped.
  * Every port the lcore sends on is one it receives on (txonly: port to
  * its peer; io: pairs), so the sums close once nothing is in flight.
- * Negative: more arrived than was sent (an outside source, rxonly). */
+ * Negative: more arrived than was sent (an outside source, rxonly).
+ */
 static int64_t
 in_flight(void)
 {
@@ -405,12 +412,15 @@ tr_fwd_stop(unsigned int drain_ms)
 		return -EALREADY;
 	/* Stop sending; keep receiving until every packet sent is received
 	 * or counted as dropped (exact, whatever the scheduling); the
-	 * deadline only turns a hang (a wedged queue) into a warning. */
+	 * deadline only turns a hang (a wedged queue) into a warning.
+	 */
 	rte_atomic_store_explicit(&tx_stop, 1, rte_memory_order_relaxed);
 	deadline = tr_now_ns() + (uint64_t)drain_ms * 1000000ULL;
 	/* the lcore may be in the middle of a send: wait until it saw the
-	 * stop, or the count below misses its last burst */
-	while (!rte_atomic_load_explicit(&tx_stopped, rte_memory_order_acquire) && tr_now_ns() < deadline)
+	 * stop, or the count below misses its last burst
+	 */
+	while (!rte_atomic_load_explicit(&tx_stopped, rte_memory_order_acquire)
+			&& tr_now_ns() < deadline)
 		tr_sleep_ns(100000);
 	while ((left = in_flight()) > 0 && tr_now_ns() < deadline)
 		tr_sleep_ns(1000000);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /* Command line: EAL arguments (plus the embedded default devices), then
- * the application's own options after "--". */
+ * the application's own options after "--".
+ */
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,12 +18,14 @@
 #include "tr_util.h"
 
 /* The bus and the PMD are linked into the application (meson.build): no
- * -d is needed, and a -d of another copy would register them twice. */
+ * -d is needed, and a -d of another copy would register them twice.
+ */
 #define TR_BUS_SO "librte_bus_iommufd.so"
 #define TR_PMD_SO "librte_net_virtio_iommufd.so"
 
 /* Devices of the embedded default: two emulated virtio-net functions on
- * the soft IOMMU backend, wired back to back. */
+ * the soft IOMMU backend, wired back to back.
+ */
 static const char *const default_devs[] = {
 	"iommufd:emu0,peer=emu1",
 	"iommufd:emu1,peer=emu0",
@@ -76,7 +79,8 @@ is_opt(const char *a, const char *s, const char *l)
 }
 
 /* Is PATH (a -d value: a file or a directory of plugins) the bus or the
- * PMD the application links already? */
+ * PMD the application links already?
+ */
 static bool
 is_linked_plugin(const char *path)
 {

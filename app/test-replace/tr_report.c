@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /* Report output: the JSON report, the plot and the end-of-run summary.
- * The throughput samples are taken apart (tr_report_sample.c). */
+ * The throughput samples are taken apart (tr_report_sample.c).
+ */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -233,7 +234,8 @@ json_ports(FILE *f)
 		json_u64(f, "rx_driver_discards", pd.rx_driver, true);
 		json_u64(f, "sink_drops", pd.sink, true);
 		/* the emulated device's own count of its receive drops: equals
-		 * imissed when the PMD keeps its discards out of it */
+		 * imissed when the PMD keeps its discards out of it
+		 */
 		json_u64(f, "device_rx_dropped", tr_port_xstat(port, "emu_rx_dropped"), true);
 		json_u64(f, "app_rx", c.rx_pkts, true);
 		json_u64(f, "app_tx", c.tx_pkts, true);

@@ -22,7 +22,8 @@
 #define PROGRESS_NS 1000000000ULL
 
 /* samples: appended by the control thread (tick), read by the report
- * writer (main thread, 'report' command): under smtx. */
+ * writer (main thread, 'report' command): under smtx.
+ */
 static pthread_mutex_t smtx = PTHREAD_MUTEX_INITIALIZER;
 static struct tr_sample *samples;
 static size_t nb_samples, cap_samples;
@@ -55,7 +56,8 @@ progress(uint64_t now)
 	uint64_t done, total, tot, ok, failed, rb, faults;
 	unsigned int active;
 
-	if (!rte_atomic_load_explicit(&progress_on, rte_memory_order_relaxed) || now - last_progress_ns < PROGRESS_NS)
+	if (!rte_atomic_load_explicit(&progress_on, rte_memory_order_relaxed)
+			|| now - last_progress_ns < PROGRESS_NS)
 		return;
 	last_progress_ns = now;
 	tr_fwd_verify(&t);

@@ -41,7 +41,8 @@ static uint64_t nb_ok[RTE_MAX_ETHPORTS], nb_failed[RTE_MAX_ETHPORTS]; /* tr_cnt 
 static uint64_t next_watch_ns;             /* control thread only */
 
 /* Set by tr_reset_init() on the main thread before the control thread
- * starts; read by the control thread only. */
+ * starts; read by the control thread only.
+ */
 static struct tr_reset_hooks hooks;
 
 static pthread_mutex_t emtx = PTHREAD_MUTEX_INITIALIZER;
@@ -96,7 +97,8 @@ tr_reset_fini(void)
 
 /* A device a failed rollback left on no domain: stop the port (its
  * queues go offline), attach the binding to the domain the swap came
- * from. 0 when the binding has a domain (now or already). */
+ * from. 0 when the binding has a domain (now or already).
+ */
 static int
 reattach(uint16_t port, const char **step)
 {
@@ -155,7 +157,8 @@ out:
 		tr_port_queues_forget(port);
 	}
 	/* Polling resumes on the restarted port (its lcore unparks it). A
-	 * port that stays down is held: the lcore keeps off it. */
+	 * port that stays down is held: the lcore keeps off it.
+	 */
 	if (polled && rc == 0)
 		tr_fwd_hold(port, false);
 	if (rc == 0)
@@ -214,7 +217,8 @@ tr_reset_service(uint64_t now_ns)
 	next_watch_ns = now_ns + WATCH_NS;
 	/* A device can fail outside a swap (a fault on any DMA): reading the
 	 * link is where the PMD notices DEVICE_NEEDS_RESET and raises the
-	 * event. Under the domain lock: a swap may be stopping the port. */
+	 * event. Under the domain lock: a swap may be stopping the port.
+	 */
 	tr_dom_lock();
 	RTE_ETH_FOREACH_DEV(port) {
 		struct rte_eth_link link;

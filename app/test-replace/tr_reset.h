@@ -29,7 +29,8 @@ struct tr_reset_entry {
 /** What recovery needs from the application (main.c wires them). */
 struct tr_reset_hooks {
 	/** Configure port the app's way after rte_eth_dev_reset() (queue
-	 * setup, not started). @return 0 or negative errno. */
+	 * setup, not started). @return 0 or negative errno.
+	 */
 	int (*configure)(uint16_t port);
 	/** Before recovery prints a line (ends a progress line). Optional. */
 	void (*before_print)(void);
@@ -47,7 +48,8 @@ void tr_reset_fini(void);
 
 /** Control thread: recover ports that asked for a reset; every 100 ms,
  * read the link of started ports (how a PMD notices a device that
- * failed outside a swap). */
+ * failed outside a swap).
+ */
 void tr_reset_service(uint64_t now_ns);
 
 /** Recoveries of port (ok, failed). */

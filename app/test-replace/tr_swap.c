@@ -21,7 +21,8 @@
 #define MAX_SCHEDS 64
 #define IDLE_WAKE_NS (100ULL * 1000 * 1000)
 /* Packets lost by the last swap of a schedule show up as sequence gaps
- * only when later packets arrive: wait this long before counting. */
+ * only when later packets arrive: wait this long before counting.
+ */
 #define SETTLE_NS (30ULL * 1000 * 1000)
 
 static struct tr_swap_hooks hooks;
@@ -60,7 +61,8 @@ static uint64_t agg_ok, agg_rollbacks, agg_faults; /* all strategies */
 static uint64_t resv_rng = 0x9e3779b97f4a7c15ULL;
 
 /* A schedule prints its first transient failure, then at most one
- * summary line per period (and one at its end). */
+ * summary line per period (and one at its end).
+ */
 #define TRANSIENT_LOG_NS (1000ULL * 1000 * 1000)
 
 struct sched {
@@ -79,7 +81,8 @@ static int nb_scheds;
 
 /* Loss per strategy: schedules of one strategy that overlap in time (one
  * per port) share one window of the verifier's gap counter, so that the
- * packets lost meanwhile are counted once. */
+ * packets lost meanwhile are counted once.
+ */
 static struct {
 	unsigned int open;    /* schedules of it running or settling */
 	uint64_t gaps_start;
@@ -201,7 +204,8 @@ tr_swap_dropped(void)
 }
 
 /* The cause of a failed replace in words: the library's reason where it
- * gave one, else what the errno means for a replace. */
+ * gave one, else what the errno means for a replace.
+ */
 static const char *
 fail_cause(int rc, const struct rte_dma_domain_swap_record *rec)
 {
@@ -246,7 +250,8 @@ fail_permanent(int rc, const struct rte_dma_domain_swap_record *rec,
 	case ERANGE:   /* coverage; with drain it may clear later */
 		return !o->drain;
 	case EBUSY:    /* the library's shared-domain remap refusal has a reason;
-			* a concurrent replace has none and is transient */
+			* a concurrent replace has none and is transient
+			*/
 		return rec->reason[0] != '\0' && !rec->rolled_back;
 	default:
 		return false;
@@ -322,7 +327,8 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 	if (hooks.around != NULL)
 		hooks.around(port, o, false, err);
 	/* A replace refused before it numbered a swap (busy, not attached)
-	 * leaves the previous record: not this call's. */
+	 * leaves the previous record: not this call's.
+	 */
 	if (rte_dma_domain_last_swap(b, &e.rec) != 0 ||
 			(had_prev && e.rec.seq == prev.seq)) {
 		memset(&e.rec, 0, sizeof(e.rec));

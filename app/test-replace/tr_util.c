@@ -25,7 +25,8 @@ tr_err(char *err, const char *fmt, ...)
 }
 
 /* Decimal, or hex after 0x: never octal (strtoull's base 0 reads "010"
- * as 8 and stops "08" after the 0), no sign or leading space. */
+ * as 8 and stops "08" after the 0), no sign or leading space.
+ */
 static int
 parse_num(const char *s, uint64_t *v, const char **end)
 {

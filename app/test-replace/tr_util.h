@@ -84,7 +84,8 @@ tr_now_ns(void)
 void tr_sleep_ns(uint64_t ns);
 
 /* Counters with one writer (the forwarding lcore) and readers on other
- * threads: relaxed load + store, no read-modify-write on the hot path. */
+ * threads: relaxed load + store, no read-modify-write on the hot path.
+ */
 static inline uint64_t
 tr_cnt_get(const uint64_t *c)
 {
@@ -94,7 +95,8 @@ tr_cnt_get(const uint64_t *c)
 static inline void
 tr_cnt_add(uint64_t *c, uint64_t v)
 {
-	rte_atomic_store_explicit(c, rte_atomic_load_explicit(c, rte_memory_order_relaxed) + v, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(c, rte_atomic_load_explicit(c, rte_memory_order_relaxed) + v,
+			rte_memory_order_relaxed);
 }
 
 static inline void

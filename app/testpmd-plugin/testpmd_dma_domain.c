@@ -36,7 +36,8 @@ RTE_LOG_REGISTER_DEFAULT(tp_logtype, INFO);
 
 /* Same layout as struct testpmd_driver_commands in app/test-pmd/testpmd.h
  * of DPDK 22.11 and 25.11 (checked: a TAILQ link, then a NULL-terminated
- * flexible array of {instance, help}). */
+ * flexible array of {instance, help}).
+ */
 #if RTE_VERSION < RTE_VERSION_NUM(22, 11, 0, 0) || RTE_VERSION >= RTE_VERSION_NUM(26, 0, 0, 0)
 #error "struct testpmd_driver_commands not checked for this DPDK version: compare with app/test-pmd/testpmd.h"
 #endif
@@ -77,7 +78,8 @@ report(int rc, const char *err)
 
 /* When testpmd does not forward, nobody polls the port's queues: mark them
  * offline for the swap (an offline queue counts as acknowledged), then give
- * them back to testpmd's forwarding. */
+ * them back to testpmd's forwarding.
+ */
 static bool offlined[RTE_MAX_ETHPORTS];
 
 static int
@@ -305,7 +307,8 @@ cmd_swap_parsed(void *parsed, struct cmdline *cl, void *data)
 	if (rc == 0)
 		rc = tr_parse_swap_opts(argc, argv, 4, true, &count, &o, err);
 	if (rc == 0)
-		rc = tr_sched_start(r->port_id, argv[0], argv[1], every * 1000000ULL, count, &o, err);
+		rc = tr_sched_start(r->port_id, argv[0], argv[1], every * 1000000ULL, count, &o,
+				err);
 	if (rc == 0)
 		printf("dma_domain: swapping port %u between %s and %s every %" PRIu64 " ms\n",
 			r->port_id, argv[0], argv[1], every);
@@ -372,7 +375,8 @@ static struct tp_driver_commands tp_cmds = {
 
 /* The version testpmd's structure was checked against must be the one
  * running (a plugin built for another DPDK would not even link, but an
- * ABI-compatible minor update must not slip through unchecked either). */
+ * ABI-compatible minor update must not slip through unchecked either).
+ */
 static bool
 version_matches(void)
 {

@@ -63,7 +63,8 @@ t_dup_reorder(void)
 	TH_CHECK(s->reordered == 1);
 	TH_CHECK(s->duplicated == 2);
 	/* after the window wrapped, an old number is late, not a duplicate
-	 * of the new occupant of its slot */
+	 * of the new occupant of its slot
+	 */
 	tr_verify_seq(s, 3 + TR_VERIFY_WINDOW);
 	tr_verify_seq(s, 3 + TR_VERIFY_WINDOW - 1);
 	TH_CHECK(s->duplicated == 2);

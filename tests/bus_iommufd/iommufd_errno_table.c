@@ -60,7 +60,8 @@ struct kcase {
 	int expect;        /* Linux 6.12 source, IOAS with a HWPT */
 	int expect_nohwpt; /* the same, IOAS without any HWPT */
 	/* Why the library answers otherwise, on purpose or until fixed:
-	 * reported, not failed. NULL: it must match the kernel. */
+	 * reported, not failed. NULL: it must match the kernel.
+	 */
 	const char *known_diff;
 };
 
@@ -185,7 +186,8 @@ eng_fixture(struct eng *e, uint8_t *buf)
 }
 
 /* rc of the case; *after: 1 if M1 is still mapped afterwards, 0 if not;
- * *unmapped: bytes an unmap reported. */
+ * *unmapped: bytes an unmap reported.
+ */
 static int
 eng_run(struct eng *e, const struct kcase *c, uint8_t *buf, uint8_t *hole,
 		int *after, uint64_t *unmapped)
@@ -238,7 +240,8 @@ k_ioas_alloc(int fd, uint32_t *id)
  * device is bound to that fd and a HWPT is allocated on each IOAS (no
  * attach needed: the HWPT's domain is added to the IOAS, which from then
  * on pins at map and requires its page alignment). Returns the cdev fd
- * to close at the end (or -1). */
+ * to close at the end (or -1).
+ */
 static int
 k_engine(struct eng *e, const char *cdev)
 {
@@ -337,7 +340,8 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 			TH_EXPECT(rh == c->expect, "kernel, HWPT: %s = %s (Linux 6.12 source: %s)",
 				c->what, kt_errno_name(rh), kt_errno_name(c->expect));
 		/* The library follows the kernel as it behaves for devices:
-		 * an IOAS with a HWPT. */
+		 * an IOAS with a HWPT.
+		 */
 		ref = dfd >= 0 ? rh : c->expect;
 		if (c->known_diff != NULL && (rlk != ref || rls != ref)) {
 			printf("KNOWN-DIFF %s: kernel %s, lib/iommufd %s, lib/soft %s: %s\n",
@@ -361,7 +365,8 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 				c->what, un, uh, ulk, uls);
 		/* The library promises that a refused call changes nothing;
 		 * the kernel's unmap does not (it unmaps what it met before
-		 * the mapping it would cut): reported, not asserted. */
+		 * the mapping it would cut): reported, not asserted.
+		 */
 		if (ref != 0 && rlk != 0 && rls != 0) {
 			TH_EXPECT(alk == 1 && als == 1,
 				"library state unchanged by the refused call: %s", c->what);
@@ -378,7 +383,8 @@ out:
 			rte_dma_domain_destroy(ls.dom[d]);
 	}
 	/* Closing the cdev unbinds the device; closing the iommufd
-	 * destroys its HWPTs and IOASes. */
+	 * destroys its HWPTs and IOASes.
+	 */
 	if (dfd >= 0)
 		close(dfd);
 	if (kh.fd >= 0)

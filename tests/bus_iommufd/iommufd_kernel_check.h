@@ -4,7 +4,8 @@
 #define IOMMUFD_KERNEL_CHECK_H
 
 /* The parts of iommufd_kernel_test (checks: tests/common/th.h, TH_EXPECT:
- * every check shown). */
+ * every check shown).
+ */
 
 #include <stdio.h>
 

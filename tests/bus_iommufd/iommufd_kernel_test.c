@@ -59,7 +59,8 @@ struct kdev {
 
 /* "0000:00:03.0 0000:00:04.0" -> "/dev/vfio/devices/vfioN=0000:00:03.0,..."
  * through /sys/bus/pci/devices/<BDF>/vfio-dev/; a BDF without a cdev is
- * reported and left out. */
+ * reported and left out.
+ */
 static void
 bdfs_to_cdevs(const char *bdfs, char *list, size_t size)
 {
@@ -92,7 +93,8 @@ bdfs_to_cdevs(const char *bdfs, char *list, size_t size)
 }
 
 /* The cdevs: the test's arguments (after the case name), else
- * IOMMUFD_TEST_CDEVS, else IOMMUFD_TEST_DEVICES's, else every one. */
+ * IOMMUFD_TEST_CDEVS, else IOMMUFD_TEST_DEVICES's, else every one.
+ */
 static unsigned int
 cdevs_collect(struct kdev *devs)
 {
@@ -166,7 +168,8 @@ ioas_part(struct rte_dma_domain *da, struct rte_dma_domain *db,
 	TH_EXPECT(ret == -EINVAL, "unaligned map refused with -EINVAL (%d)", ret);
 	/* No HWPT on the IOAS yet: the kernel records the range and pins
 	 * nothing, so even a PROT_NONE VA is accepted. It fails when a
-	 * page table is built for that IOAS (device part). */
+	 * page table is built for that IOAS (device part).
+	 */
 	ret = rte_dma_domain_map(dbad, IOVA_BAD, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
 	TH_EXPECT(ret == 0, "map of a PROT_NONE VA into a HWPT-less IOAS accepted: nothing pinned yet (%d)",
 		ret);
@@ -191,7 +194,8 @@ ioas_part(struct rte_dma_domain *da, struct rte_dma_domain *db,
 }
 
 /* One device through attach, pinning, replace (kept HWPTs), a replace the
- * kernel refuses, destroy refusal, detach. */
+ * kernel refuses, destroy refusal, detach.
+ */
 static void
 dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 		struct rte_dma_domain *da, struct rte_dma_domain *db,
@@ -207,7 +211,8 @@ dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 	ret = rte_dma_domain_attach(b, db);
 	TH_EXPECT(ret == -EBUSY, "%s: second attach refused with -EBUSY (%d)", dev->name, ret);
 	/* a now has a HWPT: a map is pinned at once, and an unbacked VA
-	 * is refused. */
+	 * is refused.
+	 */
 	ret = rte_dma_domain_map(da, IOVA_BAD, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
 	TH_EXPECT(ret == -EFAULT, "%s: map of a PROT_NONE VA into an IOAS with a HWPT refused with -EFAULT (%d)",
 		dev->name, ret);
@@ -228,7 +233,8 @@ dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 	TH_EXPECT(rte_dma_domain_binding_domain(b) == da, "%s: on a", dev->name);
 
 	/* A replace the kernel refuses: the HWPT of dbad cannot be built
-	 * (its PROT_NONE range cannot be pinned). Nothing changes. */
+	 * (its PROT_NONE range cannot be pinned). Nothing changes.
+	 */
 	ret = rte_dma_domain_replace(b, dbad, &opts);
 	TH_EXPECT(ret == -EFAULT, "%s: replace onto an IOAS with an unpinnable range refused with -EFAULT (%d)",
 		dev->name, ret);
@@ -251,7 +257,8 @@ dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 }
 
 /* Skip on a host; in the VM tier's guest (VM_GUEST), which provides
- * /dev/iommu and the NICs on vfio-pci, a missing one is a FAIL. */
+ * /dev/iommu and the NICs on vfio-pci, a missing one is a FAIL.
+ */
 static int
 cannot_run(const char *why)
 {
@@ -315,7 +322,8 @@ case_kernel(void)
 	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	/* Stays mapped PROT_NONE: a VA no later mmap can reuse, that no
-	 * pin can ever succeed on. */
+	 * pin can ever succeed on.
+	 */
 	hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TH_EXPECT(buf != MAP_FAILED && hole != MAP_FAILED, "buffers");
 	if (buf == MAP_FAILED || hole == MAP_FAILED)

@@ -283,7 +283,8 @@ case_names(void)
 		{ "net_ring0", 1, NULL },
 		{ "", 1, NULL },
 		/* fuzz_devargs: sscanf's %x took spaces, signs, 0x and wrapped
-		 * overflowing fields (now: hex digits only, canonical widths) */
+		 * overflowing fields (now: hex digits only, canonical widths)
+		 */
 		{ "3:e:\n6.6", 1, NULL },
 		{ "100000000:00:03.0", 1, NULL },
 		{ "-0:00:03.0", 1, NULL },
@@ -340,7 +341,8 @@ case_bad_devargs(void)
 		{ "emu0", "model=test,queues=1,queues=2", true,
 		  "emu0: key 'queues' given twice" },
 		/* fuzz_devargs: "model" without a value crashed (NULL strcmp);
-		 * bus= and name= given twice were accepted */
+		 * bus= and name= given twice were accepted
+		 */
 		{ "emu0", "model", true,
 		  "emu0: model: expected a model name (model=NAME)" },
 		{ "emu0", "model=", true,
@@ -436,7 +438,8 @@ case_scan_default(void)
 }
 
 /* A function whose sysfs link points out of the sysfs tree (a tampered
- * or planted tree) is not used, and the log says so. */
+ * or planted tree) is not used, and the log says so.
+ */
 static int
 case_scan_escape(void)
 {
@@ -542,7 +545,8 @@ case_kernel_no_iommu(void)
 	tree_init();
 	mk_func("0000:00:03.0", "vfio-pci", "vfio0", true, "0x1af4", "0x1041");
 	/* Where the host has an iommufd, point the backend at a missing one:
-	 * the refusal is what is tested. */
+	 * the refusal is what is tested.
+	 */
 	if (access("/dev/iommu", F_OK) == 0) {
 		snprintf(fake, sizeof(fake), "%s/no-iommu", root);
 		setenv("DMA_DOMAIN_IOMMUFD_PATH", fake, 1);

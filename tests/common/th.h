@@ -51,10 +51,12 @@ struct th_case {
 	/** meson suites, comma-separated (list-cases.py checks the names). */
 	const char *suite;
 	/** The case: 0 passed (unless a check failed), TH_SKIP skipped,
-	 * anything else failed. */
+	 * anything else failed.
+	 */
 	int (*fn)(void);
 	/** NULL, or before fn: 0 to run fn, TH_SKIP to skip it, anything else
-	 * fails the case (fn and teardown are not called then). */
+	 * fails the case (fn and teardown are not called then).
+	 */
 	int (*setup)(const struct th_case *c);
 	/** NULL, or after fn (also when fn failed or skipped). */
 	void (*teardown)(const struct th_case *c);
@@ -116,10 +118,12 @@ void th_abort_at(const char *file, int line, const char *cond, const char *fmt, 
 void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The checks. Each counts in th_checks; a failure counts in th_failures and
- * fails the case even when the case returns 0. */
+ * fails the case even when the case returns 0.
+ */
 
 /** cond must hold; otherwise "FAIL file:line: cond: message", go on. The
- * message is optional; when given, it starts with a string literal. */
+ * message is optional; when given, it starts with a string literal.
+ */
 #define TH_CHECK(cond, ...) do { \
 	th_checks++; \
 	if (!(cond)) \
@@ -161,7 +165,8 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 
 /** A failure the process cannot go on after: a FAIL line, exit(1) (for
- * raw-ioctl tests whose every step needs the previous one). */
+ * raw-ioctl tests whose every step needs the previous one).
+ */
 #define TH_FATAL(...) do { \
 	th_checks++; \
 	th_fail_at(__FILE__, __LINE__, __VA_ARGS__); \
@@ -169,7 +174,8 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 
 /** call (a syscall, an ioctl) must return 0; otherwise TH_FATAL with the
- * call's text and errno. */
+ * call's text and errno.
+ */
 #define TH_FATAL_ERRNO(call) do { \
 	th_checks++; \
 	if ((call) != 0) { \
@@ -179,18 +185,21 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 
 /** libFuzzer targets: a finding must crash. "FAIL file:line: message" on
- * stderr, then abort(). */
+ * stderr, then abort().
+ */
 #define TH_ABORT(...) th_abort_at(__FILE__, __LINE__, NULL, __VA_ARGS__)
 
 /** libFuzzer targets: cond must hold; otherwise "FAIL file:line: cond:
- * message" on stderr, then abort(). */
+ * message" on stderr, then abort().
+ */
 #define TH_ASSERT(cond, ...) do { \
 	if (!(cond)) \
 		th_abort_at(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 } while (0)
 
 /** Like TH_CHECK, but a passing check prints "ok   message" too: for logs
- * read later (the VM tier), where every check is shown. */
+ * read later (the VM tier), where every check is shown.
+ */
 #define TH_EXPECT(cond, ...) do { \
 	th_checks++; \
 	if (!(cond)) \
@@ -200,7 +209,8 @@ void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 
 /** th_main() flag: every case needs a process of its own (EAL initialises
- * once): without a case name, print the usage instead of running all. */
+ * once): without a case name, print the usage instead of running all.
+ */
 #define TH_ONE_PER_PROCESS 1u
 
 /**
@@ -223,7 +233,8 @@ int th_main(int argc, char **argv, const struct th_case *cases, size_t n,
 	unsigned int flags);
 
 /** The main() of a binary that needs nothing before th_main(): one line
- * after its case table, TH_MAIN(cases, 0 or TH_ONE_PER_PROCESS). */
+ * after its case table, TH_MAIN(cases, 0 or TH_ONE_PER_PROCESS).
+ */
 #define TH_MAIN(cases, flags) \
 int \
 main(int argc, char **argv) \

@@ -57,7 +57,8 @@ require_helper(void)
 }
 
 /* A helper's TH_REQUIRE returns -1: the case's nonzero return fails it,
- * and the check counted. */
+ * and the check counted.
+ */
 static int
 case_require(void)
 {

@@ -123,7 +123,8 @@ fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *
 	if (parked) {
 		__atomic_store_n(&f->parked_phase, 1, __ATOMIC_RELEASE);
 		/* the contract: every online queue is parked (pause pending
-		 * and acknowledged), and nothing was quiesced yet */
+		 * and acknowledged), and nothing was quiesced yet
+		 */
 		for (q = 0; q < f->nb_queues; q++) {
 			struct rte_dma_domain_queue *h = rte_dma_domain_queue_get(f->b, q);
 

@@ -4,7 +4,8 @@
 #define TDD_H
 
 /* Helpers of the lib/dma_domain tests: fake driver, domains, hugepages (the
- * checks and case tables: tests/common/th.h). */
+ * checks and case tables: tests/common/th.h).
+ */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,7 +40,8 @@ struct fake_drv {
 	struct fake_queue q[4];
 	uint64_t extra_iova, extra_len;  /* one more range reported by iova_walk */
 	/* A range in flight: reported only by the parked walk, as a driver
-	 * reports a tx buffer of a mempool it was not configured with. */
+	 * reports a tx buffer of a mempool it was not configured with.
+	 */
 	uint64_t inflight_iova, inflight_len;
 	uint64_t walks[2];               /* iova_walk calls: [parked] */
 	uint64_t bad_walk;               /* parked walk with a queue running */
@@ -47,12 +49,14 @@ struct fake_drv {
 	uint64_t restarts;
 	uint64_t bad_quiesce;       /* quiesce while DMA was still allowed */
 	/* fault_check: new faults to report once, and the sticky "needs a
-	 * reset" state (then -EIO at every call) */
+	 * reset" state (then -EIO at every call)
+	 */
 	uint64_t dev_faults;
 	bool needs_reset;           /* __atomic */
 	uint64_t fault_checks;
 	/* set by the parked walk, cleared by the first resume: the span in
-	 * which the library counts every queue as parked (__atomic) */
+	 * which the library counts every queue as parked (__atomic)
+	 */
 	uint32_t parked_phase;
 	/* queue_quiesce fails (-EIO, before reclaiming) for these queues */
 	uint32_t quiesce_fail_mask;
@@ -70,14 +74,16 @@ struct fake_drv {
 extern const struct rte_dma_domain_dev_ops fake_ops;
 
 /* Bind a fake device with nb_queues queues whose buffers sit at
- * base_iova + (q * FAKE_BUFS + i) * FAKE_BUF_SIZE. */
+ * base_iova + (q * FAKE_BUFS + i) * FAKE_BUF_SIZE.
+ */
 int fake_bind(struct fake_drv *f, const char *name, uint16_t nb_queues,
 		uint64_t base_iova);
 /* Buffers accounted for (posted + reclaimed) over all queues. */
 uint32_t fake_buffers(const struct fake_drv *f);
 
 /* The 2 MiB hugepage pool's sysfs directory, and one of its counters
- * (nr_hugepages, free_hugepages, ...); -1 when it cannot be read. */
+ * (nr_hugepages, free_hugepages, ...); -1 when it cannot be read.
+ */
 #define TDD_HP_SYS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 long tdd_hugepages_get(const char *counter);
 
@@ -85,7 +91,8 @@ long tdd_hugepages_get(const char *counter);
 uint64_t tdd_memseg_bytes(void);
 /* Every step-th byte page of [p, p + len) is mapped in d at its IOVA (VA
  * for memory without one) to itself; prints the first page that is not.
- * Page by page: with IOVA as PA, pages are not IOVA-contiguous. */
+ * Page by page: with IOVA as PA, pages are not IOVA-contiguous.
+ */
 bool tdd_mirrored(struct rte_dma_domain *d, const void *p, size_t len, size_t step);
 
 /* Soft model setting in one call. */
@@ -96,7 +103,8 @@ void tdd_soft_model(enum rte_dma_domain_soft_replace_model m, uint64_t window_ns
 struct rte_dma_domain *tdd_domain(struct rte_dma_domain_ctx *ctx, const char *name);
 
 /* Two paging domains of ctx, each mapping the 2 MiB at mem read-write at
- * IOVA 0x100000 (where fake_bind puts the buffers). */
+ * IOVA 0x100000 (where fake_bind puts the buffers).
+ */
 void tdd_two_domains(struct rte_dma_domain_ctx *ctx, void *mem,
 		struct rte_dma_domain **a, struct rte_dma_domain **b,
 		const char *name_a, const char *name_b);

@@ -111,7 +111,8 @@ wait_ge(uint64_t *p, uint64_t v)
 
 /* Reader thread, inside a translation between the generation and the
  * domain loads: on its window iterations, have the main thread run one
- * whole replace now. */
+ * whole replace now.
+ */
 static void
 reader_hook(const char *domain, void *arg)
 {
@@ -125,13 +126,15 @@ reader_hook(const char *domain, void *arg)
 	r = ld(&R.req) + 1;
 	st(&R.req, r);
 	/* (a request left at the end, when the main thread stopped, is not
-	 * a timeout) */
+	 * a timeout)
+	 */
 	if (!wait_ge(&R.ack, r) && !__atomic_load_n(&R.stop, __ATOMIC_ACQUIRE))
 		R.hook_timeouts++;
 }
 
 /* Main thread, inside the switch: the device's domain pointer is the new
- * one; say so, and let the DMA thread run one whole translation now. */
+ * one; say so, and let the DMA thread run one whole translation now.
+ */
 static void
 writer_hook(const char *domain, void *arg)
 {
@@ -333,7 +336,8 @@ case_iommufd_atomic(void)
 /* ---- kernel backend: fault lines ------------------------------------------- */
 
 /* Recorded lines (Linux 6.12 guest under QEMU's VT-d; AMD and SMMUv3 from
- * the drivers' format strings), in /dev/kmsg's record format. */
+ * the drivers' format strings), in /dev/kmsg's record format.
+ */
 #define L_DRHD "3,812,40817311,-;DMAR: DRHD: handling fault status reg 2\n"
 #define L_VTD_03 "3,813,40817329,-;DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr 0xfee00000 [fault reason 0x06] PTE Read access is not set\n"
 #define L_VTD_04 "3,814,40817340,-;DMAR: [DMA Write NO_PASID] Request device [00:04.0] fault addr 0x7f000 [fault reason 0x05] PTE Write access is not set\n"
@@ -486,7 +490,8 @@ static int
 case_kmsg_stream(void)
 {
 	/* a record cut across two writes, dictionary lines, an AMD line
-	 * naming a device in its prefix */
+	 * naming a device in its prefix
+	 */
 	static const char all[] = L_AMD L_VTD_03 L_VTD_04;
 	struct iommufd_kmsg k;
 	struct kdevs d;
@@ -553,7 +558,8 @@ case_kmsg_late(void)
 	TH_CHECK_RC(iommufd_kmsg_read(&k, 0, late_record, NULL, &d), 0);
 	TH_CHECK(d.faults[0] == 0, "no fault before the line");
 	/* the post-resume window: the line arrives while it waits; the
-	 * deadline is a hang guard, the wait ends at the line */
+	 * deadline is a hang guard, the wait ends at the line
+	 */
 	TH_CHECK(pthread_create(&th, NULL, late_writer, &l) == 0, "thread");
 	st(&l.go, 1);
 	TH_CHECK_RC(iommufd_kmsg_read(&k, th_now_ns() + WAIT_NS, late_record,

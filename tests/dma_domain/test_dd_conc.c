@@ -49,7 +49,8 @@ static uint64_t dma_ok, dma_fault, dma_parked, dma_bad;
 static uint64_t retire_bursts;
 
 /* The poller: for each queue, a burst = check pause, then DMA into one
- * posted buffer (write a pattern, read it back). */
+ * posted buffer (write a pattern, read it back).
+ */
 static void *
 dma_thread(void *arg)
 {
@@ -80,7 +81,8 @@ dma_thread(void *arg)
 			i = n++ % FAKE_BUFS;
 			v = ((uint64_t)k << 56) | n;
 			if (rte_dma_domain_soft_write(f.b, f.q[k].iova[i], &v, sizeof(v)) != 0 ||
-					rte_dma_domain_soft_read(f.b, f.q[k].iova[i], &r, sizeof(r)) != 0) {
+					rte_dma_domain_soft_read(f.b, f.q[k].iova[i], &r,
+							sizeof(r)) != 0) {
 				__atomic_fetch_add(&dma_fault, 1, __ATOMIC_RELAXED);
 				continue;
 			}
@@ -91,7 +93,8 @@ dma_thread(void *arg)
 		if (parked) {
 			dma_parked++;
 			/* count bursts from the first pause after arming on:
-			 * the first parked walk still sees the buffer */
+			 * the first parked walk still sees the buffer
+			 */
 			retire_armed = __atomic_load_n(&retire_bursts, __ATOMIC_RELAXED) != 0;
 			sched_yield();
 		} else if (retire_armed) {
@@ -121,7 +124,8 @@ run(enum rte_dma_domain_soft_replace_model model, uint64_t window_ns,
 		enum rte_dma_domain_strategy s, struct run_result *res)
 {
 	/* generous timeout: scheduler hiccups (TSan, shared cores) are not
-	 * what these cases test; a timeout would still be a failure */
+	 * what these cases test; a timeout would still be a failure
+	 */
 	struct rte_dma_domain_replace_opts o = {
 		.strategy = s, .force = true, .timeout_us = 2000000,
 	};
@@ -213,7 +217,8 @@ case_hitless_vtd(void)
 	struct run_result r;
 
 	/* a window long enough to sleep in: the DMA thread runs in it even
-	 * when it shares the controller's core */
+	 * when it shares the controller's core
+	 */
 	run(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 100000, RTE_DMA_DOMAIN_STRATEGY_HITLESS, &r);
 	TH_CHECK(r.faults > 0, "forced hitless on VT-d showed no fault in %" PRIu64
 		" swaps: the hazard check cannot fail?", r.swaps + r.failed);
@@ -260,7 +265,8 @@ case_inject_live(void)
 			for (i = 0; i < RTE_DIM(pts); i++) {
 				/* default (100 ms) timeout: scheduler hiccups of
 				 * several ms happen here; only the ACK injection,
-				 * which must time out, gets a short one */
+				 * which must time out, gets a short one
+				 */
 				struct rte_dma_domain_replace_opts o = {
 					.strategy = strat[j],
 					.timeout_us = pts[i] == RTE_DMA_DOMAIN_INJECT_ACK ?
@@ -403,7 +409,8 @@ arm_poller(void *arg)
 		} else {
 			v = n;
 			if (__atomic_load_n(&f.q[0].posted, __ATOMIC_ACQUIRE) == 0 ||
-					rte_dma_domain_soft_write(f.b, f.q[0].iova[n % FAKE_BUFS], &v,
+					rte_dma_domain_soft_write(f.b, f.q[0].iova[n % FAKE_BUFS],
+							&v,
 						sizeof(v)) != 0)
 				dma_bad++;
 			else
@@ -418,12 +425,14 @@ arm_poller(void *arg)
 				parked = true;
 			} else {
 				if (__atomic_load_n(&f.parked_phase, __ATOMIC_ACQUIRE) ||
-						__atomic_load_n(&f.q[1].posted, __ATOMIC_ACQUIRE) == 0)
+						__atomic_load_n(&f.q[1].posted,
+								__ATOMIC_ACQUIRE) == 0)
 					q1_bad++;
 				v = n | (1ull << 63);
 				if (rte_dma_domain_soft_write(f.b, f.q[1].iova[n % FAKE_BUFS], &v,
 							sizeof(v)) != 0 ||
-						rte_dma_domain_soft_read(f.b, f.q[1].iova[n % FAKE_BUFS], &r,
+						rte_dma_domain_soft_read(f.b,
+								f.q[1].iova[n % FAKE_BUFS], &r,
 							sizeof(r)) != 0 || r != v)
 					q1_bad++;
 				__atomic_fetch_add(&q1_work, 1, __ATOMIC_RELEASE);
@@ -592,7 +601,8 @@ ack_race_poller(void *arg)
 			continue;
 		}
 		/* the burst after a report of a PARK token, in the ring: does
-		 * the controller walk the queue as parked meanwhile? */
+		 * the controller walk the queue as parked meanwhile?
+		 */
 		ar.runs++;
 		w0 = __atomic_load_n(&ar.walks, __ATOMIC_ACQUIRE);
 		dl = deadline_in(2000000);

@@ -129,7 +129,8 @@ struct poller {
 };
 
 /* Bursts: check the pause; DMA (write a pattern, read it back) into a
- * posted buffer. Yields every round: more busy threads than cores. */
+ * posted buffer. Yields every round: more busy threads than cores.
+ */
 static void *
 poller_main(void *arg)
 {
@@ -221,7 +222,8 @@ static struct ctl tb[2];
 /* The first swap of each binding waits in its quiesce callback until the
  * other binding's first swap is in its own: both swaps inside the
  * protocol at once. Meeting impossible (one swap blocks the other):
- * the wait ends after meet_ns, counted as a failure. */
+ * the wait ends after meet_ns, counted as a failure.
+ */
 static uint32_t meet_in[2], meet_timeouts;
 #define MEET_NS 10000000000ull
 
@@ -492,9 +494,11 @@ case_destroy_race(void)
 	for (i = 1; i <= RACE_ROUNDS; i++) {
 		snprintf(name, sizeof(name), "dr-%u", i);
 		nxt = tdd_domain(ctx, name);
-		TH_CHECK_RC(rte_dma_domain_map(nxt, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW), 0);
+		TH_CHECK_RC(rte_dma_domain_map(nxt, 0x100000, mem, M2, RTE_DMA_DOMAIN_ACCESS_RW),
+				0);
 		/* the racer destroys cur from now on: attached, then pinned
-		 * by the swap (-EBUSY), then free (0) */
+		 * by the swap (-EBUSY), then free (0)
+		 */
 		__atomic_store_n(&dr.victim, cur, __ATOMIC_RELEASE);
 		if (rte_dma_domain_replace(f.b, nxt, &quiesce) != 0) {
 			failed++;
@@ -649,7 +653,8 @@ static struct {
 
 /* Memory comes and goes: add an area (a memory event), allocate from it
  * (sizes change every round), check the allocation is in both mirrors,
- * free, remove the area (another event). */
+ * free, remove the area (another event).
+ */
 static void *
 hotplug_main(void *arg)
 {
@@ -687,14 +692,16 @@ hotplug_main(void *arg)
 		for (i = 0; i < 2; i++) {
 			if (buf != NULL && !tdd_mirrored(mh.d[i], buf, sz, MIRROR_STEP(sz)))
 				mh.unmirrored++;
-			if (mz != NULL && !tdd_mirrored(mh.d[i], mz->addr, mz->len, MIRROR_STEP(mz->len)))
+			if (mz != NULL && !tdd_mirrored(mh.d[i], mz->addr, mz->len,
+					MIRROR_STEP(mz->len)))
 				mh.unmirrored++;
 		}
 		rte_free(buf);
 		if (mz != NULL)
 			rte_memzone_free(mz);
 		/* dynamic hugepage memory: more than the heap holds, so the
-		 * EAL allocates pages (ALLOC event) and frees them (FREE) */
+		 * EAL allocates pages (ALLOC event) and frees them (FREE)
+		 */
 		sz = (size_t)(4 + mh.rounds % 5) << 20;
 		buf = rte_malloc(NULL, sz, 0);
 		if (buf == NULL) {
@@ -720,7 +727,8 @@ hotplug_main(void *arg)
 
 /* A driver callback that needs the EAL's memory hotplug lock (read), as
  * a PMD's may: its order against the memory events' (write, then
- * dd_lock in the mirror callback) must hold. */
+ * dd_lock in the mirror callback) must hold.
+ */
 static void
 mh_quiesce(struct fake_drv *f, uint16_t qid)
 {
@@ -819,7 +827,8 @@ teardown_soft(const struct th_case *c)
 }
 
 /* mirror_hotplug: hugepages, dynamic memory (--no-huge, legacy memory,
- * sends no memory events), then setup_soft(). */
+ * sends no memory events), then setup_soft().
+ */
 static int
 setup_eal(const struct th_case *c)
 {

@@ -114,7 +114,8 @@ sysfs_set(const char *f, long v)
 static long hp_restore = -1;
 
 /* Make sure HP_WANT free 2 MiB hugepages exist; returns false (and says
- * why) if not possible. */
+ * why) if not possible.
+ */
 static bool
 hugepages_ready(void)
 {
@@ -180,7 +181,8 @@ static struct {
 } ms;
 
 /* Registered before the mirror's callback: runs first, under the EAL's
- * memory hotplug lock, right before the mirror callback takes dd_lock. */
+ * memory hotplug lock, right before the mirror callback takes dd_lock.
+ */
 static void
 ms_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 {
@@ -193,7 +195,8 @@ ms_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 }
 
 /* Another thread adds memory: the EAL takes the hotplug lock (write)
- * and calls the memory event callbacks. */
+ * and calls the memory event callbacks.
+ */
 static void *
 ms_add_thread(void *arg)
 {
@@ -205,7 +208,8 @@ ms_add_thread(void *arg)
 }
 
 /* The swap's driver callback, once the other thread is inside the
- * memory event: a call that takes the hotplug lock (read). */
+ * memory event: a call that takes the hotplug lock (read).
+ */
 static void
 ms_quiesce(struct fake_drv *f, uint16_t qid)
 {
@@ -275,7 +279,8 @@ case_swap(void)
 }
 
 /* Start EAL for one case: --no-huge (64 MiB of legacy memory) for
- * mirror_static, hugepages (dynamic memory) for the others. */
+ * mirror_static, hugepages (dynamic memory) for the others.
+ */
 static int
 setup_eal(const struct th_case *c)
 {
@@ -299,7 +304,8 @@ setup_eal(const struct th_case *c)
 	}
 	if (rte_eal_init(n, eal) < 0) {
 		/* Only the hugepage cases depend on the machine (free 2 MiB
-		 * pages another process may take meanwhile). */
+		 * pages another process may take meanwhile).
+		 */
 		printf("%s: EAL init failed: %s\n", eal == huge ? "SKIP" : "FAIL",
 			rte_strerror(rte_errno));
 		return eal == huge ? TH_SKIP : 1;

@@ -128,13 +128,15 @@ case_copy(void)
 	uint64_t gap = 0;
 
 	/* fuzz_domain: from an empty source (its table NULL) the hole check
-	 * formed &NULL[0] (UBSan under clang); -ENOENT, nothing changed */
+	 * formed &NULL[0] (UBSan under clang); -ENOENT, nothing changed
+	 */
 	TH_CHECK_RC(rte_dma_domain_copy(a, 0x80000, b, 0x10000, 2 * K4, RW), -ENOENT);
 	TH_CHECK(rte_dma_domain_mapped_bytes(a) == 0, "refused copy changed a");
 	TH_CHECK_RC(rte_dma_domain_map(a, 0x10000, mem, 4 * K4, RW), 0);
 	TH_CHECK_RC(rte_dma_domain_map(a, 0x14000, mem + 0x10000, 4 * K4, RD), 0);
 	/* fuzz_domain: beyond the soft model's 48-bit IOVA space, -ERANGE
-	 * (now documented), nothing changed */
+	 * (now documented), nothing changed
+	 */
 	TH_CHECK_RC(rte_dma_domain_copy(b, 1ULL << 48, a, 0x10000, K4, RW), -ERANGE);
 	TH_CHECK_RC(rte_dma_domain_copy(b, (1ULL << 48) - K4, a, 0x10000, 2 * K4, RW), -ERANGE);
 	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 0, "refused copy changed b");
@@ -157,13 +159,15 @@ case_copy(void)
 		gap == 0x80000, "write gap 0x%" PRIx64, gap);
 	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x10000, K4, RD), -EEXIST);
 	/* both wrong: write from the read-only source onto b's mapping; the
-	 * kernel checks the destination first */
+	 * kernel checks the destination first
+	 */
 	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x14000, K4, RW), -EEXIST);
 	/* a hole in the source wins over both */
 	TH_CHECK_RC(rte_dma_domain_copy(b, 0x81000, a, 0x17000, 2 * K4, RW), -ENOENT);
 	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "refused copies changed b");
 	/* fuzz_domain: a copy within one domain, below two source mappings,
-	 * looped for ever (the first piece shifted the source's table) */
+	 * looped for ever (the first piece shifted the source's table)
+	 */
 	th_watchdog(10, "copy within one domain");
 	TH_CHECK_RC(rte_dma_domain_copy(a, 0x2000, a, 0x13000, 2 * K4, RD), 0);
 	th_watchdog_off();
@@ -240,7 +244,8 @@ case_soft_translate(void)
 }
 
 /* Unmap invalidates the IOTLB; without the invalidation the stale entry
- * would still translate, and the verify mode catches it. */
+ * would still translate, and the verify mode catches it.
+ */
 static int
 case_iotlb(void)
 {
@@ -279,7 +284,8 @@ case_iotlb(void)
 
 /* Two domains mapping the fake driver's buffers at the same IOVAs. */
 /* Two domains, b with one more mapping than a (so a REMAP is visible), and
- * a fake device of nq queues (buffers at 0x100000) attached to a. */
+ * a fake device of nq queues (buffers at 0x100000) attached to a.
+ */
 static void
 remap_pair(struct rte_dma_domain **a, struct rte_dma_domain **b, struct fake_drv *f,
 		const char *pa, const char *pb, const char *dev, uint16_t nq)
@@ -336,7 +342,8 @@ case_coverage(void)
  * flight) refuses the swap after the pause, before any quiesce; the
  * queues are released and nothing else changed. HITLESS and RESTART run
  * the running walk only; drain gives up at the deadline when nothing
- * retires (no poller here). */
+ * retires (no poller here).
+ */
 static int
 case_coverage_parked(void)
 {
@@ -406,7 +413,8 @@ case_coverage_parked(void)
 }
 
 /* Every injection point, single-threaded: error, reason, old domain,
- * queues resumed, no buffer lost; then a clean swap works. */
+ * queues resumed, no buffer lost; then a clean swap works.
+ */
 static int
 case_inject(void)
 {
@@ -436,7 +444,8 @@ case_inject(void)
 
 	remap_pair(&a, &b, &f, "inj-a", "inj-b", "inj-dev", 2);
 	/* queue 0 polled by "someone" that acks (we play the poller here by
-	 * leaving it offline: offline queues count as acknowledged) */
+	 * leaving it offline: offline queues count as acknowledged)
+	 */
 	for (i = 0; i < RTE_DIM(t); i++) {
 		struct rte_dma_domain_replace_opts o = {
 			.strategy = t[i].s, .timeout_us = 20000, .force = true,
@@ -554,9 +563,11 @@ log_release(FILE *f)
 
 /* REMAP rewrites the current domain in place: refused while other
  * bindings use it (they are not quiesced), allowed with force, which
- * says so in the log. */
+ * says so in the log.
+ */
 /* A binding's default strategy (bus devargs strategy=) is what a replace
- * asking for RTE_DMA_DOMAIN_STRATEGY_DEFAULT gets. */
+ * asking for RTE_DMA_DOMAIN_STRATEGY_DEFAULT gets.
+ */
 static int
 case_default_strategy(void)
 {
@@ -674,7 +685,8 @@ static int arm_late_parked = -1;
 static bool arm_late_state; /* use ack_state(), twice */
 
 /* The first burst of an armed queue, during a swap with the queues parked
- * (the library saw this queue offline). */
+ * (the library saw this queue offline).
+ */
 static void
 arm_late_burst(struct fake_drv *f, uint16_t qid)
 {
@@ -686,7 +698,8 @@ arm_late_burst(struct fake_drv *f, uint16_t qid)
 		return;
 	}
 	/* parked bursts stay parked, RESUMED set by the first or not; what
-	 * they keep is the controller's to post (kept() == true) */
+	 * they keep is the controller's to post (kept() == true)
+	 */
 	arm_late_parked = rte_dma_domain_queue_pause_pending(arm_late_q) &&
 		rte_dma_domain_queue_ack_state(arm_late_q) == RTE_DMA_DOMAIN_QUEUE_PARKED &&
 		rte_dma_domain_queue_ack_state(arm_late_q) == RTE_DMA_DOMAIN_QUEUE_PARKED &&
@@ -694,7 +707,8 @@ arm_late_burst(struct fake_drv *f, uint16_t qid)
 }
 
 /* The parked poller keeps more while the controller posts what it kept:
- * the library must call queue_unpark again before it releases. */
+ * the library must call queue_unpark again before it releases.
+ */
 static void
 arm_late_unpark(struct fake_drv *f, uint16_t qid)
 {
@@ -704,7 +718,8 @@ arm_late_unpark(struct fake_drv *f, uint16_t qid)
 }
 
 /* Armed queues: offline (no stall) until the first burst, online after;
- * a first burst during a swap parks. */
+ * a first burst during a swap parks.
+ */
 static int
 case_arm(void)
 {
@@ -752,7 +767,8 @@ case_arm(void)
 	TH_CHECK(arm_late_parked == 1, "first burst during a swap did not park (%d)",
 		arm_late_parked);
 	/* it parked: its next burst takes the slow path once more, to learn
-	 * that the pause ended (a driver posts what it kept while parked) */
+	 * that the pause ended (a driver posts what it kept while parked)
+	 */
 	TH_CHECK(rte_dma_domain_queue_is_online(q1) && rte_dma_domain_queue_pause_pending(q1),
 		"after the swap: online %d pending %d", rte_dma_domain_queue_is_online(q1),
 		rte_dma_domain_queue_pause_pending(q1));
@@ -833,7 +849,8 @@ reset_on_walk(struct fake_drv *f, bool parked)
 
 /* fault_check -EIO: a device that needs a reset is refused up front
  * (nothing changed), and going dead across a switch rolls back, even
- * with no fault counted. */
+ * with no fault counted.
+ */
 static int
 case_needs_reset(void)
 {
@@ -964,7 +981,8 @@ case_rollback_failed(void)
 			sn, r.result, r.rolled_back, r.rollback_failed, r.reason);
 		TH_CHECK(events_are(&f, RTE_DMA_DOMAIN_RECOVERING, RTE_DMA_DOMAIN_RECOVERY_SUCCESS),
 			"%s: events %u: %d %d", sn, f.nb_events, f.events[0], f.events[1]);
-		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && rte_dma_domain_mapped_bytes(a) == M2 &&
+		TH_CHECK(rte_dma_domain_binding_domain(f.b) == a
+				&& rte_dma_domain_mapped_bytes(a) == M2 &&
 			dev_read(&f) == 0 && f.port_started, "%s: not back on a", sn);
 		TH_CHECK(!rte_dma_domain_queue_pause_pending(qh(&f, 0)) &&
 			!rte_dma_domain_queue_pause_pending(qh(&f, 1)) &&
@@ -1030,7 +1048,8 @@ case_rollback_failed(void)
 }
 
 /* Finding 4 (library part): queue_quiesce of queue 1 fails; queues 0 and
- * 1 are resumed (1 may be stopped half way), queue 2 was not touched. */
+ * 1 are resumed (1 may be stopped half way), queue 2 was not touched.
+ */
 static int
 case_quiesce_fail(void)
 {
@@ -1357,7 +1376,8 @@ read_target_only(struct fake_drv *f, uint16_t qid)
 }
 
 /* Finding 11: faults after a rollback switch are counted, and failed
- * and timed-out pauses are in the pause statistics. */
+ * and timed-out pauses are in the pause statistics.
+ */
 static int
 case_rollback_stats(void)
 {
@@ -1410,7 +1430,8 @@ case_rollback_stats(void)
  * uses again is missing there: here, the driver reports it at its first
  * check after resume) belongs to the swap: late_faults, -EIO, the device
  * stays on the new domain. A fault between swaps is counted apart
- * (faults_between) and charged to no swap. */
+ * (faults_between) and charged to no swap.
+ */
 static void
 fault_at_resume(struct fake_drv *fd, uint16_t qid)
 {
@@ -1422,7 +1443,8 @@ static int
 case_late_faults(void)
 {
 	/* (restart resumes inside its pause: a fault there is confirmed
-	 * and rolled back, see case_strategies) */
+	 * and rolled back, see case_strategies)
+	 */
 	static const enum rte_dma_domain_strategy strat[] = {
 		RTE_DMA_DOMAIN_STRATEGY_QUIESCE, RTE_DMA_DOMAIN_STRATEGY_REMAP,
 	};
@@ -1474,7 +1496,8 @@ case_late_faults(void)
 
 /* The fake driver's callbacks take at least PH_NS each (a busy wait on
  * the clock: a known lower bound for each phase, as the VT-d window is
- * for the switch). */
+ * for the switch).
+ */
 static void
 ph_spin(void)
 {
@@ -1535,7 +1558,8 @@ case_phases(void)
 	TH_CHECK(r.switch_ns >= PH_NS, "switch_ns %" PRIu64, r.switch_ns);
 	TH_CHECK(r.resume_ns >= 2 * PH_NS, "resume_ns %" PRIu64, r.resume_ns);
 	/* the phases of the pause do not overlap: their sum is within it
-	 * (the running coverage check is before the pause) */
+	 * (the running coverage check is before the pause)
+	 */
 	sum = r.park_ns + r.quiesce_ns + r.switch_ns + r.resume_ns;
 	TH_CHECK(sum <= r.pause_ns, "phases %" PRIu64 " > pause %" PRIu64, sum, r.pause_ns);
 	/* a refused swap records what ran: coverage only */

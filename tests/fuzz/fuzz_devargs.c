@@ -193,7 +193,8 @@ check_model(const char *name, const char *args, const struct rte_iommufd_emu_ops
 				numeric[i], v);
 	}
 	/* features_off=name+bit+...: names start with a letter and hold
-	 * letters, digits and '_' (version_1), bits are numbers */
+	 * letters, digits and '_' (version_1), bits are numbers
+	 */
 	v = kv != NULL ? rte_kvargs_get(kv, "features_off") : NULL;
 	if (v != NULL) {
 		char buf[256], *tok, *save = NULL;

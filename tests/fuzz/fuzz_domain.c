@@ -249,7 +249,8 @@ ref_va_rw(const struct ref_dom *d, uint64_t x)
 
 /* Replace's coverage check of the fake queue's buffers (read-write): the
  * target maps every page, to the same memory as the current domain
- * where that maps it. */
+ * where that maps it.
+ */
 static bool
 ref_replace_ok(int from, int to)
 {
@@ -322,7 +323,8 @@ check_query(int di, uint64_t x)
 
 /* The device's view: translate through the binding's current domain. The
  * soft model takes a range over adjacent mappings when their VAs are
- * contiguous (what the device sees is one buffer). */
+ * contiguous (what the device sees is one buffer).
+ */
 static void
 check_translate(uint64_t x, uint32_t len, uint32_t access)
 {
@@ -440,7 +442,8 @@ run_op(const uint8_t *o)
 	}
 	case 7:
 		/* attach when detached, else replace (the fake binding's
-		 * queues are offline: no poller to wait for) */
+		 * queues are offline: no poller to wait for)
+		 */
 		if (ref_att < 0) {
 			rc = rte_dma_domain_attach(drv.b, dom[di]);
 			TH_ASSERT(rc == 0, "attach to d%d: %d", di, rc);

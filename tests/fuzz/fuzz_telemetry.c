@@ -64,8 +64,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	d1 = rte_dma_domain_create(ctx, "d1", RTE_DMA_DOMAIN_PAGING, 0);
 	d2 = rte_dma_domain_create(ctx, "dom.two", RTE_DMA_DOMAIN_PAGING, 0);
 	if (d1 == NULL || d2 == NULL || fake_bind(&drv, "fzdev", 1, 0x10000) != 0 ||
-			rte_dma_domain_map(d1, 0x10000, mem, sizeof(mem), RTE_DMA_DOMAIN_ACCESS_RW) != 0 ||
-			rte_dma_domain_map(d2, 0x10000, mem, sizeof(mem), RTE_DMA_DOMAIN_ACCESS_RW) != 0 ||
+			rte_dma_domain_map(d1, 0x10000, mem, sizeof(mem),
+					RTE_DMA_DOMAIN_ACCESS_RW) != 0 ||
+			rte_dma_domain_map(d2, 0x10000, mem, sizeof(mem),
+					RTE_DMA_DOMAIN_ACCESS_RW) != 0 ||
 			rte_dma_domain_attach(drv.b, d1) != 0 ||
 			rte_dma_domain_replace(drv.b, d2, NULL) != 0)
 		TH_ABORT("setup failed: %s", rte_strerror(rte_errno));

@@ -37,7 +37,8 @@ static const char *const pair_args[] = {
 };
 
 /* The soft model's replace is atomic, where the library's default
- * strategy is hitless: these tests exercise the quiesce path. */
+ * strategy is hitless: these tests exercise the quiesce path.
+ */
 static const struct rte_dma_domain_replace_opts quiesce_opts = {
 	.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
 	.timeout_us = 2000000,
@@ -57,7 +58,8 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 	struct vt_verify v;
 	/* A hang guard, not a time limit: ends only after 10 s without a
 	 * packet sent or received (a sanitizer build on a loaded machine is
-	 * slow, not stuck). */
+	 * slow, not stuck).
+	 */
 	uint64_t stall = 10 * rte_get_timer_hz();
 	uint64_t deadline = rte_get_timer_cycles() + stall;
 	uint64_t progress = 0;
@@ -77,7 +79,8 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 				for (q = 0; q < nq; q++) {
 					if (v.next_tx[p][q] < (l + 1) * (uint64_t)per_queue)
 						vt_send(&v, p, q, (uint16_t)RTE_MIN(32u,
-							(l + 1) * per_queue - v.next_tx[p][q]), lens[l]);
+							(l + 1) * per_queue - v.next_tx[p][q]),
+									lens[l]);
 					vt_recv(&v, (uint16_t)(1 - p), q);
 				}
 		}
@@ -171,7 +174,8 @@ case_traffic(void)
 }
 
 /* Both engines as DPDK services on service lcore 1: nothing is done in
- * the driver's calls, so traffic flows only if the services run. */
+ * the driver's calls, so traffic flows only if the services run.
+ */
 static int
 case_traffic_service(void)
 {
@@ -216,7 +220,8 @@ qstat(uint16_t port, const char *dir, uint16_t q, const char *what)
 
 /* Queue resets around a replace, with nq queue pairs: what was in flight
  * on every tx queue is posted again in order, what the device completed
- * on every rx queue is delivered first; nothing lost, nothing leaked. */
+ * on every rx queue is delivered first; nothing lost, nothing leaked.
+ */
 static int
 case_queue_reset(uint16_t nq)
 {
@@ -237,7 +242,8 @@ case_queue_reset(uint16_t nq)
 
 	/* 1. Port 1 is down: port 0's packets stay in its tx rings
 	 * (back-pressure). A quiesce RING_RESETs the rings with them in
-	 * flight; resume posts them again in order. */
+	 * flight; resume posts them again in order.
+	 */
 	for (q = 0; q < nq; q++)
 		while (v.next_tx[0][q] < 200)
 			if (vt_send(&v, 0, q, 50, 128) == 0)
@@ -260,7 +266,8 @@ case_queue_reset(uint16_t nq)
 			vt_recv(&v, 1, q); /* pulls from port 0's tx rings */
 
 	/* 2. Packets the device wrote into port 0's rx rings and nobody has
-	 * read: a queue reset keeps them (stash) and they come out first. */
+	 * read: a queue reset keeps them (stash) and they come out first.
+	 */
 	want = v.sent + 100u * nq;
 	for (q = 0; q < nq; q++)
 		while (v.next_tx[1][q] < 100)
@@ -487,7 +494,8 @@ static const struct th_case cases[] = {
 	{ "no_ring_reset", "integration", case_no_ring_reset, setup_eal, teardown_eal },
 	{ "fault", "integration", case_fault, setup_eal, teardown_eal },
 	/* quiesce swaps under the soft VT-d model, the device's engine on its
-	 * own thread: 0 faults; and with the PMD's quiesce broken: faults */
+	 * own thread: 0 faults; and with the PMD's quiesce broken: faults
+	 */
 	{ "replace_vtd", "concurrency", case_replace_vtd, setup_eal, teardown_eal },
 	{ "replace_vtd_broken", "concurrency", case_replace_vtd_broken, setup_eal, teardown_eal },
 	/* the PMD's failures inside a swap (its own injection points) */

@@ -60,12 +60,14 @@ static uint8_t marker[2][MARKER_LEN] __rte_aligned(MARKER_LEN);
 static unsigned int cur;
 
 /* The page the soft model translates the marker IOVA to for emu0: the
- * domain the device really is on. -1: no translation (no domain). */
+ * domain the device really is on. -1: no translation (no domain).
+ */
 static int
 model_page(void)
 {
 	int err = 0;
-	void *va = rte_dma_domain_soft_translate(b0, MARKER_IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ, &err);
+	void *va = rte_dma_domain_soft_translate(b0, MARKER_IOVA, 8, RTE_DMA_DOMAIN_ACCESS_READ,
+			&err);
 
 	if (va == marker[0])
 		return 0;
@@ -125,7 +127,8 @@ poller_main(void *arg)
 
 		if (__atomic_load_n(&p->stall, __ATOMIC_ACQUIRE)) {
 			/* A poller that stops calling its bursts, until
-			 * the controller lets it go. */
+			 * the controller lets it go.
+			 */
 			sem_post(&p->stalled);
 			sem_wait(&p->go);
 		}
@@ -182,7 +185,8 @@ rx_now(struct fi_poller *p)
 }
 
 /* Wait (hang guard 10 s, not a time limit) until MOVED more packets
- * arrived in each direction than at since. */
+ * arrived in each direction than at since.
+ */
 static bool
 moved_since(struct fi_poller *p, struct fi_rx since)
 {
@@ -214,7 +218,8 @@ ports_start(void)
 
 /* One replace of port 0 from the controller; the poller lets go of port 0
  * around a restart (an application must not burst on a port being
- * stopped and started). */
+ * stopped and started).
+ */
 static int
 swap(struct fi_poller *p, unsigned int s, struct rte_dma_domain *to, uint32_t timeout_us,
 		struct rte_dma_domain_swap_record *rec)
@@ -262,7 +267,8 @@ disarm(struct fi_poller *p, const struct fi_case *c, const struct fi_how *h)
 }
 
 /* The traffic of a cell: intact, or (restart) lost exactly what the
- * ports counted as dropped; never duplicated, reordered or damaged. */
+ * ports counted as dropped; never duplicated, reordered or damaged.
+ */
 static int
 check_traffic(const struct fi_poller *p, unsigned int s, const char *what)
 {

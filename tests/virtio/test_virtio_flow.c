@@ -41,7 +41,8 @@
 #include "vt_common.h"
 
 /* Packets the device dropped for lack of buffers (vt_port_drops():
- * every drop a port counts). */
+ * every drop a port counts).
+ */
 static uint64_t
 port_imissed(uint16_t port)
 {
@@ -86,7 +87,8 @@ restart_thread(void *arg)
 		int ret;
 
 		/* Like dpdk-test-replace: the poller lets go of port 0, the
-		 * peer keeps transmitting into it. */
+		 * peer keeps transmitting into it.
+		 */
 		hold_wait(r, 1);
 		ret = rte_dma_domain_replace(r->b, r->d[(i + 1) & 1], &o);
 		hold_wait(r, 0);
@@ -300,7 +302,8 @@ vt_case_stash_grows(void)
 	/* Each round: port 1's ring fills (256), a queue reset stashes it.
 	 * The stash starts at twice the ring: the third reset found it full
 	 * and dropped a ring's worth (stash_dropped, in imissed) before the
-	 * stash grew on demand. Six rounds: three times its first size. */
+	 * stash grew on demand. Six rounds: three times its first size.
+	 */
 	for (i = 0; i < 6; i++) {
 		fill(&v);
 		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
@@ -316,7 +319,8 @@ vt_case_stash_grows(void)
 		port_imissed(1), v.sent - v.received);
 	TH_REQUIRE(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
 	/* Exact: nothing the device completed may be lost by a swap, and
-	 * the driver's discards are never in imissed. */
+	 * the driver's discards are never in imissed.
+	 */
 	TH_REQUIRE(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64 ": %" PRIu64
 		" lost by the driver across queue resets (counted %" PRIu64 ")", v.sent,
 		v.received, v.sent - v.received, vt_port_drops(0) + vt_port_drops(1));
@@ -339,7 +343,8 @@ vt_case_drops_device(void)
 
 	memset(&v, 0, sizeof(v));
 	/* Port 1 posts 396-byte buffers and has no MRG_RXBUF (devargs): a
-	 * 1000-byte frame does not fit and the device drops it. */
+	 * 1000-byte frame does not fit and the device drops it.
+	 */
 	small = rte_pktmbuf_pool_create("vt_small", 1023, 0, 0, 512, SOCKET_ID_ANY);
 	TH_REQUIRE(small != NULL, "small pool");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(2, 1, 256, true) != 0)
@@ -435,7 +440,8 @@ vt_case_parked_tx(unsigned int swaps)
 	while (!__atomic_load_n(&s.stop, __ATOMIC_ACQUIRE)) {
 		/* At most 96 + 32 in flight: well within the ring (256) and
 		 * the backlog (one ring), so a burst the PMD refuses is one it
-		 * dropped. An empty burst still acknowledges pauses. */
+		 * dropped. An empty burst still acknowledges pauses.
+		 */
 		uint16_t n = v.next_tx[0][0] - v.next_rx[0][0] < 96 ? 32 : 0;
 
 		refused += (uint16_t)(n - vt_send(&v, 0, 0, n, (v.sent & 1) ? 1000 : 64));

@@ -50,7 +50,8 @@ case_litmus(void)
 	TH_REQUIRE(lost > 0, "the litmus saw no lost kick without the fence in %" PRIu64
 		" iterations: it cannot show the fence matters on this machine", n);
 	/* Fenced: at least as many iterations as the unfenced run needed,
-	 * and at least 5 chunks. */
+	 * and at least 5 chunks.
+	 */
 	n = n < 5 * (uint64_t)CHUNK ? 5 * (uint64_t)CHUNK : n;
 	r = vt_litmus_fenced(n);
 	printf("litmus with the fence: %" PRIu64 " lost kicks in %" PRIu64 " iterations (%.2f s)\n",

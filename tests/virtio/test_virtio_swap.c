@@ -60,7 +60,8 @@ struct swapper {
 	unsigned int target;
 	bool stop_on_fail;
 	/* Called before swap i on the swapper's thread: arms an injection,
-	 * returns true when swap i must fail. NULL: every swap succeeds. */
+	 * returns true when swap i must fail. NULL: every swap succeeds.
+	 */
 	bool (*arm)(unsigned int i);
 	unsigned int done, ok, failed, unexpected;
 	uint64_t faults;  /* of the swap records */
@@ -132,7 +133,8 @@ swapper_init(struct swapper *s, const char *tag, unsigned int target)
  * with a bounded number in flight (well within a ring and the tx
  * backlog, so that a burst the PMD refuses is one it dropped), every
  * queue polled so that each acknowledges pauses. Returns the packets tx
- * burst refused. */
+ * burst refused.
+ */
 static uint64_t
 poll_until_stopped(struct swapper *s, struct vt_verify *v)
 {
@@ -225,7 +227,8 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 
 	memset(&v, 0, sizeof(v));
 	/* 50 us: the controller sleeps through the window (backend_soft.c),
-	 * the device's engine thread gets the CPU inside it */
+	 * the device's engine thread gets the CPU inside it
+	 */
 	if (set_vtd(50000) != 0 || swapper_init(&s, "vtd", swaps) != 0)
 		return -1;
 	s.stop_on_fail = true;
@@ -252,7 +255,8 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 	print_faults();
 	if (broken) {
 		/* The device kept reading its rings through the blocked
-		 * window: faults, seen by the model and by the library. */
+		 * window: faults, seen by the model and by the library.
+		 */
 		TH_REQUIRE(faults > 0 && st.faults > 0 && s.failed > 0,
 			"quiesce broken by injection, %u swaps under the VT-d model with the device's engine running: no fault seen (soft %" PRIu64 ", library %" PRIu64 "): this test cannot see a missed quiesce",
 			s.done, faults, st.faults);
@@ -327,7 +331,8 @@ vt_case_resume_retry(unsigned int swaps)
 
 	/* 1. Port 1 is down: 200 packets wait in port 0's tx ring. The swap
 	 * resets the ring (they go to the requeue list); re-enabling the tx
-	 * queue fails once; the library rolls back and resumes it again. */
+	 * queue fails once; the library rolls back and resumes it again.
+	 */
 	while (v.next_tx[0][0] < 200)
 		if (vt_send(&v, 0, 0, 50, 128) == 0)
 			break;
@@ -348,7 +353,8 @@ vt_case_resume_retry(unsigned int swaps)
 		return -1;
 
 	/* 2. 100 packets the device wrote into port 0's rx ring, unread:
-	 * the rx queue's resume fails once, then works; they come out. */
+	 * the rx queue's resume fails once, then works; they come out.
+	 */
 	while (v.next_tx[1][0] < 100)
 		if (vt_send(&v, 1, 0, 50, 1000) == 0)
 			break;
@@ -387,7 +393,8 @@ expect_failure(unsigned int i)
 }
 
 /* What port 0's tx queue 0 has posted so far: its avail index as the
- * device would read it, and the packets counter. */
+ * device would read it, and the packets counter.
+ */
 struct tx_posted {
 	uint16_t avail_idx;
 	uint64_t packets;
@@ -461,7 +468,8 @@ vt_case_parked_reset(void)
 		return -1;
 	/* 1. The tx queue's resume keeps failing (also the library's
 	 * retries): the swap fails and leaves it reset. Its parked bursts
-	 * kept packets meanwhile. */
+	 * kept packets meanwhile.
+	 */
 	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, H_TX0,
 		RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS) == 0, "inject");
 	s.arm = expect_failure;
@@ -504,7 +512,8 @@ vt_case_reset_timeout(void)
 	if (vt_port_setup(0, 1, RING, true) != 0 || vt_port_setup(1, 1, RING, true) != 0)
 		return -1;
 	/* 1. The tx queue's reset is requested, its completion not seen in
-	 * time: quiesce fails, the swap rolls back. */
+	 * time: quiesce fails, the swap rolls back.
+	 */
 	TH_REQUIRE(vt_pmd_inject(0, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT, H_TX0, 1) == 0,
 		"inject");
 	s.arm = expect_failure;

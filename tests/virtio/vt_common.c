@@ -38,7 +38,8 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 	static char prefix[64], pmd[512];
 	const char *argv[64];
 	/* the build's copies in the cache: the EAL refuses -d plugins below a
-	 * world-writable directory (scripts/plugins.sh) */
+	 * world-writable directory (scripts/plugins.sh)
+	 */
 	const char *dir = getenv("PLUGIN_DIR");
 	bool own_lcores = false;
 	int argc = 0, ret, i;
@@ -82,7 +83,8 @@ vt_eal_init(const char *prog, const char *const *devargs, const char *const *ext
 		return -1;
 	}
 	/* The PMD's private API, as an application that loads it with -d
-	 * finds it (EAL opened it already: no second copy). */
+	 * finds it (EAL opened it already: no second copy).
+	 */
 	{
 		void *h = dlopen(pmd, RTLD_NOW | RTLD_NOLOAD);
 
@@ -250,7 +252,8 @@ vt_drain(struct vt_verify *v, uint16_t nb_ports, uint16_t nq)
 		for (p = 0; p < nb_ports; p++)
 			for (q = 0; q < nq; q++)
 				/* the receiver's rx burst also pulls what waits
-				 * in the sender's tx ring: no tx burst needed */
+				 * in the sender's tx ring: no tx burst needed
+				 */
 				got += vt_recv(v, p, q);
 		if (got > 0)
 			quiet_until = rte_get_timer_cycles() + rte_get_timer_hz() / 20;

@@ -24,7 +24,8 @@
 
 /* Start EAL with the given devargs (NULL-terminated list of "-a" values)
  * and extra EAL options (lcores "-l 0" unless they give "-l"). Returns 0,
- * or -1 after a FAIL line (no BUILD_ROOT, PMD not built, EAL init failed). */
+ * or -1 after a FAIL line (no BUILD_ROOT, PMD not built, EAL init failed).
+ */
 int vt_eal_init(const char *prog, const char *const *devargs, const char *const *extra);
 void vt_eal_fini(void);
 
@@ -43,7 +44,8 @@ struct vt_verify {
 
 /* Build and send up to n frames of len bytes on (port, q) to the peer's
  * MAC; returns the number the PMD accepted (the rest are freed and not
- * counted as sent). */
+ * counted as sent).
+ */
 uint16_t vt_send(struct vt_verify *v, uint16_t port, uint16_t q, uint16_t n,
 		uint16_t len);
 /* Receive and verify on (port, q); returns the number received. */
@@ -53,13 +55,16 @@ void vt_drain(struct vt_verify *v, uint16_t nb_ports, uint16_t nq);
 /* lost = sent - received (after draining) plus gaps already seen. */
 void vt_print(const struct vt_verify *v, const char *what);
 /* Ports 0 and 1, queue 0: empty tx bursts (a tx queue's backlog is
- * posted by its bursts once a pause is over) and rx, until quiet. */
+ * posted by its bursts once a pause is over) and rx, until quiet.
+ */
 void vt_drain_all(struct vt_verify *v);
 /* Every packet sent was received once, in order, intact (after a
- * drain): 0, or -1 after a FAIL line naming what. */
+ * drain): 0, or -1 after a FAIL line naming what.
+ */
 int vt_check_intact(const struct vt_verify *v, const char *what);
 /* What a port's counters say it dropped: the device's drops (imissed),
- * accepted and not sent (oerrors), and the driver's receive discards. */
+ * accepted and not sent (oerrors), and the driver's receive discards.
+ */
 uint64_t vt_port_drops(uint16_t port);
 
 /* An xstat of a port by name (UINT64_MAX if absent). */
@@ -75,14 +80,16 @@ struct rte_dma_domain *vt_mirror(struct rte_dma_domain_binding *b, const char *n
 struct rte_dma_domain_binding *vt_binding(const char *name);
 
 /* rte_pmd_virtio_iommufd_inject() of the PMD loaded with -d (what: enum
- * rte_pmd_virtio_iommufd_inject); -ENOSYS if vt_eal_init() did not find it. */
+ * rte_pmd_virtio_iommufd_inject); -ENOSYS if vt_eal_init() did not find it.
+ */
 int vt_pmd_inject(uint16_t port, int what, uint16_t qid, uint32_t count);
 
 /* Mbufs of vt_pool() not in the pool (0 once every port stopped). */
 unsigned int vt_pool_in_use(void);
 
 /* Mark the queue handles of nq queue pairs of port 0 (emu0) or 1 (emu1)
- * polled or not (rx i = handle 2i, tx i = 2i+1). */
+ * polled or not (rx i = handle 2i, tx i = 2i+1).
+ */
 void vt_queues_online(uint16_t port, uint16_t nq, bool on);
 
 #endif /* VT_COMMON_H */

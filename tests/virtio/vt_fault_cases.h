@@ -159,7 +159,8 @@ fi_cell_na(const struct fi_case *c, unsigned int s, const struct fi_how *h,
 }
 
 /* The matrix as a table (doc/guides/design.rst): the header, then one row
- * a cell (backend: "soft" or "kernel"). */
+ * a cell (backend: "soft" or "kernel").
+ */
 static inline void
 fi_print_header(void)
 {

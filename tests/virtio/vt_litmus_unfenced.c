@@ -2,7 +2,8 @@
 
 /* The litmus with the helpers' full fence removed (a compiler barrier
  * only): what the PMD did before the fence, to show that the litmus sees
- * lost kicks then. */
+ * lost kicks then.
+ */
 
 #define VIRTIO_NOTIFY_FENCE() __asm__ volatile("" ::: "memory")
 #include <virtio_notify.h>

@@ -34,7 +34,8 @@
 #define EDU_DMA_TO_RAM 0x2
 #define EDU_BUF 0x40000 /* device-side address of its internal buffer */
 /* QEMU 7.2's range check rejects a transfer that ends exactly at the end of
- * the internal buffer (and aborts QEMU): stay below it. */
+ * the internal buffer (and aborts QEMU): stay below it.
+ */
 #define EDU_BUF_SIZE 2048
 #define MAP_SIZE 4096 /* IOAS mappings are whole pages */
 
@@ -159,7 +160,8 @@ kmsg_edu_done(void *arg)
 
 /* After the faulting DMAs: the reader sees them on edu, not on the NICs.
  * The guest's VT-d log may drop a fault while one is pending: at least
- * one line. The deadline is a hang guard, the wait ends at the lines. */
+ * one line. The deadline is a hang guard, the wait ends at the lines.
+ */
 static void
 kmsg_check(struct iommufd_kmsg *k, const char *edu)
 {

@@ -81,7 +81,8 @@ vm_ioas_unmap(int fd, uint32_t ioas, uint64_t len, uint64_t iova)
 
 /* A paging HWPT for device dev_id on top of pt_id (an IOAS). */
 /* Times n unmaps + maps of the same memory at iova (the alternative to a
- * replace: rewrite the domain in place) and prints them as what. */
+ * replace: rewrite the domain in place) and prints them as what.
+ */
 static inline void
 vm_time_remap(int fd, uint32_t ioas, void *va, uint64_t len, uint64_t iova,
 		uint64_t *ns, unsigned int n, const char *what)

@@ -86,7 +86,8 @@ static struct rte_iommufd_driver vb_drv = {
 RTE_PMD_REGISTER_IOMMUFD(vm_bus_test_drv, vb_drv);
 
 /* A NIC is on the bus, probed by our driver, bound to the kernel
- * backend, attached to 'default', and its config space reads back. */
+ * backend, attached to 'default', and its config space reads back.
+ */
 static void
 check_nic(const char *bdf, struct rte_dma_domain *def)
 {
@@ -114,7 +115,8 @@ check_nic(const char *bdf, struct rte_dma_domain *def)
 }
 
 /* DPDK memory the application allocates is mapped in 'default' at its
- * IOVA, to the same VA. */
+ * IOVA, to the same VA.
+ */
 static void
 check_mirror(struct rte_dma_domain *def, size_t len, const char *what)
 {
@@ -138,7 +140,8 @@ check_mirror(struct rte_dma_domain *def, size_t len, const char *what)
 }
 
 /* Unplug one NIC (driver remove, unbind, cdev closed) and probe it again
- * through this bus: bound and attached again. */
+ * through this bus: bound and attached again.
+ */
 static void
 check_replug(const char *bdf, struct rte_dma_domain *def)
 {
@@ -159,7 +162,8 @@ check_replug(const char *bdf, struct rte_dma_domain *def)
 }
 
 /* One process per mode (allow: the NICs in an allow list; auto: no list,
- * the bus claims every vfio-pci function with a cdev). */
+ * the bus claims every vfio-pci function with a cdev).
+ */
 static int
 bus_run(const char *mode)
 {
@@ -215,7 +219,8 @@ bus_run(const char *mode)
 		if (strcmp(mode, "allow") == 0) {
 			/* More than EAL reserved at start: new hugepages come
 			 * through the memory event callback, pinned by
-			 * IOMMU_IOAS_MAP before rte_malloc returns. */
+			 * IOMMU_IOAS_MAP before rte_malloc returns.
+			 */
 			check_mirror(def, HOTPLUG_LEN, "hotplugged 64 MiB");
 			check_replug(nic[1], def);
 		}

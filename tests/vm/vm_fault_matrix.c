@@ -73,7 +73,8 @@ static unsigned int cur;                     /* the page the device sees */
 static int (*pmd_inject)(uint16_t, int, uint16_t, uint32_t);
 
 /* Both pages hold the same probe frame to the peer, with the page's
- * number in every payload byte. */
+ * number in every payload byte.
+ */
 static void
 page_fill(unsigned int i)
 {
@@ -239,7 +240,8 @@ poller(void *arg)
 				pl.probe_page = probe();
 			else if (cmd == CMD_HOLD)
 				/* the swapped port's queues out of the
-				 * swap: its port is stopped and started */
+				 * swap: its port is stopped and started
+				 */
 				queues_online(false);
 			held = cmd;
 			publish_rx();
@@ -297,7 +299,8 @@ moved_since(const uint64_t since[2])
 	unsigned int i;
 
 	for (i = 0; i < 2; i++)
-		while (rte_atomic_load_explicit(&pl.rx[i], rte_memory_order_acquire) < since[i] + MOVED) {
+		while (rte_atomic_load_explicit(&pl.rx[i],
+				rte_memory_order_acquire) < since[i] + MOVED) {
 			if (rte_get_timer_cycles() > deadline)
 				return false;
 			sched_yield();
@@ -398,7 +401,8 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_result *r, const cha
 }
 
 /* Frames lost (a gap is one too, once drained), out of order, damaged or
- * not ours, so far. */
+ * not ours, so far.
+ */
 static uint64_t
 traffic_bad(void)
 {
@@ -453,7 +457,8 @@ cell(unsigned int s, const struct fi_case *c, struct fi_result *r)
 }
 
 /* Before a strategy's column, ports stopped: the swapped NIC on d[0],
- * whose marker is on page 0 again (a remap column rewrote its table). */
+ * whose marker is on page 0 again (a remap column rewrote its table).
+ */
 static void
 column_start(unsigned int s)
 {

@@ -369,7 +369,8 @@ churn_round(struct rte_dma_domain_ctx *ctx, unsigned int i, const char *brk)
 	ok &= rte_dma_domain_attach(b, c) == 0;
 	if (i == 0) {
 		/* The probe sees what is live: 2 IOAS, a HWPT in each, the
-		 * device. */
+		 * device.
+		 */
 		struct vm_objs o;
 
 		probe_objs(lib_iommufd(), &o);
@@ -477,7 +478,8 @@ static struct rte_dma_domain *hp_dom[2];
 static RTE_ATOMIC(uint32_t) hp_stop;
 static RTE_ATOMIC(uint32_t) hp_rounds;
 /* EAL memory events seen (the test's own callback, next to the
- * library's): pages really hotplugged and given back. */
+ * library's): pages really hotplugged and given back.
+ */
 static RTE_ATOMIC(uint64_t) hp_events[2];
 
 static void
@@ -486,7 +488,8 @@ hp_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
 	RTE_SET_USED(addr);
 	RTE_SET_USED(len);
 	RTE_SET_USED(arg);
-	rte_atomic_fetch_add_explicit(&hp_events[type == RTE_MEM_EVENT_FREE], 1, rte_memory_order_relaxed);
+	rte_atomic_fetch_add_explicit(&hp_events[type == RTE_MEM_EVENT_FREE], 1,
+			rte_memory_order_relaxed);
 }
 
 struct hp_stats {
@@ -500,7 +503,8 @@ progress(uint64_t since)
 }
 
 /* Allocate (hotplugging hugepages), check both mirrors map it, free
- * (or keep it in *out). 0; -1: no memory; 1: not mapped in a mirror. */
+ * (or keep it in *out). 0; -1: no memory; 1: not mapped in a mirror.
+ */
 static int
 hp_once(void **out)
 {
@@ -595,17 +599,21 @@ case_hotplug(const char *pmd)
 		goto stop_traffic;
 	}
 	/* NIC 1 starts on vm_lc_hp: the NICs are on different domains
-	 * from here on, each swap moving both the other way. */
+	 * from here on, each swap moving both the other way.
+	 */
 	rc = rte_dma_domain_replace(bnd[1], hp_dom[1], &o);
 	TH_EXPECT(rc == 0, "hotplug: %s on vm_lc_hp first (%d)", nic[1], rc);
 	/* At least HP_SWAPS rounds, and until HP_MIN_ROUNDS allocations
-	 * (with their events) ran during them. */
+	 * (with their events) ran during them.
+	 */
 	for (i = 0; i < HP_SWAPS_MAX && (i < HP_SWAPS ||
-			rte_atomic_load_explicit(&hp_rounds, rte_memory_order_relaxed) < HP_MIN_ROUNDS); i++) {
+			rte_atomic_load_explicit(&hp_rounds,
+					rte_memory_order_relaxed) < HP_MIN_ROUNDS); i++) {
 		for (p = 0; p < 2; p++) {
 			struct rte_dma_domain *from = rte_dma_domain_binding_domain(bnd[p]);
 			struct rte_dma_domain *to = hp_dom[from == hp_dom[0]];
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 
 			rc = rte_dma_domain_replace(bnd[p], to, &o);
 			memset(&rec, 0, sizeof(rec));

@@ -96,7 +96,8 @@ traffic_stop(const char *what)
 }
 
 /* Non-zero extended stats of both ports: what the PMD saw, for a
- * failure's log. */
+ * failure's log.
+ */
 static void
 dump_xstats(void)
 {
@@ -139,7 +140,8 @@ framework_faults(void)
 }
 
 /* The PMD's own view: DEVICE_NEEDS_RESET in the device status of NIC
- * i (ports are numbered in probe order, not in nic[] order). */
+ * i (ports are numbered in probe order, not in nic[] order).
+ */
 static uint64_t
 needs_reset(uint16_t i)
 {
@@ -151,7 +153,8 @@ needs_reset(uint16_t i)
 }
 
 /* Replace one binding; the record goes to *rec (restart: the traffic
- * loop is held around it, vm_traffic_replace()). */
+ * loop is held around it, vm_traffic_replace()).
+ */
 static int
 swap(int p, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain_swap_record *rec)
@@ -195,7 +198,8 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			if (ret == 0 && rec.faults == 0 &&
@@ -203,7 +207,8 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 				ok++;
 			else
 				printf("replace %s -> %s: %d (%s), faults %" PRIu64 "\n",
-					nic[p], rte_dma_domain_name(to), ret, rec.reason, rec.faults);
+					nic[p], rte_dma_domain_name(to), ret, rec.reason,
+							rec.faults);
 			pause[2 * i + p] = rec.pause_ns;
 			if (progress(rx))
 				moved++;
@@ -241,11 +246,13 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			/* The harness attributes QEMU's faults traced since
-			 * the previous line to this swap. */
+			 * the previous line to this swap.
+			 */
 			printf("vm-swap %u rc=%d faults=%" PRIu64 "\n", 2 * i + p, ret, rec.faults);
 			fflush(stdout);
 			sw[2 * i + p] = rec.switch_ns;
@@ -297,7 +304,8 @@ case_rollback(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		return;
 	/* bad covers all DPDK memory (coverage check passes) plus a page
 	 * the kernel cannot pin: accepted while the IOAS has no HWPT,
-	 * refused when the replace allocates one. */
+	 * refused when the replace allocates one.
+	 */
 	ret = rte_dma_domain_map(bad, BAD_IOVA, hole, 4096, RTE_DMA_DOMAIN_ACCESS_RW);
 	TH_EXPECT(ret == 0, "rollback: PROT_NONE page mapped lazily in %s (%d)",
 		rte_dma_domain_name(bad), ret);
@@ -367,7 +375,8 @@ struct lat_series {
 	uint64_t park[LAT_QUIESCE], reset[LAT_QUIESCE], reset_max[LAT_QUIESCE];
 	uint64_t resume[LAT_QUIESCE], cover[LAT_QUIESCE];
 	/* replace call less the fault confirmation after the resume: how
-	 * long the traffic stood still (restart: the loop's hold included) */
+	 * long the traffic stood still (restart: the loop's hold included)
+	 */
 	uint64_t outage[LAT_QUIESCE];
 	/* sums over the series */
 	uint64_t sum_pause, sum_park, sum_cover, sum_reset, sum_switch, sum_resume;
@@ -398,7 +407,8 @@ alias_unmap(struct rte_dma_domain *d)
 }
 
 /* One swap of port 0 with o onto to (the binding must then be on want),
- * under the running traffic, into s (its next sample). */
+ * under the running traffic, into s (its next sample).
+ */
 static void
 lat_one(struct lat_series *s, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain *to, struct rte_dma_domain *want)
@@ -440,7 +450,8 @@ lat_one(struct lat_series *s, const struct rte_dma_domain_replace_opts *o,
 }
 
 /* n swaps of port 0 with o, between def and m2 (remap: onto m2 each time,
- * the port stays on its domain), under the running traffic. */
+ * the port stays on its domain), under the running traffic.
+ */
 static void
 lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain *def, struct rte_dma_domain *m2)
@@ -457,7 +468,8 @@ lat_series(struct lat_series *s, unsigned int n, const struct rte_dma_domain_rep
 }
 
 /* Median of the pairwise ratios a[i] / b[i] (interleaved rounds: the
- * drift of a loaded machine cancels in each pair). */
+ * drift of a loaded machine cancels in each pair).
+ */
 static double
 pair_ratio(const uint64_t *a, const uint64_t *b, unsigned int n)
 {
@@ -521,7 +533,8 @@ med_ratio(const uint64_t *a, unsigned int na, const uint64_t *b, unsigned int nb
 
 /* Offer pps frames/s each way from now on (0: window only). The pace
  * starts afresh: an old pace_t0 would hold the sender back until the
- * frames sent meanwhile without a pace are due. */
+ * frames sent meanwhile without a pace are due.
+ */
 static void
 lat_pace(uint64_t pps)
 {
@@ -584,7 +597,8 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	/* 2. quiesce then remap, window traffic: nothing lost. Remap
 	 * rewrites the domain port 0 is on: port 1 must not be on it (not
-	 * quiesced, it would fault). */
+	 * quiesced, it would fault).
+	 */
 	lat_pace(0);
 	if (!lat_traffic_start("quiesce and remap"))
 		return;
@@ -598,7 +612,8 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	check_traffic_clean("latency quiesce and remap (window)");
 
 	/* 3. quiesce and restart in turn, paced as 1: what is in flight
-	 * is dropped by restart (counted, not asserted) */
+	 * is dropped by restart (counted, not asserted)
+	 */
 	lost0 = vm_traffic_lost(&tr);
 	late0 = tr.f[0].late + tr.f[1].late;
 	lat_pace(LAT_PPS);

@@ -85,7 +85,8 @@ vm_ports_start(struct vm_traffic *t)
 	 * of posted buffers. When it does, QEMU queues the frame, and its
 	 * net queue delivers the next frame directly once buffers appear,
 	 * before flushing the queued one (qemu_net_queue_send): a reorder
-	 * that is QEMU's, not the PMD's. */
+	 * that is QEMU's, not the PMD's.
+	 */
 	if (t->window == 0)
 		t->window = RING / 2;
 	return 0;
@@ -153,12 +154,14 @@ send_some(struct vm_traffic *t, uint16_t p, uint64_t limit)
 	if (n == 0) {
 		/* Nothing to send: a zero burst still reports the queue
 		 * quiescent to a pending swap (an online queue that is
-		 * never polled stalls the grace period). */
+		 * never polled stalls the grace period).
+		 */
 		rte_eth_tx_burst(p, 0, pkts, 0);
 		return;
 	}
 	/* Parked (a swap in progress) or ring full: what the PMD did not
-	 * take is freed and sent again later with the same numbers. */
+	 * take is freed and sent again later with the same numbers.
+	 */
 	sent = rte_eth_tx_burst(p, 0, pkts, n);
 	for (i = sent; i < n; i++)
 		rte_pktmbuf_free(pkts[i]);
@@ -224,7 +227,8 @@ recv_some(struct vm_traffic *t, uint16_t p)
 	}
 	if (n != 0)
 		rte_atomic_store_explicit(&t->rx_total,
-			rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) + n, rte_memory_order_relaxed);
+			rte_atomic_load_explicit(&t->rx_total, rte_memory_order_relaxed) + n,
+					rte_memory_order_relaxed);
 	return n;
 }
 
@@ -274,7 +278,8 @@ vm_traffic_loop(void *arg)
 		if (rte_atomic_load_explicit(&t->hold, rte_memory_order_seq_cst) != 0)
 			continue;
 		/* The controller shares the vCPUs: let it run while
-		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield"). */
+		 * nothing moves (doc/guides/design.rst, "Why the Waits Yield").
+		 */
 		if (vm_traffic_step(t) == 0)
 			sched_yield();
 	}

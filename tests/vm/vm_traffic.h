@@ -38,20 +38,23 @@ struct vm_traffic {
 	 * hold is cleared; it clears held before its next burst and then
 	 * checks hold again (both seq_cst: a Dekker pair, so the controller
 	 * never reads a held = 1 that a burst follows). running: the loop
-	 * runs (set and cleared by it). */
+	 * runs (set and cleared by it).
+	 */
 	RTE_ATOMIC(uint32_t) hold, held, running;
 	uint32_t window;        /* most frames in flight per direction */
 	struct vm_flow f[2];
 	uint64_t foreign;       /* frames that are not ours */
 	/* Received frames, both directions, readable by the controller
-	 * while the loop runs (progress under a replace). */
+	 * while the loop runs (progress under a replace).
+	 */
 	RTE_ATOMIC(uint64_t) rx_total;
 	uint64_t drain_ms;      /* how long the final drain took */
 	/* Fixed offered rate (frames/s per direction; 0: window only). Paced,
 	 * the sender ignores the window (frames a restart drops would close
 	 * it for good: no later frame reveals them as a gap) and does not
 	 * catch up more than a burst after a pause (what it could not offer
-	 * then is not offered). */
+	 * then is not offered).
+	 */
 	uint64_t pace_pps;
 };
 
@@ -61,23 +64,27 @@ void vm_ports_stop(void);
 /* Stop (on) or let go (off) the loop's bursts, e.g. around a RESTART
  * replace: an application must not burst on a port being stopped or
  * started (ethdev's rule). Returns once the loop bursts no more (at once
- * when no loop runs). */
+ * when no loop runs).
+ */
 void vm_traffic_hold(struct vm_traffic *t, bool on);
 /* Replace binding b onto to with o (rte_dma_domain_replace()), then copy
  * its swap record to *rec (zeroed first). RESTART stops and starts the
  * port: the loop is held around it (no burst on a port being stopped or
  * started, ethdev's rule) and b's queues are taken offline first (the
  * replace must not wait for queues nobody polls; the port's start arms
- * them again). Returns the replace's result. */
+ * them again). Returns the replace's result.
+ */
 int vm_traffic_replace(struct vm_traffic *t, struct rte_dma_domain_binding *b,
 		struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain_swap_record *rec);
 /* Whether more than since + min_new frames arrived (rx_total, both
- * directions) within ms milliseconds. */
+ * directions) within ms milliseconds.
+ */
 bool vm_traffic_progress(struct vm_traffic *t, uint64_t since, uint64_t min_new,
 		unsigned int ms);
 /* Run vm_traffic_loop on lcore; 0 once more than min_new new frames
- * arrived within ms, -1 (with a FAIL line) otherwise. */
+ * arrived within ms, -1 (with a FAIL line) otherwise.
+ */
 int vm_traffic_launch(struct vm_traffic *t, unsigned int lcore, uint64_t min_new,
 		unsigned int ms);
 /* Stop the loop on lcore, wait for it to drain, print the flows as what. */
@@ -92,7 +99,8 @@ struct rte_dma_domain *vm_mirror_domain(struct rte_dma_domain_binding *b, const 
 int vm_traffic_loop(void *t);
 /* One round of the loop: send what the window allows on both ports
  * (a zero burst when nothing), receive and verify on both; returns the
- * frames received. For a test's own polling loop. */
+ * frames received. For a test's own polling loop.
+ */
 uint16_t vm_traffic_step(struct vm_traffic *t);
 /* Receive until everything sent arrived, or nothing came for a while. */
 void vm_traffic_drain(struct vm_traffic *t);

@@ -176,7 +176,8 @@ traffic_warmup(void)
 }
 
 /* A replace with the traffic loop polling the queues (a swap waits for
- * every online queue), whether or not frames get through. */
+ * every online queue), whether or not frames get through.
+ */
 static int
 swap_polled(int i, struct rte_dma_domain *to, const struct rte_dma_domain_replace_opts *o,
 		struct rte_dma_domain_swap_record *rec)
@@ -291,11 +292,13 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	}
 	for (i = 0; i < 3; i++) {
 		/* The last round asks for DEFAULT: the backend's choice on a
-		 * non-atomic IOMMU is quiesce, refused the same way. */
+		 * non-atomic IOMMU is quiesce, refused the same way.
+		 */
 		o.strategy = i == 2 ? RTE_DMA_DOMAIN_STRATEGY_DEFAULT :
 			RTE_DMA_DOMAIN_STRATEGY_QUIESCE;
 		for (p = 0; p < 2; p++, n++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 
 			ret = swap(p, m2, &o, &rec);
 			printf("quiesce %s -> %s (%s): %d (%s), pause %" PRIu64 " ns\n",
@@ -318,7 +321,8 @@ case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		"quiesce: the PMD's refusal names the missing VIRTIO_F_RING_RESET");
 	TH_EXPECT(moved == n, "quiesce: traffic moved after %u of %u refusals", moved, n);
 	/* The refusal comes from queue_quiesce, after the queues parked:
-	 * what the backend could not place meanwhile is dropped there. */
+	 * what the backend could not place meanwhile is dropped there.
+	 */
 	printf("latency quiesce refused: offered %u pps per direction, %u refusals, lost %" PRIu64
 		" (%.1f per refusal)\n", RESTART_PPS, n, vm_traffic_lost(&tr),
 		n ? (double)vm_traffic_lost(&tr) / n : 0.0);
@@ -343,7 +347,8 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	int p;
 
 	/* Before the start: once running, frames in flight count as lost
-	 * until they arrive (the difference went negative). */
+	 * until they arrive (the difference went negative).
+	 */
 	lost0 = vm_traffic_lost(&tr);
 	tr.pace_pps = RESTART_PPS;
 	if (traffic_start() != 0) {
@@ -357,7 +362,8 @@ case_restart(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			if (ret == 0 && rte_dma_domain_binding_domain(bnd[p]) == to)
@@ -409,7 +415,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
 
 		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
+					rte_memory_order_relaxed);
 			int ret = swap(p, to, &o, &rec);
 
 			printf("vm-swap %u rc=%d faults=%" PRIu64 "\n", n, ret, rec.faults);
@@ -479,7 +486,8 @@ canary_check(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 }
 
 /* A packet mempool on ISO_LEN bytes of anonymous memory outside DPDK's
- * (no domain maps it unless told to), at ISO_IOVA. */
+ * (no domain maps it unless told to), at ISO_IOVA.
+ */
 static struct rte_mempool *
 iso_pool(void)
 {
@@ -549,7 +557,8 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	/* 1. Read: both NICs transmit from the range on dr, then NIC 0 is
 	 * swapped to m2 (no such range): the backend must not read it for
-	 * NIC 0 any more; NIC 1, still on dr, goes on. */
+	 * NIC 0 any more; NIC 1, still on dr, goes on.
+	 */
 	for (p = 0; p < 2; p++) {
 		ret = swap_polled(p, dr, &o, &rec);
 		TH_EXPECT(ret == 0, "isolation: %s restarted onto %s (%d %s)", nic[p],
@@ -595,21 +604,24 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 
 	/* 2. Write: NIC 1 receives into buffers of the range on dr, then
 	 * the range is unmapped from dr under it: the backend must not
-	 * write there any more (canary intact, nothing received). */
+	 * write there any more (canary intact, nothing received).
+	 */
 	ret = port_rx_pool(port_of[1], pool);
 	TH_EXPECT(ret == 0, "isolation: %s receives into the range (%d)", nic[1], ret);
 	traffic_warmup();
 	got = tr.f[port_of[0]].received;
 	/* Paced, 10 x ISO_FRAMES: the backend drops a frame for a page of
 	 * the range it has no IOTLB entry for yet (the miss is answered
-	 * later), and the range has 256 pages. */
+	 * later), and the range has 256 pages.
+	 */
 	tr.pace_pps = RESTART_PPS;
 	vm_traffic_run(&tr, 10 * ISO_FRAMES);
 	tr.pace_pps = 0;
 	vm_traffic_print(&tr, "isolation rx into the range, mapped");
 	got = tr.f[port_of[0]].received - got;
 	/* The backend drops what lands on a page it has no IOTLB entry
-	 * for yet (its miss is answered later): some arrive. */
+	 * for yet (its miss is answered later): some arrive.
+	 */
 	TH_EXPECT(got > 0,
 		"isolation: frames arrive in the range while it is mapped (%" PRIu64 " of %u)",
 		got, 10 * ISO_FRAMES);
@@ -628,7 +640,8 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	TH_EXPECT(bad == 0, "isolation: no buffer of the revoked range written (%" PRIu64 ")", bad);
 	TH_EXPECT(got == 0, "isolation: no frame received into the revoked range (%" PRIu64 ")", got);
 	/* Back to normal buffers, range mapped again before the stop
-	 * releases it (nothing leaks). */
+	 * releases it (nothing leaks).
+	 */
 	ret = rte_dma_domain_map(dr, iova, iso_va, ISO_LEN, RTE_DMA_DOMAIN_ACCESS_RW);
 	TH_EXPECT(ret == 0, "isolation: range mapped again (%d)", ret);
 	ret = port_rx_pool(port_of[1], main_mp);
@@ -704,7 +717,8 @@ vhost_run(const char *mode, const char *pmd)
 	else if (m2 != NULL)
 		case_isolation(def, m2);
 	/* The host's watcher dumps the backend's per-queue xstats now,
-	 * while the vhost devices still run (scripts/vm-run.sh). */
+	 * while the vhost devices still run (scripts/vm-run.sh).
+	 */
 	printf("vm-vhost-backend-stats %s\n", mode);
 	check_no_leak();
 	log_text();

@@ -75,7 +75,8 @@ struct rte_iommufd_device;
 struct rte_iommufd_emu_ops {
 	const char *model; /**< model name, devargs "model=..." (e.g. "virtio-net") */
 	/** Create model state for dev from its devargs; set dev->regions,
-	 * dev->id. Return 0 or negative errno (and log why). */
+	 * dev->id. Return 0 or negative errno (and log why).
+	 */
 	int (*create)(struct rte_iommufd_device *dev, struct rte_kvargs *kvargs);
 	/** Free model state. */
 	void (*destroy)(struct rte_iommufd_device *dev);
@@ -85,7 +86,8 @@ struct rte_iommufd_emu_ops {
 	int (*region_write)(struct rte_iommufd_device *dev, unsigned int idx,
 			uint64_t off, const void *buf, size_t len);
 	/** Inline mode: run the device's work for queue qid in the caller's
-	 * context (the polling lcore). Optional. */
+	 * context (the polling lcore). Optional.
+	 */
 	void (*poll)(struct rte_iommufd_device *dev, uint16_t qid);
 	/** Keys the model accepts in devargs (NULL-terminated), for errors. */
 	const char *const *valid_keys;

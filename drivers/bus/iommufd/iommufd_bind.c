@@ -118,7 +118,8 @@ bus_start_domain_add(const struct rte_iommufd_device *dev, const char *name)
 		}
 	}
 	/* More start domains than slots (devargs domain= names): the
-	 * application destroys the rest, or the context stays open. */
+	 * application destroys the rest, or the context stays open.
+	 */
 	IOMMUFD_LOG(NOTICE, "%s: domain '%s' is not destroyed at cleanup (the bus tracks %d start domains)",
 		dev->name, name, BUS_MAX_START_DOMAINS);
 }
@@ -151,7 +152,8 @@ iommufd_dma_fini(void)
 		if (rte_dma_domain_ctx_info_get(bus_ctx[i], &info) == 0 &&
 				(info.nb_domains != 0 || info.nb_bindings != 0)) {
 			/* The application's: it closes the context after
-			 * destroying them (rte_dma_domain_ctx_close()). */
+			 * destroying them (rte_dma_domain_ctx_close()).
+			 */
 			IOMMUFD_LOG(INFO, "cleanup: DMA context left open: the application holds %u domain(s) and %u binding(s) of it",
 				info.nb_domains, info.nb_bindings);
 			continue;
@@ -163,7 +165,8 @@ iommufd_dma_fini(void)
 
 /* The device's start domain: its devargs "domain=", else the bus default;
  * created as a mirror of DPDK memory when it does not exist yet (probe
- * runs inside rte_eal_init, before the application could create it). */
+ * runs inside rte_eal_init, before the application could create it).
+ */
 static struct rte_dma_domain *
 start_domain(struct rte_iommufd_device *dev, const char *name)
 {
@@ -194,7 +197,8 @@ attach_start(struct rte_iommufd_device *dev)
 	ret = rte_dma_domain_attach(dev->binding, dom);
 	if (ret == -EXDEV && dev->domain[0] == '\0') {
 		/* "default" belongs to the other backend (kernel and emulated
-		 * devices in one process): each backend gets its own. */
+		 * devices in one process): each backend gets its own.
+		 */
 		char alt[RTE_DMA_DOMAIN_NAMESIZE];
 
 		snprintf(alt, sizeof(alt), DEFAULT_DOMAIN "-%s",
@@ -250,7 +254,8 @@ rte_iommufd_device_bind(struct rte_iommufd_device *dev, uint16_t nb_queues,
 	if (dev->type == RTE_IOMMUFD_DEV_KERNEL) {
 		iommufd_regions_query(dev);
 		/* Attached first, then allowed to master: its first DMA goes
-		 * through the start domain. */
+		 * through the start domain.
+		 */
 		ret = iommufd_pci_bus_master(dev, true);
 		if (ret != 0) {
 			rte_iommufd_device_unbind(dev);
@@ -268,8 +273,10 @@ rte_iommufd_device_unbind(struct rte_iommufd_device *dev)
 	if (dev->binding == NULL)
 		return;
 	/* No more DMA from the device before it leaves its domain (closing
-	 * the cdev resets it anyway). */
-	if (dev->type == RTE_IOMMUFD_DEV_KERNEL && dev->regions[RTE_IOMMUFD_REGION_CONFIG].size != 0)
+	 * the cdev resets it anyway).
+	 */
+	if (dev->type == RTE_IOMMUFD_DEV_KERNEL
+			&& dev->regions[RTE_IOMMUFD_REGION_CONFIG].size != 0)
 		iommufd_pci_bus_master(dev, false);
 	ret = rte_dma_domain_unbind(dev->binding);
 	if (ret != 0) {
@@ -282,7 +289,8 @@ rte_iommufd_device_unbind(struct rte_iommufd_device *dev)
 	iommufd_regions_release(dev);
 	if (dev->type == RTE_IOMMUFD_DEV_KERNEL && dev->dev_fd >= 0) {
 		/* A VFIO cdev binds to iommufd once per open: closing it
-		 * unbinds, and the next bind reopens it. */
+		 * unbinds, and the next bind reopens it.
+		 */
 		close(dev->dev_fd);
 		dev->dev_fd = -1;
 	}

@@ -96,7 +96,8 @@ dev_blocked(const struct rte_iommufd_device *dev)
 }
 
 /* Probe one device: open what it needs, then the first matching driver.
- * Returns 0 also when no driver matches (the device stays unused). */
+ * Returns 0 also when no driver matches (the device stays unused).
+ */
 static int
 probe_one(struct rte_iommufd_device *dev)
 {
@@ -203,7 +204,8 @@ iommufd_unplug(struct rte_device *d)
 		return ret;
 	iommufd_device_free(dev);
 	/* As other buses do at hot-unplug: the devargs go with the device,
-	 * so that the same name can be plugged again. */
+	 * so that the same name can be plugged again.
+	 */
 	if (da != NULL)
 		rte_devargs_remove(da);
 	return 0;

@@ -59,7 +59,8 @@ iommufd_name_is_emu(const char *name)
 }
 
 /* 1 to max hex digits at *p (nothing else: no sign, space or 0x, which
- * sscanf's %x would take), value in *v; advances *p. */
+ * sscanf's %x would take), value in *v; advances *p.
+ */
 static bool
 hex_field(const char **p, unsigned int max, unsigned int *v)
 {
@@ -99,7 +100,8 @@ iommufd_name_to_bdf(const char *name, char *canon, size_t size)
 	unsigned int f[4];
 
 	/* DDDD:BB:DD.F, or BB:DD.F in domain 0; hex digits only, at most
-	 * as many as the canonical form has */
+	 * as many as the canonical form has
+	 */
 	if (!bdf_fields(name, 4, f) && !bdf_fields(name, 3, f))
 		return false;
 	if (f[2] > 0x1f || f[3] > 7)
@@ -110,7 +112,8 @@ iommufd_name_to_bdf(const char *name, char *canon, size_t size)
 }
 
 /* EAL calls this with the whole devargs string of the legacy syntax
- * ("emu0,peer=emu1"): only the part before the first ',' is the name. */
+ * ("emu0,peer=emu1"): only the part before the first ',' is the name.
+ */
 int
 iommufd_parse(const char *name, void *addr)
 {
@@ -136,7 +139,8 @@ const char *
 iommufd_devargs_options(const struct rte_devargs *da)
 {
 	/* Layered syntax keeps options in the bus layer ("bus=iommufd,
-	 * name=emu0,k=v"); legacy syntax in args ("iommufd:emu0,k=v"). */
+	 * name=emu0,k=v"); legacy syntax in args ("iommufd:emu0,k=v").
+	 */
 	if (da->bus_str != NULL && strncmp(da->bus_str, "bus=", 4) == 0)
 		return da->bus_str;
 	return da->args;
@@ -254,7 +258,8 @@ iommufd_opts_parse(const char *name, const char *args, bool emulated,
 				args);
 	}
 	/* The model decides which extra keys are valid: find it first. A key
-	 * without '=' has no value (NULL): "model" alone names no model. */
+	 * without '=' has no value (NULL): "model" alone names no model.
+	 */
 	for (i = 0; kv != NULL && i < kv->count; i++)
 		if (strcmp(kv->pairs[i].key, KEY_MODEL) == 0)
 			model = kv->pairs[i].value != NULL ? kv->pairs[i].value : "";
@@ -276,7 +281,8 @@ iommufd_opts_parse(const char *name, const char *args, bool emulated,
 			goto out;
 		}
 		/* "bus"/"name" belong to the layered syntax, not to us (but
-		 * twice is as wrong there: EAL would use the first one) */
+		 * twice is as wrong there: EAL would use the first one)
+		 */
 		if (strcmp(k, "bus") == 0 || strcmp(k, "name") == 0)
 			continue;
 		if (strcmp(k, KEY_DOMAIN) == 0) {
@@ -359,7 +365,8 @@ iommufd_kernel_policy(const char *bdf, struct rte_devargs **da)
 
 	*da = NULL;
 	/* Our own claim marker (a rescan, e.g. rte_dev_probe after a
-	 * remove) is not a user's -b. */
+	 * remove) is not a user's -b.
+	 */
 	if (pci != NULL && pci->data != NULL && strcmp(pci->data, CLAIM_TAG) == 0)
 		pci = NULL;
 	if ((own != NULL && own->policy == RTE_DEV_BLOCKED) ||
@@ -407,7 +414,8 @@ iommufd_pci_block(const char *bdf)
 		/* Built by hand, not with rte_devargs_parsef("pci:BDF"): when
 		 * this bus registered before the PCI bus, EAL's legacy parser
 		 * resolves a bare BDF to this bus (its parse accepts BDFs)
-		 * and then refuses the "pci:" prefix as a mismatch. */
+		 * and then refuses the "pci:" prefix as a mismatch.
+		 */
 		da = calloc(1, sizeof(*da));
 		if (da == NULL)
 			return;

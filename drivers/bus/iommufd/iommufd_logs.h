@@ -8,7 +8,8 @@
 #include <rte_dma_domain_compat.h>
 
 /* The bus's one logtype, "bus.iommufd" (iommufd_bus.c). One line per
- * call: the format has no newline. */
+ * call: the format has no newline.
+ */
 extern int iommufd_bus_logtype;
 #define RTE_LOGTYPE_IOMMUFD_BUS iommufd_bus_logtype
 #define IOMMUFD_LOG(level, ...) RTE_LOG_LINE(level, IOMMUFD_BUS, __VA_ARGS__)

@@ -17,7 +17,8 @@
 #include "iommufd_logs.h"
 
 /* Environment overrides of the file system roots (tests build synthetic
- * trees laid out like the kernel's). */
+ * trees laid out like the kernel's).
+ */
 #define IOMMUFD_SYSFS_ROOT_ENV "IOMMUFD_BUS_SYSFS_ROOT" /* default "/sys" */
 #define IOMMUFD_DEV_ROOT_ENV "IOMMUFD_BUS_DEV_ROOT"     /* default "/dev" */
 
@@ -54,7 +55,8 @@ struct iommufd_kinfo {
 
 /* ---- iommufd_devargs.c ---- */
 /* Device name forms: "emuN", or a PCI address (canonical form written to
- * canon: "DDDD:BB:DD.F"). */
+ * canon: "DDDD:BB:DD.F").
+ */
 __rte_internal
 bool iommufd_name_is_emu(const char *name);
 bool iommufd_name_to_bdf(const char *name, char *canon, size_t size);
@@ -65,7 +67,8 @@ int iommufd_parse(const char *name, void *addr);
 const char *iommufd_devargs_options(const struct rte_devargs *da);
 /* Parse and validate the options of device name; on success *kvargs holds
  * all pairs (caller frees) for an emulated model's create. Logs one line
- * naming the input and what was expected on error. */
+ * naming the input and what was expected on error.
+ */
 __rte_internal
 int iommufd_opts_parse(const char *name, const char *args, bool emulated,
 		struct iommufd_dev_opts *opts, struct rte_kvargs **kvargs);
@@ -75,7 +78,8 @@ struct rte_devargs *iommufd_devargs_find(const char *name);
 struct rte_devargs *iommufd_pci_devargs_find(const char *bdf);
 /* Whether a kernel function bound to vfio-pci with a cdev is ours:
  * 1 claimed by name (*da set, may be a PCI devargs), 0 claimed because no
- * allow list applies, -1 not ours (blocked or not allowed). */
+ * allow list applies, -1 not ours (blocked or not allowed).
+ */
 int iommufd_kernel_policy(const char *bdf, struct rte_devargs **da);
 /* Keep the PCI bus off a function this bus claims. */
 void iommufd_pci_block(const char *bdf);
@@ -88,7 +92,8 @@ const char *iommufd_dev_root(void);
 /* Read sysfs for one function. 0, or -ENOENT when it does not exist. */
 int iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki);
 /* Explain why a function named in devargs cannot be used (one line), or
- * return 0 when it is usable (vfio-pci with a cdev). */
+ * return 0 when it is usable (vfio-pci with a cdev).
+ */
 int iommufd_kinfo_check(const struct iommufd_kinfo *ki, bool explicit_req);
 int iommufd_scan(void);
 /* Free a device that is on no list (scan failures, unplug). */
@@ -102,19 +107,22 @@ void iommufd_regions_release(struct rte_iommufd_device *dev);
 /* Kernel device: enable memory decoding and bus mastering in its PCI
  * command register (vfio-pci leaves them to the user, as DPDK's PCI bus
  * does at map time); without bus mastering the device's DMA goes
- * nowhere. Returns 0 or negative errno (logged). */
+ * nowhere. Returns 0 or negative errno (logged).
+ */
 int iommufd_pci_bus_master(struct rte_iommufd_device *dev, bool enable);
 
 /* ---- iommufd_bind.c ---- */
 /* Open what probe needs: kernel: the cdev and the iommufd context (each
- * refusal logged with its fix); emulated: the soft context. */
+ * refusal logged with its fix); emulated: the soft context.
+ */
 int iommufd_device_open(struct rte_iommufd_device *dev);
 /* Unbind if bound, close the cdev. */
 void iommufd_device_close(struct rte_iommufd_device *dev);
 /* At bus cleanup, after every device is removed: destroy the start
  * domains the bus created and close the DMA contexts its devices used
  * (rte_dma_domain_ctx_close(); refused while the application holds
- * domains of one). */
+ * domains of one).
+ */
 void iommufd_dma_fini(void);
 
 #endif /* IOMMUFD_PRIVATE_H */

@@ -131,7 +131,8 @@ region_check(struct rte_iommufd_device *dev, unsigned int idx, uint64_t off,
 }
 
 /* 0 when n says the whole transfer of len bytes was done; else the error
- * (errno of a failed call, -EIO for a short one), logged. */
+ * (errno of a failed call, -EIO for a short one), logged.
+ */
 static int
 region_io_result(const struct rte_iommufd_device *dev, unsigned int idx,
 		uint64_t off, size_t len, ssize_t n, const char *what)

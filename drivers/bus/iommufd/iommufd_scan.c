@@ -114,7 +114,8 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 	if (access(path, F_OK) != 0)
 		return -ENOENT;
 	/* Everything below is read from the resolved directory, which must
-	 * be in sysfs (/sys/devices/...), never where a link points out. */
+	 * be in sysfs (/sys/devices/...), never where a link points out.
+	 */
 	ret = sysfs_resolve(path, dir);
 	if (ret < 0) {
 		IOMMUFD_LOG(ERR, "%s: %s leads outside %s (%s): not used; check that sysfs is the kernel's",
@@ -327,7 +328,8 @@ scan_sysfs(void)
 			continue;
 		snprintf(ki.bdf, sizeof(ki.bdf), "%s", canon);
 		/* Named in our devargs: say why it cannot be used. Named for
-		 * the PCI bus, or not named: not ours unless vfio-pci + cdev. */
+		 * the PCI bus, or not named: not ours unless vfio-pci + cdev.
+		 */
 		if (iommufd_kinfo_check(&ki, da != NULL &&
 				da->bus == &iommufd_bus.bus) != 0) {
 			if (da != NULL && da->bus != &iommufd_bus.bus &&

@@ -58,7 +58,8 @@ static inline bool
 vring_kick_prepare(const uint16_t *used_flags)
 {
 	VIRTIO_NOTIFY_FENCE();
-	return !(rte_atomic_load_explicit(used_flags, rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
+	return !(rte_atomic_load_explicit(used_flags,
+			rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
 }
 
 /**

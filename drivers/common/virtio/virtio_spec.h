@@ -186,7 +186,8 @@ static inline uint64_t vring_avail_bytes(uint16_t num) { return 6ULL + 2ULL * nu
 static inline uint64_t vring_used_bytes(uint16_t num) { return 6ULL + 8ULL * num; }
 
 /* Offsets inside the driver/device areas, for a device that reaches them
- * by DMA rather than through pointers. */
+ * by DMA rather than through pointers.
+ */
 #define VRING_AVAIL_OFF_FLAGS	0
 #define VRING_AVAIL_OFF_IDX	2
 #define VRING_AVAIL_OFF_RING(i)	(4 + 2 * (uint64_t)(i))

@@ -26,19 +26,23 @@ extern "C" {
 /** Where the driver fails (rte_pmd_virtio_iommufd_inject()). */
 enum rte_pmd_virtio_iommufd_inject {
 	/** queue_resume: re-enabling the reset queue (queue_enable) fails
-	 * with -EIO, as a device that does not take the ring back would. */
+	 * with -EIO, as a device that does not take the ring back would.
+	 */
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP = 0,
 	/** queue_quiesce: the queue reset is requested, its completion is
-	 * not seen within the bound (-ETIMEDOUT), as with a slow device. */
+	 * not seen within the bound (-ETIMEDOUT), as with a slow device.
+	 */
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESET_TIMEOUT,
 	/** queue_quiesce returns 0 without resetting the queue: a broken
 	 * driver whose device keeps doing DMA across the switch. Tests that
-	 * must see faults (e.g. under the soft model's VT-d window) use it. */
+	 * must see faults (e.g. under the soft model's VT-d window) use it.
+	 */
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_QUIESCE_NOOP,
 	/** dev_start: enabling the queue fails with -EIO, as a device that
 	 * does not take the ring would; the start fails and releases what
 	 * it posted. The resume step of strategy restart (a port start
-	 * inside the driver), where the others use RESUME_SETUP. */
+	 * inside the driver), where the others use RESUME_SETUP.
+	 */
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_START_SETUP,
 	RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX /**< number of injection points */
 };

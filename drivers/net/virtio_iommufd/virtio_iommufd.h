@@ -47,7 +47,8 @@
 /* Bound of the wait for a queue reset (VIRTIO_F_RING_RESET) in
  * queue_quiesce, and again in queue_resume of a queue whose reset did not
  * complete in time: the library's default pause timeout (it passes the
- * swap's own timeout to no callback). */
+ * swap's own timeout to no callback).
+ */
 #define VIO_QUEUE_RESET_TIMEOUT_US 100000
 
 /* Features the driver wants; VERSION_1 and ACCESS_PLATFORM are required. */
@@ -70,7 +71,8 @@ struct vtpci_struct {
 struct vtpci_hw {
 	struct rte_iommufd_device *dev;
 	/* queue_select sequences from control threads (start, replace
-	 * callbacks) must not interleave. */
+	 * callbacks) must not interleave.
+	 */
 	rte_spinlock_t sel_lock;
 	struct vtpci_struct common, notify, isr, devcfg;
 	uint32_t notify_mult;
@@ -107,10 +109,12 @@ struct vio_dev;
 enum vio_qstate {
 	VIO_Q_RUNNING = 0, /* enabled: the device owns what is posted */
 	/* queue reset requested, completion not seen yet: the device may
-	 * still do DMA on it; nothing harvested */
+	 * still do DMA on it; nothing harvested
+	 */
 	VIO_Q_RESETTING,
 	/* reset complete and harvested: no DMA; what was in flight is in
-	 * requeue (tx) or stays in sw_ring (rx), re-posted on resume */
+	 * requeue (tx) or stays in sw_ring (rx), re-posted on resume
+	 */
 	VIO_Q_RESET,
 };
 
@@ -136,7 +140,8 @@ struct __rte_cache_aligned vio_rxq {
 	 * quiesce that cannot grow it is refused (-ENOMEM) with the queue
 	 * still running. Never larger than the mbufs of mp (every stashed
 	 * packet holds one) plus a ring. Poller's while running, the
-	 * control thread's while parked. */
+	 * control thread's while parked.
+	 */
 	struct rte_mbuf **stash;
 	uint32_t stash_n, stash_pos, stash_cap;
 	uint8_t state;              /* enum vio_qstate */
@@ -161,7 +166,8 @@ struct __rte_cache_aligned vio_txq {
 	uint64_t hdrs_iova;
 	uint16_t free_head, nb_free;
 	/* In-flight packets reclaimed by a queue reset, re-posted in their
-	 * original order on resume. */
+	 * original order on resume.
+	 */
 	struct rte_mbuf **requeue;
 	uint8_t *mark;              /* scratch of the harvest */
 	uint16_t requeue_n;
@@ -170,7 +176,8 @@ struct __rte_cache_aligned vio_txq {
 	struct vio_tx_stats st;
 	/* Packets a parked burst accepted, posted after the pause
 	 * (virtio_iommufd_backlog.c): r.size slots, SPSC, free-running
-	 * indexes written by the producer (head) / consumer (tail). */
+	 * indexes written by the producer (head) / consumer (tail).
+	 */
 	struct rte_mbuf **bl;
 	uint32_t bl_head, bl_tail;
 };
@@ -197,10 +204,12 @@ struct vio_dev {
 	 * lack of buffers), accepted by tx burst and not transmitted
 	 * (oerrors and xstat tx_driver_discards). Port-wide, so that they outlive queue
 	 * setup after rte_eth_dev_reset(). Control path writes, relaxed
-	 * atomic stores; stats readers use relaxed loads. */
+	 * atomic stores; stats readers use relaxed loads.
+	 */
 	uint64_t rx_discarded, tx_discarded;
 	/* Counters of queues released (queue setup again, e.g. after
-	 * rte_eth_dev_reset()): the port's totals do not go back. */
+	 * rte_eth_dev_reset()): the port's totals do not go back.
+	 */
 	struct vio_rx_stats rx_retired;
 	struct vio_tx_stats tx_retired;
 	/* Emulated devices: their drop counters at the last stats reset. */
@@ -208,7 +217,8 @@ struct vio_dev {
 	/* Test-only failure injection (rte_pmd_virtio_iommufd_inject()):
 	 * per kind, the queue handle it applies to and how many more times
 	 * it fires (UINT32_MAX: until cleared). Armed by any thread, consumed
-	 * by the replace callbacks: __atomic. */
+	 * by the replace callbacks: __atomic.
+	 */
 	uint16_t inj_qid[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
 	uint32_t inj_left[RTE_PMD_VIRTIO_IOMMUFD_INJECT_MAX];
 	struct vio_ring ctrl;   /* control queue (MQ) */
@@ -236,7 +246,8 @@ vtpci_has(const struct vtpci_hw *hw, unsigned int bit)
 }
 
 /* virtio_iommufd_virtqueue.h (inline): vio_rxq_post_one, vio_rxq_fill,
- * vio_rx_dequeue, vio_txq_reclaim, vio_tx_enqueue. */
+ * vio_rx_dequeue, vio_txq_reclaim, vio_tx_enqueue.
+ */
 
 /* virtio_iommufd_vq.c */
 int vio_ring_alloc(struct vio_ring *r, const char *name, uint16_t size,

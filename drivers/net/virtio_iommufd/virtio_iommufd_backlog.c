@@ -88,7 +88,8 @@ vio_txq_backlog_post(struct vio_txq *q)
 }
 
 /* Queue stopped or released, nobody polls it: free what is kept and
- * return how many (accepted by tx burst, never transmitted). */
+ * return how many (accepted by tx burst, never transmitted).
+ */
 uint32_t
 vio_txq_backlog_discard(struct vio_txq *q)
 {
@@ -108,7 +109,8 @@ vio_txq_backlog_discard(struct vio_txq *q)
 /* Every segment of what is kept now, for the in-flight coverage check
  * (consumer side: the queue is parked). A parked burst may add packets
  * after this: those are checked no more than packets of a burst after
- * the swap would be. */
+ * the swap would be.
+ */
 int
 vio_txq_backlog_walk(struct vio_txq *q,
 		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),

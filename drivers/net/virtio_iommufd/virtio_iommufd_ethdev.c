@@ -62,7 +62,8 @@ ring_size(struct vio_dev *vd, uint16_t nb_desc)
 }
 
 /* Count packets a stop, reset or queue release discarded (control path;
- * stats readers on other threads load these relaxed). */
+ * stats readers on other threads load these relaxed).
+ */
 static void
 discarded_add(uint64_t *cnt, uint32_t n)
 {
@@ -363,7 +364,8 @@ vio_dev_start_queues(struct vio_dev *vd)
 	}
 	/* Armed, not online: a queue takes part in swaps from its first burst
 	 * on, so queues the application never polls (testpmd rxonly never
-	 * calls tx_burst) do not stall a swap. */
+	 * calls tx_burst) do not stall a swap.
+	 */
 	for (i = 0; i < d->nb_rx_queues; i++)
 		rte_dma_domain_queue_arm(((struct vio_rxq *)d->rx_queues[i])->dq);
 	for (i = 0; i < d->nb_tx_queues; i++)
@@ -608,7 +610,8 @@ vio_probe(struct rte_iommufd_driver *drv, struct rte_iommufd_device *idev)
 
 	/* Bind first: a kernel VFIO cdev answers no region access until it is
 	 * bound to iommufd. The queue count is not known yet, so reserve
-	 * handles for the most queue pairs this PMD supports. */
+	 * handles for the most queue pairs this PMD supports.
+	 */
 	ret = rte_iommufd_device_bind(idev, (uint16_t)(2 * VIO_MAX_PAIRS), &vio_dma_ops, vd);
 	if (ret != 0) {
 		VIO_LOG(ERR, "%s: cannot bind the device to its DMA domain: %s", idev->name,
@@ -674,11 +677,13 @@ static struct rte_iommufd_driver vio_driver = {
 RTE_PMD_REGISTER_IOMMUFD(net_virtio_iommufd, vio_driver);
 /* The device keys this driver's ports take; the iommufd bus parses them
  * for it (drivers/bus/iommufd/iommufd_devargs.c) and hands them over in
- * the device (nb_queue_pairs, its binding's domain and strategy). */
+ * the device (nb_queue_pairs, its binding's domain and strategy).
+ */
 RTE_PMD_REGISTER_PARAM_STRING(net_virtio_iommufd,
 	"queues=<int> "
 	"domain=<name> "
 	"strategy=quiesce|hitless|remap|restart");
 /* A real function: bound to vfio-pci, opened through its VFIO cdev
- * (emulated devices need no module). */
+ * (emulated devices need no module).
+ */
 RTE_PMD_REGISTER_KMOD_DEP(net_virtio_iommufd, "vfio-pci");

@@ -8,7 +8,8 @@
 #include <rte_dma_domain_compat.h>
 
 /* The PMD's logtype, "pmd.net.virtio_iommufd" (virtio_iommufd_logs.c).
- * One line per call: the format has no newline. */
+ * One line per call: the format has no newline.
+ */
 extern int vio_logtype;
 #define RTE_LOGTYPE_VIRTIO_IOMMUFD vio_logtype
 #define VIO_LOG(level, ...) RTE_LOG_LINE(level, VIRTIO_IOMMUFD, __VA_ARGS__)

@@ -252,7 +252,8 @@ vtpci_negotiate(struct vtpci_hw *hw, uint64_t wanted, const char *name)
 	}
 	if (!(offered & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM))) {
 		/* Without ACCESS_PLATFORM the device uses physical addresses
-		 * and bypasses the IOMMU: DMA through a domain is impossible. */
+		 * and bypasses the IOMMU: DMA through a domain is impossible.
+		 */
 		VIO_LOG(ERR, "%s: device does not offer VIRTIO_F_ACCESS_PLATFORM (bit 33), required behind an IOMMU (QEMU: iommu_platform=on): refusing the device",
 			name);
 		vtpci_set_status(hw, VIRTIO_STATUS_FAILED);
@@ -346,7 +347,8 @@ out:
 
 /* Ask the device to reset queue vq (VIRTIO_F_RING_RESET). The reset is
  * complete once vtpci_queue_reset_wait() says so; until then the device
- * may still do DMA on the queue. */
+ * may still do DMA on the queue.
+ */
 int
 vtpci_queue_reset_start(struct vtpci_hw *hw, uint16_t vq)
 {
@@ -360,7 +362,8 @@ vtpci_queue_reset_start(struct vtpci_hw *hw, uint16_t vq)
 }
 
 /* Is the reset of queue vq complete (queue_reset and queue_enable both
- * read 0, spec 4.1.4.3.2)? One select + reads, under the selector lock. */
+ * read 0, spec 4.1.4.3.2)? One select + reads, under the selector lock.
+ */
 static bool
 queue_reset_done(struct vtpci_hw *hw, uint16_t vq)
 {
@@ -378,7 +381,8 @@ queue_reset_done(struct vtpci_hw *hw, uint16_t vq)
  * vtpci_queue_reset_start() requested. 0 when complete, -ETIMEDOUT
  * (nothing changed: ask again later). The selector lock is held for each
  * poll only, never across the wait: other control threads select queues
- * meanwhile, and a device that shares our core gets it (yield). */
+ * meanwhile, and a device that shares our core gets it (yield).
+ */
 int
 vtpci_queue_reset_wait(struct vtpci_hw *hw, uint16_t vq, uint64_t timeout_us)
 {

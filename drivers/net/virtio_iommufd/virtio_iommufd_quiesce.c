@@ -52,7 +52,8 @@ vio_rxq_stash_reserve(struct vio_rxq *q)
 /* After a queue reset: what the device completed and the driver has not
  * read yet is received traffic, kept for delivery after resume (room was
  * made by vio_rxq_stash_reserve() before the reset: nothing is dropped);
- * what is still posted stays in sw_ring and is posted again on resume. */
+ * what is still posted stays in sw_ring and is posted again on resume.
+ */
 void
 vio_rxq_quiesce_harvest(struct vio_rxq *q)
 {
@@ -71,14 +72,16 @@ vio_rxq_quiesce_harvest(struct vio_rxq *q)
 	q->st.quiesced++;
 	/* Cannot happen after a reserve; a harvest without one (a defect)
 	 * keeps the packets unread in the ring, where the next reset's
-	 * release counts them, instead of losing them silently. */
+	 * release counts them, instead of losing them silently.
+	 */
 	RTE_ASSERT(vio_rxq_completed_unread(q) == 0);
 }
 
 /* Before re-enabling a reset queue: a fresh ring with every buffer the
  * queue owns posted again, and the free descriptors filled. Idempotent:
  * sw_ring keeps the ownership, so a resume that fails after this and is
- * retried posts the same buffers again, nothing lost or leaked. */
+ * retried posts the same buffers again, nothing lost or leaked.
+ */
 void
 vio_rxq_resume(struct vio_rxq *q)
 {
@@ -99,7 +102,8 @@ vio_rxq_resume(struct vio_rxq *q)
 /* After a queue reset: free what completed, and take what is still in
  * flight out of the ring in submission order, to post it again on
  * resume. The newest occurrence of a head in the avail ring is the one in
- * flight (a head cannot be in flight twice). */
+ * flight (a head cannot be in flight twice).
+ */
 void
 vio_txq_quiesce_harvest(struct vio_txq *q)
 {
@@ -132,7 +136,8 @@ vio_txq_quiesce_harvest(struct vio_txq *q)
 
 /* Once a reset queue is enabled again (its ring initialised before):
  * post what the harvest took out of the ring, in its original order.
- * Re-posting is not new traffic: counted in requeued, not packets. */
+ * Re-posting is not new traffic: counted in requeued, not packets.
+ */
 void
 vio_txq_requeue_post(struct vio_txq *q)
 {

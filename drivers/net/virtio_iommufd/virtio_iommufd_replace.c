@@ -30,7 +30,9 @@ vio_inject_hit(struct vio_dev *vd, enum rte_pmd_virtio_iommufd_inject what, uint
 		if (q != RTE_PMD_VIRTIO_IOMMUFD_INJECT_ANY_QUEUE && q != qid)
 			return false;
 		if (left == RTE_PMD_VIRTIO_IOMMUFD_INJECT_ALWAYS ||
-				rte_atomic_compare_exchange_strong_explicit(&vd->inj_left[what], &left, left - 1, rte_memory_order_acq_rel, rte_memory_order_acquire)) {
+				rte_atomic_compare_exchange_strong_explicit(&vd->inj_left[what],
+						&left, left - 1, rte_memory_order_acq_rel,
+								rte_memory_order_acquire)) {
 			VIO_LOG(DEBUG, "%s: injected failure %u on queue handle %u",
 				vd->idev->name, (unsigned int)what, qid);
 			return true;
@@ -84,7 +86,8 @@ vq_get(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
 
 /* RESETTING -> RESET: wait (bounded) for the reset the device was asked
  * for, then take back everything it had. On -ETIMEDOUT the queue stays
- * RESETTING, untouched: the device may still be using it. */
+ * RESETTING, untouched: the device may still be using it.
+ */
 static int
 vq_reset_finish(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
 {
@@ -147,7 +150,8 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 		 */
 		/* Room for everything the device may have completed, before
 		 * the reset: a quiesce that cannot keep it all is refused
-		 * here, with the queue running, never by dropping later. */
+		 * here, with the queue running, never by dropping later.
+		 */
 		if (v.rq != NULL) {
 			ret = vio_rxq_stash_reserve(v.rq);
 			if (ret != 0)
@@ -194,7 +198,8 @@ vio_queue_resume(void *arg, uint16_t qid)
 	/* A fresh ring before the device sees it enabled. rx posts its
 	 * buffers now (sw_ring keeps their ownership, a retry posts them
 	 * again); tx posts only once the queue is enabled, so that a
-	 * failure leaves requeue and backlog as they were. */
+	 * failure leaves requeue and backlog as they were.
+	 */
 	if (v.rq != NULL)
 		vio_rxq_resume(v.rq);
 	else
@@ -211,7 +216,8 @@ vio_queue_resume(void *arg, uint16_t qid)
 		/* What was in flight first, then what parked bursts accepted:
 		 * the application may not call tx burst again (it transmits
 		 * only what it receives). Its poller may add more until it
-		 * sees the pause end; it posts those itself. */
+		 * sees the pause end; it posts those itself.
+		 */
 		vio_txq_requeue_post(v.tq);
 		if (v.tq->requeue_n == 0)
 			vio_txq_backlog_post(v.tq);
@@ -247,7 +253,8 @@ vio_fault_check(void *arg, uint64_t *nb_faults)
 		*nb_faults = 1;
 	}
 	/* Sticky until the port is reset: the library refuses to swap a
-	 * device in this state. */
+	 * device in this state.
+	 */
 	return -EIO;
 }
 
@@ -282,7 +289,8 @@ walk_mbuf(struct rte_mbuf *m, uint32_t access, walk_cb_t *cb, void *arg)
 }
 
 /* What the pollers never change: ring memory (with the tx header slots)
- * and the chunks of the rx mempools, where every posted rx buffer lies. */
+ * and the chunks of the rx mempools, where every posted rx buffer lies.
+ */
 static int
 walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 {
@@ -346,7 +354,8 @@ walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 		/* Any mempool, indirect or external buffers: every segment. */
 		for (j = 0; ret == 0 && j < q->r.size; j++)
 			if (q->sw_ring[j] != NULL)
-				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
+				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb,
+						cbarg);
 		for (j = 0; ret == 0 && j < q->requeue_n; j++)
 			ret = walk_mbuf(q->requeue[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
 		/* posted after the switch: the new domain must cover them */
@@ -358,7 +367,8 @@ walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 
 /* Two phases (rte_dma_domain_dev_ops.iova_walk): running, only what is
  * stable; parked, what is in flight (the stable part was checked and
- * cannot have changed: the port is not reconfigured while started). */
+ * cannot have changed: the port is not reconfigured while started).
+ */
 static int
 vio_iova_walk(void *arg, bool parked, walk_cb_t *cb, void *cbarg)
 {
@@ -377,7 +387,8 @@ vio_port_restart(void *arg, bool start)
 
 /* Post what the parked poller of tx queue qid kept (the library calls
  * this with the queue still parked: the backlog's consumer is us). The
- * ring must be live: a queue not RUNNING keeps them for its resume. */
+ * ring must be live: a queue not RUNNING keeps them for its resume.
+ */
 static void
 vio_queue_unpark(void *arg, uint16_t qid)
 {
@@ -394,7 +405,8 @@ vio_queue_unpark(void *arg, uint16_t qid)
 /* A rollback of the library did not go as planned: tell the application
  * with ethdev's own recovery events. RECOVERY_FAILED: the device is on no
  * domain and its queues stay parked; the application stops the port,
- * attaches the binding to a domain and starts the port (or closes it). */
+ * attaches the binding to a domain and starts the port (or closes it).
+ */
 static void
 vio_recovery_event(void *arg, enum rte_dma_domain_recovery ev)
 {

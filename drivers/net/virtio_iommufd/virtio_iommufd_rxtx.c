@@ -29,7 +29,8 @@
 #endif
 
 /* Refill once this many descriptors are free: amortises the avail
- * publish and the notify. */
+ * publish and the notify.
+ */
 #define VIO_RX_REFILL_MIN 32
 
 /*
@@ -46,7 +47,8 @@ device_wants_notify(const struct vio_ring *r, bool published)
 {
 	if (published)
 		return vring_kick_prepare(&r->used->flags);
-	return !(rte_atomic_load_explicit(&r->used->flags, rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
+	return !(rte_atomic_load_explicit(&r->used->flags,
+			rte_memory_order_relaxed) & VRING_USED_F_NO_NOTIFY);
 }
 
 uint16_t
@@ -58,7 +60,8 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	if (vio_pause_pending(q->dq) && rte_dma_domain_queue_ack(q->dq)) {
 		/* Parked: the swap controller may share this core (design
 		 * guide, "Why the Waits Yield"): give it the CPU rather than
-		 * spin. Slow path only. */
+		 * spin. Slow path only.
+		 */
 		sched_yield();
 		return 0;
 	}
@@ -69,7 +72,8 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 			q->stash_pos = q->stash_n = 0;
 	}
 	/* A swap left the queue reset (its resume failed): the ring is not
-	 * the device's, nothing to read or post until queue_resume. */
+	 * the device's, nothing to read or post until queue_resume.
+	 */
 	if (unlikely(q->state != VIO_Q_RUNNING))
 		return got;
 	/* Inline emulated device: its work for this queue, on this lcore. */
@@ -85,7 +89,8 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
  * the backlog's consumer: the poller once the pause is over (the
  * controller consumes only with PARK set, this poller parked). True when
  * the backlog is empty: RESUMED ends. A queue the swap left reset posts
- * nothing: its backlog waits for queue_resume, RESUMED goes on. */
+ * nothing: its backlog waits for queue_resume, RESUMED goes on.
+ */
 static bool
 backlog_flush(struct vio_txq *q)
 {
@@ -152,14 +157,16 @@ vio_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	if (vio_pause_pending(q->dq) && xmit_slow(q, pkts, n, &sent))
 		return sent;
 	/* A swap left the queue reset (its resume failed): keep the
-	 * packets, in order, for queue_resume to post; never into the ring. */
+	 * packets, in order, for queue_resume to post; never into the ring.
+	 */
 	if (unlikely(q->state != VIO_Q_RUNNING))
 		return vio_txq_backlog_put(q, pkts, n);
 	vio_txq_reclaim(q);
 	sent = vio_tx_enqueue(q, pkts, n);
 	q->st.ring_full += (uint16_t)(n - sent);
 	/* Kick whenever something is in flight: with back-pressure the
-	 * device may have left packets in the ring that can go now. */
+	 * device may have left packets in the ring that can go now.
+	 */
 	if (q->nb_free != q->r.size && device_wants_notify(&q->r, sent > 0))
 		vtpci_notify(&q->vd->hw, &q->r);
 	return sent;

@@ -114,7 +114,8 @@ swap_values(const struct vio_dev *vd, uint64_t v[NB_SWAP_X])
 }
 
 /* A drop counter of the emulated device since the last stats reset (0
- * for a kernel device: a virtio-net device reports no drops). */
+ * for a kernel device: a virtio-net device reports no drops).
+ */
 static uint64_t
 emu_dropped(const struct vio_dev *vd, const char *name, uint64_t base)
 {
@@ -156,7 +157,8 @@ vio_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 	unsigned int i;
 
 	/* imissed: the device's own receive drops only (see port_x); the
-	 * driver's discards are in the xstat rx_driver_discards. */
+	 * driver's discards are in the xstat rx_driver_discards.
+	 */
 	port_values(vd, pv);
 	st->imissed += pv[3];
 	st->oerrors += pv[2] + vd->tx_retired.errors;

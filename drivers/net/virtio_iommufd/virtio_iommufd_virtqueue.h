@@ -50,7 +50,8 @@ vio_rxq_post_one(struct vio_rxq *q, struct rte_mbuf *m)
 }
 
 /* Post a buffer on every free descriptor. Returns the number posted, or
- * -ENOMEM when the mempool is empty. */
+ * -ENOMEM when the mempool is empty.
+ */
 static inline int
 vio_rxq_fill(struct vio_rxq *q)
 {

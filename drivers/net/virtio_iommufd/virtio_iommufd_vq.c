@@ -71,7 +71,8 @@ vio_ring_init(struct vio_ring *r)
 }
 
 /* Packets the device completed that the driver has not read (with
- * MRG_RXBUF one packet may span several used entries). Changes nothing. */
+ * MRG_RXBUF one packet may span several used entries). Changes nothing.
+ */
 uint32_t
 vio_rxq_completed_unread(const struct vio_rxq *q)
 {
@@ -102,7 +103,8 @@ vio_rxq_completed_unread(const struct vio_rxq *q)
 }
 
 /* With the device reset: free every buffer. Returns the packets this
- * discards, received by the device but never given to the application. */
+ * discards, received by the device but never given to the application.
+ */
 uint32_t
 vio_rxq_release_mbufs(struct vio_rxq *q)
 {
@@ -141,7 +143,8 @@ vio_txq_init(struct vio_txq *q)
 }
 
 /* With the device reset: free every packet. What the device completed
- * was transmitted; returns the rest, accepted by tx burst and discarded. */
+ * was transmitted; returns the rest, accepted by tx burst and discarded.
+ */
 uint32_t
 vio_txq_release_mbufs(struct vio_txq *q)
 {

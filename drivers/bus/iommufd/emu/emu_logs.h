@@ -8,7 +8,8 @@
 #include <rte_dma_domain_compat.h>
 
 /* The emulated devices' logtype, "bus.iommufd.emu" (emu_virtio_common.c).
- * One line per call: the format has no newline. */
+ * One line per call: the format has no newline.
+ */
 extern int emu_vnet_logtype;
 #define RTE_LOGTYPE_IOMMUFD_EMU emu_vnet_logtype
 #define EMU_LOG(level, ...) RTE_LOG_LINE(level, IOMMUFD_EMU, __VA_ARGS__)

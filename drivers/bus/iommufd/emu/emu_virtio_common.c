@@ -16,7 +16,8 @@
 RTE_LOG_REGISTER_SUFFIX(emu_vnet_logtype, emu, NOTICE);
 
 /* By the model's name: the bus refuses a second model of the same name
- * (rte_iommufd_emu_register()), so the name is the model's identity. */
+ * (rte_iommufd_emu_register()), so the name is the model's identity.
+ */
 bool
 emu_vnet_is_ours(const struct rte_iommufd_device *dev)
 {
@@ -30,11 +31,13 @@ emu_vnet_raise_needs_reset(struct emu_vnet *n, const char *why)
 	/* Like QEMU's virtio_error(): mark the device broken, set
 	 * DEVICE_NEEDS_RESET (VERSION_1) and signal a config change; the
 	 * device does no more DMA until the driver resets it. Any engine
-	 * context may get here, the peer's too: one wins. */
+	 * context may get here, the peer's too: one wins.
+	 */
 	if (rte_atomic_exchange_explicit(&n->broken, true, rte_memory_order_acq_rel))
 		return;
 	rte_atomic_fetch_add_explicit(&n->faults, 1, rte_memory_order_relaxed);
-	rte_atomic_fetch_or_explicit(&n->status, VIRTIO_STATUS_DEVICE_NEEDS_RESET, rte_memory_order_release);
+	rte_atomic_fetch_or_explicit(&n->status, VIRTIO_STATUS_DEVICE_NEEDS_RESET,
+			rte_memory_order_release);
 	rte_atomic_fetch_add_explicit(&n->cfg_gen, 1, rte_memory_order_release);
 	rte_atomic_fetch_or_explicit(&n->isr, VIRTIO_PCI_ISR_CONFIG, rte_memory_order_release);
 	EMU_LOG(ERR, "%s: %s: device needs reset", n->dev->name, why);

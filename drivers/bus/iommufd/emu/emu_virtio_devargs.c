@@ -56,7 +56,8 @@ static const struct {
 /* ---- devargs ----------------------------------------------------------- */
 
 /* A number: decimal, or hex after 0x. Not strtoul's base 0 alone, which
- * also takes a sign, leading spaces and octal (qsize=010 was 8). */
+ * also takes a sign, leading spaces and octal (qsize=010 was 8).
+ */
 static bool
 strict_ulong(const char *v, unsigned long *out)
 {

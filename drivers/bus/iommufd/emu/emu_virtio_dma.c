@@ -149,7 +149,8 @@ chain_read(struct emu_vnet *n, struct emu_vq *vq, uint16_t slot, struct chain *c
 
 /* Copy len bytes from the readable segments of src (after skipping
  * src_skip bytes) into dst segments (after dst_skip bytes), translating
- * page by page on each side's own binding. */
+ * page by page on each side's own binding.
+ */
 static int
 copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t src_skip,
 		struct emu_vnet *dn, const struct seg *d, unsigned int nd, uint32_t dst_skip,
@@ -178,12 +179,14 @@ copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t sr
 		c = RTE_MIN(c, d[di].len - doff);
 		c = RTE_MIN(c, EMU_PAGE - (uint32_t)(sa & (EMU_PAGE - 1)));
 		c = RTE_MIN(c, EMU_PAGE - (uint32_t)(da & (EMU_PAGE - 1)));
-		sp = rte_dma_domain_soft_translate(bnd(sn), sa, c, RTE_DMA_DOMAIN_ACCESS_READ, &err);
+		sp = rte_dma_domain_soft_translate(bnd(sn), sa, c, RTE_DMA_DOMAIN_ACCESS_READ,
+				&err);
 		if (sp == NULL) {
 			err_set(e, sn, "DMA fault reading a packet buffer");
 			return -EFAULT;
 		}
-		dp = rte_dma_domain_soft_translate(bnd(dn), da, c, RTE_DMA_DOMAIN_ACCESS_WRITE, &err);
+		dp = rte_dma_domain_soft_translate(bnd(dn), da, c, RTE_DMA_DOMAIN_ACCESS_WRITE,
+				&err);
 		if (dp == NULL) {
 			err_set(e, dn, "DMA fault writing a packet buffer");
 			return -EFAULT;
@@ -199,7 +202,8 @@ copy_segs(struct emu_vnet *sn, const struct seg *s, unsigned int ns, uint32_t sr
 /* Ring fields the driver accesses with atomics (virtio_iommufd: used->idx
  * load-acquire, used->flags relaxed load, avail->idx store-release): the
  * device side uses atomics too, so that the pairing is the virtio spec's
- * memory-ordering rule in C11 terms, and visible to TSan. */
+ * memory-ordering rule in C11 terms, and visible to TSan.
+ */
 static int
 ring_store16(struct emu_vnet *n, uint64_t iova, uint16_t v, struct emu_err *e)
 {
@@ -248,7 +252,8 @@ static int
 used_publish(struct emu_vnet *n, struct emu_vq *vq, struct emu_err *e)
 {
 	/* Release: the used elements (and the packet data) before the index;
-	 * pairs with the driver's load-acquire of used->idx. */
+	 * pairs with the driver's load-acquire of used->idx.
+	 */
 	return ring_store16(n, vq->used + VRING_USED_OFF_IDX, vq->used_idx, e);
 }
 
@@ -259,8 +264,10 @@ avail_count(struct emu_vnet *n, struct emu_vq *vq, uint16_t *cnt, struct emu_err
 	uint16_t idx;
 
 	/* Acquire: ring entries and descriptors are read after the index;
-	 * pairs with the driver's store-release of avail->idx. */
-	if (rte_dma_domain_soft_load16_acquire(bnd(n), vq->avail + VRING_AVAIL_OFF_IDX, &idx) != 0) {
+	 * pairs with the driver's store-release of avail->idx.
+	 */
+	if (rte_dma_domain_soft_load16_acquire(bnd(n), vq->avail + VRING_AVAIL_OFF_IDX,
+			&idx) != 0) {
 		err_set(e, n, "DMA fault reading a ring index");
 		return -EFAULT;
 	}
@@ -370,7 +377,8 @@ fail(struct emu_err *e)
 }
 
 /* Receive-side state at the start of a pass, to undo what the pass did
- * there when the sender's side fails (see lane_run). */
+ * there when the sender's side fails (see lane_run).
+ */
 struct rx_mark {
 	uint16_t used_idx, last_avail;
 	uint64_t packets, bytes;
@@ -402,14 +410,16 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 	unsigned int moved = 0, delivered = 0, too_big = 0, sunk = 0;
 	int ret;
 
-	if (!rte_atomic_load_explicit(&tx->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&tx->lock))
+	if (!rte_atomic_load_explicit(&tx->enable, rte_memory_order_relaxed)
+			|| !rte_spinlock_trylock(&tx->lock))
 		return 0;
 	if (!emu_vnet_running(sn) || !tx->enable)
 		goto out_tx;
 	if (dn != NULL) {
 		rx = &dn->vq[rq];
 		/* A disabled target (its port stopped or reset) is not
-		 * locked: back-pressure, the packets wait in the tx ring. */
+		 * locked: back-pressure, the packets wait in the tx ring.
+		 */
 		if (!rte_atomic_load_explicit(&rx->enable, rte_memory_order_acquire))
 			goto out_tx;
 		if (!rte_spinlock_trylock(&rx->lock))
@@ -473,14 +483,16 @@ lane_run(struct emu_vnet *sn, uint16_t tq, struct emu_vnet *dn, uint16_t rq)
 		goto out;
 	}
 	if (sunk > 0)
-		rte_atomic_store_explicit(&tx->dropped, tx->dropped + sunk, rte_memory_order_relaxed);
+		rte_atomic_store_explicit(&tx->dropped, tx->dropped + sunk,
+				rte_memory_order_relaxed);
 	if (rx != NULL) {
 		if (delivered > 0 && e.who != dn)
 			used_publish(dn, rx, &e);
 		if (e.who == dn) /* sent, and lost by the receiving device */
 			too_big += delivered;
 		if (too_big > 0)
-			rte_atomic_store_explicit(&rx->dropped, rx->dropped + too_big, rte_memory_order_relaxed);
+			rte_atomic_store_explicit(&rx->dropped, rx->dropped + too_big,
+					rte_memory_order_relaxed);
 	}
 out:
 	fail(&e);
@@ -493,7 +505,8 @@ out_tx:
 
 /* wire=gen: fill receive queue rq with generated frames. Frame layout:
  * Ethernet header to the port's MAC, ethertype 0x88b5 (local
- * experimental), then a 64-bit sequence number and a byte pattern. */
+ * experimental), then a 64-bit sequence number and a byte pattern.
+ */
 static unsigned int
 gen_fill(struct emu_vnet *n, uint16_t rq)
 {
@@ -505,7 +518,8 @@ gen_fill(struct emu_vnet *n, uint16_t rq)
 	unsigned int moved = 0;
 	uint32_t k;
 
-	if (!rte_atomic_load_explicit(&rx->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&rx->lock))
+	if (!rte_atomic_load_explicit(&rx->enable, rte_memory_order_relaxed)
+			|| !rte_spinlock_trylock(&rx->lock))
 		return 0;
 	if (!emu_vnet_running(n) || !rx->enable)
 		goto out;
@@ -546,12 +560,15 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 	unsigned int done = 0, k;
 	uint32_t off;
 
-	if (!rte_atomic_load_explicit(&vq->enable, rte_memory_order_relaxed) || !rte_spinlock_trylock(&vq->lock))
+	if (!rte_atomic_load_explicit(&vq->enable, rte_memory_order_relaxed)
+			|| !rte_spinlock_trylock(&vq->lock))
 		return 0;
 	/* Inline, the driver's notify or poll is the request. Else only a
 	 * notify is (struct emu_vnet: ctrl_kick); taken under the lock, so
-	 * a pass that did not get the lock leaves it for the next one. */
-	if (!emu_vnet_inline(n) && !rte_atomic_exchange_explicit(&n->ctrl_kick, false, rte_memory_order_acquire))
+	 * a pass that did not get the lock leaves it for the next one.
+	 */
+	if (!emu_vnet_inline(n) && !rte_atomic_exchange_explicit(&n->ctrl_kick, false,
+			rte_memory_order_acquire))
 		goto out;
 	if (!emu_vnet_running(n) || !vq->enable || avail_count(n, vq, &avail, &e) != 0)
 		goto out;
@@ -564,7 +581,8 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 			break;
 		}
 		for (k = 0, off = 0; k < c.nro; off += c.ro[k].len, k++)
-			if (rte_dma_domain_soft_read(bnd(n), c.ro[k].addr, cmd + off, c.ro[k].len) != 0) {
+			if (rte_dma_domain_soft_read(bnd(n), c.ro[k].addr, cmd + off,
+					c.ro[k].len) != 0) {
 				err_set(&e, n, "DMA fault reading a control command");
 				goto out;
 			}
@@ -573,7 +591,8 @@ ctrl_run(struct emu_vnet *n, uint16_t q)
 				c.ro_len >= 4 && negotiated(n, VIRTIO_NET_F_MQ)) {
 			memcpy(&pairs, cmd + 2, 2);
 			if (pairs >= 1 && pairs <= n->max_pairs) {
-				rte_atomic_store_explicit(&n->curr_pairs, pairs, rte_memory_order_release);
+				rte_atomic_store_explicit(&n->curr_pairs, pairs,
+						rte_memory_order_release);
 				ack = VIRTIO_NET_OK;
 			}
 		}
@@ -608,7 +627,8 @@ emu_vnet_peer(struct emu_vnet *n)
 }
 
 /* Receive queue rq of n pulls from every transmit queue that feeds it:
- * txq j of src maps to rxq (j mod active pairs of n). */
+ * txq j of src maps to rxq (j mod active pairs of n).
+ */
 static unsigned int
 rx_pull(struct emu_vnet *src, struct emu_vnet *n, uint16_t rq)
 {

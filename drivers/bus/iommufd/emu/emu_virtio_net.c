@@ -18,7 +18,8 @@
 #include "emu_virtio_net.h"
 
 /* What the device offers by default: what QEMU's virtio-net-pci with
- * iommu_platform=on offers that matters to this project. */
+ * iommu_platform=on offers that matters to this project.
+ */
 #define EMU_HOST_FEATURES (VIRTIO_BIT(VIRTIO_F_VERSION_1) | \
 	VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) | VIRTIO_BIT(VIRTIO_F_RING_RESET) | \
 	VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | \
@@ -26,7 +27,8 @@
 	VIRTIO_BIT(VIRTIO_NET_F_MAC))
 
 /* Control-path lock of a queue: the holder may be an engine running on a
- * poller that shares our core, so yield instead of spinning. */
+ * poller that shares our core, so yield instead of spinning.
+ */
 static void
 vq_lock(struct emu_vq *vq)
 {
@@ -235,7 +237,8 @@ emu_vnet_destroy(struct rte_iommufd_device *dev)
 /* ---- registers --------------------------------------------------------- */
 
 /* Image of the common cfg for the selected queue: reads of any width and
- * offset are served from it. */
+ * offset are served from it.
+ */
 static void
 common_image(struct emu_vnet *n, uint8_t img[VIRTIO_PCI_COMMON_CFG_LEN])
 {
@@ -256,8 +259,10 @@ common_image(struct emu_vnet *n, uint8_t img[VIRTIO_PCI_COMMON_CFG_LEN])
 	v16 = VIRTIO_MSI_NO_VECTOR;
 	memcpy(img + VIRTIO_PCI_COMMON_MSIX, &v16, 2);
 	memcpy(img + VIRTIO_PCI_COMMON_NUMQ, &n->num_queues, 2);
-	img[VIRTIO_PCI_COMMON_STATUS] = rte_atomic_load_explicit(&n->status, rte_memory_order_acquire);
-	img[VIRTIO_PCI_COMMON_CFGGEN] = rte_atomic_load_explicit(&n->cfg_gen, rte_memory_order_acquire);
+	img[VIRTIO_PCI_COMMON_STATUS] = rte_atomic_load_explicit(&n->status,
+			rte_memory_order_acquire);
+	img[VIRTIO_PCI_COMMON_CFGGEN] = rte_atomic_load_explicit(&n->cfg_gen,
+			rte_memory_order_acquire);
 	memcpy(img + VIRTIO_PCI_COMMON_Q_SELECT, &q, 2);
 	if (vq == NULL)
 		return; /* queue_size 0: no such queue */
@@ -301,7 +306,8 @@ status_write(struct emu_vnet *n, uint8_t v)
 		}
 	}
 	/* The driver cannot clear DEVICE_NEEDS_RESET but by a reset, and an
-	 * engine (also the peer's) may raise it meanwhile: keep the bit. */
+	 * engine (also the peer's) may raise it meanwhile: keep the bit.
+	 */
 	v &= (uint8_t)~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	while (!rte_atomic_compare_exchange_strong_explicit(&n->status, &old,
 			(uint8_t)(v | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET)),
@@ -346,7 +352,8 @@ queue_reset_write(struct emu_vnet *n, struct emu_vq *vq, uint16_t v)
 	if (v != 1 || !has_feature(n, VIRTIO_F_RING_RESET))
 		return;
 	/* Under the queue lock no engine pass is in flight on this queue:
-	 * after unlock the device does no DMA for it until re-enabled. */
+	 * after unlock the device does no DMA for it until re-enabled.
+	 */
 	vq_lock(vq);
 	emu_vnet_vq_clear(n, vq);
 	rte_spinlock_unlock(&vq->lock);
@@ -379,7 +386,8 @@ common_write(struct emu_vnet *n, uint64_t off, const void *buf, size_t len)
 		n->gfselect = v;
 		return 0;
 	case VIRTIO_PCI_COMMON_GF:
-		if (rte_atomic_load_explicit(&n->status, rte_memory_order_acquire) & VIRTIO_STATUS_FEATURES_OK)
+		if (rte_atomic_load_explicit(&n->status,
+				rte_memory_order_acquire) & VIRTIO_STATUS_FEATURES_OK)
 			return 0; /* features are frozen after FEATURES_OK */
 		if (n->gfselect == 0)
 			n->guest_features = (n->guest_features & ~UINT64_C(0xffffffff)) | v;
@@ -477,17 +485,20 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 	}
 	if (idx != EMU_BAR || off + len > EMU_BAR_SIZE || len == 0)
 		return -EINVAL;
-	if (off >= EMU_NOTIFY_OFF && off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
+	if (off >= EMU_NOTIFY_OFF
+			&& off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
 		/* Inline mode: the notify does the device's work for that queue
 		 * right here, on the caller's lcore (design guide, "Why the
-		 * Waits Yield"). */
+		 * Waits Yield").
+		 */
 		uint16_t qid = (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT);
 
 		if (emu_vnet_inline(n))
 			emu_vnet_engine(n, qid);
 		else if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
 			/* after the driver's avail publish: the engine's
-			 * acquire exchange sees the command */
+			 * acquire exchange sees the command
+			 */
 			rte_atomic_store_explicit(&n->ctrl_kick, true, rte_memory_order_release);
 		return 0;
 	}
@@ -506,7 +517,8 @@ emu_vnet_poll(struct rte_iommufd_device *dev, uint16_t qid)
 }
 
 /* What a virtio-net device has no register for: the packets it dropped
- * (rte_iommufd_device_counter(); the PMD reports rx_dropped in imissed). */
+ * (rte_iommufd_device_counter(); the PMD reports rx_dropped in imissed).
+ */
 static int
 emu_vnet_counter(struct rte_iommufd_device *dev, const char *name, uint64_t *value)
 {

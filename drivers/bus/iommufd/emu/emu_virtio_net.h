@@ -47,7 +47,8 @@
 #define EMU_MAX_VQS		(2 * EMU_MAX_PAIRS + 1)
 #define EMU_DEFAULT_QSIZE	1024
 /* Packets one engine pass moves per queue: bounds the time a caller's
- * burst spends doing device work. */
+ * burst spends doing device work.
+ */
 #define EMU_BURST		64
 
 /* Where the device's work runs. */
@@ -87,13 +88,15 @@ struct emu_vq {
 	uint16_t used_idx;    /* device's used index */
 	bool flags_done;      /* used->flags (NO_NOTIFY) written since enable */
 	/* VIRTIO_NET_F_MRG_RXBUF as negotiated when the queue was enabled:
-	 * the peer's lanes read this, never the device's feature word. */
+	 * the peer's lanes read this, never the device's feature word.
+	 */
 	bool mrg_rxbuf;
 	uint64_t packets, bytes, backpressure; /* device counters, under lock */
 	/* Packets dropped by the device (rx queue: too big for the posted
 	 * buffers; tx queue: wire=sink/gen, the wire drops them). Written
 	 * under the lock with relaxed stores, read without it; never
-	 * cleared, also not by a reset. */
+	 * cleared, also not by a reset.
+	 */
 	uint64_t dropped;
 };
 
@@ -124,21 +127,24 @@ struct emu_vnet {
 	/* engine */
 	enum emu_mode mode;
 	int cpu;                  /* engine thread CPU, -1 = see emu_thread */
-	int service_lcore;        /* mode=service: map to this service lcore, -1 = the app maps it */
+	int service_lcore;        /* mode=service: map to this service lcore, -1 =
+			the app maps it */
 	uint32_t service_id;
 	bool service_registered;
 	rte_thread_t thread;
 	RTE_ATOMIC(bool) thread_stop;
 	bool thread_running;
 	/* DEVICE_NEEDS_RESET raised: no more DMA. __atomic: raised by any
-	 * engine context (also the peer's), cleared by device reset. */
+	 * engine context (also the peer's), cleared by device reset.
+	 */
 	bool broken;
 	/* The driver notified the control queue and no engine pass took
 	 * the command yet (thread and service modes). A device reads the
 	 * control ring only when notified, as real ones do: an engine that
 	 * polled it would do DMA there at any time, also inside a swap that
 	 * quiesced every rx/tx queue. __atomic: set by the notify, cleared
-	 * by the pass under the queue's lock. */
+	 * by the pass under the queue's lock.
+	 */
 	bool ctrl_kick;
 	uint64_t faults;          /* __atomic */
 	struct emu_vq vq[EMU_MAX_VQS];
@@ -153,7 +159,8 @@ bool emu_vnet_is_ours(const struct rte_iommufd_device *dev);
 
 /* emu_virtio_devargs.c: the keys (NULL-terminated), and their values into
  * n (its defaults set before). Returns 0 or -EINVAL (logged, naming the
- * key and what was expected). */
+ * key and what was expected).
+ */
 extern const char *const emu_vnet_keys[];
 int emu_vnet_parse_args(struct emu_vnet *n, struct rte_kvargs *kv);
 
@@ -162,7 +169,8 @@ void emu_vnet_vq_clear(struct emu_vnet *n, struct emu_vq *vq);
 
 /* emu_virtio_dma.c: one engine pass over virtqueue qid of n (device work
  * for that queue: tx -> wire, rx <- wire, control commands).
- * Returns the number of packets (or commands) moved. */
+ * Returns the number of packets (or commands) moved.
+ */
 unsigned int emu_vnet_engine(struct emu_vnet *n, uint16_t qid);
 /* Resolve the peer device (devargs peer=NAME) if not done yet. */
 struct emu_vnet *emu_vnet_peer(struct emu_vnet *n);
@@ -172,7 +180,8 @@ int emu_vnet_thread_start(struct emu_vnet *n);
 void emu_vnet_thread_stop(struct emu_vnet *n);
 
 /* emu_virtio_service.c: register (first time) and run the engine
- * service; stop it and wait until no service lcore runs it; unregister. */
+ * service; stop it and wait until no service lcore runs it; unregister.
+ */
 int emu_vnet_service_start(struct emu_vnet *n);
 void emu_vnet_service_stop(struct emu_vnet *n);
 void emu_vnet_service_fini(struct emu_vnet *n);

@@ -95,7 +95,8 @@ emu_vnet_service_stop(struct emu_vnet *n)
 		return;
 	rte_service_component_runstate_set(n->service_id, 0);
 	/* A call in flight may still touch the queues: wait it out. The
-	 * service lcore may share our core, so yield. */
+	 * service lcore may share our core, so yield.
+	 */
 	while (rte_service_may_be_active(n->service_id) == 1)
 		sched_yield();
 }
