@@ -39,7 +39,7 @@ cross=aarch64-linux-gnu-
 mkdir -p "$VMC" || dr_die "cannot create $VMC (set DMA_REPLACE_CACHE to a writable path)"
 for t in make "${cross}gcc" flex bison bc tar xz; do
 	command -v "$t" >/dev/null ||
-		dr_die "'$t' not found: run scripts/setup.sh --vm (it installs the VM tier's packages, gcc-aarch64-linux-gnu among them)"
+		dr_die "'$t' not found: run scripts/setup.sh (with the VM tier in TEST_TIERS it installs qemu-system-arm and gcc-aarch64-linux-gnu)"
 done
 
 srcpkg="$CACHE/src/linux-bpo"

@@ -266,6 +266,13 @@ status=0
 for kind in $boots; do
 	boot "$kind" || status=1
 done
+# The atomicity matrix's aarch64 row (issue 15): QEMU virt + SMMUv3, its
+# own cross-built kernel and guest program (scripts/vm-arm64.sh), results
+# in results-smmuv3.txt. VM_ARM64=0, or a VM_ONLY that does not match
+# vm-smmuv3-, leaves it out.
+if [ "${VM_ARM64:-1}" = 1 ] && { [ -z "${VM_ONLY:-}" ] || [[ vm-smmuv3- =~ ${VM_ONLY} ]]; }; then
+	"$here/vm-arm64.sh" "$rundir" || dr_info "the smmuv3 boot did not run; see $rundir/results-smmuv3.txt"
+fi
 
 # ---- 4. results --------------------------------------------------------------
 cat "$rundir"/results-*.txt >"$results.tmp"

@@ -90,7 +90,7 @@
 #define OFF_USED 0x2000
 #define OFF_BUF 0x4000
 #define IOVA_BASE (1ull << 32) /* above the SW MSI window (0x8000000) */
-#define STALL_NS (500ull * 1000 * 1000)
+#define STALL_NS (2000ull * 1000 * 1000)
 
 struct vdesc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 struct vavail { uint16_t flags, idx, ring[QSZ]; };
@@ -229,7 +229,7 @@ vnet_map(struct vnet *v)
 	uint64_t cfg_off;
 	uint16_t cmd;
 	uint8_t pos, cap[20];
-	int bar = -1;
+	int bar = -1, nbar = -1;
 
 	VM_CHECK(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	cfg_off = ri.offset;
@@ -242,12 +242,14 @@ vnet_map(struct vnet *v)
 			bar = cap[4];
 			memcpy(&v->common, cap + 8, 4);
 		} else if (cap[3] == VPCI_CAP_NOTIFY) {
+			nbar = cap[4];
 			memcpy(&v->notify, cap + 8, 4);
 			memcpy(&v->notify_mult, cap + 16, 4);
 		}
 	}
-	if (bar < 0)
-		VM_FAIL("virtio-net: no common configuration capability (a legacy-only device?)");
+	if (bar < 0 || nbar != bar)
+		VM_FAIL("virtio-net: common configuration in BAR %d, notifications in BAR %d: "
+			"expected both in one BAR (QEMU's modern virtio-pci layout)", bar, nbar);
 	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = (uint32_t)bar };
 	VM_CHECK(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
@@ -393,7 +395,7 @@ dma_thread(void *arg)
 
 				snprintf(v->last_error, sizeof(v->last_error), "%s (status 0x%x)",
 					st & VSTAT_NEEDS_RESET ? "DEVICE_NEEDS_RESET" :
-					st & VSTAT_FAILED ? "FAILED" : "queue stalled 500 ms", st);
+					st & VSTAT_FAILED ? "FAILED" : "queue stalled 2 s", st);
 				if (!(st & (VSTAT_NEEDS_RESET | VSTAT_FAILED)))
 					__atomic_fetch_add(&v->stalls, 1, __ATOMIC_RELAXED);
 			}
@@ -560,8 +562,9 @@ case_replaces(struct ctx *c, bool quiesce)
 	rc = hwpts(c);
 	if (rc != 0)
 		return not_supported("IOMMU_HWPT_ALLOC", -rc);
-	if (vm_attach_try(&c->dev, c->hwpt[0], NULL) != 0)
-		return not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT", errno);
+	rc = vm_attach_try(&c->dev, c->hwpt[0], NULL);
+	if (rc != 0)
+		return not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT", -rc);
 	if (iommufd_kmsg_open(&k, "/dev/kmsg") != 0)
 		printf("warning: /dev/kmsg: %s: the framework sees no fault line\n",
 			strerror(k.open_err));
