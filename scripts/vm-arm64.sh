@@ -3,9 +3,10 @@
 #
 # The VM tier's aarch64 boot 'smmuv3' (the atomicity matrix, issue 15):
 # QEMU 'virt' with its SMMUv3 (iommu=smmuv3, GICv3 + ITS for the MSI
-# isolation VFIO needs), TCG, one virtio-net device (iommu_platform=on,
-# on a QEMU hub of its own: the frames it sends go nowhere) behind the
-# SMMU. The guest kernel is scripts/vm-kernel-arm64.sh's; its initramfs
+# isolation VFIO needs), TCG, one virtio-net device (iommu_platform=on)
+# behind the SMMU, its frames sent to QEMU's user-mode network with
+# restrict=on (nothing leaves QEMU; junk frames are dropped there. A hub
+# port alone would never accept them: the transmit queue would block). The guest kernel is scripts/vm-kernel-arm64.sh's; its initramfs
 # holds one program, tests/vm/arm64/smmu_replace_test.c, cross-built static
 # (aarch64-linux-gnu-gcc, no DPDK), which drives the device itself and runs
 # the matrix's cases (forced-hitless replaces under DMA, quiesced
@@ -97,7 +98,7 @@ rc=0
 timeout -k 10 "$boot_timeout" qemu-system-aarch64 \
 	-accel tcg -machine virt,iommu=smmuv3,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp 2 -m 512M -display none -no-reboot -nodefaults -serial stdio \
-	-netdev hubport,id=n0,hubid=0 \
+	-netdev user,id=n0,restrict=on \
 	-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=n0,romfile= \
 	-trace smmuv3_translate_abort -trace smmuv3_record_event -d guest_errors \
 	-kernel "$kdir/Image" -initrd "$out/initramfs.cpio" \
