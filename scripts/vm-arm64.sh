@@ -30,7 +30,8 @@
 #
 # Environment: VM_SMMU_REPLACES (default 1000), VM_SMMU_LAT (replaces per
 # latency series, default 200), VM_BOOT_TIMEOUT (s, default 300),
-# VM_KERNEL_JOBS.
+# VM_KERNEL_JOBS, VM_SMMU_INJECT=noquiesce (the quiesce case leaves the
+# queue running: its verdict must then FAIL; a check of the check).
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +50,12 @@ results="$rundir/results-smmuv3.txt"
 replaces=${VM_SMMU_REPLACES:-1000}
 nlat=${VM_SMMU_LAT:-200}
 boot_timeout=${VM_BOOT_TIMEOUT:-300}
+inject=
+case "${VM_SMMU_INJECT:-}" in
+'') ;;
+noquiesce) inject=" smmu_inject_noquiesce=1" ;;
+*) echo "VM_SMMU_INJECT='$VM_SMMU_INJECT': expected nothing or 'noquiesce'" >&2; exit 2 ;;
+esac
 : >"$results"
 
 # cannot WHY: the boot did not run; every case of the row fails, saying why.
@@ -102,7 +109,7 @@ timeout -k 10 "$boot_timeout" qemu-system-aarch64 \
 	-device virtio-net-pci,disable-legacy=on,iommu_platform=on,netdev=n0,romfile= \
 	-trace smmuv3_translate_abort -trace smmuv3_record_event -d guest_errors \
 	-kernel "$kdir/Image" -initrd "$out/initramfs.cpio" \
-	-append "console=ttyAMA0 loglevel=4 panic=-1 smmu_replaces=$replaces smmu_lat=$nlat" \
+	-append "console=ttyAMA0 loglevel=4 panic=-1 smmu_replaces=$replaces smmu_lat=$nlat$inject" \
 	</dev/null >"$log" 2>&1 || rc=$?
 dr_done
 te=$(date +%s)

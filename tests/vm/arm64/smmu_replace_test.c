@@ -34,7 +34,9 @@
  * An ioctl the kernel refuses is printed as "not supported: <ioctl>: <errno
  * text> (errno N)" and ends the case with rc=3 (a measured row, not a skip).
  *
- * Kernel command line: smmu_replaces=N (default 1000), smmu_lat=N (200).
+ * Kernel command line: smmu_replaces=N (default 1000), smmu_lat=N (200),
+ * smmu_inject_noquiesce=1 (the quiesce case leaves the queue running: the
+ * broken variant its verdict must FAIL on, to check that verdict).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -471,6 +473,7 @@ struct ctx {
 	struct vnet v;
 	uint32_t ioas[2], hwpt[2];
 	unsigned long n, nlat;
+	bool inject_noquiesce;
 	uint64_t *ns;
 };
 
@@ -581,12 +584,12 @@ case_replaces(struct ctx *c, bool quiesce)
 		uint32_t to = c->hwpt[(i + 1) & 1];
 		uint64_t before = __atomic_load_n(&c->v.completions, __ATOMIC_RELAXED);
 
-		if (quiesce)
+		if (quiesce && !c->inject_noquiesce)
 			dma_pause(&c->v);
 		t0 = vm_now_ns();
 		rc = vm_attach_try(&c->dev, to, NULL);
 		t1 = vm_now_ns();
-		if (quiesce)
+		if (quiesce && !c->inject_noquiesce)
 			dma_resume(&c->v);
 		if (rc != 0) {
 			iommufd_kmsg_close(&k);
@@ -699,6 +702,9 @@ main(void)
 	printf("@@VM-INIT kernel=%s\n", u.release);
 	c.n = cmdline_ul("smmu_replaces", 1000);
 	c.nlat = cmdline_ul("smmu_lat", 200);
+	c.inject_noquiesce = cmdline_ul("smmu_inject_noquiesce", 0) != 0;
+	if (c.inject_noquiesce)
+		printf("INJECTED: the quiesce case does not stop the queue (smmu_inject_noquiesce=1)\n");
 	c.ns = calloc(c.n > c.nlat ? c.n : c.nlat, sizeof(*c.ns));
 	if (c.ns == NULL || c.n == 0 || c.nlat == 0)
 		VM_FAIL("smmu_replaces=%lu smmu_lat=%lu: need two positive counts", c.n, c.nlat);
