@@ -61,7 +61,7 @@ esac
 # cannot WHY: the boot did not run; every case of the row fails, saying why.
 cannot() {
 	local c
-	for c in matrix-info pmd-hitless pmd-quiesce iommufd-latency; do
+	for c in matrix-info pmd-hitless pmd-quiesce iommufd-latency ioas-latency; do
 		echo "FAIL vm/vm-smmuv3-$c: $1" >>"$results"
 	done
 	dr_info "FAIL boot smmuv3: $1"

@@ -22,8 +22,9 @@
  *   smmuv3-pmd-quiesce      N replaces, each with the queue stopped (device
  *                           reset: the virtio way to have no DMA in flight),
  *                           replaced, restarted
- *   smmuv3-iommufd-latency  replace latency HWPT <-> HWPT and IOAS <-> IOAS
- *                           (two IOASes mapping the same memory), device idle
+ *   smmuv3-iommufd-latency  replace latency HWPT <-> HWPT, device idle
+ *   smmuv3-ioas-latency     replace latency IOAS <-> IOAS (two IOASes
+ *                           mapping the same memory), device idle
  *
  * What the framework sees of a fault: the kernel's SMMUv3 event lines read
  * by the library's own reader (lib/dma_domain/iommufd_util.c,
@@ -477,9 +478,20 @@ struct ctx {
 	uint64_t *ns;
 };
 
+/* The SMMU's sysfs name (case_info()), for the lines below. */
+static char iommu_name[64] = "none";
+
+/* A refused ioctl, measured: the line scripts/vm-matrix-table.py reads
+ * ('vm-matrix not supported: IOCTL refused with ENAME (errno N) on IOMMU:
+ * text') and this boot's own. The case ends with rc 3 (smmu_matrix.py:
+ * a PASS carrying that note). */
 static int
 not_supported(const char *ioctl_name, int err)
 {
+	const char *ename = strerrorname_np(err);
+
+	printf("vm-matrix not supported: %s refused with %s (errno %d) on %s: %s\n",
+		ioctl_name, ename != NULL ? ename : "unknown", err, iommu_name, strerror(err));
 	printf("not supported: %s: %s (errno %d)\n", ioctl_name, strerror(err), err);
 	return 3;
 }
@@ -509,8 +521,10 @@ case_info(struct ctx *c)
 
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu", c->dev.bdf);
 	n = readlink(link, target, sizeof(target) - 1);
-	if (n > 0)
+	if (n > 0) {
 		target[n] = '\0';
+		snprintf(iommu_name, sizeof(iommu_name), "%s", strrchr(target, '/') + 1);
+	}
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group/reserved_regions",
 		c->dev.bdf);
 	f = fopen(link, "r");
@@ -593,7 +607,9 @@ case_replaces(struct ctx *c, bool quiesce)
 			dma_resume(&c->v);
 		if (rc != 0) {
 			iommufd_kmsg_close(&k);
-			return not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace)", -rc);
+			printf("vm-matrix %s: %lu of %lu replaces done, replace %lu refused\n",
+				quiesce ? "quiesce" : "hitless", i, c->n, i);
+			return not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT", -rc);
 		}
 		c->ns[i] = t1 - t0;
 		/* One line per replace: the host charges QEMU's fault events
@@ -616,50 +632,48 @@ case_replaces(struct ctx *c, bool quiesce)
 		c->v.last_error[0] ? " last_device_error=" : "", c->v.last_error);
 	c->v.last_error[0] = '\0';
 	printf("vm-faults-seen %" PRIu64 "\n", seen.faults);
+	/* The table's lines (scripts/vm-matrix-table.py). */
+	if (quiesce)
+		printf("vm-matrix quiesce: %lu replaces, queue stopped (device reset) around each\n",
+			c->n);
+	else
+		printf("vm-matrix hitless: %lu of %lu replaces done, completed\n", c->n, c->n);
 	vm_print_latency(quiesce ? "replace HWPT<->HWPT quiesced (stop, replace, restart)" :
 		"replace HWPT<->HWPT under DMA", c->ns, (unsigned int)c->n);
 	iommufd_kmsg_close(&k);
 	return 0;
 }
 
-/* Latency with the device idle (reset): HWPT <-> HWPT, IOAS <-> IOAS. */
+/* Replace latency with the device idle (reset): HWPT <-> HWPT (ioas
+ * false: the two paging HWPTs) or IOAS <-> IOAS (the kernel's HWPT of
+ * each IOAS). */
 static int
-case_latency(struct ctx *c)
+case_latency(struct ctx *c, bool ioas)
 {
 	unsigned long i;
 	uint64_t t0;
-	int rc;
+	int rc = 0;
 
-	dma_pause(&c->v);
-	rc = hwpts(c);
-	if (rc != 0) {
-		printf("latency replace HWPT<->HWPT: %s\n", "not supported");
-		rc = not_supported("IOMMU_HWPT_ALLOC", -rc);
-	} else {
-		for (i = 0; i < c->nlat; i++) {
-			t0 = vm_now_ns();
-			if (vm_attach_try(&c->dev, c->hwpt[(i + 1) & 1], NULL) != 0) {
-				rc = not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT (HWPT)", errno);
-				break;
-			}
-			c->ns[i] = vm_now_ns() - t0;
-		}
-		if (rc == 0)
-			vm_print_latency("replace HWPT<->HWPT", c->ns, (unsigned int)c->nlat);
+	if (!ioas) {
+		rc = hwpts(c);
+		if (rc != 0)
+			return not_supported("IOMMU_HWPT_ALLOC", -rc);
 	}
+	dma_pause(&c->v);
 	for (i = 0; i < c->nlat; i++) {
-		int r;
+		uint32_t to = ioas ? c->ioas[(i + 1) & 1] : c->hwpt[(i + 1) & 1];
 
 		t0 = vm_now_ns();
-		r = vm_attach_try(&c->dev, c->ioas[(i + 1) & 1], NULL);
-		if (r != 0) {
-			rc = not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT (IOAS)", -r);
+		rc = vm_attach_try(&c->dev, to, NULL);
+		if (rc != 0) {
+			rc = not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT", -rc);
 			break;
 		}
 		c->ns[i] = vm_now_ns() - t0;
 	}
-	if (i == c->nlat)
-		vm_print_latency("replace IOAS<->IOAS", c->ns, (unsigned int)c->nlat);
+	if (rc == 0)
+		vm_print_latency(ioas ? "replace IOAS<->IOAS" : "replace HWPT<->HWPT", c->ns,
+			(unsigned int)c->nlat);
 	dma_resume(&c->v);
 	return rc;
 }
@@ -749,8 +763,13 @@ main(void)
 	worst = rc > worst ? rc : worst;
 
 	begin("smmuv3-iommufd-latency");
-	rc = case_latency(&c);
+	rc = case_latency(&c, false);
 	end("smmuv3-iommufd-latency", rc);
+	worst = rc > worst ? rc : worst;
+
+	begin("smmuv3-ioas-latency");
+	rc = case_latency(&c, true);
+	end("smmuv3-ioas-latency", rc);
 	worst = rc > worst ? rc : worst;
 
 	__atomic_store_n(&c.v.stop, 1, __ATOMIC_RELEASE);

@@ -41,8 +41,8 @@ def replaces(mode, n=4, faulted=(), seen=0, completions=100, errors=0, stalls=0)
     return out
 
 
-LATENCY = ['latency replace HWPT<->HWPT: n=4 median=33.6 us p99=40.0 us max=41.0 us',
-           'latency replace IOAS<->IOAS: n=4 median=214.2 us p99=300.0 us max=301.0 us']
+LATENCY = ['latency replace HWPT<->HWPT: n=4 median=33.6 us p99=40.0 us max=41.0 us']
+IOAS_LATENCY = ['latency replace IOAS<->IOAS: n=4 median=214.2 us p99=300.0 us max=301.0 us']
 
 
 def console(cases):
@@ -59,7 +59,8 @@ def good(**over):
     c = {'smmuv3-matrix-info': (info(), 0),
          'smmuv3-pmd-hitless': (replaces('hitless', faulted=(1,), seen=3, errors=1), 0),
          'smmuv3-pmd-quiesce': (replaces('quiesce'), 0),
-         'smmuv3-iommufd-latency': (LATENCY, 0)}
+         'smmuv3-iommufd-latency': (LATENCY, 0),
+         'smmuv3-ioas-latency': (IOAS_LATENCY, 0)}
     c.update(over)
     return [(n, l, rc) for n, (l, rc) in c.items() if l is not None]
 
@@ -99,8 +100,10 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(plan['vm-smmuv3-pmd-hitless']['boot'], 'smmuv3')
         self.assertIn('vm-smmuv3-pmd-hitless: rc=0, DMA faults (QEMU smmuv3 trace)=3, '
                       'faults seen by the framework=3, event queue records=3', summary)
-        self.assertIn('vm-smmuv3-pmd-hitless: 4 swaps, 1 with QEMU faults during the call',
-                      summary)
+        self.assertIn('vm-smmuv3-pmd-hitless: 4 swaps, 1 with QEMU faults during the call, '
+                      '1 of those returned 0 with no fault seen', summary)
+        self.assertIn('vm-smmuv3-ioas-latency: latency replace IOAS<->IOAS: n=4 '
+                      'median=214.2 us', summary)
         self.assertIn('vm-smmuv3-iommufd-latency: latency replace HWPT<->HWPT: n=4 '
                       'median=33.6 us p99=40.0 us', summary)
 
