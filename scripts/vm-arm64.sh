@@ -6,8 +6,9 @@
 # isolation VFIO needs), TCG, one virtio-net device (iommu_platform=on)
 # behind the SMMU, its frames sent to QEMU's user-mode network with
 # restrict=on (nothing leaves QEMU; junk frames are dropped there. A hub
-# port alone would never accept them: the transmit queue would block). The guest kernel is scripts/vm-kernel-arm64.sh's; its initramfs
-# holds one program, tests/vm/arm64/smmu_replace_test.c, cross-built static
+# port alone would never accept them: the transmit queue would block).
+# The guest kernel is scripts/vm-kernel-arm64.sh's; its initramfs holds
+# one program, tests/vm/arm64/smmu_replace_test.c, cross-built static
 # (aarch64-linux-gnu-gcc, no DPDK), which drives the device itself and runs
 # the matrix's cases (forced-hitless replaces under DMA, quiesced
 # replaces, replace latency, the library's default strategy).
