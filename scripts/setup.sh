@@ -18,6 +18,7 @@
 #                      scripts/build.sh does) when it is there; current.env
 #                      is left as it is
 #   SETUP_SKIP_APT=1   do not call apt-get (everything already installed)
+#   TEST_TIERS         without 'vm' in it, the aarch64 VM packages are left out
 #
 # On success it writes <cache>/current.env (DPDK_PREFIX, DPDK_VERSION,
 # DPDK_SRC) and prints it; scripts/build.sh sources it.
@@ -39,6 +40,12 @@ PKGS="meson ninja-build pkg-config gcc python3-pyelftools libnuma-dev dpkg-dev
 xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
 flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin
 python3-sphinx doxygen groff-base man-db"
+# The VM tier's aarch64 boot (scripts/vm-arm64.sh: QEMU virt + SMMUv3, a
+# cross-built guest kernel and program): only when the VM tier runs
+# (TEST_TIERS unset, scripts/run-tests.sh's default, or naming vm).
+case ",${TEST_TIERS:-vm}," in
+*,vm,*) PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu" ;;
+esac
 
 install_packages() {
 	local missing=""

@@ -266,6 +266,16 @@ status=0
 for kind in $boots; do
 	boot "$kind" || status=1
 done
+# The atomicity matrix's aarch64 row (issue 15): QEMU virt + SMMUv3, its
+# own cross-built kernel and guest program (scripts/vm-arm64.sh), results
+# in results-smmuv3.txt. VM_ARM64=0, or a VM_ONLY that matches none of
+# its cases (vm-smmuv3-matrix-info, -pmd-hitless, -pmd-quiesce,
+# -iommufd-latency, -ioas-latency), leaves it out.
+if [ "${VM_ARM64:-1}" = 1 ] && python3 -c 'import re, sys
+sys.exit(not any(re.search(sys.argv[1], "vm-smmuv3-" + c) for c in
+	("matrix-info", "pmd-hitless", "pmd-quiesce", "iommufd-latency", "ioas-latency")))' "${VM_ONLY:-}"; then
+	"$here/vm-arm64.sh" "$rundir" || dr_info "the smmuv3 boot did not run; see $rundir/results-smmuv3.txt"
+fi
 
 # ---- 4. results --------------------------------------------------------------
 cat "$rundir"/results-*.txt >"$results.tmp"
