@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Runs every shell command shown in the guides (meson test doc-commands).
 
 A command is a line starting with '$ ' in a '.. code-block:: console' block

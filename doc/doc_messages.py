@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Checks that every error message of the tools has an entry in
 doc/guides/troubleshooting.rst (meson test doc-messages, suite doc).
 

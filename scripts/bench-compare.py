@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Compare two benchmark reports of scripts/bench.sh (report.json).
 
 Usage: bench-compare.py BASELINE.json NEW.json [--threshold PCT]

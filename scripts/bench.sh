@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The README's benchmark command: sets up what is missing (scripts/setup.sh,
 # which also installs python3-matplotlib), builds the plain flavor and the

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Collect the outputs of scripts/bench.sh into one report.
 
 Usage: bench_report.py --out DIR --build-dir BDIR --dpdk-version V

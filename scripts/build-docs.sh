@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Builds the documentation, warnings as errors (meson tests doc-guides,
 # doc-api and doc-man of suite unit run it; scripts/run-tests.sh thus

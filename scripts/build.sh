@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Configures (once) and builds the project against the DPDK that
 # scripts/setup.sh installed last (or DPDK_VERSION=X if several are cached).

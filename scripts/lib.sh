@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 # Shell helpers shared by the setup, build, demo and test scripts.
 
 dr_cache_dir() {

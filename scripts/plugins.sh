@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Where the stock dpdk-testpmd (and the tests) load this project's plugins
 # from: a per-build directory of the cache, outside the clone.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The README's demo command: sets up what is missing, builds, and runs
 # dpdk-test-replace on the embedded default (two emulated virtio-net ports

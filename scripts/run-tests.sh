@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The README's test command: sets up what is missing (packages, DPDK with
 # the driver SDK), builds the project, and runs every test tier:

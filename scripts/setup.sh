@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Sets up everything the project needs on a Debian 12 machine, idempotently:
 #   1. build/test dependencies from the distribution (apt-get);

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 # The long soak of dpdk-test-replace (doc/guides/performance.rst, "Soak"):
 # the test command's app_soak (tests/app/test_soak.py) for SOAK_SECONDS
 # (default 600) instead of about a minute, with the same checks: every

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Result lines for scripts/run-tests.sh: 'STATUS tag/name [reason]'.
 
 testlog_results.py TAG TESTLOG [EXPECTED]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The VM tier's aarch64 boot 'smmuv3' (the atomicity matrix, issue 15):
 # QEMU 'virt' with its SMMUv3 (iommu=smmuv3, GICv3 + ITS for the MSI

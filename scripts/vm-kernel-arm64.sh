@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Builds (once) the aarch64 guest kernel of the VM tier's SMMUv3 boot
 # (scripts/vm-arm64.sh): the same Debian 'linux' source as the x86 guest

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Builds (once) the VM tier's guest kernel: Debian's 'linux' source package
 # from bookworm-backports (6.12.x), tinyconfig + tests/vm/kernel.config, all

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The VM tier: runs every meson test of suite 'vm' from BUILDDIR inside a QEMU
 # guest (TCG, q35, emulated Intel IOMMU with interrupt remapping) whose two

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Plot a dpdk-test-replace JSON report.
 
 Usage: plot.py REPORT.json OUT.png

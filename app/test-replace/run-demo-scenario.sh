@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The README demo scenario (called by scripts/run-demo.sh once the project
 # is built): dpdk-test-replace on its embedded default - two emulated

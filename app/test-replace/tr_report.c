@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /* Report output: the JSON report, the plot and the end-of-run summary.
  * The throughput samples are taken apart (tr_report_sample.c).

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Checks doxygen's warnings on the public headers against a shrinking list.
 
 usage: doxygen_check.py WARNINGS_FILE BASELINE_FILE

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Sphinx configuration of the dma-replace guides. Built with warnings as
 # errors by scripts/build-docs.sh (meson test doc-guides, suite unit); the

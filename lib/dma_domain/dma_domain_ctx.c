@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /*
  * Contexts: one per backend (dma_domain_backend.h), opened on first use,

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /*
  * The replace protocol (doc/guides/design.rst, "The Replace Protocol"): coverage check of what is

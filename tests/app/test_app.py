@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """End-to-end tests of dpdk-test-replace. One case per meson test:
 
   ring_traffic   txonly on two net_ring ports: every packet verified

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Soak of dpdk-test-replace (issue 12, item 3): swaps every 1 ms for a
 bounded time, resources measured at the start and the end.
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """The dma_domain commands of the testpmd plugin, in the stock dpdk-testpmd.
 One case per meson test:
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Helpers of the dpdk-test-replace and testpmd-plugin tests.
 
 Environment (meson's test_env): BUILD_ROOT, SOURCE_ROOT, DPDK_PREFIX,

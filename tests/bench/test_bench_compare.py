@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Unit test of scripts/bench-compare.py (no benchmark runs): two small
 reports (fixtures/baseline.json, fixtures/new.json) with known changes;
 checks the exit status and exactly which figures are flagged WORSE, with

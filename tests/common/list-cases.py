@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """The case table of a C test (tests/common/th.h), for meson.
 
   list-cases.py SOURCE.c

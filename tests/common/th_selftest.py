@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """The harness's self-test: th_selftest's cases fail, skip and pass on
 purpose; each must give its exit code (meson: 0 pass, 1 fail, 77 skip) and
 a failed check must name its file:line and values. A harness that

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # dpdk-test-replace links the iommufd bus and the virtio PMD (no -d, so it
 # runs from a build below a world-writable directory too). A -d of a copy

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # The README's demo command works from any clone location: copies this
 # working tree (what git tracks plus untracked files it does not ignore)

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Foundation e2e test: the stock dpdk-testpmd loads the iommufd bus as a
 # plugin (-d) and probes an emulated device from devargs; asserted from

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """No two source files of a component call into each other.
 
 Usage: check_call_cycles.py BUILD_DIR COMPONENT [--exclude SUBDIR]...

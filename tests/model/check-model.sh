@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Exhaustive check of the pause handshake (handshake.pml) with spin:
 #  - the model of the code: no assertion fails, every pause ends, nothing

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 # DPDK conventions the project's library, drivers and applications keep
 # (issue 14): no raw __atomic builtins (rte_atomic_*_explicit; the compat
 # header adapts 22.11 and holds the one documented TSan-visible fence), no

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Exported symbols are controlled: for each shared library of the project,
 the dynamic symbols it defines (nm -D) are exactly the ones its version
 map lists; every symbol of the map's public node is declared in one of the

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /*
  * A caller of the driver side of librte_dma_domain (what only a bus or PMD

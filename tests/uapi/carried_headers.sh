@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 # The carried Linux uapi headers (kernel/linux/uapi) take precedence over the
 # build host's: every source that includes <linux/iommufd.h> or
 # <linux/vfio.h> is compiled again (syntax only, with its own flags from

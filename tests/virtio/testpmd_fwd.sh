@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # Stock dpdk-testpmd with the PMD loaded by -d, forwarding between two
 # emulated ports wired back to back, in batch mode (commands on stdin).

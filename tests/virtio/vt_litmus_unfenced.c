@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /* The litmus with the helpers' full fence removed (a compiler barrier
  * only): what the PMD did before the fence, to show that the litmus sees

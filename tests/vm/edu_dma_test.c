@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * Proves on a DMA-capable device that a replace really moves translation,
  * and that the VM tier's fault counting sees faults: QEMU's 'edu' test

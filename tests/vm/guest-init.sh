@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 #
 # PID 1 of the VM tier's guest (scripts/vm-run.sh). The root file system is
 # the host's, read-only over 9p; everything written goes to tmpfs (host

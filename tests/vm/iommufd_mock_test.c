@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * Second reference point for replace: the kernel's own iommufd self-test
  * mock device and mock domains (CONFIG_IOMMUFD_TEST), driven through

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * VM tier self-check on real devices (the guest's virtio-net NICs bound to
  * vfio-pci behind the emulated VT-d): VFIO cdev bind, attach, replace

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * iommufd object helpers for the VM tier's own in-guest tests (real devices
  * and the kernel's mock domains share them). Each helper fails the test with

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Offline self-test of the VM tier's verdicts (vm_harness.py parse) on a
 recorded console log with one test per hazard (samples/console-hazards.log),
 through the same command line scripts/vm-run.sh uses: plan.json in, the

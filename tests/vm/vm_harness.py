@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Host side of the VM tier (called by scripts/vm-run.sh).
 
 plan BUILDDIR RUNDIR NIC_BDFS EDU_BDF

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * Helpers shared by the VM tier's own in-guest tests: skip (a FAIL in the
  * guest), the guest's NICs and latency statistics. Checks, case tables and

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /*
  * Verified traffic between ports 0 and 1 (the VM tier's two virtio-net

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * Verified traffic between the VM tier's two NICs (ports 0 and 1, one
  * queue pair each): every frame carries its source port, a sequence

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 
 /*
  * Virtio 1.x modern PCI transport over the iommufd bus's region interface.

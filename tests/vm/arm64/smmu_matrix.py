@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Results of the VM tier's aarch64 'smmuv3' boot (scripts/vm-arm64.sh).
 
     smmu_matrix.py RUNDIR QEMU_RC [TIMES]

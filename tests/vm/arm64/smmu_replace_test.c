@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dma-replace authors
+ */
 /*
  * The atomicity matrix's SMMUv3 row (issue 15): the /init of the aarch64
  * guest that scripts/vm-arm64.sh boots (QEMU 'virt', iommu=smmuv3, TCG).

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The dma-replace authors
 """Offline self-test of the smmuv3 boot's verdicts (smmu_matrix.py) on
 console logs written here, one per hazard, through the command line
 scripts/vm-arm64.sh uses. Runs in the plain tier (suite 'unit'); no VM.
