@@ -22,6 +22,8 @@ HARNESS = os.environ.get('HARNESS', os.path.join(HERE, 'vm_harness.py'))
 TESTLOG_RESULTS = os.environ.get('TESTLOG_RESULTS', os.path.join(
     HERE, '..', '..', 'scripts', 'testlog_results.py'))
 SAMPLE = os.path.join(HERE, 'samples', 'console-hazards.log')
+MATRIX_TABLE = os.environ.get('MATRIX_TABLE', os.path.join(
+    HERE, '..', '..', 'scripts', 'vm-matrix-table.py'))
 
 
 def meta(max_faults=0, min_faults=0, after_exit=0, must_see=False, boot='iommu',
@@ -175,6 +177,98 @@ class Boot(unittest.TestCase):
         self.assertEqual(res['a'], 'PASS vm/a')
         self.assertTrue(res['b'].startswith('FAIL vm/b:'), res)
         self.assertIn('after the test ended', res['b'])
+
+
+class Models(unittest.TestCase):
+    """The atomicity matrix's boots (issue 15): each counts the fault trace
+    events of its own IOMMU model, split off a guest line they cut, and
+    names that model in its verdicts."""
+
+    def one(self, boot, event, model):
+        text = ('@@VM-INIT kernel=x\n@@VMT-BEGIN a\nhalf a %s addr 0x1000\nline\n'
+                '@@VMT-END a rc=0\n@@VM-DONE\n' % event)
+        res, p = run_parse(text, {'a': meta(boot=boot)}, boot=boot)
+        self.assertTrue(res.get('a', '').startswith(
+            'FAIL vm/a: 1 DMA faults traced by the QEMU %s model (allowed 0)' % model),
+            (res, p.stderr))
+        res, _ = run_parse(text, {'a': meta(boot=boot, max_faults=1)}, boot=boot)
+        self.assertEqual(res['a'], 'PASS vm/a')
+
+    def test_amdvi_page_fault(self):
+        self.one('amd-iommu', 'amdvi_page_fault', 'AMD-Vi')
+
+    def test_amdvi_invalid_dte(self):
+        self.one('amd-iommu', 'amdvi_invalid_dte', 'AMD-Vi')
+
+    def test_virtio_iommu_report_fault(self):
+        self.one('virtio-iommu', 'virtio_iommu_report_fault', 'virtio-iommu')
+
+    def test_unknown_boot_refused(self):
+        """A test naming a boot the tier does not have is refused at plan time
+        (vm_harness.py BOOTS), not run under another IOMMU."""
+        sys.path.insert(0, os.path.dirname(HARNESS))
+        import vm_harness
+        self.assertIn('amd-iommu', vm_harness.BOOTS)
+        self.assertIn('virtio-iommu', vm_harness.BOOTS)
+        self.assertNotIn('smmuv3', vm_harness.BOOTS)
+
+
+class MatrixTable(unittest.TestCase):
+    """scripts/vm-matrix-table.py on a recorded amd-iommu run: its row, and
+    its verdicts (issue 15: a default of hitless on an IOMMU that faulted
+    fails; a boot whose tests left no measurement fails)."""
+
+    def run_table(self, default, hitless_faults, with_quiesce=True):
+        t = ['vm-amdvi-matrix-info', 'vm-amdvi-pmd-hitless', 'vm-amdvi-iommufd-latency']
+        if with_quiesce:
+            t.append('vm-amdvi-pmd-quiesce')
+        with tempfile.TemporaryDirectory(prefix='vmx-') as d:
+            os.makedirs(os.path.join(d, 'tests'))
+            with open(os.path.join(d, 'plan.json'), 'w') as f:
+                json.dump({n: meta(boot='amd-iommu') for n in t}, f)
+            with open(os.path.join(d, 'results-amd-iommu.txt'), 'w') as f:
+                f.write(''.join('PASS vm/%s\n' % n for n in t))
+            with open(os.path.join(d, 'console-amd-iommu.log'), 'w') as f:
+                f.write('@@VM-INIT kernel=6.12.95 hugepages=256\n')
+            with open(os.path.join(d, 'tests', 'vm-amdvi-matrix-info.log'), 'w') as f:
+                f.write('vm-matrix iommu=ivhd0 hw_info=0 default=%s\n' % default)
+            with open(os.path.join(d, 'summary.txt'), 'w') as f:
+                f.write('vm-amdvi-pmd-hitless: rc=0, DMA faults (QEMU AMD-Vi trace)=%d, '
+                        'faults seen by the framework=%d\n'
+                        'vm-amdvi-pmd-hitless: 64 swaps, %d with QEMU faults during the call, '
+                        '0 of those returned 0 with no fault seen; 0 QEMU faults after the '
+                        'last swap\n'
+                        'vm-amdvi-pmd-quiesce: rc=0, DMA faults (QEMU AMD-Vi trace)=0\n'
+                        'vm-amdvi-iommufd-latency: latency replace HWPT<->HWPT: n=200 '
+                        'median=20.5 us p99=300.1 us max=900.0 us\n'
+                        % (hitless_faults, hitless_faults, min(hitless_faults, 64)))
+            res = os.path.join(d, 'results.txt')
+            p = subprocess.run([sys.executable, MATRIX_TABLE, d, '--results', res],
+                               capture_output=True, text=True, check=False)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(res) as f:
+                return p.stdout, f.read().splitlines()
+
+    def test_row(self):
+        table, res = self.run_table('quiesce', 3)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+        self.assertIn('AMD-Vi (amd-iommu), ivhd0, HW_INFO type 0', table)
+        self.assertIn('3 / 64', table)
+        self.assertIn('median 20.5 us', table)
+
+    def test_hitless_default_on_faulting_iommu_fails(self):
+        _, res = self.run_table('hitless', 3)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: default strategy hitless'),
+                        res)
+
+    def test_hitless_default_without_faults_passes(self):
+        _, res = self.run_table('hitless', 0)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+
+    def test_missing_measurement_fails(self):
+        table, res = self.run_table('quiesce', 0, with_quiesce=False)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: no quiesce'), res)
+        self.assertIn('not measured', table)
 
 
 class Testlog(unittest.TestCase):
