@@ -10,12 +10,14 @@ plan BUILDDIR RUNDIR NIC_BDFS EDU_BDF
     intel_iommu=off, for the kernel's IOMMUFD_TEST mock domains; 'vhost':
     as iommu, the NICs served by a vhost-user backend on the host, whose
     binary is the tests' VM_VHOST_BACKEND, written to
-    RUNDIR/backend-vhost.txt).
+    RUNDIR/backend-vhost.txt; 'amd-iommu', 'virtio-iommu': as iommu with
+    QEMU's AMD-Vi or virtio-iommu instead of the VT-d, the atomicity
+    matrix of issue 15).
 
 parse RUNDIR BOOT CONSOLE_LOG QEMU_RC
     Splits the boot's console log (QEMU's serial output and stderr in one
-    file, in order) at the per-test markers, counts QEMU's VT-d fault trace
-    events inside each test, and appends one line per test to
+    file, in order) at the per-test markers, counts the fault trace events
+    of the boot's QEMU IOMMU model (FAULT_EVENTS) inside each test, and appends one line per test to
     RUNDIR/results-<boot>.txt: 'PASS vm/name' or 'FAIL vm/name: why'.
     Test output goes to RUNDIR/tests/<name>.log, latency lines and fault
     counts to RUNDIR/summary.txt (also printed).
