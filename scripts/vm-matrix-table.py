@@ -39,6 +39,7 @@ FAULTS = re.compile(r'^(\S+): rc=(\S+), DMA faults \(QEMU [^)]* trace\)=(\d+)'
 SWAPS = re.compile(r'^(\S+): (\d+) swaps, (\d+) with QEMU faults during the call')
 LAT = re.compile(r'^(\S+): latency replace HWPT<->HWPT: n=(\d+) median=([\d.]+) us '
                  r'p99=([\d.]+) us')
+QERR = re.compile(r'^(\S+): QEMU device errors=(\d+), first: (.*)')
 INFO = re.compile(r'^vm-matrix iommu=(\S+) hw_info=(\S+) default=(\S+)')
 HEAD = ('IOMMU (QEMU device)', 'kernel', 'QEMU', 'faults / hitless replaces',
         'quiesce faults', 'replace HWPT<->HWPT', 'default strategy', 'verdict')
@@ -78,7 +79,7 @@ def collect(rundir):
                 m = re.match(r'^(PASS|FAIL) vm/([^:]+)(?::\s*(.*))?$', line)
                 if m:
                     results[m.group(2)] = (m.group(1), m.group(3) or '')
-    faults, swaps, lat = {}, {}, {}
+    faults, swaps, lat, qerr = {}, {}, {}, {}
     for line in read(os.path.join(rundir, 'summary.txt')).splitlines():
         m = FAULTS.match(line)
         if m:
@@ -86,6 +87,9 @@ def collect(rundir):
         m = SWAPS.match(line)
         if m:
             swaps[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        m = QERR.match(line)
+        if m:
+            qerr[m.group(1)] = (int(m.group(2)), m.group(3))
         m = LAT.match(line)
         if m:
             lat[m.group(1)] = (int(m.group(2)), float(m.group(3)), float(m.group(4)))
@@ -97,7 +101,7 @@ def collect(rundir):
             continue
         kernel = re.search(r'@@VM-INIT kernel=(\S+)',
                            read(os.path.join(rundir, 'console-%s.log' % boot)))
-        rows.append(row(boot, label, tests, results, faults, swaps, lat,
+        rows.append(row(boot, label, tests, results, faults, swaps, lat, qerr,
                         kernel.group(1) if kernel else 'did not boot', rundir))
     return rows
 
@@ -107,7 +111,7 @@ def unsupported(name, results):
     return 'not supported: %s' % (why or st)[:160]
 
 
-def row(boot, label, tests, results, faults, swaps, lat, kernel, rundir):
+def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
     r = {'boot': boot, 'IOMMU (QEMU device)': label, 'kernel': kernel,
          'QEMU': qemu_version(), 'fail': []}
     info = None
@@ -137,9 +141,12 @@ def row(boot, label, tests, results, faults, swaps, lat, kernel, rundir):
     else:
         r['faults / hitless replaces'] = unsupported(n, results) if n else 'not measured'
         r['fail'].append('no hitless measurement (%s)' % (n or 'no pmd-hitless test'))
+    if n in qerr:
+        r['faults / hitless replaces'] += '; QEMU device errors %d (%s)' % qerr[n]
     n = tests.get('pmd-quiesce')
     if n and n in faults and results.get(n, ('FAIL',))[0] == 'PASS':
-        r['quiesce faults'] = str(faults[n][0])
+        r['quiesce faults'] = str(faults[n][0]) + (
+            '; QEMU device errors %d (%s)' % qerr[n] if n in qerr else '')
     elif n and n in faults:
         r['quiesce faults'] = '%d: FAIL: %s' % (faults[n][0], results.get(n, ('', ''))[1][:120])
         r['fail'].append('%s failed' % n)

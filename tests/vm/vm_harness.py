@@ -83,6 +83,11 @@ def model(boot):
     return 'the QEMU %s model' % BOOTS.get(boot, ('', boot))[1]
 
 
+# QEMU's own error messages on stderr during a test (e.g. 'qemu-system-x86_64:
+# virtio: bogus descriptor or out of resources': a DMA the IOMMU model
+# refused without a fault trace event, such as AMD-Vi's blocked DTE,
+# mode 0 with no permission): reported in the summary, not counted as faults.
+QEMU_ERROR = re.compile(r'qemu-system-\w+: (.*)')
 BEGIN = re.compile(r'@@VMT-BEGIN (\S+)')
 END = re.compile(r'@@VMT-END (\S+) rc=(\d+)')
 # What the framework itself reported (tests with VM_FAULTS_MUST_BE_SEEN).
@@ -342,6 +347,9 @@ def evaluate(text, meta, boot, qemu_rc):
                        % (name, run.rc, BOOTS.get(boot, ('', boot))[1], run.faults,
                           '' if seen is None else ', faults seen by the framework=%d' % seen,
                           ', after it ended=%d' % run.after if run.after else ''))
+        qerr = [m.group(1).strip() for m in map(QEMU_ERROR.search, run.out) if m]
+        if qerr:
+            summary.append('%s: QEMU device errors=%d, first: %s' % (name, len(qerr), qerr[0][:160]))
         summary += ['%s: %s' % (name, l.strip()) for l in run.out if l.startswith('latency ')]
         if run.swaps:
             summary.append('%s: %d swaps, %d with QEMU faults during the call, %d of those '

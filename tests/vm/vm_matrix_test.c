@@ -27,7 +27,7 @@ static int
 matrix_info(void)
 {
 	char list[256], link[PATH_MAX], target[PATH_MAX] = "none";
-	const char *nic[2];
+	const char *nic[2] = { NULL, NULL };
 	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
 	struct iommu_hw_info h = { .size = sizeof(h) };
 	ssize_t n;
