@@ -19,7 +19,8 @@ never an empty cell. Verdicts per boot (beyond the tests' own, which the
 harness gives: faults QEMU traced that the framework did not see fail
 vm-*-pmd-hitless; a quiesce fault fails vm-*-pmd-quiesce):
   - the backend's default strategy for this IOMMU (vm-*-matrix-info) is
-    hitless while forced-hitless replaces faulted: FAIL;
+    hitless while forced-hitless replaces faulted (QEMU fault trace events,
+    or QEMU's own device errors: a DMA the model refused untraced): FAIL;
   - the boot's matrix tests did not all run (a row without a measurement
     for faults or default strategy): FAIL.
 Exit status 0, also when verdicts fail (they are in --results).
@@ -142,7 +143,10 @@ def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
         r['faults / hitless replaces'] = unsupported(n, results) if n else 'not measured'
         r['fail'].append('no hitless measurement (%s)' % (n or 'no pmd-hitless test'))
     if n in qerr:
+        # A DMA the model refused without a trace event (AMD-Vi's blocked
+        # DTE) shows as the device's own error: a fault for the verdict.
         r['faults / hitless replaces'] += '; QEMU device errors %d (%s)' % qerr[n]
+        hit_faults = (hit_faults or 0) + qerr[n][0]
     n = tests.get('pmd-quiesce')
     if n and n in faults and results.get(n, ('FAIL',))[0] == 'PASS':
         r['quiesce faults'] = str(faults[n][0]) + (
@@ -161,7 +165,7 @@ def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
         r['replace HWPT<->HWPT'] = unsupported(n, results) if n else 'not measured'
     if hit_faults and r.get('default strategy') == 'hitless':
         r['fail'].append('default strategy hitless on an IOMMU whose forced-hitless replaces '
-                         'faulted (%d QEMU faults): iommufd_hw_replace_atomic() must not '
+                         'faulted (%d QEMU faults and device errors): iommufd_hw_replace_atomic() must not '
                          'list its HW_INFO type' % hit_faults)
     r['verdict'] = 'FAIL: ' + '; '.join(r['fail']) if r['fail'] else 'PASS'
     return r

@@ -40,6 +40,19 @@ matrix_info(void)
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n > 0)
 		target[n] = '\0';
+	/* What the IOMMU reserves for this device: an IOAS mapping there
+	 * makes IOMMU_HWPT_ALLOC fail (EADDRINUSE). */
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group/reserved_regions",
+		nic[0]);
+	{
+		FILE *f = fopen(link, "r");
+		char line[128];
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			printf("vm-matrix reserved region: %s", line);
+		if (f != NULL)
+			fclose(f);
+	}
 	fd = vm_iommufd_open();
 	vfd = vm_vdev_open(nic[0]);
 	b.iommufd = fd;
