@@ -107,9 +107,24 @@ def collect(rundir):
     return rows
 
 
-def unsupported(name, results):
+# The first ioctl the kernel refused in a test's output: why it could not run.
+REFUSED = re.compile(r'((?:IOMMU|VFIO)_[A-Z_]+)\b.*?(?:failed|\)).*?: ([A-Z][^(]*?)(?: \(errno (\d+)\))?$')
+
+
+def unsupported(name, results, rundir=None):
     st, why = results.get(name, ('FAIL', 'no result line'))
+    for line in read(os.path.join(rundir, 'tests', name + '.log')).splitlines() if rundir else []:
+        m = REFUSED.search(line.strip())
+        if m:
+            return 'not supported: %s: %s%s' % (m.group(1), m.group(2).strip(),
+                                               ' (errno %s)' % m.group(3) if m.group(3) else '')
     return 'not supported: %s' % (why or st)[:160]
+
+
+def refused(name, results, rundir):
+    """The test failed because the kernel refused an ioctl."""
+    return results.get(name, ('FAIL',))[0] == 'FAIL' and \
+        unsupported(name, results, rundir) != unsupported(name, results)
 
 
 def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
@@ -130,7 +145,10 @@ def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
         r['fail'].append('no default strategy measured (%s)' % (n or 'no matrix-info test'))
     n = tests.get('pmd-hitless')
     hit_faults = None
-    if n and n in faults and n in swaps and results.get(n, ('FAIL',))[0] == 'PASS':
+    if n and refused(n, results, rundir):
+        r['faults / hitless replaces'] = unsupported(n, results, rundir)
+        r['fail'].append('no hitless measurement (%s)' % n)
+    elif n and n in faults and n in swaps and results.get(n, ('FAIL',))[0] == 'PASS':
         hit_faults = faults[n][0]
         r['faults / hitless replaces'] = '%d / %d (%d replaces faulted; framework saw %s)' % (
             hit_faults, swaps[n][0], swaps[n][1], faults[n][1])
@@ -140,7 +158,7 @@ def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
             hit_faults, swaps[n][0], results.get(n, ('', ''))[1][:160])
         r['fail'].append('%s failed' % n)
     else:
-        r['faults / hitless replaces'] = unsupported(n, results) if n else 'not measured'
+        r['faults / hitless replaces'] = unsupported(n, results, rundir) if n else 'not measured'
         r['fail'].append('no hitless measurement (%s)' % (n or 'no pmd-hitless test'))
     if n in qerr:
         # A DMA the model refused without a trace event (AMD-Vi's blocked
@@ -148,21 +166,24 @@ def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
         r['faults / hitless replaces'] += '; QEMU device errors %d (%s)' % qerr[n]
         hit_faults = (hit_faults or 0) + qerr[n][0]
     n = tests.get('pmd-quiesce')
-    if n and n in faults and results.get(n, ('FAIL',))[0] == 'PASS':
+    if n and refused(n, results, rundir):
+        r['quiesce faults'] = unsupported(n, results, rundir)
+        r['fail'].append('no quiesce measurement (%s)' % n)
+    elif n and n in faults and results.get(n, ('FAIL',))[0] == 'PASS':
         r['quiesce faults'] = str(faults[n][0]) + (
             '; QEMU device errors %d (%s)' % qerr[n] if n in qerr else '')
     elif n and n in faults:
         r['quiesce faults'] = '%d: FAIL: %s' % (faults[n][0], results.get(n, ('', ''))[1][:120])
         r['fail'].append('%s failed' % n)
     else:
-        r['quiesce faults'] = unsupported(n, results) if n else 'not measured'
+        r['quiesce faults'] = unsupported(n, results, rundir) if n else 'not measured'
         r['fail'].append('no quiesce measurement (%s)' % (n or 'no pmd-quiesce test'))
     n = tests.get('iommufd-latency')
     if n and n in lat:
         r['replace HWPT<->HWPT'] = 'median %.1f us, p99 %.1f us (n=%d)' % (
             lat[n][1], lat[n][2], lat[n][0])
     else:
-        r['replace HWPT<->HWPT'] = unsupported(n, results) if n else 'not measured'
+        r['replace HWPT<->HWPT'] = unsupported(n, results, rundir) if n else 'not measured'
     if hit_faults and r.get('default strategy') == 'hitless':
         r['fail'].append('default strategy hitless on an IOMMU whose forced-hitless replaces '
                          'faulted (%d QEMU faults and device errors): iommufd_hw_replace_atomic() must not '
