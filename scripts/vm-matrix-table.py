@@ -8,21 +8,27 @@ experiment per boot), as an rst table, and the matrix's own verdicts.
 
 RUNDIR is BUILDDIR/vm-tier of a VM-tier run (plan.json, summary.txt,
 tests/<name>.log, results-<boot>.txt, console-<boot>.log). The table goes
-to stdout; --doc FILE replaces the text between the lines
-'.. atomicity-matrix-begin' and '.. atomicity-matrix-end' of FILE with it.
---results FILE appends the verdicts ('PASS vm/matrix-<boot>' or
-'FAIL vm/matrix-<boot>: why') to the VM tier's results file.
+to stdout; --doc FILE writes it, with the run's date and the command that
+reproduces it, to FILE (doc/guides/atomicity_matrix.txt, which the
+performance guide includes). --results FILE appends the verdicts
+('PASS vm/matrix-<boot>' or 'FAIL vm/matrix-<boot>: why') to the VM tier's
+results file.
 
-A cell a boot could not measure says 'not supported: why' (the test's
-result line: the IOMMU lacks IOMMUFD, a bind was refused, the test failed),
-never an empty cell. Verdicts per boot (beyond the tests' own, which the
-harness gives: faults QEMU traced that the framework did not see fail
-vm-*-pmd-hitless; a quiesce fault fails vm-*-pmd-quiesce):
+A cell says what was measured, or 'not supported: IOCTL refused with
+ERRNO (errno N)' when 'vm-matrix-test gate' found the guest kernel refusing
+what the experiment needs, as the test's env said it would (a measured
+result: the test passed), never an empty cell. Verdicts per boot (beyond
+the tests' own, which the harness gives: faults QEMU traced that the
+framework did not see fail vm-*-pmd-hitless; a quiesce fault fails
+vm-*-pmd-quiesce):
   - the backend's default strategy for this IOMMU (vm-*-matrix-info) is
     hitless while forced-hitless replaces faulted (QEMU fault trace events,
     or QEMU's own device errors: a DMA the model refused untraced): FAIL;
-  - the boot's matrix tests did not all run (a row without a measurement
-    for faults or default strategy): FAIL.
+  - forced-hitless replaces during which QEMU refused DMA (trace events or
+    its device's error lines) while the framework saw no fault: FAIL (the
+    harness fails the test itself for traced faults; error lines are the
+    only trace of AMD-Vi's blocked window);
+  - a cell without a measurement (its test failed, or did not run): FAIL.
 Exit status 0, also when verdicts fail (they are in --results).
 """
 import json
@@ -30,20 +36,29 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 # Rows in this order; boots not in the run are left out.
 MODELS = [('iommu', 'VT-d (intel-iommu)'), ('amd-iommu', 'AMD-Vi (amd-iommu)'),
           ('virtio-iommu', 'virtio-iommu (virtio-iommu-pci)')]
 CASES = ('matrix-info', 'pmd-hitless', 'pmd-quiesce', 'iommufd-latency')
+# The matrix's own tests: vm-<tag>-<case> (tests/vm/meson.build).
+MATRIX_TEST = re.compile(r'^vm-(vtd|amdvi|viommu)-(%s)$' % '|'.join(CASES))
 FAULTS = re.compile(r'^(\S+): rc=(\S+), DMA faults \(QEMU [^)]* trace\)=(\d+)'
                     r'(?:, faults seen by the framework=(\d+))?')
 SWAPS = re.compile(r'^(\S+): (\d+) swaps, (\d+) with QEMU faults during the call')
-LAT = re.compile(r'^(\S+): latency replace HWPT<->HWPT: n=(\d+) median=([\d.]+) us '
-                 r'p99=([\d.]+) us')
-QERR = re.compile(r'^(\S+): QEMU device errors=(\d+), first: (.*)')
+QERR = re.compile(r'^(\S+): QEMU device errors=(\d+), first: (.*)$')
+LAT = re.compile(r'^(\S+): latency replace (HWPT<->HWPT|IOAS<->IOAS): n=(\d+) '
+                 r'median=([\d.]+) us p99=([\d.]+) us')
 INFO = re.compile(r'^vm-matrix iommu=(\S+) hw_info=(\S+) default=(\S+)')
-HEAD = ('IOMMU (QEMU device)', 'kernel', 'QEMU', 'faults / hitless replaces',
-        'quiesce faults', 'replace HWPT<->HWPT', 'default strategy', 'verdict')
+HITLESS = re.compile(r'^vm-matrix hitless: (\d+) of (\d+) replaces done, (.*)$')
+QUIESCE = re.compile(r'^vm-matrix quiesce: (\d+) replaces')
+NOT_SUPPORTED = re.compile(r'^vm-matrix not supported: (\S+) refused with (\S+) '
+                           r'\(errno (\d+)\) on (\S+): (.*)$')
+HEAD = ('IOMMU (QEMU device)', 'kernel', 'QEMU', 'forced-hitless replaces under traffic',
+        'quiesce replaces', 'replace HWPT<->HWPT', 'replace IOAS<->IOAS',
+        'default strategy', 'verdict')
+COMMAND = 'TEST_TIERS=vm ./scripts/run-tests.sh'
 
 
 def read(path):
@@ -65,153 +80,194 @@ def qemu_version():
 
 
 def case_of(name):
-    for c in CASES:
-        if name.endswith(c):
-            return c
-    return None
+    m = MATRIX_TEST.match(name)
+    return m.group(2) if m else None
+
+
+class Run:
+    """What the VM tier recorded for the tests of one run directory."""
+
+    def __init__(self, rundir):
+        self.dir = rundir
+        self.plan = json.loads(read(os.path.join(rundir, 'plan.json')) or '{}')
+        self.results = {}
+        for f in sorted(os.listdir(rundir)):
+            if f.startswith('results-') and f.endswith('.txt'):
+                for line in read(os.path.join(rundir, f)).splitlines():
+                    m = re.match(r'^(PASS|FAIL) vm/([^:]+)(?::\s*(.*))?$', line)
+                    if m:
+                        self.results[m.group(2)] = (m.group(1), m.group(3) or '')
+        self.faults, self.swaps, self.lat, self.qerr = {}, {}, {}, {}
+        for line in read(os.path.join(rundir, 'summary.txt')).splitlines():
+            m = FAULTS.match(line)
+            if m:
+                self.faults[m.group(1)] = (int(m.group(3)), m.group(4))
+            m = SWAPS.match(line)
+            if m:
+                self.swaps[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            m = QERR.match(line)
+            if m:
+                self.qerr[m.group(1)] = (int(m.group(2)), m.group(3))
+            m = LAT.match(line)
+            if m:
+                self.lat[(m.group(1), m.group(2))] = (int(m.group(3)), float(m.group(4)),
+                                                      float(m.group(5)))
+
+    def passed(self, name):
+        return self.results.get(name, ('FAIL',))[0] == 'PASS'
+
+    def why(self, name):
+        st, why = self.results.get(name, ('FAIL', 'no result line (did not run)'))
+        return (why or st)[:160]
+
+    def log_match(self, name, regex):
+        """The last match of regex in the test's output, or None."""
+        found = None
+        for line in read(os.path.join(self.dir, 'tests', name + '.log')).splitlines():
+            m = regex.match(line.strip())
+            if m:
+                found = m
+        return found
+
+    def not_supported(self, name):
+        """'not supported: ...' for a test the gate measured as refused."""
+        m = self.log_match(name, NOT_SUPPORTED)
+        if m is None or not self.passed(name):
+            return None
+        return 'not supported: %s refused with %s (errno %s)' % (m.group(1), m.group(2),
+                                                                 m.group(3))
 
 
 def collect(rundir):
-    plan = json.loads(read(os.path.join(rundir, 'plan.json')) or '{}')
-    results = {}
-    for f in os.listdir(rundir):
-        if f.startswith('results-') and f.endswith('.txt'):
-            for line in read(os.path.join(rundir, f)).splitlines():
-                m = re.match(r'^(PASS|FAIL) vm/([^:]+)(?::\s*(.*))?$', line)
-                if m:
-                    results[m.group(2)] = (m.group(1), m.group(3) or '')
-    faults, swaps, lat, qerr = {}, {}, {}, {}
-    for line in read(os.path.join(rundir, 'summary.txt')).splitlines():
-        m = FAULTS.match(line)
-        if m:
-            faults[m.group(1)] = (int(m.group(3)), m.group(4))
-        m = SWAPS.match(line)
-        if m:
-            swaps[m.group(1)] = (int(m.group(2)), int(m.group(3)))
-        m = QERR.match(line)
-        if m:
-            qerr[m.group(1)] = (int(m.group(2)), m.group(3))
-        m = LAT.match(line)
-        if m:
-            lat[m.group(1)] = (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+    run = Run(rundir)
     rows = []
     for boot, label in MODELS:
-        tests = {case_of(n): n for n, m in plan.items()
+        tests = {case_of(n): n for n, m in run.plan.items()
                  if m.get('boot') == boot and case_of(n)}
         if not tests:
             continue
         kernel = re.search(r'@@VM-INIT kernel=(\S+)',
                            read(os.path.join(rundir, 'console-%s.log' % boot)))
-        rows.append(row(boot, label, tests, results, faults, swaps, lat, qerr,
-                        kernel.group(1) if kernel else 'did not boot', rundir))
+        rows.append(row(boot, label, tests, run, kernel.group(1) if kernel else 'did not boot'))
     return rows
 
 
-# The first ioctl the kernel refused in a test's output: why it could not run.
-REFUSED = re.compile(r'((?:IOMMU|VFIO)_[A-Z_]+)\b.*?(?:failed|\)).*?: ([A-Z][^(]*?)(?: \(errno (\d+)\))?$')
+def cell_failed(r, col, name, run, what):
+    """A cell without a measurement: says why, fails the row."""
+    if name is None:
+        r[col] = 'not measured: no %s test in this run' % what
+    else:
+        r[col] = 'FAIL: %s' % run.why(name)
+    r['fail'].append('no %s measurement (%s)' % (what, name or 'not in the run'))
 
 
-def unsupported(name, results, rundir=None):
-    st, why = results.get(name, ('FAIL', 'no result line'))
-    for line in read(os.path.join(rundir, 'tests', name + '.log')).splitlines() if rundir else []:
-        m = REFUSED.search(line.strip())
-        if m:
-            return 'not supported: %s: %s%s' % (m.group(1), m.group(2).strip(),
-                                               ' (errno %s)' % m.group(3) if m.group(3) else '')
-    return 'not supported: %s' % (why or st)[:160]
+def hitless_cell(r, name, run):
+    """Binary verdict over the run: faults (QEMU trace events, QEMU device
+    errors) or none; returns the number of both (None: no measurement)."""
+    col = HEAD[3]
+    ns = run.not_supported(name) if name else None
+    if ns:
+        r[col] = ns
+        return None
+    done = run.log_match(name, HITLESS) if name else None
+    if name is None or not run.passed(name) or name not in run.faults or done is None:
+        cell_failed(r, col, name, run, 'hitless')
+        return None
+    traced, seen = run.faults[name]
+    errs = run.qerr.get(name, (0, ''))
+    faulted_swaps = run.swaps.get(name, (0, 0))[1]
+    n_done, n_planned, stop = int(done.group(1)), int(done.group(2)), done.group(3)
+    total = traced + errs[0]
+    if total:
+        text = 'FAULTED: %d QEMU fault trace events, %d QEMU error lines' % (traced, errs[0])
+        if errs[0]:
+            text += ' (first: %s)' % errs[1][:48]
+        text += ' in %d of %d replaces (%d replaces with traced faults)' % (
+            n_done, n_planned, faulted_swaps)
+    else:
+        text = 'no fault in %d of %d replaces' % (n_done, n_planned)
+    text += '; framework saw %s' % seen
+    if stop != 'completed':
+        text += '; %s' % stop
+    r[col] = text
+    if total and seen is not None and int(seen) == 0:
+        # QEMU refused DMA (traced, or its device's own error) and the
+        # framework reported nothing: a silent failure.
+        r['fail'].append('%s: QEMU refused DMA (%d trace events, %d error lines), the '
+                         'framework saw none' % (name, traced, errs[0]))
+    return total
 
 
-def refused(name, results, rundir):
-    """The test failed because the kernel refused an ioctl."""
-    return results.get(name, ('FAIL',))[0] == 'FAIL' and \
-        unsupported(name, results, rundir) != unsupported(name, results)
+def quiesce_cell(r, name, run):
+    col = HEAD[4]
+    ns = run.not_supported(name) if name else None
+    if ns:
+        r[col] = ns
+        return
+    done = run.log_match(name, QUIESCE) if name else None
+    if name is None or not run.passed(name) or name not in run.faults or done is None:
+        cell_failed(r, col, name, run, 'quiesce')
+        return
+    errs = run.qerr.get(name, (0, ''))
+    r[col] = '%d faults in %s replaces%s' % (
+        run.faults[name][0], done.group(1),
+        '; %d QEMU error lines (first: %s)' % (errs[0], errs[1][:48]) if errs[0] else '')
 
 
-def row(boot, label, tests, results, faults, swaps, lat, qerr, kernel, rundir):
-    r = {'boot': boot, 'IOMMU (QEMU device)': label, 'kernel': kernel,
-         'QEMU': qemu_version(), 'fail': []}
-    info = None
+def latency_cell(r, col, name, run, kind):
+    ns = run.not_supported(name) if name else None
+    if ns:
+        r[col] = ns
+        return
+    lat = run.lat.get((name, kind)) if name else None
+    if lat is None or not run.passed(name):
+        cell_failed(r, col, name, run, 'latency %s' % kind)
+        return
+    r[col] = 'median %.1f us, p99 %.1f us (n=%d)' % (lat[1], lat[2], lat[0])
+
+
+def row(boot, label, tests, run, kernel):
+    r = {'boot': boot, HEAD[0]: label, 'kernel': kernel, 'QEMU': qemu_version(), 'fail': []}
     n = tests.get('matrix-info')
-    if n:
-        for line in read(os.path.join(rundir, 'tests', n + '.log')).splitlines():
-            m = INFO.match(line.strip())
-            if m:
-                info = m.groups()
-    if info:
-        r['IOMMU (QEMU device)'] += ', %s, HW_INFO type %s' % (info[0], info[1])
-        r['default strategy'] = info[2]
+    info = run.log_match(n, INFO) if n else None
+    if info and run.passed(n):
+        r[HEAD[0]] += ', %s, HW_INFO type %s' % (info.group(1), info.group(2))
+        r['default strategy'] = info.group(3)
     else:
-        r['default strategy'] = unsupported(n, results) if n else 'not measured'
-        r['fail'].append('no default strategy measured (%s)' % (n or 'no matrix-info test'))
-    n = tests.get('pmd-hitless')
-    hit_faults = None
-    if n and refused(n, results, rundir):
-        r['faults / hitless replaces'] = unsupported(n, results, rundir)
-        r['fail'].append('no hitless measurement (%s)' % n)
-    elif n and n in faults and n in swaps and results.get(n, ('FAIL',))[0] == 'PASS':
-        hit_faults = faults[n][0]
-        r['faults / hitless replaces'] = '%d / %d (%d replaces faulted; framework saw %s)' % (
-            hit_faults, swaps[n][0], swaps[n][1], faults[n][1])
-    elif n and n in faults and n in swaps:
-        hit_faults = faults[n][0]
-        r['faults / hitless replaces'] = '%d / %d: FAIL: %s' % (
-            hit_faults, swaps[n][0], results.get(n, ('', ''))[1][:160])
-        r['fail'].append('%s failed' % n)
-    else:
-        r['faults / hitless replaces'] = unsupported(n, results, rundir) if n else 'not measured'
-        r['fail'].append('no hitless measurement (%s)' % (n or 'no pmd-hitless test'))
-    if n in qerr:
-        # A DMA the model refused without a trace event (AMD-Vi's blocked
-        # DTE) shows as the device's own error: a fault for the verdict.
-        r['faults / hitless replaces'] += '; QEMU device errors %d (%s)' % qerr[n]
-        hit_faults = (hit_faults or 0) + qerr[n][0]
-    n = tests.get('pmd-quiesce')
-    if n and refused(n, results, rundir):
-        r['quiesce faults'] = unsupported(n, results, rundir)
-        r['fail'].append('no quiesce measurement (%s)' % n)
-    elif n and n in faults and results.get(n, ('FAIL',))[0] == 'PASS':
-        r['quiesce faults'] = str(faults[n][0]) + (
-            '; QEMU device errors %d (%s)' % qerr[n] if n in qerr else '')
-    elif n and n in faults:
-        r['quiesce faults'] = '%d: FAIL: %s' % (faults[n][0], results.get(n, ('', ''))[1][:120])
-        r['fail'].append('%s failed' % n)
-    else:
-        r['quiesce faults'] = unsupported(n, results, rundir) if n else 'not measured'
-        r['fail'].append('no quiesce measurement (%s)' % (n or 'no pmd-quiesce test'))
-    n = tests.get('iommufd-latency')
-    if n and n in lat:
-        r['replace HWPT<->HWPT'] = 'median %.1f us, p99 %.1f us (n=%d)' % (
-            lat[n][1], lat[n][2], lat[n][0])
-    else:
-        r['replace HWPT<->HWPT'] = unsupported(n, results, rundir) if n else 'not measured'
-    if hit_faults and r.get('default strategy') == 'hitless':
+        cell_failed(r, 'default strategy', n, run, 'default strategy')
+    faults = hitless_cell(r, tests.get('pmd-hitless'), run)
+    quiesce_cell(r, tests.get('pmd-quiesce'), run)
+    latency_cell(r, HEAD[5], tests.get('iommufd-latency'), run, 'HWPT<->HWPT')
+    latency_cell(r, HEAD[6], tests.get('iommufd-latency'), run, 'IOAS<->IOAS')
+    if faults and r.get('default strategy') == 'hitless':
         r['fail'].append('default strategy hitless on an IOMMU whose forced-hitless replaces '
-                         'faulted (%d QEMU faults and device errors): iommufd_hw_replace_atomic() must not '
-                         'list its HW_INFO type' % hit_faults)
+                         'faulted (%d QEMU faults and device errors): '
+                         'iommufd_hw_replace_atomic() must not list its HW_INFO type' % faults)
     r['verdict'] = 'FAIL: ' + '; '.join(r['fail']) if r['fail'] else 'PASS'
     return r
 
 
 def rst_table(rows):
-    cols = [[h] + [str(r.get(h, '')) for r in rows] for h in HEAD]
-    widths = [max(len(c) for c in col) for col in cols]
-    rule = '  '.join('=' * w for w in widths)
-    out = [rule, '  '.join(h.ljust(w) for h, w in zip(HEAD, widths)).rstrip(), rule]
-    for i in range(len(rows)):
-        out.append('  '.join(col[i + 1].ljust(w) for col, w in zip(cols, widths)).rstrip())
-    out.append(rule)
+    """A list-table: the cells are sentences."""
+    out = ['.. list-table:: The atomicity matrix (scripts/vm-matrix-table.py)',
+           '   :header-rows: 1', '']
+    for cells in [HEAD] + [[str(r.get(h, '')) for h in HEAD] for r in rows]:
+        out.append('   * - ' + cells[0])
+        out += ['     - ' + c for c in cells[1:]]
     return '\n'.join(out) + '\n'
 
 
-def replace_doc(path, table):
-    text = read(path)
-    b, e = '.. atomicity-matrix-begin\n', '.. atomicity-matrix-end\n'
-    if b not in text or e not in text:
-        sys.exit('%s has no %r ... %r region for the table' % (path, b.strip(), e.strip()))
-    head, rest = text.split(b, 1)
-    _, tail = rest.split(e, 1)
-    with open(path, 'w') as f:
-        f.write(head + b + '\n' + table + '\n' + e + tail)
+def write_doc(path, table):
+    text = ('.. Generated by scripts/vm-matrix-table.py from a VM-tier run; do not edit.\n'
+            '.. Reproduce: %s\n\n'
+            'Run of %s on %d CPUs (TCG). Reproduce with ``%s`` (the matrix\'s tests only:\n'
+            '``VM_ONLY=\'^vm-(vtd|amdvi|viommu)-\' scripts/vm-run.sh BUILDDIR``).\n\n%s'
+            % (COMMAND, time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+               os.cpu_count() or 0, COMMAND, table))
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def main(argv):
@@ -231,8 +287,8 @@ def main(argv):
     rows = collect(rundir)
     table = rst_table(rows) if rows else 'No IOMMU boot of the atomicity matrix ran.\n'
     sys.stdout.write(table)
-    if doc:
-        replace_doc(doc, table)
+    if doc and rows:
+        write_doc(doc, table)
     if res and rows:
         with open(res, 'a') as f:
             for r in rows:
