@@ -41,7 +41,7 @@ import time
 # Rows in this order; boots not in the run are left out.
 MODELS = [('iommu', 'VT-d (intel-iommu)'), ('amd-iommu', 'AMD-Vi (amd-iommu)'),
           ('virtio-iommu', 'virtio-iommu (virtio-iommu-pci)')]
-CASES = ('matrix-info', 'pmd-hitless', 'pmd-quiesce', 'iommufd-latency')
+CASES = ('matrix-info', 'pmd-hitless', 'pmd-quiesce', 'iommufd-latency', 'ioas-latency')
 # The matrix's own tests: vm-<tag>-<case> (tests/vm/meson.build).
 MATRIX_TEST = re.compile(r'^vm-(vtd|amdvi|viommu)-(%s)$' % '|'.join(CASES))
 FAULTS = re.compile(r'^(\S+): rc=(\S+), DMA faults \(QEMU [^)]* trace\)=(\d+)'
@@ -238,7 +238,7 @@ def row(boot, label, tests, run, kernel):
     faults = hitless_cell(r, tests.get('pmd-hitless'), run)
     quiesce_cell(r, tests.get('pmd-quiesce'), run)
     latency_cell(r, HEAD[5], tests.get('iommufd-latency'), run, 'HWPT<->HWPT')
-    latency_cell(r, HEAD[6], tests.get('iommufd-latency'), run, 'IOAS<->IOAS')
+    latency_cell(r, HEAD[6], tests.get('ioas-latency'), run, 'IOAS<->IOAS')
     if faults and r.get('default strategy') == 'hitless':
         r['fail'].append('default strategy hitless on an IOMMU whose forced-hitless replaces '
                          'faulted (%d QEMU faults and device errors): '

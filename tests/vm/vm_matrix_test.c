@@ -19,7 +19,10 @@
  * what the experiment needs, a paging HWPT allocated on an IOAS that
  * holds a mapping (what the kernel backend does for every domain). The
  * steps in order: VFIO_DEVICE_BIND_IOMMUFD, IOMMU_IOAS_ALLOC,
- * IOMMU_IOAS_MAP, IOMMU_HWPT_ALLOC on the first NIC, released after.
+ * IOMMU_IOAS_MAP, IOMMU_HWPT_ALLOC on the first NIC, released after
+ * (VM_MATRIX_PROBE=ioas-replace, for the IOAS experiment: an attach to
+ * one IOAS with a mapping, then VFIO_DEVICE_ATTACH_IOMMUFD_PT(replace)
+ * onto another, the kernel allocating each domain).
  *   - all succeed, nothing expected refused: runs CMD (exec);
  *   - a step refused as VM_MATRIX_EXPECT_REFUSED says ('IOCTL:ERRNO',
  *     e.g. 'IOMMU_HWPT_ALLOC:EADDRINUSE': a known limit of the guest
@@ -35,8 +38,8 @@
  *     it) is to be dropped or updated.
  *
  * Usage: vm-matrix-test info | gate CMD [ARGS...].
- * Env (VM tier): IOMMUFD_TEST_DEVICES; VM_MATRIX_EXPECT_REFUSED and
- * VM_MATRIX_WHY (gate).
+ * Env (VM tier): IOMMUFD_TEST_DEVICES; VM_MATRIX_PROBE,
+ * VM_MATRIX_EXPECT_REFUSED and VM_MATRIX_WHY (gate).
  */
 
 #include <libgen.h>
@@ -116,32 +119,44 @@ iommu_name(const char *bdf, char *buf, size_t size)
 }
 
 /*
- * The gate's probe on the first NIC: 0 when a paging HWPT could be
- * allocated on an IOAS holding a mapping; otherwise -errno, *step naming
- * the ioctl refused.
+ * The gate's probe on the first NIC: 0 when what the experiment needs
+ * works; otherwise -errno, *step naming the ioctl refused. ioas_replace
+ * false: a paging HWPT allocated on an IOAS holding a mapping (the HWPT
+ * experiments); true: an attach to one IOAS, then a replace onto another
+ * (the IOAS experiment: the kernel allocates each domain).
  */
 static int
-gate_probe(const char *bdf, const char **step)
+gate_probe(const char *bdf, bool ioas_replace, const char **step)
 {
 	const size_t len = 2u << 20;
 	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
-	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct iommu_ioas_alloc a = { .size = sizeof(a) }, a2 = { .size = sizeof(a2) };
 	struct iommu_hwpt_alloc h = { .size = sizeof(h) };
-	int fd, vfd, rc = 0;
+	struct vm_vdev v = { .fd = -1 };
+	int fd, rc = 0;
 	void *buf;
 
 	fd = vm_iommufd_open();
-	vfd = vm_vdev_open(bdf);
+	v.fd = vm_vdev_open(bdf);
 	buf = vm_buffer(len);
 	b.iommufd = fd;
-	if (ioctl(vfd, VFIO_DEVICE_BIND_IOMMUFD, &b) != 0) {
+	if (ioctl(v.fd, VFIO_DEVICE_BIND_IOMMUFD, &b) != 0) {
 		*step = "VFIO_DEVICE_BIND_IOMMUFD";
 		rc = -errno;
-	} else if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0) {
+	} else if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0 || ioctl(fd, IOMMU_IOAS_ALLOC, &a2) != 0) {
 		*step = "IOMMU_IOAS_ALLOC";
 		rc = -errno;
-	} else if ((rc = vm_ioas_map_try(fd, a.out_ioas_id, buf, len, 1ull << 30)) != 0) {
+	} else if ((rc = vm_ioas_map_try(fd, a.out_ioas_id, buf, len, 1ull << 30)) != 0 ||
+			(rc = vm_ioas_map_try(fd, a2.out_ioas_id, buf, len, 2ull << 30)) != 0) {
 		*step = "IOMMU_IOAS_MAP";
+	} else if (ioas_replace) {
+		*step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+		rc = vm_attach_try(&v, a.out_ioas_id, NULL);
+		if (rc == 0) {
+			/* the replace: what the experiment times */
+			*step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT(replace)";
+			rc = vm_attach_try(&v, a2.out_ioas_id, NULL);
+		}
 	} else {
 		h.dev_id = b.out_devid;
 		h.pt_id = a.out_ioas_id;
@@ -150,7 +165,7 @@ gate_probe(const char *bdf, const char **step)
 			rc = -errno;
 	}
 	/* Closing the cdev unbinds, closing the iommufd frees the rest. */
-	close(vfd);
+	close(v.fd);
 	close(fd);
 	munmap(buf, len);
 	return rc;
@@ -161,7 +176,7 @@ matrix_gate(int argc, char **argv)
 {
 	const char *expect = getenv("VM_MATRIX_EXPECT_REFUSED");
 	const char *why = getenv("VM_MATRIX_WHY");
-	const char *nic[2] = { NULL, NULL }, *step = "", *ename;
+	const char *nic[2] = { NULL, NULL }, *step = "", *ename, *probe;
 	char list[256], buf[PATH_MAX], got[128];
 	const char *name;
 	int rc, status;
@@ -177,7 +192,12 @@ matrix_gate(int argc, char **argv)
 		return rc;
 	if (expect != NULL && *expect == '\0')
 		expect = NULL;
-	rc = gate_probe(nic[0], &step);
+	probe = getenv("VM_MATRIX_PROBE");
+	if (probe != NULL && strcmp(probe, "hwpt") != 0 && strcmp(probe, "ioas-replace") != 0) {
+		printf("FAIL: VM_MATRIX_PROBE='%s': expected hwpt (default) or ioas-replace\n", probe);
+		return 1;
+	}
+	rc = gate_probe(nic[0], probe != NULL && strcmp(probe, "ioas-replace") == 0, &step);
 	ename = rc != 0 ? strerrorname_np(-rc) : NULL;
 	snprintf(got, sizeof(got), "%s:%s", step, ename != NULL ? ename : "?");
 	name = iommu_name(nic[0], buf, sizeof(buf));
@@ -195,8 +215,9 @@ matrix_gate(int argc, char **argv)
 			expect != NULL ? expect : "");
 		return 1;
 	}
-	printf("vm-matrix gate: %s on %s: a paging HWPT on an IOAS with a mapping: ok\n",
-		nic[0], name);
+	printf("vm-matrix gate: %s on %s: %s: ok\n", nic[0], name,
+		probe != NULL && strcmp(probe, "ioas-replace") == 0 ?
+		"a replace from one IOAS onto another" : "a paging HWPT on an IOAS with a mapping");
 	fflush(stdout);
 	if (expect == NULL) {
 		execv(argv[2], argv + 2);
