@@ -39,7 +39,7 @@ import sys
 import time
 
 # Rows in this order; boots not in the run are left out.
-MODELS = [('iommu', 'VT-d (intel-iommu)'), ('amd-iommu', 'AMD-Vi (amd-iommu)'),
+MODELS = [('intel-iommu', 'VT-d (intel-iommu)'), ('amd-iommu', 'AMD-Vi (amd-iommu)'),
           ('virtio-iommu', 'virtio-iommu (virtio-iommu-pci)')]
 CASES = ('matrix-info', 'pmd-hitless', 'pmd-quiesce', 'iommufd-latency', 'ioas-latency')
 # The matrix's own tests: vm-<tag>-<case> (tests/vm/meson.build).

@@ -12,11 +12,13 @@
 # vfio-pci too, for tests that need a device that really does DMA.
 # Tests with VM_BOOT=mock in their env run in a second boot with
 # intel_iommu=off (the kernel's IOMMUFD_TEST mock domains need that).
-# Tests with VM_BOOT=amd-iommu or VM_BOOT=virtio-iommu run in a boot with
-# QEMU's AMD-Vi (amd-iommu, interrupt remapping on) or its virtio-iommu
-# instead of the VT-d, their faults counted from that model's trace events
-# (the atomicity matrix, issue 15: tests/vm/README.md; the table:
-# BUILDDIR/vm-tier/matrix.rst, scripts/vm-matrix-table.py).
+# Tests with VM_BOOT=intel-iommu run in a boot of their own with the same
+# VT-d; VM_BOOT=amd-iommu or VM_BOOT=virtio-iommu in a boot with QEMU's
+# AMD-Vi (amd-iommu, interrupt remapping on) or its virtio-iommu instead of
+# the VT-d, their faults counted from that model's trace events (the
+# atomicity matrix, issue 15: tests/vm/README.md; the table:
+# BUILDDIR/vm-tier/matrix.rst, doc/guides/atomicity_matrix.txt,
+# scripts/vm-matrix-table.py).
 # Tests with VM_BOOT=vhost run in a boot whose two NICs are vhost-user
 # (the NFV deployment): the stock dpdk-testpmd of the build's DPDK
 # (VM_VHOST_BACKEND in the tests' env) serves both on the host with
