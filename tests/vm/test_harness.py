@@ -315,6 +315,15 @@ class MatrixTable(unittest.TestCase):
         self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: default strategy hitless'),
                         res)
 
+    def test_hitless_default_failed_test_fails(self):
+        """The hitless test failed (e.g. a silent success, which a hitless
+        default causes): its fault count still fails the default."""
+        table, res = self.run_table('hitless', 3, fail=('vm-amdvi-pmd-hitless',))
+        self.assertIn('no hitless measurement', res[0])
+        self.assertIn('default strategy hitless on an IOMMU whose forced-hitless replaces '
+                      'faulted (3', res[0])
+        self.assertIn('3 QEMU fault trace events', table)
+
     def test_hitless_default_on_device_errors_fails(self):
         """AMD-Vi refuses DMA in its blocked window without a trace event:
         QEMU's device error is a fault for the default's verdict."""
