@@ -46,7 +46,8 @@ CASES = ('matrix-info', 'pmd-hitless', 'pmd-quiesce', 'iommufd-latency', 'ioas-l
 MATRIX_TEST = re.compile(r'^vm-(vtd|amdvi|viommu)-(%s)$' % '|'.join(CASES))
 FAULTS = re.compile(r'^(\S+): rc=(\S+), DMA faults \(QEMU [^)]* trace\)=(\d+)'
                     r'(?:, faults seen by the framework=(\d+))?')
-SWAPS = re.compile(r'^(\S+): (\d+) swaps, (\d+) with QEMU faults during the call')
+SWAPS = re.compile(r'^(\S+): (\d+) swaps, (\d+) with QEMU faults during the call, '
+                   r'(\d+) of those returned 0 with no fault seen')
 QERR = re.compile(r'^(\S+): QEMU device errors=(\d+), first: (.*)$')
 LAT = re.compile(r'^(\S+): latency replace (HWPT<->HWPT|IOAS<->IOAS): n=(\d+) '
                  r'median=([\d.]+) us p99=([\d.]+) us')
@@ -104,7 +105,7 @@ class Run:
                 self.faults[m.group(1)] = (int(m.group(3)), m.group(4))
             m = SWAPS.match(line)
             if m:
-                self.swaps[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+                self.swaps[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4)))
             m = QERR.match(line)
             if m:
                 self.qerr[m.group(1)] = (int(m.group(2)), m.group(3))
@@ -182,15 +183,15 @@ def hitless_cell(r, name, run):
             traced, errs[0], done.group(1), done.group(2))
         return traced + errs[0]
     errs = run.qerr.get(name, (0, ''))
-    faulted_swaps = run.swaps.get(name, (0, 0))[1]
+    faulted_swaps, silent = run.swaps.get(name, (0, 0, 0))[1:]
     n_done, n_planned, stop = int(done.group(1)), int(done.group(2)), done.group(3)
     total = traced + errs[0]
     if total:
         text = 'FAULTED: %d QEMU fault trace events, %d QEMU error lines' % (traced, errs[0])
         if errs[0]:
             text += ' (first: %s)' % errs[1][:48]
-        text += ' in %d of %d replaces (%d replaces with traced faults)' % (
-            n_done, n_planned, faulted_swaps)
+        text += ' in %d of %d replaces (%d replaces with traced faults, %d of them ' \
+            'returned 0: the fault reported later)' % (n_done, n_planned, faulted_swaps, silent)
     else:
         text = 'no fault in %d of %d replaces' % (n_done, n_planned)
     text += '; framework saw %s' % seen

@@ -307,6 +307,7 @@ class MatrixTable(unittest.TestCase):
         self.assertIn('AMD-Vi (amd-iommu), ivhd0, HW_INFO type 0', table)
         self.assertIn('FAULTED: 3 QEMU fault trace events, 0 QEMU error lines in 1000 of 1000 replaces', table)
         self.assertIn('0 faults in 1000 replaces', table)
+        self.assertIn('0 of them returned 0: the fault reported later', table)
         self.assertIn('median 20.5 us', table)
         self.assertIn('median 3000.5 us', table)
 
