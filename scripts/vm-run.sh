@@ -13,6 +13,13 @@
 # vfio-pci too, for tests that need a device that really does DMA.
 # Tests with VM_BOOT=mock in their env run in a second boot with
 # intel_iommu=off (the kernel's IOMMUFD_TEST mock domains need that).
+# Tests with VM_BOOT=intel-iommu run in a boot of their own with the same
+# VT-d; VM_BOOT=amd-iommu or VM_BOOT=virtio-iommu in a boot with QEMU's
+# AMD-Vi (amd-iommu, interrupt remapping on) or its virtio-iommu instead of
+# the VT-d, their faults counted from that model's trace events (the
+# atomicity matrix, issue 15: tests/vm/README.md; the table:
+# BUILDDIR/vm-tier/matrix.rst, doc/guides/atomicity_matrix.txt,
+# scripts/vm-matrix-table.py).
 # Tests with VM_BOOT=vhost run in a boot whose two NICs are vhost-user
 # (the NFV deployment): the stock dpdk-testpmd of the build's DPDK
 # (VM_VHOST_BACKEND in the tests' env) serves both on the host with
@@ -26,8 +33,9 @@
 # RESULTS (default $VM_RESULTS, else build/vm-results.txt) gets one line per
 # test: 'PASS vm/<name>' or 'FAIL vm/<name>: why' (a test that cannot run
 # in the guest, or left no result, fails: tests/vm/vm_harness.py).
-# DMA faults are counted per test from QEMU's own VT-d model, the ground
-# truth: its trace events vtd_dmar_fault/vtd_fault_disabled, one per faulting
+# DMA faults are counted per test from QEMU's own IOMMU model, the ground
+# truth: for the VT-d its trace events vtd_dmar_fault/vtd_fault_disabled
+# (the other models: vm_harness.py FAULT_EVENTS), one per faulting
 # translation (QEMU's 'vtd_iommu_translate: detected translation failure'
 # message is printed only once per QEMU process, and the guest's fault
 # registers drop faults while one is pending). More than the test's
@@ -141,7 +149,30 @@ boot() {
 	local kind=$1 iommu=on log="$rundir/console-$1.log" rc=0
 	local mem=(-m 2G) nic0=(-netdev hubport,id=p0,hubid=0) nic1=(-netdev hubport,id=p1,hubid=0)
 	local ats="" iotlb=""
+	# The IOMMU model and the trace events of its faults (vm_harness.py
+	# FAULT_EVENTS): VT-d by default; the atomicity matrix's other x86
+	# IOMMUs (issue 15) in boots of their own.
+	local viommu trace cmdline_iommu
+	viommu=(-device "intel-iommu,intremap=on")
+	trace=(-trace vtd_dmar_fault -trace vtd_fault_disabled)
 	[ "$kind" = mock ] && iommu=off
+	cmdline_iommu="intel_iommu=$iommu"
+	case "$kind" in
+	amd-iommu)
+		# AMD-Vi with its interrupt remapping (VFIO_DEVICE_BIND_IOMMUFD
+		# needs MSI isolation); the guest finds it in the IVRS table.
+		viommu=(-device "amd-iommu,intremap=on")
+		trace=(-trace amdvi_page_fault -trace amdvi_dte_get_fail
+			-trace amdvi_invalid_dte -trace amdvi_mode_invalid)
+		cmdline_iommu="intel_iommu=off" ;;
+	virtio-iommu)
+		# virtio-iommu has no interrupt remapping: iommufd refuses
+		# VFIO binding without MSI isolation unless told otherwise
+		# (the guest's devices are QEMU's own, nothing to isolate).
+		viommu=(-device "virtio-iommu-pci,addr=07.0")
+		trace=(-trace virtio_iommu_report_fault)
+		cmdline_iommu="intel_iommu=off iommufd.allow_unsafe_interrupts=1" ;;
+	esac
 	if [ "$kind" = vhost ]; then
 		vhost_backend_start || { vhost_backend_fail "$1"; return 0; }
 		mem=(-m 2G -object memory-backend-memfd,id=mem,size=2G,share=on -machine memory-backend=mem)
@@ -151,22 +182,23 @@ boot() {
 		# dereferences the KVM-only irqfd table when a vhost device
 		# with MSI-X enabled starts (segfault in its vector notifiers).
 		ats=",ats=on,vectors=0" iotlb=",device-iotlb=on"
+		viommu=(-device "intel-iommu,intremap=on$iotlb")
 	fi
 	local append="console=ttyS0 loglevel=4 panic=-1 ro root=hostroot rootfstype=9p"
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
-	append+=" init=$top/tests/vm/guest-init.sh intel_iommu=$iommu hugepages=$hugepages"
+	append+=" init=$top/tests/vm/guest-init.sh $cmdline_iommu hugepages=$hugepages"
 	# TCG on a loaded host can miss the early IO-APIC timer check's
 	# window ("timer doesn't work through Interrupt-remapped IO-APIC"
 	# panic): the emulated timer works, skip the check.
 	append+=" no_timer_check"
 	append+=" VM_SCRIPT=$rundir/guest-$kind.sh"
 	[ -n "$keep_paths" ] && append+=" VM_KEEP_PATHS=$keep_paths"
-	[ "$kind" = iommu ] || [ "$kind" = vhost ] && append+=" VM_VFIO_DEVICES=$nics,$edu"
-	dr_step "boot $kind (intel_iommu=$iommu; timeout ${boot_timeout}s; console: $log)"
+	[ "$kind" = mock ] || append+=" VM_VFIO_DEVICES=$nics,$edu"
+	dr_step "boot $kind (${viommu[1]}, $cmdline_iommu; timeout ${boot_timeout}s; console: $log)"
 	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
 		-accel tcg -cpu max -machine q35 "${mem[@]}" -smp 2 \
 		-display none -no-reboot -nodefaults -serial stdio \
-		-device "intel-iommu,intremap=on$iotlb" -trace vtd_dmar_fault -trace vtd_fault_disabled \
+		"${viommu[@]}" "${trace[@]}" \
 		"${nic0[@]}" "${nic1[@]}" \
 		-device "virtio-net-pci,disable-legacy=on,iommu_platform=on$ats,netdev=p0,romfile=,addr=03.0" \
 		-device "virtio-net-pci,disable-legacy=on,iommu_platform=on$ats,netdev=p1,romfile=,addr=04.0" \
@@ -271,8 +303,12 @@ done
 # own cross-built kernel and guest program (scripts/vm-arm64.sh), results
 # in results-smmuv3.txt. VM_ARM64=0, or a VM_ONLY that matches none of
 # its cases (vm-smmuv3-matrix-info, -pmd-hitless, -pmd-quiesce,
-# -iommufd-latency, -ioas-latency), leaves it out.
-if [ "${VM_ARM64:-1}" = 1 ] && python3 -c 'import re, sys
+# -iommufd-latency, -ioas-latency), leaves it out; so does a build whose
+# DPDK is not the matrix's (no vm-vtd-matrix-info registered: the matrix
+# runs once per CI run, tests/vm/meson.build vm_matrix_dpdk).
+if [ "${VM_ARM64:-1}" = 1 ] &&
+	grep -q '"vm-vtd-matrix-info"' "$builddir/meson-info/intro-tests.json" &&
+	python3 -c 'import re, sys
 sys.exit(not any(re.search(sys.argv[1], "vm-smmuv3-" + c) for c in
 	("matrix-info", "pmd-hitless", "pmd-quiesce", "iommufd-latency", "ioas-latency")))' "${VM_ONLY:-}"; then
 	"$here/vm-arm64.sh" "$rundir" || dr_info "the smmuv3 boot did not run; see $rundir/results-smmuv3.txt"
@@ -280,6 +316,23 @@ fi
 
 # ---- 4. results --------------------------------------------------------------
 cat "$rundir"/results-*.txt >"$results.tmp"
+# The atomicity matrix (issue 15): its table from this run, and its own
+# verdicts (a default of hitless on an IOMMU that faulted; a cell without a
+# measurement) into the results. A run of the whole tier (no VM_ONLY) also
+# writes the table into the guides: doc/guides/atomicity_matrix.txt, which
+# performance.rst includes (VM_MATRIX_DOC=FILE: there instead, also with
+# VM_ONLY; empty: nowhere). With a DPDK other than the matrix's
+# (tests/vm/meson.build vm_matrix_dpdk) no matrix test is registered and
+# nothing is written.
+matrix_doc=
+if [ -n "${VM_MATRIX_DOC+set}" ]; then
+	matrix_doc=$VM_MATRIX_DOC
+elif [ -z "${VM_ONLY:-}" ]; then
+	matrix_doc=$top/doc/guides/atomicity_matrix.txt
+fi
+python3 "$top/scripts/vm-matrix-table.py" "$rundir" --results "$results.tmp" \
+	${matrix_doc:+--doc "$matrix_doc"} >"$rundir/matrix.rst" ||
+	echo "FAIL vm-tier: scripts/vm-matrix-table.py failed on $rundir" >>"$results.tmp"
 [ "$status" = 0 ] || echo "FAIL vm-tier: a guest did not boot; see $rundir/console-*.log" >>"$results.tmp"
 mv "$results.tmp" "$results"
 dr_info "$(grep -c '^PASS' "$results" || true) passed, $(grep -c '^FAIL' "$results" || true) failed," \

@@ -7,7 +7,12 @@
  * IOAS<->IOAS and HWPT<->HWPT, detach, and the latency of a replace compared
  * with unmap+map of the same memory.
  *
- * Usage: vm-iommufd-replace lifecycle|latency
+ * latency_ioas: IOAS<->IOAS only (no HWPT allocated by hand: the kernel
+ * allocates and attaches each domain itself, which also works where
+ * IOMMU_HWPT_ALLOC on an IOAS with mappings is refused, e.g. virtio-iommu
+ * on Linux 6.12: the atomicity matrix, tests/vm/meson.build).
+ *
+ * Usage: vm-iommufd-replace lifecycle|latency|latency_ioas
  * Devices: IOMMUFD_TEST_DEVICES="0000:00:03.0 0000:00:04.0" (PCI BDFs bound
  * to vfio-pci); without it the test skips on the host and fails in the VM
  * tier's guest (vm_cannot_run()).
@@ -119,6 +124,51 @@ env_uint(const char *name, unsigned int def)
 	return (unsigned int)v;
 }
 
+/* The kernel builds (and fills) a fresh domain on every IOAS replace. */
+static void
+ioas_replaces(struct vm_vdev *v, const uint32_t ioas[2], uint64_t *ns, unsigned int n)
+{
+	unsigned int i;
+	uint64_t t0;
+
+	for (i = 0; i < n; i++) {
+		t0 = th_now_ns();
+		vm_attach(v, ioas[i & 1]);
+		ns[i] = th_now_ns() - t0;
+	}
+	vm_print_latency("replace IOAS<->IOAS", ns, n);
+}
+
+static int
+test_latency_ioas(void)
+{
+	const size_t len = (size_t)env_uint("VM_REPLACE_MAP_MB", 64) << 20;
+	const unsigned int iters = env_uint("VM_REPLACE_ITERS", 200);
+	const unsigned int slow_iters = iters / 10 ? iters / 10 : 1;
+	struct vm_vdev devs[MAX_DEVS];
+	uint32_t ioas[2];
+	uint64_t *ns;
+	int fd;
+	void *buf;
+
+	fd = vm_iommufd_open();
+	vdevs_bind(fd, devs);
+	buf = vm_buffer(len);
+	ns = calloc(slow_iters, sizeof(*ns));
+	if (ns == NULL)
+		TH_FATAL("out of memory");
+	ioas[0] = vm_ioas_alloc(fd);
+	ioas[1] = vm_ioas_alloc(fd);
+	vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
+	vm_ioas_map(fd, ioas[1], buf, len, IOVA_B);
+	vm_attach(&devs[0], ioas[1]);
+	printf("device %s, %zu MiB mapped in each IOAS\n", devs[0].bdf, len >> 20);
+	ioas_replaces(&devs[0], ioas, ns, slow_iters);
+	vm_detach(&devs[0]);
+	free(ns);
+	return 0;
+}
+
 static int
 test_latency(void)
 {
@@ -161,13 +211,7 @@ test_latency(void)
 	}
 	vm_print_latency("re-attach same HWPT", ns, iters);
 
-	/* The kernel builds (and fills) a fresh domain on every IOAS replace. */
-	for (i = 0; i < slow_iters; i++) {
-		t0 = th_now_ns();
-		vm_attach(&devs[0], ioas[i & 1]);
-		ns[i] = th_now_ns() - t0;
-	}
-	vm_print_latency("replace IOAS<->IOAS", ns, slow_iters);
+	ioas_replaces(&devs[0], ioas, ns, slow_iters);
 
 	/* The alternative to a replace: rewrite the attached domain in place. */
 	vm_attach(&devs[0], hwpt[0]);
@@ -181,6 +225,7 @@ test_latency(void)
 static const struct th_case cases[] = {
 	{ "lifecycle", "vm", test_lifecycle, NULL, NULL },
 	{ "latency", "vm", test_latency, NULL, NULL },
+	{ "latency_ioas", "vm", test_latency_ioas, NULL, NULL },
 };
 
 TH_MAIN(cases, TH_ONE_PER_PROCESS)

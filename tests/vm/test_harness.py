@@ -23,6 +23,8 @@ HARNESS = os.environ.get('HARNESS', os.path.join(HERE, 'vm_harness.py'))
 TESTLOG_RESULTS = os.environ.get('TESTLOG_RESULTS', os.path.join(
     HERE, '..', '..', 'scripts', 'testlog_results.py'))
 SAMPLE = os.path.join(HERE, 'samples', 'console-hazards.log')
+MATRIX_TABLE = os.environ.get('MATRIX_TABLE', os.path.join(
+    HERE, '..', '..', 'scripts', 'vm-matrix-table.py'))
 
 
 def meta(max_faults=0, min_faults=0, after_exit=0, must_see=False, boot='iommu',
@@ -176,6 +178,200 @@ class Boot(unittest.TestCase):
         self.assertEqual(res['a'], 'PASS vm/a')
         self.assertTrue(res['b'].startswith('FAIL vm/b:'), res)
         self.assertIn('after the test ended', res['b'])
+
+
+class Models(unittest.TestCase):
+    """The atomicity matrix's boots (issue 15): each counts the fault trace
+    events of its own IOMMU model, split off a guest line they cut, and
+    names that model in its verdicts."""
+
+    def one(self, boot, event, model):
+        text = ('@@VM-INIT kernel=x\n@@VMT-BEGIN a\nhalf a %s addr 0x1000\nline\n'
+                '@@VMT-END a rc=0\n@@VM-DONE\n' % event)
+        res, p = run_parse(text, {'a': meta(boot=boot)}, boot=boot)
+        self.assertTrue(res.get('a', '').startswith(
+            'FAIL vm/a: 1 DMA faults traced by the QEMU %s model (allowed 0)' % model),
+            (res, p.stderr))
+        res, _ = run_parse(text, {'a': meta(boot=boot, max_faults=1)}, boot=boot)
+        self.assertEqual(res['a'], 'PASS vm/a')
+
+    def test_amdvi_page_fault(self):
+        self.one('amd-iommu', 'amdvi_page_fault', 'AMD-Vi')
+
+    def test_amdvi_invalid_dte(self):
+        self.one('amd-iommu', 'amdvi_invalid_dte', 'AMD-Vi')
+
+    def test_virtio_iommu_report_fault(self):
+        self.one('virtio-iommu', 'virtio_iommu_report_fault', 'virtio-iommu')
+
+    def test_unknown_boot_refused(self):
+        """A test naming a boot the tier does not have is refused at plan time
+        (vm_harness.py BOOTS), not run under another IOMMU."""
+        sys.path.insert(0, os.path.dirname(HARNESS))
+        import vm_harness
+        self.assertIn('amd-iommu', vm_harness.BOOTS)
+        self.assertIn('virtio-iommu', vm_harness.BOOTS)
+        self.assertNotIn('smmuv3', vm_harness.BOOTS)
+
+
+class Gate(unittest.TestCase):
+    """A matrix test the gate measured as not supported printed no
+    vm-faults-seen line (nothing ran): that passes under
+    VM_FAULTS_MUST_BE_SEEN, unless QEMU traced faults during it."""
+
+    TEXT = ('@@VM-INIT kernel=x\n@@VMT-BEGIN a\nvm-matrix not supported: IOMMU_HWPT_ALLOC '
+            'refused with EADDRINUSE (errno 98) on viommu: why\n%s@@VMT-END a rc=0\n'
+            '@@VM-DONE\n')
+
+    def test_not_supported_passes(self):
+        res, p = run_parse(self.TEXT % '', {'a': meta(boot='virtio-iommu', **HITLESS)},
+                           boot='virtio-iommu')
+        self.assertEqual(res.get('a'), 'PASS vm/a', p.stderr)
+
+    def test_not_supported_with_faults_fails(self):
+        res, _ = run_parse(self.TEXT % 'virtio_iommu_report_fault x\n',
+                           {'a': meta(boot='virtio-iommu', **HITLESS)}, boot='virtio-iommu')
+        self.assertTrue(res['a'].startswith('FAIL vm/a: no vm-faults-seen line'), res)
+
+    def test_no_line_fails(self):
+        res, _ = run_parse(self.TEXT.replace('vm-matrix not supported', 'other') % '',
+                           {'a': meta(boot='virtio-iommu', **HITLESS)}, boot='virtio-iommu')
+        self.assertTrue(res['a'].startswith('FAIL vm/a: no vm-faults-seen line'), res)
+
+
+class MatrixTable(unittest.TestCase):
+    """scripts/vm-matrix-table.py on a recorded amd-iommu run: its row, and
+    its verdicts (issue 15: a default of hitless on an IOMMU that faulted
+    fails; a boot whose tests left no measurement fails; a measured "not
+    supported" from the gate is a measurement)."""
+
+    T = ['vm-amdvi-matrix-info', 'vm-amdvi-pmd-hitless', 'vm-amdvi-iommufd-latency',
+         'vm-amdvi-ioas-latency', 'vm-amdvi-pmd-quiesce']
+    GATE = ('vm-matrix not supported: IOMMU_HWPT_ALLOC refused with EADDRINUSE (errno 98) '
+            'on viommu: why\nPASS: the kernel still refuses as expected\n')
+
+    def run_table(self, default, hitless_faults, with_quiesce=True, device_errors=0,
+                  gated=False, fail=(), seen=None):
+        t = [n for n in self.T if with_quiesce or 'quiesce' not in n]
+        with tempfile.TemporaryDirectory(prefix='vmx-') as d:
+            os.makedirs(os.path.join(d, 'tests'))
+            with open(os.path.join(d, 'plan.json'), 'w') as f:
+                json.dump({n: meta(boot='amd-iommu') for n in t}, f)
+            with open(os.path.join(d, 'results-amd-iommu.txt'), 'w') as f:
+                f.write(''.join('%s vm/%s%s\n' % (('FAIL', n, ': exit 1') if n in fail
+                                                  else ('PASS', n, '')) for n in t))
+            with open(os.path.join(d, 'console-amd-iommu.log'), 'w') as f:
+                f.write('@@VM-INIT kernel=6.12.95 hugepages=256\n')
+            logs = {
+                'vm-amdvi-matrix-info': 'vm-matrix iommu=ivhd0 hw_info=0 default=%s\n' % default,
+                'vm-amdvi-pmd-hitless': 'vm-matrix hitless: 1000 of 1000 replaces done, '
+                                        'completed\n',
+                'vm-amdvi-pmd-quiesce': 'vm-matrix quiesce: 1000 replaces, 1000 succeeded\n',
+                'vm-amdvi-iommufd-latency': '',
+                'vm-amdvi-ioas-latency': '',
+            }
+            ungated = ('vm-amdvi-matrix-info', 'vm-amdvi-ioas-latency')
+            for n, text in logs.items():
+                with open(os.path.join(d, 'tests', n + '.log'), 'w') as f:
+                    f.write(self.GATE if gated and n not in ungated else text)
+            with open(os.path.join(d, 'summary.txt'), 'w') as f:
+                f.write('vm-amdvi-pmd-hitless: rc=0, DMA faults (QEMU AMD-Vi trace)=%d, '
+                        'faults seen by the framework=%d\n'
+                        'vm-amdvi-pmd-hitless: 1000 swaps, %d with QEMU faults during the '
+                        'call, 0 of those returned 0 with no fault seen; 0 QEMU faults after '
+                        'the last swap\n'
+                        'vm-amdvi-pmd-quiesce: rc=0, DMA faults (QEMU AMD-Vi trace)=0\n'
+                        % (hitless_faults, hitless_faults if seen is None else seen,
+                           min(hitless_faults, 64)))
+                if device_errors:
+                    f.write('vm-amdvi-pmd-hitless: QEMU device errors=%d, first: virtio: '
+                            'zero sized buffers are not allowed\n' % device_errors)
+                if not gated:
+                    f.write('vm-amdvi-iommufd-latency: latency replace HWPT<->HWPT: n=200 '
+                            'median=20.5 us p99=300.1 us max=900.0 us\n')
+                f.write('vm-amdvi-ioas-latency: latency replace IOAS<->IOAS: n=20 '
+                        'median=3000.5 us p99=5000.1 us max=5000.1 us\n')
+            res = os.path.join(d, 'results.txt')
+            doc = os.path.join(d, 'matrix.txt')
+            p = subprocess.run([sys.executable, MATRIX_TABLE, d, '--results', res,
+                                '--doc', doc], capture_output=True, text=True, check=False)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(res) as f:
+                lines = f.read().splitlines()
+            with open(doc) as f:
+                self.assertIn(p.stdout, f.read())
+            return p.stdout, lines
+
+    def test_row(self):
+        table, res = self.run_table('quiesce', 3)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+        self.assertIn('AMD-Vi (amd-iommu), ivhd0, HW_INFO type 0', table)
+        self.assertIn('FAULTED: 3 QEMU fault trace events, 0 QEMU error lines in 1000 of 1000 replaces', table)
+        self.assertIn('0 faults in 1000 replaces', table)
+        self.assertIn('0 of them returned 0: the fault reported later', table)
+        self.assertIn('median 20.5 us', table)
+        self.assertIn('median 3000.5 us', table)
+
+    def test_hitless_default_on_faulting_iommu_fails(self):
+        _, res = self.run_table('hitless', 3)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: default strategy hitless'),
+                        res)
+
+    def test_hitless_default_failed_test_fails(self):
+        """The hitless test failed (e.g. a silent success, which a hitless
+        default causes): its fault count still fails the default."""
+        table, res = self.run_table('hitless', 3, fail=('vm-amdvi-pmd-hitless',))
+        self.assertIn('no hitless measurement', res[0])
+        self.assertIn('default strategy hitless on an IOMMU whose forced-hitless replaces '
+                      'faulted (3', res[0])
+        self.assertIn('3 QEMU fault trace events', table)
+
+    def test_hitless_default_on_device_errors_fails(self):
+        """AMD-Vi refuses DMA in its blocked window without a trace event:
+        QEMU's device error is a fault for the default's verdict."""
+        table, res = self.run_table('hitless', 0, device_errors=1, seen=1)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: default strategy hitless'),
+                        res)
+        self.assertIn('1 QEMU error lines', table)
+
+    def test_device_errors_unseen_fail(self):
+        """QEMU's device refused DMA (no trace event) and the framework saw
+        nothing: a silent failure."""
+        _, res = self.run_table('quiesce', 0, device_errors=2, seen=0)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: vm-amdvi-pmd-hitless: '
+                                          'QEMU refused DMA'), res)
+        _, res = self.run_table('quiesce', 0, device_errors=2, seen=1)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+
+    def test_hitless_default_without_faults_passes(self):
+        table, res = self.run_table('hitless', 0)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+        self.assertIn('no fault in 1000 of 1000 replaces', table)
+
+    def test_missing_measurement_fails(self):
+        table, res = self.run_table('quiesce', 0, with_quiesce=False)
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: no quiesce'), res)
+        self.assertIn('not measured', table)
+
+    def test_failed_test_fails(self):
+        table, res = self.run_table('quiesce', 0, fail=('vm-amdvi-pmd-hitless',))
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: no hitless'), res)
+        self.assertIn('FAIL: exit 1', table)
+
+    def test_not_supported_is_measured(self):
+        """The gate found the kernel refusing, as expected: every cell says
+        which ioctl and errno, and the row passes."""
+        table, res = self.run_table('quiesce', 0, gated=True)
+        self.assertEqual(res, ['PASS vm/matrix-amd-iommu'])
+        self.assertEqual(table.count('not supported: IOMMU_HWPT_ALLOC refused with EADDRINUSE '
+                                     '(errno 98)'), 3, table)
+        self.assertIn('median 3000.5 us', table)
+
+    def test_not_supported_needs_a_pass(self):
+        """A gate line from a test that failed (the kernel now accepts, or
+        refused otherwise) is no measurement."""
+        _, res = self.run_table('quiesce', 0, gated=True, fail=('vm-amdvi-pmd-quiesce',))
+        self.assertTrue(res[0].startswith('FAIL vm/matrix-amd-iommu: no quiesce'), res)
 
 
 class Testlog(unittest.TestCase):

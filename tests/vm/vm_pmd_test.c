@@ -9,10 +9,13 @@
  * public APIs only: EAL devargs, ethdev, rte_dma_domain.h.
  *
  *   vm-pmd-test traffic    bring-up, 2 x 2000 frames, nothing lost
- *   vm-pmd-test quiesce    replace default <-> mirror under traffic:
- *                          every replace succeeds, traffic moves after
- *                          each, nothing lost (QEMU faults: 0, harness)
- *   vm-pmd-test hitless    forced hitless on VT-d under traffic: reports
+ *   vm-pmd-test quiesce    replace default <-> mirror under traffic
+ *                          (VM_QUIESCE_REPLACES, default 20): every
+ *                          replace succeeds, traffic moves after each,
+ *                          nothing lost (QEMU faults: 0, harness)
+ *   vm-pmd-test hitless    forced hitless under traffic
+ *                          (VM_HITLESS_REPLACES, default 64; stops when a
+ *                          NIC needs a reset or traffic stalls): reports
  *                          what happens; prints "vm-faults-seen N", and
  *                          the harness fails the test when QEMU traced
  *                          faults that the framework did not see
@@ -28,7 +31,8 @@
  *                          by restart
  *
  * Usage: vm-pmd-test CASE PMD.so (librte_net_virtio_iommufd, loaded with -d).
- * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs).
+ * Env (set by the VM tier): IOMMUFD_TEST_DEVICES (two NIC BDFs);
+ * VM_QUIESCE_REPLACES, VM_HITLESS_REPLACES (the atomicity matrix: 1000).
  * Skips (77) outside the VM tier, fails in its guest when something is
  * missing (vm_cannot_run()).
  */
@@ -180,55 +184,93 @@ case_traffic(void)
 	check_traffic_clean("traffic");
 }
 
+/*
+ * The number of replaces a case runs: the env variable 'name' (the atomicity
+ * matrix sets 1000, tests/vm/meson.build), else def. 0 after a FAIL line
+ * naming the variable when it is not a count.
+ */
+static unsigned int
+replaces(const char *name, unsigned int def)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 2 || v > 100000) {
+		TH_EXPECT(false, "%s='%s': expected a number of replaces, 2 to 100000", name, s);
+		return 0;
+	}
+	return (unsigned int)v;
+}
+
+/* Replace n of a run: the NICs in turn, each onto the other domain. */
+static struct rte_dma_domain *
+target(unsigned int n, struct rte_dma_domain *def, struct rte_dma_domain *m2)
+{
+	return (n / 2) % 2 == 0 ? m2 : def;
+}
+
 static void
-case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int rounds)
+case_quiesce(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int n)
 {
 	struct rte_dma_domain_replace_opts o = {
 		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
 	};
 	struct rte_dma_domain_swap_record rec;
 	unsigned int i, ok = 0, moved = 0;
-	uint64_t pause[64];
-	int p;
+	uint64_t *pause = calloc(n, sizeof(*pause));
 
-	if (traffic_start() != 0) {
+	if (pause == NULL || traffic_start() != 0) {
 		TH_EXPECT(false, "quiesce: traffic flows before the first replace");
 		traffic_stop("quiesce");
+		free(pause);
 		return;
 	}
-	for (i = 0; i < rounds && i < RTE_DIM(pause) / 2; i++) {
-		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
+	for (i = 0; i < n; i++) {
+		struct rte_dma_domain *to = target(i, def, m2);
+		uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+		int p = i % 2, ret = swap(p, to, &o, &rec);
 
-		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
-					rte_memory_order_relaxed);
-			int ret = swap(p, to, &o, &rec);
-
-			if (ret == 0 && rec.faults == 0 &&
-					rte_dma_domain_binding_domain(bnd[p]) == to)
-				ok++;
-			else
-				printf("replace %s -> %s: %d (%s), faults %" PRIu64 "\n",
-					nic[p], rte_dma_domain_name(to), ret, rec.reason,
-							rec.faults);
-			pause[2 * i + p] = rec.pause_ns;
-			if (progress(rx))
-				moved++;
-			rte_delay_us_sleep(GAP_US);
-		}
+		if (ret == 0 && rec.faults == 0 && rte_dma_domain_binding_domain(bnd[p]) == to)
+			ok++;
+		else
+			printf("replace %s -> %s: %d (%s), faults %" PRIu64 "\n",
+				nic[p], rte_dma_domain_name(to), ret, rec.reason, rec.faults);
+		pause[i] = rec.pause_ns;
+		if (progress(rx))
+			moved++;
+		rte_delay_us_sleep(GAP_US);
 	}
 	traffic_stop("quiesce");
-	TH_EXPECT(ok == 2 * i, "quiesce: %u of %u replaces succeeded, no fault seen", ok, 2 * i);
-	TH_EXPECT(moved == 2 * i, "quiesce: traffic moved after %u of %u replaces", moved, 2 * i);
+	/* The matrix table reads this line (scripts/vm-matrix-table.py). */
+	printf("vm-matrix quiesce: %u replaces, %u succeeded with no fault seen, "
+		"framework faults %" PRIu64 "\n", n, ok, framework_faults());
+	TH_EXPECT(ok == n, "quiesce: %u of %u replaces succeeded, no fault seen", ok, n);
+	TH_EXPECT(moved == n, "quiesce: traffic moved after %u of %u replaces", moved, n);
 	TH_EXPECT(framework_faults() == 0 && reset_events == 0 &&
 		needs_reset(0) == 0 && needs_reset(1) == 0,
 		"quiesce: no fault in the stats, no reset event, no DEVICE_NEEDS_RESET");
 	check_traffic_clean("quiesce");
-	vm_print_latency("pmd quiesce replace pause (under traffic)", pause, 2 * i);
+	vm_print_latency("pmd quiesce replace pause (under traffic)", pause, n);
+	free(pause);
 }
 
+/*
+ * Forced hitless, n replaces back to back (the NICs in turn) under traffic.
+ * A DMA fault breaks QEMU's virtio-net (DEVICE_NEEDS_RESET; the framework
+ * then refuses to replace that NIC until it is reset): the run stops at the
+ * first replace after which a NIC needs a reset or the traffic stalls,
+ * which also bounds its time (no PROGRESS_MS wait per replace on a dead
+ * NIC). The verdict is binary (a fault in the run or none); the harness
+ * counts QEMU's faults per replace ('vm-swap' lines) and compares them with
+ * what the framework saw ('vm-faults-seen').
+ */
 static void
-case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int rounds)
+case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int n)
 {
 	struct rte_dma_domain_replace_opts o = {
 		.strategy = RTE_DMA_DOMAIN_STRATEGY_HITLESS, .force = true,
@@ -236,42 +278,50 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 	};
 	struct rte_dma_domain_swap_record rec;
 	unsigned int i, ok = 0, failed = 0, eio = 0, stalled = 0;
-	uint64_t seen, swap_faults = 0, sw[64];
-	int p;
+	uint64_t seen, swap_faults = 0, *sw = calloc(n, sizeof(*sw));
+	const char *stop = "completed";
+	char why[128];
 
-	if (traffic_start() != 0) {
+	if (sw == NULL || traffic_start() != 0) {
 		TH_EXPECT(false, "hitless: traffic flows before the first replace");
 		traffic_stop("hitless");
+		free(sw);
 		return;
 	}
-	for (i = 0; i < rounds && i < RTE_DIM(sw) / 2; i++) {
-		struct rte_dma_domain *to = i % 2 == 0 ? m2 : def;
+	for (i = 0; i < n; i++) {
+		struct rte_dma_domain *to = target(i, def, m2);
+		uint64_t rx = rte_atomic_load_explicit(&tr.rx_total, rte_memory_order_relaxed);
+		int p = i % 2, ret = swap(p, to, &o, &rec);
 
-		for (p = 0; p < 2; p++) {
-			uint64_t rx = rte_atomic_load_explicit(&tr.rx_total,
-					rte_memory_order_relaxed);
-			int ret = swap(p, to, &o, &rec);
-
-			/* The harness attributes QEMU's faults traced since
-			 * the previous line to this swap.
-			 */
-			printf("vm-swap %u rc=%d faults=%" PRIu64 "\n", 2 * i + p, ret, rec.faults);
-			fflush(stdout);
-			sw[2 * i + p] = rec.switch_ns;
-			swap_faults += rec.faults;
-			if (ret == 0) {
-				ok++;
-			} else {
-				failed++;
-				eio += ret == -EIO;
-				printf("hitless replace %s -> %s: %d (%s), faults %" PRIu64 ", rolled back %d\n",
-					nic[p], rte_dma_domain_name(to), ret, rec.reason,
-					rec.faults, rec.rolled_back);
-			}
-			if (!progress(rx))
-				stalled++;
-			/* Faults are rare: replace back to back, no gap. */
+		/* The harness attributes QEMU's faults traced since the
+		 * previous line to this swap.
+		 */
+		printf("vm-swap %u rc=%d faults=%" PRIu64 "\n", i, ret, rec.faults);
+		fflush(stdout);
+		sw[i] = rec.switch_ns;
+		swap_faults += rec.faults;
+		if (ret == 0) {
+			ok++;
+		} else {
+			failed++;
+			eio += ret == -EIO;
+			printf("hitless replace %s -> %s: %d (%s), faults %" PRIu64 ", rolled back %d\n",
+				nic[p], rte_dma_domain_name(to), ret, rec.reason,
+				rec.faults, rec.rolled_back);
 		}
+		/* Faults are rare: replace back to back, no gap. */
+		if (needs_reset(0) != 0 || needs_reset(1) != 0) {
+			snprintf(why, sizeof(why), "stopped: a NIC needs a reset (%s %" PRIu64
+				", %s %" PRIu64 ")", nic[0], needs_reset(0), nic[1], needs_reset(1));
+			stop = why;
+		} else if (!progress(rx)) {
+			stalled++;
+			stop = "stopped: traffic stalled";
+		}
+		if (stop != why && stalled == 0)
+			continue;
+		i++;
+		break;
 	}
 	traffic_stop("hitless");
 	seen = framework_faults() + eio + reset_events + needs_reset(0) + needs_reset(1);
@@ -280,14 +330,17 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		", traffic stalled after %u, lost %" PRIu64 "\n",
 		ok, failed, eio, swap_faults, framework_faults(), reset_events,
 		nic[0], needs_reset(0), nic[1], needs_reset(1), stalled, vm_traffic_lost(&tr));
+	/* The matrix table reads this line (scripts/vm-matrix-table.py). */
+	printf("vm-matrix hitless: %u of %u replaces done, %s\n", i, n, stop);
 	/* The harness compares this with QEMU's trace count. */
 	printf("vm-faults-seen %" PRIu64 "\n", seen);
-	TH_EXPECT(ok + failed == 2 * i, "hitless: every forced replace returned (%u)", ok + failed);
+	TH_EXPECT(ok + failed == i, "hitless: every forced replace returned (%u)", ok + failed);
 	/* A fault the framework saw must not pass as a success. */
 	TH_EXPECT(framework_faults() == 0 || failed > 0,
 		"hitless: faults seen (%" PRIu64 ") were reported as failed replaces (%u)",
 		framework_faults(), failed);
-	vm_print_latency("pmd hitless replace switch call (under traffic)", sw, 2 * i);
+	vm_print_latency("pmd hitless replace switch call (under traffic)", sw, i);
+	free(sw);
 }
 
 static void
@@ -686,6 +739,7 @@ static int
 pmd_run(const char *mode, const char *pmd)
 {
 	struct rte_dma_domain *def, *m2 = NULL;
+	unsigned int n;
 	int p, rc;
 
 	rc = vm_eal_start("vm-pmd-test", pmd, NULL, nic);
@@ -706,14 +760,19 @@ pmd_run(const char *mode, const char *pmd)
 		m2 = mirror("vm_m2");
 	if (strcmp(mode, "traffic") == 0)
 		case_traffic();
-	else if (m2 != NULL && strcmp(mode, "quiesce") == 0)
-		case_quiesce(def, m2, 10);
-	else if (m2 != NULL && strcmp(mode, "hitless") == 0)
-		case_hitless(def, m2, 32);
-	else if (m2 != NULL && strcmp(mode, "rollback") == 0)
+	else if (m2 != NULL && strcmp(mode, "quiesce") == 0) {
+		n = replaces("VM_QUIESCE_REPLACES", 20);
+		if (n != 0)
+			case_quiesce(def, m2, n);
+	} else if (m2 != NULL && strcmp(mode, "hitless") == 0) {
+		n = replaces("VM_HITLESS_REPLACES", 64);
+		if (n != 0)
+			case_hitless(def, m2, n);
+	} else if (m2 != NULL && strcmp(mode, "rollback") == 0) {
 		case_rollback(def, m2);
-	else if (m2 != NULL)
+	} else if (m2 != NULL) {
 		case_latency(def, m2);
+	}
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET, on_reset, NULL);
 	vm_ports_stop();
 	rte_eal_cleanup();

@@ -186,7 +186,8 @@ cmdline_ul(const char *key, unsigned long def)
 }
 
 /* The first modern virtio-net function, bound to vfio-pci (the guest
- * kernel has no virtio driver: nothing else claims it). */
+ * kernel has no virtio driver: nothing else claims it).
+ */
 static void
 find_and_bind(char *bdf, size_t sz)
 {
@@ -226,7 +227,8 @@ cfg_read(struct vnet *v, uint64_t cfg_off, uint32_t off, void *p, size_t n)
 }
 
 /* Maps the BAR of the common and notify capabilities; enables the memory
- * decoder and bus mastering. */
+ * decoder and bus mastering.
+ */
 static void
 vnet_map(struct vnet *v)
 {
@@ -367,7 +369,8 @@ vnet_poll(struct vnet *v)
 }
 
 /* The DMA thread: keeps the transmit queue busy; restarts the device on
- * an error (NEEDS_RESET, garbage, a stall); stops it on a pause request. */
+ * an error (NEEDS_RESET, garbage, a stall); stops it on a pause request.
+ */
 static void *
 dma_thread(void *arg)
 {
@@ -458,7 +461,8 @@ kmsg_cb(const struct iommufd_kmsg_rec *r, void *arg)
 
 /* Fault lines read so far into s; final: wait up to 300 ms for the event
  * queue thread to print the last ones (a bounded read, not a
- * synchronisation). Returns the lines this call read. */
+ * synchronisation). Returns the lines this call read.
+ */
 static uint64_t
 kmsg_faults(struct iommufd_kmsg *k, struct seen *s, bool final)
 {
@@ -486,7 +490,8 @@ static char iommu_name[64] = "none";
 /* A refused ioctl, measured: the line scripts/vm-matrix-table.py reads
  * ('vm-matrix not supported: IOCTL refused with ENAME (errno N) on IOMMU:
  * text') and this boot's own. The case ends with rc 3 (smmu_matrix.py:
- * a PASS carrying that note). */
+ * a PASS carrying that note).
+ */
 static int
 not_supported(const char *ioctl_name, int err)
 {
@@ -548,7 +553,8 @@ case_info(struct ctx *c)
 }
 
 /* The two paging HWPTs on IOAS 0 (same memory, same IOVA), the device on
- * the first; -errno of a refused IOMMU_HWPT_ALLOC. */
+ * the first; -errno of a refused IOMMU_HWPT_ALLOC.
+ */
 static int
 hwpts(struct ctx *c)
 {
@@ -615,11 +621,13 @@ case_replaces(struct ctx *c, bool quiesce)
 		}
 		c->ns[i] = t1 - t0;
 		/* One line per replace: the host charges QEMU's fault events
-		 * between two such lines to the replace (tests/vm/arm64/smmu_matrix.py). */
+		 * between two such lines to the replace (tests/vm/arm64/smmu_matrix.py).
+		 */
 		printf("vm-swap %lu rc=0 faults=%" PRIu64 "\n", i, kmsg_faults(&k, &seen, false));
 		/* DMA between replaces too: the next replace races with a
 		 * queue that is moving (bounded: a broken device is restarted
-		 * by the DMA thread). */
+		 * by the DMA thread).
+		 */
 		if (!wait_completions(&c->v, before, 1, 50000000ull))
 			stalled++;
 	}
@@ -648,7 +656,8 @@ case_replaces(struct ctx *c, bool quiesce)
 
 /* Replace latency with the device idle (reset): HWPT <-> HWPT (ioas
  * false: the two paging HWPTs) or IOAS <-> IOAS (the kernel's HWPT of
- * each IOAS). */
+ * each IOAS).
+ */
 static int
 case_latency(struct ctx *c, bool ioas)
 {
@@ -737,7 +746,8 @@ main(void)
 	worst = rc > worst ? rc : worst;
 
 	/* Memory of the queue in two IOASes at the same IOVA; the device
-	 * starts on IOAS 0 (the kernel's automatic HWPT). */
+	 * starts on IOAS 0 (the kernel's automatic HWPT).
+	 */
 	c.v.mem = vm_buffer(MEM_LEN);
 	c.v.desc = (struct vdesc *)(c.v.mem + OFF_DESC);
 	c.v.avail = (struct vavail *)(c.v.mem + OFF_AVAIL);
