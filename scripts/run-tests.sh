@@ -7,7 +7,9 @@
 #
 #   plain  unit + integration + concurrency + e2e, warnings are errors;
 #          doc: guides, API reference and man page built with warnings as
-#          errors (scripts/build-docs.sh), every command the guides show run
+#          errors (scripts/build-docs.sh), every command the guides show run;
+#          style: DPDK's checkpatches.sh, codespell and license headers
+#          (devtools/)
 #   asan   unit + integration under ASan+UBSan
 #   tsan   concurrency under TSan (clang)
 #   fuzz   libFuzzer harnesses (tests/fuzz), FUZZ_TIME seconds each (20)
@@ -129,7 +131,13 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/sanitizers/lsan.supp
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/sanitizers/tsan.supp}
 
-case ",$tiers," in *,plain,*) meson_tier plain plain unit integration concurrency e2e doc ;; esac
+# The style suite's checkpatch.pl comes from the kernel source the VM tier
+# also uses: fetched once into the cache, before the tests.
+case ",$tiers," in *,plain,*)
+	"$top/devtools/checkpatches.sh" --fetch ||
+		record "FAIL plain/checkpatches-fetch: devtools/checkpatches.sh --fetch failed (see above)"
+	meson_tier plain plain unit integration concurrency e2e doc style ;;
+esac
 case ",$tiers," in *,asan,*) meson_tier asan asan unit integration ;; esac
 case ",$tiers," in *,tsan,*) meson_tier tsan tsan concurrency ;; esac
 case ",$tiers," in *,fuzz,*) fuzz_tier ;; esac

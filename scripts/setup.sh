@@ -36,11 +36,12 @@ mkdir -p "$CACHE" || dr_die "cannot create cache directory $CACHE (set DMA_REPLA
 # -fsanitize=fuzzer, for the fuzz build flavor; libfuzzer-14-dev is only
 # the standalone libFuzzer.a and is not needed. python3-sphinx, doxygen,
 # groff-base and man-db build and check doc/ (guides, API reference, man
-# page), warnings as errors, in meson suite doc.)
+# page), warnings as errors, in meson suite doc; gawk (DPDK's awk rules)
+# and codespell for suite style, devtools/.)
 PKGS="meson ninja-build pkg-config gcc python3-pyelftools libnuma-dev dpkg-dev
 xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
 flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin
-python3-sphinx doxygen groff-base man-db"
+python3-sphinx doxygen groff-base man-db gawk codespell"
 # The VM tier's aarch64 boot (scripts/vm-arm64.sh: QEMU virt + SMMUv3, a
 # cross-built guest kernel and program): only when the VM tier runs
 # (TEST_TIERS unset, scripts/run-tests.sh's default, or naming vm).
