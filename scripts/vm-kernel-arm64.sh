@@ -44,7 +44,8 @@ for t in make "${cross}gcc" flex bison bc tar xz; do
 done
 
 srcpkg="$CACHE/src/linux-bpo"
-fraghash=$(sha256sum "$frag" | cut -c1-10)
+# (the fragment's settings only: a comment does not change the kernel)
+fraghash=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$frag" | sha256sum | cut -c1-10)
 gccver=$("${cross}gcc" -dumpfullversion)
 
 # ---- 1. source: the x86 guest's (network only the first time) -------------

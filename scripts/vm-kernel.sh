@@ -44,7 +44,8 @@ done
 [ -f /usr/include/libelf.h ] || dr_die "libelf-dev missing: run scripts/setup.sh"
 
 srcpkg="$CACHE/src/linux-bpo"
-fraghash=$(sha256sum "$frag" | cut -c1-10)
+# (the fragment's settings only: a comment does not change the kernel)
+fraghash=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$frag" | sha256sum | cut -c1-10)
 gccver=$(gcc -dumpfullversion)
 # kernel_dir TARBALL: the cache directory for that source and this fragment.
 kernel_dir() {
