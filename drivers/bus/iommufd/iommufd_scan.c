@@ -207,17 +207,9 @@ device_alloc(const char *name, enum rte_iommufd_dev_type type)
 	dev->type = type;
 	dev->dev_fd = -1;
 	dev->device.name = dev->name;
-	dev->device.bus = &iommufd_bus.bus;
+	dev->device.bus = iommufd_bus_get();
 	dev->device.numa_node = SOCKET_ID_ANY;
 	return dev;
-}
-
-void
-iommufd_device_free(struct rte_iommufd_device *dev)
-{
-	if (dev->emu != NULL && dev->emu->destroy != NULL && dev->emu_priv != NULL)
-		dev->emu->destroy(dev);
-	free(dev);
 }
 
 static void
@@ -288,7 +280,7 @@ scan_kernel(const struct iommufd_kinfo *ki, struct rte_devargs *da)
 	dev->id = ki->id;
 	dev->device.numa_node = ki->numa_node;
 	/* A PCI devargs stays the PCI bus's (it now blocks it there). */
-	if (da != NULL && da->bus == &iommufd_bus.bus)
+	if (da != NULL && da->bus == iommufd_bus_get())
 		dev->device.devargs = da;
 	snprintf(dev->cdev_path, sizeof(dev->cdev_path), "%s/vfio/devices/%s",
 		iommufd_dev_root(), ki->vfio_dev);
@@ -302,6 +294,7 @@ scan_kernel(const struct iommufd_kinfo *ki, struct rte_devargs *da)
 static void
 scan_sysfs(void)
 {
+	const struct rte_bus *bus = iommufd_bus_get();
 	char dir[PATH_MAX];
 	struct iommufd_kinfo ki;
 	struct dirent *e;
@@ -331,8 +324,8 @@ scan_sysfs(void)
 		 * the PCI bus, or not named: not ours unless vfio-pci + cdev.
 		 */
 		if (iommufd_kinfo_check(&ki, da != NULL &&
-				da->bus == &iommufd_bus.bus) != 0) {
-			if (da != NULL && da->bus != &iommufd_bus.bus &&
+				da->bus == bus) != 0) {
+			if (da != NULL && da->bus != bus &&
 					strcmp(ki.driver, "vfio-pci") == 0)
 				IOMMUFD_LOG(NOTICE, "%s: vfio-pci without a VFIO cdev: left to the PCI bus",
 					canon);
