@@ -131,7 +131,7 @@ iommufd_parse(const char *name, void *addr)
 	else if (!iommufd_name_to_bdf(base, canon, sizeof(canon)))
 		return 1;
 	if (out != NULL)
-		strcpy(out, canon);
+		strlcpy(out, canon, sizeof(canon));
 	return 0;
 }
 
@@ -229,7 +229,7 @@ opt_model(const char *name, const char *v, bool emulated,
 	if (o->emu != NULL)
 		return 0;
 	for (i = 0; i < iommufd_bus.nb_models; i++) {
-		const char *m[] = { iommufd_bus.models[i]->model, NULL };
+		const char *const m[] = { iommufd_bus.models[i]->model, NULL };
 
 		keys_list(have, sizeof(have), m);
 	}

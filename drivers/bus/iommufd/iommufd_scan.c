@@ -26,6 +26,7 @@
 #include <rte_errno.h>
 #include <rte_kvargs.h>
 #include <rte_memory.h>
+#include <rte_string_fns.h>
 
 #include "iommufd_private.h"
 
@@ -135,7 +136,7 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 		base = strrchr(link, '/');
 		base = base != NULL ? base + 1 : link;
 		if (strlen(base) < sizeof(ki->driver))
-			strcpy(ki->driver, base);
+			strlcpy(ki->driver, base, sizeof(ki->driver));
 	}
 
 	if (snprintf(path, sizeof(path), "%s/vfio-dev", dir) >= (int)sizeof(path))
@@ -143,11 +144,13 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 	d = opendir(path);
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL) {
+			const char *num = e->d_name + 4;
+
 			/* vfioN only: the name becomes a /dev path */
-			if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] != '\0' &&
-					strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
+			if (strncmp(e->d_name, "vfio", 4) == 0 && num[0] != '\0' &&
+					strspn(num, "0123456789") == strlen(num) &&
 					strlen(e->d_name) < sizeof(ki->vfio_dev)) {
-				strcpy(ki->vfio_dev, e->d_name);
+				strlcpy(ki->vfio_dev, e->d_name, sizeof(ki->vfio_dev));
 				break;
 			}
 		}
