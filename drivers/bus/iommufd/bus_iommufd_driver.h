@@ -181,12 +181,16 @@ static const char this_pmd_name_iommufd_ ## nm[] __rte_used = RTE_STR(nm)
 __rte_internal
 void rte_iommufd_emu_register(const struct rte_iommufd_emu_ops *ops);
 
-/** Register an emulated device model at start-up. */
+/**
+ * Register an emulated device model at start-up. The trailing declaration
+ * takes the caller's ';' (as in RTE_PMD_REGISTER_IOMMUFD).
+ */
 #define RTE_IOMMUFD_EMU_REGISTER(nm, ops) \
 RTE_INIT(iommufd_emu_init_ ##nm) \
 { \
 	rte_iommufd_emu_register(&(ops)); \
-}
+} \
+static const struct rte_iommufd_emu_ops *const iommufd_emu_ops_ ## nm __rte_used = &(ops)
 
 /* ---- regions ------------------------------------------------------------ */
 

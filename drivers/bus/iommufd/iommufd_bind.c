@@ -213,8 +213,8 @@ attach_start(struct rte_iommufd_device *dev)
 	}
 	if (ret != 0)
 		IOMMUFD_LOG(ERR, "%s: cannot attach to domain '%s': %s%s",
-			dev->name, name, strerror(-ret),
-			ret == -EXDEV ? " (domain of the other backend: kernel and emulated devices need different domains)" : "");
+			dev->name, name, strerror(-ret), ret != -EXDEV ? "" :
+			" (domain of the other backend: kernel and emulated devices need different domains)");
 	else
 		IOMMUFD_LOG(INFO, "%s: attached to domain '%s'", dev->name, name);
 	return ret;

@@ -3,10 +3,12 @@
  */
 
 /*
- * The iommufd bus: registration, probe, plug/unplug, device lookup and
- * iteration, cleanup. Scanning is in iommufd_scan.c, devargs in
- * iommufd_devargs.c, regions in iommufd_region.c, DMA binding in
- * iommufd_bind.c.
+ * The iommufd bus: the rte_bus with its operations (probe, plug/unplug,
+ * device iteration, cleanup) and its registration; the top file, which
+ * no other file of the bus calls into. The shared state (logtype, device,
+ * driver and model lists, device lookup) is in iommufd_common.c, scanning
+ * in iommufd_scan.c, devargs in iommufd_devargs.c, regions in
+ * iommufd_region.c, DMA binding in iommufd_bind.c.
  */
 
 #include <errno.h>
@@ -21,62 +23,7 @@
 
 #include "iommufd_private.h"
 
-RTE_LOG_REGISTER_DEFAULT(iommufd_bus_logtype, NOTICE);
-
-/* ---- drivers and models --------------------------------------------- */
-
-void
-rte_iommufd_register(struct rte_iommufd_driver *driver)
-{
-	TAILQ_INSERT_TAIL(&iommufd_bus.drivers, driver, next);
-}
-
-void
-rte_iommufd_unregister(struct rte_iommufd_driver *driver)
-{
-	TAILQ_REMOVE(&iommufd_bus.drivers, driver, next);
-}
-
-void
-rte_iommufd_emu_register(const struct rte_iommufd_emu_ops *ops)
-{
-	if (ops == NULL || ops->model == NULL || ops->create == NULL ||
-			ops->region_read == NULL || ops->region_write == NULL) {
-		IOMMUFD_LOG(ERR, "emulated model registration refused: model, create, region_read and region_write are required");
-		return;
-	}
-	if (iommufd_model_find(ops->model) != NULL) {
-		IOMMUFD_LOG(ERR, "emulated model '%s' registered twice; keeping the first",
-			ops->model);
-		return;
-	}
-	if (iommufd_bus.nb_models == IOMMUFD_EMU_MAX_MODELS) {
-		IOMMUFD_LOG(ERR, "emulated model '%s' refused: at most %d models",
-			ops->model, IOMMUFD_EMU_MAX_MODELS);
-		return;
-	}
-	iommufd_bus.models[iommufd_bus.nb_models++] = ops;
-}
-
-/* ---- devices -------------------------------------------------------- */
-
-struct rte_iommufd_device *
-rte_iommufd_device_find(const char *name)
-{
-	struct rte_iommufd_device *dev;
-
-	TAILQ_FOREACH(dev, &iommufd_bus.devices, next)
-		if (strcmp(dev->name, name) == 0)
-			return dev;
-	return NULL;
-}
-
-struct rte_iommufd_device *
-rte_iommufd_device_next(struct rte_iommufd_device *prev)
-{
-	return prev == NULL ? TAILQ_FIRST(&iommufd_bus.devices) :
-		TAILQ_NEXT(prev, next);
-}
+/* ---- probe ---------------------------------------------------------- */
 
 static bool
 id_match(const struct rte_iommufd_driver *drv, const struct rte_iommufd_id *id)
@@ -276,20 +223,19 @@ iommufd_dev_iterate(const void *start, const char *str,
 	return d;
 }
 
-struct iommufd_bus iommufd_bus = {
-	.bus = {
-		.scan = iommufd_scan,
-		.probe = iommufd_probe,
-		.find_device = iommufd_find_device,
-		.plug = iommufd_plug,
-		.unplug = iommufd_unplug,
-		.parse = iommufd_parse,
-		.get_iommu_class = iommufd_get_iommu_class,
-		.dev_iterate = iommufd_dev_iterate,
-		.cleanup = iommufd_cleanup,
-	},
-	.devices = TAILQ_HEAD_INITIALIZER(iommufd_bus.devices),
-	.drivers = TAILQ_HEAD_INITIALIZER(iommufd_bus.drivers),
+/* Referenced by no other file: they use the state in iommufd_common.c,
+ * and look this up by name where they need it (iommufd_bus_get()).
+ */
+static struct rte_bus rte_iommufd_bus = {
+	.scan = iommufd_scan,
+	.probe = iommufd_probe,
+	.find_device = iommufd_find_device,
+	.plug = iommufd_plug,
+	.unplug = iommufd_unplug,
+	.parse = iommufd_parse,
+	.get_iommu_class = iommufd_get_iommu_class,
+	.dev_iterate = iommufd_dev_iterate,
+	.cleanup = iommufd_cleanup,
 };
 
-RTE_REGISTER_BUS(iommufd, iommufd_bus.bus);
+RTE_REGISTER_BUS(iommufd, rte_iommufd_bus);

@@ -133,7 +133,7 @@ iommufd_parse(const char *name, void *addr)
 	else if (!iommufd_name_to_bdf(base, canon, sizeof(canon)))
 		return 1;
 	if (out != NULL)
-		strcpy(out, canon);
+		strlcpy(out, canon, sizeof(canon));
 	return 0;
 }
 
@@ -231,7 +231,7 @@ opt_model(const char *name, const char *v, bool emulated,
 	if (o->emu != NULL)
 		return 0;
 	for (i = 0; i < iommufd_bus.nb_models; i++) {
-		const char *m[] = { iommufd_bus.models[i]->model, NULL };
+		const char *const m[] = { iommufd_bus.models[i]->model, NULL };
 
 		keys_list(have, sizeof(have), m);
 	}
@@ -319,17 +319,6 @@ out:
 	return ret;
 }
 
-const struct rte_iommufd_emu_ops *
-iommufd_model_find(const char *model)
-{
-	unsigned int i;
-
-	for (i = 0; i < iommufd_bus.nb_models; i++)
-		if (strcmp(iommufd_bus.models[i]->model, model) == 0)
-			return iommufd_bus.models[i];
-	return NULL;
-}
-
 /* Devargs of bus_name whose name means the same device as canon. */
 static struct rte_devargs *
 devargs_find_on(const char *bus_name, const char *canon)
@@ -364,6 +353,7 @@ iommufd_kernel_policy(const char *bdf, struct rte_devargs **da)
 	struct rte_devargs *own = iommufd_devargs_find(bdf);
 	struct rte_devargs *pci = iommufd_pci_devargs_find(bdf);
 	const struct rte_bus *pci_bus = rte_bus_find_by_name("pci");
+	const struct rte_bus *bus = iommufd_bus_get();
 
 	*da = NULL;
 	/* Our own claim marker (a rescan, e.g. rte_dev_probe after a
@@ -383,7 +373,7 @@ iommufd_kernel_policy(const char *bdf, struct rte_devargs **da)
 		return 1;
 	}
 	/* Not named: ours unless an allow list (of either bus) excludes it. */
-	if (iommufd_bus.bus.conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST ||
+	if ((bus != NULL && bus->conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST) ||
 			(pci_bus != NULL &&
 			 pci_bus->conf.scan_mode == RTE_BUS_SCAN_ALLOWLIST))
 		return -1;

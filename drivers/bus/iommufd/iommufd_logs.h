@@ -9,7 +9,7 @@
 
 #include <rte_dma_domain_compat.h>
 
-/* The bus's one logtype, "bus.iommufd" (iommufd_bus.c). One line per
+/* The bus's one logtype, "bus.iommufd" (iommufd_common.c). One line per
  * call: the format has no newline.
  */
 extern int iommufd_bus_logtype;

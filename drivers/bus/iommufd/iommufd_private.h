@@ -28,8 +28,12 @@
 #define IOMMUFD_EMU_DEFAULT_MODEL "virtio-net"
 #define IOMMUFD_EMU_MAX_MODELS 8
 
+/*
+ * The bus's shared state (iommufd_common.c). Control path only: scan,
+ * probe, hot-plug and cleanup run in EAL's serialised calls, drivers and
+ * models register from constructors.
+ */
 struct iommufd_bus {
-	struct rte_bus bus;
 	RTE_TAILQ_HEAD(, rte_iommufd_device) devices;
 	RTE_TAILQ_HEAD(, rte_iommufd_driver) drivers;
 	const struct rte_iommufd_emu_ops *models[IOMMUFD_EMU_MAX_MODELS];
@@ -54,6 +58,16 @@ struct iommufd_kinfo {
 	struct rte_iommufd_id id;
 	int numa_node;
 };
+
+/* ---- iommufd_common.c ---- */
+/* The rte_bus of this bus (iommufd_bus.c registers it; no other file
+ * references it), looked up by name: NULL only before it registered.
+ */
+struct rte_bus *iommufd_bus_get(void);
+/* Registered model by name, or NULL. */
+const struct rte_iommufd_emu_ops *iommufd_model_find(const char *model);
+/* Free a device that is on no list (scan failures, unplug). */
+void iommufd_device_free(struct rte_iommufd_device *dev);
 
 /* ---- iommufd_devargs.c ---- */
 /* Device name forms: "emuN", or a PCI address (canonical form written to
@@ -85,8 +99,6 @@ struct rte_devargs *iommufd_pci_devargs_find(const char *bdf);
 int iommufd_kernel_policy(const char *bdf, struct rte_devargs **da);
 /* Keep the PCI bus off a function this bus claims. */
 void iommufd_pci_block(const char *bdf);
-/* Registered model by name, or NULL. */
-const struct rte_iommufd_emu_ops *iommufd_model_find(const char *model);
 
 /* ---- iommufd_scan.c ---- */
 const char *iommufd_sysfs_root(void);
@@ -98,8 +110,6 @@ int iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki);
  */
 int iommufd_kinfo_check(const struct iommufd_kinfo *ki, bool explicit_req);
 int iommufd_scan(void);
-/* Free a device that is on no list (scan failures, unplug). */
-void iommufd_device_free(struct rte_iommufd_device *dev);
 
 /* ---- iommufd_region.c ---- */
 /* Kernel devices: VFIO_DEVICE_GET_REGION_INFO for every region. */

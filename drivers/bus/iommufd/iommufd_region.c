@@ -121,7 +121,8 @@ region_check(struct rte_iommufd_device *dev, unsigned int idx, uint64_t off,
 		return -ENOENT;
 	}
 	if (len == 0 || off > r->size || len > r->size - off) {
-		IOMMUFD_LOG(ERR, "%s: region %u %s of %zu bytes at 0x%" PRIx64 " is outside its 0x%" PRIx64 " bytes",
+		IOMMUFD_LOG(ERR, "%s: region %u %s of %zu bytes at 0x%" PRIx64
+			" is outside its 0x%" PRIx64 " bytes",
 			dev->name, idx, what, len, off, r->size);
 		return -ERANGE;
 	}

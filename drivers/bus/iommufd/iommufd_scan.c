@@ -28,6 +28,7 @@
 #include <rte_errno.h>
 #include <rte_kvargs.h>
 #include <rte_memory.h>
+#include <rte_string_fns.h>
 
 #include "iommufd_private.h"
 
@@ -137,7 +138,7 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 		base = strrchr(link, '/');
 		base = base != NULL ? base + 1 : link;
 		if (strlen(base) < sizeof(ki->driver))
-			strcpy(ki->driver, base);
+			strlcpy(ki->driver, base, sizeof(ki->driver));
 	}
 
 	if (snprintf(path, sizeof(path), "%s/vfio-dev", dir) >= (int)sizeof(path))
@@ -145,11 +146,13 @@ iommufd_kinfo_read(const char *bdf, struct iommufd_kinfo *ki)
 	d = opendir(path);
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL) {
+			const char *num = e->d_name + 4;
+
 			/* vfioN only: the name becomes a /dev path */
-			if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] != '\0' &&
-					strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
+			if (strncmp(e->d_name, "vfio", 4) == 0 && num[0] != '\0' &&
+					strspn(num, "0123456789") == strlen(num) &&
 					strlen(e->d_name) < sizeof(ki->vfio_dev)) {
-				strcpy(ki->vfio_dev, e->d_name);
+				strlcpy(ki->vfio_dev, e->d_name, sizeof(ki->vfio_dev));
 				break;
 			}
 		}
@@ -209,17 +212,9 @@ device_alloc(const char *name, enum rte_iommufd_dev_type type)
 	dev->type = type;
 	dev->dev_fd = -1;
 	dev->device.name = dev->name;
-	dev->device.bus = &iommufd_bus.bus;
+	dev->device.bus = iommufd_bus_get();
 	dev->device.numa_node = SOCKET_ID_ANY;
 	return dev;
-}
-
-void
-iommufd_device_free(struct rte_iommufd_device *dev)
-{
-	if (dev->emu != NULL && dev->emu->destroy != NULL && dev->emu_priv != NULL)
-		dev->emu->destroy(dev);
-	free(dev);
 }
 
 static void
@@ -290,7 +285,7 @@ scan_kernel(const struct iommufd_kinfo *ki, struct rte_devargs *da)
 	dev->id = ki->id;
 	dev->device.numa_node = ki->numa_node;
 	/* A PCI devargs stays the PCI bus's (it now blocks it there). */
-	if (da != NULL && da->bus == &iommufd_bus.bus)
+	if (da != NULL && da->bus == iommufd_bus_get())
 		dev->device.devargs = da;
 	snprintf(dev->cdev_path, sizeof(dev->cdev_path), "%s/vfio/devices/%s",
 		iommufd_dev_root(), ki->vfio_dev);
@@ -304,6 +299,7 @@ scan_kernel(const struct iommufd_kinfo *ki, struct rte_devargs *da)
 static void
 scan_sysfs(void)
 {
+	const struct rte_bus *bus = iommufd_bus_get();
 	char dir[PATH_MAX];
 	struct iommufd_kinfo ki;
 	struct dirent *e;
@@ -333,8 +329,8 @@ scan_sysfs(void)
 		 * the PCI bus, or not named: not ours unless vfio-pci + cdev.
 		 */
 		if (iommufd_kinfo_check(&ki, da != NULL &&
-				da->bus == &iommufd_bus.bus) != 0) {
-			if (da != NULL && da->bus != &iommufd_bus.bus &&
+				da->bus == bus) != 0) {
+			if (da != NULL && da->bus != bus &&
 					strcmp(ki.driver, "vfio-pci") == 0)
 				IOMMUFD_LOG(NOTICE, "%s: vfio-pci without a VFIO cdev: left to the PCI bus",
 					canon);
