@@ -84,7 +84,8 @@ cmp_u64(const void *a, const void *b)
 }
 
 /* p50, p99 (nearest rank, dma_domain_percentile.h) and max of a ring's
- * samples (sorted in tmp). */
+ * samples (sorted in tmp).
+ */
 static void
 percentiles(const struct dd_ring *r, uint64_t *tmp, uint64_t *p50, uint64_t *p99,
 		uint64_t *max)

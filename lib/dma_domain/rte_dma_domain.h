@@ -63,6 +63,7 @@ enum rte_dma_domain_kind {
 /** Access rights of a mapping (iommufd IOMMU_IOAS_MAP_READABLE/WRITEABLE). */
 #define RTE_DMA_DOMAIN_ACCESS_READ  RTE_BIT32(0) /**< device may read */
 #define RTE_DMA_DOMAIN_ACCESS_WRITE RTE_BIT32(1) /**< device may write */
+/** Device may read and write (RTE_DMA_DOMAIN_ACCESS_READ | _WRITE). */
 #define RTE_DMA_DOMAIN_ACCESS_RW \
 	(RTE_DMA_DOMAIN_ACCESS_READ | RTE_DMA_DOMAIN_ACCESS_WRITE)
 
@@ -188,11 +189,22 @@ struct rte_dma_domain_stats {
 	uint64_t timeouts;   /**< quiesce timeouts (each one reported) */
 	/** Pause time of every swap that paused the queues, failed and
 	 * timed-out ones included (no-ops and refusals before the pause
-	 * are not samples); over the last 4096 such swaps.
+	 * are not samples), over the last 4096 such swaps: the median
+	 * (nearest rank; 0 while there is no sample).
 	 */
-	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns;
-	/** Switch call of successful swaps. */
-	uint64_t switch_p50_ns, switch_p99_ns, switch_max_ns;
+	uint64_t pause_p50_ns;
+	/** Pause time as pause_p50_ns: the 99th percentile (nearest rank). */
+	uint64_t pause_p99_ns;
+	/** Pause time as pause_p50_ns: the longest. */
+	uint64_t pause_max_ns;
+	/** Switch call of the successful swaps (no-ops excepted), over the
+	 * last 4096 of them: the median (0 while there is no sample).
+	 */
+	uint64_t switch_p50_ns;
+	/** Switch call as switch_p50_ns: the 99th percentile. */
+	uint64_t switch_p99_ns;
+	/** Switch call as switch_p50_ns: the longest. */
+	uint64_t switch_max_ns;
 	/** Failed rollbacks: device left on no domain (-ENOTRECOVERABLE). */
 	uint64_t rollback_failures;
 	/** Faults seen after rollback switches (also in faults). */
@@ -200,8 +212,14 @@ struct rte_dma_domain_stats {
 	uint64_t noops;      /**< replaces onto the current domain (in swaps) */
 	uint64_t release_overruns; /**< see swap_record.release_overruns */
 	uint64_t failed_pauses; /**< failed swaps that paused the queues */
-	/** Pause time of the failed swaps alone (also in pause_*). */
-	uint64_t failed_pause_p50_ns, failed_pause_p99_ns, failed_pause_max_ns;
+	/** Pause time of the failed swaps alone (also in pause_*), over the
+	 * last 4096 of them: the median (0 while there is no sample).
+	 */
+	uint64_t failed_pause_p50_ns;
+	/** Pause time of the failed swaps: the 99th percentile. */
+	uint64_t failed_pause_p99_ns;
+	/** Pause time of the failed swaps: the longest. */
+	uint64_t failed_pause_max_ns;
 	/** Faults charged to the device outside swaps (swap_record.faults_between). */
 	uint64_t faults_between;
 	/** Faults seen after resume, in the confirmation window (also in faults). */
@@ -220,9 +238,17 @@ struct rte_dma_domain_queue;
 /**
  * Get (and create on first use) the process's context of a backend.
  *
+ * One context per backend and process: later calls return the same
+ * context until rte_dma_domain_ctx_close() closed it. Thread-safe (under
+ * the library's lock).
+ *
+ * @param b
+ *   RTE_DMA_DOMAIN_BACKEND_SOFT or RTE_DMA_DOMAIN_BACKEND_IOMMUFD.
  * @return
- *   The context, or NULL with rte_errno set (ENODEV: backend unavailable,
- *   e.g. no /dev/iommu; a log line says why and how to fix it).
+ *   The context, or NULL with rte_errno set: EINVAL unknown backend;
+ *   ENOMEM; the backend's error when it cannot open (ENODEV: backend
+ *   unavailable, e.g. no /dev/iommu; a log line says why and how to fix
+ *   it).
  */
 __rte_experimental
 struct rte_dma_domain_ctx *rte_dma_domain_ctx_get(enum rte_dma_domain_backend b);
@@ -280,13 +306,33 @@ __rte_experimental
 int rte_dma_domain_ctx_info_get(const struct rte_dma_domain_ctx *ctx,
 		struct rte_dma_domain_ctx_info *info);
 
-/** Backend of a context. */
+/**
+ * Backend of a context.
+ *
+ * Lock-free: the backend of a context never changes.
+ *
+ * @param ctx
+ *   An open context (not NULL).
+ * @return
+ *   The backend the context was opened for.
+ */
 __rte_experimental
 enum rte_dma_domain_backend rte_dma_domain_ctx_backend(const struct rte_dma_domain_ctx *ctx);
 
 /**
- * Whether the backend's replace is atomic for DMA in flight (soft: the
- * model chosen; iommufd: no IOMMU type is measured atomic, so false).
+ * Whether the backend's replace is atomic for DMA in flight: what
+ * RTE_DMA_DOMAIN_STRATEGY_DEFAULT chooses by (HITLESS if atomic, else
+ * QUIESCE), and what HITLESS needs without opts.force.
+ *
+ * Soft backend: the model chosen (rte_dma_domain_soft_configure(): true
+ * for RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC). iommufd backend: true only when
+ * the context has bound devices and all of them sit behind an IOMMU type
+ * measured atomic; no type is today, so false.
+ *
+ * @param ctx
+ *   A context, or NULL.
+ * @return
+ *   true if replace is atomic; false if not, or ctx is NULL.
  */
 __rte_experimental
 bool rte_dma_domain_ctx_atomic_replace(const struct rte_dma_domain_ctx *ctx);
@@ -332,54 +378,146 @@ struct rte_dma_domain *rte_dma_domain_create(struct rte_dma_domain_ctx *ctx,
 __rte_experimental
 int rte_dma_domain_destroy(struct rte_dma_domain *dom);
 
-/** Find a domain by name; NULL (rte_errno ENOENT) if none. */
+/**
+ * Find a domain by name.
+ *
+ * @param name
+ *   The name given to rte_dma_domain_create().
+ * @return
+ *   The domain, or NULL with rte_errno set: EINVAL name is NULL; ENOENT
+ *   no domain has that name.
+ */
 __rte_experimental
 struct rte_dma_domain *rte_dma_domain_lookup(const char *name);
 
-/** Name of a domain. */
+/**
+ * Name of a domain.
+ *
+ * @param dom
+ *   A domain, or NULL.
+ * @return
+ *   The domain's name (valid until the domain is destroyed), or "" when
+ *   dom is NULL.
+ */
 __rte_experimental
 const char *rte_dma_domain_name(const struct rte_dma_domain *dom);
 
-/** Call cb for every domain (stops at the first non-zero return).
+/**
+ * Call cb for every domain, in creation order; stop at the first
+ * non-zero return of cb.
+ *
  * cb runs with the library's lock held: it may call the library (not
- * rte_dma_domain_replace(): -EDEADLK), but must not wait for another
- * thread that does.
+ * rte_dma_domain_replace(): -EDEADLK), including destroying the domain
+ * it is given, but must not wait for another thread that does.
+ *
+ * @param cb
+ *   Called with each domain and arg.
+ * @param arg
+ *   Passed to cb.
+ * @return
+ *   0 when cb returned 0 for every domain (or there is none), else the
+ *   first non-zero value cb returned; -EINVAL cb is NULL.
  */
 __rte_experimental
 int rte_dma_domain_foreach(int (*cb)(struct rte_dma_domain *dom, void *arg), void *arg);
 
 /**
  * Map [iova, iova + len) to [va, va + len) with the given access.
- * Same errno choices as iommufd's IOMMU_IOAS_MAP with a fixed IOVA:
- * -EINVAL unaligned (4 KiB) or zero length or no access bits,
- * -EEXIST overlaps an existing mapping, -EOVERFLOW iova + len wraps,
- * -ENOTSUP on a non-paging domain; -ERANGE the range lies beyond the
- * IOVA space of the backend's domains (the soft model: 48 bits; the
- * kernel: the domain's aperture), nothing changed.
+ *
+ * The devices attached to dom can use the range as soon as the call
+ * returns. A refused map changes nothing. Thread-safe (under the
+ * library's lock).
+ *
+ * @param dom
+ *   A paging domain.
+ * @param iova
+ *   First IOVA, 4 KiB aligned.
+ * @param va
+ *   Memory the range points at, 4 KiB aligned; it must stay allocated
+ *   until the range is unmapped.
+ * @param len
+ *   Length in bytes, a non-zero multiple of 4 KiB.
+ * @param access
+ *   RTE_DMA_DOMAIN_ACCESS_READ and/or RTE_DMA_DOMAIN_ACCESS_WRITE.
+ * @return
+ *   0 on success. A negative errno on failure, rte_errno set, with the
+ *   same choices as iommufd's IOMMU_IOAS_MAP with a fixed IOVA:
+ *   -EINVAL dom is NULL, unaligned (4 KiB) iova, va or len, zero length,
+ *   no access bit or an unknown one; -EEXIST overlaps an existing
+ *   mapping; -EOVERFLOW iova + len wraps; -ENOTSUP on a non-paging
+ *   domain; -ENOMEM; -ERANGE the range lies beyond the IOVA space of the
+ *   backend's domains (the soft model: 48 bits; the kernel: the domain's
+ *   aperture); or the backend's error (iommufd: the ioctl's errno).
  */
 __rte_experimental
 int rte_dma_domain_map(struct rte_dma_domain *dom, uint64_t iova, void *va,
 		uint64_t len, uint32_t access);
 
 /**
- * Unmap [iova, iova + len). Like IOMMU_IOAS_UNMAP: the range must cover
- * whole mappings (-ENOENT if it would split one, as the kernel's
- * iopt_unmap_iova_range(); -ENOENT if nothing is mapped there; -EINVAL
- * zero length; -EOVERFLOW wraps). A refused unmap changes nothing.
- * iova == 0 && len == UINT64_MAX unmaps everything (0 also when empty).
- * @param unmapped  if not NULL, bytes unmapped.
+ * Unmap [iova, iova + len), like IOMMU_IOAS_UNMAP: the range must cover
+ * whole mappings. A refused unmap changes nothing (where the kernel
+ * would have unmapped the mappings met before the one it cuts).
+ *
+ * Devices attached to dom fault on the range once the call returned; the
+ * caller must know that none still uses it (the replace protocol's
+ * coverage check protects swaps only). Thread-safe (under the library's
+ * lock).
+ *
+ * @param dom
+ *   A domain.
+ * @param iova
+ *   First IOVA of the range; with len == UINT64_MAX, 0 unmaps everything
+ *   the domain has mapped (any kind of domain; 0 also when nothing is).
+ * @param len
+ *   Length of the range in bytes.
+ * @param unmapped
+ *   If not NULL, set to the bytes unmapped (0 on a refusal).
+ * @return
+ *   0 on success. A negative errno on failure, rte_errno set: -EINVAL
+ *   dom is NULL or len is 0; -EOVERFLOW iova + len wraps; -ENOENT the
+ *   range would split a mapping (as the kernel's
+ *   iopt_unmap_iova_range()), or nothing is mapped there; -ENOTSUP a
+ *   non-paging domain (except the unmap-everything form); or the
+ *   backend's error (the mappings are removed from the domain anyway).
  */
 __rte_experimental
 int rte_dma_domain_unmap(struct rte_dma_domain *dom, uint64_t iova,
 		uint64_t len, uint64_t *unmapped);
 
 /**
- * Copy the mappings of [src_iova, src_iova + len) in src to dst_iova in dst
- * (IOMMU_IOAS_COPY semantics: the same memory, no re-pinning; the source
- * range must be fully mapped, parts of mappings allowed, else -ENOENT;
- * -EPERM if access asks for more than a source mapping allows;
- * destination rules as rte_dma_domain_map(), -ERANGE included; a refused
- * copy changes nothing).
+ * Copy the mappings of [src_iova, src_iova + len) in src to dst_iova in
+ * dst: IOMMU_IOAS_COPY semantics, the same memory, no re-pinning. The
+ * source range must be fully mapped (parts of mappings allowed); each
+ * source piece becomes one mapping in dst. src and dst may be the same
+ * domain.
+ *
+ * Everything is checked before anything is mapped (in the kernel's order:
+ * source holes, destination range, access); a refused or failed copy
+ * changes nothing (pieces already mapped are unmapped again).
+ * Thread-safe (under the library's lock).
+ *
+ * @param dst
+ *   Destination paging domain.
+ * @param dst_iova
+ *   Destination IOVA, 4 KiB aligned.
+ * @param src
+ *   Source paging domain, of the same context as dst.
+ * @param src_iova
+ *   Source IOVA, 4 KiB aligned.
+ * @param len
+ *   Length in bytes, a non-zero multiple of 4 KiB.
+ * @param access
+ *   Access of the new mappings (RTE_DMA_DOMAIN_ACCESS_*); every source
+ *   mapping must allow it.
+ * @return
+ *   0 on success. A negative errno on failure, rte_errno set: -EINVAL
+ *   dst or src is NULL, no access bit or an unknown one, an unaligned
+ *   IOVA or length, zero length; -EXDEV the domains belong to different
+ *   contexts; -ENOTSUP a domain is not paging; -EOVERFLOW a range wraps;
+ *   -ENOENT a hole in the source range; -EEXIST the destination range
+ *   overlaps a mapping; -EPERM access asks for more than a source
+ *   mapping allows; -ENOMEM; or the backend's error (-ERANGE beyond the
+ *   destination's IOVA space, as rte_dma_domain_map()).
  */
 __rte_experimental
 int rte_dma_domain_copy(struct rte_dma_domain *dst, uint64_t dst_iova,
@@ -396,51 +534,154 @@ struct rte_dma_domain_mapping {
 
 /**
  * Coverage query: is [iova, iova + len) mapped with at least @p access?
- * @return 1 covered, 0 not covered (*gap = first uncovered IOVA if not
- *   NULL), negative errno on bad arguments.
+ *
+ * Adjacent mappings count as one range. An identity domain covers
+ * everything, a blocking one nothing. Thread-safe (under the library's
+ * lock); the answer may be stale once the lock is released.
+ *
+ * @param dom
+ *   A domain.
+ * @param iova
+ *   First IOVA of the range.
+ * @param len
+ *   Length in bytes, not 0.
+ * @param access
+ *   RTE_DMA_DOMAIN_ACCESS_* bits every byte must allow; 0: mapped at all.
+ * @param gap
+ *   If not NULL and the range is not covered, set to the first IOVA of
+ *   the range that is not mapped with access.
+ * @return
+ *   1 covered; 0 not covered; -EINVAL (rte_errno not set) dom is NULL,
+ *   len is 0, iova + len wraps or access has an unknown bit.
  */
 __rte_experimental
 int rte_dma_domain_covers(const struct rte_dma_domain *dom, uint64_t iova,
 		uint64_t len, uint32_t access, uint64_t *gap);
 
-/** Translate one IOVA. @return 0 and *m = the mapping holding it, or -ENOENT. */
+/**
+ * Translate one IOVA: the mapping that holds it.
+ *
+ * An identity domain answers one mapping of the whole IOVA space
+ * (iova 0, len UINT64_MAX, va NULL, RTE_DMA_DOMAIN_ACCESS_RW). Thread-safe
+ * (under the library's lock).
+ *
+ * @param dom
+ *   A domain.
+ * @param iova
+ *   The IOVA to translate.
+ * @param m
+ *   Set to a copy of the mapping holding iova.
+ * @return
+ *   0 and *m; -ENOENT iova is not mapped (always so in a blocking
+ *   domain); -EINVAL dom or m is NULL. rte_errno is not set.
+ */
 __rte_experimental
 int rte_dma_domain_query(const struct rte_dma_domain *dom, uint64_t iova,
 		struct rte_dma_domain_mapping *m);
 
-/** Call cb for every mapping in IOVA order (stops at first non-zero).
- * cb runs with the library's lock held (see rte_dma_domain_foreach()).
+/**
+ * Call cb for every mapping of a domain, in IOVA order; stop at the first
+ * non-zero return of cb. Identity and blocking domains have none.
+ *
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()). It
+ * gets a copy of each mapping, valid for the call only.
+ *
+ * @param dom
+ *   A domain.
+ * @param cb
+ *   Called with each mapping and arg.
+ * @param arg
+ *   Passed to cb.
+ * @return
+ *   0 when cb returned 0 for every mapping (or there is none), else the
+ *   first non-zero value cb returned; -EINVAL dom or cb is NULL.
  */
 __rte_experimental
 int rte_dma_domain_walk(const struct rte_dma_domain *dom,
 		int (*cb)(const struct rte_dma_domain_mapping *m, void *arg), void *arg);
 
-/** Number of bytes mapped. */
+/**
+ * Number of bytes mapped in a domain (the sum of its mappings' lengths;
+ * 0 for identity and blocking domains). Thread-safe (under the
+ * library's lock).
+ *
+ * @param dom
+ *   A domain, or NULL.
+ * @return
+ *   Bytes mapped; 0 when dom is NULL.
+ */
 __rte_experimental
 uint64_t rte_dma_domain_mapped_bytes(const struct rte_dma_domain *dom);
 
 /* ---- bindings -------------------------------------------------------- */
 
-/** Find a binding by device name. */
+/**
+ * Find a binding by device name.
+ *
+ * @param name
+ *   The device name the bus bound (e.g. "0000:00:03.0", "emu0").
+ * @return
+ *   The binding, valid until the bus unbinds the device (hot-unplug,
+ *   rte_eal_cleanup()), or NULL with rte_errno set: EINVAL name is
+ *   NULL; ENOENT no device of that name is bound.
+ */
 __rte_experimental
 struct rte_dma_domain_binding *rte_dma_domain_binding_lookup(const char *name);
 
-/** Call cb for every binding (stops at the first non-zero return).
- * cb runs with the library's lock held (see rte_dma_domain_foreach()).
+/**
+ * Call cb for every binding, in bind order; stop at the first non-zero
+ * return of cb.
+ *
+ * cb runs with the library's lock held (see rte_dma_domain_foreach()):
+ * it must not call rte_dma_domain_replace() (-EDEADLK).
+ *
+ * @param cb
+ *   Called with each binding and arg.
+ * @param arg
+ *   Passed to cb.
+ * @return
+ *   0 when cb returned 0 for every binding (or there is none), else the
+ *   first non-zero value cb returned; -EINVAL cb is NULL.
  */
 __rte_experimental
 int rte_dma_domain_binding_foreach(
 		int (*cb)(struct rte_dma_domain_binding *b, void *arg), void *arg);
 
-/** Name of the device of a binding. */
+/**
+ * Name of the device of a binding.
+ *
+ * @param b
+ *   A binding, or NULL.
+ * @return
+ *   The device name (valid until the binding is unbound), or "" when b
+ *   is NULL.
+ */
 __rte_experimental
 const char *rte_dma_domain_binding_name(const struct rte_dma_domain_binding *b);
 
-/** Domain the binding is attached to, or NULL. */
+/**
+ * Domain the binding is attached to.
+ *
+ * Lock-free (a load-acquire): callable from any thread, also while a
+ * replace runs on the binding, which changes the answer at its switch.
+ *
+ * @param b
+ *   A binding, or NULL.
+ * @return
+ *   The domain; NULL when b is NULL, the binding is not attached, or a
+ *   failed rollback left it on no domain (see rte_dma_domain_replace()).
+ */
 __rte_experimental
 struct rte_dma_domain *rte_dma_domain_binding_domain(const struct rte_dma_domain_binding *b);
 
-/** Context of a binding. */
+/**
+ * Context of a binding (lock-free: it never changes).
+ *
+ * @param b
+ *   A binding, or NULL.
+ * @return
+ *   The context the binding was bound to; NULL when b is NULL.
+ */
 __rte_experimental
 struct rte_dma_domain_ctx *rte_dma_domain_binding_ctx(const struct rte_dma_domain_binding *b);
 
@@ -449,22 +690,53 @@ struct rte_dma_domain_ctx *rte_dma_domain_binding_ctx(const struct rte_dma_domai
  * failed rollback (rte_dma_domain_replace() returned -ENOTRECOVERABLE):
  * then every queue must be offline (port stopped) and the attach clears
  * the pause requests the failed swap left set.
- * @return 0; -EBUSY attached already, a replace runs on the binding, or
- *   (after a failed rollback) a queue is still online or armed; -EXDEV
- *   domain of another context; the backend's error.
+ *
+ * Thread-safe (under the library's lock). A failed attach leaves the
+ * binding unattached.
+ *
+ * @param b
+ *   A binding with no domain.
+ * @param dom
+ *   The domain, of the binding's context.
+ * @return
+ *   0 on success. A negative errno on failure, rte_errno set: -EINVAL b
+ *   or dom is NULL; -EXDEV domain of another context; -EBUSY attached
+ *   already, a replace runs on the binding (e.g. called from one of
+ *   its driver callbacks), or (after a failed rollback) a queue is still
+ *   online or armed; or the backend's error (iommufd: the attach
+ *   ioctl's errno).
  */
 __rte_experimental
 int rte_dma_domain_attach(struct rte_dma_domain_binding *b, struct rte_dma_domain *dom);
 
-/** Detach. Device DMA must be stopped (queues offline or quiesced).
- * @return 0; -ENOENT not attached; -EBUSY a replace runs on the binding
- *   (e.g. called from a driver callback of that replace).
+/**
+ * Detach a binding from its domain: the device is then on no domain and
+ * its DMA faults. Device DMA must be stopped (queues offline or
+ * quiesced); the library does not check it. Thread-safe (under the
+ * library's lock).
+ *
+ * @param b
+ *   An attached binding.
+ * @return
+ *   0 on success. A negative errno on failure, rte_errno set: -EINVAL b
+ *   is NULL; -ENOENT not attached; -EBUSY a replace runs on the binding
+ *   (e.g. called from a driver callback of that replace); or the
+ *   backend's error (the binding stays attached).
  */
 __rte_experimental
 int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
 
 /**
  * Move a live device to another domain (doc/guides/design.rst, "The Replace Protocol").
+ *
+ * Runs the protocol in the calling thread (a control thread, never a
+ * poller of the binding's queues: they must keep polling to acknowledge
+ * the pause). Replaces of different bindings may run concurrently; a
+ * second replace of the same binding is refused (-EBUSY). Every replace
+ * leaves a swap record (rte_dma_domain_last_swap()) and is counted in
+ * the statistics, except those refused before they start: bad
+ * arguments, -EXDEV, -EDEADLK, an unattached binding, a replace already
+ * running.
  *
  * Replacing onto the domain the binding is on is a no-op: 0, nothing done
  * (no pause, no driver callback; swap_record.noop).
@@ -506,41 +778,117 @@ int rte_dma_domain_detach(struct rte_dma_domain_binding *b);
  *     left set);
  *  -# start the port (rte_eth_dev_start()).
  * Or close the port (rte_dma_domain_unbind() works once it is stopped).
+ *
+ * @param b
+ *   An attached binding.
+ * @param dom
+ *   The target domain, of the binding's context.
+ * @param opts
+ *   Strategy, timeout, drain and force; NULL: every default (zero
+ *   values).
  */
 __rte_experimental
 int rte_dma_domain_replace(struct rte_dma_domain_binding *b,
 		struct rte_dma_domain *dom, const struct rte_dma_domain_replace_opts *opts);
 
-/** The last swap record of a binding. */
+/**
+ * The last swap record of a binding: what its last replace did, failed
+ * ones included (a refusal on the arguments, an unattached binding or a
+ * replace already running leave none). Thread-safe (under the
+ * library's lock).
+ *
+ * @param b
+ *   A binding.
+ * @param rec
+ *   Filled in (all zero when there is no record).
+ * @return
+ *   0 and *rec; -ENOENT no replace since the binding was bound or its
+ *   stats were reset (rte_dma_domain_stats_reset()); -EINVAL b or rec is
+ *   NULL. rte_errno is not set.
+ */
 __rte_experimental
 int rte_dma_domain_last_swap(const struct rte_dma_domain_binding *b,
 		struct rte_dma_domain_swap_record *rec);
 
-/** Cumulative stats of a binding (percentiles over the last 4096 swaps). */
+/**
+ * Cumulative statistics of a binding since it was bound or its stats
+ * were reset; percentiles over the last 4096 samples of each measure
+ * (see struct rte_dma_domain_stats).
+ *
+ * Thread-safe: the library's lock is held only to copy the samples, the
+ * percentiles are computed outside it (a monitoring loop does not hold
+ * up replaces and maps).
+ *
+ * @param b
+ *   A binding.
+ * @param st
+ *   Filled in.
+ * @return
+ *   0 and *st; -EINVAL b or st is NULL (rte_errno not set).
+ */
 __rte_experimental
 int rte_dma_domain_stats_get(const struct rte_dma_domain_binding *b,
 		struct rte_dma_domain_stats *st);
 
-/** Reset stats. */
+/**
+ * Reset the statistics of a binding: counters, percentile samples and the
+ * last swap record (rte_dma_domain_last_swap() answers -ENOENT until the
+ * next replace). Swap numbers (swap_record.seq) keep counting.
+ * Thread-safe (under the library's lock).
+ *
+ * @param b
+ *   A binding.
+ * @return
+ *   0; -EINVAL b is NULL (rte_errno not set).
+ */
 __rte_experimental
 int rte_dma_domain_stats_reset(struct rte_dma_domain_binding *b);
 
-/** Human-readable strategy name ("quiesce", "hitless", "remap", "restart"). */
+/**
+ * Human-readable strategy name, as rte_dma_domain_strategy_parse() takes
+ * it.
+ *
+ * @param s
+ *   A strategy.
+ * @return
+ *   "default", "quiesce", "hitless", "remap" or "restart" (static
+ *   strings); "unknown" for a value out of the enum.
+ */
 __rte_experimental
 const char *rte_dma_domain_strategy_name(enum rte_dma_domain_strategy s);
 
-/** Parse a strategy name. @return 0 or -EINVAL. */
+/**
+ * Parse a strategy name (devargs, command lines).
+ *
+ * @param s
+ *   "default", "quiesce", "hitless", "remap" or "restart" (exact,
+ *   lower case).
+ * @param out
+ *   Set to the strategy on success, unchanged otherwise.
+ * @return
+ *   0; -EINVAL s or out is NULL, or s is no strategy name (logged with
+ *   the valid names). rte_errno is not set.
+ */
 __rte_experimental
 int rte_dma_domain_strategy_parse(const char *s, enum rte_dma_domain_strategy *out);
 
 /* ---- queues the application polls ------------------------------------ */
 
 /**
- * Queue handle qid of a binding (NULL if out of range). An application
- * uses it only to take queues offline while it stops polling them
+ * Queue handle qid of a binding. An application uses it only to take
+ * queues offline while it stops polling them
  * (rte_dma_domain_queue_offline() and the calls below); the handle's
  * contents and the burst-side protocol belong to the driver
- * (rte_dma_domain_driver.h).
+ * (rte_dma_domain_driver.h). Lock-free.
+ *
+ * @param b
+ *   A binding.
+ * @param qid
+ *   Queue index, below the nb_queues the driver bound the device with
+ *   (the driver's numbering).
+ * @return
+ *   The handle, valid until the binding is unbound; NULL when b is NULL
+ *   or qid is out of range.
  */
 __rte_experimental
 struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_binding *b,
@@ -555,10 +903,25 @@ struct rte_dma_domain_queue *rte_dma_domain_queue_get(struct rte_dma_domain_bind
  * applications call offline() and arm() or online() when they stop/start
  * polling a started queue. Call online()/offline() from the polling
  * thread, or while nobody polls the queue. offline() also disarms.
+ *
+ * Lock-free (atomic stores and the queue's rte_rcu_qsbr thread state).
+ *
+ * @param q
+ *   A queue handle (rte_dma_domain_queue_get()), not NULL.
  */
 __rte_experimental
 void rte_dma_domain_queue_online(struct rte_dma_domain_queue *q);
-/** See rte_dma_domain_queue_online(). */
+/**
+ * The queue is not polled from now on: it counts as acknowledged, so
+ * replaces no longer wait for it. Also disarms (rte_dma_domain_queue_arm())
+ * and forgets the end of a pause that a next burst would have handled
+ * (the driver discards its backlog when it stops the queue). Same rules
+ * as rte_dma_domain_queue_online(): call it from the polling thread, or
+ * while nobody polls the queue. Lock-free.
+ *
+ * @param q
+ *   A queue handle (rte_dma_domain_queue_get()), not NULL.
+ */
 __rte_experimental
 void rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q);
 
@@ -572,6 +935,9 @@ void rte_dma_domain_queue_offline(struct rte_dma_domain_queue *q);
  * load. Call it when nobody polls the queue yet (e.g. in dev_start, or
  * queue start), as offline(); it takes an online queue offline first.
  * Undone by rte_dma_domain_queue_offline().
+ *
+ * @param q
+ *   A queue handle (rte_dma_domain_queue_get()), not NULL.
  */
 __rte_experimental
 void rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q);
@@ -582,19 +948,44 @@ void rte_dma_domain_queue_arm(struct rte_dma_domain_queue *q);
  * or armed, see rte_dma_domain_queue_is_armed(); the driver's queue
  * numbering stays its own business). An armed queue is not online
  * until its first burst.
+ *
+ * Lock-free (a load-acquire), from any thread; the answer may change
+ * right after (the poller's first burst, the driver's queue stop).
+ *
+ * @param q
+ *   A queue handle (rte_dma_domain_queue_get()), not NULL.
+ * @return
+ *   true if the queue is online (polled); false if offline or armed.
  */
 __rte_experimental
 bool rte_dma_domain_queue_is_online(const struct rte_dma_domain_queue *q);
 
 /**
  * Is the queue armed (rte_dma_domain_queue_arm()) and not yet polled?
+ *
+ * Lock-free (a load-acquire), from any thread; the answer may change
+ * right after (the first burst puts the queue online).
+ *
+ * @param q
+ *   A queue handle (rte_dma_domain_queue_get()), not NULL.
+ * @return
+ *   true if armed and its first burst has not come yet; false otherwise.
  */
 __rte_experimental
 bool rte_dma_domain_queue_is_armed(const struct rte_dma_domain_queue *q);
 
 /* ---- output ----------------------------------------------------------- */
 
-/** Dump a domain (mappings) to f. */
+/**
+ * Dump a domain to f: one line with its backend, kind, mapping count,
+ * bytes mapped and attached bindings, then one line per mapping (IOVA,
+ * length, VA, access). Holds the library's lock while it writes.
+ *
+ * @param f
+ *   Output stream; nothing is written when NULL.
+ * @param dom
+ *   A domain; nothing is written when NULL.
+ */
 __rte_experimental
 void rte_dma_domain_dump(FILE *f, const struct rte_dma_domain *dom);
 

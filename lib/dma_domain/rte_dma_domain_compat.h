@@ -109,8 +109,34 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
  * away later).
  */
 #if RTE_VERSION_NUM(23, 3, 0, 0) <= RTE_VERSION
+/**
+ * Add an unsigned 64-bit value to a telemetry dictionary, whatever the
+ * DPDK: rte_tel_data_add_dict_uint() (23.03 and later).
+ *
+ * @param d
+ *   The struct rte_tel_data dictionary.
+ * @param n
+ *   The value's name.
+ * @param v
+ *   The value.
+ * @return
+ *   What the DPDK function returns: 0, or a negative errno.
+ */
 #define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_uint(d, n, v)
 #else
+/**
+ * Add an unsigned 64-bit value to a telemetry dictionary, whatever the
+ * DPDK: rte_tel_data_add_dict_u64() (before 23.03).
+ *
+ * @param d
+ *   The struct rte_tel_data dictionary.
+ * @param n
+ *   The value's name.
+ * @param v
+ *   The value.
+ * @return
+ *   What the DPDK function returns: 0, or a negative errno.
+ */
 #define RTE_DMA_DOMAIN_TEL_DICT_UINT(d, n, v) rte_tel_data_add_dict_u64(d, n, v)
 #endif
 
@@ -118,8 +144,10 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
  * the PMD stats callback a struct eth_queue_stats argument instead.
  */
 #if RTE_VERSION_NUM(25, 11, 0, 0) <= RTE_VERSION
+/** 1: the PMD stats callback takes a struct eth_queue_stats (DPDK 25.11). */
 #define RTE_DMA_DOMAIN_ETH_STATS_HAS_QSTATS 1
 #else
+/** 0: per-queue counters are in struct rte_eth_stats (before DPDK 25.11). */
 #define RTE_DMA_DOMAIN_ETH_STATS_HAS_QSTATS 0
 #endif
 

@@ -178,15 +178,45 @@ struct rte_dma_domain_binding_params {
 
 /**
  * Bind a device to a context (iommufd: VFIO_DEVICE_BIND_IOMMUFD on
- * params->dev_fd; soft: a new emulated DMA engine). Not attached yet.
- * @return binding or NULL with rte_errno.
+ * params->dev_fd; soft: a new emulated DMA engine). Not attached yet:
+ * the caller attaches it (rte_dma_domain_attach()) before the device
+ * does DMA.
+ *
+ * Allocates params->nb_queues queue handles (rte_dma_domain_queue_get()),
+ * all offline. The callbacks are copied: params need not outlive the
+ * call, params->drv_arg must live until rte_dma_domain_unbind().
+ * Thread-safe (under the library's lock).
+ *
+ * @param ctx
+ *   The context of the device's backend.
+ * @param params
+ *   Device name (unique among bindings), fd, queue count (at most 1024),
+ *   driver callbacks (ops may be NULL: no callback), their argument and
+ *   the default strategy.
+ * @return
+ *   The binding, or NULL with rte_errno set: EINVAL ctx or params is
+ *   NULL, a bad name (empty or RTE_DMA_DOMAIN_NAMESIZE long or more), an
+ *   unknown default strategy or too many queues; EEXIST a device of that
+ *   name is bound already; ENOMEM; or the backend's error (iommufd:
+ *   e.g. the errno of VFIO_DEVICE_BIND_IOMMUFD).
  */
 __rte_internal
 struct rte_dma_domain_binding *rte_dma_domain_bind(struct rte_dma_domain_ctx *ctx,
 		const struct rte_dma_domain_binding_params *params);
 
-/** Unbind (detaches first). Queues must be offline; -EBUSY if not, or
- * while a replace runs on the binding.
+/**
+ * Unbind a device: detach it from its domain if attached, release the
+ * backend's side (iommufd: the device's HWPTs; the kernel ends the
+ * device's bind when the caller closes params.dev_fd; soft: the DMA
+ * engine) and free the binding and its queue handles. Every queue
+ * must be offline (not online, not armed): the device must not do DMA
+ * any more. Thread-safe (under the library's lock).
+ *
+ * @param b
+ *   A binding; invalid once the call returned 0.
+ * @return
+ *   0; -EINVAL b is NULL; -EBUSY (rte_errno set, nothing changed) a
+ *   queue is online or armed, or a replace runs on the binding.
  */
 __rte_internal
 int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
@@ -204,6 +234,12 @@ int rte_dma_domain_unbind(struct rte_dma_domain_binding *b);
  * controller changed while the queue was parked (the driver's
  * queue_resume rewrites its rings and buffer tables before the library
  * clears the flag with a release store).
+ *
+ * @param q
+ *   The queue handle of the burst (rte_dma_domain_queue_get()).
+ * @return
+ *   true: take the slow path (rte_dma_domain_queue_ack() or
+ *   rte_dma_domain_queue_ack_state()); false: run the burst.
  */
 static __rte_always_inline bool
 rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
@@ -216,7 +252,11 @@ rte_dma_domain_queue_pause_pending(const struct rte_dma_domain_queue *q)
  * Puts an armed queue online (once), then acknowledges the request if
  * there is one (QSBR quiescent report). Call it from the thread that
  * polls the queue.
- * @return true if the queue must stay parked (do no work this call),
+ *
+ * @param q
+ *   The queue handle of the burst.
+ * @return
+ *   true if the queue must stay parked (do no work this call),
  *   false if the burst may go on (no request, or a hitless grace-period
  *   report). The first burst after a pause gets false (and ends the
  *   RESUMED state at once): drivers that keep packets while parked use
@@ -249,14 +289,27 @@ enum rte_dma_domain_queue_state {
  * packets a parked burst accepted after queue_resume ran are not stranded.
  * Slow path only; the hot path stays rte_dma_domain_queue_pause_pending().
  * Call it from the thread that polls the queue.
+ *
+ * @param q
+ *   The queue handle of the burst.
+ * @return
+ *   RTE_DMA_DOMAIN_QUEUE_PARKED: do not touch the ring this call;
+ *   RTE_DMA_DOMAIN_QUEUE_RESUMED: the pause ended, post the backlog first
+ *   (and call rte_dma_domain_queue_resumed_clear() once it is empty);
+ *   RTE_DMA_DOMAIN_QUEUE_RUN: go on with the burst.
  */
 __rte_internal
 enum rte_dma_domain_queue_state rte_dma_domain_queue_ack_state(struct rte_dma_domain_queue *q);
 
 /**
  * A burst that got RTE_DMA_DOMAIN_QUEUE_PARKED kept packets (after it
- * stored them where dev_ops.queue_unpark finds them). Slow path.
- * @return true: the queue is still parked, and queue_unpark will be
+ * stored them where dev_ops.queue_unpark finds them). Slow path, from the
+ * thread that polls the queue (one compare-and-swap).
+ *
+ * @param q
+ *   The queue handle of the burst.
+ * @return
+ *   true: the queue is still parked, and queue_unpark will be
  *   called before it runs again (it posts them); false: the pause ended
  *   meanwhile, queue_unpark will not run for them - the caller, the
  *   queue's consumer again, posts them itself now.
@@ -268,6 +321,9 @@ bool rte_dma_domain_queue_kept(struct rte_dma_domain_queue *q);
  * End of the RESUMED state (see rte_dma_domain_queue_ack_state()): the
  * driver's backlog is empty, later bursts take the fast path. Polling
  * thread only.
+ *
+ * @param q
+ *   The queue handle of the burst.
  */
 __rte_internal
 void rte_dma_domain_queue_resumed_clear(struct rte_dma_domain_queue *q);

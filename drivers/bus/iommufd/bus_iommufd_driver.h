@@ -46,6 +46,7 @@ extern "C" {
 #define RTE_IOMMUFD_MAX_REGIONS 9
 /** Region indexes follow VFIO_PCI_*_REGION_INDEX. */
 #define RTE_IOMMUFD_REGION_BAR(n) (n)
+/** Index of the PCI configuration space (VFIO_PCI_CONFIG_REGION_INDEX). */
 #define RTE_IOMMUFD_REGION_CONFIG 7
 
 /** Where a device comes from. */
@@ -56,7 +57,9 @@ enum rte_iommufd_dev_type {
 
 /** Region flags. */
 #define RTE_IOMMUFD_REGION_F_READ  RTE_BIT32(0)
+/** Region flag: rte_iommufd_region_write() allowed. */
 #define RTE_IOMMUFD_REGION_F_WRITE RTE_BIT32(1)
+/** Region flag: rte_iommufd_region_map() allowed (kernel devices only). */
 #define RTE_IOMMUFD_REGION_F_MMAP  RTE_BIT32(2)
 
 /** One region (config space or BAR). */
@@ -82,9 +85,17 @@ struct rte_iommufd_emu_ops {
 	int (*create)(struct rte_iommufd_device *dev, struct rte_kvargs *kvargs);
 	/** Free model state. */
 	void (*destroy)(struct rte_iommufd_device *dev);
-	/** Register read/write; len is 1, 2, 4 or 8 for BARs, any for config. */
+	/** Register read (rte_iommufd_region_read(), after the bus checked
+	 * that region idx is present, readable and holds [off, off + len));
+	 * len is 1, 2, 4 or 8 for BARs, any for config. Return 0 or
+	 * negative errno.
+	 */
 	int (*region_read)(struct rte_iommufd_device *dev, unsigned int idx,
 			uint64_t off, void *buf, size_t len);
+	/** Register write (rte_iommufd_region_write(), after the bus checked
+	 * that region idx is present, writable and holds [off, off + len));
+	 * len as region_read. Return 0 or negative errno.
+	 */
 	int (*region_write)(struct rte_iommufd_device *dev, unsigned int idx,
 			uint64_t off, const void *buf, size_t len);
 	/** Inline mode: run the device's work for queue qid in the caller's
@@ -104,10 +115,10 @@ struct rte_iommufd_emu_ops {
 
 /** PCI identity (kernel: from config space; emulated: what the model says). */
 struct rte_iommufd_id {
-	uint16_t vendor_id;
-	uint16_t device_id;
-	uint16_t subsystem_vendor_id;
-	uint16_t subsystem_device_id;
+	uint16_t vendor_id;           /**< PCI vendor ID */
+	uint16_t device_id;           /**< PCI device ID */
+	uint16_t subsystem_vendor_id; /**< PCI subsystem vendor ID */
+	uint16_t subsystem_device_id; /**< PCI subsystem device ID */
 };
 
 /** A device on the iommufd bus. */
@@ -131,6 +142,9 @@ struct rte_iommufd_device {
 	uint16_t nb_queue_pairs;        /**< requested queue pairs (0 = device max) */
 	/** Emulated devices: model ops and private state. */
 	const struct rte_iommufd_emu_ops *emu;
+	/** Emulated devices: the model's state, set by emu->create (destroy
+	 * is called only when it is not NULL).
+	 */
 	void *emu_priv;
 };
 
@@ -139,13 +153,40 @@ struct rte_iommufd_device {
 
 /** Match entry of a driver's id table (0xffff = any). */
 struct rte_iommufd_id_match {
-	uint16_t vendor_id;
-	uint16_t device_id;
+	uint16_t vendor_id; /**< PCI vendor ID, or 0xffff */
+	uint16_t device_id; /**< PCI device ID, or 0xffff */
 };
 
 struct rte_iommufd_driver;
+/**
+ * Probe of a driver: called for each device whose identity matches the
+ * driver's id_table (the first matching driver only; devices blocked by
+ * devargs are skipped), at rte_eal_init() or hot-plug, after the bus
+ * opened the device (kernel: its cdev) and its backend context (dev->ctx).
+ * The driver binds the device (rte_iommufd_device_bind()) and creates its
+ * port.
+ *
+ * @param drv
+ *   The driver.
+ * @param dev
+ *   The device; dev->driver is drv during the call.
+ * @return
+ *   0, or a negative errno: the bus logs it, unbinds and closes the device
+ *   and leaves it without a driver.
+ */
 typedef int (rte_iommufd_probe_t)(struct rte_iommufd_driver *drv,
 		struct rte_iommufd_device *dev);
+/**
+ * Remove of a driver: called at hot-unplug and rte_eal_cleanup() for a
+ * device the driver probed. The driver releases its port and unbinds the
+ * device (rte_iommufd_device_unbind()); the bus then closes it.
+ *
+ * @param dev
+ *   The device.
+ * @return
+ *   0, or a negative errno to refuse: the bus logs it and keeps the device
+ *   (and its driver).
+ */
 typedef int (rte_iommufd_remove_t)(struct rte_iommufd_device *dev);
 
 /** A driver for devices on the iommufd bus. */
@@ -157,10 +198,24 @@ struct rte_iommufd_driver {
 	rte_iommufd_remove_t *remove;             /**< device remove */
 };
 
-/** Register a driver (use RTE_PMD_REGISTER_IOMMUFD). */
+/**
+ * Register a driver: it is offered the devices the bus probes from now
+ * on. Not thread-safe: call it from a constructor, as
+ * RTE_PMD_REGISTER_IOMMUFD() does (use that).
+ *
+ * @param driver
+ *   The driver, with driver.name, id_table and probe set; it must stay
+ *   valid while registered.
+ */
 __rte_internal
 void rte_iommufd_register(struct rte_iommufd_driver *driver);
-/** Unregister a driver. */
+/**
+ * Unregister a driver registered with rte_iommufd_register(). Devices it
+ * probed stay bound to it. Not thread-safe (no probe may run).
+ *
+ * @param driver
+ *   A registered driver.
+ */
 __rte_internal
 void rte_iommufd_unregister(struct rte_iommufd_driver *driver);
 
@@ -177,7 +232,16 @@ RTE_INIT(iommufdinitfn_ ##nm) \
 } \
 static const char this_pmd_name_iommufd_ ## nm[] __rte_used = RTE_STR(nm)
 
-/** Register an emulated device model. */
+/**
+ * Register an emulated device model, for devargs "model=NAME". Not
+ * thread-safe: call it from a constructor, as RTE_IOMMUFD_EMU_REGISTER()
+ * does (use that). A refusal is logged, not returned: ops NULL or without
+ * model, create, region_read or region_write; a model of that name
+ * registered already (the first is kept); the bus's model table full.
+ *
+ * @param ops
+ *   The model's ops; they must stay valid for the process's life.
+ */
 __rte_internal
 void rte_iommufd_emu_register(const struct rte_iommufd_emu_ops *ops);
 
@@ -194,24 +258,83 @@ static const struct rte_iommufd_emu_ops *const iommufd_emu_ops_ ## nm __rte_used
 
 /* ---- regions ------------------------------------------------------------ */
 
-/** Read len bytes at off of region idx. @return 0 or negative errno. */
+/**
+ * Read len bytes at off of region idx: pread() on the cdev for a kernel
+ * device, the model's region_read for an emulated one.
+ *
+ * @param dev
+ *   The device (kernel devices: bound, see rte_iommufd_device_bind()).
+ * @param idx
+ *   Region index (RTE_IOMMUFD_REGION_BAR(), RTE_IOMMUFD_REGION_CONFIG).
+ * @param off
+ *   Offset in the region.
+ * @param buf
+ *   Destination, len bytes.
+ * @param len
+ *   Bytes to read.
+ * @return
+ *   0 on success; a negative errno (logged, rte_errno not set): -EINVAL
+ *   idx out of range; -ENOENT region absent (or kernel device not bound
+ *   yet); -ERANGE len is 0 or [off, off + len) is outside the region;
+ *   -EPERM the region is not readable; -EIO a short read; the errno of
+ *   pread(), or the model's error.
+ */
 __rte_internal
 int rte_iommufd_region_read(struct rte_iommufd_device *dev, unsigned int idx,
 		uint64_t off, void *buf, size_t len);
 
-/** Write len bytes at off of region idx. @return 0 or negative errno. */
+/**
+ * Write len bytes at off of region idx: pwrite() on the cdev for a kernel
+ * device, the model's region_write for an emulated one.
+ *
+ * @param dev
+ *   The device (kernel devices: bound, see rte_iommufd_device_bind()).
+ * @param idx
+ *   Region index (RTE_IOMMUFD_REGION_BAR(), RTE_IOMMUFD_REGION_CONFIG).
+ * @param off
+ *   Offset in the region.
+ * @param buf
+ *   Source, len bytes.
+ * @param len
+ *   Bytes to write.
+ * @return
+ *   0 on success; a negative errno (logged, rte_errno not set): -EINVAL
+ *   idx out of range; -ENOENT region absent (or kernel device not bound
+ *   yet); -ERANGE len is 0 or [off, off + len) is outside the region;
+ *   -EPERM the region is not writable; -EIO a short write; the errno of
+ *   pwrite(), or the model's error.
+ */
 __rte_internal
 int rte_iommufd_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 		uint64_t off, const void *buf, size_t len);
 
 /**
- * mmap region idx where the device allows it. @return the address, or
- * NULL (rte_errno ENOTSUP: use read/write; other: error).
+ * mmap region idx where the device allows it (kernel devices, regions
+ * with RTE_IOMMUFD_REGION_F_MMAP). Mapped once: later calls return the
+ * same address; it is unmapped when the device is unbound.
+ *
+ * @param dev
+ *   The device (kernel devices: bound, see rte_iommufd_device_bind()).
+ * @param idx
+ *   Region index.
+ * @return
+ *   The address, or NULL with rte_errno set: ENOTSUP emulated device,
+ *   region absent or not mappable (use read/write); EINVAL idx out of
+ *   range; the errno of mmap() (logged).
  */
 __rte_internal
 void *rte_iommufd_region_map(struct rte_iommufd_device *dev, unsigned int idx);
 
-/** Inline-mode device work for queue qid (no-op for kernel devices). */
+/**
+ * Inline-mode device work for queue qid: runs the emulated model's poll
+ * callback in the caller's context (the lcore polling the queue). A no-op
+ * for kernel devices and for models without one.
+ *
+ * @param dev
+ *   The device.
+ * @param qid
+ *   Queue index, as the model numbers its queues.
+ */
 static inline void
 rte_iommufd_device_poll(struct rte_iommufd_device *dev, uint16_t qid)
 {
@@ -221,7 +344,16 @@ rte_iommufd_device_poll(struct rte_iommufd_device *dev, uint16_t qid)
 
 /**
  * A device-side counter of an emulated device (rte_iommufd_emu_ops.counter).
- * @return 0, -ENOTSUP (kernel device, or the model keeps none), -ENOENT.
+ *
+ * @param dev
+ *   The device.
+ * @param name
+ *   Counter name (virtio-net: "rx_dropped", "tx_dropped").
+ * @param value
+ *   Set to the counter's value on success.
+ * @return
+ *   0; -ENOTSUP (kernel device, or the model keeps none); -ENOENT (unknown
+ *   name).
  */
 static inline int
 rte_iommufd_device_counter(struct rte_iommufd_device *dev, const char *name,
@@ -239,21 +371,64 @@ rte_iommufd_device_counter(struct rte_iommufd_device *dev, const char *name,
  * domain (devargs "domain=NAME"; else the bus's default domain "default",
  * a mirror of DPDK memory created on first use). Called by the PMD at
  * probe, with the driver callbacks of the replace protocol.
- * Sets dev->binding. @return 0 or negative errno (logged).
+ * Sets dev->binding. Kernel devices: opens the cdev if needed, then,
+ * once attached, reads the region table and enables bus mastering.
+ * A failure leaves the device unbound.
+ *
+ * @param dev
+ *   The device, not bound yet.
+ * @param nb_queues
+ *   Queue handles to allocate (rte_dma_domain_queue_get()).
+ * @param ops
+ *   Driver callbacks of the replace protocol (copied), or NULL.
+ * @param drv_arg
+ *   Passed to every callback.
+ * @return
+ *   0; a negative errno (logged): -EBUSY bound already; the error of
+ *   opening the cdev or the backend context; rte_dma_domain_bind()'s
+ *   (as rte_errno); rte_dma_domain_attach()'s or the start domain's
+ *   creation's; the error of enabling bus mastering.
  */
 __rte_internal
 int rte_iommufd_device_bind(struct rte_iommufd_device *dev, uint16_t nb_queues,
 		const struct rte_dma_domain_dev_ops *ops, void *drv_arg);
 
-/** Detach and unbind (PMD remove/close). */
+/**
+ * Detach and unbind (PMD remove/close): kernel devices first stop bus
+ * mastering, then rte_dma_domain_unbind(); on success the regions are
+ * released and a kernel device's cdev is closed (the next bind reopens
+ * it). A no-op when the device is not bound. When the unbind fails (a
+ * queue still online or armed) the failure is logged and the device
+ * keeps its binding and cdev (dev->binding stays set).
+ *
+ * @param dev
+ *   The device.
+ */
 __rte_internal
 void rte_iommufd_device_unbind(struct rte_iommufd_device *dev);
 
-/** Find a device of this bus by name. */
+/**
+ * Find a device of this bus by name. Not thread-safe against hot-plug
+ * (the bus's device list is not locked): call it from the thread that
+ * plugs devices, or while none are plugged or unplugged.
+ *
+ * @param name
+ *   Device name (BDF or emuN), not NULL.
+ * @return
+ *   The device, or NULL if none has that name.
+ */
 __rte_internal
 struct rte_iommufd_device *rte_iommufd_device_find(const char *name);
 
-/** Iterate over all devices (for emulated models wiring peers). */
+/**
+ * Iterate over all devices of the bus (for emulated models wiring
+ * peers), in scan order. Same thread-safety as rte_iommufd_device_find().
+ *
+ * @param prev
+ *   NULL for the first device, else the device the last call returned.
+ * @return
+ *   The next device, or NULL after the last one.
+ */
 __rte_internal
 struct rte_iommufd_device *rte_iommufd_device_next(struct rte_iommufd_device *prev);
 
