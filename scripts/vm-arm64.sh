@@ -81,8 +81,9 @@ kdir=$("$here/vm-kernel-arm64.sh") || cannot "aarch64 guest kernel could not be 
 dr_step "cross-build the guest program + initramfs"
 out="$rundir/arm64"
 aarch64-linux-gnu-gcc -D_GNU_SOURCE -static -O2 -g0 -Wall -Wextra -Werror \
-	-I"$kdir/headers/include" -I"$top/tests/vm" -I"$top/lib/dma_domain" \
-	"$top/tests/vm/arm64/smmu_replace_test.c" "$top/lib/dma_domain/iommufd_util.c" \
+	-I"$kdir/headers/include" -I"$top/tests/vm" -I"$top/tests/common" -I"$top/lib/dma_domain/iommufd" \
+	"$top/tests/vm/arm64/smmu_replace_test.c" "$top/lib/dma_domain/iommufd/iommufd_util.c" \
+	"$top/tests/common/th.c" \
 	-lpthread -o "$out/init" 2>"$out/cc.log" ||
 	cannot "cross-build of tests/vm/arm64/smmu_replace_test.c failed: $(head -c 300 "$out/cc.log")"
 src="$(dr_cache_dir)/src/linux-$(cat "$kdir/version")"

@@ -29,7 +29,7 @@
  *                           mapping the same memory), device idle
  *
  * What the framework sees of a fault: the kernel's SMMUv3 event lines read
- * by the library's own reader (lib/dma_domain/iommufd_util.c,
+ * by the library's own reader (lib/dma_domain/iommufd/iommufd_util.c,
  * iommufd_kmsg_*: "framework_faults"); what the device sees: virtio
  * DEVICE_NEEDS_RESET or a stalled queue ("device_errors", each followed by a
  * reset and a restart of the queue).
@@ -149,7 +149,7 @@ write_file(const char *path, const char *s)
 	int fd = open(path, O_WRONLY);
 
 	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		VM_FAIL("write '%s' to %s: %s", s, path, strerror(errno));
+		TH_FATAL("write '%s' to %s: %s", s, path, strerror(errno));
 	close(fd);
 }
 
@@ -211,7 +211,7 @@ find_and_bind(char *bdf, size_t sz)
 	if (d != NULL)
 		closedir(d);
 	if (bdf[0] == '\0')
-		VM_FAIL("no virtio-net (1af4:1041) PCI function in the guest: QEMU line of scripts/vm-arm64.sh");
+		TH_FATAL("no virtio-net (1af4:1041) PCI function in the guest: QEMU line of scripts/vm-arm64.sh");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
 	write_file(path, "vfio-pci");
 	write_file("/sys/bus/pci/drivers_probe", bdf);
@@ -223,7 +223,7 @@ static void
 cfg_read(struct vnet *v, uint64_t cfg_off, uint32_t off, void *p, size_t n)
 {
 	if (pread(v->vfd, p, n, (off_t)(cfg_off + off)) != (ssize_t)n)
-		VM_FAIL("VFIO config space read at 0x%x: %s", off, strerror(errno));
+		TH_FATAL("VFIO config space read at 0x%x: %s", off, strerror(errno));
 }
 
 /* Maps the BAR of the common and notify capabilities; enables the memory
@@ -238,7 +238,7 @@ vnet_map(struct vnet *v)
 	uint8_t pos, cap[20];
 	int bar = -1, nbar = -1;
 
-	VM_CHECK(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+	TH_FATAL_ERRNO(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	cfg_off = ri.offset;
 	cfg_read(v, cfg_off, 0x34, &pos, 1);
 	for (; pos != 0; pos = cap[1]) {
@@ -255,31 +255,31 @@ vnet_map(struct vnet *v)
 		}
 	}
 	if (bar < 0 || nbar != bar)
-		VM_FAIL("virtio-net: common configuration in BAR %d, notifications in BAR %d: "
+		TH_FATAL("virtio-net: common configuration in BAR %d, notifications in BAR %d: "
 			"expected both in one BAR (QEMU's modern virtio-pci layout)", bar, nbar);
 	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = (uint32_t)bar };
-	VM_CHECK(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+	TH_FATAL_ERRNO(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
-		VM_FAIL("virtio-net BAR %d cannot be mmapped through VFIO (flags 0x%x)", bar, ri.flags);
+		TH_FATAL("virtio-net BAR %d cannot be mmapped through VFIO (flags 0x%x)", bar, ri.flags);
 	v->bar = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vfd, (off_t)ri.offset);
 	if (v->bar == MAP_FAILED)
-		VM_FAIL("mmap virtio-net BAR %d: %s", bar, strerror(errno));
+		TH_FATAL("mmap virtio-net BAR %d: %s", bar, strerror(errno));
 	cfg_read(v, cfg_off, 4, &cmd, 2);
 	cmd |= 0x6; /* memory space, bus master */
 	if (pwrite(v->vfd, &cmd, 2, (off_t)(cfg_off + 4)) != 2)
-		VM_FAIL("VFIO config space write (PCI command): %s", strerror(errno));
+		TH_FATAL("VFIO config space write (PCI command): %s", strerror(errno));
 }
 
 /* Device reset: returns when the device reads back 0 (no DMA after). */
 static void
 vnet_reset(struct vnet *v)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 
 	wr8(v, CC_STATUS, 0);
 	while (rd8(v, CC_STATUS) != 0)
-		if (vm_now_ns() - t0 > 5000000000ull)
-			VM_FAIL("virtio-net did not complete its reset within 5 s");
+		if (th_now_ns() - t0 > 5000000000ull)
+			TH_FATAL("virtio-net did not complete its reset within 5 s");
 }
 
 /* Reset, feature negotiation, the transmit queue filled and kicked. */
@@ -296,7 +296,7 @@ vnet_start(struct vnet *v)
 	wr32(v, CC_DFSEL, 1);
 	f1 = rd32(v, CC_DF);
 	if ((f1 & (VF_VERSION_1 | VF_ACCESS_PLATFORM)) != (VF_VERSION_1 | VF_ACCESS_PLATFORM))
-		VM_FAIL("virtio-net offers features[63:32]=0x%x: needs VERSION_1 and ACCESS_PLATFORM "
+		TH_FATAL("virtio-net offers features[63:32]=0x%x: needs VERSION_1 and ACCESS_PLATFORM "
 			"(iommu_platform=on, disable-legacy=on in scripts/vm-arm64.sh)", f1);
 	wr32(v, CC_GFSEL, 0);
 	wr32(v, CC_GF, 0);
@@ -304,7 +304,7 @@ vnet_start(struct vnet *v)
 	wr32(v, CC_GF, VF_VERSION_1 | VF_ACCESS_PLATFORM);
 	wr8(v, CC_STATUS, VSTAT_ACK | VSTAT_DRIVER | VSTAT_FEATURES_OK);
 	if (!(rd8(v, CC_STATUS) & VSTAT_FEATURES_OK))
-		VM_FAIL("virtio-net refused features VERSION_1|ACCESS_PLATFORM");
+		TH_FATAL("virtio-net refused features VERSION_1|ACCESS_PLATFORM");
 	wr16(v, CC_MSIX, VNO_VECTOR);
 
 	memset(v->mem, 0, OFF_BUF);
@@ -375,7 +375,7 @@ static void *
 dma_thread(void *arg)
 {
 	struct vnet *v = arg;
-	uint64_t last_progress = vm_now_ns();
+	uint64_t last_progress = th_now_ns();
 
 	while (!__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE)) {
 		unsigned int n;
@@ -388,16 +388,16 @@ dma_thread(void *arg)
 			vnet_start(v);
 			vnet_kick(v);
 			__atomic_store_n(&v->paused, 0, __ATOMIC_RELEASE);
-			last_progress = vm_now_ns();
+			last_progress = th_now_ns();
 			continue;
 		}
 		n = vnet_poll(v);
 		if (n != 0 && n != UINT32_MAX) {
-			last_progress = vm_now_ns();
+			last_progress = th_now_ns();
 			continue;
 		}
 		if (n == UINT32_MAX || (rd8(v, CC_STATUS) & (VSTAT_NEEDS_RESET | VSTAT_FAILED)) ||
-				vm_now_ns() - last_progress > STALL_NS) {
+				th_now_ns() - last_progress > STALL_NS) {
 			if (n != UINT32_MAX) {
 				uint8_t st = rd8(v, CC_STATUS);
 
@@ -410,7 +410,7 @@ dma_thread(void *arg)
 			__atomic_fetch_add(&v->device_errors, 1, __ATOMIC_RELAXED);
 			vnet_start(v);
 			vnet_kick(v);
-			last_progress = vm_now_ns();
+			last_progress = th_now_ns();
 		}
 	}
 	vnet_reset(v);
@@ -421,10 +421,10 @@ dma_thread(void *arg)
 static bool
 wait_completions(struct vnet *v, uint64_t from, uint64_t more, uint64_t timeout_ns)
 {
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = th_now_ns();
 
 	while (__atomic_load_n(&v->completions, __ATOMIC_RELAXED) < from + more)
-		if (vm_now_ns() - t0 > timeout_ns)
+		if (th_now_ns() - t0 > timeout_ns)
 			return false;
 	return true;
 }
@@ -601,16 +601,16 @@ case_replaces(struct ctx *c, bool quiesce)
 		iommufd_kmsg_close(&k);
 		return 1;
 	}
-	wall = vm_now_ns();
+	wall = th_now_ns();
 	for (i = 0; i < c->n; i++) {
 		uint32_t to = c->hwpt[(i + 1) & 1];
 		uint64_t before = __atomic_load_n(&c->v.completions, __ATOMIC_RELAXED);
 
 		if (quiesce && !c->inject_noquiesce)
 			dma_pause(&c->v);
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		rc = vm_attach_try(&c->dev, to, NULL);
-		t1 = vm_now_ns();
+		t1 = th_now_ns();
 		if (quiesce && !c->inject_noquiesce)
 			dma_resume(&c->v);
 		if (rc != 0) {
@@ -631,7 +631,7 @@ case_replaces(struct ctx *c, bool quiesce)
 		if (!wait_completions(&c->v, before, 1, 50000000ull))
 			stalled++;
 	}
-	wall = vm_now_ns() - wall;
+	wall = th_now_ns() - wall;
 	printf("%s: replaces=%lu wall=%.1f ms completions=%" PRIu64 " device_errors=%" PRIu64
 		" stalls=%" PRIu64 " waits_without_dma=%" PRIu64 " framework_faults=%" PRIu64 "%s%s\n",
 		quiesce ? "quiesce" : "hitless", c->n, wall / 1e6,
@@ -674,13 +674,13 @@ case_latency(struct ctx *c, bool ioas)
 	for (i = 0; i < c->nlat; i++) {
 		uint32_t to = ioas ? c->ioas[(i + 1) & 1] : c->hwpt[(i + 1) & 1];
 
-		t0 = vm_now_ns();
+		t0 = th_now_ns();
 		rc = vm_attach_try(&c->dev, to, NULL);
 		if (rc != 0) {
 			rc = not_supported("VFIO_DEVICE_ATTACH_IOMMUFD_PT", -rc);
 			break;
 		}
-		c->ns[i] = vm_now_ns() - t0;
+		c->ns[i] = th_now_ns() - t0;
 	}
 	if (rc == 0)
 		vm_print_latency(ioas ? "replace IOAS<->IOAS" : "replace HWPT<->HWPT", c->ns,
@@ -694,7 +694,7 @@ mount_or_die(const char *src, const char *dst, const char *type)
 {
 	mkdir(dst, 0755);
 	if (mount(src, dst, type, 0, NULL) != 0 && errno != EBUSY)
-		VM_FAIL("mount %s on %s: %s", type, dst, strerror(errno));
+		TH_FATAL("mount %s on %s: %s", type, dst, strerror(errno));
 }
 
 static void
@@ -732,7 +732,7 @@ main(void)
 		printf("INJECTED: the quiesce case does not stop the queue (smmu_inject_noquiesce=1)\n");
 	c.ns = calloc(c.n > c.nlat ? c.n : c.nlat, sizeof(*c.ns));
 	if (c.ns == NULL || c.n == 0 || c.nlat == 0)
-		VM_FAIL("smmu_replaces=%lu smmu_lat=%lu: need two positive counts", c.n, c.nlat);
+		TH_FATAL("smmu_replaces=%lu smmu_lat=%lu: need two positive counts", c.n, c.nlat);
 
 	find_and_bind(bdf, sizeof(bdf));
 	c.fd = vm_iommufd_open();
@@ -762,7 +762,7 @@ main(void)
 	vnet_kick(&c.v);
 	c.v.restarts = 0;
 	if (pthread_create(&th, NULL, dma_thread, &c.v) != 0)
-		VM_FAIL("pthread_create: cannot start the DMA thread");
+		TH_FATAL("pthread_create: cannot start the DMA thread");
 
 	begin("smmuv3-pmd-hitless");
 	rc = case_replaces(&c, false);
