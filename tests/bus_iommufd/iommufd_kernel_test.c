@@ -190,7 +190,8 @@ ioas_part(struct rte_dma_domain *da, struct rte_dma_domain *db,
 	ret = rte_dma_domain_unmap(db, IOVA_B + (1ull << 30), 4096, NULL);
 	TH_EXPECT(ret == -ENOENT, "unmap of nothing refused with -ENOENT (%d)", ret);
 	ret = rte_dma_domain_unmap(db, IOVA_B, 65536, &unmapped);
-	TH_EXPECT(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret, unmapped);
+	TH_EXPECT(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret,
+		unmapped);
 }
 
 /* One device through attach, pinning, replace (kept HWPTs), a replace the
@@ -242,7 +243,8 @@ dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 		dev->name);
 	if (rte_dma_domain_last_swap(b, &rec) == 0)
 		TH_EXPECT(rec.result == ret && rec.reason[0] != '\0',
-			"%s: swap record says so (result %d: %s)", dev->name, rec.result, rec.reason);
+			"%s: swap record says so (result %d: %s)", dev->name, rec.result,
+			rec.reason);
 	ret = rte_dma_domain_replace(b, db, &opts);
 	TH_EXPECT(ret == 0, "%s: replace a -> b after the refusal (%d)", dev->name, ret);
 	ret = rte_dma_domain_replace(b, da, &opts);

@@ -5,10 +5,10 @@
  *   mirror_static   --no-huge: a mirror domain maps rte_malloc memory at
  *                   its IOVA; mapped bytes == all memseg bytes
  *   mirror_extmem   (hugepages: the EAL sends no memory events in legacy
- *                   memory mode, which --no-huge implies) memory added to an external heap arrives as
- *                   a memory event and is mapped into the existing mirror
- *                   domain before rte_malloc can hand it out; removing it
- *                   unmaps it
+ *                   memory mode, which --no-huge implies) memory added to
+ *                   an external heap arrives as a memory event and is
+ *                   mapped into the existing mirror domain before
+ *                   rte_malloc can hand it out; removing it unmaps it
  *   mirror_huge     dynamic hugepage memory: rte_malloc beyond the first
  *                   pages triggers hotplug; reserves 2 MiB hugepages if
  *                   the system has too few (skip 77 if it cannot)

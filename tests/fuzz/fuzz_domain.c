@@ -419,7 +419,8 @@ run_op(const uint8_t *o)
 	case 4:
 		rc = rte_dma_domain_unmap(dom[di], 0, UINT64_MAX, &got);
 		want = ref_unmap(&ref[di], 0, UINT64_MAX, &exp);
-		TH_ASSERT(rc == want && got == exp, "unmap all d%d: %d %" PRIu64 ", model %d %" PRIu64,
+		TH_ASSERT(rc == want && got == exp, "unmap all d%d: %d %" PRIu64
+			", model %d %" PRIu64,
 			di, rc, got, want, exp);
 		break;
 	case 5:

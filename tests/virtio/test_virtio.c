@@ -88,13 +88,15 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "traffic");
 	TH_REQUIRE(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
-		" (nothing moved for 10 s: back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
+		" (nothing moved for 10 s: back-pressure never released?)", v.sent,
+		2ULL * nq * per_queue * nlens);
 	TH_REQUIRE(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic not delivered intact");
 	for (p = 0; p < 2; p++)
 		for (q = 0; q < nq; q++)
 			TH_REQUIRE(v.next_rx[p][q] == (uint64_t)per_queue * nlens,
-				"stream port %u queue %u: %" PRIu64 " in order", p, q, v.next_rx[p][q]);
+				"stream port %u queue %u: %" PRIu64 " in order", p, q,
+				v.next_rx[p][q]);
 	return 0;
 }
 
@@ -367,7 +369,8 @@ case_fault(void)
 	do {
 		link.link_status = link_status(0);
 	} while (link.link_status == RTE_ETH_LINK_UP && rte_get_timer_cycles() < deadline);
-	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64 ", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
+	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64
+		", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
 		rte_dma_domain_soft_fault_count(b0), rte_dma_domain_soft_fault_count(b1),
 		link.link_status ? "up" : "down", reset_events,
 		vt_xstat(0, "device_needs_reset"));

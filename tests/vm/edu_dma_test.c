@@ -194,7 +194,8 @@ kmsg_check(struct iommufd_kmsg *k, const char *edu)
 			edu);
 	for (i = 1; i < d.n; i++)
 		if (d.faults[i] != 0 && k->suppressed == 0)
-			TH_FATAL("edu's faults were charged to NIC %u (%" PRIu64 ")", i, d.faults[i]);
+			TH_FATAL("edu's faults were charged to NIC %u (%" PRIu64 ")", i,
+				d.faults[i]);
 	iommufd_kmsg_close(k);
 }
 
