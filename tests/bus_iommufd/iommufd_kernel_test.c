@@ -274,11 +274,13 @@ cannot_run(const char *why)
 static int
 case_kernel(void)
 {
-	const char *eal_argv[] = {
+	static const char *const eal_args[] = {
 		"iommufd_kernel_test", "-l", "0", "--no-huge", "-m", "128",
 		"--no-shconf", "--no-pci", "--no-telemetry",
 		"--file-prefix=iommufd_kernel_test",
 	};
+	/* writable: the EAL reorders its argv */
+	char *eal_argv[RTE_DIM(eal_args)];
 	struct kdev devs[MAX_DEVS];
 	struct rte_dma_domain_binding *b[MAX_DEVS] = { NULL };
 	struct rte_dma_domain *da, *db, *dc, *dbad;
@@ -286,18 +288,17 @@ case_kernel(void)
 	unsigned int nb, i;
 	uint8_t *buf, *hole;
 
-	if (access("/dev/iommu", F_OK) != 0) {
+	if (access("/dev/iommu", F_OK) != 0)
 		return cannot_run("no /dev/iommu (kernel without CONFIG_IOMMUFD, or iommufd not loaded): run inside the VM tier");
-	}
 	nb = cdevs_collect(devs);
-	if (nb == 0 && getenv("IOMMUFD_TEST_IOAS_ONLY") != NULL) {
+	if (nb == 0 && getenv("IOMMUFD_TEST_IOAS_ONLY") != NULL)
 		printf("note: no VFIO cdev: IOAS paths only (IOMMUFD_TEST_IOAS_ONLY)\n");
-	} else if (nb == 0) {
+	else if (nb == 0)
 		return cannot_run("no VFIO cdev (bind a device to vfio-pci on a kernel with CONFIG_VFIO_DEVICE_CDEV)");
-	}
 	for (i = 0; i < nb; i++)
 		printf("device %s (%s)\n", devs[i].name, devs[i].path);
-	if (rte_eal_init(RTE_DIM(eal_argv), (char **)(uintptr_t)eal_argv) < 0) {
+	memcpy(eal_argv, eal_args, sizeof(eal_args));
+	if (rte_eal_init(RTE_DIM(eal_argv), eal_argv) < 0) {
 		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}

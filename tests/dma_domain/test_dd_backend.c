@@ -462,7 +462,7 @@ case_kmsg_charge(void)
 		d.faults[0], d.faults[1]);
 	/* lines that are no DMA fault */
 	feed(&k, p[1], L_DEFAULT L_INTR L_OTHER, &d);
-	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1, 
+	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1,
 		"non-fault lines counted: %" PRIu64 "/%" PRIu64, d.faults[0], d.faults[1]);
 	TH_CHECK(!k.lower_bound, "exact so far");
 	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,

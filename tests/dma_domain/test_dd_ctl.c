@@ -50,6 +50,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -606,13 +607,12 @@ case_detach_race(void)
 		struct rte_dma_domain *to = cur == dt.d[0] ? dt.d[1] : dt.d[0];
 
 		rc = rte_dma_domain_replace(f.b, to, &quiesce);
-		if (rc == 0) {
+		if (rc == 0)
 			ok++;
-		} else if (rc == -EINVAL) {
+		else if (rc == -EINVAL)
 			unattached++; /* detached meanwhile: refused before any step */
-		} else {
+		else
 			failed++;
-		}
 		sched_yield();
 	}
 	__atomic_store_n(&dt.stop, 1, __ATOMIC_RELEASE);
@@ -845,9 +845,10 @@ static int
 setup_eal(const struct th_case *c)
 {
 	static char prefix[64];
-	static char arg0[] = "test-dma-domain-ctl";
-	char *eal[] = { arg0, "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
-		"--file-prefix", prefix, NULL };
+	static const char *const args[] = { "test-dma-domain-ctl", "--in-memory",
+		"--no-pci", "--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
+	/* writable: the EAL reorders its argv */
+	char *eal[RTE_DIM(args)];
 
 	snprintf(prefix, sizeof(prefix), "ddctl%d", (int)getpid());
 	if (tdd_hugepages_get("free_hugepages") < MH_HUGEPAGES) {
@@ -855,6 +856,7 @@ setup_eal(const struct th_case *c)
 			MH_HUGEPAGES, tdd_hugepages_get("free_hugepages"));
 		return TH_SKIP;
 	}
+	memcpy(eal, args, sizeof(args));
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		/* the machine's free hugepages, taken meanwhile */
 		printf("SKIP: EAL init failed: %s\n", rte_strerror(rte_errno));

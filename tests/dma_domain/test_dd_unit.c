@@ -23,7 +23,7 @@
 static bool
 tdd_trace_enabled(void)
 {
-#if RTE_VERSION >= RTE_VERSION_NUM(23, 0, 0, 0)
+#if RTE_VERSION_NUM(23, 0, 0, 0) <= RTE_VERSION
 	return rte_trace_feature_is_enabled();
 #else
 	return true;

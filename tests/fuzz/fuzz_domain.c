@@ -22,6 +22,7 @@
 #include <rte_log.h>
 
 #include "tdd.h"
+#include "fuzz_entry.h"
 
 #define PG        4096ULL
 #define NB_DOM    3
@@ -452,11 +453,10 @@ run_op(const uint8_t *o)
 			break;
 		}
 		rc = rte_dma_domain_replace(drv.b, dom[di], NULL);
-		if (di == ref_att) {
+		if (di == ref_att)
 			want = 0;
-		} else {
+		else
 			want = ref_replace_ok(ref_att, di) ? 0 : -ERANGE;
-		}
 		TH_ASSERT(rc == want, "replace d%d -> d%d: %d, model %d", ref_att, di, rc, want);
 		if (rc == 0)
 			ref_att = di;
@@ -479,8 +479,6 @@ run_op(const uint8_t *o)
 
 /* ---- libFuzzer entry points ------------------------------------------- */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -421,14 +421,13 @@ setup_eal(const struct th_case *tc)
 		devs = nap;
 		log_f = open_memstream(&log_buf, &log_len);
 		rte_openlog_stream(log_f);
-	}
-	else if (strcmp(c, "no_ring_reset") == 0)
+	} else if (strcmp(c, "no_ring_reset") == 0) {
 		devs = nrr;
-	else if (strcmp(c, "traffic_thread") == 0 || strncmp(c, "replace_vtd", 11) == 0)
+	} else if (strcmp(c, "traffic_thread") == 0 || strncmp(c, "replace_vtd", 11) == 0) {
 		devs = thr;
-	else if (strcmp(c, "drops_device") == 0)
+	} else if (strcmp(c, "drops_device") == 0) {
 		devs = drp;
-	else if (strcmp(c, "traffic_service") == 0) {
+	} else if (strcmp(c, "traffic_service") == 0) {
 		devs = srv;
 		extra = srv_eal;
 	}

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@
 static struct rte_dma_domain_binding *b0;
 /* d[0], d[2]: the marker IOVA on page 0; d[1]: on page 1. */
 static struct rte_dma_domain *d[3];
-static uint8_t marker[2][MARKER_LEN] __rte_aligned(MARKER_LEN);
+static alignas(MARKER_LEN) uint8_t marker[2][MARKER_LEN];
 /* Which page the device sees at the marker now (0 or 1). */
 static unsigned int cur;
 

@@ -125,7 +125,9 @@ enable_bus_master(struct vm_vdev *v)
 static int
 all_bytes(const uint8_t *p, uint8_t val)
 {
-	for (size_t i = 0; i < EDU_BUF_SIZE; i++)
+	size_t i;
+
+	for (i = 0; i < EDU_BUF_SIZE; i++)
 		if (p[i] != val)
 			return 0;
 	return 1;
