@@ -71,26 +71,39 @@ struct kcase {
 
 static const struct kcase cases[] = {
 	{ "map overlapping a mapping", OP_MAP, T, 0, SZ_4K, RW, 0, -EEXIST, -EEXIST, NULL },
-	{ "map, IOVA not 4K aligned", OP_MAP, T + 4 * SZ_64K + 1, 0, SZ_4K, RW, 0, -EINVAL, 0, NULL },
+	{ "map, IOVA not 4K aligned", OP_MAP, T + 4 * SZ_64K + 1, 0, SZ_4K, RW, 0,
+		-EINVAL, 0, NULL },
 	{ "map, VA not page aligned", OP_MAP, T + 4 * SZ_64K, 1, SZ_4K, RW, 0, -EINVAL, 0, NULL },
-	{ "map, length not 4K aligned", OP_MAP, T + 4 * SZ_64K, 0, SZ_4K + 1, RW, 0, -EINVAL, 0, NULL },
+	{ "map, length not 4K aligned", OP_MAP, T + 4 * SZ_64K, 0, SZ_4K + 1, RW, 0,
+		-EINVAL, 0, NULL },
 	{ "map, zero length", OP_MAP, T + 4 * SZ_64K, 0, 0, RW, 0, -EINVAL, -EINVAL, NULL },
 	{ "map, no access bit", OP_MAP, T + 4 * SZ_64K, 0, SZ_4K, 0, 0, -EINVAL, -EINVAL, NULL },
-	{ "map, IOVA + length wraps", OP_MAP, UINT64_MAX - SZ_4K + 1, 0, 2 * SZ_4K, RW, 0, -EOVERFLOW, -EOVERFLOW, NULL },
-	{ "map, PROT_NONE VA (cannot be pinned)", OP_MAP, T + 4 * SZ_64K, -1, SZ_4K, RW, 0, -EFAULT, 0,
-		"the library's domains here have no HWPT (the kernel pins nothing: 0) and the soft backend never pins; with a device attached the iommufd backend returns the kernel's EFAULT (device part of this test)" },
+	{ "map, IOVA + length wraps", OP_MAP, UINT64_MAX - SZ_4K + 1, 0, 2 * SZ_4K, RW, 0,
+		-EOVERFLOW, -EOVERFLOW, NULL },
+	{ "map, PROT_NONE VA (cannot be pinned)", OP_MAP, T + 4 * SZ_64K, -1, SZ_4K, RW, 0,
+		-EFAULT, 0,
+		"the library's domains here have no HWPT (the kernel pins nothing: 0) and the"
+		" soft backend never pins; with a device attached the iommufd backend returns"
+		" the kernel's EFAULT (device part of this test)" },
 	{ "unmap of nothing", OP_UNMAP, T + (1ull << 30), 0, SZ_4K, 0, 0, -ENOENT, -ENOENT, NULL },
 	{ "unmap splitting a mapping", OP_UNMAP, T, 0, SZ_4K, 0, 0, -ENOENT, -ENOENT, NULL },
-	{ "unmap M1 whole + head of M2", OP_UNMAP, T, 0, SZ_64K + SZ_4K, 0, 0, -ENOENT, -ENOENT, NULL },
+	{ "unmap M1 whole + head of M2", OP_UNMAP, T, 0, SZ_64K + SZ_4K, 0, 0,
+		-ENOENT, -ENOENT, NULL },
 	{ "unmap spanning two whole mappings", OP_UNMAP, T, 0, 2 * SZ_64K, 0, 0, 0, 0, NULL },
 	{ "unmap, zero length", OP_UNMAP, T, 0, 0, 0, 0, -EINVAL, -EINVAL, NULL },
-	{ "copy, source partly mapped", OP_COPY, T + 4 * SZ_64K, 0, 2 * SZ_64K, RD, T, -ENOENT, -ENOENT, NULL },
-	{ "copy, source not mapped", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RD, T + (1ull << 30), -ENOENT, -ENOENT, NULL },
-	{ "copy, sub-range of a source mapping", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RD, T + SZ_4K, 0, 0, NULL },
-	{ "copy, write from a read-only source", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RW, T, -EPERM, -EPERM, NULL },
+	{ "copy, source partly mapped", OP_COPY, T + 4 * SZ_64K, 0, 2 * SZ_64K, RD, T,
+		-ENOENT, -ENOENT, NULL },
+	{ "copy, source not mapped", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RD, T + (1ull << 30),
+		-ENOENT, -ENOENT, NULL },
+	{ "copy, sub-range of a source mapping", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RD, T + SZ_4K,
+		0, 0, NULL },
+	{ "copy, write from a read-only source", OP_COPY, T + 4 * SZ_64K, 0, SZ_4K, RW, T,
+		-EPERM, -EPERM, NULL },
 	{ "copy, destination overlaps", OP_COPY, T, 0, SZ_4K, RD, T, -EEXIST, -EEXIST, NULL },
-	{ "copy, RW from read-only source onto overlap", OP_COPY, T, 0, SZ_4K, RW, T, -EEXIST, -EEXIST,
-		"the kernel checks the destination (EEXIST) before the source's access (EPERM, at area insert); dma_domain_map.c checks the source first" },
+	{ "copy, RW from read-only source onto overlap", OP_COPY, T, 0, SZ_4K, RW, T,
+		-EEXIST, -EEXIST,
+		"the kernel checks the destination (EEXIST) before the source's access (EPERM,"
+		" at area insert); dma_domain_map.c checks the source first" },
 };
 
 const char *
@@ -325,17 +338,17 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 		"lib/iommufd", "lib/soft", "M1 kept");
 	for (i = 0; i < RTE_DIM(cases); i++) {
 		const struct kcase *c = &cases[i];
-		int an, ah = -1, alk, als, rh = INT32_MIN, ref;
+		int kept_n, kept_h = -1, kept_lk, kept_ls, rh = INT32_MIN, ref;
 		uint64_t un, uh = 0, ulk, uls;
-		int rn = eng_run(&kn, c, buf, hole, &an, &un);
-		int rlk = eng_run(&lk, c, buf, hole, &alk, &ulk);
-		int rls = eng_run(&ls, c, buf, hole, &als, &uls);
+		int rn = eng_run(&kn, c, buf, hole, &kept_n, &un);
+		int rlk = eng_run(&lk, c, buf, hole, &kept_lk, &ulk);
+		int rls = eng_run(&ls, c, buf, hole, &kept_ls, &uls);
 
 		if (dfd >= 0)
-			rh = eng_run(&kh, c, buf, hole, &ah, &uh);
+			rh = eng_run(&kh, c, buf, hole, &kept_h, &uh);
 		printf("  %-44s %-10s %-10s %-11s %-10s %d/%d/%d/%d\n", c->what,
 			kt_errno_name(rn), dfd >= 0 ? kt_errno_name(rh) : "-",
-			kt_errno_name(rlk), kt_errno_name(rls), an, ah, alk, als);
+			kt_errno_name(rlk), kt_errno_name(rls), kept_n, kept_h, kept_lk, kept_ls);
 		TH_EXPECT(rn == c->expect_nohwpt, "kernel, no HWPT: %s = %s (Linux 6.12 source: %s)",
 			c->what, kt_errno_name(rn), kt_errno_name(c->expect_nohwpt));
 		if (dfd >= 0)
@@ -363,16 +376,17 @@ kt_errno_table(struct rte_dma_domain_ctx *kctx, const char *cdev)
 		if (c->op == OP_UNMAP && ref == 0)
 			TH_EXPECT(un == c->len && ulk == c->len && uls == c->len &&
 				(dfd < 0 || uh == c->len),
-				"%s: unmapped bytes kernel %" PRIu64 "/%" PRIu64 ", lib %" PRIu64 "/%" PRIu64,
+				"%s: unmapped bytes kernel %" PRIu64 "/%" PRIu64
+				", lib %" PRIu64 "/%" PRIu64,
 				c->what, un, uh, ulk, uls);
 		/* The library promises that a refused call changes nothing;
 		 * the kernel's unmap does not (it unmaps what it met before
 		 * the mapping it would cut): reported, not asserted.
 		 */
 		if (ref != 0 && rlk != 0 && rls != 0) {
-			TH_EXPECT(alk == 1 && als == 1,
+			TH_EXPECT(kept_lk == 1 && kept_ls == 1,
 				"library state unchanged by the refused call: %s", c->what);
-			if (an == 0 || ah == 0)
+			if (kept_n == 0 || kept_h == 0)
 				printf("info kernel: '%s' failed with %s but had removed M1\n",
 					c->what, kt_errno_name(ref));
 		}

@@ -192,7 +192,8 @@ ioas_part(struct rte_dma_domain *da, struct rte_dma_domain *db,
 	ret = rte_dma_domain_unmap(db, IOVA_B + (1ull << 30), 4096, NULL);
 	TH_EXPECT(ret == -ENOENT, "unmap of nothing refused with -ENOENT (%d)", ret);
 	ret = rte_dma_domain_unmap(db, IOVA_B, 65536, &unmapped);
-	TH_EXPECT(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret, unmapped);
+	TH_EXPECT(ret == 0 && unmapped == 65536, "IOAS unmap (%d, %" PRIu64 " bytes)", ret,
+		unmapped);
 }
 
 /* One device through attach, pinning, replace (kept HWPTs), a replace the
@@ -244,7 +245,8 @@ dev_part(struct kdev *dev, struct rte_dma_domain_binding *b,
 		dev->name);
 	if (rte_dma_domain_last_swap(b, &rec) == 0)
 		TH_EXPECT(rec.result == ret && rec.reason[0] != '\0',
-			"%s: swap record says so (result %d: %s)", dev->name, rec.result, rec.reason);
+			"%s: swap record says so (result %d: %s)", dev->name, rec.result,
+			rec.reason);
 	ret = rte_dma_domain_replace(b, db, &opts);
 	TH_EXPECT(ret == 0, "%s: replace a -> b after the refusal (%d)", dev->name, ret);
 	ret = rte_dma_domain_replace(b, da, &opts);
@@ -274,11 +276,13 @@ cannot_run(const char *why)
 static int
 case_kernel(void)
 {
-	const char *eal_argv[] = {
+	static const char *const eal_args[] = {
 		"iommufd_kernel_test", "-l", "0", "--no-huge", "-m", "128",
 		"--no-shconf", "--no-pci", "--no-telemetry",
 		"--file-prefix=iommufd_kernel_test",
 	};
+	/* writable: the EAL reorders its argv */
+	char *eal_argv[RTE_DIM(eal_args)];
 	struct kdev devs[MAX_DEVS];
 	struct rte_dma_domain_binding *b[MAX_DEVS] = { NULL };
 	struct rte_dma_domain *da, *db, *dc, *dbad;
@@ -286,18 +290,17 @@ case_kernel(void)
 	unsigned int nb, i;
 	uint8_t *buf, *hole;
 
-	if (access("/dev/iommu", F_OK) != 0) {
+	if (access("/dev/iommu", F_OK) != 0)
 		return cannot_run("no /dev/iommu (kernel without CONFIG_IOMMUFD, or iommufd not loaded): run inside the VM tier");
-	}
 	nb = cdevs_collect(devs);
-	if (nb == 0 && getenv("IOMMUFD_TEST_IOAS_ONLY") != NULL) {
+	if (nb == 0 && getenv("IOMMUFD_TEST_IOAS_ONLY") != NULL)
 		printf("note: no VFIO cdev: IOAS paths only (IOMMUFD_TEST_IOAS_ONLY)\n");
-	} else if (nb == 0) {
+	else if (nb == 0)
 		return cannot_run("no VFIO cdev (bind a device to vfio-pci on a kernel with CONFIG_VFIO_DEVICE_CDEV)");
-	}
 	for (i = 0; i < nb; i++)
 		printf("device %s (%s)\n", devs[i].name, devs[i].path);
-	if (rte_eal_init(RTE_DIM(eal_argv), (char **)(uintptr_t)eal_argv) < 0) {
+	memcpy(eal_argv, eal_args, sizeof(eal_args));
+	if (rte_eal_init(RTE_DIM(eal_argv), eal_argv) < 0) {
 		printf("FAIL: EAL init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}

@@ -339,7 +339,8 @@ case_bad_devargs(void)
 		{ "emu0", "model=nosuch", true,
 		  "emu0: model 'nosuch': no such emulated device model (registered: " },
 		{ "emu3", "model=test,bogus=1", true,
-		  "emu3: unknown key 'bogus' (expected one of: domain, strategy, queues, model, answer)" },
+		  "emu3: unknown key 'bogus'"
+		  " (expected one of: domain, strategy, queues, model, answer)" },
 		{ "emu0", "model=test,queues=1,queues=2", true,
 		  "emu0: key 'queues' given twice" },
 		/* fuzz_devargs: "model" without a value crashed (NULL strcmp);
@@ -358,7 +359,8 @@ case_bad_devargs(void)
 		{ "0000:00:03.0", "model=test", false,
 		  "0000:00:03.0: model 'test': model= applies to emulated devices (emuN) only" },
 		{ "0000:00:03.0", "answer=1", false,
-		  "0000:00:03.0: unknown key 'answer' (expected one of: domain, strategy, queues, model)" },
+		  "0000:00:03.0: unknown key 'answer'"
+		  " (expected one of: domain, strategy, queues, model)" },
 	};
 	struct iommufd_dev_opts o;
 	struct rte_kvargs *kv;
@@ -507,7 +509,8 @@ case_scan_explicit(void)
 	ret = eal_start("scan_explicit", args);
 	TH_CHECK(ret >= 0, "EAL init must carry on past unusable devices: %s", log_text());
 
-	TH_CHECK(log_has("0000:00:04.0 is bound to virtio-pci, iommufd needs vfio-pci: run 'driverctl set-override 0000:00:04.0 vfio-pci'"),
+	TH_CHECK(log_has("0000:00:04.0 is bound to virtio-pci, iommufd needs vfio-pci:"
+		" run 'driverctl set-override 0000:00:04.0 vfio-pci'"),
 		"no refusal for a function on another driver: %s", log_text());
 	TH_CHECK(log_has("/bus/pci/devices/0000:00:04.0/driver/unbind"),
 		"no sysfs steps for a function on another driver");
@@ -516,7 +519,8 @@ case_scan_explicit(void)
 		log_text());
 	TH_CHECK(log_has("0000:00:06.0 is not bound to any driver, iommufd needs vfio-pci"),
 		"no refusal for an unbound function");
-	TH_CHECK(log_has("0000:00:07.0: ") && log_has("vfio1 does not exist although sysfs lists the cdev"),
+	TH_CHECK(log_has("0000:00:07.0: ") &&
+		log_has("vfio1 does not exist although sysfs lists the cdev"),
 		"no refusal for a missing cdev node: %s", log_text());
 	TH_CHECK(log_has("0000:00:09.0: no such PCI function"),
 		"no refusal for a missing function");

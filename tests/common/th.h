@@ -41,6 +41,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/**
+ * printf-style checking of a harness function's format and arguments:
+ * DPDK's __rte_format_printf, which th.h cannot use (the VM tier's guest
+ * programs include it without DPDK). The one place the attribute is
+ * spelled out.
+ */
+#define TH_FORMAT_PRINTF(format_index, first_arg) \
+	__attribute__((format(printf, format_index, first_arg)))
+
+/** Entries in an array (DPDK's RTE_DIM, which th.h cannot use). */
+#define TH_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
 /** meson's exit code for a test that cannot run here. */
 #define TH_SKIP 77
 
@@ -78,7 +90,7 @@ extern unsigned int th_checks, th_failures;
  *   printf format of the message, then its arguments.
  */
 void th_fail_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	TH_FORMAT_PRINTF(3, 4);
 
 /**
  * th_fail_at() with the failed condition's text before the message.
@@ -93,7 +105,7 @@ void th_fail_at(const char *file, int line, const char *fmt, ...)
  *   printf format of the message, then its arguments.
  */
 void th_fail_cond(const char *file, int line, const char *cond, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	TH_FORMAT_PRINTF(4, 5);
 
 /**
  * Print "FAIL file:line: [cond:]message" on stderr and abort() (TH_ABORT,
@@ -108,8 +120,8 @@ void th_fail_cond(const char *file, int line, const char *cond, const char *fmt,
  * @param fmt
  *   printf format of the message, then its arguments.
  */
-void th_abort_at(const char *file, int line, const char *cond, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5), noreturn));
+_Noreturn void th_abort_at(const char *file, int line, const char *cond, const char *fmt, ...)
+	TH_FORMAT_PRINTF(4, 5);
 
 /**
  * Count a passed check and print "ok   " and the message (TH_EXPECT).
@@ -117,7 +129,7 @@ void th_abort_at(const char *file, int line, const char *cond, const char *fmt, 
  * @param fmt
  *   printf format of the message, then its arguments.
  */
-void th_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void th_ok(const char *fmt, ...) TH_FORMAT_PRINTF(1, 2);
 
 /* The checks. Each counts in th_checks; a failure counts in th_failures and
  * fails the case even when the case returns 0.
@@ -235,13 +247,14 @@ int th_main(int argc, char **argv, const struct th_case *cases, size_t n,
 	unsigned int flags);
 
 /** The main() of a binary that needs nothing before th_main(): one line
- * after its case table, TH_MAIN(cases, 0 or TH_ONE_PER_PROCESS).
+ * after its case table, TH_MAIN(cases, 0 or TH_ONE_PER_PROCESS). It exits
+ * with th_main()'s code (exit(), as a return from main() would).
  */
 #define TH_MAIN(cases, flags) \
 int \
 main(int argc, char **argv) \
 { \
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof((cases)[0]), flags); \
+	exit(th_main(argc, argv, cases, TH_DIM(cases), flags)); \
 }
 
 /**

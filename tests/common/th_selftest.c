@@ -163,7 +163,7 @@ static const struct th_case cases[] = {
 int
 main(int argc, char **argv)
 {
-	int rc = th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), 0);
+	int rc = th_main(argc, argv, cases, TH_DIM(cases), 0);
 
 	if (argc > 1 && strcmp(argv[1], "fail") == 0 && !teardown_ran)
 		printf("teardown did not run\n");

@@ -65,7 +65,8 @@ tdd_mirrored(struct rte_dma_domain *d, const void *p0, size_t len, size_t step)
 		if (rte_dma_domain_covers(d, iova, 4096, RTE_DMA_DOMAIN_ACCESS_RW, NULL) != 1 ||
 				rte_dma_domain_query(d, iova, &m) != 0 ||
 				(const char *)m.va + (iova - m.iova) != p) {
-			printf("  page %p (IOVA 0x%" PRIx64 ") not mirrored\n", (const void *)p, iova);
+			printf("  page %p (IOVA 0x%" PRIx64 ") not mirrored\n", (const void *)p,
+				iova);
 			return false;
 		}
 	}

@@ -265,7 +265,8 @@ race_run(enum race_mode mode, unsigned int swaps)
 	rte_dma_domain_soft_test_translate_hook(NULL, NULL);
 	rte_dma_domain_soft_test_publish_hook(NULL, NULL);
 
-	printf("%u replaces, %" PRIu64 " translations: %" PRIu64 " checked against the oracle, %" PRIu64
+	printf("%u replaces, %" PRIu64 " translations: %" PRIu64
+		" checked against the oracle, %" PRIu64
 		" spanning a replace; wrong domain %" PRIu64 ", outside both %" PRIu64
 		", faults %" PRIu64 ", stale IOTLB hits %" PRIu64 "\n",
 		ok, ld(&R.done), R.checked, R.unchecked, R.wrong, R.outside, R.faults,
@@ -274,13 +275,15 @@ race_run(enum race_mode mode, unsigned int swaps)
 	TH_CHECK(R.hook_timeouts == 0, "a hook waited in vain %" PRIu64 " times", R.hook_timeouts);
 	TH_CHECK(R.wrong == 0, "%" PRIu64 " translations returned the memory of a domain the device was not on during them",
 		R.wrong);
-	TH_CHECK(R.outside == 0 && R.faults == 0, "translations outside both domains' memory: %" PRIu64
+	TH_CHECK(R.outside == 0 && R.faults == 0,
+		"translations outside both domains' memory: %" PRIu64
 		", faults: %" PRIu64, R.outside, R.faults);
 	TH_CHECK(rte_dma_domain_soft_iotlb_stale(R.f.b) == 0,
 		"%" PRIu64 " IOTLB hits disagree with the domain the translation used (a generation paired with another domain)",
 		rte_dma_domain_soft_iotlb_stale(R.f.b));
 	if (mode == RACE_WRITER)
-		TH_CHECK(R.checked >= swaps, "each replace had a translation inside its publish window (%" PRIu64 ")",
+		TH_CHECK(R.checked >= swaps,
+			"each replace had a translation inside its publish window (%" PRIu64 ")",
 			R.checked);
 	TH_CHECK_RC(rte_dma_domain_unbind(R.f.b), 0);
 	for (k = 0; k < 2; k++) {
@@ -461,8 +464,8 @@ case_kmsg_charge(void)
 		d.faults[0], d.faults[1]);
 	/* lines that are no DMA fault */
 	feed(&k, p[1], L_DEFAULT L_INTR L_OTHER, &d);
-	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1, "non-fault lines counted: %" PRIu64 "/%" PRIu64,
-		d.faults[0], d.faults[1]);
+	TH_CHECK(d.faults[0] == 1 && d.faults[1] == 1,
+		"non-fault lines counted: %" PRIu64 "/%" PRIu64, d.faults[0], d.faults[1]);
 	TH_CHECK(!k.lower_bound, "exact so far");
 	TH_CHECK(iommufd_kmsg_lower_bound_msg(&k, "/dev/kmsg", msg, sizeof(msg)) == NULL,
 		"no lower-bound message yet");
@@ -567,7 +570,8 @@ case_kmsg_late(void)
 	TH_CHECK_RC(iommufd_kmsg_read(&k, th_now_ns() + WAIT_NS, late_record,
 		kdevs_dev0_faulted, &d), 0);
 	pthread_join(th, NULL);
-	TH_CHECK(d.faults[0] == 1, "the late fault line is attributed by the post-resume window (%" PRIu64 ")",
+	TH_CHECK(d.faults[0] == 1,
+		"the late fault line is attributed by the post-resume window (%" PRIu64 ")",
 		d.faults[0]);
 	close(p[1]);
 	close(p[0]);

@@ -47,7 +47,7 @@ static char *mem;
 static struct fake_drv f;
 static volatile int stop_flag;
 static uint64_t dma_ok, dma_fault, dma_parked, dma_bad;
-/* Running bursts until the poller retires f.inflight (0: never). */
+/* Running bursts until the poller retires the in-flight buffer (0: never). */
 static uint64_t retire_bursts;
 
 /* The poller: for each queue, a burst = check pause, then DMA into one

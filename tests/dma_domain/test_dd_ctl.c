@@ -52,6 +52,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -197,7 +198,8 @@ poller_stop(struct poller *p, const char *what)
 {
 	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(p->t, NULL);
-	TH_CHECK(p->bad == 0, "%s: burst with nothing posted / corrupted DMA: %" PRIu64, what, p->bad);
+	TH_CHECK(p->bad == 0, "%s: burst with nothing posted / corrupted DMA: %" PRIu64, what,
+		p->bad);
 	TH_CHECK(p->f->bad_quiesce == 0 && p->f->bad_walk == 0,
 		"%s: quiesce/parked walk with a queue running", what);
 	TH_CHECK(fake_buffers(p->f) == NQ * FAKE_BUFS, "%s: buffers lost: %u of %u", what,
@@ -307,7 +309,8 @@ case_two_bindings(void)
 			tb[i].failed ? "; last failure: " : "", tb[i].reason);
 		TH_CHECK(tb[i].swaps == SWAPS && tb[i].failed == 0, "%s: %" PRIu64 " of %d swaps failed (%s)",
 			bn[i], tb[i].failed, SWAPS, tb[i].reason);
-		TH_CHECK(faults == 0 && tb[i].p.fault == 0, "%s: %" PRIu64 " faults", bn[i], faults);
+		TH_CHECK(faults == 0 && tb[i].p.fault == 0, "%s: %" PRIu64 " faults", bn[i],
+			faults);
 		TH_CHECK(rte_dma_domain_binding_domain(tb[i].f.b) == tb[i].d[SWAPS & 1],
 			"%s: on the wrong domain", bn[i]);
 	}
@@ -369,8 +372,8 @@ case_overlap(void)
 {
 	static const char *const dn[2][2] = { { "ov0-a", "ov0-b" }, { "ov1-a", "ov1-b" } };
 	static const char *const bn[2] = { "ov0-dev", "ov1-dev" };
-	const char *ser = getenv("TDD_SERIALIZE");
-	bool serialized = ser != NULL && strcmp(ser, "1") == 0;
+	const char *env = getenv("TDD_SERIALIZE");
+	bool serialized = env != NULL && strcmp(env, "1") == 0;
 	int i;
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
@@ -519,8 +522,10 @@ case_destroy_race(void)
 	log_free();
 	poller_stop(&p, "dr-dev");
 	faults = rte_dma_domain_soft_fault_count(f.b);
-	printf("  %u swaps (%" PRIu64 " failed); racing destroys: %" PRIu64 " -EBUSY (%u while pinned by the swap, %u while attached), %" PRIu64
-		" destroyed after the swap; unbind -EBUSY %" PRIu64 "; spare domains destroyed %" PRIu64
+	printf("  %u swaps (%" PRIu64 " failed); racing destroys: %" PRIu64
+		" -EBUSY (%u while pinned by the swap, %u while attached), %" PRIu64
+		" destroyed after the swap; unbind -EBUSY %" PRIu64
+		"; spare domains destroyed %" PRIu64
 		"; %" PRIu64 " faults, %" PRIu64 " DMA ok\n", i - 1, failed, dr.busy, pinned_lines,
 		attached_lines, dr.destroyed, dr.unbind_busy, dr.spare_ok, faults, p.ok);
 	TH_CHECK(failed == 0, "a swap failed with a destroy racing it");
@@ -604,13 +609,12 @@ case_detach_race(void)
 		struct rte_dma_domain *to = cur == dt.d[0] ? dt.d[1] : dt.d[0];
 
 		rc = rte_dma_domain_replace(f.b, to, &quiesce);
-		if (rc == 0) {
+		if (rc == 0)
 			ok++;
-		} else if (rc == -EINVAL) {
+		else if (rc == -EINVAL)
 			unattached++; /* detached meanwhile: refused before any step */
-		} else {
+		else
 			failed++;
-		}
 		sched_yield();
 	}
 	__atomic_store_n(&dt.stop, 1, __ATOMIC_RELEASE);
@@ -621,10 +625,13 @@ case_detach_race(void)
 	log_free();
 	poller_stop(&p, "dt-dev");
 	printf("  %d replaces: %" PRIu64 " done, %" PRIu64 " refused (detached meanwhile), %" PRIu64
-		" failed; racing detaches: %" PRIu64 " -EBUSY (%u log lines naming the swap), %" PRIu64
-		" done between swaps\n", SWAPS, ok, unattached, failed, dt.busy, lines, dt.detached);
+		" failed; racing detaches: %" PRIu64
+		" -EBUSY (%u log lines naming the swap), %" PRIu64
+		" done between swaps\n", SWAPS, ok, unattached, failed, dt.busy, lines,
+		dt.detached);
 	TH_CHECK(failed == 0, "%" PRIu64 " replaces failed other than 'not attached'", failed);
-	TH_CHECK(dt.bad == 0, "%" PRIu64 " racing detach/attach calls failed (last %d)", dt.bad, dt.bad_rc);
+	TH_CHECK(dt.bad == 0, "%" PRIu64 " racing detach/attach calls failed (last %d)", dt.bad,
+		dt.bad_rc);
 	TH_CHECK(dt.busy > 0 && lines == dt.busy, "%" PRIu64 " -EBUSY detaches, %u log lines naming the swap",
 		dt.busy, lines);
 	TH_CHECK(unattached_lines == unattached, "%" PRIu64 " -EINVAL replaces, %u 'not attached' lines",
@@ -716,7 +723,8 @@ hotplug_main(void *arg)
 				mh.unmirrored++;
 		rte_free(buf);
 		if (rte_malloc_heap_memory_remove(MH_HEAP, area, area_len) != 0) {
-			snprintf(mh.err, sizeof(mh.err), "memory remove: %s", rte_strerror(rte_errno));
+			snprintf(mh.err, sizeof(mh.err), "memory remove: %s",
+				rte_strerror(rte_errno));
 			__atomic_fetch_add(&mh.errors, 1, __ATOMIC_RELEASE);
 			break;
 		}
@@ -752,8 +760,10 @@ case_mirror_hotplug(void)
 
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_VTD, 0, false);
 	memset(&mh, 0, sizeof(mh));
-	mh.d[0] = rte_dma_domain_create(ctx, "mh-a", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
-	mh.d[1] = rte_dma_domain_create(ctx, "mh-b", RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	mh.d[0] = rte_dma_domain_create(ctx, "mh-a", RTE_DMA_DOMAIN_PAGING,
+		RTE_DMA_DOMAIN_F_MIRROR);
+	mh.d[1] = rte_dma_domain_create(ctx, "mh-b", RTE_DMA_DOMAIN_PAGING,
+		RTE_DMA_DOMAIN_F_MIRROR);
 	bufs = rte_malloc(NULL, 4 * FAKE_BUFS * FAKE_BUF_SIZE, 64 << 10);
 	TH_CHECK(mh.d[0] != NULL && mh.d[1] != NULL && bufs != NULL, "setup: %s",
 		rte_strerror(rte_errno));
@@ -785,7 +795,8 @@ case_mirror_hotplug(void)
 	seg = tdd_memseg_bytes();
 	printf("  %" PRIu64 " swaps (%" PRIu64 " failed) while %" PRIu64
 		" rounds of memory add/allocate/free/remove ran; %" PRIu64
-		" allocations not mirrored; %" PRIu64 " faults, %" PRIu64 " DMA ok; mirrors %" PRIu64 "/%"
+		" allocations not mirrored; %" PRIu64 " faults, %" PRIu64
+		" DMA ok; mirrors %" PRIu64 "/%"
 		PRIu64 " bytes, memsegs %" PRIu64 "\n", swaps, failed, mh.rounds, mh.unmirrored,
 		faults, p.ok, rte_dma_domain_mapped_bytes(mh.d[0]),
 		rte_dma_domain_mapped_bytes(mh.d[1]), seg);
@@ -796,7 +807,8 @@ case_mirror_hotplug(void)
 	TH_CHECK(faults == 0 && p.fault == 0, "%" PRIu64 " faults", faults);
 	for (k = 0; k < 2; k++)
 		TH_CHECK(rte_dma_domain_mapped_bytes(mh.d[k]) == seg, "mirror %d: %" PRIu64
-			" bytes mapped, memsegs %" PRIu64, k, rte_dma_domain_mapped_bytes(mh.d[k]), seg);
+			" bytes mapped, memsegs %" PRIu64, k, rte_dma_domain_mapped_bytes(mh.d[k]),
+			seg);
 	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
 	rte_free(bufs);
 	rte_malloc_heap_destroy(MH_HEAP);
@@ -835,9 +847,10 @@ static int
 setup_eal(const struct th_case *c)
 {
 	static char prefix[64];
-	static char arg0[] = "test-dma-domain-ctl";
-	char *eal[] = { arg0, "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
-		"--file-prefix", prefix, NULL };
+	static const char *const args[] = { "test-dma-domain-ctl", "--in-memory",
+		"--no-pci", "--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
+	/* writable: the EAL reorders its argv */
+	char *eal[RTE_DIM(args)];
 
 	snprintf(prefix, sizeof(prefix), "ddctl%d", (int)getpid());
 	if (tdd_hugepages_get("free_hugepages") < MH_HUGEPAGES) {
@@ -845,6 +858,7 @@ setup_eal(const struct th_case *c)
 			MH_HUGEPAGES, tdd_hugepages_get("free_hugepages"));
 		return TH_SKIP;
 	}
+	memcpy(eal, args, sizeof(args));
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		/* the machine's free hugepages, taken meanwhile */
 		printf("SKIP: EAL init failed: %s\n", rte_strerror(rte_errno));

@@ -7,10 +7,10 @@
  *   mirror_static   --no-huge: a mirror domain maps rte_malloc memory at
  *                   its IOVA; mapped bytes == all memseg bytes
  *   mirror_extmem   (hugepages: the EAL sends no memory events in legacy
- *                   memory mode, which --no-huge implies) memory added to an external heap arrives as
- *                   a memory event and is mapped into the existing mirror
- *                   domain before rte_malloc can hand it out; removing it
- *                   unmaps it
+ *                   memory mode, which --no-huge implies) memory added to
+ *                   an external heap arrives as a memory event and is
+ *                   mapped into the existing mirror domain before
+ *                   rte_malloc can hand it out; removing it unmaps it
  *   mirror_huge     dynamic hugepage memory: rte_malloc beyond the first
  *                   pages triggers hotplug; reserves 2 MiB hugepages if
  *                   the system has too few (skip 77 if it cannot)
@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -287,13 +288,15 @@ static int
 setup_eal(const struct th_case *c)
 {
 	static char prefix[64];
-	static char arg0[] = "test-dma-domain-mirror";
-	char *nohuge[] = { arg0, "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
-		"--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
-	char *huge[] = { arg0, "--in-memory", "--no-pci", "--no-telemetry", "-l", "0",
+	static const char *const nohuge[] = { "test-dma-domain-mirror", "--no-huge",
+		"-m", "64", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0",
 		"--file-prefix", prefix, NULL };
-	char **eal = nohuge;
+	static const char *const huge[] = { "test-dma-domain-mirror", "--in-memory",
+		"--no-pci", "--no-telemetry", "-l", "0", "--file-prefix", prefix, NULL };
+	const char *const *args = nohuge;
 	int n = RTE_DIM(nohuge) - 1;
+	/* writable: the EAL reorders its argv */
+	char *eal[RTE_DIM(nohuge)];
 
 	snprintf(prefix, sizeof(prefix), "ddmir%d", (int)getpid());
 	if (strcmp(c->name, "mirror_huge") == 0 ||
@@ -301,16 +304,17 @@ setup_eal(const struct th_case *c)
 			strcmp(c->name, "mirror_swap") == 0) {
 		if (!hugepages_ready())
 			return TH_SKIP;
-		eal = huge;
+		args = huge;
 		n = RTE_DIM(huge) - 1;
 	}
+	memcpy(eal, args, (n + 1) * sizeof(eal[0]));
 	if (rte_eal_init(n, eal) < 0) {
 		/* Only the hugepage cases depend on the machine (free 2 MiB
 		 * pages another process may take meanwhile).
 		 */
-		printf("%s: EAL init failed: %s\n", eal == huge ? "SKIP" : "FAIL",
+		printf("%s: EAL init failed: %s\n", args == huge ? "SKIP" : "FAIL",
 			rte_strerror(rte_errno));
-		return eal == huge ? TH_SKIP : 1;
+		return args == huge ? TH_SKIP : 1;
 	}
 	ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
 	return 0;

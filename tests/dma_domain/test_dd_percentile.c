@@ -41,7 +41,7 @@ t_nearest_rank(void)
 
 	for (i = 0; i < 4096; i++)
 		v[i] = 1000 + i; /* sorted, v[k] names its index */
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < TH_DIM(cases); i++) {
 		size_t got = dma_domain_percentile_index(cases[i].n, cases[i].p);
 		uint64_t val = dma_domain_percentile(v, cases[i].n, cases[i].p);
 

@@ -25,7 +25,7 @@
 static bool
 tdd_trace_enabled(void)
 {
-#if RTE_VERSION >= RTE_VERSION_NUM(23, 0, 0, 0)
+#if RTE_VERSION_NUM(23, 0, 0, 0) <= RTE_VERSION
 	return rte_trace_feature_is_enabled();
 #else
 	return true;
@@ -150,7 +150,8 @@ case_copy(void)
 	TH_CHECK_RC(rte_dma_domain_copy(b, 0x80000, a, 0x12000, 4 * K4, RD), 0);
 	TH_CHECK(rte_dma_domain_mapped_bytes(b) == 4 * K4, "b bytes");
 	TH_CHECK_RC(rte_dma_domain_query(b, 0x81000, &m), 0);
-	TH_CHECK(m.va == mem + 0x2000 && m.len == 2 * K4, "piece 1 va %p len %" PRIx64, m.va, m.len);
+	TH_CHECK(m.va == mem + 0x2000 && m.len == 2 * K4, "piece 1 va %p len %" PRIx64, m.va,
+		m.len);
 	TH_CHECK_RC(rte_dma_domain_query(b, 0x82000, &m), 0);
 	TH_CHECK(m.va == mem + 0x10000, "piece 2 va %p", m.va);
 	TH_CHECK(rte_dma_domain_covers(b, 0x80000, 4 * K4, RD, &gap) == 1, "covers");
@@ -277,7 +278,8 @@ case_iotlb(void)
 	TH_CHECK_RC(rte_dma_domain_unmap(d, 0x7000, K4, NULL), 0);
 	TH_CHECK_RC(rte_dma_domain_soft_read(b, 0x7000, buf, 8), 0); /* the bug */
 	rte_dma_domain_soft_test_skip_invalidation(false);
-	TH_CHECK(rte_dma_domain_soft_iotlb_stale(b) == 1, "stale %" PRIu64, rte_dma_domain_soft_iotlb_stale(b));
+	TH_CHECK(rte_dma_domain_soft_iotlb_stale(b) == 1, "stale %" PRIu64,
+		rte_dma_domain_soft_iotlb_stale(b));
 	tdd_soft_model(RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC, 0, false);
 	TH_CHECK_RC(rte_dma_domain_unbind(b), 0);
 	TH_CHECK_RC(rte_dma_domain_destroy(d), 0);
@@ -1173,8 +1175,10 @@ case_pins(void)
 	if (lf != NULL) {
 		log_release(lf);
 		TH_CHECK(logbuf != NULL &&
-			strstr(logbuf, "destroy 'pin-b': in use by the replace running on 'pin-dev' ('pin-a' -> 'pin-b')") != NULL &&
-			strstr(logbuf, "detach 'pin-dev': a replace ('pin-a' -> 'pin-b') is running") != NULL &&
+			strstr(logbuf, "destroy 'pin-b': in use by the replace running on 'pin-dev'"
+				" ('pin-a' -> 'pin-b')") != NULL &&
+			strstr(logbuf, "detach 'pin-dev': a replace ('pin-a' -> 'pin-b')"
+				" is running") != NULL &&
 			strstr(logbuf, "unbind 'pin-dev': a replace") != NULL,
 			"log '%s'", logbuf != NULL ? logbuf : "");
 		free(logbuf);
@@ -1466,7 +1470,8 @@ case_late_faults(void)
 		TH_CHECK_RC(rte_dma_domain_replace(f.b, to, &o), -EIO);
 		f.on_resume = NULL;
 		TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 && r.late_faults == 1 &&
-			r.faults == 1 && !r.rolled_back && strstr(r.reason, "after the queues resumed") != NULL,
+			r.faults == 1 && !r.rolled_back &&
+			strstr(r.reason, "after the queues resumed") != NULL,
 			"%s: late %" PRIu64 " faults %" PRIu64 " rolled back %d reason '%s'",
 			rte_dma_domain_strategy_name(strat[i]), r.late_faults, r.faults,
 			r.rolled_back, r.reason);
@@ -1549,7 +1554,8 @@ case_phases(void)
 	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
 	TH_CHECK_RC(rte_dma_domain_last_swap(f.b, &r), 0);
 	printf("  pause %" PRIu64 " = park %" PRIu64 " + coverage %" PRIu64 " + quiesce %" PRIu64
-		" (max %" PRIu64 ") + switch %" PRIu64 " + resume %" PRIu64 " (+ rest); confirm %" PRIu64 "\n",
+		" (max %" PRIu64 ") + switch %" PRIu64 " + resume %" PRIu64
+		" (+ rest); confirm %" PRIu64 "\n",
 		r.pause_ns, r.park_ns, r.coverage_ns, r.quiesce_ns, r.quiesce_max_ns,
 		r.switch_ns, r.resume_ns, r.confirm_ns);
 	/* two walks (running, parked), two queues quiesced and resumed */
@@ -1572,7 +1578,8 @@ case_phases(void)
 	TH_CHECK(r.coverage_ns >= PH_NS && r.park_ns == 0 && r.quiesce_ns == 0 &&
 		r.switch_ns == 0 && r.resume_ns == 0 && r.pause_ns == 0,
 		"refused: coverage %" PRIu64 " park %" PRIu64 " quiesce %" PRIu64 " switch %" PRIu64
-		" resume %" PRIu64, r.coverage_ns, r.park_ns, r.quiesce_ns, r.switch_ns, r.resume_ns);
+		" resume %" PRIu64, r.coverage_ns, r.park_ns, r.quiesce_ns, r.switch_ns,
+		r.resume_ns);
 	f.extra_len = 0;
 	/* the trace points are registered (where this DPDK has tracing) */
 	for (i = 0; i < RTE_DIM(tp); i++) {
@@ -1581,7 +1588,8 @@ case_phases(void)
 				tp[i]);
 			continue;
 		}
-		TH_CHECK(rte_trace_point_lookup(tp[i]) != NULL, "trace point %s not registered", tp[i]);
+		TH_CHECK(rte_trace_point_lookup(tp[i]) != NULL, "trace point %s not registered",
+			tp[i]);
 	}
 	f.on_walk = NULL;
 	f.on_quiesce = f.on_resume = NULL;

@@ -30,6 +30,7 @@
 #include "tr_app.h"
 #include "tr_cmds_int.h"
 #include "th.h"
+#include "fuzz_entry.h"
 
 struct tr_app tr_app;
 volatile sig_atomic_t tr_interrupted;
@@ -87,9 +88,21 @@ check_size(const char *what, const char *s, uint64_t min, uint64_t max, int rc, 
 
 	if (ok) {
 		switch (*end) {
-		case 'k': case 'K': mul = 1ULL << 10; end++; break;
-		case 'm': case 'M': mul = 1ULL << 20; end++; break;
-		case 'g': case 'G': mul = 1ULL << 30; end++; break;
+		case 'k':
+		case 'K':
+			mul = 1ULL << 10;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1ULL << 20;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1ULL << 30;
+			end++;
+			break;
 		}
 		ok = *end == '\0' && (r == 0 || mul <= UINT64_MAX / r);
 		if (ok) {
@@ -128,7 +141,15 @@ size(const char *what, const char *s, uint64_t min, uint64_t max, char *err)
 
 /* ---- handler stubs: their argument parsing, nothing else ------------- */
 
-#define STUB(n) TR_HANDLER(n) { RTE_SET_USED(argc); RTE_SET_USED(argv); RTE_SET_USED(err); return 0; }
+/* The handlers whose arguments the fuzzer does not parse. */
+static int
+stub(int argc, char **argv, char *err)
+{
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	RTE_SET_USED(err);
+	return 0;
+}
 
 TR_HANDLER(cmd_domain_create)
 {
@@ -229,26 +250,26 @@ TR_HANDLER(cmd_set_rate)
 }
 TR_HANDLER(cmd_set_txfirst) { return u64("txfirst", ARG(0), 0, 1024, err); }
 
-STUB(cmd_show_domains)
-STUB(cmd_show_domain)
-STUB(cmd_show_coverage)
-STUB(cmd_port_attach)
-STUB(cmd_port_detach)
-STUB(cmd_port_inject)
-STUB(cmd_swap_stop)
-STUB(cmd_show_swap_stats)
-STUB(cmd_clear_swaps)
-STUB(cmd_port_start)
-STUB(cmd_port_stop)
-STUB(cmd_show_ports)
-STUB(cmd_show_port_stats)
-STUB(cmd_show_verify)
-STUB(cmd_set_fwd)
-STUB(cmd_set_ports)
-STUB(cmd_start)
-STUB(cmd_stop)
-STUB(cmd_clear_stats)
-STUB(cmd_expect)
+TR_HANDLER(cmd_show_domains) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_domain) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_coverage) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_port_attach) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_port_detach) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_port_inject) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_swap_stop) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_swap_stats) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_clear_swaps) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_port_start) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_port_stop) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_ports) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_port_stats) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_show_verify) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_set_fwd) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_set_ports) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_start) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_stop) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_clear_stats) { return stub(argc, argv, err); }
+TR_HANDLER(cmd_expect) { return stub(argc, argv, err); }
 
 /* What tr_cmds.c calls besides the handlers. */
 int
@@ -273,8 +294,6 @@ __wrap_tr_sleep_ns(uint64_t ns)
 
 /* ---- libFuzzer entry points ------------------------------------------- */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int script_fd = -1;
 static char script_path[64];

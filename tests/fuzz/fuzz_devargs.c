@@ -35,6 +35,7 @@
 
 #include "iommufd_private.h"
 #include "th.h"
+#include "fuzz_entry.h"
 
 /* n hex digits (1..max) at *p, value out; advances *p. */
 static bool
@@ -261,8 +262,6 @@ check_opts(const char *name, const char *args, bool emulated)
 	rte_kvargs_free(kv);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -24,6 +24,7 @@
 #include <rte_log.h>
 
 #include "tdd.h"
+#include "fuzz_entry.h"
 
 #define PG        4096ULL
 #define NB_DOM    3
@@ -421,7 +422,8 @@ run_op(const uint8_t *o)
 	case 4:
 		rc = rte_dma_domain_unmap(dom[di], 0, UINT64_MAX, &got);
 		want = ref_unmap(&ref[di], 0, UINT64_MAX, &exp);
-		TH_ASSERT(rc == want && got == exp, "unmap all d%d: %d %" PRIu64 ", model %d %" PRIu64,
+		TH_ASSERT(rc == want && got == exp, "unmap all d%d: %d %" PRIu64
+			", model %d %" PRIu64,
 			di, rc, got, want, exp);
 		break;
 	case 5:
@@ -453,11 +455,10 @@ run_op(const uint8_t *o)
 			break;
 		}
 		rc = rte_dma_domain_replace(drv.b, dom[di], NULL);
-		if (di == ref_att) {
+		if (di == ref_att)
 			want = 0;
-		} else {
+		else
 			want = ref_replace_ok(ref_att, di) ? 0 : -ERANGE;
-		}
 		TH_ASSERT(rc == want, "replace d%d -> d%d: %d, model %d", ref_att, di, rc, want);
 		if (rc == 0)
 			ref_att = di;
@@ -480,8 +481,6 @@ run_op(const uint8_t *o)
 
 /* ---- libFuzzer entry points ------------------------------------------- */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

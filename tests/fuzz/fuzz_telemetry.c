@@ -17,6 +17,7 @@
  */
 
 #include <errno.h>
+#include <stdalign.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <rte_telemetry.h>
 
 #include "tdd.h"
+#include "fuzz_entry.h"
 
 struct tel_cmd {
 	const char *name;
@@ -49,15 +51,13 @@ rte_telemetry_register_cmd(const char *cmd, telemetry_cb fn, const char *help)
 	return 0;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct rte_dma_domain_ctx *ctx = rte_dma_domain_ctx_get(RTE_DMA_DOMAIN_BACKEND_SOFT);
 	struct rte_dma_domain *d1, *d2;
-	static char mem[4 * 4096] __rte_aligned(4096);
+	static alignas(4096) char mem[4 * 4096];
 
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);

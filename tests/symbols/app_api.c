@@ -16,7 +16,7 @@
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
 
-int app_use(struct rte_dma_domain_binding *b, void *va);
+#include "api_use.h"
 
 int
 app_use(struct rte_dma_domain_binding *b, void *va)

@@ -7,9 +7,9 @@
  * does), compiled by check_app_api.sh three ways: with the application
  * header alone (APP_HEADER_ONLY: must fail, the driver API is not
  * declared there), with the driver SDK header but without
- * -DALLOW_INTERNAL_API (must fail: __rte_internal, "Symbol is not public
- * ABI"), and with -DALLOW_INTERNAL_API (must compile, as the bus and the
- * PMD do).
+ * -DALLOW_INTERNAL_API (must fail: the SDK's functions are tagged internal,
+ * "Symbol is not public ABI"), and with -DALLOW_INTERNAL_API (must
+ * compile, as the bus and the PMD do).
  */
 
 #include <stdbool.h>
@@ -19,7 +19,7 @@
 #include <rte_dma_domain_driver.h>
 #endif
 
-bool driver_use(struct rte_dma_domain_queue *q);
+#include "api_use.h"
 
 bool
 driver_use(struct rte_dma_domain_queue *q)

@@ -90,13 +90,15 @@ run_traffic(uint16_t nq, uint32_t per_queue, const uint16_t *lens, unsigned int 
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "traffic");
 	TH_REQUIRE(v.sent == 2ULL * nq * per_queue * nlens, "sent %" PRIu64 " of %llu"
-		" (nothing moved for 10 s: back-pressure never released?)", v.sent, 2ULL * nq * per_queue * nlens);
+		" (nothing moved for 10 s: back-pressure never released?)", v.sent,
+		2ULL * nq * per_queue * nlens);
 	TH_REQUIRE(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0 &&
 		v.foreign == 0, "traffic not delivered intact");
 	for (p = 0; p < 2; p++)
 		for (q = 0; q < nq; q++)
 			TH_REQUIRE(v.next_rx[p][q] == (uint64_t)per_queue * nlens,
-				"stream port %u queue %u: %" PRIu64 " in order", p, q, v.next_rx[p][q]);
+				"stream port %u queue %u: %" PRIu64 " in order", p, q,
+				v.next_rx[p][q]);
 	return 0;
 }
 
@@ -369,7 +371,8 @@ case_fault(void)
 	do {
 		link.link_status = link_status(0);
 	} while (link.link_status == RTE_ETH_LINK_UP && rte_get_timer_cycles() < deadline);
-	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64 ", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
+	printf("fault: soft faults port0 %" PRIu64 " port1 %" PRIu64
+		", link %s, reset events %d, device_needs_reset %" PRIu64 "\n",
 		rte_dma_domain_soft_fault_count(b0), rte_dma_domain_soft_fault_count(b1),
 		link.link_status ? "up" : "down", reset_events,
 		vt_xstat(0, "device_needs_reset"));
@@ -420,14 +423,13 @@ setup_eal(const struct th_case *tc)
 		devs = nap;
 		log_f = open_memstream(&log_buf, &log_len);
 		rte_openlog_stream(log_f);
-	}
-	else if (strcmp(c, "no_ring_reset") == 0)
+	} else if (strcmp(c, "no_ring_reset") == 0) {
 		devs = nrr;
-	else if (strcmp(c, "traffic_thread") == 0 || strncmp(c, "replace_vtd", 11) == 0)
+	} else if (strcmp(c, "traffic_thread") == 0 || strncmp(c, "replace_vtd", 11) == 0) {
 		devs = thr;
-	else if (strcmp(c, "drops_device") == 0)
+	} else if (strcmp(c, "drops_device") == 0) {
 		devs = drp;
-	else if (strcmp(c, "traffic_service") == 0) {
+	} else if (strcmp(c, "traffic_service") == 0) {
 		devs = srv;
 		extra = srv_eal;
 	}

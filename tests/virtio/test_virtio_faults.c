@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@
 static struct rte_dma_domain_binding *b0;
 /* d[0], d[2]: the marker IOVA on page 0; d[1]: on page 1. */
 static struct rte_dma_domain *d[3];
-static uint8_t marker[2][MARKER_LEN] __rte_aligned(MARKER_LEN);
+static alignas(MARKER_LEN) uint8_t marker[2][MARKER_LEN];
 /* Which page the device sees at the marker now (0 or 1). */
 static unsigned int cur;
 
@@ -253,7 +254,8 @@ arm(struct fi_poller *p, const struct fi_case *c, const struct fi_how *h)
 	if (h->lib != RTE_DMA_DOMAIN_INJECT_NONE)
 		TH_REQUIRE(rte_dma_domain_inject(b0, h->lib) == 0, "library injection %d", h->lib);
 	if (h->pmd != NO_PMD)
-		TH_REQUIRE(vt_pmd_inject(0, h->pmd, FI_PMD_QID, 1) == 0, "PMD injection %d", h->pmd);
+		TH_REQUIRE(vt_pmd_inject(0, h->pmd, FI_PMD_QID, 1) == 0, "PMD injection %d",
+			h->pmd);
 	return 0;
 }
 
@@ -341,14 +343,16 @@ cell_run(unsigned int s, const struct fi_case *c, struct fi_poller *p, struct fi
 		what, rte_dma_domain_name(rte_dma_domain_binding_domain(b0)));
 	r->outcome = rec.rolled_back ? "rolled back" : "failed, nothing changed";
 	/* (b) traffic flows, and the port swaps again */
-	TH_REQUIRE(moved_since(p, rx), "%s: traffic does not flow both ways after the failed swap", what);
+	TH_REQUIRE(moved_since(p, rx), "%s: traffic does not flow both ways after the failed swap",
+		what);
 	ret = swap(p, s, to, 2000000, &rec);
 	TH_REQUIRE(ret == 0, "%s: the clean swap after it failed: %s", what, rec.reason);
 	cur = 1 - cur;
 	TH_REQUIRE(model_page() == (int)cur,
 		"%s: after the clean swap the model translates through the %s domain", what,
 		page_name(model_page(), old));
-	TH_REQUIRE(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap", what);
+	TH_REQUIRE(moved_since(p, rx_now(p)), "%s: no traffic both ways after the clean swap",
+		what);
 	return 0;
 }
 

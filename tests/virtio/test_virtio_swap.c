@@ -260,7 +260,9 @@ vt_case_replace_vtd(unsigned int swaps, bool broken)
 		 * window: faults, seen by the model and by the library.
 		 */
 		TH_REQUIRE(faults > 0 && st.faults > 0 && s.failed > 0,
-			"quiesce broken by injection, %u swaps under the VT-d model with the device's engine running: no fault seen (soft %" PRIu64 ", library %" PRIu64 "): this test cannot see a missed quiesce",
+			"quiesce broken by injection, %u swaps under the VT-d model with the device's"
+			" engine running: no fault seen (soft %" PRIu64 ", library %" PRIu64 "):"
+			" this test cannot see a missed quiesce",
 			s.done, faults, st.faults);
 		return 0;
 	}
@@ -374,7 +376,8 @@ vt_case_resume_retry(unsigned int swaps)
 	if (run_swapper(&s, &v, &refused) != 0)
 		return -1;
 	vt_drain_all(&v);
-	printf("resume_retry: %u swaps under traffic, %u ok, %u failed (injected), %u unexpected, refused %" PRIu64
+	printf("resume_retry: %u swaps under traffic, %u ok, %u failed (injected),"
+		" %u unexpected, refused %" PRIu64
 		", port drops %" PRIu64 "/%" PRIu64 "\n", s.done, s.ok, s.failed, s.unexpected,
 		refused, vt_xstat(0, "tx_driver_discards"), vt_xstat(0, "rx_driver_discards"));
 	TH_REQUIRE(s.unexpected == 0, "swaps did not fail exactly where injected");

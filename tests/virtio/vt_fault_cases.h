@@ -75,9 +75,13 @@ static const struct fi_case fi_cases[] = {
 		LIB(-EIO, "could not quiesce queue 0: Input/output error (injected)", QUIESCE),
 		LIB(-EIO, "port stop failed: Input/output error (injected)", QUIESCE) } },
 	{ "queue reset timeout", false, {
-		PMD(-ETIMEDOUT, "could not quiesce queue 1: the device did not confirm the queue stop in time", RESET_TIMEOUT),
+		PMD(-ETIMEDOUT,
+			"could not quiesce queue 1: the device did not confirm the queue stop in time",
+			RESET_TIMEOUT),
 		NA("hitless resets no queue"),
-		PMD(-ETIMEDOUT, "could not quiesce queue 1: the device did not confirm the queue stop in time", RESET_TIMEOUT),
+		PMD(-ETIMEDOUT,
+			"could not quiesce queue 1: the device did not confirm the queue stop in time",
+			RESET_TIMEOUT),
 		NA("restart stops the port: no queue reset") } },
 	{ "switch", false, {
 		LIB(-EIO, "switch call failed: Input/output error (injected)", SWITCH),

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ struct litmus {
 	uint16_t *flags;   /* used->flags of iteration i, NO_NOTIFY then 0 */
 	uint8_t *kicked;   /* driver: notify (flags read without NO_NOTIFY) */
 	uint8_t *saw_new;  /* device: avail index read after enabling */
-	uint64_t arrived[2] __attribute__((aligned(64))); /* __atomic */
+	alignas(64) uint64_t arrived[2]; /* __atomic */
 };
 
 static void

@@ -7,7 +7,9 @@
  * lost kicks then.
  */
 
-#define VIRTIO_NOTIFY_FENCE() __asm__ volatile("" ::: "memory")
+#include <rte_atomic.h>
+
+#define VIRTIO_NOTIFY_FENCE() rte_compiler_barrier()
 #include <virtio_notify.h>
 
 #define VT_LITMUS_NAME vt_litmus_unfenced

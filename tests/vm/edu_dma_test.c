@@ -127,7 +127,9 @@ enable_bus_master(struct vm_vdev *v)
 static int
 all_bytes(const uint8_t *p, uint8_t val)
 {
-	for (size_t i = 0; i < EDU_BUF_SIZE; i++)
+	size_t i;
+
+	for (i = 0; i < EDU_BUF_SIZE; i++)
 		if (p[i] != val)
 			return 0;
 	return 1;
@@ -196,7 +198,8 @@ kmsg_check(struct iommufd_kmsg *k, const char *edu)
 			edu);
 	for (i = 1; i < d.n; i++)
 		if (d.faults[i] != 0 && k->suppressed == 0)
-			TH_FATAL("edu's faults were charged to NIC %u (%" PRIu64 ")", i, d.faults[i]);
+			TH_FATAL("edu's faults were charged to NIC %u (%" PRIu64 ")", i,
+				d.faults[i]);
 	iommufd_kmsg_close(k);
 }
 

@@ -103,7 +103,8 @@ test_replace(void)
 		got = mock_replace(fd, stdev, hwpt[(i + 1) & 1]);
 		ns[i] = th_now_ns() - t0;
 		if (got != hwpt[(i + 1) & 1])
-			TH_FATAL("mock replace onto HWPT %u returned pt %u", hwpt[(i + 1) & 1], got);
+			TH_FATAL("mock replace onto HWPT %u returned pt %u", hwpt[(i + 1) & 1],
+				got);
 	}
 	vm_print_latency("mock replace HWPT<->HWPT", ns, iters);
 

@@ -48,7 +48,7 @@ test_lifecycle(void)
 	const size_t len = 4u << 20;
 	struct vm_vdev devs[MAX_DEVS];
 	uint32_t ioas_a, ioas_b, hwpt[MAX_DEVS][2], got;
-	unsigned int n, i;
+	unsigned int n, i, k;
 	int fd, rc;
 	void *buf;
 
@@ -73,10 +73,12 @@ test_lifecycle(void)
 		hwpt[i][0] = vm_hwpt_alloc(fd, v->dev_id, ioas_a);
 		hwpt[i][1] = vm_hwpt_alloc(fd, v->dev_id, ioas_b);
 		/* HWPT <-> HWPT in both directions, then back onto an IOAS. */
-		if ((got = vm_attach(v, hwpt[i][0])) != hwpt[i][0] ||
-				(got = vm_attach(v, hwpt[i][1])) != hwpt[i][1] ||
-				(got = vm_attach(v, hwpt[i][0])) != hwpt[i][0])
-			TH_FATAL("device %s: replace onto a HWPT returned pt %u", v->bdf, got);
+		for (k = 0; k < 3; k++) {
+			got = vm_attach(v, hwpt[i][k & 1]);
+			if (got != hwpt[i][k & 1])
+				TH_FATAL("device %s: replace onto a HWPT returned pt %u", v->bdf,
+					got);
+		}
 		vm_attach(v, ioas_b);
 		vm_attach(v, hwpt[i][1]);
 		/* A bad target fails cleanly and leaves the attachment usable. */

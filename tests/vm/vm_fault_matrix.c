@@ -195,7 +195,7 @@ probe(void)
 	while (!freed && rte_get_timer_cycles() < deadline)
 		rte_eth_tx_burst(port_sw, 0, NULL, 0); /* reclaims */
 	if (!freed)
-		printf("probe: the PMD did not reclaim the probe frame\n");
+		printf("%s: the PMD did not reclaim the frame it sent\n", __func__);
 	return got;
 }
 

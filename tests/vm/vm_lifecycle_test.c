@@ -639,11 +639,14 @@ case_hotplug(const char *pmd)
 	pthread_join(th, NULL);
 	ev_alloc = rte_atomic_load_explicit(&hp_events[0], rte_memory_order_relaxed);
 	ev_free = rte_atomic_load_explicit(&hp_events[1], rte_memory_order_relaxed);
-	printf("hotplug: %u swaps ok, %u failed; %u allocations of %u MiB during them (%u failed, %u not mirrored); memory events: %" PRIu64 " alloc, %" PRIu64 " free\n",
+	printf("hotplug: %u swaps ok, %u failed; %u allocations of %u MiB during them"
+		" (%u failed, %u not mirrored); memory events: %" PRIu64 " alloc, %" PRIu64
+		" free\n",
 		ok, failed, hs.rounds, HP_LEN >> 20, hs.alloc_failed, hs.unmirrored,
 		ev_alloc, ev_free);
 	TH_EXPECT(ev_alloc > 0 && ev_free > 0,
-		"hotplug: hugepages were hotplugged (%" PRIu64 " alloc events) and given back (%" PRIu64 " free events) during the swaps",
+		"hotplug: hugepages were hotplugged (%" PRIu64
+		" alloc events) and given back (%" PRIu64 " free events) during the swaps",
 		ev_alloc, ev_free);
 	TH_EXPECT(ok + failed == 2 * i && unclear == 0 && stayed == failed,
 		"hotplug: every swap succeeded (%u) or failed with a reason, on its old domain (%u of %u)",
@@ -675,7 +678,8 @@ stop_traffic:
 	vm_traffic_print(&tr, "hotplug");
 	TH_EXPECT(vm_traffic_lost(&tr) == 0 && tr.f[0].corrupt + tr.f[1].corrupt == 0 &&
 		tr.f[0].gaps + tr.f[1].gaps + tr.f[0].late + tr.f[1].late == 0,
-		"hotplug: no frame lost (%" PRIu64 "), gapped, late or corrupt", vm_traffic_lost(&tr));
+		"hotplug: no frame lost (%" PRIu64 "), gapped, late or corrupt",
+		vm_traffic_lost(&tr));
 out:
 	if (hp_dom[1] != NULL)
 		TH_EXPECT(rte_dma_domain_destroy(hp_dom[1]) == 0, "hotplug: vm_lc_hp destroyed");

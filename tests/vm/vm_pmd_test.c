@@ -130,7 +130,8 @@ check_traffic_clean(const char *what)
 	uint64_t bad = tr.f[0].gaps + tr.f[1].gaps + tr.f[0].late + tr.f[1].late +
 		tr.f[0].corrupt + tr.f[1].corrupt;
 
-	TH_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0, "%s: frames sent both ways (%" PRIu64 ", %" PRIu64 ")",
+	TH_EXPECT(tr.f[0].sent > 0 && tr.f[1].sent > 0, "%s: frames sent both ways (%" PRIu64
+		", %" PRIu64 ")",
 		what, tr.f[0].sent, tr.f[1].sent);
 	TH_EXPECT(vm_traffic_lost(&tr) == 0, "%s: no frame lost (%" PRIu64 ")", what,
 		vm_traffic_lost(&tr));
@@ -326,7 +327,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 	traffic_stop("hitless");
 	seen = framework_faults() + eio + reset_events + needs_reset(0) + needs_reset(1);
 	printf("hitless: %u replaces ok, %u failed (%u with EIO), faults in swap records %" PRIu64
-		", in stats %" PRIu64 ", reset events %" PRIu64 ", DEVICE_NEEDS_RESET %s %" PRIu64 ", %s %" PRIu64
+		", in stats %" PRIu64 ", reset events %" PRIu64 ", DEVICE_NEEDS_RESET %s %" PRIu64
+		", %s %" PRIu64
 		", traffic stalled after %u, lost %" PRIu64 "\n",
 		ok, failed, eio, swap_faults, framework_faults(), reset_events,
 		nic[0], needs_reset(0), nic[1], needs_reset(1), stalled, vm_traffic_lost(&tr));
@@ -695,7 +697,9 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		rs.moved == rs.n,
 		"latency: traffic moved after every swap: quiesce %u/%u, %u/%u and %u/%u, remap %u/%u, restart %u/%u",
 		q.moved, q.n, qw.moved, qw.n, qp.moved, qp.n, rm.moved, rm.n, rs.moved, rs.n);
-	printf("latency pmd series: quiesce x%u paced (%u frames/s each way), then quiesce x%u and remap x%u under window traffic, then quiesce and restart in turn x%u paced; mapped %" PRIu64
+	printf("latency pmd series: quiesce x%u paced (%u frames/s each way), then quiesce x%u"
+		" and remap x%u under window traffic, then quiesce and restart in turn x%u paced;"
+		" mapped %" PRIu64
 		" bytes per domain (%u x %llu MiB aliases); lost in the last (restart's) %" PRIu64
 		" (%.1f per restart), late %" PRIu64 "\n",
 		q.n, LAT_PPS, qw.n, rm.n, rs.n, mapped, LAT_ALIAS_N, LAT_ALIAS_LEN >> 20,
@@ -726,7 +730,9 @@ case_latency(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	vm_print_latency("pmd quiesce (window) pause", qw.pause, qw.n);
 	vm_print_latency("pmd remap (window) unmap+map of 1 GiB+ (switch)", rm.sw, rm.n);
 	vm_print_latency("pmd remap (window) pause", rm.pause, rm.n);
-	printf("latency ratio: restart/quiesce (paced, in turn) median of the pairs' ratios: pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx, pause %.1fx (mapped %" PRIu64 " bytes)\n",
+	printf("latency ratio: restart/quiesce (paced, in turn) median of the pairs' ratios:"
+		" pause %.2fx, outage %.2fx; remap/quiesce (window) median switch %.1fx,"
+		" pause %.1fx (mapped %" PRIu64 " bytes)\n",
 		r_pause, r_outage,
 		med_ratio(rm.sw, rm.n, qw.sw, qw.n), med_ratio(rm.pause, rm.n, qw.pause, qw.n),
 		mapped);

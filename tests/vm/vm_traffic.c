@@ -400,8 +400,9 @@ vm_traffic_print(const struct vm_traffic *t, const char *what)
 			t->f[p].gaps, t->f[p].late, t->f[p].corrupt);
 	for (p = 0; p < 2; p++)
 		if (t->f[p].bad_seen)
-			printf("traffic %s: port %d -> %d: first out-of-order frame: expected seq %" PRIu64
-				", got %" PRIu64 "\n", what, p, 1 - p, t->f[p].bad_expect, t->f[p].bad_got);
+			printf("traffic %s: port %d -> %d: first out-of-order frame:"
+				" expected seq %" PRIu64 ", got %" PRIu64 "\n",
+				what, p, 1 - p, t->f[p].bad_expect, t->f[p].bad_got);
 	printf("traffic %s: foreign frames %" PRIu64 ", final drain %" PRIu64 " ms\n",
 		what, t->foreign, t->drain_ms);
 	fflush(stdout);

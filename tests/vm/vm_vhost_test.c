@@ -269,7 +269,8 @@ case_features(void)
 	vm_traffic_run(&tr, 1000);
 	vm_traffic_print(&tr, "features");
 	TH_EXPECT(tr.f[0].received > 0 && tr.f[1].received > 0 && bad_frames() == 0,
-		"verified traffic both ways after the warm-up: no late or corrupt frame (lost %" PRIu64 ")",
+		"verified traffic both ways after the warm-up: no late or corrupt frame"
+		" (lost %" PRIu64 ")",
 		vm_traffic_lost(&tr));
 }
 
@@ -438,7 +439,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		}
 	}
 	traffic_stop("hitless");
-	seen = framework_faults() + eio + reset_events + vm_xstat(port_of[0], "device_needs_reset") +
+	seen = framework_faults() + eio + reset_events +
+		vm_xstat(port_of[0], "device_needs_reset") +
 		vm_xstat(port_of[1], "device_needs_reset");
 	printf("vhost-hitless: %u replaces ok, %u failed (%u EIO), faults in swap records %" PRIu64
 		", in stats %" PRIu64 ", reset events %" PRIu64 ", traffic stalled after %u, lost %"
@@ -592,12 +594,15 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	got = tr.f[port_of[0]].received - got;
 	rx = tr.f[port_of[1]].received - rx;
 	tr.mp = main_mp;
-	printf("vhost-isolation: tx after the swap: %s sent %u frames from the revoked range, %" PRIu64
-		" arrived; %s (range still mapped on its domain) %" PRIu64 " of %u\n",
+	printf("vhost-isolation: tx after the swap: %s sent %u frames from the revoked range,"
+		" %" PRIu64 " arrived; %s (range still mapped on its domain) %" PRIu64 " of %u\n",
 		nic[0], ISO_FRAMES, got, nic[1], rx, ISO_FRAMES);
-	TH_EXPECT(got == 0, "isolation: none of the %u frames %s sent from the revoked range arrived (%" PRIu64 ")",
+	TH_EXPECT(got == 0,
+		"isolation: none of the %u frames %s sent from the revoked range arrived"
+		" (%" PRIu64 ")",
 		ISO_FRAMES, nic[0], got);
-	TH_EXPECT(rx >= ISO_FRAMES / 2, "isolation: the other way (range still mapped) they arrive (%" PRIu64 " of %u)",
+	TH_EXPECT(rx >= ISO_FRAMES / 2,
+		"isolation: the other way (range still mapped) they arrive (%" PRIu64 " of %u)",
 		rx, ISO_FRAMES);
 	/* Back: the stop releases what the backend could not read. */
 	ret = swap_polled(0, dr, &o, &rec);
@@ -640,7 +645,8 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 		" received, %" PRIu64 " of %u range buffers written\n",
 		ISO_FRAMES, nic[1], got, bad, ISO_MBUFS);
 	TH_EXPECT(bad == 0, "isolation: no buffer of the revoked range written (%" PRIu64 ")", bad);
-	TH_EXPECT(got == 0, "isolation: no frame received into the revoked range (%" PRIu64 ")", got);
+	TH_EXPECT(got == 0, "isolation: no frame received into the revoked range (%" PRIu64 ")",
+		got);
 	/* Back to normal buffers, range mapped again before the stop
 	 * releases it (nothing leaks).
 	 */
