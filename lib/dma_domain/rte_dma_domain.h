@@ -182,9 +182,8 @@ struct rte_dma_domain_swap_record {
 struct rte_dma_domain_stats {
 	uint64_t swaps;      /**< successful replaces (no-ops included) */
 	uint64_t failures;   /**< refused or failed replaces */
-	uint64_t rollbacks;  /**< failures after which the device was
-			       * returned to its old domain
-			       */
+	/** failures after which the device was returned to its old domain */
+	uint64_t rollbacks;
 	uint64_t faults;     /**< faults seen during swaps (rollbacks too) */
 	uint64_t timeouts;   /**< quiesce timeouts (each one reported) */
 	/** Pause time of every swap that paused the queues, failed and

@@ -128,6 +128,18 @@ iommu_name(const char *bdf, char *buf, size_t size)
  * experiments); true: an attach to one IOAS, then a replace onto another
  * (the IOAS experiment: the kernel allocates each domain).
  */
+/* Map buf into both IOASes (at 1 GiB and 2 GiB); true on a failure, *rc
+ * then holds its negative errno.
+ */
+static bool
+ioas_map_both(int fd, uint32_t ioas1, uint32_t ioas2, void *buf, uint64_t len, int *rc)
+{
+	*rc = vm_ioas_map_try(fd, ioas1, buf, len, 1ull << 30);
+	if (*rc == 0)
+		*rc = vm_ioas_map_try(fd, ioas2, buf, len, 2ull << 30);
+	return *rc != 0;
+}
+
 static int
 gate_probe(const char *bdf, bool ioas_replace, const char **step)
 {
@@ -149,8 +161,7 @@ gate_probe(const char *bdf, bool ioas_replace, const char **step)
 	} else if (ioctl(fd, IOMMU_IOAS_ALLOC, &a) != 0 || ioctl(fd, IOMMU_IOAS_ALLOC, &a2) != 0) {
 		*step = "IOMMU_IOAS_ALLOC";
 		rc = -errno;
-	} else if ((rc = vm_ioas_map_try(fd, a.out_ioas_id, buf, len, 1ull << 30)) != 0 ||
-			(rc = vm_ioas_map_try(fd, a2.out_ioas_id, buf, len, 2ull << 30)) != 0) {
+	} else if (ioas_map_both(fd, a.out_ioas_id, a2.out_ioas_id, buf, len, &rc)) {
 		*step = "IOMMU_IOAS_MAP";
 	} else if (ioas_replace) {
 		*step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
@@ -197,7 +208,8 @@ matrix_gate(int argc, char **argv)
 		expect = NULL;
 	probe = getenv("VM_MATRIX_PROBE");
 	if (probe != NULL && strcmp(probe, "hwpt") != 0 && strcmp(probe, "ioas-replace") != 0) {
-		printf("FAIL: VM_MATRIX_PROBE='%s': expected hwpt (default) or ioas-replace\n", probe);
+		printf("FAIL: VM_MATRIX_PROBE='%s': expected hwpt (default) or ioas-replace\n",
+			probe);
 		return 1;
 	}
 	rc = gate_probe(nic[0], probe != NULL && strcmp(probe, "ioas-replace") == 0, &step);
@@ -254,5 +266,5 @@ main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "gate") == 0)
 		return matrix_gate(argc, argv);
-	return th_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), TH_ONE_PER_PROCESS);
+	return th_main(argc, argv, cases, TH_DIM(cases), TH_ONE_PER_PROCESS);
 }

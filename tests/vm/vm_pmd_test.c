@@ -202,7 +202,7 @@ replaces(const char *name, unsigned int def)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 2 || v > 100000) {
-		TH_EXPECT(false, "%s='%s': expected a number of replaces, 2 to 100000", name, s);
+		TH_EXPECT(false, "%s='%s': expected a count from 2 to 100000", name, s);
 		return 0;
 	}
 	return (unsigned int)v;
@@ -313,7 +313,8 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2, unsigned int
 		/* Faults are rare: replace back to back, no gap. */
 		if (needs_reset(0) != 0 || needs_reset(1) != 0) {
 			snprintf(why, sizeof(why), "stopped: a NIC needs a reset (%s %" PRIu64
-				", %s %" PRIu64 ")", nic[0], needs_reset(0), nic[1], needs_reset(1));
+				", %s %" PRIu64 ")", nic[0], needs_reset(0), nic[1],
+				needs_reset(1));
 			stop = why;
 		} else if (!progress(rx)) {
 			stalled++;

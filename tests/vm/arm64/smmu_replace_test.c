@@ -260,7 +260,8 @@ vnet_map(struct vnet *v)
 	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = (uint32_t)bar };
 	TH_FATAL_ERRNO(ioctl(v->vfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
-		TH_FATAL("virtio-net BAR %d cannot be mmapped through VFIO (flags 0x%x)", bar, ri.flags);
+		TH_FATAL("virtio-net BAR %d cannot be mmapped through VFIO (flags 0x%x)",
+			bar, ri.flags);
 	v->bar = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vfd, (off_t)ri.offset);
 	if (v->bar == MAP_FAILED)
 		TH_FATAL("mmap virtio-net BAR %d: %s", bar, strerror(errno));
@@ -456,7 +457,8 @@ kmsg_cb(const struct iommufd_kmsg_rec *r, void *arg)
 
 	/* 6.12's SMMUv3 lines name no device: they count for ours. */
 	if (iommufd_kmsg_charges(r, NULL))
-		s->faults += r->kind == IOMMUFD_KMSG_SUPPRESSED && r->suppressed ? r->suppressed : 1;
+		s->faults += r->kind == IOMMUFD_KMSG_SUPPRESSED && r->suppressed ?
+			r->suppressed : 1;
 }
 
 /* Fault lines read so far into s; final: wait up to 300 ms for the event
@@ -504,14 +506,14 @@ not_supported(const char *ioctl_name, int err)
 }
 
 static void
-begin(const char *name)
+test_begin(const char *name)
 {
 	printf("@@TEST %s begin\n", name);
 	fflush(stdout);
 }
 
 static void
-end(const char *name, int rc)
+test_end(const char *name, int rc)
 {
 	fflush(stdout);
 	printf("@@TEST %s end rc=%d\n", name, rc);
@@ -740,9 +742,9 @@ main(void)
 	c.v.vfd = c.dev.fd;
 	printf("device %s on vfio-pci, iommufd dev_id %u\n", c.dev.bdf, c.dev.dev_id);
 
-	begin("smmuv3-matrix-info");
+	test_begin("smmuv3-matrix-info");
 	rc = case_info(&c);
-	end("smmuv3-matrix-info", rc);
+	test_end("smmuv3-matrix-info", rc);
 	worst = rc > worst ? rc : worst;
 
 	/* Memory of the queue in two IOASes at the same IOVA; the device
@@ -764,24 +766,24 @@ main(void)
 	if (pthread_create(&th, NULL, dma_thread, &c.v) != 0)
 		TH_FATAL("pthread_create: cannot start the DMA thread");
 
-	begin("smmuv3-pmd-hitless");
+	test_begin("smmuv3-pmd-hitless");
 	rc = case_replaces(&c, false);
-	end("smmuv3-pmd-hitless", rc);
+	test_end("smmuv3-pmd-hitless", rc);
 	worst = rc > worst ? rc : worst;
 
-	begin("smmuv3-pmd-quiesce");
+	test_begin("smmuv3-pmd-quiesce");
 	rc = case_replaces(&c, true);
-	end("smmuv3-pmd-quiesce", rc);
+	test_end("smmuv3-pmd-quiesce", rc);
 	worst = rc > worst ? rc : worst;
 
-	begin("smmuv3-iommufd-latency");
+	test_begin("smmuv3-iommufd-latency");
 	rc = case_latency(&c, false);
-	end("smmuv3-iommufd-latency", rc);
+	test_end("smmuv3-iommufd-latency", rc);
 	worst = rc > worst ? rc : worst;
 
-	begin("smmuv3-ioas-latency");
+	test_begin("smmuv3-ioas-latency");
 	rc = case_latency(&c, true);
-	end("smmuv3-ioas-latency", rc);
+	test_end("smmuv3-ioas-latency", rc);
 	worst = rc > worst ? rc : worst;
 
 	__atomic_store_n(&c.v.stop, 1, __ATOMIC_RELEASE);

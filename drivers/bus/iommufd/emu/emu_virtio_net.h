@@ -130,7 +130,8 @@ struct emu_vnet {
 	enum emu_mode mode;
 	int cpu;                  /* engine thread CPU, -1 = see emu_thread */
 	int service_lcore;        /* mode=service: map to this service lcore, -1 =
-			the app maps it */
+	 * the app maps it
+	 */
 	uint32_t service_id;
 	bool service_registered;
 	rte_thread_t thread;
