@@ -67,14 +67,17 @@ TR_HANDLER(cmd_domain_map)
 	int i, rc;
 
 	if (tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err) < 0 ||
-			tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX, &iova, err) < 0 ||
-			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 4096, UINT64_MAX, &len, err) < 0)
+			tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX,
+				&iova, err) < 0 ||
+			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 4096, UINT64_MAX,
+				&len, err) < 0)
 		return -EINVAL;
 	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "alloc") == 0)
 			alloc = true;
 		else if (parse_access(argv[i], &access) < 0)
-			return tr_err(err, "bad argument '%s': expected r, w, rw or alloc", argv[i]);
+			return tr_err(err, "bad argument '%s': expected r, w, rw or alloc",
+				argv[i]);
 	}
 	tr_dom_lock();
 	rc = tr_domain_map(d, iova, len, access, alloc, err);
@@ -92,8 +95,10 @@ TR_HANDLER(cmd_domain_unmap)
 	if (tr_parse_domain(argc > 0 ? argv[0] : NULL, &d, err) < 0)
 		return -EINVAL;
 	all = argc > 1 && strcmp(argv[1], "all") == 0;
-	if (!all && (tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX, &iova, err) < 0 ||
-			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 1, UINT64_MAX, &len, err) < 0))
+	if (!all && (tr_parse_u64("IOVA", argc > 1 ? argv[1] : NULL, 0, UINT64_MAX,
+				&iova, err) < 0 ||
+			tr_parse_size("length", argc > 2 ? argv[2] : NULL, 1, UINT64_MAX,
+				&len, err) < 0))
 		return -EINVAL;
 	if (tr_args_done(argc, argv, all ? 2 : 3, err) < 0)
 		return -EINVAL;
@@ -320,11 +325,13 @@ TR_HANDLER(cmd_set_iommu)
 	rte_dma_domain_soft_config_get(&c);
 	if (argc == 0 || (strcmp(argv[0], "atomic") != 0 && strcmp(argv[0], "vtd") != 0))
 		return tr_err(err, "bad model '%s': expected atomic or vtd", argc ? argv[0] : "");
-	c.model = strcmp(argv[0], "vtd") == 0 ? RTE_DMA_DOMAIN_SOFT_REPLACE_VTD : RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC;
+	c.model = strcmp(argv[0], "vtd") == 0 ? RTE_DMA_DOMAIN_SOFT_REPLACE_VTD :
+		RTE_DMA_DOMAIN_SOFT_REPLACE_ATOMIC;
 	if (argc > 1) {
 		if (strcmp(argv[1], "window") != 0)
 			return tr_err(err, "bad keyword '%s': expected 'window <us>'", argv[1]);
-		if (tr_parse_u64("window (us)", argc > 2 ? argv[2] : NULL, 0, 1000000, &win, err) < 0)
+		if (tr_parse_u64("window (us)", argc > 2 ? argv[2] : NULL, 0, 1000000,
+				&win, err) < 0)
 			return -EINVAL;
 		c.vtd_window_ns = win * 1000;
 	}
@@ -348,7 +355,8 @@ TR_HANDLER(cmd_show_faults)
 			tr_args_done(argc, argv, 1, err) < 0)
 		return -EINVAL;
 	got = rte_dma_domain_soft_fault_log(NULL, f, (unsigned int)n);
-	printf("DMA faults: %" PRIu64 " in total, last %u:\n", rte_dma_domain_soft_fault_count(NULL), got);
+	printf("DMA faults: %" PRIu64 " in total, last %u:\n",
+		rte_dma_domain_soft_fault_count(NULL), got);
 	for (i = 0; i < got; i++)
 		printf("  %-8s iova 0x%" PRIx64 " %s domain '%s': %s\n", f[i].device, f[i].iova,
 			f[i].access & RTE_DMA_DOMAIN_ACCESS_WRITE ? "write" : "read",
@@ -363,7 +371,8 @@ TR_HANDLER(cmd_wait_swaps)
 	if (argc > 0) {
 		if (strcmp(argv[0], "timeout") != 0)
 			return tr_err(err, "bad keyword '%s': expected 'timeout <ms>'", argv[0]);
-		if (tr_parse_u64("timeout (ms)", argc > 1 ? argv[1] : NULL, 1, 3600000, &ms, err) < 0)
+		if (tr_parse_u64("timeout (ms)", argc > 1 ? argv[1] : NULL, 1, 3600000,
+				&ms, err) < 0)
 			return -EINVAL;
 	}
 	if (tr_args_done(argc, argv, argc ? 2 : 0, err) < 0)

@@ -5,7 +5,7 @@
 /*
  * The "port inject" command: arms a failure-injection point of the replace
  * protocol (rte_dma_domain_inject()). That is a test hook of the library
- * (dma_domain_test.h, __rte_internal, not installed), so this one file is
+ * (dma_domain_test.h, internal API, not installed), so this one file is
  * built with -DALLOW_INTERNAL_API (app/test-replace/meson.build: tr_inject);
  * the rest of dpdk-test-replace uses the application API only.
  */

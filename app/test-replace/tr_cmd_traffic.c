@@ -106,7 +106,8 @@ TR_HANDLER(cmd_port_stop)
 		return -EINVAL;
 	RTE_ETH_FOREACH_DEV(port)
 		if (mask[port] && tr_fwd_polls(port))
-			return tr_err(err, "cannot stop port %u: traffic is polling it ('stop' first)", port);
+			return tr_err(err,
+				"cannot stop port %u: traffic is polling it ('stop' first)", port);
 	RTE_ETH_FOREACH_DEV(port) {
 		if (!mask[port] || !tr_app.started[port])
 			continue;
@@ -132,7 +133,8 @@ TR_HANDLER(cmd_show_ports)
 		b = rte_dma_domain_binding_lookup(tr_port_devname(port));
 		if (b != NULL)
 			dom = rte_dma_domain_binding_domain(b) ?
-				rte_dma_domain_name(rte_dma_domain_binding_domain(b)) : "(detached)";
+				rte_dma_domain_name(rte_dma_domain_binding_domain(b)) :
+				"(detached)";
 		printf("  %-4u %-12s %-22s %-8s %-16s %s\n", port, tr_port_devname(port),
 			info.driver_name, tr_app.started[port] ? "started" : "stopped", dom,
 			tr_fwd_polls(port) ? "yes" : "no");
@@ -436,19 +438,32 @@ tr_metric_get(const char *name, double *v, char *err)
 
 	tr_fwd_verify(&t);
 	tr_swap_counts(&total, &ok, &failed, &rb, &faults);
-	if (strcmp(name, "verify.sent") == 0) *v = t.sent;
-	else if (strcmp(name, "verify.received") == 0) *v = t.received;
-	else if (strcmp(name, "verify.lost") == 0) *v = t.lost;
-	else if (strcmp(name, "verify.duplicated") == 0) *v = t.duplicated;
-	else if (strcmp(name, "verify.reordered") == 0) *v = t.reordered;
-	else if (strcmp(name, "verify.corrupted") == 0) *v = t.corrupted;
-	else if (strcmp(name, "verify.gaps") == 0) *v = t.gaps;
-	else if (strcmp(name, "swaps.total") == 0) *v = total;
-	else if (strcmp(name, "swaps.ok") == 0) *v = ok;
-	else if (strcmp(name, "swaps.failed") == 0) *v = failed;
-	else if (strcmp(name, "swaps.rollbacks") == 0) *v = rb;
-	else if (strcmp(name, "swaps.faults") == 0) *v = faults;
-	else if (strcmp(name, "faults") == 0) *v = rte_dma_domain_soft_fault_count(NULL);
+	if (strcmp(name, "verify.sent") == 0)
+		*v = t.sent;
+	else if (strcmp(name, "verify.received") == 0)
+		*v = t.received;
+	else if (strcmp(name, "verify.lost") == 0)
+		*v = t.lost;
+	else if (strcmp(name, "verify.duplicated") == 0)
+		*v = t.duplicated;
+	else if (strcmp(name, "verify.reordered") == 0)
+		*v = t.reordered;
+	else if (strcmp(name, "verify.corrupted") == 0)
+		*v = t.corrupted;
+	else if (strcmp(name, "verify.gaps") == 0)
+		*v = t.gaps;
+	else if (strcmp(name, "swaps.total") == 0)
+		*v = total;
+	else if (strcmp(name, "swaps.ok") == 0)
+		*v = ok;
+	else if (strcmp(name, "swaps.failed") == 0)
+		*v = failed;
+	else if (strcmp(name, "swaps.rollbacks") == 0)
+		*v = rb;
+	else if (strcmp(name, "swaps.faults") == 0)
+		*v = faults;
+	else if (strcmp(name, "faults") == 0)
+		*v = rte_dma_domain_soft_fault_count(NULL);
 	else if (strcmp(name, "ports.dropped") == 0 || strcmp(name, "ports.resets") == 0) {
 		uint64_t sum = 0, ok, bad;
 
@@ -478,7 +493,9 @@ tr_metric_get(const char *name, double *v, char *err)
 		else if (strcmp(what, "resets") == 0)
 			*v = ok;
 		else
-			return tr_err(err, "bad metric '%s': expected port.<id>.rx, tx, dropped or resets", name);
+			return tr_err(err,
+				"bad metric '%s': expected port.<id>.rx, tx, dropped or resets",
+				name);
 	} else {
 		rc = strategy_metric(name, v, err);
 		if (rc == -ENOENT)
@@ -512,12 +529,24 @@ TR_HANDLER(cmd_expect)
 	if (tr_args_done(argc, argv, 3, err) < 0)
 		return -EINVAL;
 	switch (op) {
-	case 0: ok = v == want; break;
-	case 1: ok = v != want; break;
-	case 2: ok = v < want; break;
-	case 3: ok = v <= want; break;
-	case 4: ok = v > want; break;
-	case 5: ok = v >= want; break;
+	case 0:
+		ok = v == want;
+		break;
+	case 1:
+		ok = v != want;
+		break;
+	case 2:
+		ok = v < want;
+		break;
+	case 3:
+		ok = v <= want;
+		break;
+	case 4:
+		ok = v > want;
+		break;
+	case 5:
+		ok = v >= want;
+		break;
 	}
 	if (!ok)
 		return tr_err(err, "expectation failed: %s is %g, expected %s %s", argv[0], v,

@@ -21,21 +21,29 @@ static TR_HANDLER(cmd_report);
 const struct tr_cmd tr_cmds[] = {
 	{ "domain create", "<name> [mirror|empty|copy <src>|identity|blocking]",
 		"create a domain (default: mirror of all DPDK memory)", cmd_domain_create },
-	{ "domain destroy", "<name>", "destroy a domain no port is attached to", cmd_domain_destroy },
+	{ "domain destroy", "<name>", "destroy a domain no port is attached to",
+		cmd_domain_destroy },
 	{ "domain map", "<name> <iova> <len> [r|w|rw] [alloc]",
-		"map a range: the DPDK memory at that IOVA, or new memory with 'alloc'", cmd_domain_map },
-	{ "domain unmap", "<name> <iova> <len> | <name> all", "unmap whole mappings", cmd_domain_unmap },
-	{ "show domains", "", "list domains with mapped bytes and attached ports", cmd_show_domains },
+		"map a range: the DPDK memory at that IOVA, or new memory with 'alloc'",
+		cmd_domain_map },
+	{ "domain unmap", "<name> <iova> <len> | <name> all", "unmap whole mappings",
+		cmd_domain_unmap },
+	{ "show domains", "", "list domains with mapped bytes and attached ports",
+		cmd_show_domains },
 	{ "show domain", "<name>", "the mappings of a domain", cmd_show_domain },
 	{ "show coverage", "<port> [<domain>]",
-		"is the port's packet memory mapped in a domain (default: every domain)", cmd_show_coverage },
+		"is the port's packet memory mapped in a domain (default: every domain)",
+		cmd_show_coverage },
 	{ "show ports", "", "ports, devices, bindings and domains", cmd_show_ports },
 	{ "show port stats", "[<port>|all]", "ethdev and traffic counters", cmd_show_port_stats },
 	{ "show swap stats", "[<port>|all]",
-		"swaps, failures, rollbacks, faults, pause and switch-call percentiles", cmd_show_swap_stats },
+		"swaps, failures, rollbacks, faults, pause and switch-call percentiles",
+		cmd_show_swap_stats },
 	{ "show swap log", "[<n>]", "the last n swap records (default 10)", cmd_show_swap_log },
-	{ "show verify", "", "sent, received, lost, duplicated, reordered, corrupted", cmd_show_verify },
-	{ "show faults", "[<n>]", "the soft IOMMU's last n DMA faults (default 10)", cmd_show_faults },
+	{ "show verify", "", "sent, received, lost, duplicated, reordered, corrupted",
+		cmd_show_verify },
+	{ "show faults", "[<n>]", "the soft IOMMU's last n DMA faults (default 10)",
+		cmd_show_faults },
 	{ "port start", "<port>|all", "start a port", cmd_port_start },
 	{ "port stop", "<port>|all", "stop a port (not while traffic polls it)", cmd_port_stop },
 	{ "port attach", "<port> <domain>", "attach a detached port to a domain", cmd_port_attach },
@@ -55,12 +63,14 @@ const struct tr_cmd tr_cmds[] = {
 	{ "set pattern", "<0-255>|inc", "payload byte, or incrementing bytes", cmd_set_pattern },
 	{ "set rate", "<packets/s>|max", "txonly: send rate per port (default max)", cmd_set_rate },
 	{ "set txfirst", "<n>", "io mode: bursts sent per port at start", cmd_set_txfirst },
-	{ "set iommu", "atomic|vtd [window <us>]", "replace model of the soft IOMMU", cmd_set_iommu },
+	{ "set iommu", "atomic|vtd [window <us>]", "replace model of the soft IOMMU",
+		cmd_set_iommu },
 	{ "start", "", "start traffic", cmd_start },
 	{ "stop", "", "stop traffic (drains what is in flight)", cmd_stop },
 	{ "wait swaps", "[timeout <ms>]", "wait until periodic swaps are done", cmd_wait_swaps },
 	{ "wait", "<ms>", "sleep (traffic and swaps go on)", cmd_wait },
-	{ "clear stats", "", "reset traffic counters and verification (traffic stopped)", cmd_clear_stats },
+	{ "clear stats", "", "reset traffic counters and verification (traffic stopped)",
+		cmd_clear_stats },
 	{ "clear swaps", "", "forget swap records (no periodic swap running)", cmd_clear_swaps },
 	{ "expect", "<metric> ==|!=|<|<=|>|>= <value>",
 		"fail the script unless the metric compares true (see 'help expect')", cmd_expect },
@@ -114,7 +124,7 @@ listed(const char *list, const char *word)
  * what could come there.
  */
 static int
-unknown(int argc, char **argv, char *err)
+no_such_command(int argc, char **argv, char *err)
 {
 	const struct tr_cmd *c;
 	char expected[512] = "";
@@ -161,7 +171,7 @@ exec_argv(int argc, char **argv, char *err)
 		}
 	}
 	if (best == NULL)
-		return unknown(argc, argv, err);
+		return no_such_command(argc, argv, err);
 	return best->fn(argc - best_n, argv + best_n, err);
 }
 
@@ -179,11 +189,10 @@ tr_cmd_exec(const char *line)
 	argc = split_words(buf, tok, sizeof(tok), argv, MAX_ARGS + 1);
 	if (argc == 0)
 		return 0;
-	if (argc > MAX_ARGS) {
+	if (argc > MAX_ARGS)
 		rc = tr_err(err, "too many arguments: at most %d", MAX_ARGS);
-	} else {
+	else
 		rc = exec_argv(argc, argv, err);
-	}
 	if (rc < 0) {
 		printf("error: %s\n", err[0] ? err : strerror(-rc));
 		tr_app.errors++;

@@ -260,7 +260,8 @@ tr_domain_map(struct rte_dma_domain *dom, uint64_t iova, uint64_t len,
 		if (va == NULL || a == NULL) {
 			rte_free(va);
 			free(a);
-			return tr_err(err, "cannot allocate %" PRIu64 " bytes for the mapping", len);
+			return tr_err(err, "cannot allocate %" PRIu64 " bytes for the mapping",
+				len);
 		}
 	} else {
 		uint8_t *last;
@@ -387,10 +388,12 @@ cov_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *h,
 	RTE_SET_USED(mp);
 	r = rte_dma_domain_covers(c->dom, h->iova, h->len, RTE_DMA_DOMAIN_ACCESS_RW, &gap);
 	if (r == 1) {
-		fprintf(c->f, "    chunk %u iova 0x%" PRIx64 " len %zu: covered\n", idx, h->iova, h->len);
+		fprintf(c->f, "    chunk %u iova 0x%" PRIx64 " len %zu: covered\n",
+			idx, h->iova, h->len);
 	} else {
 		c->all = 0;
-		fprintf(c->f, "    chunk %u iova 0x%" PRIx64 " len %zu: NOT covered (first gap 0x%" PRIx64 ")\n",
+		fprintf(c->f, "    chunk %u iova 0x%" PRIx64
+			" len %zu: NOT covered (first gap 0x%" PRIx64 ")\n",
 			idx, h->iova, h->len, gap);
 	}
 }

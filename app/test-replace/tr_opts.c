@@ -86,7 +86,7 @@ is_opt(const char *a, const char *s, const char *l)
 static bool
 is_linked_plugin(const char *path)
 {
-	const char *names[] = { TR_BUS_SO, TR_PMD_SO };
+	static const char * const names[] = { TR_BUS_SO, TR_PMD_SO };
 	char buf[PATH_MAX];
 	const char *base = strrchr(path, '/');
 	struct stat st;
@@ -97,7 +97,8 @@ is_linked_plugin(const char *path)
 		if (strncmp(base, names[i], strlen(names[i])) == 0)
 			return true;
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-				snprintf(buf, sizeof(buf), "%s/%s", path, names[i]) < (int)sizeof(buf) &&
+				snprintf(buf, sizeof(buf), "%s/%s", path, names[i]) <
+					(int)sizeof(buf) &&
 				access(buf, F_OK) == 0)
 			return true;
 	}
@@ -192,10 +193,10 @@ png_from_json(const char *json)
 
 	if (p == NULL)
 		return NULL;
-	strcpy(p, json);
+	strlcpy(p, json, n + 5);
 	if (n > 5 && strcmp(p + n - 5, ".json") == 0)
 		p[n - 5] = '\0';
-	strcat(p, ".png");
+	strlcat(p, ".png", n + 5);
 	return p;
 }
 
@@ -216,17 +217,38 @@ tr_opts_parse(int argc, char **argv, char *err)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ih", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': interactive = true; break;
-		case 'h': return 1;
-		case OPT_SCRIPT: o->script = optarg; break;
-		case OPT_KEEP: o->keep_going = true; break;
-		case OPT_JSON: o->json = optarg; break;
-		case OPT_PNG: o->png = optarg; break;
-		case OPT_NO_PLOT: no_plot = true; break;
-		case OPT_PLOT_SCRIPT: o->plot_script = optarg; break;
-		case OPT_PROGRESS: o->progress = 1; break;
-		case OPT_NO_PROGRESS: o->progress = 0; break;
-		case OPT_NO_ECHO: o->echo = false; break;
+		case 'i':
+			interactive = true;
+			break;
+		case 'h':
+			return 1;
+		case OPT_SCRIPT:
+			o->script = optarg;
+			break;
+		case OPT_KEEP:
+			o->keep_going = true;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_PNG:
+			o->png = optarg;
+			break;
+		case OPT_NO_PLOT:
+			no_plot = true;
+			break;
+		case OPT_PLOT_SCRIPT:
+			o->plot_script = optarg;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
+		case OPT_NO_ECHO:
+			o->echo = false;
+			break;
 		case OPT_SAMPLE:
 			if (tr_parse_u64("--sample-ms", optarg, 10, 60000, &v, err) < 0)
 				return -EINVAL;
@@ -239,7 +261,8 @@ tr_opts_parse(int argc, char **argv, char *err)
 			break;
 		case OPT_RXD:
 		case OPT_TXD:
-			if (tr_parse_u64(c == OPT_RXD ? "--rxd" : "--txd", optarg, 32, 4096, &v, err) < 0)
+			if (tr_parse_u64(c == OPT_RXD ? "--rxd" : "--txd", optarg, 32, 4096,
+					&v, err) < 0)
 				return -EINVAL;
 			if (c == OPT_RXD)
 				o->nb_rxd = (uint16_t)v;

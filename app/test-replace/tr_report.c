@@ -140,7 +140,8 @@ json_config(FILE *f)
 	for (i = 0; i < tr_app.fwd.nb_ports; i++)
 		fprintf(f, "%s%u", i ? ", " : "", tr_app.fwd.ports[i]);
 	rte_dma_domain_soft_config_get(&sc);
-	fprintf(f, "], \"lcore\": %u},\n    \"soft_iommu\": {\"model\": \"%s\", \"vtd_window_ns\": %" PRIu64 "},\n",
+	fprintf(f, "], \"lcore\": %u},\n"
+		"    \"soft_iommu\": {\"model\": \"%s\", \"vtd_window_ns\": %" PRIu64 "},\n",
 		tr_app.fwd_lcore, sc.model == RTE_DMA_DOMAIN_SOFT_REPLACE_VTD ? "vtd" : "atomic",
 		sc.vtd_window_ns);
 	fprintf(f, "    \"sample_ms\": %u,\n    \"ports\": [", tr_app.opts.sample_ms);

@@ -117,8 +117,10 @@ reattach(uint16_t port, const char **step)
 	if (rc != 0)
 		return rc;
 	*step = "attach";
-	if (rte_dma_domain_last_swap(b, &rec) != 0 ||
-			(dom = rte_dma_domain_lookup(rec.from)) == NULL)
+	if (rte_dma_domain_last_swap(b, &rec) != 0)
+		return -ENOENT;
+	dom = rte_dma_domain_lookup(rec.from);
+	if (dom == NULL)
 		return -ENOENT;
 	return rte_dma_domain_attach(b, dom);
 }
@@ -206,7 +208,8 @@ tr_reset_service(uint64_t now_ns)
 		if (hooks.before_print != NULL)
 			hooks.before_print();
 		if (rc == 0)
-			printf("port %u (%s): device needs reset: reset, reconfigured and restarted in %.1f ms (reset #%" PRIu64 ")\n",
+			printf("port %u (%s): device needs reset: reset, reconfigured and restarted in %.1f ms (reset #%"
+				PRIu64 ")\n",
 				port, tr_port_devname(port), (t1 - t0) / 1e6,
 				tr_cnt_get(&nb_ok[port]));
 		else

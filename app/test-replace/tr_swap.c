@@ -296,7 +296,7 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 	struct rte_dma_domain *cur;
 	bool had_prev;
 	uint64_t t1;
-	int rc;
+	int other = -1;
 
 	if (permanent != NULL)
 		*permanent = true;
@@ -310,11 +310,12 @@ swap_do(uint16_t port, struct rte_dma_domain *dom,
 
 	tr_dom_lock();
 	cur = rte_dma_domain_binding_domain(b);
-	if (o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP && !o->force &&
-			(rc = shared_with(port, cur)) >= 0) {
+	if (o->strategy == RTE_DMA_DOMAIN_STRATEGY_REMAP && !o->force)
+		other = shared_with(port, cur);
+	if (other >= 0) {
 		tr_dom_unlock();
 		return tr_err(err, "refused: remap of port %u rewrites domain '%s' in place, and port %d is on it too (its DMA would fault): move one port to another domain first, or add 'force'",
-			port, rte_dma_domain_name(cur), rc);
+			port, rte_dma_domain_name(cur), other);
 	}
 	if (hooks.around != NULL && hooks.around(port, o, true, err) < 0) {
 		tr_dom_unlock();
@@ -436,8 +437,8 @@ sched_run(struct sched *s, uint64_t now)
 
 	a = rte_dma_domain_lookup(s->i.a);
 	bb = rte_dma_domain_lookup(s->i.b);
-	if (a == NULL || bb == NULL ||
-			(b = rte_dma_domain_binding_lookup(tr_port_devname(port))) == NULL) {
+	b = rte_dma_domain_binding_lookup(tr_port_devname(port));
+	if (a == NULL || bb == NULL || b == NULL) {
 		printf("schedule %d (port %u) stopped: domain '%s' or '%s' or the port's binding went away\n",
 			s->i.id, port, s->i.a, s->i.b);
 		fflush(stdout);
@@ -824,7 +825,8 @@ tr_swap_show_summary(FILE *f)
 			snprintf(lost, sizeof(lost), "%" PRIu64, s[k].lost);
 		else
 			snprintf(lost, sizeof(lost), "-");
-		fprintf(f, "  %-8s %7" PRIu64 " %6" PRIu64 " %9s %9s %9s %10s %7" PRIu64 " %9" PRIu64 " %8s\n",
+		fprintf(f, "  %-8s %7" PRIu64 " %6" PRIu64 " %9s %9s %9s %10s %7" PRIu64
+			" %9" PRIu64 " %8s\n",
 			rte_dma_domain_strategy_name(k), s[k].swaps, s[k].failures,
 			p50, p99, mx, sw, s[k].faults, s[k].rollbacks, lost);
 	}

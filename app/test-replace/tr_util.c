@@ -92,11 +92,25 @@ tr_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
 	if (parse_num(s, &v, &end) < 0)
 		goto bad;
 	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': mul = 1ULL << 10; end++; break;
-	case 'm': case 'M': mul = 1ULL << 20; end++; break;
-	case 'g': case 'G': mul = 1ULL << 30; end++; break;
-	default: goto bad;
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		mul = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ULL << 30;
+		end++;
+		break;
+	default:
+		goto bad;
 	}
 	if (*end != '\0' || (v != 0 && mul > UINT64_MAX / v))
 		goto bad;

@@ -78,7 +78,7 @@ bit_set(struct tr_verify_stream *s, uint64_t seq, bool on)
 void
 tr_verify_seq(struct tr_verify_stream *s, uint64_t seq)
 {
-	uint64_t n;
+	uint64_t n, q;
 
 	if (seq >= s->next) {
 		n = seq - s->next;
@@ -86,7 +86,7 @@ tr_verify_seq(struct tr_verify_stream *s, uint64_t seq)
 		if (n >= TR_VERIFY_WINDOW)
 			memset(s->window, 0, sizeof(s->window));
 		else
-			for (uint64_t q = s->next; q < seq; q++)
+			for (q = s->next; q < seq; q++)
 				bit_set(s, q, false);
 		tr_cnt_add(&s->gaps, n);
 		bit_set(s, seq, true);

@@ -15,20 +15,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_dma_domain_compat.h> /* packed-structure markers on 22.11 */
+
 /** Ethertype of test frames (IEEE local experimental). */
 #define TR_ETHERTYPE 0x88B5
 /** First word of every test payload. */
 #define TR_MAGIC 0x54525031u
 
 /** Payload header, right after the Ethernet header. */
-struct tr_payload_hdr {
+struct __rte_packed_begin tr_payload_hdr {
 	uint32_t magic;     /**< TR_MAGIC */
 	uint16_t stream;    /**< sender's stream (its port id) */
 	uint16_t len;       /**< payload length including this header */
 	uint64_t seq;       /**< sequence number in the stream, from 0 */
 	int32_t pattern;    /**< 0..255: fixed byte; -1: (seq + offset) & 0xff */
 	uint32_t rsvd;      /**< 0 */
-} __attribute__((packed));
+} __rte_packed_end;
 
 /** Pattern value meaning "incrementing bytes". */
 #define TR_PATTERN_INC (-1)

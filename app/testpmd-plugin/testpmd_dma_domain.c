@@ -7,12 +7,15 @@
  *
  * testpmd adds driver commands through testpmd_add_driver_commands(), a
  * function of the testpmd binary that a plugin only sees when testpmd is
- * linked with -Wl,--export-dynamic. The reference is weak: in any other
- * application it is NULL and the plugin does nothing but log one line.
- * The structure testpmd takes is internal to app/test-pmd/testpmd.h; its
- * layout is mirrored below for the DPDK versions it was checked against.
+ * linked with -Wl,--export-dynamic. The plugin looks it up at load time
+ * (dlsym, not a weak reference: DPDK deprecates weak symbols): in any
+ * other application it is not found and the plugin does nothing but log
+ * one line. The structure testpmd takes is internal to
+ * app/test-pmd/testpmd.h; its layout is mirrored below for the DPDK
+ * versions it was checked against.
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,7 +44,7 @@ RTE_LOG_REGISTER_DEFAULT(tp_logtype, INFO);
  * flexible array of {instance, help}).
  */
 #if RTE_VERSION < RTE_VERSION_NUM(22, 11, 0, 0) || RTE_VERSION >= RTE_VERSION_NUM(26, 0, 0, 0)
-#error "struct testpmd_driver_commands not checked for this DPDK version: compare with app/test-pmd/testpmd.h"
+#error "testpmd_driver_commands unchecked for this DPDK: compare with app/test-pmd/testpmd.h"
 #endif
 struct tp_driver_commands {
 	TAILQ_ENTRY(tp_driver_commands) next;
@@ -51,10 +54,13 @@ struct tp_driver_commands {
 	} commands[];
 };
 
-/* Weak: resolved only inside a testpmd linked with --export-dynamic. */
-extern void testpmd_add_driver_commands(struct tp_driver_commands *c) __attribute__((weak));
-/* testpmd: 1 while packet forwarding is stopped. */
-extern volatile int test_done __attribute__((weak));
+/* The testpmd binary's symbols, NULL outside a testpmd linked with
+ * --export-dynamic. Set once by tp_init (a constructor, before any command
+ * runs), read-only after.
+ */
+static void (*tp_add_driver_commands)(struct tp_driver_commands *c);
+/* testpmd's test_done: 1 while packet forwarding is stopped. */
+static volatile int *tp_test_done;
 
 #define MAX_ARGS 16
 
@@ -88,14 +94,14 @@ static int
 around_swap(uint16_t port, const struct rte_dma_domain_replace_opts *o, bool before,
 		char *err)
 {
-	bool forwarding = &test_done != NULL && test_done == 0;
+	bool forwarding = tp_test_done != NULL && *tp_test_done == 0;
 
 	if (port >= RTE_MAX_ETHPORTS)
 		return 0;
 	if (before && forwarding && o->strategy == RTE_DMA_DOMAIN_STRATEGY_RESTART)
 		return tr_err(err, "strategy restart stops port %u, and testpmd forwards on it: 'stop' forwarding first",
 			port);
-	if (before && &test_done != NULL && !forwarding) {
+	if (before && tp_test_done != NULL && !forwarding) {
 		tr_port_queues_park(port);
 		offlined[port] = true;
 	} else if (!before && offlined[port]) {
@@ -181,21 +187,22 @@ cmd_show_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct res_dom *r = parsed;
 	char err[TR_ERRLEN], *argv[MAX_ARGS];
-	struct rte_dma_domain *d;
+	struct rte_dma_domain *d = NULL;
 	int argc = data ? split(r->rest, argv) : 0;
 
 	RTE_SET_USED(cl);
-	if (argc == 0) {
-		tr_domain_show_all(stdout);
-	} else if (argc > 1) {
+	if (argc > 1) {
 		report(tr_err(err, "unexpected argument '%s'", argv[1]), err);
 		return;
-	} else if (tr_parse_domain(argv[0], &d, err) < 0) {
+	}
+	if (argc == 1 && tr_parse_domain(argv[0], &d, err) < 0) {
 		report(-EINVAL, err);
 		return;
-	} else {
-		tr_domain_show(stdout, d);
 	}
+	if (argc == 0)
+		tr_domain_show_all(stdout);
+	else
+		tr_domain_show(stdout, d);
 	fflush(stdout);
 }
 
@@ -268,7 +275,8 @@ cmd_replace_parsed(void *parsed, struct cmdline *cl, void *data)
 	if (rc == 0)
 		rc = tr_swap_now(r->port_id, d, &o, err);
 	if (rc == 0 && rte_dma_domain_last_swap(b, &rec) == 0)
-		printf("dma_domain: port %u: %s -> %s (%s) pause %.1f us, switch %.1f us, faults %" PRIu64 "\n",
+		printf("dma_domain: port %u: %s -> %s (%s) pause %.1f us, switch %.1f us, faults %"
+			PRIu64 "\n",
 			r->port_id, rec.from, rec.to, rte_dma_domain_strategy_name(rec.strategy),
 			rec.pause_ns / 1e3, rec.switch_ns / 1e3, rec.faults);
 	report(rc, err);
@@ -392,7 +400,9 @@ RTE_INIT(tp_init)
 {
 	struct tr_swap_hooks h = { .around = around_swap };
 
-	if (testpmd_add_driver_commands == NULL) {
+	*(void **)&tp_add_driver_commands = dlsym(RTLD_DEFAULT, "testpmd_add_driver_commands");
+	tp_test_done = dlsym(RTLD_DEFAULT, "test_done");
+	if (tp_add_driver_commands == NULL) {
 		TP_LOG(INFO, "not loaded by dpdk-testpmd (no testpmd_add_driver_commands): no commands added");
 		return;
 	}
@@ -402,11 +412,11 @@ RTE_INIT(tp_init)
 		return;
 	}
 	tr_swap_init(&h);
-	testpmd_add_driver_commands(&tp_cmds);
+	tp_add_driver_commands(&tp_cmds);
 }
 
 RTE_FINI(tp_fini)
 {
-	if (testpmd_add_driver_commands != NULL)
+	if (tp_add_driver_commands != NULL)
 		tr_swap_fini();
 }

@@ -88,6 +88,51 @@ rte_thread_create_control(rte_thread_t *id, const char *name,
 		rte_thread_setname((pthread_t)id->opaque_id, name);
 	return rc;
 }
+
+#ifdef ALLOW_INTERNAL_API
+#include <stdio.h>
+
+/** Longest name given to rte_thread_create_internal_control(), with its
+ * NUL (23.11's rte_thread.h).
+ */
+#define RTE_THREAD_INTERNAL_NAME_SIZE 11
+
+/**
+ * DPDK 23.11's rte_thread_create_internal_control() (internal API: drivers
+ * and libraries), on 22.11: a control thread named "dpdk-" + name.
+ *
+ * @param id
+ *   The new thread's id.
+ * @param name
+ *   Its name without the prefix (at most 10 characters are kept).
+ * @param fn
+ *   Its function.
+ * @param arg
+ *   The argument of fn.
+ * @return
+ *   0, or a positive errno value.
+ */
+static inline int
+rte_thread_create_internal_control(rte_thread_t *id, const char *name,
+		rte_thread_func fn, void *arg)
+{
+	char prefixed[RTE_THREAD_NAME_SIZE];
+
+	snprintf(prefixed, sizeof(prefixed), "dpdk-%s", name);
+	return rte_thread_create_control(id, prefixed, fn, arg);
+}
+#endif /* ALLOW_INTERNAL_API */
+#endif
+
+#ifndef __rte_packed_begin
+/**
+ * DPDK 25.03's packed-structure markers (for 22.11, which has only
+ * __rte_packed after the structure):
+ *   struct __rte_packed_begin name { ... } __rte_packed_end;
+ */
+#define __rte_packed_begin
+/** See __rte_packed_begin. */
+#define __rte_packed_end __rte_packed
 #endif
 
 #ifndef RTE_LOG_LINE

@@ -20,7 +20,9 @@
  */
 
 #include <stdint.h>
+
 #include <rte_byteorder.h>
+#include <rte_dma_domain_compat.h> /* packed-structure markers on 22.11 */
 
 #if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
 #error "virtio 1.x structures are little-endian; big-endian hosts are not supported"
@@ -64,7 +66,7 @@
 #define VIRTIO_PCI_CAP_PCI_CFG		5
 
 /** Generic vendor capability of a virtio structure. */
-struct virtio_pci_cap {
+struct __rte_packed_begin virtio_pci_cap {
 	uint8_t cap_vndr;   /**< VIRTIO_PCI_CAP_ID_VNDR */
 	uint8_t cap_next;   /**< next capability offset, 0 = end */
 	uint8_t cap_len;    /**< length of this capability */
@@ -74,13 +76,13 @@ struct virtio_pci_cap {
 	uint8_t padding[2];
 	uint32_t offset;    /**< offset of the structure in the BAR */
 	uint32_t length;    /**< length of the structure */
-} __attribute__((packed));
+} __rte_packed_end;
 
 /** Notification capability: adds the queue_notify_off multiplier. */
-struct virtio_pci_notify_cap {
+struct __rte_packed_begin virtio_pci_notify_cap {
 	struct virtio_pci_cap cap;
 	uint32_t notify_off_multiplier;
-} __attribute__((packed));
+} __rte_packed_end;
 
 /* Offsets of the fields of the common configuration structure. */
 #define VIRTIO_PCI_COMMON_DFSELECT	0  /* le32 device_feature_select, RW */
@@ -200,12 +202,12 @@ static inline uint64_t vring_used_bytes(uint16_t num) { return 6ULL + 8ULL * num
 /* ---- virtio-net (spec 5.1) ---------------------------------------------- */
 
 /** Device configuration layout (fields valid per feature bits). */
-struct virtio_net_config {
+struct __rte_packed_begin virtio_net_config {
 	uint8_t mac[6];                /**< VIRTIO_NET_F_MAC */
 	uint16_t status;               /**< VIRTIO_NET_F_STATUS */
 	uint16_t max_virtqueue_pairs;  /**< VIRTIO_NET_F_MQ */
 	uint16_t mtu;                  /**< VIRTIO_NET_F_MTU */
-} __attribute__((packed));
+} __rte_packed_end;
 
 #define VIRTIO_NET_CFG_OFF_MAC		0
 #define VIRTIO_NET_CFG_OFF_STATUS	6
@@ -216,7 +218,7 @@ struct virtio_net_config {
 #define VIRTIO_NET_S_ANNOUNCE		2
 
 /** Per-packet header. With VERSION_1 num_buffers is always present (12 B). */
-struct virtio_net_hdr {
+struct __rte_packed_begin virtio_net_hdr {
 	uint8_t flags;
 	uint8_t gso_type;
 	uint16_t hdr_len;
@@ -224,7 +226,7 @@ struct virtio_net_hdr {
 	uint16_t csum_start;
 	uint16_t csum_offset;
 	uint16_t num_buffers;  /**< buffers used by this packet (MRG_RXBUF) */
-} __attribute__((packed));
+} __rte_packed_end;
 
 #define VIRTIO_NET_HDR_GSO_NONE		0
 
@@ -234,10 +236,10 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_CTRLQ(max_pairs)	(2 * (max_pairs))
 
 /** Control queue: header, command data (device-readable), ack (writable). */
-struct virtio_net_ctrl_hdr {
+struct __rte_packed_begin virtio_net_ctrl_hdr {
 	uint8_t class;
 	uint8_t cmd;
-} __attribute__((packed));
+} __rte_packed_end;
 
 #define VIRTIO_NET_OK			0
 #define VIRTIO_NET_ERR			1

@@ -40,7 +40,8 @@ int
 vio_txq_backlog_alloc(struct vio_txq *q, int socket)
 {
 	q->bl = rte_zmalloc_socket(NULL, q->r.size * sizeof(q->bl[0]), 0, socket);
-	q->bl_head = q->bl_tail = 0;
+	q->bl_head = 0;
+	q->bl_tail = 0;
 	return q->bl == NULL ? -ENOMEM : 0;
 }
 

@@ -642,7 +642,8 @@ vio_probe(struct rte_iommufd_driver *drv, struct rte_iommufd_device *idev)
 	eth_dev->rx_pkt_burst = vio_recv_pkts;
 	eth_dev->tx_pkt_burst = vio_xmit_pkts;
 	rte_eth_dev_probing_finish(eth_dev);
-	VIO_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", %u queue pairs, features 0x%" PRIx64,
+	VIO_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT
+		", %u queue pairs, features 0x%" PRIx64,
 		idev->name, vd->port_id, RTE_ETHER_ADDR_BYTES(&vd->mac), vd->max_pairs,
 		vd->hw.features);
 	return 0;

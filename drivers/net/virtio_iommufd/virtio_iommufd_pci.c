@@ -26,10 +26,17 @@ st_read(struct vtpci_hw *hw, const struct vtpci_struct *s, uint32_t off,
 {
 	if (s->addr != NULL) {
 		switch (len) {
-		case 1: *(uint8_t *)buf = rte_read8(s->addr + off); return;
-		case 2: *(uint16_t *)buf = rte_read16(s->addr + off); return;
-		case 4: *(uint32_t *)buf = rte_read32(s->addr + off); return;
-		default: break;
+		case 1:
+			*(uint8_t *)buf = rte_read8(s->addr + off);
+			return;
+		case 2:
+			*(uint16_t *)buf = rte_read16(s->addr + off);
+			return;
+		case 4:
+			*(uint32_t *)buf = rte_read32(s->addr + off);
+			return;
+		default:
+			break;
 		}
 		memcpy(buf, s->addr + off, len);
 		return;
@@ -45,10 +52,17 @@ st_write(struct vtpci_hw *hw, const struct vtpci_struct *s, uint32_t off,
 {
 	if (s->addr != NULL) {
 		switch (len) {
-		case 1: rte_write8(*(const uint8_t *)buf, s->addr + off); return;
-		case 2: rte_write16(*(const uint16_t *)buf, s->addr + off); return;
-		case 4: rte_write32(*(const uint32_t *)buf, s->addr + off); return;
-		default: break;
+		case 1:
+			rte_write8(*(const uint8_t *)buf, s->addr + off);
+			return;
+		case 2:
+			rte_write16(*(const uint16_t *)buf, s->addr + off);
+			return;
+		case 4:
+			rte_write32(*(const uint32_t *)buf, s->addr + off);
+			return;
+		default:
+			break;
 		}
 		memcpy(s->addr + off, buf, len);
 		return;
@@ -91,7 +105,8 @@ map_struct(struct vtpci_hw *hw, struct vtpci_struct *s, const struct virtio_pci_
 	}
 	reg = &hw->dev->regions[RTE_IOMMUFD_REGION_BAR(cap->bar)];
 	if ((uint64_t)cap->offset + cap->length > reg->size) {
-		VIO_LOG(ERR, "%s: virtio capability type %u [0x%x, +0x%x) outside BAR %u (size 0x%" PRIx64 ")",
+		VIO_LOG(ERR, "%s: virtio capability type %u [0x%x, +0x%x) outside BAR %u (size 0x%"
+			PRIx64 ")",
 			hw->dev->name, cap->cfg_type, cap->offset, cap->length,
 			cap->bar, reg->size);
 		return -EINVAL;

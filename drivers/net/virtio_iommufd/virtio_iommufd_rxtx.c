@@ -70,8 +70,10 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(q->stash_pos != q->stash_n)) {
 		while (got < n && q->stash_pos != q->stash_n)
 			pkts[got++] = q->stash[q->stash_pos++];
-		if (q->stash_pos == q->stash_n)
-			q->stash_pos = q->stash_n = 0;
+		if (q->stash_pos == q->stash_n) {
+			q->stash_pos = 0;
+			q->stash_n = 0;
+		}
 	}
 	/* A swap left the queue reset (its resume failed): the ring is not
 	 * the device's, nothing to read or post until queue_resume.

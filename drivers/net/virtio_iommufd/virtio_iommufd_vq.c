@@ -123,7 +123,8 @@ vio_rxq_release_mbufs(struct vio_rxq *q)
 	q->nb_free = q->r.size;
 	for (k = q->stash_pos; k < q->stash_n; k++)
 		rte_pktmbuf_free(q->stash[k]);
-	q->stash_n = q->stash_pos = 0;
+	q->stash_n = 0;
+	q->stash_pos = 0;
 	vio_ring_init(&q->r);
 	return lost;
 }

@@ -27,12 +27,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_kvargs.h>
+#include <rte_string_fns.h>
 
 #include "emu_virtio_net.h"
 
@@ -101,8 +103,8 @@ parse_uint(const char *dev, const char *key, const char *v, unsigned long min,
 		unsigned long max, unsigned long *out)
 {
 	if (!strict_ulong(v, out) || *out < min || *out > max) {
-		EMU_LOG(ERR, "%s: bad %s=%s: expected an integer in [%lu, %lu]",
-			dev, key, v, min, max);
+		EMU_LOG(ERR, "%s: bad %s=%s: expected an integer in [%" PRIu64 ", %" PRIu64 "]",
+			dev, key, v, (uint64_t)min, (uint64_t)max);
 		return -EINVAL;
 	}
 	return 0;
@@ -118,7 +120,7 @@ parse_features_off(struct emu_vnet *n, const char *v)
 		EMU_LOG(ERR, "%s: features_off too long", n->dev->name);
 		return -EINVAL;
 	}
-	strcpy(buf, v);
+	strlcpy(buf, v, sizeof(buf));
 	for (tok = strtok_r(buf, "+:", &save); tok != NULL;
 			tok = strtok_r(NULL, "+:", &save)) {
 		unsigned long bit;
@@ -157,7 +159,7 @@ emu_vnet_parse_args(struct emu_vnet *n, struct rte_kvargs *kv)
 				name, v);
 			return -EINVAL;
 		}
-		strcpy(n->peer_name, v);
+		strlcpy(n->peer_name, v, sizeof(n->peer_name));
 		n->wire = EMU_WIRE_PEER;
 	}
 	v = rte_kvargs_get(kv, "wire");
@@ -192,7 +194,8 @@ emu_vnet_parse_args(struct emu_vnet *n, struct rte_kvargs *kv)
 		else if (strcmp(v, "service") == 0)
 			n->mode = EMU_MODE_SERVICE;
 		else if (strcmp(v, "inline") != 0) {
-			EMU_LOG(ERR, "%s: bad mode=%s: expected inline, thread or service", name, v);
+			EMU_LOG(ERR, "%s: bad mode=%s: expected inline, thread or service",
+				name, v);
 			return -EINVAL;
 		}
 	}

@@ -302,7 +302,8 @@ status_write(struct emu_vnet *n, uint8_t v)
 		/* Accept only a subset of what we offer, and only modern. */
 		if ((n->guest_features & ~n->host_features) != 0 ||
 				!has_feature(n, VIRTIO_F_VERSION_1)) {
-			EMU_LOG(WARNING, "%s: features 0x%" PRIx64 " not accepted (offered 0x%" PRIx64 ", VERSION_1 required)",
+			EMU_LOG(WARNING, "%s: features 0x%" PRIx64 " not accepted (offered 0x%"
+				PRIx64 ", VERSION_1 required)",
 				n->dev->name, n->guest_features, n->host_features);
 			v &= ~VIRTIO_STATUS_FEATURES_OK;
 		}
@@ -463,7 +464,8 @@ emu_vnet_region_read(struct rte_iommufd_device *dev, unsigned int idx,
 		common_image(n, img);
 		memcpy(buf, img + off - EMU_COMMON_OFF, len);
 	} else if (off == EMU_ISR_OFF) {
-		*(uint8_t *)buf = rte_atomic_exchange_explicit(&n->isr, 0, rte_memory_order_acq_rel);
+		*(uint8_t *)buf = rte_atomic_exchange_explicit(&n->isr, 0,
+			rte_memory_order_acq_rel);
 	} else if (off >= EMU_DEVCFG_OFF && off + len <= EMU_DEVCFG_OFF + sizeof(nc)) {
 		devcfg_image(n, &nc);
 		memcpy(buf, (uint8_t *)&nc + off - EMU_DEVCFG_OFF, len);

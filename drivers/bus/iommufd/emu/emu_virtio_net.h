@@ -129,9 +129,7 @@ struct emu_vnet {
 	/* engine */
 	enum emu_mode mode;
 	int cpu;                  /* engine thread CPU, -1 = see emu_thread */
-	int service_lcore;        /* mode=service: map to this service lcore, -1 =
-	 * the app maps it
-	 */
+	int service_lcore;        /* mode=service: this service lcore, -1: app maps it */
 	uint32_t service_id;
 	bool service_registered;
 	rte_thread_t thread;

@@ -73,17 +73,18 @@ engine_thread(void *arg)
 int
 emu_vnet_thread_start(struct emu_vnet *n)
 {
-	char name[RTE_THREAD_NAME_SIZE];
+	char name[RTE_THREAD_INTERNAL_NAME_SIZE];
 	int ret;
 
 	if (n->thread_running)
 		return 0;
 	rte_atomic_store_explicit(&n->thread_stop, false, rte_memory_order_release);
-	snprintf(name, sizeof(name), "emu-%.11s", n->dev->name);
-	ret = rte_thread_create_control(&n->thread, name, engine_thread, n);
+	snprintf(name, sizeof(name), "emu-%.6s", n->dev->name);
+	ret = rte_thread_create_internal_control(&n->thread, name, engine_thread, n);
 	if (ret != 0) {
 		ret = ret < 0 ? -ret : ret;
-		EMU_LOG(ERR, "%s: cannot create the engine thread: %s", n->dev->name, strerror(ret));
+		EMU_LOG(ERR, "%s: cannot create the engine thread: %s", n->dev->name,
+			strerror(ret));
 		return -ret;
 	}
 	thread_affinity(n);
