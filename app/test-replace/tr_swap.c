@@ -251,9 +251,10 @@ fail_permanent(int rc, const struct rte_dma_domain_swap_record *rec,
 		return true;
 	case ERANGE:   /* coverage; with drain it may clear later */
 		return !o->drain;
-	case EBUSY:    /* the library's shared-domain remap refusal has a reason;
-			* a concurrent replace has none and is transient
-	 */
+	case EBUSY:
+		/* the library's shared-domain remap refusal has a reason; a
+		 * concurrent replace has none and is transient
+		 */
 		return rec->reason[0] != '\0' && !rec->rolled_back;
 	default:
 		return false;
