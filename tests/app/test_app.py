@@ -51,6 +51,7 @@ def verify_clean(rep, out, lossless=True):
         fail("too little traffic (%d received)" % v["received"], out)
 
 
+@trlib.case(suite="integration")
 def case_ring_traffic():
     rc, out, rep = run_app("ring", """
 set fwd txonly
@@ -77,6 +78,7 @@ expect port.0.rx > 0
     ok("ring_traffic: %d packets sent and verified" % v["sent"])
 
 
+@trlib.case(suite="integration")
 def case_ring_io():
     rc, out, rep = run_app("ringio", """
 set fwd io
@@ -92,6 +94,7 @@ expect verify.received > 0
     ok("ring_io: %d packets forwarded" % rep["verify"]["received"])
 
 
+@trlib.case(suite="integration")
 def case_interrupt():
     """^C during a long scripted run: traffic stops, the report is written,
     the exit status says the run is incomplete. ^C comes once the progress
@@ -135,6 +138,7 @@ def load_table():
     return rows
 
 
+@trlib.case()
 def case_bad_args():
     rows = load_table()
     script = "domain create red mirror\necho ---\n"
@@ -170,6 +174,7 @@ def case_bad_args():
     ok("bad_args: %d commands" % len(rows))
 
 
+@trlib.case()
 def case_prompt():
     cmd = [trlib.APP] + trlib.eal("prompt") + RING + ["--"]
     # "sh" TAB "ver" TAB completes to "show verify"
@@ -237,6 +242,7 @@ def port_drops(rep):
             for p in rep["port_stats"]}
 
 
+@trlib.case()
 def case_swaps():
     n, r = 40, 10
     d = trlib.tmpdir()
@@ -285,6 +291,7 @@ def case_swaps():
           ", ".join(per_phase)))
 
 
+@trlib.case()
 def case_rollback():
     rc, out, rep = run_app("rollback", """
 domain create red mirror
@@ -324,6 +331,7 @@ expect verify.corrupted == 0
     ok("rollback: 3 injected failures rolled back, then a clean swap")
 
 
+@trlib.case()
 def case_coverage():
     rc, out, rep = run_app("coverage", """
 domain create hole empty
@@ -345,6 +353,7 @@ expect swaps.failed == 1
     ok("coverage: refused, port stayed on %s" % port0["domain"])
 
 
+@trlib.case()
 def case_hitless_vtd():
     """The seed's experiment: hitless replace where the IOMMU replaces
     non-atomically (soft model 'vtd') is refused unless forced, and forced
@@ -378,6 +387,7 @@ show faults
        % (len(faulted), len(forced)))
 
 
+@trlib.case(timeout=300)
 def case_demo():
     scen = os.path.join(trlib.SOURCE, "app/test-replace/run-demo-scenario.sh")
     outdir = trlib.tmpdir()
@@ -412,6 +422,7 @@ def drops_of(rep):
                for p in rep["port_stats"])
 
 
+@trlib.case()
 def case_restart_drops():
     """restart swaps under traffic both ways: the packets the verifier lost
     are exactly the ones the ports' counters say they dropped."""
@@ -448,6 +459,7 @@ show verify
        % (15, v["lost"], drops_of(rep)))
 
 
+@trlib.case()
 def case_reset_recovery():
     """Forced hitless swaps on a non-atomic IOMMU fault the device
     (DEVICE_NEEDS_RESET); the app resets and restarts the port on its
@@ -500,6 +512,7 @@ show verify
        % (len(resets), rep["dma_faults"], v["lost"], drops_of(rep)))
 
 
+@trlib.case()
 def case_rollback_failed():
     """A swap whose rollback fails too (injected: the switch back and the
     re-attach of the old domain both fail) leaves the device on no domain:
@@ -552,6 +565,7 @@ def sched_lines(out, sid):
     return [ln for ln in out.splitlines() if ln.startswith("schedule %d (port " % sid)]
 
 
+@trlib.case()
 def case_sched_refusal():
     """A schedule whose swaps are refused for a reason that will not change
     stops after the first one with ONE line naming the cause in words;
@@ -621,6 +635,7 @@ stop
        " in %d line(s)" % (sc["transient"], len(lines)))
 
 
+@trlib.case()
 def case_swap_log_bounded():
     """The app keeps a bounded window of swap records; the summaries count
     every swap and the report says how many records it does not list."""
@@ -647,6 +662,7 @@ expect swaps.total == 300
     ok("swap_log_bounded: 300 swaps, 50 records kept, 250 counted as dropped")
 
 
+@trlib.case()
 def case_safe_files():
     """The JSON report and the PNG plot never follow a link planted at their
     path or next to it: the link's target stays untouched; files are 0644."""
@@ -795,29 +811,34 @@ def run_accounting(tag, devs, starve, n):
           v["wire_drops"] / float(swaps)))
 
 
+@trlib.case()
 def case_accounting_inline():
     """Idle, emulated devices inline (in the poller's calls)."""
     run_accounting("acct_inline", (), False, 1500)
 
 
+@trlib.case()
 def case_accounting_thread():
     """Idle, emu0's engine on its own thread (its wire keeps running while
     the poller is parked or descheduled)."""
     run_accounting("acct_thread", THREAD_DEVS, False, 1500)
 
 
+@trlib.case()
 def case_starved_inline():
     """A CPU-bound process on the poller's core: swaps every 1 ms find the
     stash of an earlier pause unread; nothing may be lost."""
     run_accounting("starved_inline", (), True, 800)
 
 
+@trlib.case()
 def case_starved_thread():
     """Starved poller, emu0's engine on its own thread."""
     run_accounting("starved_thread", THREAD_DEVS, True, 600)
 
 
 
+@trlib.case()
 def case_port_stop_race():
     """'port stop' / 'port start' while periodic swaps run on the ports
     (the PMD's device reset and queue setup against a swap's driver

@@ -121,6 +121,7 @@ def nb_swaps(rep):
     return sum(s.get("swaps", 0) for s in rep["summary"].values() if isinstance(s, dict))
 
 
+@trlib.case(timeout=900)
 def case_soak():
     seconds = float(os.environ.get("SOAK_SECONDS", "45"))
     d = trlib.tmpdir()

@@ -87,6 +87,7 @@ class Testpmd:
         return rc, out
 
 
+@trlib.case()
 def case_commands():
     t = Testpmd("tpcmd")
     t.send("help drivers",
@@ -126,6 +127,7 @@ def case_commands():
     ok("commands")
 
 
+@trlib.case()
 def case_forwarding():
     t = Testpmd("tpfwd")
     t.send("dma_domain create red mirror", "dma_domain create blue copy red",
@@ -163,6 +165,7 @@ def case_forwarding():
     ok("forwarding: 2x30 periodic swaps under io forwarding, rx %d" % max(rx))
 
 
+@trlib.case()
 def case_rxonly():
     t = Testpmd("tprxo")
     # rxonly never calls tx_burst: with the tx queues online instead of
@@ -181,6 +184,7 @@ def case_rxonly():
     ok("rxonly: 20 swaps, tx queues never polled")
 
 
+@trlib.case()
 def case_telemetry():
     tel = os.path.join(trlib.PREFIX, "bin/dpdk-telemetry.py")
     trlib.need_artifacts(tel)
@@ -228,6 +232,7 @@ def case_telemetry():
     ok("telemetry: %s" % ", ".join(sorted(replies)))
 
 
+@trlib.case()
 def case_harmless():
     trlib.need_artifacts(trlib.APP, trlib.BUS, trlib.PMD, trlib.PLUGIN)
     d = trlib.tmpdir()

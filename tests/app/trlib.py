@@ -45,11 +45,43 @@ def ok(what):
     sys.exit(0)
 
 
-def main(scope, prog):
-    """Runs the case_<name> function of scope that argv[1] names."""
+SUITES = ("unit", "integration", "concurrency", "e2e", "vm")
+
+
+def case(suite="e2e", timeout=120):
+    """Marks a case_<name> function as a meson test: its suite(s) (a comma-
+    separated string) and timeout in seconds. The script's --list prints
+    them, and tests/meson.build declares one test per line
+    (tests/common/list-cases.py --script): this is their one list."""
+    def mark(fn):
+        fn.suite = suite
+        fn.timeout = timeout
+        return fn
+    return mark
+
+
+def cases_of(scope, prog):
+    """{name: function} of the case_<name> functions of scope, in the
+    order of their definition; each must carry @case."""
     cases = {k[5:]: v for k, v in list(scope.items()) if k.startswith("case_")}
+    for name, fn in cases.items():
+        if not hasattr(fn, "suite") or not hasattr(fn, "timeout"):
+            print("%s: case_%s has no @trlib.case(suite, timeout): add it" % (prog, name),
+                  file=sys.stderr)
+            sys.exit(2)
+    return cases
+
+
+def main(scope, prog):
+    """Runs the case_<name> function of scope that argv[1] names; with
+    --list, prints 'name suite[,suite] timeout' for each case instead."""
+    cases = cases_of(scope, prog)
+    if sys.argv[1:] == ["--list"]:
+        for name, fn in cases.items():
+            print("%s %s %d" % (name, fn.suite, fn.timeout))
+        sys.exit(0)
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print("usage: %s <%s>" % (prog, "|".join(cases)))
+        print("usage: %s <%s> | --list" % (prog, "|".join(cases)))
         sys.exit(2)
     if not BUILD:
         fail("BUILD_ROOT not set: cannot find the build's artifacts (run through meson test)")

@@ -8,9 +8,16 @@
 #   case "bus": bus + the "test" model of tests/bus_iommufd:
 #               the bus's probe lines, testpmd sees no port (no PMD).
 #   case "pmd": bus + virtio PMD, default virtio-net model: one port.
+#   --list: 'name suite timeout' of each case, for tests/meson.build
+#   (tests/common/list-cases.py --script): the one list of the cases.
 # Env (set by meson's test_env): DPDK_PREFIX, PLUGIN_DIR (the build's
 # plugins, copied where the EAL accepts them: scripts/plugins.sh).
 set -u
+if [ "${1:-}" = --list ]; then
+	echo "bus e2e 120"
+	echo "pmd e2e 120"
+	exit 0
+fi
 case_name=${1:-bus}
 testpmd=$DPDK_PREFIX/bin/dpdk-testpmd
 bus=$PLUGIN_DIR/librte_bus_iommufd.so
