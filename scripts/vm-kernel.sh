@@ -114,7 +114,7 @@ dr_done
 dr_check_disk "$VMC" 2000
 estf="$VMC/build-steps.count"
 est=$(cat "$estf" 2>/dev/null || true)
-dr_step "make -j$jobs bzImage (linux $kver; about 150 s from clean on 2 idle cores)"
+dr_step "make -j$jobs bzImage (linux $kver; from clean about 14 CPU minutes, 7 min on 2 idle cores)"
 log="$obj/build.log"
 kmake bzImage >"$log" 2>&1 &
 pid=$!
