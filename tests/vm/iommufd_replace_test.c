@@ -141,86 +141,88 @@ ioas_replaces(struct vm_vdev *v, const uint32_t ioas[2], uint64_t *ns, unsigned 
 	vm_print_latency("replace IOAS<->IOAS", ns, n);
 }
 
-static int
-test_latency_ioas(void)
-{
-	const size_t len = (size_t)env_uint("VM_REPLACE_MAP_MB", 64) << 20;
-	const unsigned int iters = env_uint("VM_REPLACE_ITERS", 200);
-	const unsigned int slow_iters = iters / 10 ? iters / 10 : 1;
+/* What both latency cases set up: the devices bound, the same buffer
+ * mapped in two IOASes (VM_REPLACE_MAP_MB at IOVA_A and IOVA_B), room for
+ * VM_REPLACE_ITERS samples.
+ */
+struct latency_env {
+	size_t len;
+	unsigned int iters, slow_iters;
 	struct vm_vdev devs[MAX_DEVS];
 	uint32_t ioas[2];
 	uint64_t *ns;
 	int fd;
 	void *buf;
+};
 
-	fd = vm_iommufd_open();
-	vdevs_bind(fd, devs);
-	buf = vm_buffer(len);
-	ns = calloc(slow_iters, sizeof(*ns));
-	if (ns == NULL)
+static void
+latency_setup(struct latency_env *e)
+{
+	e->len = (size_t)env_uint("VM_REPLACE_MAP_MB", 64) << 20;
+	e->iters = env_uint("VM_REPLACE_ITERS", 200);
+	e->slow_iters = e->iters / 10 ? e->iters / 10 : 1;
+	e->fd = vm_iommufd_open();
+	vdevs_bind(e->fd, e->devs);
+	e->buf = vm_buffer(e->len);
+	e->ns = calloc(e->iters, sizeof(*e->ns));
+	if (e->ns == NULL)
 		TH_FATAL("out of memory");
-	ioas[0] = vm_ioas_alloc(fd);
-	ioas[1] = vm_ioas_alloc(fd);
-	vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
-	vm_ioas_map(fd, ioas[1], buf, len, IOVA_B);
-	vm_attach(&devs[0], ioas[1]);
-	printf("device %s, %zu MiB mapped in each IOAS\n", devs[0].bdf, len >> 20);
-	ioas_replaces(&devs[0], ioas, ns, slow_iters);
-	vm_detach(&devs[0]);
-	free(ns);
+	e->ioas[0] = vm_ioas_alloc(e->fd);
+	e->ioas[1] = vm_ioas_alloc(e->fd);
+	vm_ioas_map(e->fd, e->ioas[0], e->buf, e->len, IOVA_A);
+	vm_ioas_map(e->fd, e->ioas[1], e->buf, e->len, IOVA_B);
+}
+
+static int
+test_latency_ioas(void)
+{
+	struct latency_env e;
+
+	latency_setup(&e);
+	vm_attach(&e.devs[0], e.ioas[1]);
+	printf("device %s, %zu MiB mapped in each IOAS\n", e.devs[0].bdf, e.len >> 20);
+	ioas_replaces(&e.devs[0], e.ioas, e.ns, e.slow_iters);
+	vm_detach(&e.devs[0]);
+	free(e.ns);
 	return 0;
 }
 
 static int
 test_latency(void)
 {
-	const size_t len = (size_t)env_uint("VM_REPLACE_MAP_MB", 64) << 20;
-	const unsigned int iters = env_uint("VM_REPLACE_ITERS", 200);
-	const unsigned int slow_iters = iters / 10 ? iters / 10 : 1;
-	struct vm_vdev devs[MAX_DEVS];
-	uint32_t ioas[2], hwpt[2];
-	uint64_t *ns, t0;
+	struct latency_env e;
+	uint32_t hwpt[2];
 	unsigned int i;
-	int fd;
-	void *buf;
+	uint64_t t0;
 
-	fd = vm_iommufd_open();
-	vdevs_bind(fd, devs);
-	buf = vm_buffer(len);
-	ns = calloc(iters, sizeof(*ns));
-	if (ns == NULL)
-		TH_FATAL("out of memory");
-	ioas[0] = vm_ioas_alloc(fd);
-	ioas[1] = vm_ioas_alloc(fd);
-	vm_ioas_map(fd, ioas[0], buf, len, IOVA_A);
-	vm_ioas_map(fd, ioas[1], buf, len, IOVA_B);
-	vm_attach(&devs[0], ioas[0]);
-	hwpt[0] = vm_hwpt_alloc(fd, devs[0].dev_id, ioas[0]);
-	hwpt[1] = vm_hwpt_alloc(fd, devs[0].dev_id, ioas[1]);
-	printf("device %s, %zu MiB mapped in each IOAS\n", devs[0].bdf, len >> 20);
+	latency_setup(&e);
+	vm_attach(&e.devs[0], e.ioas[0]);
+	hwpt[0] = vm_hwpt_alloc(e.fd, e.devs[0].dev_id, e.ioas[0]);
+	hwpt[1] = vm_hwpt_alloc(e.fd, e.devs[0].dev_id, e.ioas[1]);
+	printf("device %s, %zu MiB mapped in each IOAS\n", e.devs[0].bdf, e.len >> 20);
 
-	for (i = 0; i < iters; i++) {
+	for (i = 0; i < e.iters; i++) {
 		t0 = th_now_ns();
-		vm_attach(&devs[0], hwpt[(i + 1) & 1]);
-		ns[i] = th_now_ns() - t0;
+		vm_attach(&e.devs[0], hwpt[(i + 1) & 1]);
+		e.ns[i] = th_now_ns() - t0;
 	}
-	vm_print_latency("replace HWPT<->HWPT", ns, iters);
+	vm_print_latency("replace HWPT<->HWPT", e.ns, e.iters);
 
-	for (i = 0; i < iters; i++) {
+	for (i = 0; i < e.iters; i++) {
 		t0 = th_now_ns();
-		vm_attach(&devs[0], hwpt[1]);
-		ns[i] = th_now_ns() - t0;
+		vm_attach(&e.devs[0], hwpt[1]);
+		e.ns[i] = th_now_ns() - t0;
 	}
-	vm_print_latency("re-attach same HWPT", ns, iters);
+	vm_print_latency("re-attach same HWPT", e.ns, e.iters);
 
-	ioas_replaces(&devs[0], ioas, ns, slow_iters);
+	ioas_replaces(&e.devs[0], e.ioas, e.ns, e.slow_iters);
 
 	/* The alternative to a replace: rewrite the attached domain in place. */
-	vm_attach(&devs[0], hwpt[0]);
-	vm_time_remap(fd, ioas[0], buf, len, IOVA_A, ns, slow_iters,
+	vm_attach(&e.devs[0], hwpt[0]);
+	vm_time_remap(e.fd, e.ioas[0], e.buf, e.len, IOVA_A, e.ns, e.slow_iters,
 		"unmap+map same memory");
-	vm_detach(&devs[0]);
-	free(ns);
+	vm_detach(&e.devs[0]);
+	free(e.ns);
 	return 0;
 }
 
