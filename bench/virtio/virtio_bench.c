@@ -27,28 +27,33 @@
  * the ports' fast-path ops between rounds, the order alternating: the
  * hot-path cost of the check, as a ratio per pair (check / no check).
  *
- * One polling lcore sends on both ports and receives on both; the swap
- * thread sleeps between swaps (doc/guides/design.rst, "Why the Waits
- * Yield": 2 cores). Frames carry a sequence number; lost/reordered frames
- * are counted. Numbers are printed, never asserted.
+ * One polling lcore (the first worker) sends on both ports and receives
+ * on both; the main lcore runs the swaps and sleeps between them (as an
+ * application's control thread runs on another core than its data plane;
+ * doc/guides/design.rst, "Why the Waits Yield"). Frames carry a sequence
+ * number; lost/reordered frames are counted. Numbers are printed, never
+ * asserted.
  */
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include <rte_dma_domain.h>
 #include <rte_dma_domain_soft.h>
+#include <bus_iommufd_driver.h>
 
 #include "vt_common.h"
 
@@ -99,44 +104,83 @@ recv_burst(struct flow *f, uint16_t port)
 		rte_pktmbuf_free_bulk(m, n);
 }
 
+/* io forwarding: what a port receives goes back out of the same port
+ * (testpmd's io mode); a burst with nothing to send still calls tx burst
+ * (completions, the inline device's work).
+ */
+static void
+io_burst(struct flow *f, uint16_t port)
+{
+	struct rte_mbuf *m[32];
+	uint16_t n = rte_eth_rx_burst(port, 0, m, RTE_DIM(m)), sent;
+
+	f->rx += n;
+	sent = rte_eth_tx_burst(port, 0, m, n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+}
+
+/* Where a swap's time went (rte_dma_domain_swap_record), us; "device":
+ * the emulated device's work that the controller ran or waited for inside
+ * the call (rte_iommufd_emu_thread_ns()), which hardware does on its own;
+ * "libdrv": the pause without the device's time and without the park
+ * (the wait for the poller's next burst, which the application's loop
+ * sets): the library's and the driver's time.
+ */
+enum phase {
+	PH_PAUSE, PH_PARK, PH_COVERAGE, PH_QUIESCE, PH_SWITCH, PH_RESUME, PH_DEVICE, PH_LIBDRV,
+	PH_NB
+};
+static const char *const phase_name[PH_NB] = {
+	"pause", "park", "coverage", "quiesce", "switch", "resume", "device", "libdrv",
+};
+#define MAX_SAMPLES 65536
+
 struct swapper {
 	struct rte_dma_domain_binding *b[2];
 	struct rte_dma_domain *d[2];
 	uint64_t period_us;
-	volatile bool stop;
-	volatile bool exited;
+	bool io;           /* io forwarding (--io) */
 	unsigned int swaps, failed;
+	/* the swap records of the current point (reset by run_pairs()) */
+	double phase_us[PH_NB][MAX_SAMPLES];
+	unsigned int nb_samples;
 };
 
-static void *
-swap_thread(void *arg)
+static void
+record_phases(struct swapper *s, const struct rte_dma_domain_binding *b, uint64_t device_ns)
 {
-	struct swapper *s = arg;
-	struct rte_dma_domain_replace_opts o = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
-	};
-	struct timespec ts = { 0, (long)s->period_us * 1000 };
-	unsigned int i = 0;
+	struct rte_dma_domain_swap_record r;
+	unsigned int k = s->nb_samples;
 
-	while (!s->stop) {
-		nanosleep(&ts, NULL);
-		if (s->stop)
-			break;
-		if (rte_dma_domain_replace(s->b[i & 1], s->d[((i >> 1) + 1) & 1], &o) != 0)
-			s->failed++;
-		else
-			s->swaps++;
-		i++;
-	}
-	s->exited = true;
-	return NULL;
+	if (k == MAX_SAMPLES || rte_dma_domain_last_swap(b, &r) != 0)
+		return;
+	s->phase_us[PH_PAUSE][k] = r.pause_ns / 1e3;
+	s->phase_us[PH_PARK][k] = r.park_ns / 1e3;
+	s->phase_us[PH_COVERAGE][k] = r.coverage_ns / 1e3;
+	s->phase_us[PH_QUIESCE][k] = r.quiesce_ns / 1e3;
+	s->phase_us[PH_SWITCH][k] = r.switch_ns / 1e3;
+	s->phase_us[PH_RESUME][k] = r.resume_ns / 1e3;
+	s->phase_us[PH_DEVICE][k] = device_ns / 1e3;
+	s->phase_us[PH_LIBDRV][k] = (r.pause_ns > device_ns + r.park_ns ?
+		r.pause_ns - device_ns - r.park_ns : 0) / 1e3;
+	s->nb_samples = k + 1;
 }
 
-/* The poller's rate per second of its own CPU time in the last
- * run_point() (Mpps): insensitive to the time other processes take the
- * core from it, which a shared machine's wall-clock rate is not.
+/* One round of the polling lcore (run_point()). The controller (the main
+ * lcore) writes stop, the poller writes window_done; the rest is the
+ * poller's until the controller's rte_eal_wait_lcore().
  */
-static double last_cpu_mpps;
+struct round {
+	struct flow *f;
+	uint16_t len;
+	bool io;           /* io forwarding instead of send and receive */
+	double secs;
+	RTE_ATOMIC(bool) window_done;
+	RTE_ATOMIC(bool) stop;
+	uint64_t rx;       /* received in the measured window */
+	double wall_s, cpu_s;
+};
 
 static double
 thread_cpu_s(void)
@@ -147,51 +191,110 @@ thread_cpu_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void
+poll_once(struct round *r)
+{
+	uint16_t p;
+
+	for (p = 0; p < 2; p++) {
+		if (r->io) {
+			io_burst(r->f, p);
+		} else {
+			send_burst(r->f, p, r->len);
+			recv_burst(r->f, 1 - p);
+		}
+	}
+}
+
+/* The polling lcore: the measured window, then, until the controller says
+ * stop, more polling, tx queues too: a swap in progress waits for every
+ * online queue to acknowledge its pause.
+ */
+static int
+poll_round(void *arg)
+{
+	struct round *r = arg;
+	uint64_t hz = rte_get_timer_hz(), t0, t1, rx0 = r->f->rx;
+	double c0 = thread_cpu_s();
+
+	t0 = rte_get_timer_cycles();
+	t1 = t0 + (uint64_t)(r->secs * hz);
+	while (rte_get_timer_cycles() < t1)
+		poll_once(r);
+	t1 = rte_get_timer_cycles();
+	r->cpu_s = thread_cpu_s() - c0;
+	r->rx = r->f->rx - rx0;
+	r->wall_s = (double)(t1 - t0) / hz;
+	rte_atomic_store_explicit(&r->window_done, true, rte_memory_order_release);
+	while (!rte_atomic_load_explicit(&r->stop, rte_memory_order_acquire))
+		poll_once(r);
+	return 0;
+}
+
+/* The controller's side of a round, on the main lcore (as an application's
+ * control thread is on another core than its data plane): a quiesce swap
+ * every period (the ports in turn, between the two domains), none with
+ * period 0, until the poller's window is over.
+ */
+static void
+control_round(struct swapper *s, struct round *r)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE, .timeout_us = 2000000,
+	};
+	uint64_t period_us = s->period_us != 0 ? s->period_us : 1000;
+	struct timespec ts = {
+		(time_t)(period_us / 1000000), (long)(period_us % 1000000) * 1000,
+	};
+	unsigned int i = 0;
+	uint64_t dev;
+
+	while (!rte_atomic_load_explicit(&r->window_done, rte_memory_order_acquire)) {
+		nanosleep(&ts, NULL);
+		if (s->period_us == 0 ||
+				rte_atomic_load_explicit(&r->window_done, rte_memory_order_acquire))
+			continue;
+		dev = rte_iommufd_emu_thread_ns();
+		if (rte_dma_domain_replace(s->b[i & 1], s->d[((i >> 1) + 1) & 1], &o) != 0) {
+			s->failed++;
+		} else {
+			s->swaps++;
+			record_phases(s, s->b[i & 1], rte_iommufd_emu_thread_ns() - dev);
+		}
+		i++;
+	}
+}
+
+/* The poller's rate per second of its own CPU time in the last
+ * run_point() (Mpps): insensitive to the time other processes take the
+ * core from it, which a shared machine's wall-clock rate is not.
+ */
+static double last_cpu_mpps;
+
 /* Mpps received (both directions together) over `secs` of wall-clock
- * time; last_cpu_mpps the same per CPU second of the polling thread.
+ * time, polled on the first worker lcore; last_cpu_mpps the same per CPU
+ * second of the polling thread.
  */
 static double
 run_point(struct swapper *s, uint16_t len, double secs, struct flow *f, unsigned int *swaps)
 {
-	pthread_t th;
-	uint64_t hz = rte_get_timer_hz(), t0, t1, rx0, rx1;
-	double c0, c1;
-	uint16_t p;
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	struct round r;
 
-	s->stop = false;
-	s->exited = false;
+	memset(&r, 0, sizeof(r));
+	r.f = f;
+	r.len = len;
+	r.io = s->io;
+	r.secs = secs;
 	s->swaps = 0;
-	if (s->period_us != 0 && pthread_create(&th, NULL, swap_thread, s) != 0)
+	if (rte_eal_remote_launch(poll_round, &r, worker) != 0)
 		return -1;
-	rx0 = f->rx;
-	c0 = thread_cpu_s();
-	t0 = rte_get_timer_cycles();
-	t1 = t0 + (uint64_t)(secs * hz);
-	while (rte_get_timer_cycles() < t1) {
-		for (p = 0; p < 2; p++) {
-			send_burst(f, p, len);
-			recv_burst(f, 1 - p);
-		}
-	}
-	t1 = rte_get_timer_cycles();
-	c1 = thread_cpu_s();
-	rx1 = f->rx;
-	s->stop = true;
-	/* Keep polling, tx queues too, until the swap thread is out: a swap
-	 * in progress waits for every online queue to acknowledge its pause
-	 * (polling rx only left a swap caught here to time out).
-	 */
-	while (s->period_us != 0 && !s->exited) {
-		for (p = 0; p < 2; p++) {
-			send_burst(f, p, len);
-			recv_burst(f, 1 - p);
-		}
-	}
-	if (s->period_us != 0)
-		pthread_join(th, NULL);
+	control_round(s, &r);
+	rte_atomic_store_explicit(&r.stop, true, rte_memory_order_release);
+	rte_eal_wait_lcore(worker);
 	*swaps = s->swaps;
-	last_cpu_mpps = c1 > c0 ? (double)(rx1 - rx0) / (c1 - c0) / 1e6 : 0;
-	return (double)(rx1 - rx0) / ((double)(t1 - t0) / hz) / 1e6;
+	last_cpu_mpps = r.cpu_s > 0 ? (double)r.rx / r.cpu_s / 1e6 : 0;
+	return (double)r.rx / r.wall_s / 1e6;
 }
 
 #define MAX_ROUNDS 1001
@@ -205,6 +308,8 @@ struct opts {
 	uint64_t periods[MAX_LIST]; /* us */
 	unsigned int nb_periods;
 	bool hotpath;
+	unsigned int io_txfirst;  /* --io N: io forwarding, N bursts per port */
+	int emu_cpu;              /* --emu-cpu N: device engines on a thread on CPU N */
 	const char *json;
 };
 
@@ -235,10 +340,10 @@ quantile(const double *sorted, unsigned int n, double q)
 static struct summary
 summarize(const double *v, unsigned int n)
 {
-	double s[MAX_ROUNDS * 2];
+	static double s[MAX_SAMPLES]; /* the main lcore's only */
 	struct summary r = { 0, 0, 0, 0, 0 };
 
-	if (n == 0)
+	if (n == 0 || n > MAX_SAMPLES)
 		return r;
 	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
@@ -298,7 +403,7 @@ static int
 usage(const char *prog, const char *why)
 {
 	fprintf(stderr, "%s: %s\nusage: %s [--rounds N (1-%u)] [--round-ms MS] "
-		"[--sizes 64,1500] [--periods-us 10000,1000] [--hotpath] [--json FILE]\n",
+		"[--sizes 64,1500] [--periods-us 10000,1000] [--hotpath | --io TXFIRST] [--emu-cpu N] [--json FILE]\n",
 		prog, why, prog, MAX_ROUNDS - 1);
 	return 2;
 }
@@ -311,6 +416,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int k;
 
 	o->rounds = 20;
+	o->emu_cpu = -1;
 	o->round_s = 0.25;
 	o->lens[0] = 64;
 	o->lens[1] = 1500;
@@ -328,7 +434,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 		if (val == NULL)
 			return usage(argv[0], "missing option or value");
 		k++;
-		if (strcmp(a, "--rounds") == 0) {
+		if (strcmp(a, "--io") == 0) {
+			if (!parse_list(val, v, &n, 1, 64) || n != 1)
+				return usage(argv[0], "--io: bursts sent per port at start, 1 to 64");
+			o->io_txfirst = (unsigned int)v[0];
+		} else if (strcmp(a, "--emu-cpu") == 0) {
+			if (!parse_list(val, v, &n, 0, CPU_SETSIZE - 1) || n != 1)
+				return usage(argv[0], "--emu-cpu: a CPU number");
+			o->emu_cpu = (int)v[0];
+		} else if (strcmp(a, "--rounds") == 0) {
 			if (!parse_list(val, v, &n, 1, MAX_ROUNDS - 1) || n != 1)
 				return usage(argv[0], "--rounds: a number of pairs, 1 or more");
 			o->rounds = (unsigned int)v[0];
@@ -368,6 +482,7 @@ run_pairs(struct swapper *s, struct flow *f, const struct opts *o, struct point 
 {
 	unsigned int r, sw;
 
+	s->nb_samples = 0;
 	for (r = 0; r < o->rounds; r++) {
 		int side;
 
@@ -392,8 +507,30 @@ run_pairs(struct swapper *s, struct flow *f, const struct opts *o, struct point 
 	return 0;
 }
 
+/* The swap phases' medians of the point (all its swap rounds together). */
 static void
-print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
+print_phases(const struct swapper *s, FILE *json)
+{
+	struct summary ph;
+	int k;
+
+	printf("       swap phases, median of %u swaps (us):", s->nb_samples);
+	if (json != NULL)
+		fprintf(json, ",\n      \"phases_us\": {\"swaps\": %u", s->nb_samples);
+	for (k = 0; k < PH_NB; k++) {
+		ph = summarize(s->phase_us[k], s->nb_samples);
+		printf(" %s %.1f", phase_name[k], ph.median);
+		if (json != NULL)
+			fprintf(json, ", \"%s\": %.2f", phase_name[k], ph.median);
+	}
+	printf("\n");
+	if (json != NULL)
+		fputs("}", json);
+}
+
+static void
+print_point(const struct swapper *s, const struct opts *o, const struct point *pt, FILE *json,
+		bool last)
 {
 	struct summary b = summarize(pt->base, o->rounds);
 	struct summary q = summarize(pt->ratio, o->rounds);
@@ -408,8 +545,10 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	printf("%-6u %8.1f ms %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f %8.4f\n", pt->len,
 		pt->period_us / 1000.0, b.median, q.median, q.p25, q.p75, q.min, q.max, ss.median,
 		qc.median);
-	if (json == NULL)
+	if (json == NULL) {
+		print_phases(s, NULL);
 		return;
+	}
 	fprintf(json, "    {\"frame\": %u, \"period_us\": %" PRIu64 ", \"pairs\": %u, ",
 		pt->len, pt->period_us, o->rounds);
 	json_summary(json, "noswap_mpps", &b);
@@ -427,6 +566,7 @@ print_point(const struct opts *o, const struct point *pt, FILE *json, bool last)
 	json_array(json, "ratio_rounds", pt->ratio, o->rounds, "%.5f");
 	fputs(",\n      ", json);
 	json_array(json, "ratio_cpu_rounds", pt->ratio_cpu, o->rounds, "%.5f");
+	print_phases(s, json);
 	fprintf(json, "}%s\n", last ? "" : ",");
 }
 
@@ -553,14 +693,61 @@ run_hotpath(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 	return 0;
 }
 
+/*
+ * --io: io forwarding at full speed (each port sends back what it
+ * receives, txfirst bursts per port in circulation), a quiesce swap every
+ * period (the first of --periods-us), the ports in turn: the pause and
+ * where its time goes, the inline device's share apart.
+ */
+static int
+run_io(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
+{
+	static double rate[MAX_ROUNDS], sorted[MAX_SAMPLES];
+	struct summary q;
+	unsigned int r, b, sw;
+	uint16_t p;
+
+	s->io = true;
+	s->period_us = o->periods[0];
+	s->nb_samples = 0;
+	for (p = 0; p < 2; p++)
+		for (b = 0; b < o->io_txfirst; b++)
+			send_burst(f, p, o->lens[0]);
+	for (r = 0; r < o->rounds; r++) {
+		rate[r] = run_point(s, o->lens[0], o->round_s, f, &sw);
+		if (rate[r] < 0)
+			return -1;
+	}
+	q = summarize(rate, o->rounds);
+	memcpy(sorted, s->phase_us[PH_PAUSE], s->nb_samples * sizeof(sorted[0]));
+	qsort(sorted, s->nb_samples, sizeof(sorted[0]), cmp_double);
+	printf("io forwarding, %u bursts per port, %u-byte frames, device %s, a swap every %.1f ms: %.3f Mpps (median of %u rounds), %u swaps\n",
+		o->io_txfirst, o->lens[0], o->emu_cpu < 0 ? "inline" : "on its own thread",
+		o->periods[0] / 1000.0, q.median, o->rounds, s->nb_samples);
+	printf("pause p50 %.1f us, p99 %.1f us\n", quantile(sorted, s->nb_samples, 0.5),
+		quantile(sorted, s->nb_samples, 0.99));
+	print_phases(s, NULL);
+	if (json == NULL)
+		return 0;
+	fprintf(json, "    {\"frame\": %u, \"txfirst\": %u, \"device\": \"%s\", \"period_us\": %" PRIu64 ", ",
+		o->lens[0], o->io_txfirst, o->emu_cpu < 0 ? "inline" : "thread", o->periods[0]);
+	json_summary(json, "mpps", &q);
+	fprintf(json, ", \"pause_p50_us\": %.2f, \"pause_p99_us\": %.2f",
+		quantile(sorted, s->nb_samples, 0.5), quantile(sorted, s->nb_samples, 0.99));
+	print_phases(s, json);
+	fputs("}\n", json);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const char *const devs[] = {
-		"iommufd:emu0,peer=emu1", "iommufd:emu1,peer=emu0", NULL,
-	};
+	static char dev0[64], dev1[64];
+	const char *const devs[] = { dev0, dev1, NULL };
+	/* the poller on lcore 1, the controller (swaps) on the main lcore 0 */
+	static const char *const lcores[] = { "-l", "0-1", NULL };
 	static struct point pt;
-	struct swapper s;
+	static struct swapper s;
 	struct flow f;
 	struct opts o;
 	unsigned int l, k, sw;
@@ -571,9 +758,23 @@ main(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret != 0)
 		return ret;
-	ret = vt_eal_init(argv[0], devs, NULL);
+	/* inline devices (their work in the driver's calls), or --emu-cpu:
+	 * each device's engine on a thread of its own, pinned to that CPU
+	 */
+	if (o.emu_cpu < 0) {
+		snprintf(dev0, sizeof(dev0), "iommufd:emu0,peer=emu1");
+		snprintf(dev1, sizeof(dev1), "iommufd:emu1,peer=emu0");
+	} else {
+		snprintf(dev0, sizeof(dev0), "iommufd:emu0,peer=emu1,mode=thread,cpu=%d", o.emu_cpu);
+		snprintf(dev1, sizeof(dev1), "iommufd:emu1,peer=emu0,mode=thread,cpu=%d", o.emu_cpu);
+	}
+	ret = vt_eal_init(argv[0], devs, lcores);
 	if (ret != 0)
 		return 1;
+	if (rte_lcore_count() < 2) {
+		fprintf(stderr, "virtio-bench: needs 2 lcores (EAL -l 0-1): the poller on a worker, the swaps on the main lcore\n");
+		return 1;
+	}
 	memset(&s, 0, sizeof(s));
 	memset(&f, 0, sizeof(f));
 	for (i = 0; i < 2; i++) {
@@ -595,8 +796,9 @@ main(int argc, char **argv)
 		}
 		fprintf(json, "{\n  \"bench\": \"virtio-bench\",\n  \"mode\": \"%s\",\n"
 			"  \"round_s\": %.3f,\n  \"rounds\": %u,\n  \"%s\": [\n",
-			o.hotpath ? "hotpath" : "interleaved", o.round_s, o.rounds,
-			o.hotpath ? "hotpath" : "points");
+			o.io_txfirst != 0 ? "io" : o.hotpath ? "hotpath" : "interleaved",
+			o.round_s, o.rounds,
+			o.io_txfirst != 0 ? "io" : o.hotpath ? "hotpath" : "points");
 	}
 	/* warm-up: caches, rings and mempool in their steady state */
 	for (l = 0; l < o.nb_lens; l++) {
@@ -604,7 +806,10 @@ main(int argc, char **argv)
 		if (run_point(&s, o.lens[l], 0.1, &f, &sw) < 0)
 			return 1;
 	}
-	if (o.hotpath) {
+	if (o.io_txfirst != 0) {
+		if (run_io(&s, &f, &o, json) != 0)
+			return 1;
+	} else if (o.hotpath) {
 		if (run_hotpath(&s, &f, &o, json) != 0)
 			return 1;
 	} else {
@@ -618,7 +823,7 @@ main(int argc, char **argv)
 				pt.period_us = o.periods[k];
 				if (run_pairs(&s, &f, &o, &pt) != 0)
 					return 1;
-				print_point(&o, &pt, json,
+				print_point(&s, &o, &pt, json,
 					l + 1 == o.nb_lens && k + 1 == o.nb_periods);
 			}
 		}

@@ -373,6 +373,18 @@ struct cov {
 	uint64_t gap;     /* first uncovered IOVA */
 	uint64_t first;   /* first IOVA the driver reported */
 	bool any;
+	/* The last extent found covered ([ok_lo, ok_hi], for ok_access):
+	 * one linear stretch of the new domain's table, the same memory as
+	 * the old one's where that maps it. Buffers of one mempool lie in
+	 * few such extents: a range inside it needs no table walk (and no
+	 * lock); the walk costs the number of extents, not of buffers.
+	 * What it checks does not change: the tables as they were during the
+	 * walk (the lock is per range anyway; pinned domains are not frozen,
+	 * dma_domain_private.h).
+	 */
+	bool ok_valid;
+	uint32_t ok_access;
+	uint64_t ok_lo, ok_hi;
 };
 
 /* One range of the driver's walk against the two (pinned) domains'
@@ -402,10 +414,25 @@ cov_range(struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
 			}
 			step = RTE_MIN(step, co);
 		}
-		if (step == 0 || last - off < step)
+		if (step == 0 || last - off < step) {
+			if (step != 0) {
+				c->ok_valid = true;
+				c->ok_access = access;
+				c->ok_lo = off;
+				c->ok_hi = off + (step - 1);
+			}
 			return 0;
+		}
 		off += step;
 	}
+}
+
+/* Inside the last extent found covered, with no more access asked? */
+static bool
+cov_known(const struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
+{
+	return c->ok_valid && (access & ~c->ok_access) == 0 &&
+		iova >= c->ok_lo && iova <= c->ok_hi && len - 1 <= c->ok_hi - iova;
 }
 
 static int
@@ -418,7 +445,7 @@ cov_cb(uint64_t iova, uint64_t len, uint32_t access, void *arg)
 		c->first = iova;
 		c->any = true;
 	}
-	if (len == 0)
+	if (len == 0 || cov_known(c, iova, len, access))
 		return 0;
 	dd_lock();
 	rc = cov_range(c, iova, len, access);

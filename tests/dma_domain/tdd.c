@@ -151,8 +151,13 @@ fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *
 			if (rc != 0)
 				return rc;
 		}
-	if (f->extra_len != 0)
-		return cb(f->extra_iova, f->extra_len, RTE_DMA_DOMAIN_ACCESS_READ, cb_arg);
+	if (f->extra_len != 0) {
+		rc = cb(f->extra_iova, f->extra_len, RTE_DMA_DOMAIN_ACCESS_READ, cb_arg);
+		if (rc != 0)
+			return rc;
+	}
+	if (f->extra2_len != 0)
+		return cb(f->extra2_iova, f->extra2_len, f->extra2_access, cb_arg);
 	return 0;
 }
 

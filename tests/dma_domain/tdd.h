@@ -41,6 +41,9 @@ struct fake_drv {
 	uint16_t nb_queues;
 	struct fake_queue q[4];
 	uint64_t extra_iova, extra_len;  /* one more range reported by iova_walk */
+	/* and a last one, with its own access (0: none reported) */
+	uint64_t extra2_iova, extra2_len;
+	uint32_t extra2_access;
 	/* A range in flight: reported only by the parked walk, as a driver
 	 * reports a tx buffer of a mempool it was not configured with.
 	 */

@@ -342,6 +342,54 @@ case_coverage(void)
 	return 0;
 }
 
+/* The coverage walk skips the table for a range inside the last extent it
+ * found covered (one mapping of the new domain): a range that starts in
+ * that extent but runs past its end, or that asks for more access than
+ * the extent was found covered for, is still refused. b maps the buffers
+ * (RW, 2 MiB from 0x100000) and 0x300000 READ-only; the extra ranges come
+ * after the buffers in every walk.
+ */
+static int
+case_coverage_extent(void)
+{
+	struct rte_dma_domain *a, *b;
+	struct rte_dma_domain_swap_record r;
+	struct fake_drv f;
+
+	tdd_two_domains(ctx, mem, &a, &b, "cove-a", "cove-b");
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x300000, mem + M2, 2 * K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(b, 0x300000, mem + M2, K4, RD), 0);
+	TH_CHECK_RC(fake_bind(&f, "cove-dev", 2, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	/* from the buffers' extent across its end (0x300000 on: READ only) */
+	f.extra_iova = 0x300000 - K4;
+	f.extra_len = 3 * K4;
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+		strstr(r.reason, "0x301000") != NULL && strstr(r.reason, "not mapped") != NULL,
+		"reason '%s'", r.reason);
+	/* READ inside 0x300000's extent, then RW inside it: refused */
+	f.extra_iova = 0x300000;
+	f.extra_len = K4;
+	f.extra2_iova = 0x300800;
+	f.extra2_len = 0x100;
+	f.extra2_access = RW;
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+		strstr(r.reason, "0x300800") != NULL, "reason '%s'", r.reason);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && f.q[0].quiesce_calls == 0,
+		"state changed");
+	/* READ there is what b allows: through */
+	f.extra2_access = RD;
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
+	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 /* Two-phase coverage: a range only the parked walk reports (a buffer in
  * flight) refuses the swap after the pause, before any quiesce; the
  * queues are released and nothing else changed. HITLESS and RESTART run
@@ -1700,6 +1748,7 @@ static const struct th_case cases[] = {
 	{ "soft_translate", "unit", case_soft_translate, NULL, NULL },
 	{ "iotlb", "unit", case_iotlb, NULL, NULL },
 	{ "coverage", "unit", case_coverage, NULL, NULL },
+	{ "coverage_extent", "unit", case_coverage_extent, NULL, NULL },
 	{ "coverage_parked", "unit", case_coverage_parked, NULL, NULL },
 	{ "inject", "unit", case_inject, NULL, NULL },
 	{ "strategies", "unit", case_strategies, NULL, NULL },

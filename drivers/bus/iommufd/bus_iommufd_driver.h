@@ -343,6 +343,22 @@ rte_iommufd_device_poll(struct rte_iommufd_device *dev, uint16_t qid)
 }
 
 /**
+ * Time the calling thread spent on emulated devices' work since it
+ * started: running it (the device side that a driver's notify and
+ * rte_iommufd_device_poll() run in the caller's context with the devargs
+ * mode=inline) or waiting for it (a queue reset waits for the device's
+ * pass over that queue in flight, in any mode). For benchmarks: what the
+ * device charged to its caller, which a hardware device does on its own,
+ * apart from the driver's and the library's work. Read it before and
+ * after a call on the same thread.
+ *
+ * @return
+ *   Nanoseconds; 0 in a thread that never ran an inline device.
+ */
+__rte_internal
+uint64_t rte_iommufd_emu_thread_ns(void);
+
+/**
  * A device-side counter of an emulated device (rte_iommufd_emu_ops.counter).
  *
  * @param dev

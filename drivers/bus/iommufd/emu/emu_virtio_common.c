@@ -5,17 +5,34 @@
 /*
  * What every file of the emulated virtio-net model uses, in a file that
  * uses none of theirs: the logtype, whether a bus device is one of this
- * model's, and the device's broken state (DEVICE_NEEDS_RESET).
+ * model's, the device's broken state (DEVICE_NEEDS_RESET), and the time
+ * each thread spent on device work.
  */
 
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_per_lcore.h>
 
 #include "emu_virtio_net.h"
 
 RTE_LOG_REGISTER_SUFFIX(emu_vnet_logtype, emu, NOTICE);
+
+/* TSC cycles of device work this thread ran (inline engine passes) or
+ * waited for (a queue's engine pass in flight): thread-local, written by
+ * its own thread only.
+ */
+RTE_DEFINE_PER_LCORE(uint64_t, emu_vnet_thread_cycles);
+
+uint64_t
+rte_iommufd_emu_thread_ns(void)
+{
+	uint64_t c = RTE_PER_LCORE(emu_vnet_thread_cycles), hz = rte_get_tsc_hz();
+
+	return hz == 0 ? 0 : (uint64_t)((double)c * 1e9 / (double)hz);
+}
 
 /* By the model's name: the bus refuses a second model of the same name
  * (rte_iommufd_emu_register()), so the name is the model's identity.

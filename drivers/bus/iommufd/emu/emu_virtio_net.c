@@ -29,13 +29,22 @@
 	VIRTIO_BIT(VIRTIO_NET_F_MAC))
 
 /* Control-path lock of a queue: the holder may be an engine running on a
- * poller that shares our core, so yield instead of spinning.
+ * poller that shares our core, so yield instead of spinning. A wait is the
+ * device finishing an engine pass (a queue reset completes after the DMA
+ * in flight): device time, charged to the caller as such
+ * (rte_iommufd_emu_thread_ns()).
  */
 static void
 vq_lock(struct emu_vq *vq)
 {
+	uint64_t t;
+
+	if (rte_spinlock_trylock(&vq->lock))
+		return;
+	t = rte_rdtsc();
 	while (!rte_spinlock_trylock(&vq->lock))
 		sched_yield();
+	RTE_PER_LCORE(emu_vnet_thread_cycles) += rte_rdtsc() - t;
 }
 
 void
@@ -498,7 +507,7 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 		uint16_t qid = (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT);
 
 		if (emu_vnet_inline(n))
-			emu_vnet_engine(n, qid);
+			emu_vnet_engine_inline(n, qid);
 		else if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
 			/* after the driver's avail publish: the engine's
 			 * acquire exchange sees the command
@@ -517,7 +526,7 @@ emu_vnet_poll(struct rte_iommufd_device *dev, uint16_t qid)
 	struct emu_vnet *n = dev->emu_priv;
 
 	if (emu_vnet_inline(n))
-		emu_vnet_engine(n, qid);
+		emu_vnet_engine_inline(n, qid);
 }
 
 /* What a virtio-net device has no register for: the packets it dropped

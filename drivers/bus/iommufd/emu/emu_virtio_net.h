@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
+#include <rte_per_lcore.h>
 #include <rte_spinlock.h>
 #include <rte_ether.h>
 #include <rte_thread.h>
@@ -189,6 +191,23 @@ void emu_vnet_service_fini(struct emu_vnet *n);
 
 /* One pass over every queue of n (thread and service modes). */
 unsigned int emu_vnet_engine_all(struct emu_vnet *n);
+
+/* emu_virtio_common.c: TSC cycles of device work this thread ran or
+ * waited for (rte_iommufd_emu_thread_ns()).
+ */
+RTE_DECLARE_PER_LCORE(uint64_t, emu_vnet_thread_cycles);
+
+/* An engine pass in the caller's context (inline mode), its time charged
+ * to the calling thread.
+ */
+static inline void
+emu_vnet_engine_inline(struct emu_vnet *n, uint16_t qid)
+{
+	uint64_t t = rte_rdtsc();
+
+	emu_vnet_engine(n, qid);
+	RTE_PER_LCORE(emu_vnet_thread_cycles) += rte_rdtsc() - t;
+}
 
 /* Does the driver's notify/poll do the device's work? */
 static inline bool
