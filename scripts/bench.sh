@@ -12,6 +12,9 @@
 #                           and 1 ms, interleaved rounds (64 B and 1500 B)
 #   hotpath.json            packet rate through the PMD with the pause check
 #                           and without it (its nocheck bursts), interleaved
+#   io-inline.json          the pause of quiesce swaps under io forwarding at
+#   io-thread.json          full speed, by phase, the emulated device's share
+#                           apart (inline device; device on engine threads)
 #   demo/demo-report.json   the demo scenario (swaps across the strategies)
 #   report.json             all figures, with the machine, cores, DPDK
 #                           version and build type (scripts/bench-compare.py
@@ -61,9 +64,9 @@ envf="$CACHE/current.env"
 export LD_LIBRARY_PATH="$DPDK_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 if [ "$quick" = 1 ]; then
-	dd_swaps=500 vb_rounds=16 vb_ms=150 hp_rounds=16 hp_ms=150 demo_swaps=200
+	dd_swaps=500 vb_rounds=16 vb_ms=150 hp_rounds=16 hp_ms=150 demo_swaps=200 io_rounds=5
 else
-	dd_swaps=2000 vb_rounds=40 vb_ms=300 hp_rounds=40 hp_ms=300 demo_swaps=1000
+	dd_swaps=2000 vb_rounds=40 vb_ms=300 hp_rounds=40 hp_ms=300 demo_swaps=1000 io_rounds=20
 fi
 
 mkdir -p "$out"
@@ -72,18 +75,27 @@ rm -rf "$out/demo"
 rm -f "$out"/*.json "$out"/*.png "$out"/*.log "$out/performance-table.rst"
 t0=$(date +%s)
 
-b "1/4 dma-domain-bench: pause and switch times, synthetic hot path ($dd_swaps swaps)"
+b "1/5 dma-domain-bench: pause and switch times, synthetic hot path ($dd_swaps swaps)"
 "$bdir/bench/dma_domain/dma-domain-bench" --swaps "$dd_swaps" --json "$out/dma-domain-bench.json"
 
-b "2/4 virtio-bench: $vb_rounds interleaved pairs of ${vb_ms} ms rounds per point"
+b "2/5 virtio-bench: $vb_rounds interleaved pairs of ${vb_ms} ms rounds per point"
 PLUGIN_DIR=$("$here/plugins.sh" dir "$bdir") "$bdir/bench/virtio/virtio-bench" \
 	--rounds "$vb_rounds" --round-ms "$vb_ms" --json "$out/virtio-bench.json" 2>"$out/virtio-bench.log"
 
-b "3/4 hot path through the PMD: $hp_rounds pairs of ${hp_ms} ms rounds, bursts with the pause check / without"
+b "3/5 hot path through the PMD: $hp_rounds pairs of ${hp_ms} ms rounds, bursts with the pause check / without"
 PLUGIN_DIR=$("$here/plugins.sh" dir "$ncdir") "$ncdir/bench/virtio/virtio-bench" --hotpath \
 	--rounds "$hp_rounds" --round-ms "$hp_ms" --json "$out/hotpath.json" 2>"$out/hotpath.log"
 
-b "4/4 demo scenario ($demo_swaps swaps across the strategies)"
+b "4/5 io forwarding pause: $io_rounds rounds of 200 ms, a swap every 2 ms (inline device, then device threads)"
+for dev in inline thread; do
+	emu=()
+	[ "$dev" = thread ] && emu=(--emu-cpu 0)
+	PLUGIN_DIR=$("$here/plugins.sh" dir "$bdir") "$bdir/bench/virtio/virtio-bench" --io 4 \
+		--rounds "$io_rounds" --round-ms 200 --periods-us 2000 --sizes 64 "${emu[@]}" \
+		--json "$out/io-$dev.json" 2>"$out/io-$dev.log"
+done
+
+b "5/5 demo scenario ($demo_swaps swaps across the strategies)"
 DPDK_PREFIX=$DPDK_PREFIX DEMO_SWAPS=$demo_swaps "$top/app/test-replace/run-demo-scenario.sh" \
 	"$bdir" "$out/demo" >"$out/demo.log" 2>&1 ||
 	b "demo scenario failed (see $out/demo.log); its figures are left out"

@@ -8,7 +8,7 @@
 # behind the SMMU, its frames sent to QEMU's user-mode network with
 # restrict=on (nothing leaves QEMU; junk frames are dropped there. A hub
 # port alone would never accept them: the transmit queue would block).
-# The guest kernel is scripts/vm-kernel-arm64.sh's; its initramfs holds
+# The guest kernel is scripts/vm-kernel.sh --arch arm64's; its initramfs holds
 # one program, tests/vm/arm64/smmu_replace_test.c, cross-built static
 # (aarch64-linux-gnu-gcc, no DPDK), which drives the device itself and runs
 # the matrix's cases (forced-hitless replaces under DMA, quiesced
@@ -77,7 +77,7 @@ done
 
 # ---- 1. kernel (cached), guest program, initramfs -------------------------
 t0=$(date +%s)
-kdir=$("$here/vm-kernel-arm64.sh") || cannot "aarch64 guest kernel could not be built (scripts/vm-kernel-arm64.sh)"
+kdir=$("$here/vm-kernel.sh" --arch arm64) || cannot "aarch64 guest kernel could not be built (scripts/vm-kernel.sh --arch arm64)"
 dr_step "cross-build the guest program + initramfs"
 out="$rundir/arm64"
 aarch64-linux-gnu-gcc -D_GNU_SOURCE -static -O2 -g0 -Wall -Wextra -Werror \
