@@ -729,8 +729,9 @@ run_io(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 	print_phases(s, NULL);
 	if (json == NULL)
 		return 0;
-	fprintf(json, "    {\"frame\": %u, \"txfirst\": %u, \"device\": \"%s\", \"period_us\": %" PRIu64 ", ",
-		o->lens[0], o->io_txfirst, o->emu_cpu < 0 ? "inline" : "thread", o->periods[0]);
+	fprintf(json, "    {\"frame\": %u, \"txfirst\": %u, \"device\": \"%s\", ",
+		o->lens[0], o->io_txfirst, o->emu_cpu < 0 ? "inline" : "thread");
+	fprintf(json, "\"period_us\": %" PRIu64 ", ", o->periods[0]);
 	json_summary(json, "mpps", &q);
 	fprintf(json, ", \"pause_p50_us\": %.2f, \"pause_p99_us\": %.2f",
 		quantile(sorted, s->nb_samples, 0.5), quantile(sorted, s->nb_samples, 0.99));
@@ -765,14 +766,17 @@ main(int argc, char **argv)
 		snprintf(dev0, sizeof(dev0), "iommufd:emu0,peer=emu1");
 		snprintf(dev1, sizeof(dev1), "iommufd:emu1,peer=emu0");
 	} else {
-		snprintf(dev0, sizeof(dev0), "iommufd:emu0,peer=emu1,mode=thread,cpu=%d", o.emu_cpu);
-		snprintf(dev1, sizeof(dev1), "iommufd:emu1,peer=emu0,mode=thread,cpu=%d", o.emu_cpu);
+		snprintf(dev0, sizeof(dev0), "iommufd:emu0,peer=emu1,mode=thread,cpu=%d",
+			o.emu_cpu);
+		snprintf(dev1, sizeof(dev1), "iommufd:emu1,peer=emu0,mode=thread,cpu=%d",
+			o.emu_cpu);
 	}
 	ret = vt_eal_init(argv[0], devs, lcores);
 	if (ret != 0)
 		return 1;
 	if (rte_lcore_count() < 2) {
-		fprintf(stderr, "virtio-bench: needs 2 lcores (EAL -l 0-1): the poller on a worker, the swaps on the main lcore\n");
+		fprintf(stderr, "%s: needs 2 lcores (EAL -l 0-1): the poller on lcore 1, the swaps on lcore 0\n",
+			argv[0]);
 		return 1;
 	}
 	memset(&s, 0, sizeof(s));
