@@ -20,6 +20,11 @@
  *   stash_grows      queue resets of a port nobody reads: the PMD keeps
  *                    what was received (stash, grown on demand) until it is
  *                    read: nothing lost, nothing counted as dropped
+ *   resume_deferred  quiesce swaps of both ports with rings full and
+ *                    packets waiting: the resume's doorbells run no pass
+ *                    of the inline device in the swap's thread
+ *                    (rte_iommufd_emu_thread_ns() unchanged); the data
+ *                    path moves it all afterwards, in order
  *   drops_device     drops inside the emulated device: frames too big for
  *                    the receiver's buffers (imissed, xstat emu_rx_dropped)
  *                    and frames into wire=sink (xstat emu_tx_dropped)
@@ -38,6 +43,7 @@
 #include <rte_ethdev.h>
 
 #include <rte_dma_domain.h>
+#include <bus_iommufd_driver.h>
 
 #include "vt_cases.h"
 #include "vt_common.h"
@@ -271,12 +277,20 @@ vt_case_two_lcores(void)
 
 /* ---- queue resets while nobody reads --------------------------------------- */
 
-/* Send on port 0 until its tx ring is full (port 1 has no more buffers). */
+/* Send on port 0 until its tx ring is full and port 1 has no more
+ * buffers. A burst that finds the ring full still kicks, and the inline
+ * device moves at most EMU_BURST (64) packets a kick: what waits in the
+ * ring after a swap (the resume's doorbells leave the device's work to
+ * the data path) needs a few such bursts. Eight in a row that take
+ * nothing: two rings' worth of kicks, nothing left to move.
+ */
 static void
 fill(struct vt_verify *v)
 {
-	while (vt_send(v, 0, 0, 32, 100) != 0)
-		;
+	int idle = 0;
+
+	while (idle < 8)
+		idle = vt_send(v, 0, 0, 32, 100) != 0 ? 0 : idle + 1;
 }
 
 int
@@ -330,6 +344,53 @@ vt_case_stash_grows(void)
 	TH_REQUIRE(refused == 0, "a quiesce was refused (stash could not grow)");
 	TH_REQUIRE(stashed >= 6 * 256, "only %" PRIu64 " packets stashed over 6 resets of a full ring",
 		stashed);
+	return 0;
+}
+
+/* ---- a swap leaves the inline device's work to the data path ------------- */
+
+int
+vt_case_resume_deferred(void)
+{
+	static const struct rte_dma_domain_replace_opts qo = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000,
+	};
+	struct rte_dma_domain_binding *b[2] = { vt_binding("emu0"), vt_binding("emu1") };
+	struct rte_dma_domain *d[2];
+	struct vt_verify v;
+	uint64_t ns;
+	int i;
+
+	memset(&v, 0, sizeof(v));
+	d[0] = rte_dma_domain_create(rte_dma_domain_binding_ctx(b[0]), "vt_rd_a",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	d[1] = rte_dma_domain_create(rte_dma_domain_binding_ctx(b[0]), "vt_rd_b",
+		RTE_DMA_DOMAIN_PAGING, RTE_DMA_DOMAIN_F_MIRROR);
+	TH_REQUIRE(d[0] != NULL && d[1] != NULL, "mirror domains");
+	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	/* nobody polls during the swaps: no engine pass of a poller either */
+	vt_queues_online(0, 1, false);
+	vt_queues_online(1, 1, false);
+	/* port 1's ring full, port 0's holding a ring more: both in flight */
+	fill(&v);
+	for (i = 0; i < 4; i++) {
+		ns = rte_iommufd_emu_thread_ns();
+		TH_REQUIRE(rte_dma_domain_replace(b[i & 1], d[(i >> 1) & 1], &qo) == 0,
+			"replace %d", i);
+		TH_CHECK(rte_iommufd_emu_thread_ns() == ns,
+			"swap %d of port %d: the inline device ran %" PRIu64 " ns in the swap's thread (its resume doorbells were not deferred)",
+			i, i & 1, rte_iommufd_emu_thread_ns() - ns);
+	}
+	vt_queues_online(0, 1, true);
+	vt_queues_online(1, 1, true);
+	vt_drain(&v, 2, 1);
+	vt_print(&v, "resume_deferred");
+	TH_REQUIRE(v.dup == 0 && v.corrupted == 0, "duplicated or damaged");
+	TH_REQUIRE(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64, v.sent,
+		v.received);
+	TH_REQUIRE(v.sent > 256, "only %" PRIu64 " sent: the rings were not full", v.sent);
 	return 0;
 }
 

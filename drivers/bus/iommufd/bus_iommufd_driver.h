@@ -343,6 +343,27 @@ rte_iommufd_device_poll(struct rte_iommufd_device *dev, uint16_t qid)
 }
 
 /**
+ * From here to rte_iommufd_emu_defer_end(), the calling thread's doorbells
+ * (notify writes) come from the control path: an inline emulated device
+ * (devargs mode=inline) then leaves the work they ask for to the data path
+ * - the next poll or notify of that queue, or the peer's receive poll,
+ * which pulls what a transmit ring holds - instead of doing it in the
+ * caller, as a hardware device works on its own after a doorbell. For a
+ * driver's control-path callbacks that post to a ring and kick it (queue
+ * resume, unpark), so that an inline device's transmission is not done
+ * inside a swap's pause. Nests; no effect on kernel devices, on engine
+ * threads or services, or on control-queue commands.
+ */
+__rte_internal
+void rte_iommufd_emu_defer_begin(void);
+
+/**
+ * End of rte_iommufd_emu_defer_begin()'s section (the innermost one).
+ */
+__rte_internal
+void rte_iommufd_emu_defer_end(void);
+
+/**
  * Time the calling thread spent on emulated devices' work since it
  * started: running it (the device side that a driver's notify and
  * rte_iommufd_device_poll() run in the caller's context with the devargs

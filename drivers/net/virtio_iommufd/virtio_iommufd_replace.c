@@ -184,7 +184,7 @@ vio_queue_quiesce(void *arg, uint16_t qid)
  *    exact (idempotent), and bursts keep off the ring meanwhile.
  */
 static int
-vio_queue_resume(void *arg, uint16_t qid)
+queue_resume(void *arg, uint16_t qid)
 {
 	struct vio_dev *vd = arg;
 	struct vq_ref v;
@@ -391,6 +391,22 @@ vio_port_restart(void *arg, bool start)
  * this with the queue still parked: the backlog's consumer is us). The
  * ring must be live: a queue not RUNNING keeps them for its resume.
  */
+/* The doorbells of a resume come from the control path: an inline
+ * emulated device leaves the transmission of what was re-posted to the
+ * data path, outside the swap's pause, as a NIC works on its own
+ * (rte_iommufd_emu_defer_begin(); no effect on kernel devices).
+ */
+static int
+vio_queue_resume(void *arg, uint16_t qid)
+{
+	int ret;
+
+	rte_iommufd_emu_defer_begin();
+	ret = queue_resume(arg, qid);
+	rte_iommufd_emu_defer_end();
+	return ret;
+}
+
 static void
 vio_queue_unpark(void *arg, uint16_t qid)
 {
@@ -400,8 +416,12 @@ vio_queue_unpark(void *arg, uint16_t qid)
 	if (!vd->started || tq == NULL || tq->state != VIO_Q_RUNNING)
 		return;
 	vio_txq_reclaim(tq);
-	if (vio_txq_backlog_post(tq) > 0)
+	if (vio_txq_backlog_post(tq) > 0) {
+		/* a control-path doorbell, as in vio_queue_resume() */
+		rte_iommufd_emu_defer_begin();
 		vtpci_notify(&vd->hw, &tq->r);
+		rte_iommufd_emu_defer_end();
+	}
 }
 
 /* A rollback of the library did not go as planned: tell the application

@@ -5,8 +5,8 @@
 /*
  * What every file of the emulated virtio-net model uses, in a file that
  * uses none of theirs: the logtype, whether a bus device is one of this
- * model's, the device's broken state (DEVICE_NEEDS_RESET), and the time
- * each thread spent on device work.
+ * model's, the device's broken state (DEVICE_NEEDS_RESET), the time each
+ * thread spent on device work, and whether its doorbells are deferred.
  */
 
 #include <string.h>
@@ -25,6 +25,22 @@ RTE_LOG_REGISTER_SUFFIX(emu_vnet_logtype, emu, NOTICE);
  * its own thread only.
  */
 RTE_DEFINE_PER_LCORE(uint64_t, emu_vnet_thread_cycles);
+
+/* Depth of this thread's rte_iommufd_emu_defer_begin() sections. */
+RTE_DEFINE_PER_LCORE(unsigned int, emu_vnet_defer_depth);
+
+void
+rte_iommufd_emu_defer_begin(void)
+{
+	RTE_PER_LCORE(emu_vnet_defer_depth)++;
+}
+
+void
+rte_iommufd_emu_defer_end(void)
+{
+	if (RTE_PER_LCORE(emu_vnet_defer_depth) > 0)
+		RTE_PER_LCORE(emu_vnet_defer_depth)--;
+}
 
 uint64_t
 rte_iommufd_emu_thread_ns(void)

@@ -502,17 +502,24 @@ emu_vnet_region_write(struct rte_iommufd_device *dev, unsigned int idx,
 			&& off < EMU_NOTIFY_OFF + (uint64_t)EMU_NOTIFY_MULT * n->num_queues) {
 		/* Inline mode: the notify does the device's work for that queue
 		 * right here, on the caller's lcore (design guide, "Why the
-		 * Waits Yield").
+		 * Waits Yield"); a control-path doorbell
+		 * (rte_iommufd_emu_defer_begin()) leaves it to the data path:
+		 * the queue's next poll or notify, or the peer's receive poll
+		 * (rx_pull), as a device that works on its own would.
 		 */
 		uint16_t qid = (uint16_t)((off - EMU_NOTIFY_OFF) / EMU_NOTIFY_MULT);
 
-		if (emu_vnet_inline(n))
-			emu_vnet_engine_inline(n, qid);
-		else if (qid == VIRTIO_NET_CTRLQ(n->max_pairs))
+		bool ctrlq = qid == VIRTIO_NET_CTRLQ(n->max_pairs);
+
+		if (emu_vnet_inline(n)) {
+			if (RTE_PER_LCORE(emu_vnet_defer_depth) == 0 || ctrlq)
+				emu_vnet_engine_inline(n, qid);
+		} else if (ctrlq) {
 			/* after the driver's avail publish: the engine's
 			 * acquire exchange sees the command
 			 */
 			rte_atomic_store_explicit(&n->ctrl_kick, true, rte_memory_order_release);
+		}
 		return 0;
 	}
 	if (off + len <= EMU_COMMON_OFF + VIRTIO_PCI_COMMON_CFG_LEN)

@@ -196,6 +196,8 @@ unsigned int emu_vnet_engine_all(struct emu_vnet *n);
  * waited for (rte_iommufd_emu_thread_ns()).
  */
 RTE_DECLARE_PER_LCORE(uint64_t, emu_vnet_thread_cycles);
+/* emu_virtio_common.c: rte_iommufd_emu_defer_begin() depth of this thread */
+RTE_DECLARE_PER_LCORE(unsigned int, emu_vnet_defer_depth);
 
 /* An engine pass in the caller's context (inline mode), its time charged
  * to the calling thread.
