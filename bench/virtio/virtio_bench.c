@@ -147,6 +147,20 @@ struct swapper {
 	unsigned int nb_samples;
 };
 
+/* The soft IOTLB's misses of both ports so far (page-table walks). */
+static uint64_t
+iotlb_misses(const struct swapper *s)
+{
+	uint64_t m, sum = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		rte_dma_domain_soft_iotlb_stats(s->b[i], NULL, &m, NULL);
+		sum += m;
+	}
+	return sum;
+}
+
 static void
 record_phases(struct swapper *s, const struct rte_dma_domain_binding *b, uint64_t device_ns)
 {
@@ -475,6 +489,10 @@ struct point {
 	double base[MAX_ROUNDS], swap[MAX_ROUNDS], ratio[MAX_ROUNDS];
 	double base_cpu[MAX_ROUNDS], swap_cpu[MAX_ROUNDS], ratio_cpu[MAX_ROUNDS];
 	unsigned int swaps[MAX_ROUNDS];
+	/* soft IOTLB misses per round: after a switch the IOTLB is empty
+	 * (as a hardware one is): the extra misses of a swap round
+	 */
+	double miss_base[MAX_ROUNDS], miss_swap[MAX_ROUNDS];
 };
 
 static int
@@ -490,13 +508,17 @@ run_pairs(struct swapper *s, struct flow *f, const struct opts *o, struct point 
 		for (side = 0; side < 2; side++) {
 			bool swapping = (side == 0) == (r & 1);
 
+			uint64_t m0 = iotlb_misses(s);
+
 			s->period_us = swapping ? pt->period_us : 0;
 			if (swapping) {
 				pt->swap[r] = run_point(s, pt->len, o->round_s, f, &pt->swaps[r]);
 				pt->swap_cpu[r] = last_cpu_mpps;
+				pt->miss_swap[r] = (double)(iotlb_misses(s) - m0);
 			} else {
 				pt->base[r] = run_point(s, pt->len, o->round_s, f, &sw);
 				pt->base_cpu[r] = last_cpu_mpps;
+				pt->miss_base[r] = (double)(iotlb_misses(s) - m0);
 			}
 			if ((swapping ? pt->swap[r] : pt->base[r]) < 0)
 				return -1;
@@ -535,22 +557,33 @@ print_point(const struct swapper *s, const struct opts *o, const struct point *p
 	struct summary b = summarize(pt->base, o->rounds);
 	struct summary q = summarize(pt->ratio, o->rounds);
 	struct summary qc = summarize(pt->ratio_cpu, o->rounds);
-	double sw[MAX_ROUNDS];
-	struct summary ss;
+	double sw[MAX_ROUNDS], extra[MAX_ROUNDS];
+	struct summary ss, mx;
 	unsigned int r;
 
 	for (r = 0; r < o->rounds; r++)
 		sw[r] = pt->swaps[r];
 	ss = summarize(sw, o->rounds);
+	/* per swap, beyond the no-swap round's misses per packet (the IOTLB
+	 * misses at every rate: scaled to the swap round's packets)
+	 */
+	for (r = 0; r < o->rounds; r++)
+		extra[r] = pt->swaps[r] != 0 && pt->base[r] > 0 ?
+			(pt->miss_swap[r] - pt->miss_base[r] * pt->swap[r] / pt->base[r]) /
+			pt->swaps[r] : 0;
+	mx = summarize(extra, o->rounds);
 	printf("%-6u %8.1f ms %10.3f %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f %8.4f\n", pt->len,
 		pt->period_us / 1000.0, b.median, q.median, q.p25, q.p75, q.min, q.max, ss.median,
 		qc.median);
+	printf("       soft IOTLB: %.0f more misses (page walks) per swap than at the same packets without swaps\n",
+		mx.median);
 	if (json == NULL) {
 		print_phases(s, NULL);
 		return;
 	}
 	fprintf(json, "    {\"frame\": %u, \"period_us\": %" PRIu64 ", \"pairs\": %u, ",
 		pt->len, pt->period_us, o->rounds);
+	fprintf(json, "\"iotlb_extra_misses_per_swap\": %.1f, ", mx.median);
 	json_summary(json, "noswap_mpps", &b);
 	fputs(", ", json);
 	json_summary(json, "ratio", &q);
