@@ -272,16 +272,21 @@ dd_test_ack_point(struct rte_dma_domain_binding *b, uint16_t qid)
 }
 
 struct rte_dma_domain_binding *dd_binding_of_queue(struct rte_dma_domain_queue *q);
-int dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
+/* The dd_queues_* of a swap act on queues 0 to nq - 1: the handles the
+ * driver uses (dev_ops.queues_in_use), at most b->nb_queues.
+ */
+int dd_queues_request(struct rte_dma_domain_binding *b, uint16_t nq, uint32_t req,
 		uint32_t timeout_us, uint32_t *first_missing);
 /* Clear the requests (after queue_unpark posted what parked pollers
  * kept). Bounded: past deadline_ns the requests are cleared even if a
  * poller keeps again; returns the number of such queues (overruns).
  */
-uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns);
+uint32_t dd_queues_release(struct rte_dma_domain_binding *b, uint16_t nq,
+		uint64_t deadline_ns);
 /* Clear what a failed rollback left set (queues offline; dd_lock). */
 void dd_queues_unstrand(struct rte_dma_domain_binding *b);
-uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_tsc);
+uint64_t dd_queues_max_parked(struct rte_dma_domain_binding *b, uint16_t nq,
+		uint64_t end_tsc);
 
 /* dma_domain_binding.c */
 /* -EBUSY, logged, when a replace runs on b (dd_lock held). */

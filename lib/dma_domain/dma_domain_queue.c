@@ -324,14 +324,14 @@ queues_log_state(struct rte_dma_domain_binding *b, uint64_t token)
  * queue that did not acknowledge.
  */
 int
-dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
+dd_queues_request(struct rte_dma_domain_binding *b, uint16_t nq, uint32_t req,
 		uint32_t timeout_us, uint32_t *first_missing)
 {
 	uint64_t deadline;
 	uint64_t token;
 	uint16_t i;
 
-	for (i = 0; i < b->nb_queues; i++) {
+	for (i = 0; i < nq; i++) {
 		uint32_t __rte_atomic *w = &b->queues[i].pause_req;
 		uint32_t old;
 
@@ -398,12 +398,12 @@ dd_queues_request(struct rte_dma_domain_binding *b, uint32_t req,
  * rte_dma_domain_queue_kept() finds PARK cleared). Nothing is lost.
  */
 uint32_t
-dd_queues_release(struct rte_dma_domain_binding *b, uint64_t deadline_ns)
+dd_queues_release(struct rte_dma_domain_binding *b, uint16_t nq, uint64_t deadline_ns)
 {
 	uint32_t overruns = 0;
 	uint16_t i;
 
-	for (i = 0; i < b->nb_queues; i++) {
+	for (i = 0; i < nq; i++) {
 		uint32_t __rte_atomic *w = &b->queues[i].pause_req;
 		uint32_t old = rte_atomic_load_explicit(w, rte_memory_order_acquire);
 
@@ -454,12 +454,12 @@ dd_queues_unstrand(struct rte_dma_domain_binding *b)
 }
 
 uint64_t
-dd_queues_max_parked(struct rte_dma_domain_binding *b, uint64_t end_ns)
+dd_queues_max_parked(struct rte_dma_domain_binding *b, uint16_t nq, uint64_t end_ns)
 {
 	uint64_t mx = 0;
 	uint16_t i;
 
-	for (i = 0; i < b->nb_queues; i++) {
+	for (i = 0; i < nq; i++) {
 		uint64_t t = rte_atomic_load_explicit(&b->qstate[i].ack_tsc,
 				rte_memory_order_relaxed);
 

@@ -52,6 +52,7 @@ struct swap {
 	struct rte_dma_domain_replace_opts o;
 	enum rte_dma_domain_inject inj;
 	struct rte_dma_domain_swap_record *rec;
+	uint16_t nq;     /* queues 0 to nq - 1: those the driver uses */
 	uint64_t t0;
 	bool resume_injected;
 	bool needs_reset; /* the driver's last fault_check returned -EIO */
@@ -190,7 +191,7 @@ quiesce_cause(int rc)
 static void
 queues_release(struct swap *s)
 {
-	s->rec->release_overruns += dd_queues_release(s->b,
+	s->rec->release_overruns += dd_queues_release(s->b, s->nq,
 			dd_now_ns() + (uint64_t)s->o.timeout_us * 1000);
 }
 
@@ -251,20 +252,20 @@ queues_wait(struct swap *s, uint32_t req)
 
 	if (s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
 		/* mute the first online queue: it "never acknowledges" */
-		for (i = 0; i < b->nb_queues; i++)
+		for (i = 0; i < s->nq; i++)
 			if (rte_atomic_load_explicit(&b->qstate[i].online,
 					rte_memory_order_acquire))
 				break;
 		rte_atomic_store_explicit(&b->mute_qid, i, rte_memory_order_relaxed);
-		if (i == b->nb_queues) {
+		if (i == s->nq) {
 			/* nobody polls: model the silence of queue 0 */
-			dd_queues_request(b, req, s->o.timeout_us, &missing);
+			dd_queues_request(b, s->nq, req, s->o.timeout_us, &missing);
 			missing = 0;
 			rc = -ETIMEDOUT;
 			goto timeout;
 		}
 	}
-	rc = dd_queues_request(b, req, s->o.timeout_us, &missing);
+	rc = dd_queues_request(b, s->nq, req, s->o.timeout_us, &missing);
 	rte_atomic_store_explicit(&b->mute_qid, UINT32_MAX, rte_memory_order_relaxed);
 	if (rc == 0 && s->inj == RTE_DMA_DOMAIN_INJECT_ACK) {
 		/* The mute is read by the poller before its report, which
@@ -343,7 +344,7 @@ queues_quiesce(struct swap *s)
 	uint16_t q;
 	int rc;
 
-	for (q = 0; q < s->b->nb_queues; q++) {
+	for (q = 0; q < s->nq; q++) {
 		uint64_t t = dd_now_ns(), dt;
 
 		rc = queue_quiesce(s, q);
@@ -796,7 +797,7 @@ static void
 queues_resume_rollback(struct swap *s)
 {
 	if (!s->stranded)
-		queues_resume_hard(s, 0, s->b->nb_queues);
+		queues_resume_hard(s, 0, s->nq);
 }
 
 /* Resume every queue; if one fails, quiesce the resumed ones again, undo
@@ -808,7 +809,7 @@ resume_or_undo(struct swap *s, int (*undo)(struct swap *s))
 	uint16_t q, r;
 	int rc;
 
-	for (q = 0; q < s->b->nb_queues; q++) {
+	for (q = 0; q < s->nq; q++) {
 		rc = queue_resume(s, q);
 		if (rc == 0)
 			continue;
@@ -834,7 +835,7 @@ finish_pause(struct swap *s)
 {
 	uint64_t now = dd_now_ns();
 
-	s->rec->max_parked_ns = dd_queues_max_parked(s->b, now);
+	s->rec->max_parked_ns = dd_queues_max_parked(s->b, s->nq, now);
 	if (!s->stranded)
 		queues_release(s);
 	s->rec->resume_ns += dd_now_ns() - now;
@@ -910,7 +911,7 @@ park_stranded(struct swap *s)
 {
 	uint32_t missing = UINT32_MAX;
 
-	if (dd_queues_request(s->b, DD_PAUSE_PARK, s->o.timeout_us, &missing) < 0)
+	if (dd_queues_request(s->b, s->nq, DD_PAUSE_PARK, s->o.timeout_us, &missing) < 0)
 		DD_LOG(CRIT, "replace '%s': queue %u did not park after the failed rollback within %u us",
 			s->b->name, missing, s->o.timeout_us);
 }
@@ -1291,11 +1292,23 @@ swap_end(struct swap *s)
 	b->swapping = false;
 }
 
+/* The queues the driver uses now (dev_ops.queues_in_use), all without it. */
+static uint16_t
+queues_in_use(const struct rte_dma_domain_binding *b)
+{
+	if (b->ops.queues_in_use == NULL)
+		return b->nb_queues;
+	return RTE_MIN(b->ops.queues_in_use(b->drv_arg), b->nb_queues);
+}
+
 /* The steps that run without dd_lock. */
 static int
 swap_run(struct swap *s)
 {
-	int rc = device_check(s);
+	int rc;
+
+	s->nq = queues_in_use(s->b);
+	rc = device_check(s);
 
 	if (rc == 0)
 		rc = coverage_check(s, false);

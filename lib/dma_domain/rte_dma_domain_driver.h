@@ -159,6 +159,17 @@ struct rte_dma_domain_dev_ops {
 	 * application may recover from its event callback.
 	 */
 	void (*recovery_event)(void *drv_arg, enum rte_dma_domain_recovery ev);
+	/**
+	 * Optional: how many of the binding's queue handles the device uses
+	 * now, from handle 0 (an ethdev PMD bound with handles for the most
+	 * queues it supports answers for the queues configured). A replace
+	 * then requests pauses from, quiesces and resumes those only: the
+	 * others must have no ring the device uses and no poller (one that
+	 * polls anyway never acknowledges, and the replace times out). NULL:
+	 * every handle. Called once at the start of each replace, from its
+	 * thread, with no lock of the library held.
+	 */
+	uint16_t (*queues_in_use)(void *drv_arg);
 };
 
 /** Parameters of rte_dma_domain_bind(). */

@@ -125,10 +125,10 @@ fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *
 		f->on_walk(f, parked);
 	if (parked) {
 		__atomic_store_n(&f->parked_phase, 1, __ATOMIC_RELEASE);
-		/* the contract: every online queue is parked (pause pending
+		/* the contract: every queue in use is parked (pause pending
 		 * and acknowledged), and nothing was quiesced yet
 		 */
-		for (q = 0; q < f->nb_queues; q++) {
+		for (q = 0; q < (f->in_use != 0 ? f->in_use : f->nb_queues); q++) {
 			struct rte_dma_domain_queue *h = rte_dma_domain_queue_get(f->b, q);
 
 			if (!rte_dma_domain_queue_pause_pending(h) ||
@@ -208,6 +208,14 @@ fake_recovery_event(void *arg, enum rte_dma_domain_recovery ev)
 	f->nb_events++;
 }
 
+static uint16_t
+fake_queues_in_use(void *arg)
+{
+	struct fake_drv *f = arg;
+
+	return f->in_use != 0 ? f->in_use : f->nb_queues;
+}
+
 const struct rte_dma_domain_dev_ops fake_ops = {
 	.queue_quiesce = fake_quiesce,
 	.queue_resume = fake_resume,
@@ -216,6 +224,7 @@ const struct rte_dma_domain_dev_ops fake_ops = {
 	.port_restart = fake_restart,
 	.queue_unpark = fake_unpark,
 	.recovery_event = fake_recovery_event,
+	.queues_in_use = fake_queues_in_use,
 };
 
 int

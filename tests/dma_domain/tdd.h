@@ -49,6 +49,9 @@ struct fake_drv {
 	 */
 	uint64_t inflight_iova, inflight_len;
 	uint64_t walks[2];               /* iova_walk calls: [parked] */
+	/* queues_in_use answers this (0: every queue bound) */
+	uint16_t in_use;
+	uint64_t bad_in_use;             /* a queue not in use was paused */
 	uint64_t bad_walk;               /* parked walk with a queue running */
 	bool port_started;
 	uint64_t restarts;

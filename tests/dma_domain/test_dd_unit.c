@@ -390,6 +390,62 @@ case_coverage_extent(void)
 	return 0;
 }
 
+/* dev_ops.queues_in_use: a replace pauses, quiesces and resumes the
+ * queues the driver uses only (here 2 of the 4 bound); the others get no
+ * pause request and no callback. The hook looks during the swap.
+ */
+static void
+in_use_quiesce(struct fake_drv *f, uint16_t qid)
+{
+	uint16_t q;
+
+	RTE_SET_USED(qid);
+	for (q = 2; q < 4; q++)
+		if (rte_dma_domain_queue_pause_pending(rte_dma_domain_queue_get(f->b, q)))
+			f->bad_in_use++;
+}
+
+static int
+case_queues_in_use(void)
+{
+	struct rte_dma_domain_replace_opts o = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+	};
+	struct rte_dma_domain *a, *b;
+	struct fake_drv f;
+	uint16_t q;
+
+	tdd_two_domains(ctx, mem, &a, &b, "inuse-a", "inuse-b");
+	TH_CHECK_RC(fake_bind(&f, "inuse-dev", 4, 0x100000), 0);
+	TH_CHECK_RC(rte_dma_domain_attach(f.b, a), 0);
+	f.in_use = 2;
+	f.q[2].posted = f.q[3].posted = 0; /* not set up: no buffers */
+	f.on_quiesce = in_use_quiesce;
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, &o), 0);
+	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
+	for (q = 0; q < 2; q++)
+		TH_CHECK(f.q[q].quiesce_calls == 1 && f.q[q].resume_calls == 1,
+			"queue %u in use: quiesce %" PRIu64 ", resume %" PRIu64, q,
+			f.q[q].quiesce_calls, f.q[q].resume_calls);
+	for (q = 2; q < 4; q++)
+		TH_CHECK(f.q[q].quiesce_calls == 0 && f.q[q].resume_calls == 0,
+			"queue %u not in use: quiesce %" PRIu64 ", resume %" PRIu64, q,
+			f.q[q].quiesce_calls, f.q[q].resume_calls);
+	TH_CHECK(f.bad_in_use == 0, "a queue not in use had a pause request during the swap");
+	TH_CHECK(f.bad_walk == 0, "parked walk with a queue in use not parked");
+	TH_CHECK(f.bad_quiesce == 0, "quiesce of a queue that was not paused");
+	/* all of them again: every queue */
+	f.in_use = 0;
+	f.on_quiesce = NULL;
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, a, &o), 0);
+	TH_CHECK(f.q[3].quiesce_calls == 1 && f.q[3].resume_calls == 1, "queue 3: %" PRIu64,
+		f.q[3].quiesce_calls);
+	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 /* Two-phase coverage: a range only the parked walk reports (a buffer in
  * flight) refuses the swap after the pause, before any quiesce; the
  * queues are released and nothing else changed. HITLESS and RESTART run
@@ -1749,6 +1805,7 @@ static const struct th_case cases[] = {
 	{ "iotlb", "unit", case_iotlb, NULL, NULL },
 	{ "coverage", "unit", case_coverage, NULL, NULL },
 	{ "coverage_extent", "unit", case_coverage_extent, NULL, NULL },
+	{ "queues_in_use", "unit", case_queues_in_use, NULL, NULL },
 	{ "coverage_parked", "unit", case_coverage_parked, NULL, NULL },
 	{ "inject", "unit", case_inject, NULL, NULL },
 	{ "strategies", "unit", case_strategies, NULL, NULL },

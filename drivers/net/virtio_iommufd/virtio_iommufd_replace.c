@@ -387,10 +387,6 @@ vio_port_restart(void *arg, bool start)
 	return start ? rte_eth_dev_start(vd->port_id) : rte_eth_dev_stop(vd->port_id);
 }
 
-/* Post what the parked poller of tx queue qid kept (the library calls
- * this with the queue still parked: the backlog's consumer is us). The
- * ring must be live: a queue not RUNNING keeps them for its resume.
- */
 /* The doorbells of a resume come from the control path: an inline
  * emulated device leaves the transmission of what was re-posted to the
  * data path, outside the swap's pause, as a NIC works on its own
@@ -407,6 +403,23 @@ vio_queue_resume(void *arg, uint16_t qid)
 	return ret;
 }
 
+/* Queue handles of the configured queues: rx i is handle 2i, tx i 2i + 1
+ * (the binding has handles for VIO_MAX_PAIRS pairs, bound before the
+ * queue count was known).
+ */
+static uint16_t
+vio_queues_in_use(void *arg)
+{
+	struct vio_dev *vd = arg;
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+
+	return (uint16_t)(2 * RTE_MAX(d->nb_rx_queues, d->nb_tx_queues));
+}
+
+/* Post what the parked poller of tx queue qid kept (the library calls
+ * this with the queue still parked: the backlog's consumer is us). The
+ * ring must be live: a queue not RUNNING keeps them for its resume.
+ */
 static void
 vio_queue_unpark(void *arg, uint16_t qid)
 {
@@ -459,4 +472,5 @@ const struct rte_dma_domain_dev_ops vio_dma_ops = {
 	.port_restart = vio_port_restart,
 	.queue_unpark = vio_queue_unpark,
 	.recovery_event = vio_recovery_event,
+	.queues_in_use = vio_queues_in_use,
 };
