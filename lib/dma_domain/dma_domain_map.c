@@ -32,7 +32,6 @@
 
 #include "dma_domain_private.h"
 
-#define DD_PAGE 4096ull
 #define DD_ALIGNED(x) (((x) & (DD_PAGE - 1)) == 0)
 
 /* Index of the first mapping that ends after iova (n if none). */

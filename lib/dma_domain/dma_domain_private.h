@@ -114,6 +114,9 @@ struct rte_dma_domain_ctx {
 	uint64_t destroy_failures;
 };
 
+/* The granule of mappings: IOVA, VA and length 4 KiB aligned. */
+#define DD_PAGE 4096ull
+
 /* One mapping of the IOVA-ordered table (same layout as the public one). */
 typedef struct rte_dma_domain_mapping dd_mapping;
 

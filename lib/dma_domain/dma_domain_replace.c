@@ -406,7 +406,11 @@ cov_range(struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
 			return 1;
 		}
 		step = cn;
-		/* the same memory as now, where the old domain maps it */
+		/* the same memory as now, where the old domain maps it; where
+		 * it maps nothing (for this access), that holds to the end of
+		 * the page only (mappings are whole pages): look again at the
+		 * next one, which it may map to other memory
+		 */
 		if (dd_domain_translate(c->s->old, off, access, &vo, &co) == 0) {
 			if (vo != vn) {
 				c->uncovered = c->differs = true;
@@ -414,6 +418,8 @@ cov_range(struct cov *c, uint64_t iova, uint64_t len, uint32_t access)
 				return 1;
 			}
 			step = RTE_MIN(step, co);
+		} else {
+			step = RTE_MIN(step, DD_PAGE - (off & (DD_PAGE - 1)));
 		}
 		if (step == 0 || last - off < step) {
 			if (step != 0) {

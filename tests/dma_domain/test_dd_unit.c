@@ -345,7 +345,8 @@ case_coverage(void)
 /* The coverage walk skips the table for a range inside the last extent it
  * found covered (one mapping of the new domain): a range that starts in
  * that extent but runs past its end, or that asks for more access than
- * the extent was found covered for, is still refused. b maps the buffers
+ * the extent was found covered for, is still refused; and where the old
+ * domain maps nothing, the next page is looked at again. b maps the buffers
  * (RW, 2 MiB from 0x100000) and 0x300000 READ-only; the extra ranges come
  * after the buffers in every walk.
  */
@@ -379,7 +380,24 @@ case_coverage_extent(void)
 		strstr(r.reason, "0x300800") != NULL, "reason '%s'", r.reason);
 	TH_CHECK(rte_dma_domain_binding_domain(f.b) == a && f.q[0].quiesce_calls == 0,
 		"state changed");
+	/* One range over two pages that b maps linearly; a maps nothing at
+	 * the first and the second to other memory: refused at the second
+	 * (a page a does not map says nothing about the next one).
+	 */
+	f.extra2_len = 0;
+	f.extra_iova = 0x500000;
+	f.extra_len = 2 * K4;
+	TH_CHECK_RC(rte_dma_domain_map(b, 0x500000, mem + 2 * M2, 2 * K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_map(a, 0x501000, mem + 3 * M2, K4, RW), 0);
+	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), -ERANGE);
+	TH_CHECK(rte_dma_domain_last_swap(f.b, &r) == 0 &&
+		strstr(r.reason, "0x501000") != NULL && strstr(r.reason, "other memory") != NULL,
+		"reason '%s'", r.reason);
+	TH_CHECK_RC(rte_dma_domain_unmap(a, 0x501000, K4, NULL), 0);
 	/* READ there is what b allows: through */
+	f.extra_iova = 0x300000;
+	f.extra_len = K4;
+	f.extra2_len = 0x100;
 	f.extra2_access = RD;
 	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
 	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
