@@ -287,6 +287,19 @@ case_iotlb(void)
 }
 
 /* Two domains mapping the fake driver's buffers at the same IOVAs. */
+/* End of a case on the fake device f and domains a, b: every buffer
+ * accounted for, nothing quiesced while DMA was allowed; unbind, destroy.
+ */
+static int
+pair_done(struct fake_drv *f, struct rte_dma_domain *a, struct rte_dma_domain *b)
+{
+	TH_CHECK(fake_buffers(f) == 2 * FAKE_BUFS && f->bad_quiesce == 0, "buffers");
+	TH_CHECK_RC(rte_dma_domain_unbind(f->b), 0);
+	rte_dma_domain_destroy(a);
+	rte_dma_domain_destroy(b);
+	return 0;
+}
+
 /* Two domains, b with one more mapping than a (so a REMAP is visible), and
  * a fake device of nq queues (buffers at 0x100000) attached to a.
  */
@@ -401,11 +414,7 @@ case_coverage_extent(void)
 	f.extra2_access = RD;
 	TH_CHECK_RC(rte_dma_domain_replace(f.b, b, NULL), 0);
 	TH_CHECK(rte_dma_domain_binding_domain(f.b) == b, "not moved");
-	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
-	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	rte_dma_domain_destroy(a);
-	rte_dma_domain_destroy(b);
-	return 0;
+	return pair_done(&f, a, b);
 }
 
 /* dev_ops.queues_in_use: a replace pauses, quiesces and resumes the
@@ -531,11 +540,7 @@ case_coverage_parked(void)
 	TH_CHECK(st.failures == 2 && st.rollbacks == 0 && st.swaps == 3,
 		"stats: failures %" PRIu64 " rollbacks %" PRIu64 " swaps %" PRIu64,
 		st.failures, st.rollbacks, st.swaps);
-	TH_CHECK(fake_buffers(&f) == 2 * FAKE_BUFS && f.bad_quiesce == 0, "buffers");
-	TH_CHECK_RC(rte_dma_domain_unbind(f.b), 0);
-	rte_dma_domain_destroy(a);
-	rte_dma_domain_destroy(b);
-	return 0;
+	return pair_done(&f, a, b);
 }
 
 /* Every injection point, single-threaded: error, reason, old domain,
