@@ -241,6 +241,7 @@ int vtpci_queue_setup(struct vtpci_hw *hw, struct vio_ring *r);
 int vtpci_queue_reset_start(struct vtpci_hw *hw, uint16_t vq);
 int vtpci_queue_reset_wait(struct vtpci_hw *hw, uint16_t vq, uint64_t timeout_us);
 void vtpci_notify(struct vtpci_hw *hw, const struct vio_ring *r);
+void vtpci_notify_ctrl(struct vtpci_hw *hw, const struct vio_ring *r);
 static inline bool
 vtpci_has(const struct vtpci_hw *hw, unsigned int bit)
 {

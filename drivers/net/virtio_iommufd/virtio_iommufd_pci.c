@@ -421,3 +421,16 @@ vtpci_notify(struct vtpci_hw *hw, const struct vio_ring *r)
 
 	st_write(hw, &hw->notify, r->notify_off, &v, 2);
 }
+
+/* A doorbell from the control path (a swap's queue resume and unpark): an
+ * inline emulated device leaves the work it asks for to the data path,
+ * outside the swap's pause, as a NIC works on its own
+ * (rte_iommufd_emu_defer_begin(); for a kernel device the same write).
+ */
+void
+vtpci_notify_ctrl(struct vtpci_hw *hw, const struct vio_ring *r)
+{
+	rte_iommufd_emu_defer_begin();
+	vtpci_notify(hw, r);
+	rte_iommufd_emu_defer_end();
+}

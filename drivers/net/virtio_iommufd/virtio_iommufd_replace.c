@@ -184,7 +184,7 @@ vio_queue_quiesce(void *arg, uint16_t qid)
  *    exact (idempotent), and bursts keep off the ring meanwhile.
  */
 static int
-queue_resume(void *arg, uint16_t qid)
+vio_queue_resume(void *arg, uint16_t qid)
 {
 	struct vio_dev *vd = arg;
 	struct vq_ref v;
@@ -224,7 +224,7 @@ queue_resume(void *arg, uint16_t qid)
 		if (v.tq->requeue_n == 0)
 			vio_txq_backlog_post(v.tq);
 	}
-	vtpci_notify(&vd->hw, v.r);
+	vtpci_notify_ctrl(&vd->hw, v.r);
 	return 0;
 }
 
@@ -387,22 +387,6 @@ vio_port_restart(void *arg, bool start)
 	return start ? rte_eth_dev_start(vd->port_id) : rte_eth_dev_stop(vd->port_id);
 }
 
-/* The doorbells of a resume come from the control path: an inline
- * emulated device leaves the transmission of what was re-posted to the
- * data path, outside the swap's pause, as a NIC works on its own
- * (rte_iommufd_emu_defer_begin(); no effect on kernel devices).
- */
-static int
-vio_queue_resume(void *arg, uint16_t qid)
-{
-	int ret;
-
-	rte_iommufd_emu_defer_begin();
-	ret = queue_resume(arg, qid);
-	rte_iommufd_emu_defer_end();
-	return ret;
-}
-
 /* Queue handles of the configured queues: rx i is handle 2i, tx i 2i + 1
  * (the binding has handles for VIO_MAX_PAIRS pairs, bound before the
  * queue count was known).
@@ -429,12 +413,8 @@ vio_queue_unpark(void *arg, uint16_t qid)
 	if (!vd->started || tq == NULL || tq->state != VIO_Q_RUNNING)
 		return;
 	vio_txq_reclaim(tq);
-	if (vio_txq_backlog_post(tq) > 0) {
-		/* a control-path doorbell, as in vio_queue_resume() */
-		rte_iommufd_emu_defer_begin();
-		vtpci_notify(&vd->hw, &tq->r);
-		rte_iommufd_emu_defer_end();
-	}
+	if (vio_txq_backlog_post(tq) > 0)
+		vtpci_notify_ctrl(&vd->hw, &tq->r);
 }
 
 /* A rollback of the library did not go as planned: tell the application
