@@ -736,6 +736,7 @@ static int
 run_io(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 {
 	static double rate[MAX_ROUNDS], sorted[MAX_SAMPLES];
+	double p50, p99;
 	struct summary q;
 	unsigned int r, b, sw;
 	uint16_t p;
@@ -757,19 +758,20 @@ run_io(struct swapper *s, struct flow *f, const struct opts *o, FILE *json)
 	printf("io forwarding, %u bursts per port, %u-byte frames, device %s, a swap every %.1f ms: %.3f Mpps (median of %u rounds), %u swaps\n",
 		o->io_txfirst, o->lens[0], o->emu_cpu < 0 ? "inline" : "on its own thread",
 		o->periods[0] / 1000.0, q.median, o->rounds, s->nb_samples);
-	printf("pause p50 %.1f us, p99 %.1f us\n", quantile(sorted, s->nb_samples, 0.5),
-		quantile(sorted, s->nb_samples, 0.99));
-	print_phases(s, NULL);
-	if (json == NULL)
-		return 0;
-	fprintf(json, "    {\"frame\": %u, \"txfirst\": %u, \"device\": \"%s\", ",
-		o->lens[0], o->io_txfirst, o->emu_cpu < 0 ? "inline" : "thread");
-	fprintf(json, "\"period_us\": %" PRIu64 ", ", o->periods[0]);
-	json_summary(json, "mpps", &q);
-	fprintf(json, ", \"pause_p50_us\": %.2f, \"pause_p99_us\": %.2f",
-		quantile(sorted, s->nb_samples, 0.5), quantile(sorted, s->nb_samples, 0.99));
+	p50 = quantile(sorted, s->nb_samples, 0.5);
+	p99 = quantile(sorted, s->nb_samples, 0.99);
+	printf("pause p50 %.1f us, p99 %.1f us\n", p50, p99);
+	if (json != NULL) {
+		fprintf(json, "    {\"frame\": %u, \"txfirst\": %u, \"device\": \"%s\", ",
+			o->lens[0], o->io_txfirst, o->emu_cpu < 0 ? "inline" : "thread");
+		fprintf(json, "\"period_us\": %" PRIu64 ", ", o->periods[0]);
+		json_summary(json, "mpps", &q);
+		fprintf(json, ", \"pause_p50_us\": %.2f, \"pause_p99_us\": %.2f", p50, p99);
+	}
+	/* the phases line, and in the JSON the phases of the entry */
 	print_phases(s, json);
-	fputs("}\n", json);
+	if (json != NULL)
+		fputs("}\n", json);
 	return 0;
 }
 
