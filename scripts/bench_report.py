@@ -8,8 +8,8 @@ Usage: bench_report.py --out DIR --build-dir BDIR --dpdk-version V
                        [--doc doc/guides/performance.rst]
 
 Reads DIR/dma-domain-bench.json, DIR/virtio-bench.json, DIR/hotpath.json,
-DIR/io-inline.json, DIR/io-thread.json and DIR/demo/demo-report.json (each optional: a missing one is reported and
-its figures left out), writes:
+DIR/io-inline.json, DIR/io-thread.json and DIR/demo/demo-report.json (each
+optional: a missing one is reported and its figures left out), writes:
 
   DIR/report.json            {"schema", "meta", "figures", "raw"}: every figure
                              is {"value", "kind" (ratio|rate|time), "better"
