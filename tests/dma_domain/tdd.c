@@ -111,6 +111,14 @@ fake_resume(void *arg, uint16_t qid)
 	return 0;
 }
 
+static uint16_t
+fake_queues_in_use(void *arg)
+{
+	struct fake_drv *f = arg;
+
+	return f->in_use != 0 ? f->in_use : f->nb_queues;
+}
+
 static int
 fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *),
 		void *cb_arg)
@@ -128,7 +136,7 @@ fake_walk(void *arg, bool parked, int (*cb)(uint64_t, uint64_t, uint32_t, void *
 		/* the contract: every queue in use is parked (pause pending
 		 * and acknowledged), and nothing was quiesced yet
 		 */
-		for (q = 0; q < (f->in_use != 0 ? f->in_use : f->nb_queues); q++) {
+		for (q = 0; q < fake_queues_in_use(f); q++) {
 			struct rte_dma_domain_queue *h = rte_dma_domain_queue_get(f->b, q);
 
 			if (!rte_dma_domain_queue_pause_pending(h) ||
@@ -206,14 +214,6 @@ fake_recovery_event(void *arg, enum rte_dma_domain_recovery ev)
 	if (f->nb_events < RTE_DIM(f->events))
 		f->events[f->nb_events] = ev;
 	f->nb_events++;
-}
-
-static uint16_t
-fake_queues_in_use(void *arg)
-{
-	struct fake_drv *f = arg;
-
-	return f->in_use != 0 ? f->in_use : f->nb_queues;
 }
 
 const struct rte_dma_domain_dev_ops fake_ops = {
