@@ -46,7 +46,9 @@
 # (no QEMU, no kernel: 'SKIP vm-tier: why'; with CI=true that is a FAIL and
 # the exit status is 1); 1 when a guest did not boot.
 #
-# Environment: VM_BOOT_TIMEOUT (s, default 300 per boot), VM_HUGEPAGES
+# Environment: VM_BOOT_TIMEOUT (s, default 300: a boot and its tests' usual
+# run time; QEMU is given that plus the longest guest timeout of the boot's
+# tests, so that a test that hangs is stopped by its own), VM_HUGEPAGES
 # (2 MiB pages reserved at boot, default 256), VM_TIMEOUT_FACTOR (guest
 # timeout = meson timeout x this, default 3), VM_KERNEL_JOBS, VM_NO_BUILD
 # (1: do not run ninja first), VM_VHOST_BACKEND (the vhost boot's
@@ -194,8 +196,10 @@ boot() {
 	append+=" VM_SCRIPT=$rundir/guest-$kind.sh"
 	[ -n "$keep_paths" ] && append+=" VM_KEEP_PATHS=$keep_paths"
 	[ "$kind" = mock ] || append+=" VM_VFIO_DEVICES=$nics,$edu"
-	dr_step "boot $kind (${viommu[1]}, $cmdline_iommu; timeout ${boot_timeout}s; console: $log)"
-	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
+	local limit
+	limit=$(python3 "$top/tests/vm/vm_harness.py" boot-timeout "$rundir" "$kind" "$boot_timeout")
+	dr_step "boot $kind (${viommu[1]}, $cmdline_iommu; timeout ${limit}s; console: $log)"
+	timeout -k 10 "$limit" qemu-system-x86_64 \
 		-accel tcg -cpu max -machine q35 "${mem[@]}" -smp 2 \
 		-display none -no-reboot -nodefaults -serial stdio \
 		"${viommu[@]}" "${trace[@]}" \
@@ -208,7 +212,7 @@ boot() {
 		-kernel "$kdir/bzImage" -append "$append" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	[ "$rc" = 124 ] || [ "$rc" = 137 ] &&
-		dr_info "boot $kind: TIMEOUT after ${boot_timeout}s (QEMU killed); see $log"
+		dr_info "boot $kind: TIMEOUT after ${limit}s (QEMU killed); see $log"
 	[ "$kind" = vhost ] && vhost_backend_stop
 	dr_done
 	python3 "$top/tests/vm/vm_harness.py" parse "$rundir" "$kind" "$log" "$rc"

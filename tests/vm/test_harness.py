@@ -166,11 +166,26 @@ class Boot(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
 
     def test_boot_timeout_mid_test(self):
-        res, _ = run_parse('@@VM-INIT\n@@VMT-BEGIN a\nworking\n', {'a': meta(), 'b': meta()},
-                           qemu_rc=124)
+        """The last output named is the test's, not QEMU's kill message."""
+        res, _ = run_parse('@@VM-INIT\n@@VMT-BEGIN a\nworking\nqemu-system-x86_64: '
+                           'terminating on signal 15 from pid 9 (timeout)\n',
+                           {'a': meta(), 'b': meta()}, qemu_rc=124)
         self.assertTrue(res['a'].startswith('FAIL vm/a: did not finish'), res)
         self.assertIn('last output: working', res['a'])
         self.assertTrue(res['b'].startswith('FAIL vm/b: never ran'), res)
+
+    def test_boot_timeout_covers_a_test_timeout(self):
+        """QEMU gets the base plus the boot's longest guest timeout: a test
+        that hangs is stopped in the guest by its own timeout first."""
+        plan = {'a': dict(meta(), timeout=540), 'b': dict(meta(), timeout=90),
+                'c': dict(meta(boot='vhost'), timeout=900)}
+        with tempfile.TemporaryDirectory(prefix='vmh-') as d:
+            with open(os.path.join(d, 'plan.json'), 'w') as f:
+                json.dump(plan, f)
+            got = [subprocess.run([sys.executable, HARNESS, 'boot-timeout', d, boot, '300'],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+                   for boot in ('iommu', 'vhost', 'mock')]
+        self.assertEqual(got, ['840', '1200', '300'])
 
     def test_fault_after_last_test(self):
         res, _ = run_parse(self.CLEAN.replace('@@VM-DONE', 'vtd_fault_disabled \n@@VM-DONE'),

@@ -171,11 +171,24 @@ def plan(builddir, rundir, devices, edu):
 
 
 def last_line(lines):
+    """The test's last line of its own: not a marker, not QEMU's (e.g. its
+    'terminating on signal 15' when the boot timed out)."""
     for line in reversed(lines):
         line = line.strip()
-        if line and not line.startswith('@@'):
+        if line and not line.startswith('@@') and not QEMU_ERROR.match(line):
             return line[:200]
     return 'no output'
+
+
+def boot_timeout(rundir, boot, base):
+    """Seconds QEMU may run for one boot: BASE (VM_BOOT_TIMEOUT: booting and
+    the tests' usual run time) plus the longest guest timeout of its tests,
+    so that a test that hangs is stopped by its own timeout in the guest and
+    reported as such (its output kept, the boot's later tests still run), not
+    by the boot's; only a guest that hangs as a whole reaches the boot's."""
+    with open(os.path.join(rundir, 'plan.json')) as f:
+        timeouts = [m['timeout'] for m in json.load(f).values() if m['boot'] == boot]
+    return base + max(timeouts, default=0)
 
 
 def console_events(text):
@@ -393,8 +406,11 @@ def main(argv):
         return plan(argv[2], argv[3], argv[4], argv[5])
     if len(argv) == 6 and argv[1] == 'parse':
         return parse(argv[2], argv[3], argv[4], int(argv[5]))
+    if len(argv) == 5 and argv[1] == 'boot-timeout':
+        print(boot_timeout(argv[2], argv[3], int(argv[4])))
+        return 0
     sys.exit('usage: vm_harness.py plan BUILDDIR RUNDIR NIC_BDFS EDU_BDF | '
-             'parse RUNDIR BOOT CONSOLE_LOG QEMU_RC')
+             'parse RUNDIR BOOT CONSOLE_LOG QEMU_RC | boot-timeout RUNDIR BOOT BASE_S')
 
 
 if __name__ == '__main__':
