@@ -122,10 +122,12 @@ struct rte_dma_domain_dev_ops {
 	 *   pause and is parked (the acknowledgment orders the pollers'
 	 *   last burst before this call), queue_quiesce has not been called
 	 *   yet: the device still owns what is posted. Report everything in
-	 *   flight: posted rx buffers that are not inside a mempool reported
-	 *   in the first phase, every tx buffer in flight whatever its
-	 *   mempool (all segments), buffers held for re-posting after a
-	 *   previous quiesce. Repeating first-phase ranges is allowed.
+	 *   flight that does not lie inside a mempool reported in the first
+	 *   phase: posted rx buffers, every segment of every tx packet in
+	 *   flight (a direct mbuf's buffer lies in its own mempool; an
+	 *   attached or external one may lie anywhere), buffers held for
+	 *   re-posting after a previous quiesce. Repeating first-phase
+	 *   ranges is allowed.
 	 *   A refusal here releases the queues; nothing else changed.
 	 *
 	 * HITLESS never parks the queues: only the first phase runs, and

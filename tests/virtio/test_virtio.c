@@ -11,7 +11,7 @@
  * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
  * pairs), no_ring_reset, fault; (test_virtio_flow.c) restart [swaps],
  * rx_pull, two_lcores, stash_grows, resume_deferred, drops_device,
- * parked_tx [swaps];
+ * tx_coverage, parked_tx [swaps];
  * (test_virtio_swap.c) replace_vtd [swaps], replace_vtd_broken [swaps],
  * resume_retry [swaps], parked_reset, reset_timeout.
  */
@@ -514,6 +514,8 @@ static const struct th_case cases[] = {
 	{ "stash_grows", "integration", vt_case_stash_grows, setup_eal, teardown_eal },
 	{ "resume_deferred", "integration", vt_case_resume_deferred, setup_eal, teardown_eal },
 	{ "drops_device", "integration", vt_case_drops_device, setup_eal, teardown_eal },
+	/* tx frames in flight from memory the target does not map */
+	{ "tx_coverage", "integration", vt_case_tx_coverage, setup_eal, teardown_eal },
 	/* tx bursts of a parked queue: kept, sent after the pause, in order */
 	{ "parked_tx", "concurrency", case_parked_tx, setup_eal, teardown_eal },
 };

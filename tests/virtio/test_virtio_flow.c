@@ -28,16 +28,25 @@
  *   drops_device     drops inside the emulated device: frames too big for
  *                    the receiver's buffers (imissed, xstat emu_rx_dropped)
  *                    and frames into wire=sink (xstat emu_tx_dropped)
+ *   tx_coverage      packets in port 0's tx ring whose data lies in memory
+ *                    the target domain does not map (a mempool of its
+ *                    own, an external buffer on an rx-pool mbuf, an
+ *                    indirect mbuf of the rx pool attached to it): each
+ *                    quiesce swap is refused (-ERANGE), the port stays on
+ *                    its domain, and everything arrives afterwards; once
+ *                    they are sent, the swap goes through
  *   parked_tx [swaps] quiesce swaps of port 0 from a control thread while
  *                    the test keeps calling tx burst: bursts of a parked
  *                    queue are accepted (kept in the PMD's backlog), not
  *                    refused, and go out after the pause, in order
  */
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -391,6 +400,174 @@ vt_case_resume_deferred(void)
 	TH_REQUIRE(v.sent == v.received, "sent %" PRIu64 ", received %" PRIu64, v.sent,
 		v.received);
 	TH_REQUIRE(v.sent > 256, "only %" PRIu64 " sent: the rings were not full", v.sent);
+	return 0;
+}
+
+/* ---- tx buffers in flight that the target does not map --------------------- */
+
+#define TC_LEN (1u << 20)           /* memory outside DPDK's */
+#define TC_IOVA 0x6000000000ull     /* its IOVA, in the old domain only */
+#define TC_MBUFS 64
+#define TC_ETHERTYPE 0x88b6         /* not the verifier's: counted apart */
+
+enum tc_kind { TC_POOL, TC_EXTBUF, TC_INDIRECT };
+
+static const char *const tc_names[] = { "own mempool", "external buffer", "indirect mbuf" };
+
+static struct rte_mempool *
+tc_pool(void *va)
+{
+	struct rte_mempool *mp = rte_mempool_create_empty("vt_tc_pool", TC_MBUFS,
+		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0,
+		sizeof(struct rte_pktmbuf_pool_private), SOCKET_ID_ANY, 0);
+	int ret;
+
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, "ring_mp_mc", NULL);
+	if (ret == 0) {
+		rte_pktmbuf_pool_init(mp, NULL);
+		ret = rte_mempool_populate_iova(mp, va, TC_IOVA, TC_LEN / 2, NULL, NULL);
+	}
+	if (ret != TC_MBUFS) {
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
+static void
+tc_ext_free(void *addr, void *opaque)
+{
+	RTE_SET_USED(addr);
+	RTE_SET_USED(opaque);
+}
+
+/* One frame whose data lies in the memory at TC_IOVA, made as kind says. */
+static struct rte_mbuf *
+tc_frame(enum tc_kind kind, struct rte_mempool *fp, uint8_t *va, uint16_t port)
+{
+	static struct rte_mbuf_ext_shared_info shinfo = { .free_cb = tc_ext_free };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(kind == TC_POOL ? fp : vt_pool()), *d = NULL;
+	struct rte_ether_hdr *eh;
+
+	if (m == NULL)
+		return NULL;
+	if (kind == TC_EXTBUF) {
+		/* the second half of the range: not the pool's */
+		rte_mbuf_ext_refcnt_set(&shinfo, 1);
+		rte_pktmbuf_attach_extbuf(m, va + TC_LEN / 2, TC_IOVA + TC_LEN / 2, 2048,
+			&shinfo);
+		m->data_off = 0;
+	} else if (kind == TC_INDIRECT) {
+		d = rte_pktmbuf_alloc(fp);
+		if (d == NULL) {
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		rte_pktmbuf_attach(m, d);
+		rte_pktmbuf_free(d); /* m holds the only reference now */
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 64);
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(eh, 0, 64);
+	memset(&eh->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	rte_eth_macaddr_get(port, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(TC_ETHERTYPE);
+	return m;
+}
+
+/* Port 1's ring full and TC_BACKLOG packets more waiting in port 0's
+ * ring (nobody polls port 1): a frame sent now stays in flight.
+ */
+#define TC_BACKLOG 64
+
+static int
+tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t *va,
+		struct rte_dma_domain *d[2])
+{
+	static const struct rte_dma_domain_replace_opts qo = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000,
+	};
+	struct rte_dma_domain_binding *b = vt_binding("emu0");
+	uint64_t foreign = v->foreign;
+	struct rte_mbuf *m;
+	unsigned int sent = 0;
+	int ret;
+
+	vt_queues_online(0, 1, false);
+	vt_queues_online(1, 1, false);
+	while (sent < 256 + TC_BACKLOG)
+		sent += vt_send(v, 0, 0, 32, 100);
+	m = tc_frame(kind, fp, va, 0);
+	TH_REQUIRE(m != NULL && rte_eth_tx_burst(0, 0, &m, 1) == 1,
+		"%s: a frame from it sent", tc_names[kind]);
+	ret = rte_dma_domain_replace(b, d[1], &qo);
+	TH_CHECK(ret == -ERANGE,
+		"%s: a tx frame in flight from memory '%s' does not map: replace refused with -ERANGE (got %d)",
+		tc_names[kind], rte_dma_domain_name(d[1]), ret);
+	TH_CHECK(rte_dma_domain_binding_domain(b) == d[0], "%s: the port stays on '%s'",
+		tc_names[kind], rte_dma_domain_name(d[0]));
+	vt_queues_online(0, 1, true);
+	vt_queues_online(1, 1, true);
+	vt_drain(v, 2, 1);
+	TH_CHECK(v->foreign == foreign + 1 && v->lost == 0 && v->dup == 0 &&
+		v->reordered == 0 && v->corrupted == 0,
+		"%s: everything arrived after the refusal (the frame: %" PRIu64 ")",
+		tc_names[kind], v->foreign - foreign);
+	/* sent and reclaimed: nothing of it in flight any more */
+	vt_send(v, 0, 0, 1, 100);
+	vt_drain(v, 2, 1);
+	vt_queues_online(0, 1, false);
+	vt_queues_online(1, 1, false);
+	ret = rte_dma_domain_replace(b, d[1], &qo);
+	TH_CHECK(ret == 0, "%s: once sent, the replace goes through (%d)", tc_names[kind], ret);
+	ret = rte_dma_domain_replace(b, d[0], &qo);
+	TH_REQUIRE(ret == 0, "%s: back on '%s' (%d)", tc_names[kind],
+		rte_dma_domain_name(d[0]), ret);
+	return 0;
+}
+
+int
+vt_case_tx_coverage(void)
+{
+	static const struct rte_dma_domain_replace_opts qo = {
+		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+		.timeout_us = 2000000,
+	};
+	struct rte_dma_domain_binding *b = vt_binding("emu0");
+	struct rte_dma_domain *d[2];
+	struct rte_mempool *fp;
+	struct vt_verify v;
+	uint8_t *va;
+	int kind;
+
+	memset(&v, 0, sizeof(v));
+	va = mmap(NULL, TC_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		MAP_POPULATE, -1, 0);
+	TH_REQUIRE(va != MAP_FAILED, "mmap of %u bytes", TC_LEN);
+	fp = tc_pool(va);
+	TH_REQUIRE(fp != NULL, "a mempool on the range at 0x%llx", TC_IOVA);
+	d[0] = vt_mirror(b, "vt_tc_a");
+	d[1] = vt_mirror(b, "vt_tc_b");
+	TH_REQUIRE(d[0] != NULL && d[1] != NULL, "mirror domains");
+	TH_REQUIRE(rte_dma_domain_map(d[0], TC_IOVA, va, TC_LEN, RTE_DMA_DOMAIN_ACCESS_RW) == 0,
+		"the range mapped in '%s' only", rte_dma_domain_name(d[0]));
+	if (vt_port_setup(0, 1, 512, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
+		return -1;
+	TH_REQUIRE(rte_dma_domain_replace(b, d[0], &qo) == 0, "port 0 onto '%s'",
+		rte_dma_domain_name(d[0]));
+	for (kind = TC_POOL; kind <= TC_INDIRECT; kind++)
+		if (tc_round(&v, (enum tc_kind)kind, fp, va, d) != 0)
+			return -1;
+	vt_print(&v, "tx_coverage");
+	TH_REQUIRE(rte_mempool_in_use_count(fp) == 0, "%u mbufs of the range's pool not returned",
+		rte_mempool_in_use_count(fp));
 	return 0;
 }
 

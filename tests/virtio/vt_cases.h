@@ -14,6 +14,7 @@ int vt_case_two_lcores(void);
 int vt_case_stash_grows(void);
 int vt_case_resume_deferred(void);
 int vt_case_drops_device(void);
+int vt_case_tx_coverage(void);
 int vt_case_parked_tx(unsigned int swaps);
 
 /* test_virtio_swap.c */

@@ -275,8 +275,7 @@ uint16_t vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t
 bool vio_txq_backlog_empty(struct vio_txq *q);
 uint32_t vio_txq_backlog_post(struct vio_txq *q);
 uint32_t vio_txq_backlog_discard(struct vio_txq *q);
-int vio_txq_backlog_walk(struct vio_txq *q,
-		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
+int vio_txq_backlog_walk(struct vio_txq *q, int (*cb)(struct rte_mbuf *m, void *arg),
 		void *arg);
 
 /* virtio_iommufd_ctrl.c */

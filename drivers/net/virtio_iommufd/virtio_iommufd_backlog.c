@@ -109,24 +109,19 @@ vio_txq_backlog_discard(struct vio_txq *q)
 	return n;
 }
 
-/* Every segment of what is kept now, for the in-flight coverage check
- * (consumer side: the queue is parked). A parked burst may add packets
- * after this: those are checked no more than packets of a burst after
- * the swap would be.
+/* Every packet kept now, for the in-flight coverage check (consumer
+ * side: the queue is parked). A parked burst may add packets after this:
+ * those are checked no more than packets of a burst after the swap would
+ * be.
  */
 int
-vio_txq_backlog_walk(struct vio_txq *q,
-		int (*cb)(uint64_t iova, uint64_t len, uint32_t access, void *arg),
-		void *arg)
+vio_txq_backlog_walk(struct vio_txq *q, int (*cb)(struct rte_mbuf *m, void *arg), void *arg)
 {
 	uint32_t tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed);
 	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
-	struct rte_mbuf *m;
 	int ret = 0;
 
 	for (; ret == 0 && tail != head; tail++)
-		for (m = q->bl[tail & q->r.mask]; m != NULL && ret == 0; m = m->next)
-			ret = cb(rte_mbuf_iova_get(m), m->buf_len,
-				RTE_DMA_DOMAIN_ACCESS_READ, arg);
+		ret = cb(q->bl[tail & q->r.mask], arg);
 	return ret;
 }

@@ -280,44 +280,59 @@ pool_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *mh,
 		w->ret = w->cb(mh->iova, mh->len, RTE_DMA_DOMAIN_ACCESS_RW, w->arg);
 }
 
-static int
-walk_mbuf(struct rte_mbuf *m, uint32_t access, walk_cb_t *cb, void *arg)
-{
-	int ret = 0;
+/* The rx queues' mempools, each once (one per queue at most): their
+ * chunks are checked whole, for RW, in the stable phase.
+ */
+struct rx_pools {
+	struct rte_mempool *mp[VIO_MAX_PAIRS];
+	unsigned int n;
+};
 
-	for (; m != NULL && ret == 0; m = m->next)
-		ret = cb(rte_mbuf_iova_get(m), m->buf_len, access, arg);
-	return ret;
+static void
+rx_pools_get(struct vio_dev *vd, struct rx_pools *p)
+{
+	struct rte_eth_dev_data *d = vd->eth_dev->data;
+	unsigned int i, k;
+
+	p->n = 0;
+	for (i = 0; i < d->nb_rx_queues; i++) {
+		struct vio_rxq *q = d->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		for (k = 0; k < p->n && p->mp[k] != q->mp; k++)
+			;
+		if (k == p->n)
+			p->mp[p->n++] = q->mp;
+	}
 }
 
 /* What the pollers never change: ring memory (with the tx header slots)
- * and the chunks of the rx mempools, where every posted rx buffer lies.
+ * and the chunks of the rx mempools, where every posted rx buffer lies
+ * (the PMD posts buffers of q->mp only, vio_rxq_fill()).
  */
 static int
 walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 {
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
-	struct rte_mempool *seen[VIO_MAX_PAIRS];
-	unsigned int nseen = 0, i, k;
+	struct rx_pools pools;
+	unsigned int i;
 	int ret = 0;
 
 	if (vd->ctrl.mz != NULL)
 		ret = cb(vd->ctrl.iova, vd->ctrl.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
 	for (i = 0; ret == 0 && i < d->nb_rx_queues; i++) {
 		struct vio_rxq *q = d->rx_queues[i];
+
+		if (q != NULL)
+			ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+	}
+	rx_pools_get(vd, &pools);
+	for (i = 0; ret == 0 && i < pools.n; i++) {
 		struct pool_walk w = { cb, cbarg, 0 };
 
-		if (q == NULL)
-			continue;
-		ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
-		for (k = 0; k < nseen && seen[k] != q->mp; k++)
-			;
-		if (ret == 0 && k == nseen) {
-			/* one pool per rx queue at most: seen[] cannot overflow */
-			seen[nseen++] = q->mp;
-			rte_mempool_mem_iter(q->mp, pool_chunk, &w);
-			ret = w.ret;
-		}
+		rte_mempool_mem_iter(pools.mp[i], pool_chunk, &w);
+		ret = w.ret;
 	}
 	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
@@ -328,41 +343,64 @@ walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 	return ret;
 }
 
-/* What is in flight; only with the pollers parked (they own sw_ring). */
+/* The in-flight walk of the tx side: a segment whose buffer is its own
+ * (direct: neither attached to another mbuf's buffer nor external) lies
+ * in its mempool's memory, already covered where that mempool is an rx
+ * queue's (io forwarding: every buffer); any other segment is checked
+ * by itself.
+ */
+struct tx_walk {
+	walk_cb_t *cb;
+	void *arg;
+	struct rx_pools covered;
+};
+
+static int
+tx_walk_mbuf(struct rte_mbuf *m, void *arg)
+{
+	struct tx_walk *w = arg;
+	unsigned int k;
+	int ret = 0;
+
+	for (; m != NULL && ret == 0; m = m->next) {
+		if (RTE_MBUF_DIRECT(m)) {
+			for (k = 0; k < w->covered.n && w->covered.mp[k] != m->pool; k++)
+				;
+			if (k < w->covered.n)
+				continue;
+		}
+		ret = w->cb(rte_mbuf_iova_get(m), m->buf_len, RTE_DMA_DOMAIN_ACCESS_READ, w->arg);
+	}
+	return ret;
+}
+
+/* What is in flight; only with the pollers parked (they own sw_ring).
+ * rx: nothing beyond walk_stable()'s pools. tx: what the ring holds,
+ * what a quiesce took out of it to post again, and the parked bursts'
+ * backlog (posted after the switch: the new domain must cover them).
+ */
 static int
 walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 {
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
+	struct tx_walk w = { .cb = cb, .arg = cbarg };
 	unsigned int i;
 	uint16_t j;
 	int ret = 0;
 
-	for (i = 0; ret == 0 && i < d->nb_rx_queues; i++) {
-		struct vio_rxq *q = d->rx_queues[i];
-
-		if (q == NULL)
-			continue;
-		/* Buffers of q->mp were covered with its chunks. */
-		for (j = 0; ret == 0 && j < q->r.size; j++)
-			if (q->sw_ring[j] != NULL && q->sw_ring[j]->pool != q->mp)
-				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_WRITE,
-					cb, cbarg);
-	}
+	rx_pools_get(vd, &w.covered);
 	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
 
 		if (q == NULL)
 			continue;
-		/* Any mempool, indirect or external buffers: every segment. */
 		for (j = 0; ret == 0 && j < q->r.size; j++)
 			if (q->sw_ring[j] != NULL)
-				ret = walk_mbuf(q->sw_ring[j], RTE_DMA_DOMAIN_ACCESS_READ, cb,
-						cbarg);
+				ret = tx_walk_mbuf(q->sw_ring[j], &w);
 		for (j = 0; ret == 0 && j < q->requeue_n; j++)
-			ret = walk_mbuf(q->requeue[j], RTE_DMA_DOMAIN_ACCESS_READ, cb, cbarg);
-		/* posted after the switch: the new domain must cover them */
+			ret = tx_walk_mbuf(q->requeue[j], &w);
 		if (ret == 0)
-			ret = vio_txq_backlog_walk(q, cb, cbarg);
+			ret = vio_txq_backlog_walk(q, tx_walk_mbuf, &w);
 	}
 	return ret;
 }
