@@ -211,8 +211,13 @@ boot() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=05.0 \
 		-kernel "$kdir/bzImage" -append "$append" \
 		</dev/null >"$log" 2>&1 || rc=$?
-	[ "$rc" = 124 ] || [ "$rc" = 137 ] &&
-		dr_info "boot $kind: TIMEOUT after ${limit}s (QEMU killed); see $log"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		# What CI's output keeps of a hang: the guest's last lines
+		# (and the vhost backend's), the logs stay in $rundir.
+		dr_info "boot $kind: TIMEOUT after ${limit}s (QEMU killed); see $log; its last lines:"
+		tail -n 20 "$log" | sed 's/^/[vm-run]   | /' >&2
+		[ "$kind" = vhost ] && tail -n 12 "$vhost_log" | sed 's/^/[vm-run]   backend | /' >&2
+	fi
 	[ "$kind" = vhost ] && vhost_backend_stop
 	dr_done
 	python3 "$top/tests/vm/vm_harness.py" parse "$rundir" "$kind" "$log" "$rc"
