@@ -257,6 +257,7 @@ int vio_ring_alloc(struct vio_ring *r, const char *name, uint16_t size,
 		uint16_t vq_index, int socket, uint64_t extra, uint64_t *extra_off);
 void vio_ring_free(struct vio_ring *r);
 void vio_ring_init(struct vio_ring *r);
+void vio_ring_reset_indices(struct vio_ring *r);
 uint32_t vio_rxq_completed_unread(const struct vio_rxq *q);
 uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);

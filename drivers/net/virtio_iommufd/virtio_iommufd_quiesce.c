@@ -79,25 +79,29 @@ vio_rxq_quiesce_harvest(struct vio_rxq *q)
 	RTE_ASSERT(vio_rxq_completed_unread(q) == 0);
 }
 
-/* Before re-enabling a reset queue: a fresh ring with every buffer the
- * queue owns posted again, and the free descriptors filled. Idempotent:
- * sw_ring keeps the ownership, so a resume that fails after this and is
- * retried posts the same buffers again, nothing lost or leaked.
+/* Before re-enabling a reset queue: fresh avail and used rings with every
+ * buffer the queue owns posted again, and the free descriptors filled.
+ * A buffer still owned keeps its descriptor (written when it was posted,
+ * never written by the device): only its id goes into the avail ring, no
+ * mbuf is read. Idempotent: sw_ring keeps the ownership, so a resume that
+ * fails after this and is retried posts the same buffers again, nothing
+ * lost or leaked.
  */
 void
 vio_rxq_resume(struct vio_rxq *q)
 {
+	struct vio_ring *r = &q->r;
 	uint16_t id;
 
-	vio_ring_init(&q->r);
+	vio_ring_reset_indices(r);
 	q->nb_free = 0;
-	for (id = 0; id < q->r.size; id++) {
+	for (id = 0; id < r->size; id++) {
 		if (q->sw_ring[id] != NULL)
-			rx_post_id(q, id, q->sw_ring[id]);
+			r->avail->ring[r->avail_idx++ & r->mask] = id;
 		else
 			q->free_ids[q->nb_free++] = id;
 	}
-	avail_publish(&q->r);
+	avail_publish(r);
 	vio_rxq_fill(q); /* best effort: the burst refills later */
 }
 

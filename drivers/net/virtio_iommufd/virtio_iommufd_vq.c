@@ -72,6 +72,19 @@ vio_ring_init(struct vio_ring *r)
 	r->last_used = 0;
 }
 
+/* After a queue reset: the avail and used rings fresh, the descriptor
+ * table kept (the device only reads it: what the driver wrote there for
+ * a buffer it still owns is still right).
+ */
+void
+vio_ring_reset_indices(struct vio_ring *r)
+{
+	memset(RTE_PTR_ADD(r->desc, r->avail_off), 0, r->used_off - r->avail_off +
+		vring_used_bytes(r->size));
+	r->avail_idx = 0;
+	r->last_used = 0;
+}
+
 /* Packets the device completed that the driver has not read (with
  * MRG_RXBUF one packet may span several used entries). Changes nothing.
  */
