@@ -17,9 +17,10 @@
  *   two_lcores       each port polled (tx and rx) by its own thread: every
  *                    tx ring is drained by its sender's notify and by the
  *                    receiver's pull; exactly once, in order
- *   stash_grows      queue resets of a port nobody reads: the PMD keeps
- *                    what was received (stash, grown on demand) until it is
- *                    read: nothing lost, nothing counted as dropped
+ *   stash_grows      queue resets of a port read one burst between them:
+ *                    the PMD keeps what was received (stash, grown on
+ *                    demand) until it is read: nothing lost, nothing
+ *                    counted as dropped
  *   resume_deferred  quiesce swaps of both ports with rings full and
  *                    packets waiting: the resume's doorbells run no pass
  *                    of the inline device in the swap's thread
@@ -323,13 +324,18 @@ vt_case_stash_grows(void)
 	TH_REQUIRE(d[0] != NULL && d[1] != NULL, "mirror domains");
 	if (vt_port_setup(0, 1, 256, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	vt_queues_online(1, 1, false); /* nobody polls port 1 until the end */
+	vt_queues_online(1, 1, false); /* port 1 is read only between swaps */
 	/* Each round: port 1's ring fills (256), a queue reset stashes it.
 	 * The stash starts at twice the ring: the third reset found it full
 	 * and dropped a ring's worth (stash_dropped, in imissed) before the
-	 * stash grew on demand. Six rounds: three times its first size.
+	 * stash grew on demand. Six rounds: three times its first size. The
+	 * resume leaves the ring's refill to the next rx burst: one between
+	 * the rounds, which reads a burst of what was stashed (the stash
+	 * comes first) and posts a ring of buffers again.
 	 */
 	for (i = 0; i < 6; i++) {
+		if (i > 0)
+			vt_recv(&v, 1, 0);
 		fill(&v);
 		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
 	}

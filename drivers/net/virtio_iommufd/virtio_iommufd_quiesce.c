@@ -80,12 +80,14 @@ vio_rxq_quiesce_harvest(struct vio_rxq *q)
 }
 
 /* Before re-enabling a reset queue: fresh avail and used rings with every
- * buffer the queue owns posted again, and the free descriptors filled.
- * A buffer still owned keeps its descriptor (written when it was posted,
- * never written by the device): only its id goes into the avail ring, no
- * mbuf is read. Idempotent: sw_ring keeps the ownership, so a resume that
- * fails after this and is retried posts the same buffers again, nothing
- * lost or leaked.
+ * buffer the queue owns posted again. A buffer still owned keeps its
+ * descriptor (written when it was posted, never written by the device):
+ * only its id goes into the avail ring, no mbuf is read. The descriptors
+ * the harvest freed are filled by the queue's next rx burst, as after any
+ * burst that dequeued packets: allocating a ring's worth of mbufs is the
+ * data path's work, not the pause's. Idempotent: sw_ring keeps the
+ * ownership, so a resume that fails after this and is retried posts the
+ * same buffers again, nothing lost or leaked.
  */
 void
 vio_rxq_resume(struct vio_rxq *q)
@@ -102,7 +104,6 @@ vio_rxq_resume(struct vio_rxq *q)
 			q->free_ids[q->nb_free++] = id;
 	}
 	avail_publish(r);
-	vio_rxq_fill(q); /* best effort: the burst refills later */
 }
 
 /* After a queue reset: free what completed, and take what is still in
