@@ -58,6 +58,12 @@
 #include "vt_cases.h"
 #include "vt_common.h"
 
+/* The quiesce swap of the cases below. */
+static const struct rte_dma_domain_replace_opts quiesce_opts = {
+	.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
+	.timeout_us = 2000000,
+};
+
 /* Packets the device dropped for lack of buffers (vt_port_drops():
  * every drop a port counts).
  */
@@ -306,10 +312,6 @@ fill(struct vt_verify *v)
 int
 vt_case_stash_grows(void)
 {
-	static const struct rte_dma_domain_replace_opts qo = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000,
-	};
 	struct rte_dma_domain_binding *b1 = vt_binding("emu1");
 	struct rte_dma_domain *d[2];
 	struct vt_verify v;
@@ -337,7 +339,7 @@ vt_case_stash_grows(void)
 		if (i > 0)
 			vt_recv(&v, 1, 0);
 		fill(&v);
-		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &qo) == 0, "replace %d", i);
+		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &quiesce_opts) == 0, "replace %d", i);
 	}
 	fill(&v);
 	vt_queues_online(1, 1, true);
@@ -367,10 +369,6 @@ vt_case_stash_grows(void)
 int
 vt_case_resume_deferred(void)
 {
-	static const struct rte_dma_domain_replace_opts qo = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000,
-	};
 	struct rte_dma_domain_binding *b[2] = { vt_binding("emu0"), vt_binding("emu1") };
 	struct rte_dma_domain *d[2];
 	struct vt_verify v;
@@ -392,7 +390,7 @@ vt_case_resume_deferred(void)
 	fill(&v);
 	for (i = 0; i < 4; i++) {
 		ns = rte_iommufd_emu_thread_ns();
-		TH_REQUIRE(rte_dma_domain_replace(b[i & 1], d[(i >> 1) & 1], &qo) == 0,
+		TH_REQUIRE(rte_dma_domain_replace(b[i & 1], d[(i >> 1) & 1], &quiesce_opts) == 0,
 			"replace %d", i);
 		TH_CHECK(rte_iommufd_emu_thread_ns() == ns,
 			"swap %d of port %d: the inline device ran %" PRIu64 " ns in the swap's thread (its resume doorbells were not deferred)",
@@ -496,10 +494,6 @@ static int
 tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t *va,
 		struct rte_dma_domain *d[2])
 {
-	static const struct rte_dma_domain_replace_opts qo = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000,
-	};
 	struct rte_dma_domain_binding *b = vt_binding("emu0");
 	uint64_t foreign = v->foreign;
 	struct rte_mbuf *m;
@@ -513,7 +507,7 @@ tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t
 	m = tc_frame(kind, fp, va, 0);
 	TH_REQUIRE(m != NULL && rte_eth_tx_burst(0, 0, &m, 1) == 1,
 		"%s: a frame from it sent", tc_names[kind]);
-	ret = rte_dma_domain_replace(b, d[1], &qo);
+	ret = rte_dma_domain_replace(b, d[1], &quiesce_opts);
 	TH_CHECK(ret == -ERANGE,
 		"%s: a tx frame in flight from memory '%s' does not map: replace refused with -ERANGE (got %d)",
 		tc_names[kind], rte_dma_domain_name(d[1]), ret);
@@ -531,9 +525,9 @@ tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t
 	vt_drain(v, 2, 1);
 	vt_queues_online(0, 1, false);
 	vt_queues_online(1, 1, false);
-	ret = rte_dma_domain_replace(b, d[1], &qo);
+	ret = rte_dma_domain_replace(b, d[1], &quiesce_opts);
 	TH_CHECK(ret == 0, "%s: once sent, the replace goes through (%d)", tc_names[kind], ret);
-	ret = rte_dma_domain_replace(b, d[0], &qo);
+	ret = rte_dma_domain_replace(b, d[0], &quiesce_opts);
 	TH_REQUIRE(ret == 0, "%s: back on '%s' (%d)", tc_names[kind],
 		rte_dma_domain_name(d[0]), ret);
 	return 0;
@@ -542,10 +536,6 @@ tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t
 int
 vt_case_tx_coverage(void)
 {
-	static const struct rte_dma_domain_replace_opts qo = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000,
-	};
 	struct rte_dma_domain_binding *b = vt_binding("emu0");
 	struct rte_dma_domain *d[2];
 	struct rte_mempool *fp;
@@ -566,7 +556,7 @@ vt_case_tx_coverage(void)
 		"the range mapped in '%s' only", rte_dma_domain_name(d[0]));
 	if (vt_port_setup(0, 1, 512, true) != 0 || vt_port_setup(1, 1, 256, true) != 0)
 		return -1;
-	TH_REQUIRE(rte_dma_domain_replace(b, d[0], &qo) == 0, "port 0 onto '%s'",
+	TH_REQUIRE(rte_dma_domain_replace(b, d[0], &quiesce_opts) == 0, "port 0 onto '%s'",
 		rte_dma_domain_name(d[0]));
 	for (kind = TC_POOL; kind <= TC_INDIRECT; kind++)
 		if (tc_round(&v, (enum tc_kind)kind, fp, va, d) != 0)
@@ -642,14 +632,10 @@ static void *
 parked_swap_thread(void *arg)
 {
 	struct parked_swapper *s = arg;
-	static const struct rte_dma_domain_replace_opts qo = {
-		.strategy = RTE_DMA_DOMAIN_STRATEGY_QUIESCE,
-		.timeout_us = 2000000,
-	};
 	unsigned int i;
 
 	for (i = 0; i < s->target; i++) {
-		if (rte_dma_domain_replace(s->b, s->d[(i + 1) & 1], &qo) != 0) {
+		if (rte_dma_domain_replace(s->b, s->d[(i + 1) & 1], &quiesce_opts) != 0) {
 			struct rte_dma_domain_swap_record rec;
 
 			rte_dma_domain_last_swap(s->b, &rec);
