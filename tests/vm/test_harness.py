@@ -51,7 +51,7 @@ CASES = {
     't-edu': (meta(max_faults=2, min_faults=2), 'PASS', ()),
     't-edu-short': (meta(max_faults=2, min_faults=2), 'FAIL', ('the test causes 2',)),
     't-quiesce-fault': (meta(), 'FAIL', ('1 DMA faults', 'allowed 0')),
-    't-timeout': (meta(), 'FAIL', ('timed out',)),
+    't-timeout': (meta(), 'FAIL', ('timed out', 'last output: traffic: waiting for port 1')),
     't-failed': (meta(), 'FAIL', ('exit 1',)),
     't-no-end': (meta(), 'FAIL', ('did not finish',)),
     # the fault cut the end marker in two (it counts inside the test)

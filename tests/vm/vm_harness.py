@@ -290,7 +290,8 @@ def verdict(name, run, meta):
                    '(/dev/iommu, NICs, edu, mock domains): a missing artifact: %s'
                    % last_line(run.out))
     elif rc in TIMEOUT_RCS:
-        why.append('timed out after %ss in the guest' % meta.get('timeout', '?'))
+        why.append('timed out after %ss in the guest; last output: %s'
+                   % (meta.get('timeout', '?'), last_line(run.out)))
     elif rc != 0:
         why.append('exit %d: %s' % (rc, last_line(run.out)))
     silent = run.silent_swaps()
