@@ -339,7 +339,8 @@ vt_case_stash_grows(void)
 		if (i > 0)
 			vt_recv(&v, 1, 0);
 		fill(&v);
-		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &quiesce_opts) == 0, "replace %d", i);
+		TH_REQUIRE(rte_dma_domain_replace(b1, d[i & 1], &quiesce_opts) == 0,
+			"replace %d", i);
 	}
 	fill(&v);
 	vt_queues_online(1, 1, true);
