@@ -43,10 +43,11 @@ xz-utils python3-matplotlib clang-14 libclang-rt-14-dev
 flex bison libelf-dev bc qemu-system-x86 busybox-static cpio spin
 python3-sphinx doxygen groff-base man-db gawk codespell"
 # The VM tier's aarch64 boot (scripts/vm-arm64.sh: QEMU virt + SMMUv3, a
-# cross-built guest kernel and program): only when the VM tier runs
-# (TEST_TIERS unset, scripts/run-tests.sh's default, or naming vm).
+# cross-built guest kernel and a static guest program, hence the cross C
+# library, which gcc-aarch64-linux-gnu only recommends): only when the VM
+# tier runs (TEST_TIERS unset, scripts/run-tests.sh's default, or naming vm).
 case ",${TEST_TIERS:-vm}," in
-*,vm,*) PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu" ;;
+*,vm,*) PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 esac
 
 install_packages() {

@@ -74,6 +74,8 @@ for t in qemu-system-aarch64 aarch64-linux-gnu-gcc gcc python3; do
 	command -v "$t" >/dev/null ||
 		cannot "'$t' not found (scripts/setup.sh installs qemu-system-arm and gcc-aarch64-linux-gnu for the VM tier)"
 done
+[ -f /usr/aarch64-linux-gnu/include/stdio.h ] ||
+	cannot "the aarch64 C library headers are not installed (scripts/setup.sh installs libc6-dev-arm64-cross for the VM tier)"
 
 # ---- 1. kernel (cached), guest program, initramfs -------------------------
 t0=$(date +%s)
