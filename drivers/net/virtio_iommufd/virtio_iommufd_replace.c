@@ -289,10 +289,24 @@ struct rx_pools {
 };
 
 static void
-rx_pools_get(struct vio_dev *vd, struct rx_pools *p)
+chunk_without_iova(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *mh,
+		unsigned int idx)
+{
+	RTE_SET_USED(mp);
+	RTE_SET_USED(idx);
+	if (mh->iova == RTE_BAD_IOVA)
+		*(bool *)opaque = true;
+}
+
+/* whole: only the pools whose every chunk has an IOVA (pool_chunk()
+ * checks no other: such a pool is not covered as a whole).
+ */
+static void
+rx_pools_get(struct vio_dev *vd, struct rx_pools *p, bool whole)
 {
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
 	unsigned int i, k;
+	bool partial;
 
 	p->n = 0;
 	for (i = 0; i < d->nb_rx_queues; i++) {
@@ -302,7 +316,12 @@ rx_pools_get(struct vio_dev *vd, struct rx_pools *p)
 			continue;
 		for (k = 0; k < p->n && p->mp[k] != q->mp; k++)
 			;
-		if (k == p->n)
+		if (k < p->n)
+			continue;
+		partial = false;
+		if (whole)
+			rte_mempool_mem_iter(q->mp, chunk_without_iova, &partial);
+		if (!partial)
 			p->mp[p->n++] = q->mp;
 	}
 }
@@ -327,7 +346,7 @@ walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 		if (q != NULL)
 			ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
 	}
-	rx_pools_get(vd, &pools);
+	rx_pools_get(vd, &pools, false);
 	for (i = 0; ret == 0 && i < pools.n; i++) {
 		struct pool_walk w = { cb, cbarg, 0 };
 
@@ -388,7 +407,7 @@ walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 	uint16_t j;
 	int ret = 0;
 
-	rx_pools_get(vd, &w.covered);
+	rx_pools_get(vd, &w.covered, true);
 	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
 
