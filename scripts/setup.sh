@@ -3,7 +3,8 @@
 # Copyright(c) 2026 The dma-replace authors
 #
 # Sets up everything the project needs on a Debian 12 machine, idempotently:
-#   1. build/test dependencies from the distribution (apt-get);
+#   1. build/test dependencies from the distribution (apt-get), and 2 MiB
+#      hugepages with a hugetlbfs mount (as root, not kept over a reboot);
 #   2. a DPDK with the driver SDK, built from source and installed into a
 #      cache outside the clone, keyed by DPDK version and build options.
 #
@@ -19,6 +20,8 @@
 #                      scripts/build.sh does) when it is there; current.env
 #                      is left as it is
 #   SETUP_SKIP_APT=1   do not call apt-get (everything already installed)
+#   HUGEPAGES_MIN      free 2 MiB hugepages to have (default 64; see 1b)
+#   SETUP_NO_HUGEPAGES=1  leave the machine's hugepages as they are
 #   TEST_TIERS         without 'vm' in it, the aarch64 VM packages are left out
 #
 # On success it writes <cache>/current.env (DPDK_PREFIX, DPDK_VERSION,
@@ -73,6 +76,38 @@ install_packages() {
 			dr_die "apt-get install failed (network or disk?); see $CACHE/apt-install.log, then re-run"
 	fi
 	dr_done
+}
+
+# ---- 1b. hugepages -----------------------------------------------------------
+# 2 MiB hugepages for the tests that need EAL's dynamic memory (memory
+# hotplug: dma_domain_ctl_mirror_hotplug needs 24 free): when fewer than
+# HUGEPAGES_MIN (default 64) are free and we are root, reserve the missing
+# ones and mount hugetlbfs at /dev/hugepages where none is mounted, as
+# DPDK's usertools/dpdk-hugepages.py --setup does (neither survives a
+# reboot; SETUP_NO_HUGEPAGES=1 leaves the machine as it is). Without them
+# those tests skip, saying why.
+reserve_hugepages() {
+	local sys=/sys/kernel/mm/hugepages/hugepages-2048kB want=${HUGEPAGES_MIN:-64} free total
+	[ "${SETUP_NO_HUGEPAGES:-0}" = 1 ] && return 0
+	if [ ! -r "$sys/free_hugepages" ]; then
+		dr_info "hugepages: this kernel has no 2 MiB hugepages; tests that need them skip"
+		return 0
+	fi
+	free=$(cat "$sys/free_hugepages")
+	if [ "$free" -lt "$want" ]; then
+		total=$(cat "$sys/nr_hugepages")
+		if [ "$(id -u)" != 0 ] || ! echo $((total + want - free)) >"$sys/nr_hugepages" 2>/dev/null; then
+			dr_info "hugepages: $free of $want 2 MiB hugepages free, cannot reserve more (not root?); tests that need them skip"
+			return 0
+		fi
+		dr_info "hugepages: $(cat "$sys/free_hugepages") free 2 MiB hugepages (reserved $((want - free)) more)"
+	fi
+	grep -q ' hugetlbfs ' /proc/mounts && return 0
+	if [ "$(id -u)" = 0 ] && mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null; then
+		dr_info "hugepages: hugetlbfs mounted at /dev/hugepages"
+	else
+		dr_info "hugepages: no hugetlbfs mounted and cannot mount one (not root?); tests that need hugepages skip"
+	fi
 }
 
 # ---- 2. DPDK source --------------------------------------------------------
@@ -172,11 +207,13 @@ cached_version() {
 msg=$("$here/plugins.sh" check "$CACHE/plugins" 2>&1) || dr_die "$msg"
 if cached_version; then
 	install_packages
+	reserve_hugepages
 	dr_info "using DPDK $DPDK_VERSION at $(. "$CACHE/dpdk-$DPDK_VERSION.env"; echo "$DPDK_PREFIX") (DPDK_VERSION, cached)"
 	exit 0
 fi
 dr_check_disk "$CACHE" 3000
 install_packages
+reserve_hugepages
 src=$(fetch_dpdk_source)
 build_dpdk "$src"
 dr_info "using DPDK $(. "$CACHE/current.env"; echo "$DPDK_VERSION at $DPDK_PREFIX")"
