@@ -14,7 +14,7 @@
 
 #include <rte_cycles.h>
 
-#include "virtio_iommufd.h"
+#include "virtio_iommufd_virtqueue.h"
 
 /* Command buffer: header + data (device-readable), then the ack byte. */
 #define CTRL_CMD_OFF	0
@@ -65,9 +65,8 @@ vio_ctrl_set_pairs(struct vio_dev *vd, uint16_t pairs)
 		.addr = vd->ctrl_buf_iova + CTRL_ACK_OFF, .len = 1,
 		.flags = VRING_DESC_F_WRITE,
 	};
-	r->avail->ring[r->avail_idx & r->mask] = head;
-	r->avail_idx++;
-	vring_avail_publish(&r->avail->idx, r->avail_idx);
+	avail_add(r, head);
+	avail_publish(r);
 	vtpci_notify(&vd->hw, r); /* always: no notification suppression here */
 	while (rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire) == r->last_used) {
 		if (rte_get_timer_cycles() > deadline) {

@@ -99,7 +99,7 @@ vio_rxq_resume(struct vio_rxq *q)
 	q->nb_free = 0;
 	for (id = 0; id < r->size; id++) {
 		if (q->sw_ring[id] != NULL)
-			r->avail->ring[r->avail_idx++ & r->mask] = id;
+			avail_add(r, id);
 		else
 			q->free_ids[q->nb_free++] = id;
 	}

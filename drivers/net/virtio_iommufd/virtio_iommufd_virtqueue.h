@@ -21,6 +21,14 @@
 
 #include "virtio_iommufd.h"
 
+/* Offer descriptor chain head to the device (visible at avail_publish()). */
+static inline void
+avail_add(struct vio_ring *r, uint16_t head)
+{
+	r->avail->ring[r->avail_idx & r->mask] = head;
+	r->avail_idx++;
+}
+
 static inline void
 avail_publish(struct vio_ring *r)
 {
@@ -41,8 +49,7 @@ rx_post_id(struct vio_rxq *q, uint16_t id, struct rte_mbuf *m)
 	d->len = m->buf_len - RTE_PKTMBUF_HEADROOM + VIO_HDR_LEN;
 	d->flags = VRING_DESC_F_WRITE;
 	d->next = 0;
-	q->r.avail->ring[q->r.avail_idx & q->r.mask] = id;
-	q->r.avail_idx++;
+	avail_add(&q->r, id);
 }
 
 static inline void
@@ -235,8 +242,7 @@ vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 		q->sw_ring[head] = m;
 		q->ndesc[head] = need;
 		q->pushed[head] = push;
-		r->avail->ring[r->avail_idx & r->mask] = head;
-		r->avail_idx++;
+		avail_add(r, head);
 		q->st.packets++;
 		q->st.bytes += plen;
 	}

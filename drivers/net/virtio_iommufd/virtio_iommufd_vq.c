@@ -64,14 +64,6 @@ vio_ring_free(struct vio_ring *r)
 	r->mz = NULL;
 }
 
-void
-vio_ring_init(struct vio_ring *r)
-{
-	memset(r->desc, 0, r->used_off + vring_used_bytes(r->size));
-	r->avail_idx = 0;
-	r->last_used = 0;
-}
-
 /* After a queue reset: the avail and used rings fresh, the descriptor
  * table kept (the device only reads it: what the driver wrote there for
  * a buffer it still owns is still right).
@@ -83,6 +75,13 @@ vio_ring_reset_indices(struct vio_ring *r)
 		vring_used_bytes(r->size));
 	r->avail_idx = 0;
 	r->last_used = 0;
+}
+
+void
+vio_ring_init(struct vio_ring *r)
+{
+	memset(r->desc, 0, r->avail_off);
+	vio_ring_reset_indices(r);
 }
 
 /* Packets the device completed that the driver has not read (with
