@@ -122,7 +122,7 @@ struct rte_dma_domain_dev_ops {
 	 *   pause and is parked (the acknowledgment orders the pollers'
 	 *   last burst before this call), queue_quiesce has not been called
 	 *   yet: the device still owns what is posted. Report everything in
-	 *   flight that does not lie inside a mempool reported in the first
+	 *   flight that does not lie inside a range reported in the first
 	 *   phase: posted rx buffers, every segment of every tx packet in
 	 *   flight (a direct mbuf's buffer lies in its own mempool; an
 	 *   attached or external one may lie anywhere), buffers held for

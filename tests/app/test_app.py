@@ -827,7 +827,7 @@ def case_accounting_thread():
 @trlib.case()
 def case_starved_inline():
     """A CPU-bound process on the poller's core: swaps every 1 ms find the
-    stash of an earlier pause unread; nothing may be lost."""
+    packets an earlier pause carried over unread; nothing may be lost."""
     run_accounting("starved_inline", (), True, 800)
 
 

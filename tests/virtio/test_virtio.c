@@ -10,7 +10,7 @@
  * (emu0's engine on its own thread), traffic_service (both engines as DPDK
  * services on service lcore 1), queue_reset, queue_reset_mq (2 queue
  * pairs), no_ring_reset, fault; (test_virtio_flow.c) restart [swaps],
- * rx_pull, two_lcores, stash_grows, resume_deferred, drops_device,
+ * rx_pull, two_lcores, rx_carry, resume_deferred, drops_device,
  * tx_coverage, parked_tx [swaps];
  * (test_virtio_swap.c) replace_vtd [swaps], replace_vtd_broken [swaps],
  * resume_retry [swaps], parked_reset, reset_timeout.
@@ -271,7 +271,7 @@ case_queue_reset(uint16_t nq)
 			vt_recv(&v, 1, q); /* pulls from port 0's tx rings */
 
 	/* 2. Packets the device wrote into port 0's rx rings and nobody has
-	 * read: a queue reset keeps them (stash) and they come out first.
+	 * read: a queue reset carries them over and they come out first.
 	 */
 	want = v.sent + 100u * nq;
 	for (q = 0; q < nq; q++)
@@ -285,8 +285,8 @@ case_queue_reset(uint16_t nq)
 	TH_REQUIRE(ret == 0, "replace back: %s", rec.reason);
 	vt_queues_online(0, nq, true);
 	for (q = 0; q < nq; q++)
-		TH_REQUIRE(qstat(0, "rx", q, "stashed") == 100, "rx queue %u stashed %" PRIu64
-			", expected 100", q, qstat(0, "rx", q, "stashed"));
+		TH_REQUIRE(qstat(0, "rx", q, "carried") == 100, "rx queue %u carried %" PRIu64
+			", expected 100", q, qstat(0, "rx", q, "carried"));
 	vt_drain(&v, 2, nq);
 	vt_print(&v, "queue_reset");
 	TH_REQUIRE(v.received == v.sent && v.lost == 0 && v.dup == 0 && v.corrupted == 0,
@@ -511,7 +511,7 @@ static const struct th_case cases[] = {
 	{ "restart", "concurrency", case_restart, setup_eal, teardown_eal },
 	{ "rx_pull", "integration", vt_case_rx_pull, setup_eal, teardown_eal },
 	{ "two_lcores", "concurrency", vt_case_two_lcores, setup_eal, teardown_eal },
-	{ "stash_grows", "integration", vt_case_stash_grows, setup_eal, teardown_eal },
+	{ "rx_carry", "integration", vt_case_rx_carry, setup_eal, teardown_eal },
 	{ "resume_deferred", "integration", vt_case_resume_deferred, setup_eal, teardown_eal },
 	{ "drops_device", "integration", vt_case_drops_device, setup_eal, teardown_eal },
 	/* tx frames in flight from memory the target does not map */

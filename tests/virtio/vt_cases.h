@@ -11,7 +11,7 @@
 int vt_case_restart(unsigned int swaps);
 int vt_case_rx_pull(void);
 int vt_case_two_lcores(void);
-int vt_case_stash_grows(void);
+int vt_case_rx_carry(void);
 int vt_case_resume_deferred(void);
 int vt_case_drops_device(void);
 int vt_case_tx_coverage(void);

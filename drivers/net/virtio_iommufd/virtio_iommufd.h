@@ -106,7 +106,8 @@ struct vio_dev;
  * parked (the pause handshake orders them with its bursts). Read by the
  * bursts: a queue that is not RUNNING is not the device's, its ring is
  * never posted to nor notified (tx keeps packets in the backlog, rx
- * delivers its stash only) until queue_resume brings it back.
+ * delivers what it carried over the reset only) until queue_resume
+ * brings it back.
  */
 enum vio_qstate {
 	VIO_Q_RUNNING = 0, /* enabled: the device owns what is posted */
@@ -121,9 +122,8 @@ enum vio_qstate {
 };
 
 struct vio_rx_stats {
-	uint64_t packets, bytes, errors, nombuf, quiesced, stashed;
-	/* quiesce refused: the stash could not grow (no memory) */
-	uint64_t stash_refused;
+	uint64_t packets, bytes, errors, nombuf, quiesced;
+	uint64_t carried; /* used entries carried over a queue reset */
 };
 
 struct __rte_cache_aligned vio_rxq {
@@ -134,18 +134,18 @@ struct __rte_cache_aligned vio_rxq {
 	struct rte_mbuf **sw_ring;  /* posted buffer of each descriptor */
 	uint16_t *free_ids;         /* descriptors with nothing posted */
 	uint16_t nb_free;
-	/* Packets the device completed before a queue reset: delivered
-	 * first after resume, so nothing received is lost. Grows (at
-	 * queue_quiesce, before the reset, while the poller is parked) so
-	 * that a harvest always has room for a full ring on top of what an
-	 * earlier pause stashed and the application has not read yet; a
-	 * quiesce that cannot grow it is refused (-ENOMEM) with the queue
-	 * still running. Never larger than the mbufs of mp (every stashed
-	 * packet holds one) plus a ring. Poller's while running, the
-	 * control thread's while parked.
+	/* What the device completed before a queue reset and the
+	 * application has not read: the used ring's unread entries (id,
+	 * length), copied as the device wrote them, delivered first after
+	 * resume, so nothing received is lost. Their buffers stay in
+	 * sw_ring, owned and not posted again, as on a NIC whose unread
+	 * descriptors wait in its ring: at most a ring, no mbuf touched
+	 * inside the pause. Entries [carry_pos, carry_n): the poller's while
+	 * running, the control thread's while parked.
 	 */
-	struct rte_mbuf **stash;
-	uint32_t stash_n, stash_pos, stash_cap;
+	struct vring_used_elem *carry;
+	uint16_t carry_n, carry_pos;
+	uint8_t *carried; /* per descriptor, scratch of vio_rxq_resume() */
 	uint8_t state;              /* enum vio_qstate */
 	uint16_t queue_id;
 	uint16_t port_id;
@@ -157,21 +157,26 @@ struct vio_tx_stats {
 	uint64_t backlogged; /* accepted while parked, posted after */
 };
 
+struct vio_bl_range {
+	uint64_t iova;
+	uint32_t len;
+};
+
 struct __rte_cache_aligned vio_txq {
 	struct vio_ring r;
 	struct rte_dma_domain_queue *dq;
 	struct vio_dev *vd;
 	struct rte_mbuf **sw_ring;  /* packet of each chain head */
 	uint16_t *ndesc;            /* descriptors of each chain head */
-	uint8_t *pushed;            /* header was prepended in the mbuf */
 	struct virtio_net_hdr *hdrs; /* header slot of each descriptor */
 	uint64_t hdrs_iova;
 	uint16_t free_head, nb_free;
-	/* In-flight packets reclaimed by a queue reset, re-posted in their
-	 * original order on resume.
+	/* Heads of the chains in flight at a queue reset, in submission
+	 * order, posted again on resume (their descriptors and sw_ring
+	 * entries kept).
 	 */
-	struct rte_mbuf **requeue;
-	uint8_t *mark;              /* scratch of the harvest */
+	uint16_t *requeue;
+	uint8_t *mark;              /* scratch of the harvest and the resume */
 	uint16_t requeue_n;
 	uint8_t state;              /* enum vio_qstate */
 	uint16_t queue_id;
@@ -181,6 +186,10 @@ struct __rte_cache_aligned vio_txq {
 	 * indexes written by the producer (head) / consumer (tail).
 	 */
 	struct rte_mbuf **bl;
+	/* of each slot: the buffer of a one-segment packet, recorded by the
+	 * parked burst (len 0: a chain, see its mbuf), for the coverage walk
+	 */
+	struct vio_bl_range *bl_range;
 	uint32_t bl_head, bl_tail;
 };
 
@@ -258,16 +267,17 @@ int vio_ring_alloc(struct vio_ring *r, const char *name, uint16_t size,
 void vio_ring_free(struct vio_ring *r);
 void vio_ring_init(struct vio_ring *r);
 void vio_ring_reset_indices(struct vio_ring *r);
-uint32_t vio_rxq_completed_unread(const struct vio_rxq *q);
 uint32_t vio_rxq_release_mbufs(struct vio_rxq *q);
 void vio_txq_init(struct vio_txq *q);
+int vio_txq_desc_walk(const struct vio_txq *q,
+		int (*cb)(uint64_t iova, uint64_t len, void *arg), void *arg);
 uint32_t vio_txq_release_mbufs(struct vio_txq *q);
 
 /* virtio_iommufd_quiesce.c */
-int vio_rxq_stash_reserve(struct vio_rxq *q);
 void vio_rxq_quiesce_harvest(struct vio_rxq *q);
 void vio_rxq_resume(struct vio_rxq *q);
 void vio_txq_quiesce_harvest(struct vio_txq *q);
+void vio_txq_resume(struct vio_txq *q);
 void vio_txq_requeue_post(struct vio_txq *q);
 
 /* virtio_iommufd_backlog.c */
@@ -276,8 +286,9 @@ uint16_t vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t
 bool vio_txq_backlog_empty(struct vio_txq *q);
 uint32_t vio_txq_backlog_post(struct vio_txq *q);
 uint32_t vio_txq_backlog_discard(struct vio_txq *q);
-int vio_txq_backlog_walk(struct vio_txq *q, int (*cb)(struct rte_mbuf *m, void *arg),
-		void *arg);
+int vio_txq_backlog_walk(struct vio_txq *q,
+		int (*range_cb)(uint64_t iova, uint64_t len, void *arg),
+		int (*mbuf_cb)(struct rte_mbuf *m, void *arg), void *arg);
 
 /* virtio_iommufd_ctrl.c */
 int vio_ctrl_setup(struct vio_dev *vd);

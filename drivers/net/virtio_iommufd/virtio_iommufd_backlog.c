@@ -40,9 +40,10 @@ int
 vio_txq_backlog_alloc(struct vio_txq *q, int socket)
 {
 	q->bl = rte_zmalloc_socket(NULL, q->r.size * sizeof(q->bl[0]), 0, socket);
+	q->bl_range = rte_zmalloc_socket(NULL, q->r.size * sizeof(q->bl_range[0]), 0, socket);
 	q->bl_head = 0;
 	q->bl_tail = 0;
-	return q->bl == NULL ? -ENOMEM : 0;
+	return q->bl == NULL || q->bl_range == NULL ? -ENOMEM : 0;
 }
 
 uint16_t
@@ -53,8 +54,15 @@ vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t room = q->r.size - (head - tail);
 	uint16_t k = (uint16_t)RTE_MIN((uint32_t)n, room), i;
 
-	for (i = 0; i < k; i++)
-		q->bl[(head + i) & q->r.mask] = pkts[i];
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t slot = (head + i) & q->r.mask;
+
+		q->bl[slot] = m;
+		/* the mbuf is hot here, not when the coverage walk runs */
+		q->bl_range[slot].iova = rte_mbuf_iova_get(m);
+		q->bl_range[slot].len = m->nb_segs == 1 ? m->buf_len : 0;
+	}
 	/* the slots before the index that publishes them */
 	rte_atomic_store_explicit(&q->bl_head, head + k, rte_memory_order_release);
 	return k;
@@ -110,18 +118,24 @@ vio_txq_backlog_discard(struct vio_txq *q)
 }
 
 /* Every packet kept now, for the in-flight coverage check (consumer
- * side: the queue is parked). A parked burst may add packets after this:
- * those are checked no more than packets of a burst after the swap would
- * be.
+ * side: the queue is parked): the buffer its parked burst recorded
+ * (range_cb), or for a chain each segment (mbuf_cb). A parked burst may
+ * add packets after this: those are checked no more than packets of a
+ * burst after the swap would be.
  */
 int
-vio_txq_backlog_walk(struct vio_txq *q, int (*cb)(struct rte_mbuf *m, void *arg), void *arg)
+vio_txq_backlog_walk(struct vio_txq *q, int (*range_cb)(uint64_t iova, uint64_t len, void *arg),
+		int (*mbuf_cb)(struct rte_mbuf *m, void *arg), void *arg)
 {
 	uint32_t tail = rte_atomic_load_explicit(&q->bl_tail, rte_memory_order_relaxed);
 	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 	int ret = 0;
 
-	for (; ret == 0 && tail != head; tail++)
-		ret = cb(q->bl[tail & q->r.mask], arg);
+	for (; ret == 0 && tail != head; tail++) {
+		const struct vio_bl_range *br = &q->bl_range[tail & q->r.mask];
+
+		ret = br->len != 0 ? range_cb(br->iova, br->len, arg) :
+			mbuf_cb(q->bl[tail & q->r.mask], arg);
+	}
 	return ret;
 }

@@ -82,7 +82,8 @@ vio_rxq_free(struct vio_rxq *q)
 	vio_ring_free(&q->r);
 	rte_free(q->sw_ring);
 	rte_free(q->free_ids);
-	rte_free(q->stash);
+	rte_free(q->carry);
+	rte_free(q->carried);
 	rte_free(q);
 }
 
@@ -98,10 +99,10 @@ vio_txq_free(struct vio_txq *q)
 	vio_ring_free(&q->r);
 	rte_free(q->sw_ring);
 	rte_free(q->ndesc);
-	rte_free(q->pushed);
 	rte_free(q->requeue);
 	rte_free(q->mark);
 	rte_free(q->bl);
+	rte_free(q->bl_range);
 	rte_free(q);
 }
 
@@ -177,21 +178,23 @@ vio_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	}
 	q->sw_ring = rte_zmalloc_socket(NULL, size * sizeof(q->sw_ring[0]), 0, (int)socket);
 	q->free_ids = rte_zmalloc_socket(NULL, size * sizeof(q->free_ids[0]), 0, (int)socket);
-	q->stash = rte_zmalloc_socket(NULL, 2 * size * sizeof(q->stash[0]), 0, (int)socket);
+	q->carry = rte_zmalloc_socket(NULL, size * sizeof(q->carry[0]), 0, (int)socket);
+	q->carried = rte_zmalloc_socket(NULL, size, 0, (int)socket);
 	q->dq = queue_handle(vd, VIRTIO_NET_RXQ(qid));
-	if (q->sw_ring == NULL || q->free_ids == NULL || q->stash == NULL || q->dq == NULL) {
+	if (q->sw_ring == NULL || q->free_ids == NULL || q->carry == NULL ||
+			q->carried == NULL || q->dq == NULL) {
 		ret = q->dq == NULL ? -ENODEV : -ENOMEM;
 		vio_ring_free(&q->r);
 		rte_free(q->sw_ring);
 		rte_free(q->free_ids);
-		rte_free(q->stash);
+		rte_free(q->carry);
+		rte_free(q->carried);
 		rte_free(q);
 		return ret;
 	}
 	for (i = 0; i < size; i++)
 		q->free_ids[i] = i;
 	q->nb_free = size;
-	q->stash_cap = 2u * size;
 	q->vd = vd;
 	q->mp = mp;
 	q->queue_id = qid;
@@ -228,11 +231,10 @@ vio_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->hdrs_iova = q->r.iova + hdr_off;
 	q->sw_ring = rte_zmalloc_socket(NULL, size * sizeof(q->sw_ring[0]), 0, (int)socket);
 	q->ndesc = rte_zmalloc_socket(NULL, size * sizeof(q->ndesc[0]), 0, (int)socket);
-	q->pushed = rte_zmalloc_socket(NULL, size, 0, (int)socket);
 	q->mark = rte_zmalloc_socket(NULL, size, 0, (int)socket);
-	q->requeue = rte_zmalloc_socket(NULL, 2 * size * sizeof(q->requeue[0]), 0, (int)socket);
+	q->requeue = rte_zmalloc_socket(NULL, size * sizeof(q->requeue[0]), 0, (int)socket);
 	q->dq = queue_handle(vd, VIRTIO_NET_TXQ(qid));
-	if (q->sw_ring == NULL || q->ndesc == NULL || q->pushed == NULL ||
+	if (q->sw_ring == NULL || q->ndesc == NULL ||
 			q->mark == NULL || q->requeue == NULL || q->dq == NULL ||
 			vio_txq_backlog_alloc(q, (int)socket) != 0) {
 		bool nodev = q->dq == NULL;

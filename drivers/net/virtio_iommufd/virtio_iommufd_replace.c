@@ -117,9 +117,6 @@ vq_reset_finish(struct vio_dev *vd, uint16_t qid, struct vq_ref *v)
  *    driver took back what it had: RESET. Again 0 for a queue already
  *    RESET, or not set up, or on a stopped port.
  *  - -ENOTSUP: no VIRTIO_F_RING_RESET: nothing touched, still RUNNING.
- *  - -ENOMEM: an rx queue's stash cannot grow to keep what the device
- *    may have completed (vio_rxq_stash_reserve()): nothing touched,
- *    still RUNNING; the swap is refused instead of dropping packets.
  *  - -ETIMEDOUT: reset requested, completion not seen within
  *    VIO_QUEUE_RESET_TIMEOUT_US: RESETTING, the device may still use the
  *    queue; nothing harvested. queue_resume (or a later quiesce) finishes
@@ -150,15 +147,6 @@ vio_queue_quiesce(void *arg, uint16_t qid)
 		 * non-atomic switch faults. Where the switch is atomic, no
 		 * quiesce is needed at all (strategy hitless).
 		 */
-		/* Room for everything the device may have completed, before
-		 * the reset: a quiesce that cannot keep it all is refused
-		 * here, with the queue running, never by dropping later.
-		 */
-		if (v.rq != NULL) {
-			ret = vio_rxq_stash_reserve(v.rq);
-			if (ret != 0)
-				return ret;
-		}
 		ret = vtpci_queue_reset_start(&vd->hw, v.r->vq_index);
 		if (ret != 0) {
 			VIO_LOG(ERR, "%s: cannot quiesce queue %u: VIRTIO_F_RING_RESET not negotiated, and without it the device may read the ring at any time: use strategy restart, or hitless where the IOMMU replaces atomically",
@@ -197,15 +185,16 @@ vio_queue_resume(void *arg, uint16_t qid)
 		if (ret != 0)
 			return ret;
 	}
-	/* A fresh ring before the device sees it enabled. rx posts its
-	 * buffers now (sw_ring keeps their ownership, a retry posts them
-	 * again); tx posts only once the queue is enabled, so that a
-	 * failure leaves requeue and backlog as they were.
+	/* A fresh ring before the device sees it enabled, the descriptor
+	 * table kept. rx posts its buffers now (sw_ring keeps their
+	 * ownership, a retry posts them again); tx posts only once the
+	 * queue is enabled, so that a failure leaves requeue and backlog as
+	 * they were.
 	 */
 	if (v.rq != NULL)
 		vio_rxq_resume(v.rq);
 	else
-		vio_txq_init(v.tq);
+		vio_txq_resume(v.tq);
 	ret = vio_inject_hit(vd, RTE_PMD_VIRTIO_IOMMUFD_INJECT_RESUME_SETUP, qid) ? -EIO :
 		vtpci_queue_setup(&vd->hw, v.r);
 	if (ret != 0) {
@@ -221,8 +210,7 @@ vio_queue_resume(void *arg, uint16_t qid)
 		 * sees the pause end; it posts those itself.
 		 */
 		vio_txq_requeue_post(v.tq);
-		if (v.tq->requeue_n == 0)
-			vio_txq_backlog_post(v.tq);
+		vio_txq_backlog_post(v.tq);
 	}
 	vtpci_notify_ctrl(&vd->hw, v.r);
 	return 0;
@@ -261,11 +249,11 @@ vio_fault_check(void *arg, uint64_t *nb_faults)
 }
 
 typedef int (walk_cb_t)(uint64_t iova, uint64_t len, uint32_t access, void *arg);
+typedef void (range_fn_t)(uint64_t iova, uint64_t len, void *arg);
 
 struct pool_walk {
-	walk_cb_t *cb;
+	range_fn_t *fn;
 	void *arg;
-	int ret;
 };
 
 static void
@@ -276,127 +264,141 @@ pool_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *mh,
 
 	RTE_SET_USED(mp);
 	RTE_SET_USED(idx);
-	if (w->ret == 0 && mh->iova != RTE_BAD_IOVA)
-		w->ret = w->cb(mh->iova, mh->len, RTE_DMA_DOMAIN_ACCESS_RW, w->arg);
+	if (mh->iova != RTE_BAD_IOVA)
+		w->fn(mh->iova, mh->len, w->arg);
 }
 
-/* The rx queues' mempools, each once (one per queue at most): their
- * chunks are checked whole, for RW, in the stable phase.
- */
-struct rx_pools {
-	struct rte_mempool *mp[VIO_MAX_PAIRS];
-	unsigned int n;
-};
-
-static void
-chunk_without_iova(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *mh,
-		unsigned int idx)
-{
-	RTE_SET_USED(mp);
-	RTE_SET_USED(idx);
-	if (mh->iova == RTE_BAD_IOVA)
-		*(bool *)opaque = true;
-}
-
-/* whole: only the pools whose every chunk has an IOVA (pool_chunk()
- * checks no other: such a pool is not covered as a whole).
+/* What the pollers never change, each range once: ring memory (with the
+ * tx header slots), and the chunks of the rx queues' mempools, where
+ * every posted rx buffer lies (the PMD posts buffers of q->mp only,
+ * vio_rxq_fill()). Chunks without an IOVA are left out: no buffer of
+ * theirs can be posted.
  */
 static void
-rx_pools_get(struct vio_dev *vd, struct rx_pools *p, bool whole)
+stable_ranges(struct vio_dev *vd, range_fn_t *fn, void *arg)
 {
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
-	unsigned int i, k;
-	bool partial;
+	struct rte_mempool *seen[VIO_MAX_PAIRS];
+	struct pool_walk w = { fn, arg };
+	unsigned int i, k, n = 0;
 
-	p->n = 0;
+	if (vd->ctrl.mz != NULL)
+		fn(vd->ctrl.iova, vd->ctrl.len, arg);
 	for (i = 0; i < d->nb_rx_queues; i++) {
 		struct vio_rxq *q = d->rx_queues[i];
 
 		if (q == NULL)
 			continue;
-		for (k = 0; k < p->n && p->mp[k] != q->mp; k++)
+		fn(q->r.iova, q->r.len, arg);
+		for (k = 0; k < n && seen[k] != q->mp; k++)
 			;
-		if (k < p->n)
-			continue;
-		partial = false;
-		if (whole)
-			rte_mempool_mem_iter(q->mp, chunk_without_iova, &partial);
-		if (!partial)
-			p->mp[p->n++] = q->mp;
+		if (k == n && n < RTE_DIM(seen)) {
+			seen[n++] = q->mp;
+			rte_mempool_mem_iter(q->mp, pool_chunk, &w);
+		}
 	}
-}
-
-/* What the pollers never change: ring memory (with the tx header slots)
- * and the chunks of the rx mempools, where every posted rx buffer lies
- * (the PMD posts buffers of q->mp only, vio_rxq_fill()).
- */
-static int
-walk_stable(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
-{
-	struct rte_eth_dev_data *d = vd->eth_dev->data;
-	struct rx_pools pools;
-	unsigned int i;
-	int ret = 0;
-
-	if (vd->ctrl.mz != NULL)
-		ret = cb(vd->ctrl.iova, vd->ctrl.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
-	for (i = 0; ret == 0 && i < d->nb_rx_queues; i++) {
-		struct vio_rxq *q = d->rx_queues[i];
-
-		if (q != NULL)
-			ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
-	}
-	rx_pools_get(vd, &pools, false);
-	for (i = 0; ret == 0 && i < pools.n; i++) {
-		struct pool_walk w = { cb, cbarg, 0 };
-
-		rte_mempool_mem_iter(pools.mp[i], pool_chunk, &w);
-		ret = w.ret;
-	}
-	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
+	for (i = 0; i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
 
 		if (q != NULL)
-			ret = cb(q->r.iova, q->r.len, RTE_DMA_DOMAIN_ACCESS_RW, cbarg);
+			fn(q->r.iova, q->r.len, arg);
 	}
-	return ret;
 }
 
-/* The in-flight walk of the tx side: a segment whose buffer is its own
- * (direct: neither attached to another mbuf's buffer nor external) lies
- * in its mempool's memory, already covered where that mempool is an rx
- * queue's (io forwarding: every buffer); any other segment is checked
- * by itself.
+struct stable_walk {
+	walk_cb_t *cb;
+	void *arg;
+	int ret;
+};
+
+static void
+stable_report(uint64_t iova, uint64_t len, void *arg)
+{
+	struct stable_walk *w = arg;
+
+	if (w->ret == 0)
+		w->ret = w->cb(iova, len, RTE_DMA_DOMAIN_ACCESS_RW, w->arg);
+}
+
+/*
+ * The parked walk: what is in flight, against the ranges the first phase
+ * checked (stable_ranges(), RW). A buffer inside one of them is covered
+ * (io forwarding: every tx buffer lies in an rx mempool); any other is
+ * reported by itself, for READ. Ranges are IOVAs, so this holds for
+ * every kind of buffer (direct, attached, external) without reading its
+ * mbuf: the tx ring is walked by its descriptors, the backlog by the
+ * ranges its parked bursts recorded.
  */
+#define VIO_COVERED_MAX 64
+
 struct tx_walk {
 	walk_cb_t *cb;
 	void *arg;
-	struct rx_pools covered;
+	unsigned int n;          /* ranges, sorted by lo */
+	struct { uint64_t lo, hi; } r[VIO_COVERED_MAX]; /* hi inclusive */
 };
+
+/* Ranges beyond VIO_COVERED_MAX are left out: what lies in them is
+ * reported, as if it lay elsewhere.
+ */
+static void
+covered_add(uint64_t iova, uint64_t len, void *arg)
+{
+	struct tx_walk *w = arg;
+	unsigned int k;
+
+	if (len == 0 || w->n == VIO_COVERED_MAX)
+		return;
+	for (k = w->n; k > 0 && w->r[k - 1].lo > iova; k--)
+		w->r[k] = w->r[k - 1];
+	w->r[k].lo = iova;
+	w->r[k].hi = iova + (len - 1);
+	w->n++;
+}
+
+static bool
+covered(const struct tx_walk *w, uint64_t iova, uint64_t len)
+{
+	unsigned int lo = 0, hi = w->n;
+
+	/* the last range starting at or below iova */
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (w->r[mid].lo <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && len > 0 && iova <= w->r[lo - 1].hi &&
+		len - 1 <= w->r[lo - 1].hi - iova;
+}
+
+static int
+tx_walk_range(uint64_t iova, uint64_t len, void *arg)
+{
+	struct tx_walk *w = arg;
+
+	if (covered(w, iova, len))
+		return 0;
+	return w->cb(iova, len, RTE_DMA_DOMAIN_ACCESS_READ, w->arg);
+}
 
 static int
 tx_walk_mbuf(struct rte_mbuf *m, void *arg)
 {
-	struct tx_walk *w = arg;
-	unsigned int k;
 	int ret = 0;
 
-	for (; m != NULL && ret == 0; m = m->next) {
-		if (RTE_MBUF_DIRECT(m)) {
-			for (k = 0; k < w->covered.n && w->covered.mp[k] != m->pool; k++)
-				;
-			if (k < w->covered.n)
-				continue;
-		}
-		ret = w->cb(rte_mbuf_iova_get(m), m->buf_len, RTE_DMA_DOMAIN_ACCESS_READ, w->arg);
-	}
+	for (; m != NULL && ret == 0; m = m->next)
+		ret = tx_walk_range(rte_mbuf_iova_get(m), m->buf_len, arg);
 	return ret;
 }
 
-/* What is in flight; only with the pollers parked (they own sw_ring).
- * rx: nothing beyond walk_stable()'s pools. tx: what the ring holds,
- * what a quiesce took out of it to post again, and the parked bursts'
- * backlog (posted after the switch: the new domain must cover them).
+/* What is in flight; only with the pollers parked (they own the rings).
+ * rx: nothing beyond the first phase's mempools. tx: what the ring's
+ * descriptors point at (also the chains a quiesce kept to post again),
+ * and the parked bursts' backlog (posted after the switch: the new
+ * domain must cover them).
  */
 static int
 walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
@@ -404,22 +406,17 @@ walk_in_flight(struct vio_dev *vd, walk_cb_t *cb, void *cbarg)
 	struct rte_eth_dev_data *d = vd->eth_dev->data;
 	struct tx_walk w = { .cb = cb, .arg = cbarg };
 	unsigned int i;
-	uint16_t j;
 	int ret = 0;
 
-	rx_pools_get(vd, &w.covered, true);
+	stable_ranges(vd, covered_add, &w);
 	for (i = 0; ret == 0 && i < d->nb_tx_queues; i++) {
 		struct vio_txq *q = d->tx_queues[i];
 
 		if (q == NULL)
 			continue;
-		for (j = 0; ret == 0 && j < q->r.size; j++)
-			if (q->sw_ring[j] != NULL)
-				ret = tx_walk_mbuf(q->sw_ring[j], &w);
-		for (j = 0; ret == 0 && j < q->requeue_n; j++)
-			ret = tx_walk_mbuf(q->requeue[j], &w);
+		ret = vio_txq_desc_walk(q, tx_walk_range, &w);
 		if (ret == 0)
-			ret = vio_txq_backlog_walk(q, tx_walk_mbuf, &w);
+			ret = vio_txq_backlog_walk(q, tx_walk_range, tx_walk_mbuf, &w);
 	}
 	return ret;
 }
@@ -432,8 +429,12 @@ static int
 vio_iova_walk(void *arg, bool parked, walk_cb_t *cb, void *cbarg)
 {
 	struct vio_dev *vd = arg;
+	struct stable_walk w = { cb, cbarg, 0 };
 
-	return parked ? walk_in_flight(vd, cb, cbarg) : walk_stable(vd, cb, cbarg);
+	if (parked)
+		return walk_in_flight(vd, cb, cbarg);
+	stable_ranges(vd, stable_report, &w);
+	return w.ret;
 }
 
 static int

@@ -67,14 +67,9 @@ vio_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		sched_yield();
 		return 0;
 	}
-	if (unlikely(q->stash_pos != q->stash_n)) {
-		while (got < n && q->stash_pos != q->stash_n)
-			pkts[got++] = q->stash[q->stash_pos++];
-		if (q->stash_pos == q->stash_n) {
-			q->stash_pos = 0;
-			q->stash_n = 0;
-		}
-	}
+	/* What a swap's queue reset carried over comes first. */
+	if (unlikely(q->carry_pos != q->carry_n))
+		got = vio_rx_carry_dequeue(q, pkts, n);
 	/* A swap left the queue reset (its resume failed): the ring is not
 	 * the device's, nothing to read or post until queue_resume.
 	 */

@@ -22,8 +22,7 @@ static const struct xname rx_x[] = {
 	{ "errors", offsetof(struct vio_rx_stats, errors) },
 	{ "nombuf", offsetof(struct vio_rx_stats, nombuf) },
 	{ "quiesced", offsetof(struct vio_rx_stats, quiesced) },
-	{ "stashed", offsetof(struct vio_rx_stats, stashed) },
-	{ "stash_refused", offsetof(struct vio_rx_stats, stash_refused) },
+	{ "carried", offsetof(struct vio_rx_stats, carried) },
 };
 
 static const struct xname tx_x[] = {

@@ -84,25 +84,30 @@ vio_rxq_fill(struct vio_rxq *q)
 	return done > 0 || q->nb_free == 0 ? done : -ENOMEM;
 }
 
+/*
+ * Build up to n packets from the used entries ring[*pos & mask] onwards
+ * (avail of them): the used ring, or what a queue reset carried over
+ * (vio_rxq_quiesce_harvest()). Each entry gives its buffer back to the
+ * driver (sw_ring) and its descriptor to free_ids.
+ */
 static inline uint16_t
-vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
+rx_dequeue_used(struct vio_rxq *q, const struct vring_used_elem *ring, uint16_t *pos,
+		uint16_t avail, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct vio_ring *r = &q->r;
-	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
-	uint16_t avail = (uint16_t)(used - r->last_used);
+	const uint16_t mask = q->r.mask, size = q->r.size;
 	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
-	uint16_t got = 0;
+	uint16_t got = 0, p = *pos;
 
 	while (got < n && avail > 0) {
-		struct vring_used_elem *e = &r->used->ring[r->last_used & r->mask];
+		const struct vring_used_elem *e = &ring[p & mask];
 		struct rte_mbuf *m, *prev;
 		struct virtio_net_hdr *h;
 		uint16_t nbuf, k;
 		uint32_t id = e->id, len = e->len;
 
-		r->last_used++;
+		p++;
 		avail--;
-		if (id >= r->size || q->sw_ring[id] == NULL) {
+		if (id >= size || q->sw_ring[id] == NULL) {
 			q->st.errors++; /* device returned a buffer it does not own */
 			continue;
 		}
@@ -128,10 +133,10 @@ vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 		for (k = 1; k < nbuf; k++) {
 			struct rte_mbuf *s;
 
-			e = &r->used->ring[r->last_used & r->mask];
-			r->last_used++;
+			e = &ring[p & mask];
+			p++;
 			avail--;
-			if (e->id >= r->size || q->sw_ring[e->id] == NULL) {
+			if (e->id >= size || q->sw_ring[e->id] == NULL) {
 				q->st.errors++;
 				continue;
 			}
@@ -151,6 +156,31 @@ vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 		q->st.packets++;
 		q->st.bytes += m->pkt_len;
 		pkts[got++] = m;
+	}
+	*pos = p;
+	return got;
+}
+
+static inline uint16_t
+vio_rx_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
+
+	return rx_dequeue_used(q, r->used->ring, &r->last_used,
+		(uint16_t)(used - r->last_used), pkts, n);
+}
+
+/* What a queue reset carried over (delivered before the used ring). */
+static inline uint16_t
+vio_rx_carry_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t got = rx_dequeue_used(q, q->carry, &q->carry_pos,
+		(uint16_t)(q->carry_n - q->carry_pos), pkts, n);
+
+	if (q->carry_pos == q->carry_n) {
+		q->carry_pos = 0;
+		q->carry_n = 0;
 	}
 	return got;
 }
@@ -241,7 +271,6 @@ vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 		q->nb_free -= need;
 		q->sw_ring[head] = m;
 		q->ndesc[head] = need;
-		q->pushed[head] = push;
 		avail_add(r, head);
 		q->st.packets++;
 		q->st.bytes += plen;

@@ -84,22 +84,21 @@ vio_ring_init(struct vio_ring *r)
 	vio_ring_reset_indices(r);
 }
 
-/* Packets the device completed that the driver has not read (with
- * MRG_RXBUF one packet may span several used entries). Changes nothing.
+/* Packets in used entries ring[pos & mask] onwards (left of them; with
+ * MRG_RXBUF one packet may span several). Changes nothing.
  */
-uint32_t
-vio_rxq_completed_unread(const struct vio_rxq *q)
+static uint32_t
+rx_used_packets(const struct vio_rxq *q, const struct vring_used_elem *ring, uint16_t pos,
+		uint16_t left)
 {
 	const struct vio_ring *r = &q->r;
-	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
-	uint16_t left = (uint16_t)(used - r->last_used), pos = r->last_used;
 	bool mrg = vtpci_has(&q->vd->hw, VIRTIO_NET_F_MRG_RXBUF);
 	uint32_t pkts = 0;
 
 	if (left > r->size)
 		return 0; /* not a ring the device wrote */
 	while (left > 0) {
-		uint32_t id = r->used->ring[pos & r->mask].id;
+		uint32_t id = ring[pos & r->mask].id;
 		uint16_t nbuf = 1;
 
 		if (mrg && id < r->size && q->sw_ring[id] != NULL) {
@@ -117,27 +116,29 @@ vio_rxq_completed_unread(const struct vio_rxq *q)
 }
 
 /* With the device reset: free every buffer. Returns the packets this
- * discards, received by the device but never given to the application.
+ * discards, received by the device (in the used ring, or carried over a
+ * queue reset) but never given to the application.
  */
 uint32_t
 vio_rxq_release_mbufs(struct vio_rxq *q)
 {
-	uint32_t lost = vio_rxq_completed_unread(q) + (q->stash_n - q->stash_pos);
-	uint32_t k;
+	struct vio_ring *r = &q->r;
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
+	uint32_t lost = rx_used_packets(q, r->used->ring, r->last_used,
+		(uint16_t)(used - r->last_used)) +
+		rx_used_packets(q, q->carry, q->carry_pos, (uint16_t)(q->carry_n - q->carry_pos));
 	uint16_t i;
 
-	for (i = 0; i < q->r.size; i++) {
+	for (i = 0; i < r->size; i++) {
 		if (q->sw_ring[i] != NULL)
 			rte_pktmbuf_free(q->sw_ring[i]);
 		q->sw_ring[i] = NULL;
 		q->free_ids[i] = i;
 	}
-	q->nb_free = q->r.size;
-	for (k = q->stash_pos; k < q->stash_n; k++)
-		rte_pktmbuf_free(q->stash[k]);
-	q->stash_n = 0;
-	q->stash_pos = 0;
-	vio_ring_init(&q->r);
+	q->nb_free = r->size;
+	q->carry_n = 0;
+	q->carry_pos = 0;
+	vio_ring_init(r);
 	return lost;
 }
 
@@ -157,25 +158,48 @@ vio_txq_init(struct vio_txq *q)
 	q->nb_free = q->r.size;
 }
 
+/* Every range the device may read for a packet in the ring: what each
+ * chain head's descriptors point at (as the device reads them, no mbuf
+ * read), completed or not. Only with the poller parked. Stops at cb's
+ * first non-zero return, which it returns.
+ */
+int
+vio_txq_desc_walk(const struct vio_txq *q, int (*cb)(uint64_t iova, uint64_t len, void *arg),
+		void *arg)
+{
+	const struct vio_ring *r = &q->r;
+	uint16_t j, k, idx;
+	int ret = 0;
+
+	for (j = 0; ret == 0 && j < r->size; j++) {
+		if (q->sw_ring[j] == NULL)
+			continue;
+		for (k = 0, idx = j; ret == 0 && k < q->ndesc[j]; k++) {
+			ret = cb(r->desc[idx].addr, r->desc[idx].len, arg);
+			idx = r->desc[idx].next & r->mask;
+		}
+	}
+	return ret;
+}
+
 /* With the device reset: free every packet. What the device completed
  * was transmitted; returns the rest, accepted by tx burst and discarded.
  */
 uint32_t
 vio_txq_release_mbufs(struct vio_txq *q)
 {
-	uint32_t lost = q->requeue_n;
+	uint32_t lost = 0;
 	uint16_t i;
 
 	if (q->sw_ring == NULL || q->requeue == NULL)
 		return 0; /* setup failed half-way: nothing was posted */
 	vio_txq_reclaim(q);
+	/* in flight, also the chains a queue reset kept to post again */
 	for (i = 0; i < q->r.size; i++)
 		if (q->sw_ring[i] != NULL) {
 			rte_pktmbuf_free(q->sw_ring[i]);
 			lost++; /* one chain head per packet */
 		}
-	for (i = 0; i < q->requeue_n; i++)
-		rte_pktmbuf_free(q->requeue[i]);
 	q->requeue_n = 0;
 	lost += vio_txq_backlog_discard(q);
 	vio_txq_init(q);
