@@ -36,7 +36,9 @@
  *                    indirect mbuf of the rx pool attached to it): each
  *                    quiesce swap is refused (-ERANGE), the port stays on
  *                    its domain, and everything arrives afterwards; once
- *                    they are sent, the swap goes through
+ *                    they are sent, the swap goes through. The same with
+ *                    the frame given to a parked tx burst (kept in the
+ *                    PMD's backlog, posted after the pause)
  *   parked_tx [swaps] quiesce swaps of port 0 from a control thread while
  *                    the test keeps calling tx burst: bursts of a parked
  *                    queue are accepted (kept in the PMD's backlog), not
@@ -56,6 +58,7 @@
 #include <rte_dma_domain.h>
 #include <bus_iommufd_driver.h>
 
+#include "dma_domain_test.h"
 #include "vt_cases.h"
 #include "vt_common.h"
 
@@ -539,6 +542,87 @@ tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t
 	return 0;
 }
 
+/* The frame given to a parked burst instead: the replace on a thread,
+ * this one polling port 0; at the protocol's PARKED point (every poller
+ * acknowledged, before the parked coverage walk) the hook lets the
+ * poller send the frame, which the parked burst keeps, and waits for it.
+ */
+struct tc_parked {
+	struct rte_dma_domain_binding *b;
+	struct rte_dma_domain *to;
+	int parked, kept, done, ret;
+};
+
+static void
+tc_parked_hook(void *arg, enum rte_dma_domain_test_point pt)
+{
+	struct tc_parked *p = arg;
+
+	if (pt != RTE_DMA_DOMAIN_TEST_PARKED)
+		return;
+	__atomic_store_n(&p->parked, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&p->kept, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void *
+tc_parked_swap(void *arg)
+{
+	struct tc_parked *p = arg;
+
+	p->ret = rte_dma_domain_replace(p->b, p->to, &quiesce_opts);
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int
+tc_parked_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t *va,
+		struct rte_dma_domain *d[2])
+{
+	struct tc_parked p = { .b = vt_binding("emu0"), .to = d[1] };
+	uint64_t foreign = v->foreign;
+	struct rte_mbuf *m = tc_frame(kind, fp, va, 0);
+	pthread_t th;
+	uint16_t taken;
+
+	TH_REQUIRE(m != NULL, "%s: a frame", tc_names[kind]);
+	vt_queues_online(0, 1, true);
+	vt_queues_online(1, 1, true);
+	rte_dma_domain_test_swap_hook(p.b, tc_parked_hook, &p);
+	TH_REQUIRE(pthread_create(&th, NULL, tc_parked_swap, &p) == 0, "thread");
+	/* empty bursts acknowledge the pause */
+	while (!__atomic_load_n(&p.parked, __ATOMIC_ACQUIRE) &&
+			!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		rte_eth_tx_burst(0, 0, NULL, 0);
+		vt_recv(v, 0, 0);
+	}
+	taken = rte_eth_tx_burst(0, 0, &m, 1);
+	__atomic_store_n(&p.kept, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		rte_eth_tx_burst(0, 0, NULL, 0);
+		vt_recv(v, 0, 0);
+	}
+	pthread_join(th, NULL);
+	rte_dma_domain_test_swap_hook(p.b, NULL, NULL);
+	if (taken == 0)
+		rte_pktmbuf_free(m);
+	TH_CHECK(taken == 1, "%s: the parked burst kept the frame", tc_names[kind]);
+	TH_CHECK(p.ret == -ERANGE,
+		"%s: a frame a parked burst kept, from memory '%s' does not map: replace refused with -ERANGE (got %d)",
+		tc_names[kind], rte_dma_domain_name(d[1]), p.ret);
+	TH_CHECK(rte_dma_domain_binding_domain(p.b) == d[0], "%s: the port stays on '%s'",
+		tc_names[kind], rte_dma_domain_name(d[0]));
+	vt_drain(v, 2, 1);
+	TH_CHECK(v->foreign == foreign + 1 && v->lost == 0 && v->dup == 0 &&
+		v->reordered == 0 && v->corrupted == 0,
+		"%s: the kept frame arrived after the refusal (%" PRIu64 ")",
+		tc_names[kind], v->foreign - foreign);
+	/* reclaimed by port 0's next tx burst: back in its pool */
+	vt_send(v, 0, 0, 1, 100);
+	vt_drain(v, 2, 1);
+	return 0;
+}
+
 int
 vt_case_tx_coverage(void)
 {
@@ -565,7 +649,8 @@ vt_case_tx_coverage(void)
 	TH_REQUIRE(rte_dma_domain_replace(b, d[0], &quiesce_opts) == 0, "port 0 onto '%s'",
 		rte_dma_domain_name(d[0]));
 	for (kind = TC_POOL; kind <= TC_INDIRECT; kind++)
-		if (tc_round(&v, (enum tc_kind)kind, fp, va, d) != 0)
+		if (tc_round(&v, (enum tc_kind)kind, fp, va, d) != 0 ||
+				tc_parked_round(&v, (enum tc_kind)kind, fp, va, d) != 0)
 			return -1;
 	vt_print(&v, "tx_coverage");
 	TH_REQUIRE(rte_mempool_in_use_count(fp) == 0, "%u mbufs of the range's pool not returned",
