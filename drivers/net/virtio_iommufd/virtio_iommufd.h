@@ -176,6 +176,11 @@ struct __rte_cache_aligned vio_txq {
 	 * entries kept).
 	 */
 	uint16_t *requeue;
+	/* Packets a queue reset found completed, freed by the next
+	 * vio_txq_reclaim() (the queue's next burst), not inside the pause.
+	 */
+	struct rte_mbuf **done;
+	uint16_t done_n;
 	uint8_t *mark;              /* scratch of the harvest and the resume */
 	uint16_t requeue_n;
 	uint8_t state;              /* enum vio_qstate */

@@ -100,6 +100,7 @@ vio_txq_free(struct vio_txq *q)
 	rte_free(q->sw_ring);
 	rte_free(q->ndesc);
 	rte_free(q->requeue);
+	rte_free(q->done);
 	rte_free(q->mark);
 	rte_free(q->bl);
 	rte_free(q->bl_range);
@@ -233,9 +234,10 @@ vio_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->ndesc = rte_zmalloc_socket(NULL, size * sizeof(q->ndesc[0]), 0, (int)socket);
 	q->mark = rte_zmalloc_socket(NULL, size, 0, (int)socket);
 	q->requeue = rte_zmalloc_socket(NULL, size * sizeof(q->requeue[0]), 0, (int)socket);
+	q->done = rte_zmalloc_socket(NULL, size * sizeof(q->done[0]), 0, (int)socket);
 	q->dq = queue_handle(vd, VIRTIO_NET_TXQ(qid));
 	if (q->sw_ring == NULL || q->ndesc == NULL ||
-			q->mark == NULL || q->requeue == NULL || q->dq == NULL ||
+			q->mark == NULL || q->requeue == NULL || q->done == NULL || q->dq == NULL ||
 			vio_txq_backlog_alloc(q, (int)socket) != 0) {
 		bool nodev = q->dq == NULL;
 

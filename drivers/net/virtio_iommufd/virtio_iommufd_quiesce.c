@@ -78,10 +78,38 @@ vio_rxq_resume(struct vio_rxq *q)
 	avail_publish(r);
 }
 
-/* After a queue reset: free what completed, and take the heads of what
- * is still in flight out of the ring in submission order, to post them
- * again on resume. Their descriptors stay as they were (the device only
- * reads them) and sw_ring keeps their packets: no mbuf is read. The
+/* What the device completed goes to q->done, for the queue's next burst
+ * to free (vio_txq_reclaim()); the descriptors need no freeing, the
+ * resume rebuilds the free list. Where q->done has no room (resets with
+ * no burst between them), everything is freed now instead.
+ */
+static void
+txq_harvest_completed(struct vio_txq *q)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
+
+	if ((uint16_t)(used - r->last_used) > r->size - q->done_n) {
+		vio_txq_reclaim(q);
+		return;
+	}
+	while (r->last_used != used) {
+		uint32_t id = r->used->ring[r->last_used & r->mask].id;
+
+		r->last_used++;
+		if (id >= r->size || q->sw_ring[id] == NULL) {
+			q->st.errors++;
+			continue;
+		}
+		q->done[q->done_n++] = q->sw_ring[id];
+		q->sw_ring[id] = NULL;
+	}
+}
+
+/* After a queue reset: set aside what completed, and take the heads of
+ * what is still in flight out of the ring in submission order, to post
+ * them again on resume. Their descriptors stay as they were (the device
+ * only reads them) and sw_ring keeps their packets: no mbuf is read. The
  * newest occurrence of a head in the avail ring is the one in flight (a
  * head cannot be in flight twice).
  */
@@ -91,7 +119,7 @@ vio_txq_quiesce_harvest(struct vio_txq *q)
 	struct vio_ring *r = &q->r;
 	uint16_t k, n = 0, i;
 
-	vio_txq_reclaim(q);
+	txq_harvest_completed(q);
 	memset(q->mark, 0, r->size);
 	for (k = 0; k < r->size; k++) {
 		uint16_t head = r->avail->ring[(uint16_t)(r->avail_idx - 1 - k) & r->mask];

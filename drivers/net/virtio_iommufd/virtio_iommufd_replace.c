@@ -470,7 +470,8 @@ vio_queue_unpark(void *arg, uint16_t qid)
 
 	if (!vd->started || tq == NULL || tq->state != VIO_Q_RUNNING)
 		return;
-	vio_txq_reclaim(tq);
+	/* room for the backlog; what a reset set aside is the poller's */
+	vio_txq_reclaim_used(tq);
 	if (vio_txq_backlog_post(tq) > 0)
 		vtpci_notify_ctrl(&vd->hw, &tq->r);
 }

@@ -185,8 +185,12 @@ vio_rx_carry_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+/* Free what the device completed and give its descriptors back. The
+ * bursts use vio_txq_reclaim(), which also frees what a queue reset set
+ * aside.
+ */
 static inline uint16_t
-vio_txq_reclaim(struct vio_txq *q)
+vio_txq_reclaim_used(struct vio_txq *q)
 {
 	struct vio_ring *r = &q->r;
 	uint16_t used = rte_atomic_load_explicit(&r->used->idx, rte_memory_order_acquire);
@@ -218,6 +222,20 @@ vio_txq_reclaim(struct vio_txq *q)
 	if (nd > 0)
 		rte_pktmbuf_free_bulk(done, nd);
 	return cnt;
+}
+
+/* A burst's reclaim: first what a queue reset found completed
+ * (vio_txq_quiesce_harvest(): freed here, by the poller, not inside the
+ * pause), then the used ring.
+ */
+static inline uint16_t
+vio_txq_reclaim(struct vio_txq *q)
+{
+	if (unlikely(q->done_n != 0)) {
+		rte_pktmbuf_free_bulk(q->done, q->done_n);
+		q->done_n = 0;
+	}
+	return vio_txq_reclaim_used(q);
 }
 
 static inline uint16_t
