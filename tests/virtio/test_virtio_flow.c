@@ -494,6 +494,31 @@ tc_frame(enum tc_kind kind, struct rte_mempool *fp, uint8_t *va, uint16_t port)
 	return m;
 }
 
+/* A replace (ret) with the frame of kind in port 0's care (how): refused,
+ * the port still on d[0]; once the queues run, the frame arrives with
+ * everything else, and port 0's next tx burst reclaims it (nothing of
+ * it in flight any more).
+ */
+static void
+tc_refused(struct vt_verify *v, enum tc_kind kind, struct rte_dma_domain *d[2], int ret,
+		uint64_t foreign, const char *how)
+{
+	TH_CHECK(ret == -ERANGE,
+		"%s: a tx frame %s, from memory '%s' does not map: replace refused with -ERANGE (got %d)",
+		tc_names[kind], how, rte_dma_domain_name(d[1]), ret);
+	TH_CHECK(rte_dma_domain_binding_domain(vt_binding("emu0")) == d[0],
+		"%s: the port stays on '%s'", tc_names[kind], rte_dma_domain_name(d[0]));
+	vt_queues_online(0, 1, true);
+	vt_queues_online(1, 1, true);
+	vt_drain(v, 2, 1);
+	TH_CHECK(v->foreign == foreign + 1 && v->lost == 0 && v->dup == 0 &&
+		v->reordered == 0 && v->corrupted == 0,
+		"%s: everything arrived after the refusal (the frame: %" PRIu64 ")",
+		tc_names[kind], v->foreign - foreign);
+	vt_send(v, 0, 0, 1, 100);
+	vt_drain(v, 2, 1);
+}
+
 /* Port 1's ring full and TC_BACKLOG packets more waiting in port 0's
  * ring (nobody polls port 1): a frame sent now stays in flight.
  */
@@ -517,21 +542,7 @@ tc_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, uint8_t
 	TH_REQUIRE(m != NULL && rte_eth_tx_burst(0, 0, &m, 1) == 1,
 		"%s: a frame from it sent", tc_names[kind]);
 	ret = rte_dma_domain_replace(b, d[1], &quiesce_opts);
-	TH_CHECK(ret == -ERANGE,
-		"%s: a tx frame in flight from memory '%s' does not map: replace refused with -ERANGE (got %d)",
-		tc_names[kind], rte_dma_domain_name(d[1]), ret);
-	TH_CHECK(rte_dma_domain_binding_domain(b) == d[0], "%s: the port stays on '%s'",
-		tc_names[kind], rte_dma_domain_name(d[0]));
-	vt_queues_online(0, 1, true);
-	vt_queues_online(1, 1, true);
-	vt_drain(v, 2, 1);
-	TH_CHECK(v->foreign == foreign + 1 && v->lost == 0 && v->dup == 0 &&
-		v->reordered == 0 && v->corrupted == 0,
-		"%s: everything arrived after the refusal (the frame: %" PRIu64 ")",
-		tc_names[kind], v->foreign - foreign);
-	/* sent and reclaimed: nothing of it in flight any more */
-	vt_send(v, 0, 0, 1, 100);
-	vt_drain(v, 2, 1);
+	tc_refused(v, kind, d, ret, foreign, "in flight");
 	vt_queues_online(0, 1, false);
 	vt_queues_online(1, 1, false);
 	ret = rte_dma_domain_replace(b, d[1], &quiesce_opts);
@@ -607,19 +618,7 @@ tc_parked_round(struct vt_verify *v, enum tc_kind kind, struct rte_mempool *fp, 
 	if (taken == 0)
 		rte_pktmbuf_free(m);
 	TH_CHECK(taken == 1, "%s: the parked burst kept the frame", tc_names[kind]);
-	TH_CHECK(p.ret == -ERANGE,
-		"%s: a frame a parked burst kept, from memory '%s' does not map: replace refused with -ERANGE (got %d)",
-		tc_names[kind], rte_dma_domain_name(d[1]), p.ret);
-	TH_CHECK(rte_dma_domain_binding_domain(p.b) == d[0], "%s: the port stays on '%s'",
-		tc_names[kind], rte_dma_domain_name(d[0]));
-	vt_drain(v, 2, 1);
-	TH_CHECK(v->foreign == foreign + 1 && v->lost == 0 && v->dup == 0 &&
-		v->reordered == 0 && v->corrupted == 0,
-		"%s: the kept frame arrived after the refusal (%" PRIu64 ")",
-		tc_names[kind], v->foreign - foreign);
-	/* reclaimed by port 0's next tx burst: back in its pool */
-	vt_send(v, 0, 0, 1, 100);
-	vt_drain(v, 2, 1);
+	tc_refused(v, kind, d, p.ret, foreign, "a parked burst kept");
 	return 0;
 }
 
