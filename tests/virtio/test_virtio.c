@@ -247,7 +247,8 @@ case_queue_reset(uint16_t nq)
 
 	/* 1. Port 1 is down: port 0's packets stay in its tx rings
 	 * (back-pressure). A quiesce RING_RESETs the rings with them in
-	 * flight; resume posts them again in order.
+	 * flight; resume posts them again in order, and 50 more sent before
+	 * port 1 comes up take descriptors of no chain still in flight.
 	 */
 	for (q = 0; q < nq; q++)
 		while (v.next_tx[0][q] < 200)
@@ -259,6 +260,9 @@ case_queue_reset(uint16_t nq)
 	rte_dma_domain_last_swap(b0, &rec);
 	TH_REQUIRE(ret == 0, "replace: %s", rec.reason);
 	vt_queues_online(0, nq, true);
+	for (q = 0; q < nq; q++)
+		TH_REQUIRE(vt_send(&v, 0, q, 50, 128) == 50, "tx queue %u: 50 more after the resume",
+			q);
 	for (q = 0; q < nq; q++) {
 		TH_REQUIRE(qstat(0, "tx", q, "quiesced") == 1, "tx queue %u not reset", q);
 		TH_REQUIRE(qstat(0, "tx", q, "requeued") == 200, "tx queue %u requeued %" PRIu64
