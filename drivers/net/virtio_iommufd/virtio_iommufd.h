@@ -160,6 +160,7 @@ struct vio_tx_stats {
 struct vio_bl_range {
 	uint64_t iova;
 	uint32_t len;
+	uint8_t pushed; /* header pushed: [iova, len) is the descriptor */
 };
 
 struct __rte_cache_aligned vio_txq {
@@ -191,8 +192,11 @@ struct __rte_cache_aligned vio_txq {
 	 * indexes written by the producer (head) / consumer (tail).
 	 */
 	struct rte_mbuf **bl;
-	/* of each slot: the buffer of a one-segment packet, recorded by the
-	 * parked burst (len 0: a chain, see its mbuf), for the coverage walk
+	/* of each slot, recorded by the parked burst while the mbuf is hot:
+	 * the descriptor of a packet whose header it pushed, else the
+	 * buffer of a one-segment packet (len 0: a chain, see its mbuf);
+	 * for the coverage walk, and to post pushed ones without reading
+	 * their mbuf
 	 */
 	struct vio_bl_range *bl_range;
 	uint32_t bl_head, bl_tail;

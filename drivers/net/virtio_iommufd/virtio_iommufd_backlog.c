@@ -57,11 +57,21 @@ vio_txq_backlog_put(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t slot = (head + i) & q->r.mask;
+		struct vio_bl_range *br = &q->bl_range[slot];
 
 		q->bl[slot] = m;
-		/* the mbuf is hot here, not when the coverage walk runs */
-		q->bl_range[slot].iova = rte_mbuf_iova_get(m);
-		q->bl_range[slot].len = m->nb_segs == 1 ? m->buf_len : 0;
+		/* the mbuf is hot here, not when the pause's walk and posting
+		 * run: its header goes in now where it can
+		 */
+		br->pushed = tx_can_push(m);
+		if (br->pushed) {
+			tx_push_hdr(m);
+			br->iova = rte_pktmbuf_iova(m);
+			br->len = m->data_len;
+		} else {
+			br->iova = rte_mbuf_iova_get(m);
+			br->len = m->nb_segs == 1 ? m->buf_len : 0;
+		}
 	}
 	/* the slots before the index that publishes them */
 	rte_atomic_store_explicit(&q->bl_head, head + k, rte_memory_order_release);
@@ -82,16 +92,29 @@ vio_txq_backlog_post(struct vio_txq *q)
 	uint32_t head = rte_atomic_load_explicit(&q->bl_head, rte_memory_order_acquire);
 	uint32_t start = tail;
 
+	/* oldest first: order is kept */
 	while (tail != head) {
 		uint32_t idx = tail & q->r.mask;
-		/* contiguous slots, oldest first: order is kept */
-		uint16_t cnt = (uint16_t)RTE_MIN(head - tail, (uint32_t)q->r.size - idx);
-		uint16_t done = vio_tx_enqueue(q, &q->bl[idx], cnt);
+		uint16_t max = (uint16_t)RTE_MIN(head - tail, (uint32_t)q->r.size - idx);
+		uint16_t cnt = 0, done;
 
+		if (q->bl_range[idx].pushed) {
+			if (q->nb_free == 0)
+				break; /* ring full: the rest waits for completions */
+			tx_post_pushed(q, q->bl[idx], q->bl_range[idx].iova, q->bl_range[idx].len);
+			tail++;
+			continue;
+		}
+		/* contiguous slots of packets without their header: as a burst */
+		while (cnt < max && !q->bl_range[idx + cnt].pushed)
+			cnt++;
+		done = vio_tx_enqueue(q, &q->bl[idx], cnt);
 		tail += done;
 		if (done < cnt)
-			break; /* ring full: the rest waits for completions */
+			break;
 	}
+	if (tail != start)
+		avail_publish(&q->r);
 	/* the slots are free for the producer once this is seen */
 	rte_atomic_store_explicit(&q->bl_tail, tail, rte_memory_order_release);
 	q->st.backlogged += tail - start;

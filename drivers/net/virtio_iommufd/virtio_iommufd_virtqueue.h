@@ -238,6 +238,48 @@ vio_txq_reclaim(struct vio_txq *q)
 	return vio_txq_reclaim_used(q);
 }
 
+/* Can the virtio-net header go into the packet's own headroom (one
+ * descriptor)? Only where nobody else sees the buffer.
+ */
+static inline bool
+tx_can_push(const struct rte_mbuf *m)
+{
+	return m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+		rte_pktmbuf_headroom(m) >= VIO_HDR_LEN;
+}
+
+/* A zeroed header before the data: the packet is then one descriptor's
+ * range, rte_pktmbuf_iova(m) and data_len.
+ */
+static inline void
+tx_push_hdr(struct rte_mbuf *m)
+{
+	memset(rte_pktmbuf_prepend(m, VIO_HDR_LEN), 0, VIO_HDR_LEN);
+}
+
+/* Post a packet whose header is pushed (its range iova, len) on the free
+ * list's first descriptor; the caller made sure one is free. The mbuf is
+ * not read.
+ */
+static inline void
+tx_post_pushed(struct vio_txq *q, struct rte_mbuf *m, uint64_t iova, uint32_t len)
+{
+	struct vio_ring *r = &q->r;
+	uint16_t head = q->free_head;
+	struct vring_desc *d = &r->desc[head];
+
+	d->addr = iova;
+	d->len = len;
+	d->flags = 0;
+	q->free_head = d->next;
+	q->nb_free--;
+	q->sw_ring[head] = m;
+	q->ndesc[head] = 1;
+	avail_add(r, head);
+	q->st.packets++;
+	q->st.bytes += len - VIO_HDR_LEN;
+}
+
 static inline uint16_t
 vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -246,10 +288,7 @@ vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *s;
-		uint32_t plen = m->pkt_len;
-		bool push = m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
-			rte_mbuf_refcnt_read(m) == 1 &&
-			rte_pktmbuf_headroom(m) >= VIO_HDR_LEN;
+		bool push = tx_can_push(m);
 		uint16_t need = push ? 1 : (uint16_t)(m->nb_segs + 1);
 		uint16_t head = q->free_head, idx;
 		struct vring_desc *d;
@@ -263,35 +302,30 @@ vio_tx_enqueue(struct vio_txq *q, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (push) {
-			void *h = rte_pktmbuf_prepend(m, VIO_HDR_LEN);
-
-			memset(h, 0, VIO_HDR_LEN);
-			d = &r->desc[head];
-			d->addr = rte_pktmbuf_iova(m);
-			d->len = m->data_len;
-			d->flags = 0;
-			q->free_head = d->next;
-		} else {
-			d = &r->desc[head];
-			d->addr = q->hdrs_iova + (uint64_t)head * VIO_HDR_LEN;
-			d->len = VIO_HDR_LEN;
-			d->flags = VRING_DESC_F_NEXT;
-			idx = d->next;
-			for (s = m; s != NULL; s = s->next) {
-				d = &r->desc[idx];
-				d->addr = rte_pktmbuf_iova(s);
-				d->len = s->data_len;
-				d->flags = s->next != NULL ? VRING_DESC_F_NEXT : 0;
-				idx = d->next;
-			}
-			q->free_head = idx;
+			tx_push_hdr(m);
+			tx_post_pushed(q, m, rte_pktmbuf_iova(m), m->data_len);
+			continue;
 		}
+		/* the header in the queue's slot of the head, then each segment */
+		d = &r->desc[head];
+		d->addr = q->hdrs_iova + (uint64_t)head * VIO_HDR_LEN;
+		d->len = VIO_HDR_LEN;
+		d->flags = VRING_DESC_F_NEXT;
+		idx = d->next;
+		for (s = m; s != NULL; s = s->next) {
+			d = &r->desc[idx];
+			d->addr = rte_pktmbuf_iova(s);
+			d->len = s->data_len;
+			d->flags = s->next != NULL ? VRING_DESC_F_NEXT : 0;
+			idx = d->next;
+		}
+		q->free_head = idx;
 		q->nb_free -= need;
 		q->sw_ring[head] = m;
 		q->ndesc[head] = need;
 		avail_add(r, head);
 		q->st.packets++;
-		q->st.bytes += plen;
+		q->st.bytes += m->pkt_len;
 	}
 	if (i > 0)
 		avail_publish(r);
