@@ -94,15 +94,11 @@ txq_harvest_completed(struct vio_txq *q)
 		return;
 	}
 	while (r->last_used != used) {
-		uint32_t id = r->used->ring[r->last_used & r->mask].id;
+		uint16_t id;
+		struct rte_mbuf *m = tx_used_take(q, &id);
 
-		r->last_used++;
-		if (id >= r->size || q->sw_ring[id] == NULL) {
-			q->st.errors++;
-			continue;
-		}
-		q->done[q->done_n++] = q->sw_ring[id];
-		q->sw_ring[id] = NULL;
+		if (m != NULL)
+			q->done[q->done_n++] = m;
 	}
 }
 

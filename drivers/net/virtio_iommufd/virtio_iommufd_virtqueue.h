@@ -185,6 +185,28 @@ vio_rx_carry_dequeue(struct vio_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+/* The next used entry of a tx ring: its chain head in *id, its packet
+ * taken out of sw_ring; NULL (counted) where the device returned a head
+ * the driver had not posted.
+ */
+static inline struct rte_mbuf *
+tx_used_take(struct vio_txq *q, uint16_t *id)
+{
+	struct vio_ring *r = &q->r;
+	uint32_t e = r->used->ring[r->last_used & r->mask].id;
+	struct rte_mbuf *m;
+
+	r->last_used++;
+	if (e >= r->size || q->sw_ring[e] == NULL) {
+		q->st.errors++;
+		return NULL;
+	}
+	*id = (uint16_t)e;
+	m = q->sw_ring[e];
+	q->sw_ring[e] = NULL;
+	return m;
+}
+
 /* Free what the device completed and give its descriptors back. The
  * bursts use vio_txq_reclaim(), which also frees what a queue reset set
  * aside.
@@ -198,21 +220,18 @@ vio_txq_reclaim_used(struct vio_txq *q)
 	uint16_t nd = 0, cnt = 0;
 
 	while (r->last_used != used) {
-		struct vring_used_elem *e = &r->used->ring[r->last_used & r->mask];
-		uint16_t id = (uint16_t)e->id, tail = id, k;
+		uint16_t id = 0, tail, k;
+		struct rte_mbuf *m = tx_used_take(q, &id);
 
-		r->last_used++;
-		if (e->id >= r->size || q->sw_ring[id] == NULL) {
-			q->st.errors++;
+		if (m == NULL)
 			continue;
-		}
+		tail = id;
 		for (k = 1; k < q->ndesc[id]; k++)
 			tail = r->desc[tail].next;
 		r->desc[tail].next = q->free_head;
 		q->free_head = id;
 		q->nb_free += q->ndesc[id];
-		done[nd++] = q->sw_ring[id];
-		q->sw_ring[id] = NULL;
+		done[nd++] = m;
 		cnt++;
 		if (nd == RTE_DIM(done)) {
 			rte_pktmbuf_free_bulk(done, nd);
