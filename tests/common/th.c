@@ -5,6 +5,7 @@
 /* The test harness (th.h). No DPDK: binaries without EAL link it too. */
 
 #include <errno.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -163,6 +164,62 @@ th_usage(const char *prog, const struct th_case *cases, size_t n)
 	putchar('\n');
 }
 
+static void (*crash_hook)(void);
+
+void
+th_on_crash(void (*fn)(void))
+{
+	crash_hook = fn;
+}
+
+static void
+crash_write(const char *s)
+{
+	if (write(STDOUT_FILENO, s, strlen(s)) < 0)
+		_exit(1);
+}
+
+/* A crash fails with where it happened (addresses for addr2line; a
+ * plugin's as so(+offset)), then dies of the signal as it would have.
+ */
+static void
+crash_report(int sig)
+{
+	char num[12] = "";
+	void *frames[64];
+	int n = sig, i = (int)sizeof(num) - 1;
+
+	do
+		num[--i] = (char)('0' + n % 10);
+	while ((n /= 10) != 0 && i > 0);
+	crash_write("FAIL: crashed: signal ");
+	crash_write(&num[i]);
+	crash_write(" in case ");
+	crash_write(th_running != NULL ? th_running->name : "(none)");
+	crash_write("; backtrace:\n");
+	n = backtrace(frames, (int)TH_DIM(frames));
+	backtrace_symbols_fd(frames, n, STDOUT_FILENO);
+	if (crash_hook != NULL)
+		crash_hook();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Not under a sanitizer: it reports crashes itself, better. */
+static void
+crash_report_install(void)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	void *frame;
+	size_t i;
+
+	backtrace(&frame, 1); /* loads the unwinder now, not in the handler */
+	for (i = 0; i < TH_DIM(sigs); i++)
+		signal(sigs[i], crash_report);
+#endif
+}
+
 /* One case: setup, the case, teardown. 0, TH_SKIP or TH_FAILED. */
 static int
 th_run(const struct th_case *c)
@@ -203,6 +260,7 @@ th_main(int argc, char **argv, const struct th_case *cases, size_t n,
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	crash_report_install();
 	if (want != NULL && strcmp(want, "--list") == 0) {
 		for (i = 0; i < n; i++)
 			printf("%s %s\n", cases[i].name, cases[i].suite);

@@ -305,6 +305,18 @@ void th_watchdog(unsigned int seconds, const char *what);
 void th_watchdog_off(void);
 
 /**
+ * A crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT; not in sanitizer
+ * builds, whose runtime reports them) prints "FAIL: crashed" with the
+ * case and a backtrace, then calls fn (async-signal-safe calls only:
+ * e.g. write() what the test captured of its log), then the process dies
+ * of the signal.
+ *
+ * @param fn
+ *   Called after the backtrace; NULL: nothing.
+ */
+void th_on_crash(void (*fn)(void));
+
+/**
  * CLOCK_MONOTONIC in ns.
  *
  * @return

@@ -10,6 +10,8 @@
  */
 
 #include <errno.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "th.h"
 
@@ -144,6 +146,33 @@ case_expect(void)
 	return 0;
 }
 
+static void
+crash_hook_say(void)
+{
+	static const char msg[] = "crash hook ran\n";
+
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+}
+
+/* With an address: writes there (a crash the harness must report); without
+ * one it skips (the run of every case goes on).
+ */
+static int
+case_crash(void)
+{
+	volatile int *p = (volatile int *)(uintptr_t)th_arg_uint(0, 0);
+
+	if (p == NULL) {
+		printf("no address to crash on\n");
+		return TH_SKIP;
+	}
+	th_on_crash(crash_hook_say);
+	*p = 1;
+	printf("not reached\n");
+	return 0;
+}
+
 static const struct th_case cases[] = {
 	{ "pass", "unit", case_pass, NULL, NULL },
 	{ "fail", "unit", case_fail, setup_ok, teardown_say },
@@ -158,6 +187,7 @@ static const struct th_case cases[] = {
 	{ "setup_fail", "unit", case_not_run, setup_fail, teardown_say },
 	{ "args", "unit,concurrency", case_args, NULL, NULL },
 	{ "expect", "unit", case_expect, NULL, NULL },
+	{ "crash", "unit", case_crash, NULL, NULL },
 };
 
 int

@@ -76,6 +76,18 @@ def main(binary, source, list_cases):
     got, out = run([binary, 'args', 'x', 'forty'])
     expect('args: a malformed number fails (got %d)' % got,
            got == 1 and "argument 2 'forty' is not a number" in out, out)
+    # a crash names the case, shows where (frames of this binary) and runs
+    # the test's hook; then the process dies of the signal (a sanitizer
+    # build leaves crashes to its runtime's report)
+    got, out = run([binary, 'crash', '16'])
+    if re.search(r'(Address|Thread)Sanitizer', out):
+        expect('crash: reported by the sanitizer (exit %d)' % got, got != 0, out)
+    else:
+        expect('crash: dies of SIGSEGV (exit %d)' % got, got == -11, out)
+        for r in (r'^FAIL: crashed: signal 11 in case crash; backtrace:$',
+                  r'^\S*th_selftest\S*\(', r'^crash hook ran$'):
+            expect('crash: output has /%s/' % r, re.search(r, out, re.M) is not None, out)
+        expect('crash: output lacks /not reached/', 'not reached' not in out, out)
     # every case in one process: one failure fails the run
     got, out = run([binary])
     expect('all cases: exit 1 (got %d)' % got, got == 1, out)

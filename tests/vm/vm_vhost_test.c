@@ -97,18 +97,27 @@ on_reset(uint16_t port, enum rte_eth_event_type ev, void *cb_arg, void *ret_para
 	return 0;
 }
 
+static size_t echoed; /* of the log, on stdout */
+
 /* The log so far (NUL-terminated); also echoed on stdout once. */
 static const char *
 log_text(void)
 {
-	static size_t echoed;
-
 	fflush(logf);
 	if (loglen > echoed) {
 		fwrite(logbuf + echoed, 1, loglen - echoed, stdout);
 		echoed = loglen;
 	}
 	return logbuf != NULL ? logbuf : "";
+}
+
+/* After a crash: what the log had not shown (the stream is unbuffered). */
+static void
+log_on_crash(void)
+{
+	if (logbuf != NULL && loglen > echoed &&
+			write(STDOUT_FILENO, logbuf + echoed, loglen - echoed) < 0)
+		return;
 }
 
 static bool
@@ -687,10 +696,12 @@ vhost_run(const char *mode, const char *pmd)
 	int p, rc;
 
 	logf = open_memstream(&logbuf, &loglen);
-	if (logf == NULL || rte_openlog_stream(logf) != 0) {
+	if (logf == NULL || setvbuf(logf, NULL, _IONBF, 0) != 0 ||
+			rte_openlog_stream(logf) != 0) {
 		printf("FAIL: cannot capture the EAL log\n");
 		return 1;
 	}
+	th_on_crash(log_on_crash);
 	rc = vm_eal_start("vm-vhost-test", pmd, log_debug, nic);
 	if (rc != 0) {
 		log_text();
