@@ -307,9 +307,9 @@ void th_watchdog_off(void);
 /**
  * A crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT; not in sanitizer
  * builds, whose runtime reports them) prints "FAIL: crashed" with the
- * case and a backtrace, then calls fn (async-signal-safe calls only:
- * e.g. write() what the test captured of its log), then the process dies
- * of the signal.
+ * case and a backtrace, then calls fn (in the signal handler of a process
+ * in an unknown state: little and no locks, e.g. write() what the test
+ * captured of its log), then the process dies of the signal.
  *
  * @param fn
  *   Called after the backtrace; NULL: nothing.

@@ -111,10 +111,14 @@ log_text(void)
 	return logbuf != NULL ? logbuf : "";
 }
 
-/* After a crash: what the log had not shown (the stream is unbuffered). */
+/* After a crash: what the log had not shown. A memory stream's text is
+ * complete at a flush; unlocked: the crashed thread may hold its lock (a
+ * diagnostic, the process dies next).
+ */
 static void
 log_on_crash(void)
 {
+	fflush_unlocked(logf);
 	if (logbuf != NULL && loglen > echoed &&
 			write(STDOUT_FILENO, logbuf + echoed, loglen - echoed) < 0)
 		return;
@@ -696,8 +700,7 @@ vhost_run(const char *mode, const char *pmd)
 	int p, rc;
 
 	logf = open_memstream(&logbuf, &loglen);
-	if (logf == NULL || setvbuf(logf, NULL, _IONBF, 0) != 0 ||
-			rte_openlog_stream(logf) != 0) {
+	if (logf == NULL || rte_openlog_stream(logf) != 0) {
 		printf("FAIL: cannot capture the EAL log\n");
 		return 1;
 	}
