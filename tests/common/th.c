@@ -179,21 +179,36 @@ crash_write(const char *s)
 		_exit(1);
 }
 
+/* v in base (10 or 16), async-signal-safe. */
+static void
+crash_write_num(uintptr_t v, unsigned int base)
+{
+	char num[24];
+	int i = (int)sizeof(num) - 1;
+
+	num[i] = '\0';
+	do
+		num[--i] = "0123456789abcdef"[v % base];
+	while ((v /= base) != 0 && i > 0);
+	crash_write(&num[i]);
+}
+
 /* A crash fails with where it happened (addresses for addr2line; a
  * plugin's as so(+offset)), then dies of the signal as it would have.
  */
 static void
-crash_report(int sig)
+crash_report(int sig, siginfo_t *si, void *uc)
 {
-	char num[12] = "";
 	void *frames[64];
-	int n = sig, i = (int)sizeof(num) - 1;
+	int n;
 
-	do
-		num[--i] = (char)('0' + n % 10);
-	while ((n /= 10) != 0 && i > 0);
+	(void)uc;
 	crash_write("FAIL: crashed: signal ");
-	crash_write(&num[i]);
+	crash_write_num((uintptr_t)sig, 10);
+	if (sig == SIGSEGV || sig == SIGBUS) {
+		crash_write(" at address 0x");
+		crash_write_num((uintptr_t)si->si_addr, 16);
+	}
 	crash_write(" in case ");
 	crash_write(th_running != NULL ? th_running->name : "(none)");
 	crash_write("; backtrace:\n");
@@ -211,12 +226,17 @@ crash_report_install(void)
 {
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa;
 	void *frame;
 	size_t i;
 
 	backtrace(&frame, 1); /* loads the unwinder now, not in the handler */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_report;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < TH_DIM(sigs); i++)
-		signal(sigs[i], crash_report);
+		sigaction(sigs[i], &sa, NULL);
 #endif
 }
 

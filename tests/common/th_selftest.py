@@ -84,7 +84,7 @@ def main(binary, source, list_cases):
         expect('crash: reported by the sanitizer (exit %d)' % got, got != 0, out)
     else:
         expect('crash: dies of SIGSEGV (exit %d)' % got, got == -11, out)
-        for r in (r'^FAIL: crashed: signal 11 in case crash; backtrace:$',
+        for r in (r'^FAIL: crashed: signal 11 at address 0x10 in case crash; backtrace:$',
                   r'^\S*th_selftest\S*\(', r'^crash hook ran$'):
             expect('crash: output has /%s/' % r, re.search(r, out, re.M) is not None, out)
         expect('crash: output lacks /not reached/', 'not reached' not in out, out)
