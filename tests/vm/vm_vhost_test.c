@@ -523,8 +523,9 @@ iso_pool(void)
 	iso_va = mmap(NULL, ISO_MAP_LEN, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE | MAP_LOCKED, -1, 0);
 	if (iso_va == MAP_FAILED) {
-		TH_EXPECT(false, "isolation: mmap of a %u-byte huge page: %s (the guest reserves"
-			" VM_HUGEPAGES at boot: are they all in use?)", ISO_MAP_LEN, strerror(errno));
+		TH_EXPECT(false, "isolation: mmap of a %u-byte huge page: %s (the guest"
+			" reserves VM_HUGEPAGES at boot: are they all in use?)",
+			ISO_MAP_LEN, strerror(errno));
 		return NULL;
 	}
 	mp = rte_mempool_create_empty("vm_iso", ISO_MBUFS,
