@@ -172,6 +172,16 @@ th_on_crash(void (*fn)(void))
 	crash_hook = fn;
 }
 
+/* A sanitizer's runtime reports crashes itself, better. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TH_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TH_SANITIZED 1
+#endif
+#endif
+
+#ifndef TH_SANITIZED
 static void
 crash_write(const char *s)
 {
@@ -220,11 +230,9 @@ crash_report(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
-/* Not under a sanitizer: it reports crashes itself, better. */
 static void
 crash_report_install(void)
 {
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct sigaction sa;
 	void *frame;
@@ -237,8 +245,13 @@ crash_report_install(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < TH_DIM(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
-#endif
 }
+#else
+static void
+crash_report_install(void)
+{
+}
+#endif
 
 /* One case: setup, the case, teardown. 0, TH_SKIP or TH_FAILED. */
 static int
