@@ -114,19 +114,23 @@ th_arg_uint(unsigned int i, unsigned int def)
 	return (unsigned int)v;
 }
 
+/* From a signal handler (async-signal-safe): s to fd, or _exit(1). */
+static void
+signal_write(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) < 0)
+		_exit(1);
+}
+
 static const char *watchdog_what;
 
 static void
 watchdog_fire(int sig)
 {
-	static const char msg[] = "FAIL: watchdog: hung: ";
-
 	(void)sig;
-	/* async-signal-safe only */
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0 ||
-			write(STDERR_FILENO, watchdog_what, strlen(watchdog_what)) < 0 ||
-			write(STDERR_FILENO, "\n", 1) < 0)
-		_exit(1);
+	signal_write(STDERR_FILENO, "FAIL: watchdog: hung: ");
+	signal_write(STDERR_FILENO, watchdog_what);
+	signal_write(STDERR_FILENO, "\n");
 	_exit(1);
 }
 
@@ -182,13 +186,6 @@ th_on_crash(void (*fn)(void))
 #endif
 
 #ifndef TH_SANITIZED
-static void
-crash_write(const char *s)
-{
-	if (write(STDOUT_FILENO, s, strlen(s)) < 0)
-		_exit(1);
-}
-
 /* v in base (10 or 16), async-signal-safe. */
 static void
 crash_write_num(uintptr_t v, unsigned int base)
@@ -200,7 +197,7 @@ crash_write_num(uintptr_t v, unsigned int base)
 	do
 		num[--i] = "0123456789abcdef"[v % base];
 	while ((v /= base) != 0 && i > 0);
-	crash_write(&num[i]);
+	signal_write(STDOUT_FILENO, &num[i]);
 }
 
 /* A crash fails with where it happened (addresses for addr2line; a
@@ -213,15 +210,15 @@ crash_report(int sig, siginfo_t *si, void *uc)
 	int n;
 
 	(void)uc;
-	crash_write("FAIL: crashed: signal ");
+	signal_write(STDOUT_FILENO, "FAIL: crashed: signal ");
 	crash_write_num((uintptr_t)sig, 10);
 	if (sig == SIGSEGV || sig == SIGBUS) {
-		crash_write(" at address 0x");
+		signal_write(STDOUT_FILENO, " at address 0x");
 		crash_write_num((uintptr_t)si->si_addr, 16);
 	}
-	crash_write(" in case ");
-	crash_write(th_running != NULL ? th_running->name : "(none)");
-	crash_write("; backtrace:\n");
+	signal_write(STDOUT_FILENO, " in case ");
+	signal_write(STDOUT_FILENO, th_running != NULL ? th_running->name : "(none)");
+	signal_write(STDOUT_FILENO, "; backtrace:\n");
 	n = backtrace(frames, (int)TH_DIM(frames));
 	backtrace_symbols_fd(frames, n, STDOUT_FILENO);
 	if (crash_hook != NULL)
