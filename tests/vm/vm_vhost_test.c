@@ -67,10 +67,10 @@
 #define RESTART_ROUNDS 8
 #define RESTART_PPS 2000      /* offered per direction (TCG guest) */
 #define ISO_LEN (1u << 20)    /* the range that is revoked */
-#define ISO_MAP_LEN (2u << 20) /* the huge page it lies in */
+#define ISO_PAGE 4096u        /* one mbuf per page of it (iso_pool()) */
 /* Its IOVA: below the emulated VT-d's 39-bit width, far above DPDK's. */
 #define ISO_IOVA 0x6000000000ull
-#define ISO_MBUFS 300
+#define ISO_MBUFS (ISO_LEN / ISO_PAGE)
 #define ISO_FRAMES 64
 #define CANARY 0x5a
 
@@ -112,13 +112,17 @@ log_text(void)
 	return logbuf != NULL ? logbuf : "";
 }
 
-/* After a crash: what the log had not shown. A memory stream's text is
- * complete at a flush; unlocked: the crashed thread may hold its lock (a
- * diagnostic, the process dies next).
+static void iso_report_damage(void);
+
+/* After a crash: the isolation range's overwritten mbufs, and what the
+ * log had not shown. A memory stream's text is complete at a flush;
+ * unlocked: the crashed thread may hold its lock (a diagnostic, the
+ * process dies next).
  */
 static void
 log_on_crash(void)
 {
+	iso_report_damage();
 	fflush_unlocked(logf);
 	if (logbuf != NULL && loglen > echoed &&
 			write(STDOUT_FILENO, logbuf + echoed, loglen - echoed) < 0)
@@ -474,6 +478,35 @@ case_hitless(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 /* ---- isolation ----------------------------------------------------------- */
 
 static uint8_t *iso_va;
+static struct rte_mempool *iso_mp; /* for the crash report */
+
+/* An mbuf of the range whose header is not what rte_pktmbuf_init() wrote:
+ * something was written over it.
+ */
+static void
+iso_header_check(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	const struct rte_mbuf *m = obj;
+	char line[160];
+	int n;
+
+	RTE_SET_USED(arg);
+	if (m->buf_addr == RTE_PTR_ADD(m, sizeof(*m)) && m->pool == mp)
+		return;
+	n = snprintf(line, sizeof(line), "isolation: mbuf %u of the range (at +0x%lx) was"
+		" overwritten: buf_addr %p, buf_iova 0x%" PRIx64 "\n", idx,
+		(unsigned long)((const uint8_t *)m - iso_va), m->buf_addr, m->buf_iova);
+	if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+/* After a crash: which mbufs of the range's pool were overwritten. */
+static void
+iso_report_damage(void)
+{
+	if (iso_mp != NULL)
+		rte_mempool_obj_iter(iso_mp, iso_header_check, NULL);
+}
 
 static void
 canary_fill(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
@@ -503,29 +536,54 @@ canary_check(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 		}
 }
 
-/* A packet mempool on ISO_LEN bytes of memory outside DPDK's (no domain
- * maps it unless told to), at ISO_IOVA. On a huge page of its own, not on
- * 4 KiB anonymous pages: DPDK's vhost (22.11 to 25.11) joins cached IOTLB
- * entries that are adjacent in IOVA into one host range without checking
- * that their host addresses are adjacent too
- * (vhost_user_iotlb_cache_find()), so it reads and writes a buffer that
- * crosses into a page of another guest-physical place at the wrong
- * address: corrupt frames, and guest memory overwritten (an mbuf header
- * of this pool, the test crashed). Guest-physically contiguous, the range
- * is one host range too.
+/* One mbuf at the start of each page of the range. */
+static int
+iso_populate(struct rte_mempool *mp)
+{
+	uint32_t off;
+	int ret;
+
+	for (off = 0; off < ISO_LEN; off += ISO_PAGE) {
+		ret = rte_mempool_populate_iova(mp, (char *)iso_va + off, ISO_IOVA + off,
+			ISO_PAGE, NULL, NULL);
+		if (ret != 1)
+			return ret < 0 ? ret : -ENOSPC;
+	}
+	return 0;
+}
+
+static void
+buf_crosses_page(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	const struct rte_mbuf *m = obj;
+	uintptr_t b = (uintptr_t)m->buf_addr;
+	unsigned int *crossing = arg;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(idx);
+	if (b / ISO_PAGE != (b + m->buf_len - 1) / ISO_PAGE)
+		(*crossing)++;
+}
+
+/* A packet mempool on ISO_LEN bytes of anonymous memory outside DPDK's
+ * (no domain maps it unless told to), at ISO_IOVA, one mbuf per page: no
+ * buffer crosses a page boundary. DPDK 25.11's vhost at times translates
+ * a buffer that does wrongly (__vhost_iova_to_vva(): when its first page
+ * is cached and the second one arrives during the IOTLB miss, the retry
+ * answers with the second page's address for the whole buffer), writing
+ * a received frame over the next mbuf's header (tests/vm/README.md).
  */
 static struct rte_mempool *
 iso_pool(void)
 {
 	struct rte_mempool *mp;
+	unsigned int crossing = 0;
 	int ret;
 
-	iso_va = mmap(NULL, ISO_MAP_LEN, PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE | MAP_LOCKED, -1, 0);
+	iso_va = mmap(NULL, ISO_LEN, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED, -1, 0);
 	if (iso_va == MAP_FAILED) {
-		TH_EXPECT(false, "isolation: mmap of a %u-byte huge page: %s (the guest"
-			" reserves VM_HUGEPAGES at boot: are they all in use?)",
-			ISO_MAP_LEN, strerror(errno));
+		TH_EXPECT(false, "isolation: mmap of %u bytes: %s", ISO_LEN, strerror(errno));
 		return NULL;
 	}
 	mp = rte_mempool_create_empty("vm_iso", ISO_MBUFS,
@@ -538,8 +596,7 @@ iso_pool(void)
 	ret = rte_mempool_set_ops_byname(mp, "ring_mp_mc", NULL);
 	if (ret == 0) {
 		rte_pktmbuf_pool_init(mp, NULL);
-		ret = rte_mempool_populate_iova(mp, (char *)iso_va, ISO_IOVA, ISO_LEN, NULL, NULL);
-		ret = ret == (int)ISO_MBUFS ? 0 : ret < 0 ? ret : -ENOSPC;
+		ret = iso_populate(mp);
 	}
 	if (ret != 0) {
 		TH_EXPECT(false, "isolation: mempool on the revocable range: %d", ret);
@@ -547,6 +604,10 @@ iso_pool(void)
 		return NULL;
 	}
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	rte_mempool_obj_iter(mp, buf_crosses_page, &crossing);
+	TH_EXPECT(crossing == 0, "isolation: no buffer of the range's pool crosses a %u-byte page"
+		" (%u do)", ISO_PAGE, crossing);
+	iso_mp = mp;
 	return mp;
 }
 
@@ -696,8 +757,9 @@ case_isolation(struct rte_dma_domain *def, struct rte_dma_domain *m2)
 	TH_EXPECT(rte_mempool_in_use_count(pool) == 0,
 		"isolation: every mbuf of the range's pool returned (%u in use)",
 		rte_mempool_in_use_count(pool));
+	iso_mp = NULL;
 	rte_mempool_free(pool);
-	munmap(iso_va, ISO_MAP_LEN);
+	munmap(iso_va, ISO_LEN);
 }
 
 static void
