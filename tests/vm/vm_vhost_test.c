@@ -568,10 +568,11 @@ buf_crosses_page(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 /* A packet mempool on ISO_LEN bytes of anonymous memory outside DPDK's
  * (no domain maps it unless told to), at ISO_IOVA, one mbuf per page: no
  * buffer crosses a page boundary. DPDK 25.11's vhost at times translates
- * a buffer that does wrongly (__vhost_iova_to_vva(): when its first page
- * is cached and the second one arrives during the IOTLB miss, the retry
- * answers with the second page's address for the whole buffer), writing
- * a received frame over the next mbuf's header (tests/vm/README.md).
+ * a buffer that crosses one wrongly (__vhost_iova_to_vva(): when its first
+ * page is cached and the second one arrives during the IOTLB miss, the
+ * retry answers with the second page's address for the whole buffer),
+ * writing a received frame over the next mbuf's header
+ * (tests/vm/README.md).
  */
 static struct rte_mempool *
 iso_pool(void)
